@@ -1,0 +1,211 @@
+"""The registry of finding codes: one entry per code, with its documentation.
+
+Codes are stable, lower-case and hyphenated; they are what a CI job greps for
+and what ``segconv validate --explain CODE`` prints.  ``docs/findings.md`` is
+generated from this table (``python -m convert.codes > docs/findings.md``) and a
+test keeps the two in sync.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .findings import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    code: str
+    family: str
+    severity: Severity
+    summary: str
+    example: str
+    fix: str
+
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+_TABLE = [
+    # ---- labels -----------------------------------------------------------
+    CodeInfo(
+        "unknown-label", "labels", _E,
+        "An annotation's label is not a class or alias of the label map; the annotation is not painted.",
+        'label map has `plate`, the COCO category is named `Plate ` (capital, trailing space)',
+        "Add the name to the class's `aliases`, or fix the label in the source.",
+    ),
+    CodeInfo(
+        "unknown-category-id", "labels", _E,
+        "A COCO annotation's `category_id` matches no entry of `categories`; it is not painted.",
+        '`{"id": 7, "category_id": 99, ...}` while categories have ids 1, 2, 5',
+        "Add the category to `categories` or correct the id.",
+    ),
+    CodeInfo(
+        "bad-category", "labels", _E,
+        "A COCO category entry lacks an integer `id` or a string `name`, or repeats an id; it is ignored.",
+        '`{"id": "3", "name": "rice"}` (id as a string)',
+        "Write categories as `{\"id\": <int>, \"name\": <str>}` with unique ids.",
+    ),
+    # ---- completeness -----------------------------------------------------
+    CodeInfo(
+        "unlabelled-pixels", "completeness", _W,
+        "Pixels that no region covers while the label map has no `fill` class; they are written as void.",
+        "a label map without `fill: true` and an image whose annotations leave its corners bare",
+        "Mark the background class `fill: true`, or annotate the uncovered area.",
+    ),
+    CodeInfo(
+        "empty-segmentation", "completeness", _W,
+        "A COCO annotation has no segmentation (`[]`, `[[]]` or missing): a box-only annotation, not painted.",
+        '`{"id": 4, "bbox": [10, 10, 5, 5], "segmentation": []}`',
+        "Deliver a polygon or RLE for the object, or drop the annotation from the segmentation set.",
+    ),
+    # ---- geometry ---------------------------------------------------------
+    CodeInfo(
+        "too-few-points", "geometry", _E,
+        "A polygon ring has fewer than 3 vertices; it covers no area and is not painted.",
+        "`segmentation: [[10, 10, 20, 20, 30]]` or a CVAT polygon with 2 points",
+        "Redraw the shape with at least 3 vertices, or delete it.",
+    ),
+    CodeInfo(
+        "box-as-polygon", "geometry", _E,
+        "A COCO ring has exactly 4 numbers; pycocotools reads it as a box and crashes "
+        "(cocoapi#369). The ring is not painted.",
+        "`segmentation: [[10, 10, 50, 50]]`",
+        "Write the box as a 4-vertex polygon: `[[10,10, 50,10, 50,50, 10,50]]`.",
+    ),
+    CodeInfo(
+        "odd-coordinate-count", "geometry", _E,
+        "A polygon ring has an odd number of coordinates. The dangling last number is ignored, "
+        "as pycocotools does, so the mask equals what COCO tools produce.",
+        "`segmentation: [[10, 10, 50, 10, 50, 50, 10]]`",
+        "Find the missing coordinate in the annotation tool's export and re-export.",
+    ),
+    CodeInfo(
+        "non-finite-coordinate", "geometry", _E,
+        "A coordinate is NaN or infinite; the ring is not painted.",
+        "`segmentation: [[10, NaN, 50, 10, 50, 50]]`",
+        "Fix the tool or script that produced NaN (often a division by a zero image size).",
+    ),
+    CodeInfo(
+        "bad-value", "geometry", _E,
+        "A field has the wrong type or an impossible value (a string where a number belongs, "
+        "a negative size); the element is not used.",
+        '`"segmentation": [["10", "10", ...]]` or `"width": -5`',
+        "Correct the value; the message names the field.",
+    ),
+    # ---- files ------------------------------------------------------------
+    CodeInfo(
+        "rle-size-mismatch", "files", _E,
+        "An RLE's `size` differs from its image's [height, width]; the mask is not painted. "
+        "When `size` equals [width, height] the message says so (a transposed mask).",
+        'image 640x480, `"segmentation": {"size": [640, 480], ...}`',
+        "Re-encode the mask with `size` = [height, width] in column-major order.",
+    ),
+    CodeInfo(
+        "rle-count-sum", "files", _E,
+        "An RLE's counts do not add up to height x width (pycocotools would read garbage or raise); "
+        "the mask is not painted.",
+        '`{"size": [5, 4], "counts": [6, 2, 3]}` sums to 11, not 20',
+        "Re-encode the mask; a truncated export is the usual cause.",
+    ),
+    CodeInfo(
+        "rle-invalid", "files", _E,
+        "A compressed RLE string holds characters outside '0'..'o' or decodes to a negative run; "
+        "the mask is not painted.",
+        '`"counts": "62 3~"`',
+        "Re-encode the mask with pycocotools.mask.encode and `.decode('ascii')` the counts.",
+    ),
+    CodeInfo(
+        "rle-bytes-literal", "files", _W,
+        "Compressed RLE counts were written as a Python bytes literal (`\"b'…'\"`), "
+        "a Python 3 pycocotools pitfall (cocoapi#70). The string inside is used.",
+        "`\"counts\": \"b'62304'\"`",
+        "`.decode('ascii')` the counts before `json.dump`.",
+    ),
+    CodeInfo(
+        "dangling-image-id", "files", _E,
+        "An annotation's `image_id` matches no image; the annotation is not painted.",
+        '`{"id": 9, "image_id": 404, ...}` with no image 404',
+        "Add the image entry or drop the annotation.",
+    ),
+    CodeInfo(
+        "duplicate-id", "files", _W,
+        "Two annotations share an id; both are painted, but later messages cannot tell them apart.",
+        "two annotations with `\"id\": 12`",
+        "Renumber the annotations.",
+    ),
+    CodeInfo(
+        "duplicate-image", "files", _E,
+        "Two image entries share an id or an output name; the later one is not converted.",
+        '`{"id": 1, "file_name": "a.jpg"}` twice, or `a.jpg` and `a.png` (both become masks/a.png)',
+        "Give every image a unique id and a unique name without its extension.",
+    ),
+    CodeInfo(
+        "bad-image", "files", _E,
+        "An image entry lacks `id`, `file_name`, `width` or `height`, or has impossible values; "
+        "the image is not converted.",
+        '`{"id": 3, "file_name": "c.jpg", "width": 0, "height": 480}`',
+        "Write the image's real size and a relative file name.",
+    ),
+    CodeInfo(
+        "unsafe-path", "files", _E,
+        "An image name is absolute, contains '..', a drive letter or a UNC prefix, so its mask "
+        "could land outside the output folder; the image is not converted.",
+        '`"file_name": "../../etc/x.jpg"` or `"C:\\\\data\\\\a.jpg"`',
+        "Write image names relative to the image folder.",
+    ),
+    CodeInfo(
+        "image-too-large", "files", _E,
+        "An image's declared width x height exceeds --max-pixels; nothing is allocated for it and "
+        "it is not converted.",
+        '`"width": 100000, "height": 100000` (10^10 pixels)',
+        "Check the declared size; if it is real, raise --max-pixels.",
+    ),
+]
+
+CODES: dict[str, CodeInfo] = {c.code: c for c in _TABLE}
+
+
+def explain(code: str) -> str:
+    """The documentation of ``code`` as plain text (for ``--explain``)."""
+    info = CODES.get(code)
+    if info is None:
+        known = ", ".join(sorted(CODES))
+        raise KeyError(f"unknown finding code {code!r}; known codes: {known}")
+    return (
+        f"{info.code} ({info.family}, {info.severity.value})\n\n"
+        f"{info.summary}\n\n"
+        f"Example: {info.example}\n\n"
+        f"What to do: {info.fix}\n"
+    )
+
+
+def markdown() -> str:
+    """``docs/findings.md``: every code, grouped by family."""
+    lines = [
+        "# Finding codes",
+        "",
+        "Generated from `convert/codes.py` by `python -m convert.codes > docs/findings.md`.",
+        "Every finding segconv reports carries one of these codes. "
+        "`segconv validate --explain CODE` prints one entry.",
+        "",
+    ]
+    families: dict[str, list[CodeInfo]] = {}
+    for info in _TABLE:
+        families.setdefault(info.family, []).append(info)
+    for family, infos in families.items():
+        lines += [f"## {family}", ""]
+        for info in infos:
+            lines += [
+                f"### `{info.code}` ({info.severity.value})",
+                "",
+                info.summary,
+                "",
+                f"- Example: {info.example}",
+                f"- What to do: {info.fix}",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(markdown(), end="")

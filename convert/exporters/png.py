@@ -1,0 +1,65 @@
+"""The ``png`` layout: one indexed mask per image.
+
+``OUT/masks/<image name without extension>.png`` (sub-folders of the image
+name are kept), pixel value = class index, void = ``labelmap.void``.  While
+every index fits in 8 bits the PNG is a palette image (mode ``P``) whose
+palette is the label map's colours, so it opens in any viewer in colour and
+training code still reads the indices; otherwise it is 16-bit grayscale.
+``OUT/labelmap.json`` (the label map used) and ``OUT/labelmap.txt``
+(Datumaro / CVAT syntax) are written last, when every mask is written.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..atomic import write_bytes, write_text
+from ..labelmap import LabelMap
+from ..model import Sample
+from ..paint import Painted
+from ..paths import safe_join
+
+NAME = "png"
+DESCRIPTION = "indexed PNG masks (palette, or 16-bit above index 254) + labelmap.json/.txt"
+
+
+def encode_mask(mask: np.ndarray, labelmap: LabelMap) -> bytes:
+    """PNG bytes of a class mask: palette PNG for ``uint8``, 16-bit grayscale for ``uint16``.
+
+    >>> from convert.labelmap import LabelMap
+    >>> lm = LabelMap.derive(["plate"])
+    >>> png = encode_mask(np.array([[0, 1], [1, 255]], dtype=np.uint8), lm)
+    >>> im = Image.open(io.BytesIO(png)); im.mode, np.asarray(im).tolist()
+    ('P', [[0, 1], [1, 255]])
+    """
+    image = Image.fromarray(np.ascontiguousarray(mask))
+    if mask.dtype == np.uint8:
+        image.putpalette(labelmap.palette())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class PngWriter:
+    """Writes the ``png`` layout into ``out`` (which the caller has prepared)."""
+
+    name = NAME
+
+    def __init__(self, out: Path, labelmap: LabelMap):
+        self.out = Path(out)
+        self.labelmap = labelmap
+
+    def mask_path(self, sample: Sample) -> Path:
+        return safe_join(self.out, f"masks/{sample.stem}.png")
+
+    def write(self, sample: Sample, painted: Painted) -> None:
+        write_bytes(self.mask_path(sample), encode_mask(painted.class_mask, self.labelmap))
+
+    def finish(self) -> None:
+        write_text(self.out / "labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
+        write_text(self.out / "labelmap.txt", self.labelmap.to_labelmap_txt())

@@ -1,0 +1,373 @@
+"""COCO instances JSON (``formats.md`` §1).
+
+The decoder follows the JSON type of ``segmentation``, as pycocotools'
+``annToRLE`` does: a list is polygons (one or more rings ``[x1, y1, x2, y2,
+...]``, unioned), a dict whose ``counts`` is a list is uncompressed RLE, a dict
+whose ``counts`` is a string is compressed RLE.  ``iscrowd`` does not choose
+the decoder and is not void: a crowd region is painted with its class.
+
+Category ids are kept as they are (gappy ids are normal: COCO 2017 uses 1..90
+with holes); categories reach the label map by *name*.
+
+Every trap of ``formats.md`` §1.3 and §1.5 becomes a finding on the annotation,
+never a crash and never a silently different mask:
+
+===========================  =====================================================
+4-number ring                ``box-as-polygon`` (pycocotools would crash); skipped
+fewer than 3 vertices        ``too-few-points``; skipped
+odd number of coordinates    ``odd-coordinate-count``; last number ignored, as
+                             pycocotools does
+NaN / infinity               ``non-finite-coordinate``; ring skipped
+``[]``, ``[[]]``, missing    ``empty-segmentation`` (a box-only annotation)
+RLE size not [h, w]          ``rle-size-mismatch`` (says when it is [w, h])
+counts not summing to h*w    ``rle-count-sum``
+``"b'...'"`` counts          ``rle-bytes-literal``; the inner string is used
+dangling ids                 ``unknown-category-id`` / ``dangling-image-id``
+===========================  =====================================================
+
+The whole JSON is parsed once (orjson; the standard library's parser as a
+fallback for files holding ``NaN``), annotations are grouped by image, and
+samples are built one at a time as the caller iterates.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from numbers import Real
+from pathlib import Path
+
+import numpy as np
+import orjson
+from pycocotools import mask as cocomask
+
+from ..dataset import Dataset
+from ..errors import SegconvError
+from ..findings import Finding
+from ..model import Origin, Polygon, Region, Rle, Sample
+from ..paths import normalize_name, unsafe_reason
+from ..rle import RleError, check_counts, string_to_counts
+
+NAME = "coco"
+DESCRIPTION = "COCO instances JSON: polygons, uncompressed and compressed RLE"
+DEFAULT_MAX_PIXELS = 1 << 28  # 268 million pixels, e.g. 16384 x 16384
+
+
+# --------------------------------------------------------------------- detection
+def detect(path: Path) -> str | None:
+    """Why ``path`` looks like COCO instances JSON, or ``None``."""
+    if not path.is_file() or path.suffix.lower() != ".json":
+        return None
+    head = _head(path)
+    stripped = head.lstrip()
+    if not stripped.startswith(b"{"):
+        return None
+    if b'"shapes"' in head and b'"imagePath"' in head:
+        return None  # labelme
+    if b'"images"' in head or b'"annotations"' in head:
+        return "a JSON object with 'images' / 'annotations'"
+    return None
+
+
+def looks_like_results(path: Path) -> bool:
+    """A COCO *results* file: a bare JSON array of detections."""
+    if not path.is_file() or path.suffix.lower() != ".json":
+        return False
+    head = _head(path).lstrip()
+    return head.startswith(b"[") and b'"image_id"' in head
+
+
+def _head(path: Path, size: int = 1 << 22) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(size)
+
+
+# --------------------------------------------------------------------- loading
+def load_json(path: Path):
+    """Parse ``path``; errors name the file and line.  Files with NaN/Infinity
+    (written by Python's ``json.dump``) are accepted so that those values become
+    per-annotation findings rather than a failed run."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SegconvError("file not found", file=str(path)) from None
+    except OSError as exc:
+        raise SegconvError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if not data.strip():
+        raise SegconvError("file is empty", file=str(path))
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as first:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SegconvError(
+                f"not valid UTF-8 at byte {exc.start}", file=str(path)
+            ) from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SegconvError(
+                f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno
+            ) from None
+        except RecursionError:
+            raise SegconvError(f"invalid JSON: {first}", file=str(path)) from None
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _as_size(v) -> int | None:
+    """A positive integer size, accepting integral floats such as ``640.0``."""
+    if _is_int(v):
+        return v if v > 0 else None
+    if isinstance(v, float) and v.is_integer() and v > 0:
+        return int(v)
+    return None
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool)
+
+
+class CocoDataset(Dataset):
+    """An opened COCO instances file.  Iterating yields one sample per image,
+    in the file's order of ``images``."""
+
+    def __init__(self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS):
+        path = Path(path)
+        doc = load_json(path)
+        file = str(path)
+        if isinstance(doc, list):
+            raise SegconvError(
+                "this is a COCO results list (a bare array of detections), not a dataset: "
+                "it has no 'images' or 'categories'",
+                file=file,
+            )
+        if not isinstance(doc, dict):
+            raise SegconvError("top level must be a JSON object", file=file)
+        for key in ("images", "annotations", "categories"):
+            if key in doc and not isinstance(doc[key], list):
+                raise SegconvError(f"'{key}' must be a list, not {type(doc[key]).__name__}", file=file, element=key)
+        if "images" not in doc:
+            raise SegconvError("no 'images' list: not a COCO instances file", file=file)
+
+        self._file = file
+        self._max_pixels = max_pixels
+        findings: list[Finding] = []
+
+        # categories: id -> name, in file order
+        self.categories: dict[int, str] = {}
+        for i, cat in enumerate(doc.get("categories") or []):
+            where = f"categories[{i}]"
+            if not isinstance(cat, dict) or not _is_int(cat.get("id")) or not isinstance(cat.get("name"), str) \
+                    or not cat.get("name"):
+                findings.append(Finding("bad-category", "needs an integer 'id' and a non-empty string 'name'",
+                                        file=file, element=where))
+                continue
+            if cat["id"] in self.categories:
+                findings.append(Finding("bad-category", f"category id {cat['id']} appears twice; this one is ignored",
+                                        file=file, element=f"{where} (id={cat['id']})"))
+                continue
+            self.categories[cat["id"]] = cat["name"]
+
+        # images, in file order
+        self._images: list[dict] = []
+        by_id: dict = {}
+        stems: dict[str, int] = {}
+        for i, img in enumerate(doc["images"]):
+            where = f"images[{i}]"
+            if not isinstance(img, dict):
+                findings.append(Finding("bad-image", "image entry is not an object", file=file, element=where))
+                continue
+            img_id = img.get("id")
+            if img_id is not None:
+                where = f"image id={img_id}"
+            name = img.get("file_name")
+            width, height = _as_size(img.get("width")), _as_size(img.get("height"))
+            problems = []
+            if not _is_int(img_id) and not isinstance(img_id, str):
+                problems.append("'id' missing or not an integer")
+            if not isinstance(name, str) or not name:
+                problems.append("'file_name' missing or not a string")
+            if width is None or height is None:
+                problems.append(
+                    f"'width'/'height' must be positive integers, got {img.get('width')!r} x {img.get('height')!r}"
+                )
+            if problems:
+                findings.append(Finding("bad-image", "; ".join(problems), file=file, element=where,
+                                        image=name if isinstance(name, str) else None))
+                continue
+            reason = unsafe_reason(name)
+            if reason:
+                findings.append(Finding("unsafe-path", f"file_name {name!r} {reason}; not converted",
+                                        file=file, element=where, image=name))
+                continue
+            if width * height > max_pixels:
+                findings.append(Finding(
+                    "image-too-large",
+                    f"declared size {width}x{height} = {width * height} pixels exceeds --max-pixels {max_pixels}",
+                    file=file, element=where, image=name))
+                continue
+            if img_id in by_id:
+                findings.append(Finding("duplicate-image", f"image id {img_id} appears twice; this entry is skipped",
+                                        file=file, element=where, image=name))
+                continue
+            norm = normalize_name(name)
+            stem = norm.rsplit(".", 1)[0] if "." in norm.rsplit("/", 1)[-1] else norm
+            if stem in stems:
+                findings.append(Finding(
+                    "duplicate-image",
+                    f"{name!r} would write the same mask as image id={self._images[stems[stem]]['id']}; skipped",
+                    file=file, element=where, image=name))
+                continue
+            stems[stem] = len(self._images)
+            by_id[img_id] = len(self._images)
+            self._images.append({"id": img_id, "name": norm, "width": width, "height": height,
+                                 "subset": None})
+
+        # annotations grouped by image, keeping file order
+        self._anns: list[list[tuple[int, dict]]] = [[] for _ in self._images]
+        seen_ids: dict = {}
+        for pos, ann in enumerate(doc.get("annotations") or []):
+            where = _ann_element(ann, pos)
+            if not isinstance(ann, dict):
+                findings.append(Finding("bad-value", "annotation is not an object", file=file, element=where))
+                continue
+            ann_id = ann.get("id")
+            if ann_id is not None:
+                if ann_id in seen_ids:
+                    findings.append(Finding("duplicate-id", f"annotation id {ann_id} also used by annotations[{seen_ids[ann_id]}]",
+                                            file=file, element=where))
+                else:
+                    seen_ids[ann_id] = pos
+            slot = by_id.get(ann.get("image_id"))
+            if slot is None:
+                findings.append(Finding("dangling-image-id",
+                                        f"image_id {ann.get('image_id')!r} matches no converted image; not painted",
+                                        file=file, element=where))
+                continue
+            self._anns[slot].append((pos, ann))
+
+        super().__init__(NAME, file, list(dict.fromkeys(self.categories.values())), findings)
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+    def __iter__(self) -> Iterator[Sample]:
+        for slot in range(len(self._images)):
+            yield self.sample(slot)
+
+    def sample(self, slot: int) -> Sample:
+        """Build the sample of the ``slot``-th converted image."""
+        img = self._images[slot]
+        h, w, name = img["height"], img["width"], img["name"]
+        findings: list[Finding] = []
+        regions: list[Region] = []
+        for pos, ann in self._anns[slot]:
+            where = _ann_element(ann, pos)
+            origin = Origin(self._file, where)
+
+            def report(code, message, pixels=None):
+                findings.append(Finding(code, message, file=self._file, image=name, element=where, pixels=pixels))
+
+            cat = ann.get("category_id")
+            label = self.categories.get(cat) if _is_int(cat) else None
+            if label is None:
+                report("unknown-category-id", f"category_id {cat!r} matches no category; not painted")
+                continue
+            geometry = parse_segmentation(ann.get("segmentation"), h, w, report)
+            if geometry is None:
+                continue
+            regions.append(Region(label=label, geometry=geometry, order=(pos,), origin=origin,
+                                  instance=pos, crowd=bool(ann.get("iscrowd"))))
+        return Sample(name=name, width=w, height=h, regions=regions, origin=Origin(self._file, f"image id={img['id']}"),
+                      subset=img["subset"], image_id=img["id"], findings=findings)
+
+
+def _ann_element(ann, pos: int) -> str:
+    if isinstance(ann, dict) and ann.get("id") is not None:
+        return f"annotation id={ann['id']}"
+    return f"annotations[{pos}]"
+
+
+# --------------------------------------------------------------------- segmentation
+def parse_segmentation(seg, height: int, width: int, report):
+    """Geometry for one annotation's ``segmentation``, or ``None`` (reported)."""
+    if seg is None or (isinstance(seg, list) and (not seg or all(isinstance(r, list) and not r for r in seg))):
+        report("empty-segmentation", "no segmentation (box-only annotation); not painted")
+        return None
+    if isinstance(seg, list):
+        return _polygon(seg, report)
+    if isinstance(seg, dict):
+        return _rle(seg, height, width, report)
+    report("bad-value", f"segmentation must be a list of rings or an RLE object, not {type(seg).__name__}")
+    return None
+
+
+def _polygon(seg: list, report) -> Polygon | None:
+    if all(_is_number(v) for v in seg):
+        report("bad-value", "segmentation is a flat list of numbers; COCO needs a list of rings [[x1, y1, ...]]; "
+                            "not painted")
+        return None
+    rings = []
+    for i, ring in enumerate(seg):
+        if not isinstance(ring, list) or not all(_is_number(v) for v in ring):
+            report("bad-value", f"ring {i} must be a list of numbers; ring not painted")
+            continue
+        n = len(ring)
+        if n == 4:
+            report("box-as-polygon", f"ring {i} has exactly 4 numbers, which pycocotools reads as a box; "
+                                     "ring not painted")
+            continue
+        if not all(math.isfinite(v) for v in ring):
+            report("non-finite-coordinate", f"ring {i} holds NaN or infinity; ring not painted")
+            continue
+        if n % 2:
+            report("odd-coordinate-count", f"ring {i} has {n} numbers (odd); the last one is ignored, "
+                                           "as pycocotools does")
+            ring = ring[:-1]
+            n -= 1
+        if n < 6:
+            report("too-few-points", f"ring {i} has {n // 2} vertices (3 needed); ring not painted")
+            continue
+        rings.append(np.asarray(ring, dtype=np.float64).reshape(-1, 2))
+    return Polygon(tuple(rings)) if rings else None
+
+
+def _rle(seg: dict, height: int, width: int, report) -> Rle | None:
+    size, counts = seg.get("size"), seg.get("counts")
+    if not (isinstance(size, list) and len(size) == 2 and all(_is_int(v) and v >= 0 for v in size)):
+        report("bad-value", f"RLE 'size' must be [height, width], got {size!r}; not painted")
+        return None
+    if list(size) != [height, width]:
+        hint = " — it looks like [width, height], a transposed mask" if list(size) == [width, height] else ""
+        report("rle-size-mismatch", f"RLE size {size} differs from the image's [height, width] = "
+                                    f"[{height}, {width}]{hint}; not painted")
+        return None
+    if isinstance(counts, list):
+        if not all(_is_int(v) for v in counts):
+            report("bad-value", "uncompressed RLE counts must be integers; not painted")
+            return None
+        arr = np.asarray(counts, dtype=np.int64)
+        try:
+            check_counts(arr, height, width)
+        except RleError as exc:
+            report("rle-count-sum" if "sum" in str(exc) else "rle-invalid", f"{exc}; not painted")
+            return None
+        encoded = cocomask.frPyObjects({"size": [height, width], "counts": counts}, height, width)
+        return Rle((height, width), encoded["counts"].decode("ascii"))
+    if isinstance(counts, str):
+        if len(counts) >= 3 and counts[:2] in ("b'", 'b"') and counts[-1] == counts[1]:
+            report("rle-bytes-literal", "counts are written as a Python bytes literal; the string inside is used")
+            counts = counts[2:-1].replace("\\\\", "\\")
+        try:
+            check_counts(string_to_counts(counts), height, width)
+        except RleError as exc:
+            report("rle-count-sum" if "sum" in str(exc) else "rle-invalid", f"{exc}; not painted")
+            return None
+        return Rle((height, width), counts)
+    report("bad-value", f"RLE 'counts' must be a list or a string, not {type(counts).__name__}; not painted")
+    return None

@@ -1,0 +1,307 @@
+"""The label map: which classes exist, their pixel value, colour and level.
+
+A class's ``index`` is the value written into masks, its ``level`` says what
+paints over what (higher over lower), ``aliases`` are source label names that
+mean it, and at most one ``fill`` class covers whatever nothing else covers.
+``void`` (default 255) marks "don't care" pixels and is never a class.
+
+    >>> lm = LabelMap.from_dict({"classes": [
+    ...     {"name": "background", "index": 0, "level": 0, "fill": True},
+    ...     {"name": "plate", "index": 1, "level": 1, "aliases": ["dish"]},
+    ...     {"name": "rice", "index": 4, "level": 2}]})
+    >>> lm.resolve("dish").name, lm.resolve("rice").level, lm.fill.name
+    ('plate', 2, 'background')
+    >>> lm.resolve("Rice") is None
+    True
+    >>> lm["rice"].color          # default: the VOC colormap of the index
+    (0, 0, 128)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from . import schemas
+from .errors import SegconvError
+
+MAX_INDEX_8BIT = 254
+MAX_INDEX_16BIT = 65534
+
+
+def voc_color(index: int) -> tuple[int, int, int]:
+    """Pascal VOC colormap (devkit ``VOClabelcolormap.m``).
+
+    >>> voc_color(0), voc_color(1), voc_color(15), voc_color(255)
+    ((0, 0, 0), (128, 0, 0), (192, 128, 128), (224, 224, 192))
+    """
+    r = g = b = 0
+    c = index
+    for j in range(7, -1, -1):
+        r |= ((c >> 0) & 1) << j
+        g |= ((c >> 1) & 1) << j
+        b |= ((c >> 2) & 1) << j
+        c >>= 3
+    return (r, g, b)
+
+
+def _parse_color(value) -> tuple[int, int, int]:
+    if isinstance(value, str):
+        return (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
+    return (int(value[0]), int(value[1]), int(value[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class LabelClass:
+    """One class of the label map."""
+
+    name: str
+    index: int
+    level: int
+    color: tuple[int, int, int]
+    aliases: tuple[str, ...] = ()
+    fill: bool = False
+
+    def to_dict(self) -> dict:
+        out = {"name": self.name, "index": self.index, "level": self.level, "color": list(self.color)}
+        if self.aliases:
+            out["aliases"] = list(self.aliases)
+        if self.fill:
+            out["fill"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class LabelMap:
+    """An immutable, validated set of classes.  Build it with :meth:`from_dict`,
+    :meth:`load` or :meth:`derive`."""
+
+    classes: tuple[LabelClass, ...]
+    void: int = 255
+    void_aliases: tuple[str, ...] = ()
+    source: str | None = None
+    _lookup: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+
+    # ---------------------------------------------------------------- build
+    @classmethod
+    def from_dict(cls, data, *, source: str | None = None) -> LabelMap:
+        """Validate ``data`` against ``schemas/labelmap.schema.json`` and the rules
+        a schema cannot express (unique names, indices, aliases and colours, one
+        fill class, no class on the void value)."""
+        schemas.validate(data, "labelmap", file=source)
+        void = int(data.get("void", 255))
+        classes = []
+        for i, c in enumerate(data["classes"]):
+            color = _parse_color(c["color"]) if "color" in c else voc_color(c["index"])
+            classes.append(
+                LabelClass(
+                    name=c["name"],
+                    index=c["index"],
+                    level=c["level"],
+                    color=color,
+                    aliases=tuple(c.get("aliases", ())),
+                    fill=bool(c.get("fill", False)),
+                )
+            )
+        return cls._checked(classes, void, tuple(data.get("void_aliases", ())), source)
+
+    @classmethod
+    def _checked(cls, classes, void, void_aliases, source) -> LabelMap:
+        def fail(msg, i):
+            raise SegconvError(msg, file=source, element=f"classes[{i}] ({classes[i].name})")
+
+        names: dict[str, int] = {}
+        indices: dict[int, int] = {}
+        colors: dict[tuple, int] = {}
+        fills = []
+        for i, c in enumerate(classes):
+            if c.name in names:
+                fail(f"duplicate class name {c.name!r} (also classes[{names[c.name]}])", i)
+            names[c.name] = i
+            if c.index in indices:
+                other = classes[indices[c.index]].name
+                fail(f"index {c.index} is already used by {other!r}", i)
+            indices[c.index] = i
+            if c.index == void:
+                fail(f"index {c.index} is the void value; void is never a class", i)
+            if c.color in colors:
+                other = classes[colors[c.color]].name
+                fail(
+                    f"colour {c.color} is already used by {other!r}; colour-based readers "
+                    "(Datumaro, CVAT) could not tell the classes apart",
+                    i,
+                )
+            colors[c.color] = i
+            if c.fill:
+                fills.append(i)
+        if len(fills) > 1:
+            fail(f"more than one fill class: {[classes[i].name for i in fills]}", fills[1])
+        owner: dict[str, str] = {c.name: c.name for c in classes}
+        for i, c in enumerate(classes):
+            for alias in c.aliases:
+                if alias in owner and owner[alias] != c.name:
+                    fail(f"alias {alias!r} already names class {owner[alias]!r}", i)
+                owner[alias] = c.name
+        for alias in void_aliases:
+            if alias in owner:
+                raise SegconvError(
+                    f"void alias {alias!r} already names class {owner[alias]!r}",
+                    file=source,
+                    element="void_aliases",
+                )
+        return cls(tuple(classes), void, tuple(void_aliases), source)
+
+    @classmethod
+    def load(cls, path: str | Path) -> LabelMap:
+        """Read a label map from a ``.json``, ``.yaml`` or ``.yml`` file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SegconvError("label map file not found", file=str(path)) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SegconvError(f"cannot read label map: {exc}", file=str(path)) from None
+        try:
+            if path.suffix.lower() == ".json":
+                data = json.loads(text)
+            else:
+                data = yaml.safe_load(text)
+        except json.JSONDecodeError as exc:
+            raise SegconvError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise SegconvError(
+                f"invalid YAML: {getattr(exc, 'problem', exc)}",
+                file=str(path),
+                line=mark.line + 1 if mark else None,
+            ) from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def derive(cls, names: Iterable[str], *, source: str | None = None) -> LabelMap:
+        """The label map used when the user gives none: ``background`` (index 0,
+        level 0, fill) and every source category at level 1, in source order.
+
+        >>> [ (c.name, c.index, c.level) for c in LabelMap.derive(["plate", "rice"]).classes]
+        [('background', 0, 0), ('plate', 1, 1), ('rice', 2, 1)]
+        """
+        names = [n for n in dict.fromkeys(names) if n != "background"]
+        classes = [LabelClass("background", 0, 0, voc_color(0), fill=True)]
+        index = 1
+        for name in names:
+            if index == 255:  # keep 255 free for void
+                index += 1
+            classes.append(LabelClass(name, index, 1, voc_color(index)))
+            index += 1
+        return cls._checked(classes, 255, (), source)
+
+    # ---------------------------------------------------------------- use
+    def __post_init__(self) -> None:
+        lookup = {}
+        for c in self.classes:
+            lookup[c.name] = c
+            for alias in c.aliases:
+                lookup[alias] = c
+        object.__setattr__(self, "_lookup", lookup)
+
+    def __getitem__(self, name: str) -> LabelClass:
+        return self._lookup[name]
+
+    def __len__(self) -> int:
+        return len(self.classes)
+
+    def __iter__(self):
+        return iter(self.classes)
+
+    def resolve(self, label: str) -> LabelClass | None:
+        """The class that ``label`` (a name or an alias) means, or ``None``."""
+        return self._lookup.get(label)
+
+    def is_void(self, label: str) -> bool:
+        return label in self.void_aliases
+
+    def suggest(self, label: str) -> str | None:
+        """A known name equal to ``label`` up to case and surrounding spaces."""
+        key = label.strip().casefold()
+        for name in self._lookup:
+            if name.strip().casefold() == key:
+                return name
+        return None
+
+    @property
+    def fill(self) -> LabelClass | None:
+        for c in self.classes:
+            if c.fill:
+                return c
+        return None
+
+    @property
+    def max_index(self) -> int:
+        return max(c.index for c in self.classes)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """``uint8`` while every index and void fit in 0..255, else ``uint16``."""
+        if self.max_index <= MAX_INDEX_8BIT and self.void <= 255:
+            return np.dtype(np.uint8)
+        return np.dtype(np.uint16)
+
+    def levels(self) -> list[int]:
+        return sorted({c.level for c in self.classes})
+
+    def palette(self) -> list[int]:
+        """A 768-entry PIL palette: class colours at their index, VOC colours elsewhere."""
+        colors = [voc_color(i) for i in range(256)]
+        for c in self.classes:
+            if c.index < 256:
+                colors[c.index] = c.color
+        return [v for rgb in colors for v in rgb]
+
+    # ---------------------------------------------------------------- write
+    def to_dict(self) -> dict:
+        out: dict = {"void": self.void}
+        if self.void_aliases:
+            out["void_aliases"] = list(self.void_aliases)
+        out["classes"] = [c.to_dict() for c in sorted(self.classes, key=lambda c: c.index)]
+        return out
+
+    def to_yaml(self) -> str:
+        """YAML with one class per line, ready for a person to edit levels."""
+        lines = [f"void: {self.void}"]
+        if self.void_aliases:
+            lines.append(f"void_aliases: {json.dumps(list(self.void_aliases))}")
+        lines.append("classes:")
+        for c in sorted(self.classes, key=lambda c: c.index):
+            fields = [
+                f"name: {json.dumps(c.name)}",
+                f"index: {c.index}",
+                f"level: {c.level}",
+                f"color: {list(c.color)}",
+            ]
+            if c.aliases:
+                fields.append(f"aliases: {json.dumps(list(c.aliases))}")
+            if c.fill:
+                fields.append("fill: true")
+            lines.append("  - {" + ", ".join(fields) + "}")
+        return "\n".join(lines) + "\n"
+
+    def to_labelmap_txt(self) -> str:
+        """Datumaro / CVAT ``labelmap.txt``: ``name:r,g,b::`` per line, the line
+        number being the index.  Gaps between indices are filled with
+        ``_unused_<i>_`` lines, as CVAT's "Segmentation mask" format requires."""
+        by_index = {c.index: c for c in self.classes}
+        lines = ["# label:color_rgb:parts:actions"]
+        for i in range(self.max_index + 1):
+            c = by_index.get(i)
+            name, color = (c.name, c.color) if c else (f"_unused_{i}_", voc_color(i))
+            lines.append(f"{name}:{color[0]},{color[1]},{color[2]}::")
+        return "\n".join(lines) + "\n"
+
+
+def derive_from_sources(names: Sequence[str], source: str) -> LabelMap:
+    return LabelMap.derive(names, source=source)

@@ -1,0 +1,88 @@
+"""COCO run-length encoding: checking counts before pycocotools sees them.
+
+pycocotools trusts its input: counts that sum to less than height x width
+leave the rest of the mask uninitialised, and a malformed string decodes to
+negative runs.  These helpers decode the compressed form (``maskApi.c``
+``rleFrString``) in numpy so an importer can check a mask before painting it.
+
+Compressed counts: each count is a group of characters, 5 payload bits per
+character, lowest bits first; bit 0x20 means "more characters follow"; in a
+group's last character bit 0x10 is the sign.  Characters are stored as value +
+48.  From the fourth count on, the stored value is counts[i] - counts[i - 2].
+
+    >>> string_to_counts("62304").tolist()      # 5x4 mask, rows 1-2, cols 1-2 set
+    [6, 2, 3, 2, 7]
+    >>> counts_to_string([6, 2, 3, 2, 7])
+    '62304'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_GROUP_CHARS = 7  # 35 payload bits: far beyond any real run length
+
+
+class RleError(ValueError):
+    """The counts cannot be a valid RLE; the message says why."""
+
+
+def string_to_counts(s: str) -> np.ndarray:
+    """Decode compressed counts into an int64 array; raise :class:`RleError`
+    on characters outside '0'..'o', a truncated last group or an oversized group."""
+    try:
+        raw = s.encode("ascii")
+    except UnicodeEncodeError:
+        raise RleError("counts contain non-ASCII characters") from None
+    if not raw:
+        return np.zeros(0, dtype=np.int64)
+    b = np.frombuffer(raw, dtype=np.uint8).astype(np.int64) - 48
+    bad = np.flatnonzero((b < 0) | (b > 63))
+    if bad.size:
+        pos = int(bad[0])
+        raise RleError(f"character {s[pos]!r} at position {pos} is outside '0'..'o'")
+    more = (b & 0x20) != 0
+    if more[-1]:
+        raise RleError("counts string ends inside a run (truncated)")
+    ends = np.flatnonzero(~more)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts + 1
+    if lengths.max() > MAX_GROUP_CHARS:
+        raise RleError(f"a run is encoded in more than {MAX_GROUP_CHARS} characters")
+    k = np.arange(len(b)) - np.repeat(starts, lengths)
+    x = np.add.reduceat((b & 0x1F) << (5 * k), starts)
+    negative = (b[ends] & 0x10) != 0
+    x[negative] |= -1 << (5 * lengths[negative])
+    counts = x.copy()
+    if len(counts) > 3:
+        counts[1::2] = np.cumsum(x[1::2])
+        counts[2::2] = np.cumsum(x[2::2])
+    return counts
+
+
+def counts_to_string(counts) -> str:
+    """Encode run lengths as pycocotools' compressed string (``rleToString``)."""
+    out = []
+    cnts = [int(c) for c in counts]
+    for i, c in enumerate(cnts):
+        x = c - cnts[i - 2] if i > 2 else c
+        while True:
+            ch = x & 0x1F
+            x >>= 5
+            more = not ((x == 0 and not (ch & 0x10)) or (x == -1 and (ch & 0x10)))
+            if more:
+                ch |= 0x20
+            out.append(chr(ch + 48))
+            if not more:
+                break
+    return "".join(out)
+
+
+def check_counts(counts: np.ndarray, height: int, width: int) -> None:
+    """Raise :class:`RleError` unless ``counts`` are non-negative and sum to height x width."""
+    if counts.size and counts.min() < 0:
+        i = int(np.flatnonzero(counts < 0)[0])
+        raise RleError(f"run {i} has negative length {int(counts[i])}")
+    total = int(counts.sum())
+    if total != height * width:
+        raise RleError(f"counts sum to {total}, not height x width = {height}x{width} = {height * width}")
