@@ -177,6 +177,6 @@ class Sample:
     @property
     def stem(self) -> str:
         """``name`` without its extension: ``'sub/a.jpg'`` → ``'sub/a'``."""
-        head, _, tail = self.name.rpartition("/")
-        stem = tail.rsplit(".", 1)[0] if "." in tail.lstrip(".") else tail
-        return f"{head}/{stem}" if head else stem
+        from .paths import stem_of
+
+        return stem_of(self.name)

@@ -7,8 +7,8 @@ a fill class those pixels are written as ``void`` and reported
 (``unlabelled-pixels``), so training code ignores them instead of learning a
 made-up class.
 
-    >>> from .labelmap import LabelMap
-    >>> from .model import Box, Origin, Region, Sample
+    >>> from convert.labelmap import LabelMap
+    >>> from convert.model import Box, Origin, Region, Sample
     >>> lm = LabelMap.from_dict({"classes": [
     ...     {"name": "background", "index": 0, "level": 0, "fill": True},
     ...     {"name": "plate", "index": 1, "level": 1},

@@ -33,6 +33,14 @@ def normalize_name(name: str) -> str:
     return lead + "/".join(parts)
 
 
+def stem_of(name: str) -> str:
+    """``name`` without its extension: ``'sub/a.jpg'`` → ``'sub/a'``; ``'.hidden'`` stays."""
+    base, dot, ext = name.rpartition(".")
+    if dot and "/" not in ext and base and not base.endswith("/"):
+        return base
+    return name
+
+
 def unsafe_reason(name: str) -> str | None:
     """Why ``name`` (already normalised or not) may not be used as a relative
     output path, or ``None`` if it is safe."""

@@ -55,7 +55,7 @@ class PngWriter:
         self.labelmap = labelmap
 
     def mask_path(self, sample: Sample) -> Path:
-        return safe_join(self.out, f"masks/{sample.stem}.png")
+        return safe_join(self.out / "masks", f"{sample.stem}.png")
 
     def write(self, sample: Sample, painted: Painted) -> None:
         write_bytes(self.mask_path(sample), encode_mask(painted.class_mask, self.labelmap))

@@ -46,7 +46,7 @@ from ..dataset import Dataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..model import Origin, Polygon, Region, Rle, Sample
-from ..paths import normalize_name, unsafe_reason
+from ..paths import normalize_name, stem_of, unsafe_reason
 from ..rle import RleError, check_counts, string_to_counts
 
 NAME = "coco"
@@ -140,7 +140,7 @@ class CocoDataset(Dataset):
         path = Path(path)
         doc = load_json(path)
         file = str(path)
-        if isinstance(doc, list):
+        if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "image_id" in doc[0]:
             raise SegconvError(
                 "this is a COCO results list (a bare array of detections), not a dataset: "
                 "it has no 'images' or 'categories'",
@@ -153,6 +153,12 @@ class CocoDataset(Dataset):
                 raise SegconvError(f"'{key}' must be a list, not {type(doc[key]).__name__}", file=file, element=key)
         if "images" not in doc:
             raise SegconvError("no 'images' list: not a COCO instances file", file=file)
+        anns = doc.get("annotations") or []
+        if anns and isinstance(anns[0], dict) and "segments_info" in anns[0]:
+            raise SegconvError(
+                "this is a COCO panoptic file (annotations hold 'segments_info' and a PNG), "
+                "which segconv does not read yet; only COCO instances are supported",
+                file=file, element="annotations[0]")
 
         self._file = file
         self._max_pixels = max_pixels
@@ -216,7 +222,7 @@ class CocoDataset(Dataset):
                                         file=file, element=where, image=name))
                 continue
             norm = normalize_name(name)
-            stem = norm.rsplit(".", 1)[0] if "." in norm.rsplit("/", 1)[-1] else norm
+            stem = stem_of(norm)
             if stem in stems:
                 findings.append(Finding(
                     "duplicate-image",
@@ -325,14 +331,13 @@ def _polygon(seg: list, report) -> Polygon | None:
         if not all(math.isfinite(v) for v in ring):
             report("non-finite-coordinate", f"ring {i} holds NaN or infinity; ring not painted")
             continue
+        if n < 6:
+            report("too-few-points", f"ring {i} has {n} numbers: fewer than 3 vertices; ring not painted")
+            continue
         if n % 2:
             report("odd-coordinate-count", f"ring {i} has {n} numbers (odd); the last one is ignored, "
                                            "as pycocotools does")
             ring = ring[:-1]
-            n -= 1
-        if n < 6:
-            report("too-few-points", f"ring {i} has {n // 2} vertices (3 needed); ring not painted")
-            continue
         rings.append(np.asarray(ring, dtype=np.float64).reshape(-1, 2))
     return Polygon(tuple(rings)) if rings else None
 

@@ -1,0 +1,47 @@
+"""Shared helpers: tiny COCO documents, the corpus location, the CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+FOOD = FIXTURES / "food"
+CORPUS = Path(os.environ.get("SEGCONV_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def corpus(relative: str) -> Path:
+    """A file of ../shared/corpus; the test is skipped when the corpus is not beside the checkout."""
+    path = CORPUS / relative
+    if not path.exists():
+        pytest.skip(f"corpus file {relative} not available at {CORPUS}")
+    return path
+
+
+def coco_doc(images, annotations, categories):
+    return {"images": images, "annotations": annotations, "categories": categories}
+
+
+def write_json(path: Path, doc) -> Path:
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m convert`` as a user would, capturing stdout and stderr."""
+    env = dict(os.environ, COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "convert", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=env, timeout=300)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, keyed by relative path."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}

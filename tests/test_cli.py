@@ -1,0 +1,141 @@
+"""The segconv command as a user runs it: exit codes, messages, outputs, no traceback."""
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from convert.labelmap import LabelMap
+
+from conftest import FOOD, coco_doc, run_cli, tree_digest, write_json
+
+
+def no_traceback(proc):
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+
+
+def test_readme_example_converts_the_food_fixture(tmp_path):
+    before = tree_digest(FOOD)
+    out = tmp_path / "out"
+    proc = run_cli("convert", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml", "-o", out, "--to", "png")
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote 4 masks" in proc.stderr
+    masks = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
+    assert masks == ["masks/breakfast/table_03.png", "masks/table_01.png", "masks/table_02.png",
+                     "masks/table_04.png"]
+    m = np.asarray(Image.open(out / "masks/table_01.png"))
+    assert m.shape == (480, 640) and set(np.unique(m)) <= {0, 1, 2, 4, 5, 6, 8}
+    assert tree_digest(FOOD) == before  # the input is never modified
+
+
+def test_food_levels_put_rice_over_its_plate_although_listed_first(tmp_path):
+    out = tmp_path / "out"
+    run_cli("convert", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml", "-o", out)
+    m = np.asarray(Image.open(out / "masks/table_01.png"))
+    doc = json.loads((FOOD / "annotations.json").read_text())
+    first = doc["annotations"][0]
+    assert first["category_id"] == 8  # rice, listed before the plate
+    x, y = 210, 250  # centre of the rice blob
+    assert m[y, x] == LabelMap.load(FOOD / "labelmap.yaml")["rice"].index
+
+
+def test_existing_output_is_refused_without_overwrite(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    proc = run_cli("convert", FOOD / "annotations.json", "-o", out)
+    assert proc.returncode == 2 and "--overwrite" in proc.stderr
+    no_traceback(proc)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    proc = run_cli("convert", FOOD / "annotations.json", "-o", out, "--overwrite")
+    assert proc.returncode == 0 and (out / "masks/table_01.png").exists()
+
+
+def test_derived_labelmap_is_announced_on_stderr(tmp_path):
+    proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o")
+    assert proc.returncode == 0
+    assert "derived from the source" in proc.stderr
+
+
+def test_findings_give_exit_1_and_name_file_and_annotation(tmp_path):
+    doc = coco_doc([{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}],
+                   [{"id": 77, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 3, 3]]}],
+                   [{"id": 1, "name": "plate"}])
+    src = write_json(tmp_path / "bad.json", doc)
+    proc = run_cli("convert", src, "-o", tmp_path / "o")
+    assert proc.returncode == 1
+    assert "box-as-polygon" in proc.stderr and "bad.json" in proc.stderr and "annotation id=77" in proc.stderr
+    no_traceback(proc)
+    assert (tmp_path / "o/masks/a.png").exists()  # the rest is still converted
+
+
+def test_strict_writes_nothing_on_findings(tmp_path):
+    doc = coco_doc([{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}],
+                   [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": []}],
+                   [{"id": 1, "name": "plate"}])
+    src = write_json(tmp_path / "w.json", doc)
+    proc = run_cli("convert", src, "-o", tmp_path / "o", "--strict")
+    assert proc.returncode == 1 and "nothing written" in proc.stderr
+    assert not (tmp_path / "o").exists()
+    assert run_cli("convert", src, "-o", tmp_path / "o2").returncode == 0  # a warning alone fails nothing
+    assert run_cli("convert", src, "-o", tmp_path / "o3", "--fail-on", "warning").returncode == 1
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--dry-run")
+    assert proc.returncode == 0 and "would write 4 masks" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_unusable_input_exits_2_with_the_file_named(tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"images": [\n{"id": 1,')
+    proc = run_cli("convert", bad, "-o", tmp_path / "o")
+    assert proc.returncode == 2 and "broken.json:2" in proc.stderr
+    no_traceback(proc)
+    assert not (tmp_path / "o").exists()
+    proc = run_cli("convert", tmp_path / "missing.json", "-o", tmp_path / "o")
+    assert proc.returncode == 2 and "missing.json" in proc.stderr
+    proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--to", "jpeg")
+    assert proc.returncode == 2 and "unknown output layout" in proc.stderr
+    proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--labels", tmp_path / "x.yaml")
+    assert proc.returncode == 2 and "x.yaml" in proc.stderr
+
+
+def test_undetectable_source_says_what_was_looked_for(tmp_path):
+    src = tmp_path / "notes.txt"
+    src.write_text("hello")
+    proc = run_cli("convert", src, "-o", tmp_path / "o")
+    assert proc.returncode == 2 and "matches no known format" in proc.stderr and "coco" in proc.stderr
+
+
+def test_labels_prints_an_editable_map_that_loads(tmp_path):
+    proc = run_cli("labels", FOOD / "annotations.json")
+    assert proc.returncode == 0
+    path = tmp_path / "labels.yaml"
+    path.write_text(proc.stdout)
+    lm = LabelMap.load(path)
+    assert [c.name for c in lm.classes][:3] == ["background", "plate", "dish"]
+
+
+def test_inspect_and_formats_print_to_stdout():
+    proc = run_cli("inspect", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml")
+    assert proc.returncode == 0 and "4 images" in proc.stdout and "plate, dish" in proc.stdout
+    proc = run_cli("formats")
+    assert proc.returncode == 0 and "coco" in proc.stdout and "png" in proc.stdout
+
+
+def test_validate_lists_findings_and_explains_codes(tmp_path):
+    proc = run_cli("validate", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml")
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("validate", "--explain", "box-as-polygon")
+    assert proc.returncode == 0 and "cocoapi#369" in proc.stdout
+    proc = run_cli("validate", "--explain", "nope")
+    assert proc.returncode == 2 and "unknown finding code" in proc.stderr
+
+
+def test_findings_doc_is_in_sync_with_the_registry():
+    from conftest import ROOT
+    from convert.codes import markdown
+
+    assert (ROOT / "docs/findings.md").read_text() == markdown()
