@@ -45,3 +45,25 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """sha256 of every file under ``folder``, keyed by relative path."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def reference_masks(doc, labelmap):
+    """What a user gets with pycocotools itself: ``COCO.annToMask`` per annotation,
+    painted by level, then file order, over the fill class."""
+    import numpy as np
+    from pycocotools.coco import COCO
+
+    coco = COCO()
+    coco.dataset = doc
+    coco.createIndex()
+    names = {c["id"]: c["name"] for c in doc["categories"]}
+    fill = labelmap.fill.index if labelmap.fill else labelmap.void
+    out = {}
+    for img in doc["images"]:
+        canvas = np.full((img["height"], img["width"]), fill, labelmap.dtype)
+        anns = [(pos, a) for pos, a in enumerate(doc["annotations"]) if a["image_id"] == img["id"]]
+        anns.sort(key=lambda pa: (labelmap[names[pa[1]["category_id"]]].level, pa[0]))
+        for _, ann in anns:
+            canvas[coco.annToMask(ann) == 1] = labelmap[names[ann["category_id"]]].index
+        out[img["file_name"]] = canvas
+    return out

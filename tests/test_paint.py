@@ -4,7 +4,6 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as cocomask
-from pycocotools.coco import COCO
 
 from convert.importers.coco import CocoDataset
 from convert.labelmap import LabelMap
@@ -12,7 +11,7 @@ from convert.model import Box, Origin, Polygon, Region, Sample
 from convert.paint import paint
 from convert.rasterize import rasterize
 
-from conftest import write_json
+from conftest import reference_masks, write_json
 
 O = Origin("test")
 FOOD = LabelMap.from_dict({"classes": [
@@ -92,24 +91,6 @@ def test_polygons_sharing_edges_partition_the_pixels(nx, ny, seed, decimals):
 LEVELS = {"background": 0, "plate": 1, "bowl": 1, "rice": 2, "salad": 2, "sauce": 3}
 NAMES = list(LEVELS)[1:]
 CAT_IDS = {name: cid for name, cid in zip(NAMES, [3, 7, 8, 15, 90])}  # gappy ids
-
-
-def reference_masks(doc, labelmap):
-    """What a user gets with pycocotools: annToMask per annotation, painted by
-    level then file order, background as fill."""
-    coco = COCO()
-    coco.dataset = doc
-    coco.createIndex()
-    names = {c["id"]: c["name"] for c in doc["categories"]}
-    out = {}
-    for img in doc["images"]:
-        canvas = np.zeros((img["height"], img["width"]), np.uint8)
-        anns = [(pos, a) for pos, a in enumerate(doc["annotations"]) if a["image_id"] == img["id"]]
-        anns.sort(key=lambda pa: (labelmap[names[pa[1]["category_id"]]].level, pa[0]))
-        for _, ann in anns:
-            canvas[coco.annToMask(ann) == 1] = labelmap[names[ann["category_id"]]].index
-        out[img["file_name"]] = canvas
-    return out
 
 
 coord = st.integers(-60, 460).map(lambda v: v / 10)
