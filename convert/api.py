@@ -55,6 +55,8 @@ def resolve_labelmap(dataset, labels: str | Path | None) -> tuple[LabelMap, bool
     """The label map from ``labels``, or one derived from the source (``True``)."""
     if labels is not None:
         return LabelMap.load(labels), False
+    if dataset.source_labelmap is not None:
+        return dataset.source_labelmap, True
     return LabelMap.derive(dataset.label_names, source=f"derived from {dataset.path}"), True
 
 
@@ -102,51 +104,51 @@ def convert(
         raise UsageError(f"output folder {out} lies inside the source; choose another -o")
     dataset = open_dataset(src, fmt, max_pixels=max_pixels)
     labelmap, derived = resolve_labelmap(dataset, labels)
-    report = RunReport(dataset.format, labelmap, derived, findings=list(dataset.findings))
     writer_spec = WRITERS[to]
 
     if strict:
         check = validate_samples(dataset, labelmap, rule=rule, progress=progress)
-        report.findings = check.findings
-        report.images = check.images
-        if any(f.severity >= Severity.WARNING for f in report.findings):
-            report.refused = True
-            return report
-        report.findings = list(dataset.findings)
-        report.images = 0
+        if any(f.severity >= Severity.WARNING for f in check.findings):
+            check.refused = True
+            check.labelmap_derived = derived
+            return check
 
     if not dry_run:
         prepare_output(out, overwrite=overwrite)
         out.mkdir(parents=True, exist_ok=True)
-    writer = writer_spec.create(out, labelmap)
+    writer = None if dry_run else writer_spec.create(out, labelmap)
+    report = _run(dataset, labelmap, rule=rule, writer=writer, instances=writer_spec.needs_instances,
+                  progress=progress)
+    report.labelmap_derived = derived
+    if writer is not None:
+        writer.finish()
+    return report
+
+
+def _run(dataset, labelmap: LabelMap, *, rule: str, writer=None, instances: bool = False,
+         progress: Progress | None = None) -> RunReport:
+    """Paint every usable sample (and write it when a writer is given)."""
+    report = RunReport(dataset.format, labelmap, False)
+    sample_findings: list[Finding] = []
     total = len(dataset)
     for i, sample in enumerate(dataset):
-        painted = paint(sample, labelmap, rule=rule, instances=writer_spec.needs_instances)
-        report.findings.extend(sample.findings)
-        report.findings.extend(painted.findings)
-        if not dry_run:
-            writer.write(sample, painted)
-            report.written += 1
-        report.images += 1
+        sample_findings.extend(sample.findings)
+        if sample.usable:
+            painted = paint(sample, labelmap, rule=rule, instances=instances)
+            sample_findings.extend(painted.findings)
+            if writer is not None:
+                writer.write(sample, painted)
+                report.written += 1
+            report.images += 1
         if progress:
             progress(i + 1, total)
-    if not dry_run:
-        writer.finish()
+    report.findings = list(dataset.findings) + sample_findings
     return report
 
 
 def validate_samples(dataset, labelmap: LabelMap, *, rule: str = "coco", progress: Progress | None = None) -> RunReport:
     """Import and paint every sample, collecting findings, writing nothing."""
-    report = RunReport(dataset.format, labelmap, False, findings=list(dataset.findings))
-    total = len(dataset)
-    for i, sample in enumerate(dataset):
-        painted = paint(sample, labelmap, rule=rule)
-        report.findings.extend(sample.findings)
-        report.findings.extend(painted.findings)
-        report.images += 1
-        if progress:
-            progress(i + 1, total)
-    return report
+    return _run(dataset, labelmap, rule=rule, progress=progress)
 
 
 @dataclass
@@ -171,10 +173,12 @@ def inspect(src: str | Path, *, fmt: str | None = None, labels: str | Path | Non
     labelmap, derived = resolve_labelmap(dataset, labels)
     per_label: Counter = Counter()
     images_per_label: Counter = Counter()
-    findings = list(dataset.findings)
+    findings: list[Finding] = []
     n_regions = 0
     for sample in dataset:
         findings.extend(sample.findings)
+        if not sample.usable:
+            continue
         labels_here = set()
         for region in sample.regions:
             per_label[region.label] += 1
@@ -182,4 +186,4 @@ def inspect(src: str | Path, *, fmt: str | None = None, labels: str | Path | Non
             n_regions += 1
         images_per_label.update(labels_here)
     return Inventory(dataset.format, dataset.path, len(dataset), n_regions, labelmap, derived,
-                     per_label, images_per_label, findings)
+                     per_label, images_per_label, list(dataset.findings) + findings)

@@ -58,6 +58,27 @@ _TABLE = [
         '`{"id": 4, "bbox": [10, 10, 5, 5], "segmentation": []}`',
         "Deliver a polygon or RLE for the object, or drop the annotation from the segmentation set.",
     ),
+    CodeInfo(
+        "unknown-color", "labels", _E,
+        "An RGB class mask holds a colour that no class of the label map (labelmap.txt) has; those pixels "
+        "are written as void. The message gives the colour and the pixel count.",
+        "a CVAT 'Segmentation mask' PNG with anti-aliased edges, (127, 0, 0) next to (128, 0, 0)",
+        "Re-export the masks without smoothing, or add the colour's class to labelmap.txt.",
+    ),
+    CodeInfo(
+        "unknown-mask-value", "labels", _E,
+        "A class or instance mask holds a value that is no class index of the source's label list; those "
+        "pixels are written as void.",
+        "SegmentationClass/a.png holds value 23 while labelmap.txt has 21 lines",
+        "Add the class to labelmap.txt, or fix the mask.",
+    ),
+    CodeInfo(
+        "instance-mixed-classes", "labels", _W,
+        "A SegmentationObject instance covers pixels of several classes in SegmentationClass; each part "
+        "keeps the class of its pixels.",
+        "instance 3 covers 200 'person' and 12 'chair' pixels",
+        "Fix the instance or the class mask so that each object has one class.",
+    ),
     # ---- geometry ---------------------------------------------------------
     CodeInfo(
         "too-few-points", "geometry", _E,
@@ -91,6 +112,27 @@ _TABLE = [
         "a negative size); the element is not used.",
         '`"segmentation": [["10", "10", ...]]` or `"width": -5`',
         "Correct the value; the message names the field.",
+    ),
+    CodeInfo(
+        "no-area-shape", "geometry", _W,
+        "A shape without area (polyline, points, skeleton, tag, cuboid; labelme line, linestrip, point) "
+        "is skipped, never dropped silently. Under `--rule labelme` labelme's lines and points are drawn "
+        "as labelme draws them.",
+        '`<polyline label="traffic_line" points="462.10,0.00;126.80,1200.00"/>`',
+        "Nothing, if the shapes are meant for another task; otherwise redraw them as polygons.",
+    ),
+    CodeInfo(
+        "empty-point", "geometry", _W,
+        "A CVAT `points` attribute has an empty pair (a trailing or doubled ';', cvat#1041); it is ignored.",
+        '`points="1,2;3,4;5,6;"`',
+        "Nothing to do; the shape is painted from its other points.",
+    ),
+    CodeInfo(
+        "mask-outside-image", "geometry", _W,
+        "A raster mask (CVAT `<mask>`, labelme `mask`) extends past the image; the part outside is cropped. "
+        "The message gives the pixels lost.",
+        '`<mask left="630" top="0" width="20" ...>` on a 640-pixel-wide image',
+        "Check the mask's position; crop it in the annotation tool.",
     ),
     # ---- files ------------------------------------------------------------
     CodeInfo(
@@ -152,6 +194,44 @@ _TABLE = [
         "could land outside the output folder; the image is not converted.",
         '`"file_name": "../../etc/x.jpg"` or `"C:\\\\data\\\\a.jpg"`',
         "Write image names relative to the image folder.",
+    ),
+    CodeInfo(
+        "missing-mask", "files", _W,
+        "An image listed in ImageSets has no SegmentationClass PNG; no mask is written for it "
+        "(normal for a test split).",
+        "ImageSets/Segmentation/test.txt lists 2007_000002, SegmentationClass/2007_000002.png is absent",
+        "Deliver the mask, or remove the id from the list.",
+    ),
+    CodeInfo(
+        "missing-image", "files", _W,
+        "The image file an annotation refers to cannot be found, so its size cannot be checked.",
+        "labelme `imagePath: \"..\\\\images\\\\a.jpg\"` with no such file and no `imageData`",
+        "Deliver the image, pass --images DIR, or fix the path.",
+    ),
+    CodeInfo(
+        "image-size-mismatch", "files", _E,
+        "The declared image size differs from the real image (EXIF orientation applied) or from its mask; "
+        "the real size is used.",
+        "labelme `imageWidth: 640` for a JPEG that is 480 wide once rotated by its EXIF tag",
+        "Re-save the annotation with the right size; check EXIF rotation in the annotation tool.",
+    ),
+    CodeInfo(
+        "bad-mask-file", "files", _E,
+        "A mask PNG cannot be decoded, or is not palette, grayscale or RGB; the image is not converted.",
+        "SegmentationClass/a.png is a JPEG renamed to .png",
+        "Re-export the mask as a palette (P) or grayscale (L) PNG.",
+    ),
+    CodeInfo(
+        "unreadable-file", "files", _E,
+        "One annotation file of a folder cannot be read or parsed; the other files are still converted.",
+        "a truncated labelme JSON in a folder of 500",
+        "Re-export the file; the message names it and the parser's line.",
+    ),
+    CodeInfo(
+        "deleted-object", "files", _I,
+        "An MIT LabelMe object marked `<deleted>1</deleted>` is skipped, as the LabelMe tool does.",
+        "`<object><name>car</name><deleted>1</deleted>...`",
+        "Nothing to do.",
     ),
     CodeInfo(
         "image-too-large", "files", _E,

@@ -1,38 +1,50 @@
 """What every importer returns: a dataset that yields samples one by one.
 
-Importers index their source once (parse the file, group annotations by
-image) and then build each :class:`~convert.model.Sample` only when it is
-asked for, so painting and writing stream image by image.
+Importers index their source once (parse the file, list the files, group
+annotations by image) and then build each :class:`~convert.model.Sample`
+only when it is asked for, so painting and writing stream image by image.
 
     >>> from convert import open_dataset
-    >>> ds = open_dataset("fixtures/food/annotations.json")      # doctest: +SKIP
-    >>> len(ds), ds.label_names[:2]                              # doctest: +SKIP
-    (4, ['plate', 'bowl'])
-    >>> sample = next(iter(ds))                                  # doctest: +SKIP
+    >>> ds = open_dataset("fixtures/food/annotations.json")
+    >>> len(ds), ds.label_names[:3]
+    (4, ['plate', 'dish', 'bowl'])
+    >>> next(iter(ds)).name
+    'table_01.jpg'
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from .findings import Finding
+from .labelmap import LabelMap
 from .model import Sample
 
 
-@dataclass
 class Dataset:
     """A source opened by an importer.
 
-    ``label_names`` are the source's own category names in its order (used to
+    ``label_names`` are the source's own label names in its order (used to
     derive a label map), ``findings`` what was found while indexing (dangling
-    ids, duplicate images...); per-image findings travel on each sample.
+    ids, duplicate images...); per-image findings travel on each sample, and a
+    sample that cannot be painted at all (an unreadable file in a folder)
+    comes with ``usable=False`` and the finding that says why.
+    ``source_labelmap`` is the label map a source carries itself (VOC
+    ``labelmap.txt``, labelme ``labels.txt``), used when the user gives none so
+    that indices and colours are kept.
     """
 
-    format: str
-    path: str
-    label_names: list[str]
-    findings: list[Finding] = field(default_factory=list)
+    format: str = ""
+
+    def __init__(self, path: str, findings: list[Finding] | None = None,
+                 source_labelmap: LabelMap | None = None) -> None:
+        self.path = path
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.source_labelmap = source_labelmap
+
+    @property
+    def label_names(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def __len__(self) -> int:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -85,6 +85,7 @@ class LabelMap:
     void: int = 255
     void_aliases: tuple[str, ...] = ()
     source: str | None = None
+    void_level: int | None = None  # None: void regions paint above every level
     _lookup: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     # ---------------------------------------------------------------- build
@@ -108,10 +109,10 @@ class LabelMap:
                     fill=bool(c.get("fill", False)),
                 )
             )
-        return cls._checked(classes, void, tuple(data.get("void_aliases", ())), source)
+        return cls._checked(classes, void, tuple(data.get("void_aliases", ())), source, data.get("void_level"))
 
     @classmethod
-    def _checked(cls, classes, void, void_aliases, source) -> LabelMap:
+    def _checked(cls, classes, void, void_aliases, source, void_level=None) -> LabelMap:
         def fail(msg, i):
             raise SegconvError(msg, file=source, element=f"classes[{i}] ({classes[i].name})")
 
@@ -154,7 +155,7 @@ class LabelMap:
                     file=source,
                     element="void_aliases",
                 )
-        return cls(tuple(classes), void, tuple(void_aliases), source)
+        return cls(tuple(classes), void, tuple(void_aliases), source, void_level)
 
     @classmethod
     def load(cls, path: str | Path) -> LabelMap:
@@ -166,6 +167,8 @@ class LabelMap:
             raise SegconvError("label map file not found", file=str(path)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise SegconvError(f"cannot read label map: {exc}", file=str(path)) from None
+        if path.suffix.lower() == ".txt":
+            return cls.from_txt(text, source=str(path))
         try:
             if path.suffix.lower() == ".json":
                 data = json.loads(text)
@@ -181,6 +184,73 @@ class LabelMap:
                 line=mark.line + 1 if mark else None,
             ) from None
         return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_txt(cls, text: str, *, source: str | None = None) -> LabelMap:
+        """A label map from a ``.txt`` label list, in either syntax:
+
+        - Datumaro / CVAT ``labelmap.txt`` (lines ``name:r,g,b:parts:actions``):
+          the line position is the index, the colour is kept, the class
+          coloured (0, 0, 0) -- or else the one named ``background`` -- is the
+          fill class at level 0, the others are at level 1.
+        - labelme ``labels.txt`` (one name per line): ``__ignore__`` is void,
+          ``_background_`` index 0 and the fill class, the others 1, 2, ... at
+          level 1, void painting in file order with them (``void_level`` 1), as
+          ``labelme2voc`` does.
+
+        >>> lm = LabelMap.from_txt("__ignore__\\n_background_\\ncat\\ndog\\n")
+        >>> [(c.name, c.index) for c in lm.classes], lm.void_aliases
+        ([('_background_', 0), ('cat', 1), ('dog', 2)], ('__ignore__',))
+        >>> LabelMap.from_txt("background:0,0,0::\\nplate:9,9,9::\\n")["plate"].color
+        (9, 9, 9)
+        """
+        lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1)]
+        lines = [(n, line) for n, line in lines if line and not line.startswith("#")]
+        if not lines:
+            raise SegconvError("label list is empty", file=source)
+        if any(":" in line for _, line in lines):
+            return cls._from_datumaro_txt(lines, source)
+        classes, void_aliases, index = [], [], 0
+        for n, name in lines:
+            if name == "__ignore__":
+                void_aliases.append(name)
+                continue
+            is_bg = name == "_background_"
+            classes.append(LabelClass(name, index, 0 if is_bg else 1, voc_color(index), fill=is_bg))
+            index += 1
+            if index == 255:
+                index += 1
+        return cls._checked(classes, 255, tuple(void_aliases), source, 1 if void_aliases else None)
+
+    @classmethod
+    def _from_datumaro_txt(cls, lines, source) -> LabelMap:
+        parsed = []
+        for n, line in lines:
+            fields = line.split(":")
+            if len(fields) != 4:
+                raise SegconvError(f"expected 'name:r,g,b:parts:actions', got {line!r}", file=source,
+                                   element=f"line {n}", line=n)
+            name, color_text = fields[0].strip(), fields[1].strip()
+            color = None
+            if color_text:
+                try:
+                    color = tuple(int(v) for v in color_text.split(","))
+                except ValueError:
+                    color = ()
+                if len(color) != 3 or not all(0 <= v <= 255 for v in color):
+                    raise SegconvError(f"colour must be 'r,g,b' with values 0..255, got {color_text!r}",
+                                       file=source, element=f"line {n} ({name})", line=n)
+            parsed.append((name, color))
+        background = next((i for i, (_, c) in enumerate(parsed) if c == (0, 0, 0)), None)
+        if background is None:
+            background = next((i for i, (nm, _) in enumerate(parsed) if nm == "background"), None)
+        classes = []
+        for i, (name, color) in enumerate(parsed):
+            if name.startswith("_unused_") and name.endswith("_"):
+                continue  # gap fillers written by segconv and CVAT
+            is_bg = i == background
+            classes.append(LabelClass(name, i, 0 if is_bg else 1, color or voc_color(i), fill=is_bg))
+        return cls._checked(classes, 255, (), source)
 
     @classmethod
     def derive(cls, names: Iterable[str], *, source: str | None = None) -> LabelMap:
@@ -267,6 +337,8 @@ class LabelMap:
         out: dict = {"void": self.void}
         if self.void_aliases:
             out["void_aliases"] = list(self.void_aliases)
+        if self.void_level is not None:
+            out["void_level"] = self.void_level
         out["classes"] = [c.to_dict() for c in sorted(self.classes, key=lambda c: c.index)]
         return out
 
@@ -275,6 +347,8 @@ class LabelMap:
         lines = [f"void: {self.void}"]
         if self.void_aliases:
             lines.append(f"void_aliases: {json.dumps(list(self.void_aliases))}")
+        if self.void_level is not None:
+            lines.append(f"void_level: {self.void_level}")
         lines.append("classes:")
         for c in sorted(self.classes, key=lambda c: c.index):
             fields = [

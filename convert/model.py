@@ -131,7 +131,39 @@ class Bitmap:
         return (float(self.left), float(self.top), float(self.left + w), float(self.top + h))
 
 
-Geometry = Polygon | Box | Rle | Bitmap
+@dataclass(frozen=True, slots=True)
+class Ellipse:
+    """An ellipse centred on (cx, cy) with semi-axes rx, ry, rotated by
+    ``rotation`` degrees clockwise on screen (CVAT ``ellipse``, labelme
+    ``circle``)."""
+
+    cx: float
+    cy: float
+    rx: float
+    ry: float
+    rotation: float = 0.0
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        r = max(self.rx, self.ry)
+        return (self.cx - r, self.cy - r, self.cx + r, self.cy + r)
+
+
+@dataclass(frozen=True, slots=True)
+class Stroke:
+    """Geometry without area: labelme ``line``/``linestrip`` (``kind='line'``)
+    and ``point`` (``kind='point'``).  Rule ``coco`` paints nothing and reports
+    it; rule ``labelme`` draws it as labelme does (10 px lines, 5 px discs)."""
+
+    points: np.ndarray
+    kind: str = "line"
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        x0, y0 = self.points.min(axis=0)
+        x1, y1 = self.points.max(axis=0)
+        return (float(x0), float(y0), float(x1), float(y1))
+
+
+Geometry = Polygon | Box | Rle | Bitmap | Ellipse | Stroke
 
 
 # ------------------------------------------------------------------ regions
@@ -140,13 +172,13 @@ class Region:
     """One labelled piece of geometry.
 
     ``label`` is the source's own label name; the label map resolves it to a
-    class (or to void) when the sample is painted.  ``order`` sorts regions
+    class (or to void) when the sample is painted.  ``None`` is void itself.  ``order`` sorts regions
     inside one level.  ``instance`` groups regions into one object (COCO
     annotation, CVAT group, labelme group_id); ``None`` means the region is
     its own instance.
     """
 
-    label: str
+    label: str | None  # None: void ("don't care"), e.g. VOC 255
     geometry: Geometry
     order: tuple
     origin: Origin
@@ -173,6 +205,7 @@ class Sample:
     subset: str | None = None
     image_id: object = None
     findings: list = field(default_factory=list)  # found while importing this image
+    usable: bool = True  # False: nothing can be painted (the findings say why)
 
     @property
     def stem(self) -> str:

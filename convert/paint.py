@@ -32,7 +32,7 @@ import numpy as np
 from .findings import Finding
 from .labelmap import LabelClass, LabelMap
 from .model import Region, Sample
-from .rasterize import rasterize
+from .rasterize import has_area, rasterize
 
 
 @dataclass(slots=True)
@@ -61,6 +61,9 @@ def resolve(sample: Sample, labelmap: LabelMap):
     pairs: list[tuple[Region, LabelClass | None]] = []
     findings: list[Finding] = []
     for region in sample.regions:
+        if region.label is None:
+            pairs.append((region, None))
+            continue
         cls = labelmap.resolve(region.label)
         if cls is None and not labelmap.is_void(region.label):
             hint = labelmap.suggest(region.label)
@@ -78,9 +81,10 @@ def resolve(sample: Sample, labelmap: LabelMap):
 
 def painting_order(pairs, labelmap: LabelMap):
     """Sort (region, class) pairs by level, then by the source's order.  Void
-    regions are painted above every level: "don't care" wins."""
-    top = max(labelmap.levels()) + 1
-    return sorted(pairs, key=lambda p: (top if p[1] is None else p[1].level, p[0].order))
+    regions paint at ``labelmap.void_level``, by default above every level:
+    "don't care" wins."""
+    void_level = labelmap.void_level if labelmap.void_level is not None else max(labelmap.levels()) + 1
+    return sorted(pairs, key=lambda p: (void_level if p[1] is None else p[1].level, p[0].order))
 
 
 def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: bool = False) -> Painted:
@@ -101,6 +105,14 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     inst_list: list[Instance] = []
 
     for region, cls in ordered:
+        if not has_area(region.geometry, rule):
+            findings.append(Finding(
+                "no-area-shape",
+                f"{region.attributes.get('shape', type(region.geometry).__name__.lower())} has no area under "
+                f"rule '{rule}'; not painted (rule 'labelme' draws it as labelme does)",
+                file=region.origin.file, image=sample.name, element=region.origin.element,
+                line=region.origin.line))
+            continue
         mask = rasterize(region.geometry, h, w, rule)
         value = labelmap.void if cls is None else cls.index
         canvas[mask] = value

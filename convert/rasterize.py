@@ -1,4 +1,4 @@
-"""Turning geometry into pixels.
+"""Turning geometry into pixels, under one of two rules.
 
 Rule ``coco`` (the default) is pycocotools itself: a pixel belongs to a
 polygon when its centre (c + 0.5, r + 0.5) lies inside the ring after the
@@ -6,7 +6,7 @@ vertices are snapped to a 0.2-pixel grid; centres exactly on an edge count on
 right and bottom edges only, so polygons that share an edge partition the
 pixels.  Several rings are unioned (``merge``).  Parts outside the image are
 clipped.  Boxes are rasterised as their 4-corner polygon (rotation applied),
-as CVAT's mask export does.
+as CVAT's mask export does; ellipses by the same centre rule, exactly.
 
     >>> square = Polygon((np.array([[0.5, 0.5], [2.5, 0.5], [2.5, 2.5], [0.5, 2.5]]),))
     >>> rasterize(square, 4, 4).astype(int)
@@ -15,18 +15,37 @@ as CVAT's mask export does.
            [0, 1, 1, 0],
            [0, 0, 0, 0]])
 
-The result is bit-identical to ``COCO.annToMask`` for the same annotation; the
-tests check this against pycocotools on random polygons.
+Rule ``labelme`` is labelme's ``shape_to_mask``: Pillow's ``ImageDraw`` with
+``fill=1, outline=1``, vertices truncated to integers and the boundary
+included, so the same square covers 3x3 pixels; lines are 10 px wide and
+points are discs of radius 5.
+
+    >>> rasterize(square, 4, 4, "labelme").astype(int)
+    array([[1, 1, 1, 0],
+           [1, 1, 1, 0],
+           [1, 1, 1, 0],
+           [0, 0, 0, 0]])
+
+Under ``coco`` the result is bit-identical to ``COCO.annToMask``; under
+``labelme`` to labelme's own masks.  The tests check both.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageDraw
 from pycocotools import mask as cocomask
 
-from .model import Bitmap, Box, Geometry, Polygon, Rle
+from .model import Bitmap, Box, Ellipse, Geometry, Polygon, Rle, Stroke
 
-RULES = ("coco",)
+RULES = ("coco", "labelme")
+LABELME_LINE_WIDTH = 10
+LABELME_POINT_SIZE = 5
+
+
+def has_area(geometry: Geometry, rule: str) -> bool:
+    """``False`` for geometry a rule does not paint (strokes under ``coco``)."""
+    return not (isinstance(geometry, Stroke) and rule == "coco")
 
 
 def polygon_rle(rings, height: int, width: int) -> dict:
@@ -41,14 +60,28 @@ def polygon_rle(rings, height: int, width: int) -> dict:
 
 def rasterize(geometry: Geometry, height: int, width: int, rule: str = "coco") -> np.ndarray:
     """A boolean ``(height, width)`` mask of ``geometry`` under ``rule``."""
-    if rule != "coco":
-        raise ValueError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
+    if rule == "coco":
+        return _coco(geometry, height, width)
+    if rule == "labelme":
+        return _labelme(geometry, height, width)
+    raise ValueError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
+
+
+def _coco(geometry: Geometry, height: int, width: int) -> np.ndarray:
     if isinstance(geometry, Polygon):
         if not geometry.rings:
             return np.zeros((height, width), dtype=bool)
         return cocomask.decode(polygon_rle(geometry.rings, height, width)).astype(bool, copy=False)
     if isinstance(geometry, Box):
         return cocomask.decode(polygon_rle([geometry.corners()], height, width)).astype(bool, copy=False)
+    if isinstance(geometry, Ellipse):
+        return ellipse_centres(geometry, height, width)
+    if isinstance(geometry, Stroke):
+        return np.zeros((height, width), dtype=bool)
+    return _raster(geometry, height, width)
+
+
+def _raster(geometry, height: int, width: int) -> np.ndarray:
     if isinstance(geometry, Rle):
         if tuple(geometry.size) != (height, width):
             raise ValueError(f"RLE size {geometry.size} is not the image size {(height, width)}")
@@ -58,10 +91,68 @@ def rasterize(geometry: Geometry, height: int, width: int, rule: str = "coco") -
     raise TypeError(f"cannot rasterise {type(geometry).__name__}")
 
 
+def ellipse_centres(e: Ellipse, height: int, width: int) -> np.ndarray:
+    """Pixels whose centre lies inside (or on) the ellipse."""
+    out = np.zeros((height, width), dtype=bool)
+    if e.rx <= 0 or e.ry <= 0:
+        return out
+    x0, y0, x1, y1 = e.bounds()
+    c0, r0 = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
+    c1, r1 = min(int(np.ceil(x1)) + 1, width), min(int(np.ceil(y1)) + 1, height)
+    if c1 <= c0 or r1 <= r0:
+        return out
+    ys, xs = np.mgrid[r0:r1, c0:c1]
+    dx, dy = xs + 0.5 - e.cx, ys + 0.5 - e.cy
+    t = np.deg2rad(e.rotation)
+    u = dx * np.cos(t) + dy * np.sin(t)
+    v = -dx * np.sin(t) + dy * np.cos(t)
+    out[r0:r1, c0:c1] = (u / e.rx) ** 2 + (v / e.ry) ** 2 <= 1.0
+    return out
+
+
+def _labelme(geometry: Geometry, height: int, width: int) -> np.ndarray:
+    if isinstance(geometry, (Rle, Bitmap)):
+        return _raster(geometry, height, width)
+    image = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(image)
+    if isinstance(geometry, Polygon):
+        for ring in geometry.rings:
+            draw.polygon([tuple(p) for p in ring.tolist()], outline=1, fill=1)
+    elif isinstance(geometry, Box):
+        if geometry.rotation:
+            draw.polygon([tuple(p) for p in geometry.corners().tolist()], outline=1, fill=1)
+        else:  # labelme >= 5.11 orders the corners; older versions crash on reversed ones
+            x0, x1 = sorted((geometry.x0, geometry.x1))
+            y0, y1 = sorted((geometry.y0, geometry.y1))
+            draw.rectangle([x0, y0, x1, y1], outline=1, fill=1)
+    elif isinstance(geometry, Ellipse):
+        if geometry.rotation:
+            t = np.linspace(0, 2 * np.pi, 360, endpoint=False)
+            r = np.deg2rad(geometry.rotation)
+            px = geometry.cx + geometry.rx * np.cos(t) * np.cos(r) - geometry.ry * np.sin(t) * np.sin(r)
+            py = geometry.cy + geometry.rx * np.cos(t) * np.sin(r) + geometry.ry * np.sin(t) * np.cos(r)
+            draw.polygon(list(zip(px.tolist(), py.tolist())), outline=1, fill=1)
+        else:
+            draw.ellipse([geometry.cx - geometry.rx, geometry.cy - geometry.ry,
+                          geometry.cx + geometry.rx, geometry.cy + geometry.ry], outline=1, fill=1)
+    elif isinstance(geometry, Stroke):
+        pts = [tuple(p) for p in geometry.points.tolist()]
+        if geometry.kind == "point":
+            (cx, cy), r = pts[0], LABELME_POINT_SIZE
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=1, fill=1)
+        else:
+            draw.line(xy=pts, fill=1, width=LABELME_LINE_WIDTH)
+    else:
+        raise TypeError(f"cannot rasterise {type(geometry).__name__}")
+    return np.asarray(image, dtype=bool)
+
+
 def place_bitmap(bitmap: Bitmap, height: int, width: int) -> np.ndarray:
     """Paste ``bitmap`` into an empty image-sized mask, cropping what sticks out."""
-    out = np.zeros((height, width), dtype=bool)
     bh, bw = bitmap.mask.shape
+    if (bitmap.top, bitmap.left, bh, bw) == (0, 0, height, width):
+        return bitmap.mask.astype(bool, copy=False)
+    out = np.zeros((height, width), dtype=bool)
     y0, x0 = max(bitmap.top, 0), max(bitmap.left, 0)
     y1, x1 = min(bitmap.top + bh, height), min(bitmap.left + bw, width)
     if y1 > y0 and x1 > x0:

@@ -4,7 +4,7 @@ Each reader module defines ``NAME``, ``DESCRIPTION``, ``detect(path) -> str |
 None`` (why the path looks like this format) and a dataset class.
 
     >>> sorted(READERS)
-    ['coco']
+    ['coco', 'labelme']
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..dataset import Dataset
 from ..errors import SegconvError
-from . import coco
+from . import coco, labelme
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Reader:
 READERS: dict[str, Reader] = {
     coco.NAME: Reader(coco.NAME, coco.DESCRIPTION, coco.detect, coco.CocoDataset,
                       "a .json file holding an object with 'images' and 'annotations'"),
+    labelme.NAME: Reader(labelme.NAME, labelme.DESCRIPTION, labelme.detect, labelme.LabelmeDataset,
+                         "a .json file with 'shapes', or a folder of them"),
 }
 
 

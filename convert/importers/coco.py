@@ -257,7 +257,13 @@ class CocoDataset(Dataset):
                 continue
             self._anns[slot].append((pos, ann))
 
-        super().__init__(NAME, file, list(dict.fromkeys(self.categories.values())), findings)
+        super().__init__(file, findings)
+
+    format = NAME
+
+    @property
+    def label_names(self) -> list[str]:
+        return list(dict.fromkeys(self.categories.values()))
 
     def __len__(self) -> int:
         return len(self._images)

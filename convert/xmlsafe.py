@@ -1,0 +1,98 @@
+"""Parsing untrusted XML (CVAT, Pascal VOC, MIT LabelMe) safely, keeping line numbers.
+
+defusedxml refuses DOCTYPE declarations, hence entity declarations ("billion
+laughs"), external entities and DTD fetches; no annotation tool writes them.  Each element remembers the line of its start tag so findings
+can say ``annotations.xml:42``::
+
+    >>> root = parse_bytes(b"<a>\\n  <b x='1'/>\\n</a>", "demo.xml")
+    >>> line_of(root.find("b"))
+    2
+    >>> parse_bytes(b"<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>", "bomb.xml")
+    Traceback (most recent call last):
+    ...
+    convert.errors.SegconvError: bomb.xml:1: XML has a DOCTYPE declaration, which segconv refuses (entity expansion and external DTD attacks)
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import DefusedXMLParser
+
+from .errors import SegconvError
+
+_LINE = "{segconv}line"
+
+
+class _LineBuilder(ET.TreeBuilder):
+    parser: DefusedXMLParser | None = None
+
+    def start(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.parser is not None:
+            attrs[_LINE] = str(self.parser.parser.CurrentLineNumber)
+        return super().start(tag, attrs)
+
+
+def line_of(element) -> int | None:
+    value = element.get(_LINE)
+    return int(value) if value else None
+
+
+def attributes(element) -> dict:
+    """The element's XML attributes, without segconv's bookkeeping."""
+    return {k: v for k, v in element.attrib.items() if k != _LINE}
+
+
+def parse_bytes(data: bytes, name: str) -> ET.Element:
+    """Parse ``data`` (the content of file ``name``); every failure is a SegconvError."""
+    builder = _LineBuilder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    builder.parser = parser
+    try:
+        parser.feed(data)
+        return parser.close()
+    except DTDForbidden:
+        raise SegconvError("XML has a DOCTYPE declaration, which segconv refuses "
+                           "(entity expansion and external DTD attacks)",
+                           file=name, line=parser.parser.CurrentLineNumber) from None
+    except EntitiesForbidden:
+        raise SegconvError("XML declares entities, which segconv refuses (entity expansion attacks)",
+                           file=name, line=parser.parser.CurrentLineNumber) from None
+    except ExternalReferenceForbidden:
+        raise SegconvError("XML refers to an external entity or DTD, which segconv refuses",
+                           file=name, line=parser.parser.CurrentLineNumber) from None
+    except DefusedXmlException as exc:
+        raise SegconvError(f"unsafe XML refused: {exc}", file=name) from None
+    except ET.ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else None
+        raise SegconvError(f"invalid XML: {exc.msg if hasattr(exc, 'msg') else exc}", file=name, line=line) from None
+
+
+def parse_file(path: Path) -> ET.Element:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SegconvError("file not found", file=str(path)) from None
+    except OSError as exc:
+        raise SegconvError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if not data.strip():
+        raise SegconvError("file is empty", file=str(path))
+    return parse_bytes(data, str(path))
+
+
+def root_tag(path: Path, limit: int = 1 << 16) -> str | None:
+    """The root element's tag, read from the first bytes only (for detection)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(limit)
+    except OSError:
+        return None
+    import re
+
+    text = head.decode("utf-8", "replace")
+    text = re.sub(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", "", text, flags=re.S)
+    match = re.search(r"<([A-Za-z_][\w.:-]*)", text)
+    return match.group(1) if match else None

@@ -1,0 +1,169 @@
+"""LabelMe JSON: every shape type, the labelme pixel rule against labelme2voc's own
+masks, and the traps of formats.md §4.3."""
+
+import base64
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from convert.importers.labelme import LabelmeDataset
+from convert.labelmap import LabelMap
+from convert.paint import paint
+
+from conftest import corpus, run_cli
+
+# SOURCES.md: labelme's PNGs were made with an older Pillow, which fills one edge
+# pixel of 2011_000006 differently from today's Pillow.
+PILLOW_EDGE_PIXEL = {"2011_000006": [(290, 104)]}
+
+
+@pytest.mark.parametrize("kind", ["semantic_segmentation", "instance_segmentation"])
+def test_labelme_rule_reproduces_labelme2voc(kind):
+    root = corpus(f"labelme-examples/{kind}")
+    lm = LabelMap.load(root / "labels.txt")
+    samples = list(LabelmeDataset(root / "data_annotated"))
+    assert len(samples) == 3
+    for sample in samples:
+        painted = paint(sample, lm, rule="labelme", instances=True)
+        assert painted.findings == [] and sample.findings == []
+        expected = np.asarray(Image.open(root / "data_dataset_voc/SegmentationClass" / f"{sample.stem}.png"))
+        diff = [tuple(p) for p in np.argwhere(expected != painted.class_mask).tolist()]
+        assert diff == PILLOW_EDGE_PIXEL.get(sample.stem, [])
+        objects = root / "data_dataset_voc/SegmentationObject" / f"{sample.stem}.png"
+        if objects.exists():
+            expected = np.asarray(Image.open(objects))
+            diff = [tuple(p) for p in np.argwhere(expected != painted.instance_mask).tolist()]
+            assert diff == PILLOW_EDGE_PIXEL.get(sample.stem, [])
+
+
+def test_tutorial_export_json_label_png():
+    """export_json.py orders classes alphabetically (label_names.txt); SOURCES.md measured
+    8 pixels on one horizontal edge (row 711, columns 523-530) drawn differently."""
+    root = corpus("labelme-examples/tutorial")
+    lm = LabelMap.from_txt((root / "apc2016_obj3/label_names.txt").read_text())
+    [sample] = list(LabelmeDataset(root / "apc2016_obj3.json"))
+    assert (sample.width, sample.height) == (1210, 907)  # from imageData: imagePath names the JSON itself
+    painted = paint(sample, lm, rule="labelme")
+    expected = np.asarray(Image.open(root / "apc2016_obj3/label.png"))
+    diff = np.argwhere(expected != painted.class_mask).tolist()
+    assert diff == [[711, c] for c in range(523, 531)]
+
+
+def test_primitives_every_shape_type():
+    [sample] = list(LabelmeDataset(corpus("labelme-examples/primitives/primitives.json")))
+    kinds = [r.attributes["shape"] for r in sample.regions]
+    assert kinds == ["rectangle", "circle", "rectangle", "polygon", "line", "point", "linestrip", "mask"]
+    lm = LabelMap.derive(["rectangle", "circle", "polygon", "line", "point", "line_strip", "octagon"])
+    coco = paint(sample, lm, rule="coco")
+    assert sorted(f.code for f in coco.findings) == ["no-area-shape"] * 3
+    assert (coco.class_mask == lm["octagon"].index).sum() == 7275  # the mask PNG's pixels
+    labelme = paint(sample, lm, rule="labelme")
+    assert labelme.findings == []
+    for name in ("line", "point", "line_strip"):
+        assert (labelme.class_mask == lm[name].index).sum() > 0
+
+
+def png_b64(size, color="white"):
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, "PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def labelme_file(path, shapes, **top):
+    doc = {"version": "5.5.0", "flags": {}, "shapes": shapes, "imagePath": "a.jpg", "imageData": png_b64((8, 6)),
+           "imageHeight": 6, "imageWidth": 8}
+    doc.update(top)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def shape(label, points, kind="polygon", **extra):
+    return {"label": label, "points": points, "group_id": None, "shape_type": kind, "flags": {}, **extra}
+
+
+def test_rectangle_corners_in_any_order(tmp_path):
+    f = labelme_file(tmp_path / "a.json", [shape("box", [[5, 4], [1, 1]], "rectangle")])
+    [sample] = list(LabelmeDataset(f))
+    lm = LabelMap.derive(["box"])
+    assert paint(sample, lm, rule="labelme").class_mask.sum() == 5 * 4   # inclusive corners
+    assert paint(sample, lm, rule="coco").class_mask.sum() == 4 * 3      # pixel centres
+
+
+@pytest.mark.parametrize("bad, code", [
+    (shape("x", [[1, 1], [3, 3]]), "too-few-points"),
+    (shape("x", [[1, 1], [3, 3], [4, 1]], "rectangle"), "bad-value"),
+    (shape("x", [[1, 1]], "circle"), "too-few-points"),
+    (shape("x", [[1, 1], [2, 2]], "hexagon"), "bad-value"),
+    (shape("x", [[1, "a"], [2, 2], [3, 1]]), "bad-value"),
+    (shape("x", [[1, 1], [2, 2]], "points"), "no-area-shape"),
+    ({"points": [[1, 1], [2, 2], [3, 1]]}, "bad-value"),
+])
+def test_bad_shapes_are_findings_naming_the_shape(tmp_path, bad, code):
+    f = labelme_file(tmp_path / "a.json", [shape("ok", [[0, 0], [4, 0], [4, 4]]), bad])
+    [sample] = list(LabelmeDataset(f))
+    assert [x.code for x in sample.findings] == [code]
+    assert sample.findings[0].element.startswith("shapes[1]") and sample.findings[0].file == str(f)
+    assert len(sample.regions) == 1
+
+
+def test_missing_shape_type_is_a_polygon_and_string_group_id_is_reported(tmp_path):
+    s = shape("x", [[0, 0], [4, 0], [4, 4]], group_id="3")
+    del s["shape_type"]
+    [sample] = list(LabelmeDataset(labelme_file(tmp_path / "a.json", [s])))
+    assert sample.regions[0].attributes["shape"] == "polygon"
+    assert [x.code for x in sample.findings] == ["bad-value"] and "group_id" in sample.findings[0].message
+
+
+def test_windows_image_path_exif_orientation_and_size_mismatch(tmp_path):
+    (tmp_path / "images").mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90: a 8x6 JPEG is displayed 6 wide, 8 high
+    Image.new("RGB", (8, 6)).save(tmp_path / "images" / "a.jpg", exif=exif.tobytes())
+    (tmp_path / "ann").mkdir()
+    f = labelme_file(tmp_path / "ann" / "a.json", [shape("x", [[0, 0], [4, 0], [4, 4]])],
+                     imagePath="..\\images\\a.jpg", imageData=None, imageWidth=8, imageHeight=6)
+    [sample] = list(LabelmeDataset(f))
+    assert (sample.width, sample.height) == (6, 8)
+    assert [x.code for x in sample.findings] == ["image-size-mismatch"]
+
+
+def test_missing_image_falls_back_to_declared_size(tmp_path):
+    f = labelme_file(tmp_path / "a.json", [], imagePath="C:\\data\\nowhere.jpg", imageData=None)
+    [sample] = list(LabelmeDataset(f))
+    assert (sample.width, sample.height) == (8, 6)
+    assert [x.code for x in sample.findings] == ["missing-image"]
+
+
+def test_a_broken_file_in_a_folder_does_not_stop_the_others(tmp_path):
+    labelme_file(tmp_path / "a.json", [shape("x", [[0, 0], [4, 0], [4, 4]])])
+    (tmp_path / "b.json").write_text('{"shapes": [')
+    out = tmp_path.parent / (tmp_path.name + "_out")
+    proc = run_cli("convert", tmp_path, "-o", out, "--from", "labelme")
+    assert proc.returncode == 1 and "unreadable-file" in proc.stderr and "b.json" in proc.stderr
+    assert (out / "masks/a.png").exists() and not (out / "masks/b.png").exists()
+
+
+def test_mask_shape_outside_the_image_is_cropped_and_counted(tmp_path):
+    buf = io.BytesIO()
+    Image.new("L", (4, 4), 1).save(buf, "PNG")
+    s = shape("blob", [[6, 4], [9, 7]], "mask", mask=base64.b64encode(buf.getvalue()).decode())
+    [sample] = list(LabelmeDataset(labelme_file(tmp_path / "a.json", [s])))
+    [finding] = sample.findings
+    assert finding.code == "mask-outside-image" and finding.pixels == 12
+    assert paint(sample, LabelMap.derive(["blob"])).class_mask.sum() == 4
+
+
+def test_labels_txt_inside_the_folder_is_the_default_label_map(tmp_path):
+    labelme_file(tmp_path / "a.json", [shape("cat", [[0, 0], [4, 0], [4, 4]]),
+                                       shape("__ignore__", [[0, 0], [2, 0], [2, 2]])])
+    (tmp_path / "labels.txt").write_text("__ignore__\n_background_\ndog\ncat\n")
+    ds = LabelmeDataset(tmp_path)
+    assert ds.source_labelmap is not None and ds.source_labelmap["cat"].index == 2
+    out = tmp_path.parent / (tmp_path.name + "_o")
+    proc = run_cli("convert", tmp_path, "-o", out, "--rule", "labelme")
+    assert proc.returncode == 0, proc.stderr
+    m = np.asarray(Image.open(out / "masks/a.png"))
+    assert m[1, 1] == 255 and m[3, 3] == 2 and m[5, 7] == 0
