@@ -94,6 +94,11 @@ def _summary_line(report: api.RunReport) -> str:
 def _note_labelmap(report_or_inv, quiet: bool) -> None:
     if report_or_inv.labelmap_derived and not quiet:
         lm = report_or_inv.labelmap
+        if lm.source and not lm.source.startswith("derived"):
+            stderr.print(f"note: no --labels given; using the source's own label list ({escape(lm.source)}, "
+                         f"{len(lm)} classes, indices kept). `segconv labels SRC > labels.yaml` writes it for "
+                         "editing levels.")
+            return
         stderr.print(f"note: no --labels given; using a label map derived from the source "
                      f"({len(lm)} classes, background at index 0 as fill, every category at level 1). "
                      f"`segconv labels SRC > labels.yaml` writes it for editing.")
@@ -215,7 +220,7 @@ def labels(
     from .labelmap import LabelMap
 
     dataset = open_dataset(src, fmt, max_pixels=max_pixels)
-    lm = LabelMap.derive(dataset.label_names, source=str(src))
+    lm = dataset.source_labelmap or LabelMap.derive(dataset.label_names, source=str(src))
     stdout.print(f"# label map derived from {src} ({dataset.format}); edit levels, then pass --labels", markup=False)
     stdout.print(lm.to_yaml(), end="", markup=False)
 

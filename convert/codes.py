@@ -40,6 +40,12 @@ _TABLE = [
         "Add the category to `categories` or correct the id.",
     ),
     CodeInfo(
+        "undeclared-label", "labels", _W,
+        "A CVAT shape's label is not declared in `<meta><labels>`; it is still painted if the label map knows it.",
+        '`<polygon label="truck" ...>` while meta declares only `car`',
+        "Add the label to the CVAT task or project.",
+    ),
+    CodeInfo(
         "bad-category", "labels", _E,
         "A COCO category entry lacks an integer `id` or a string `name`, or repeats an id; it is ignored.",
         '`{"id": "3", "name": "rice"}` (id as a string)',
@@ -232,6 +238,13 @@ _TABLE = [
         "An MIT LabelMe object marked `<deleted>1</deleted>` is skipped, as the LabelMe tool does.",
         "`<object><name>car</name><deleted>1</deleted>...`",
         "Nothing to do.",
+    ),
+    CodeInfo(
+        "subset-overlap", "files", _W,
+        "An image is listed in two subsets (train and val): evaluation would see training data. It is "
+        "converted once, in the first subset (train, val, test, then the others).",
+        "ImageSets/Segmentation/train.txt and val.txt both list 2007_000033",
+        "Remove the id from one of the lists.",
     ),
     CodeInfo(
         "image-too-large", "files", _E,

@@ -4,7 +4,7 @@ Each reader module defines ``NAME``, ``DESCRIPTION``, ``detect(path) -> str |
 None`` (why the path looks like this format) and a dataset class.
 
     >>> sorted(READERS)
-    ['coco', 'labelme']
+    ['coco', 'cvat', 'labelme', 'labelme-xml', 'voc']
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..dataset import Dataset
 from ..errors import SegconvError
-from . import coco, labelme
+from . import coco, cvat, labelme, labelme_xml, voc
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,14 @@ READERS: dict[str, Reader] = {
                       "a .json file holding an object with 'images' and 'annotations'"),
     labelme.NAME: Reader(labelme.NAME, labelme.DESCRIPTION, labelme.detect, labelme.LabelmeDataset,
                          "a .json file with 'shapes', or a folder of them"),
+    cvat.NAME: Reader(cvat.NAME, cvat.DESCRIPTION, cvat.detect, cvat.CvatDataset,
+                      "an .xml file whose root is <annotations>, or a folder holding one"),
+    labelme_xml.NAME: Reader(labelme_xml.NAME, labelme_xml.DESCRIPTION, labelme_xml.detect,
+                             labelme_xml.LabelmeXmlDataset,
+                             "an .xml file whose root is <annotation> with <imagesize>/<polygon>/<segm>, "
+                             "or a folder (Annotations/) of them"),
+    voc.NAME: Reader(voc.NAME, voc.DESCRIPTION, voc.detect, voc.VocDataset,
+                     "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),
 }
 
 

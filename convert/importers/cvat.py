@@ -1,0 +1,341 @@
+"""CVAT XML 1.1 (``formats.md`` §3): "CVAT for images" and "CVAT for video".
+
+SRC is the ``annotations.xml`` (any name) or a folder holding one.  Read:
+
+- ``<box>`` (``rotation`` in degrees, clockwise on screen), ``<polygon>``,
+  ``<ellipse>``, ``<mask>`` (``rle`` run lengths over the ``width`` x ``height``
+  rectangle at ``left``/``top``, row-major, starting with background);
+- ``z_order`` (painting order inside a level, then document order),
+  ``occluded``, ``group_id`` (one instance per group), ``source`` and the
+  ``<attribute>`` children, kept on each region;
+- labels from ``<meta>`` (task, job or project); project exports with subsets:
+  images are keyed by (subset, name), and mask names get the subset as a
+  folder when the file holds several subsets;
+- video tracks, exploded into per-frame shapes, ``outside`` frames dropped,
+  frames named ``frame_000000`` as CVAT names them.
+
+Shapes without area (``polyline``, ``points``, ``skeleton``, ``cuboid``,
+``tag``) are reported as ``no-area-shape``, never dropped silently.  Findings
+carry the XML line of the element.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..dataset import Dataset
+from ..errors import SegconvError
+from ..findings import Finding
+from ..model import Bitmap, Box, Ellipse, Origin, Polygon, Region, Sample
+from ..paths import normalize_name, unsafe_reason
+from ..xmlsafe import attributes, line_of, parse_file, root_tag
+from .coco import DEFAULT_MAX_PIXELS
+
+NAME = "cvat"
+DESCRIPTION = "CVAT XML 1.1, for images and for video: box, polygon, ellipse, mask, z_order, groups, subsets"
+
+AREA_SHAPES = ("box", "polygon", "ellipse", "mask")
+NO_AREA_SHAPES = ("polyline", "points", "skeleton", "cuboid", "tag")
+
+
+def find_xml(path: Path) -> Path | None:
+    if path.is_file():
+        return path if path.suffix.lower() == ".xml" and root_tag(path) == "annotations" else None
+    if path.is_dir():
+        xmls = [p for p in sorted(path.glob("*.xml")) if root_tag(p) == "annotations"]
+        return xmls[0] if len(xmls) == 1 else None
+    return None
+
+
+def detect(path: Path) -> str | None:
+    xml = find_xml(path)
+    if xml is None:
+        return None
+    return "an XML file whose root is <annotations>" if xml == path else f"a folder holding {xml.name}"
+
+
+def _float(v) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else float("nan")
+
+
+class CvatDataset(Dataset):
+    """A CVAT XML file: one sample per ``<image>``, or per video frame."""
+
+    format = NAME
+
+    def __init__(self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, **_):
+        src = Path(path)
+        xml = find_xml(src)
+        if xml is None:
+            raise SegconvError("no CVAT XML found (an .xml file whose root is <annotations>)", file=str(src))
+        self.xml = xml
+        self.file = str(xml)
+        root = parse_file(xml)
+        if root.tag != "annotations":
+            raise SegconvError(f"root element is <{root.tag}>, not <annotations>", file=self.file)
+        self.max_pixels = max_pixels
+        findings: list[Finding] = []
+        meta = root.find("meta")
+        self.meta_labels: list[str] = []
+        if meta is not None:
+            for label in meta.iter("label"):
+                name = (label.findtext("name") or "").strip()
+                if name and name not in self.meta_labels:
+                    self.meta_labels.append(name)
+        self.undeclared: dict[str, None] = {}
+        self.images = root.findall("image")
+        self.tracks = root.findall("track")
+        subsets = {img.get("subset") for img in self.images if img.get("subset")}
+        self.prefix_subset = len(subsets) > 1
+        self.entries: list = []
+        seen: dict[str, int] = {}
+        for img in self.images:
+            entry = self._image_entry(img, findings)
+            if entry is None:
+                continue
+            if entry["name"] in seen:
+                findings.append(Finding("duplicate-image", f"image {entry['name']!r} appears twice; the later "
+                                        "one is skipped", file=self.file, image=entry["name"],
+                                        element=f"<image id={img.get('id')}>", line=line_of(img)))
+                continue
+            seen[entry["name"]] = len(self.entries)
+            self.entries.append(entry)
+        if self.tracks:
+            self.entries += self._video_entries(meta, findings)
+        super().__init__(self.file, findings)
+
+    @property
+    def label_names(self) -> list[str]:
+        return self.meta_labels + [n for n in self.undeclared if n not in self.meta_labels]
+
+    # ------------------------------------------------------------------ indexing
+    def _image_entry(self, img, findings) -> dict | None:
+        where = f"<image id={img.get('id')}>"
+        raw = img.get("name") or ""
+        width, height = img.get("width"), img.get("height")
+        problems = []
+        if not raw:
+            problems.append("no 'name'")
+        try:
+            width, height = int(width), int(height)
+            if width <= 0 or height <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"'width'/'height' must be positive integers, got {width!r} x {height!r}")
+        if problems:
+            findings.append(Finding("bad-image", "; ".join(problems), file=self.file, element=where,
+                                    line=line_of(img), image=raw or None))
+            return None
+        reason = unsafe_reason(raw)
+        if reason:
+            findings.append(Finding("unsafe-path", f"image name {raw!r} {reason}; not converted", file=self.file,
+                                    element=where, line=line_of(img), image=raw))
+            return None
+        if width * height > self.max_pixels:
+            findings.append(Finding("image-too-large", f"declared size {width}x{height} exceeds --max-pixels "
+                                    f"{self.max_pixels}", file=self.file, element=where, line=line_of(img), image=raw))
+            return None
+        subset = img.get("subset")
+        name = normalize_name(raw)
+        if self.prefix_subset and subset:
+            if unsafe_reason(subset) or "/" in subset:
+                findings.append(Finding("unsafe-path", f"subset {subset!r} is not a plain folder name",
+                                        file=self.file, element=where, line=line_of(img), image=raw))
+                return None
+            name = f"{subset}/{name}"
+        return {"name": name, "width": width, "height": height, "subset": subset, "shapes": list(img),
+                "id": img.get("id"), "element": where, "line": line_of(img)}
+
+    def _video_entries(self, meta, findings) -> list[dict]:
+        task = meta.find("task") if meta is not None else None
+        size = task.find("original_size") if task is not None else None
+        try:
+            width, height = int(size.findtext("width")), int(size.findtext("height"))
+        except (AttributeError, TypeError, ValueError):
+            raise SegconvError("video annotations need <meta><task><original_size> with width and height",
+                               file=self.file) from None
+        frames: dict[int, list] = {}
+        for track in self.tracks:
+            for shape in track:
+                if shape.tag == "track" or shape.get("outside") == "1":
+                    continue  # nested tracks are a skeleton's points, reported with the skeleton
+                try:
+                    frame = int(shape.get("frame"))
+                except (TypeError, ValueError):
+                    findings.append(Finding("bad-value", f"<{shape.tag}> without an integer 'frame'",
+                                            file=self.file, element=f"<track id={track.get('id')}>",
+                                            line=line_of(shape)))
+                    continue
+                shape.set("label", track.get("label", ""))
+                if track.get("group_id"):
+                    shape.set("group_id", track.get("group_id"))
+                shape.set("track_id", track.get("id", ""))
+                frames.setdefault(frame, []).append(shape)
+        try:
+            count = int(task.findtext("size")) if task is not None and task.findtext("size") else 0
+        except ValueError:
+            count = 0
+        images_dir = self.xml.parent / "images"
+        entries = []
+        for frame in sorted(set(range(count)) | set(frames)):
+            stem = f"frame_{frame:06d}"
+            found = sorted(images_dir.glob(stem + ".*")) if images_dir.is_dir() else []
+            entries.append({"name": found[0].name if found else stem, "width": width, "height": height,
+                            "subset": None, "shapes": frames.get(frame, []), "id": frame,
+                            "element": f"frame {frame}", "line": None})
+        return entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Sample]:
+        for entry in self.entries:
+            yield self.sample(entry)
+
+    # ------------------------------------------------------------------ one image
+    def sample(self, entry: dict) -> Sample:
+        findings: list[Finding] = []
+        regions = []
+        counters: dict[str, int] = {}
+        for position, shape in enumerate(entry["shapes"]):
+            counters[shape.tag] = counters.get(shape.tag, 0) + 1
+            region = self._shape(shape, position, counters[shape.tag], entry, findings)
+            if region is not None:
+                regions.append(region)
+        return Sample(entry["name"], entry["width"], entry["height"], regions,
+                      Origin(self.file, entry["element"], entry["line"]), subset=entry["subset"],
+                      image_id=entry["id"], findings=findings)
+
+    def _shape(self, shape, position: int, nth: int, entry: dict, findings: list):
+        label = shape.get("label", "")
+        element = f"<{shape.tag}> #{nth}" + (f" ({label})" if label else "")
+        line = line_of(shape)
+
+        def report(code, message, pixels=None):
+            findings.append(Finding(code, message, file=self.file, image=entry["name"], element=element,
+                                    line=line, pixels=pixels))
+
+        if shape.tag in NO_AREA_SHAPES:
+            report("no-area-shape", f"a {shape.tag} has no area; not painted")
+            return None
+        if shape.tag not in AREA_SHAPES:
+            if shape.tag != "attribute":
+                report("bad-value", f"unknown element <{shape.tag}>; not painted")
+            return None
+        if not label:
+            report("bad-value", "shape without a label; not painted")
+            return None
+        if self.meta_labels and label not in self.meta_labels and label not in self.undeclared:
+            self.undeclared[label] = None
+            report("undeclared-label", f"label {label!r} is not declared in <meta>")
+        try:
+            z = int(shape.get("z_order", "0") or 0)
+        except ValueError:
+            report("bad-value", f"z_order {shape.get('z_order')!r} is not an integer; 0 is used")
+            z = 0
+        geometry = None
+        if shape.tag == "box":
+            v = [_float(shape.get(k)) for k in ("xtl", "ytl", "xbr", "ybr")]
+            rot = _float(shape.get("rotation", "0")) or 0.0
+            if any(x is None for x in v):
+                report("bad-value", "box needs numeric xtl, ytl, xbr, ybr; not painted")
+            elif any(math.isnan(x) for x in v + [rot]):
+                report("non-finite-coordinate", "box holds NaN or infinity; not painted")
+            else:
+                geometry = Box(*v, rotation=rot)
+        elif shape.tag == "polygon":
+            pts = self._points(shape.get("points", ""), report)
+            if pts is not None:
+                if len(pts) < 3:
+                    report("too-few-points", f"polygon has {len(pts)} points (3 needed); not painted")
+                else:
+                    geometry = Polygon((pts,))
+        elif shape.tag == "ellipse":
+            v = [_float(shape.get(k)) for k in ("cx", "cy", "rx", "ry")]
+            rot = _float(shape.get("rotation", "0")) or 0.0
+            if any(x is None for x in v):
+                report("bad-value", "ellipse needs numeric cx, cy, rx, ry; not painted")
+            elif any(math.isnan(x) for x in v + [rot]):
+                report("non-finite-coordinate", "ellipse holds NaN or infinity; not painted")
+            else:
+                geometry = Ellipse(*v, rotation=rot)
+        elif shape.tag == "mask":
+            geometry = self._mask(shape, entry, report)
+        if geometry is None:
+            return None
+        group = shape.get("group_id")
+        attrs = {"shape": shape.tag, "occluded": shape.get("occluded") == "1"}
+        if shape.get("source"):
+            attrs["source"] = shape.get("source")
+        for child in shape.findall("attribute"):
+            attrs[f"attribute:{child.get('name')}"] = child.text or ""
+        instance = ("group", group) if group and group != "0" else None
+        if instance is None and shape.get("track_id"):
+            instance = ("track", shape.get("track_id"))
+        return Region(label, geometry, (z, position), Origin(self.file, element, line), instance=instance,
+                      attributes=attrs)
+
+    @staticmethod
+    def _points(text: str, report) -> np.ndarray | None:
+        pairs = text.split(";")
+        values, empty = [], 0
+        for pair in pairs:
+            if not pair.strip():
+                empty += 1
+                continue
+            xy = pair.split(",")
+            if len(xy) != 2 or any(_float(v) is None for v in xy):
+                report("bad-value", f"point {pair!r} is not 'x,y'; not painted")
+                return None
+            values.append((_float(xy[0]), _float(xy[1])))
+        if empty:
+            report("empty-point", f"'points' has {empty} empty pair(s) (a stray ';'); ignored")
+        arr = np.asarray(values, dtype=np.float64).reshape(-1, 2)
+        if np.isnan(arr).any():
+            report("non-finite-coordinate", "a point holds NaN or infinity; not painted")
+            return None
+        return arr
+
+    def _mask(self, shape, entry, report) -> Bitmap | None:
+        try:
+            left, top, w, h = (int(shape.get(k)) for k in ("left", "top", "width", "height"))
+        except (TypeError, ValueError):
+            report("bad-value", "mask needs integer left, top, width, height; not painted")
+            return None
+        text = (shape.get("rle") or "").strip()
+        if not text or w <= 0 or h <= 0:
+            report("bad-value", "mask has an empty 'rle' or a zero size; not painted")
+            return None
+        if w * h > self.max_pixels:
+            report("image-too-large", f"mask of {w}x{h} exceeds --max-pixels; not painted")
+            return None
+        try:
+            counts = np.array([int(v) for v in text.split(",")], dtype=np.int64)
+        except ValueError:
+            report("bad-value", "'rle' must be comma-separated integers; not painted")
+            return None
+        if counts.min() < 0:
+            report("rle-invalid", "'rle' holds a negative run; not painted")
+            return None
+        total = int(counts.sum())
+        if total != w * h:
+            report("rle-count-sum", f"'rle' runs sum to {total}, not width x height = {w}x{h} = {w * h}; "
+                                    "not painted")
+            return None
+        values = np.zeros(len(counts), dtype=bool)
+        values[1::2] = True
+        mask = np.repeat(values, counts).reshape(h, w)  # row-major
+        H, W = entry["height"], entry["width"]
+        inside = mask[max(0, -top):max(0, H - top), max(0, -left):max(0, W - left)]
+        lost = int(mask.sum() - inside.sum())
+        if lost:
+            report("mask-outside-image", f"{lost} mask pixels lie outside the {W}x{H} image; cropped", pixels=lost)
+        return Bitmap(mask, left=left, top=top)

@@ -1,0 +1,307 @@
+"""Pascal VOC segmentation trees (``formats.md`` §2), including Datumaro's and
+CVAT's "Segmentation mask 1.1" exports.
+
+SRC is a VOC root (or a folder holding one ``VOC*`` root)::
+
+    JPEGImages/<id>.jpg          images (optional for converting)
+    SegmentationClass/<id>.png   class masks
+    SegmentationObject/<id>.png  instance masks (optional)
+    ImageSets/Segmentation/*.txt one id per line, one file per subset
+    labelmap.txt                 Datumaro/CVAT labels (optional)
+
+Class masks in any of the forms tools write:
+
+- palette (``P``) or grayscale (``L``) PNG: the value is the class index, the
+  palette is display only; 255 is void.  (The openagi/VOC layout with the
+  lists at the root instead of ``ImageSets/Segmentation`` is accepted.)
+- RGB PNG (Datumaro's default, CVAT's "Segmentation mask"): colours are mapped
+  back through ``labelmap.txt``, or the VOC colormap without one; (224, 224,
+  192) is void.  A colour no class has is an ``unknown-color`` finding with its
+  pixel count, and those pixels become void.
+
+``SegmentationObject`` (palette or RGB) becomes instances whose class is taken
+from ``SegmentationClass``, as Datumaro does; an instance that covers several
+classes is reported.  The masks are already flattened, so every region is a
+bitmap that overlaps no other.  Without ``--labels`` the source's own label
+list is the label map (``labelmap.txt`` or the 21 VOC classes), so indices and
+colours are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ..dataset import Dataset
+from ..errors import SegconvError
+from ..findings import Finding
+from ..images import ImageProblem, find_image, oriented_size
+from ..labelmap import LabelClass, LabelMap, voc_color
+from ..model import Bitmap, Origin, Region, Sample
+from .coco import DEFAULT_MAX_PIXELS
+
+NAME = "voc"
+DESCRIPTION = "Pascal VOC segmentation tree (palette, grayscale or RGB masks; Datumaro/CVAT labelmap.txt)"
+
+VOC_CLASSES = [
+    "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+    "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+]
+VOID = 255
+SUBSET_PREFERENCE = ("train", "val", "test")
+
+
+def find_root(path: Path) -> Path | None:
+    """The VOC root at or just below ``path``."""
+    if not path.is_dir():
+        return None
+    markers = ("SegmentationClass", "JPEGImages", "Annotations")
+    if any((path / m).is_dir() for m in markers) or (path / "ImageSets" / "Segmentation").is_dir():
+        return path
+    inner = [p for p in sorted(path.glob("VOC*")) + sorted(path.glob("*/VOC*")) if p.is_dir()
+             and (p / "SegmentationClass").is_dir()]
+    return inner[0] if len(inner) == 1 else None
+
+
+def detect(path: Path) -> str | None:
+    root = find_root(path)
+    if root is None:
+        return None
+    if (root / "SegmentationClass").is_dir():
+        return "a folder with SegmentationClass/"
+    if (root / "ImageSets").is_dir() or any(_is_voc_xml(p) for p in sorted((root / "Annotations").glob("*.xml"))[:5]):
+        return "a VOC folder (Annotations/ or ImageSets/, no SegmentationClass/)"
+    return None
+
+
+def _is_voc_xml(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False
+    return b"<annotation" in head and (b"<bndbox" in head or b"<size>" in head)
+
+
+def voc_labelmap(names: list[str], colors: list[tuple] | None = None) -> LabelMap:
+    """Classes at their line index; background (index 0 or the (0,0,0) colour) is the fill at level 0."""
+    colors = colors or [voc_color(i) for i in range(len(names))]
+    bg = next((i for i, c in enumerate(colors) if c == (0, 0, 0)), 0)
+    classes = [LabelClass(n, i, 0 if i == bg else 1, colors[i], fill=(i == bg))
+               for i, n in enumerate(names) if i != VOID]
+    return LabelMap(tuple(classes), VOID, source="the 21 Pascal VOC classes")
+
+
+class VocDataset(Dataset):
+    """A VOC tree: one sample per id, subsets from the lists."""
+
+    format = NAME
+
+    def __init__(self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, **_):
+        src = Path(path)
+        root = find_root(src)
+        if root is None:
+            raise SegconvError("not a Pascal VOC tree (no SegmentationClass/, JPEGImages/ or Annotations/)",
+                               file=str(src))
+        self.root = root
+        self.class_dir = root / "SegmentationClass"
+        self.object_dir = root / "SegmentationObject"
+        if not self.class_dir.is_dir():
+            raise SegconvError("this VOC tree has no SegmentationClass/ folder: it holds detection boxes "
+                               "only, and segconv converts segmentation masks", file=str(root))
+        self.max_pixels = max_pixels
+        findings: list[Finding] = []
+        labelmap_txt = root / "labelmap.txt"
+        if not labelmap_txt.is_file() and (root / "class_names.txt").is_file():
+            labelmap_txt = root / "class_names.txt"  # written by labelme2voc
+        if labelmap_txt.is_file():
+            source = LabelMap.load(labelmap_txt)
+            self.index_names = {c.index: c.name for c in source.classes}
+            self.colors = {c.color: c.index for c in source.classes}
+            self.from_labelmap_txt = True
+        else:
+            source = voc_labelmap(VOC_CLASSES)
+            self.index_names = dict(enumerate(VOC_CLASSES))
+            self.colors = {voc_color(i): i for i in range(len(VOC_CLASSES))}
+            self.from_labelmap_txt = False
+        self.colors.setdefault(voc_color(VOID), VOID)
+        self.ids: list[tuple[str, str | None]] = self._list_ids(findings)
+        super().__init__(str(root), findings, source)
+
+    @property
+    def label_names(self) -> list[str]:
+        return [self.index_names[i] for i in sorted(self.index_names)]
+
+    def _list_ids(self, findings) -> list[tuple[str, str | None]]:
+        lists = sorted((self.root / "ImageSets" / "Segmentation").glob("*.txt"))
+        if not lists:  # non-standard layouts keep the lists at the root; a list names existing masks
+            lists = [p for p in sorted(self.root.glob("*.txt"))
+                     if p.name not in ("labelmap.txt", "class_names.txt") and self._names_masks(p)]
+        by_subset: dict[str, list[str]] = {}
+        for lst in lists:
+            try:
+                text = lst.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SegconvError(f"cannot read image list: {exc}", file=str(lst)) from None
+            ids = []
+            for line in text.splitlines():
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    ids.append(line.split()[0])
+            by_subset[lst.stem] = ids
+        if not by_subset:
+            return [(p.stem, None) for p in sorted(self.class_dir.glob("*.png"))]
+        # an id listed in several lists (train and trainval) belongs to the first preferred one
+        order = sorted(by_subset, key=lambda s: (SUBSET_PREFERENCE.index(s) if s in SUBSET_PREFERENCE
+                                                 else len(SUBSET_PREFERENCE), s == "trainval", s))
+        seen: dict[str, str] = {}
+        member: dict[str, list[str]] = {}
+        for subset in order:
+            for image_id in by_subset[subset]:
+                seen.setdefault(image_id, subset)
+                if subset != "trainval" and subset not in member.setdefault(image_id, []):
+                    member[image_id].append(subset)
+        for image_id, subsets in member.items():
+            if len(subsets) > 1:
+                findings.append(Finding(
+                    "subset-overlap", f"{image_id} is listed in {' and '.join(subsets)}; it is converted once, "
+                    f"as {subsets[0]}", file=str(self.root), image=image_id))
+        return [(image_id, subset) for image_id, subset in seen.items()]
+
+    def _names_masks(self, lst: Path) -> bool:
+        try:
+            lines = lst.read_text(encoding="utf-8-sig", errors="replace").split()[:50]
+        except OSError:
+            return False
+        return any((self.class_dir / f"{line}.png").is_file() for line in lines if "/" not in line)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[Sample]:
+        for image_id, subset in self.ids:
+            yield self.sample(image_id, subset)
+
+    # ------------------------------------------------------------------ one image
+    def sample(self, image_id: str, subset: str | None) -> Sample:
+        image = find_image(self.root / "JPEGImages", image_id)
+        name = f"{image_id}{image.suffix}" if image else f"{image_id}.jpg"
+        class_png = self.class_dir / f"{image_id}.png"
+        origin = Origin(str(class_png))
+        findings: list[Finding] = []
+
+        def report(code, message, pixels=None, file=str(class_png)):
+            findings.append(Finding(code, message, file=file, image=name, pixels=pixels))
+
+        if "/" in image_id or "\\" in image_id or image_id in ("..", "."):
+            report("unsafe-path", f"image id {image_id!r} is not a plain file name; not converted")
+            return Sample(name, 0, 0, [], origin, subset=subset, findings=findings, usable=False)
+        if not class_png.is_file():
+            report("missing-mask", f"listed in the {subset or 'image'} list but {class_png.name} does not exist; "
+                                   "no mask written")
+            return Sample(name, 0, 0, [], origin, subset=subset, findings=findings, usable=False)
+        classes = self._read_indices(class_png, self.colors, report)
+        if classes is None:
+            return Sample(name, 0, 0, [], origin, subset=subset, findings=findings, usable=False)
+        height, width = classes.shape
+        if image is not None:
+            try:
+                real = oriented_size(image)
+                if real != (width, height):
+                    report("image-size-mismatch", f"mask is {width}x{height} but {image.name} is "
+                                                  f"{real[0]}x{real[1]}")
+            except ImageProblem as exc:
+                report("missing-image", f"{image.name}: {exc}", file=str(image))
+
+        known = np.array(sorted(self.index_names), dtype=np.int64)
+        values, counts = np.unique(classes, return_counts=True)
+        for value, count in zip(values.tolist(), counts.tolist()):
+            if value != VOID and value not in self.index_names:
+                report("unknown-mask-value", f"value {value} is no class of the label list "
+                                             f"({len(known)} classes); {count} pixels written as void", pixels=count)
+                classes = np.where(classes == value, VOID, classes)
+
+        instances = None
+        object_png = self.object_dir / f"{image_id}.png"
+        if object_png.is_file():
+            instance_colors = {voc_color(i): i for i in range(256)}
+            instances = self._read_indices(object_png, instance_colors, report, file=str(object_png))
+            if instances is not None and instances.shape != classes.shape:
+                report("image-size-mismatch", f"{object_png.name} is {instances.shape[1]}x{instances.shape[0]}, "
+                                              f"the class mask {width}x{height}; instances ignored",
+                       file=str(object_png))
+                instances = None
+        regions = self._regions(classes, instances, class_png, object_png, report)
+        return Sample(name, width, height, regions, origin, subset=subset, image_id=image_id, findings=findings)
+
+    def _read_indices(self, png: Path, colors: dict, report, file: str | None = None) -> np.ndarray | None:
+        file = file or str(png)
+        try:
+            with Image.open(png) as im:
+                if im.width * im.height > self.max_pixels:
+                    report("image-too-large", f"{im.width}x{im.height} exceeds --max-pixels {self.max_pixels}",
+                           file=file)
+                    return None
+                mode = im.mode
+                if mode in ("P", "L", "I;16", "I;16B", "I"):
+                    return np.asarray(im).astype(np.int64, copy=False)
+                if mode in ("RGB", "RGBA"):
+                    rgb = np.asarray(im.convert("RGB"))
+                else:
+                    report("bad-mask-file", f"mode {mode!r} is not palette, grayscale or RGB", file=file)
+                    return None
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+            report("bad-mask-file", f"cannot decode the PNG ({exc})", file=file)
+            return None
+        return self._unpaint(rgb, colors, report, file)
+
+    @staticmethod
+    def _unpaint(rgb: np.ndarray, colors: dict, report, file: str) -> np.ndarray:
+        """RGB → indices through ``colors``; unknown colours become void, reported with their counts."""
+        key = (rgb[..., 0].astype(np.int64) << 16) | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2]
+        uniq, inverse, counts = np.unique(key.ravel(), return_inverse=True, return_counts=True)
+        lut = np.empty(len(uniq), dtype=np.int64)
+        for j, k in enumerate(uniq.tolist()):
+            color = (k >> 16, (k >> 8) & 255, k & 255)
+            index = colors.get(color)
+            if index is None:
+                report("unknown-color", f"colour {color} is no class of the label list; "
+                                        f"{int(counts[j])} pixels written as void", pixels=int(counts[j]), file=file)
+                index = VOID
+            lut[j] = index
+        return lut[inverse].reshape(key.shape)
+
+    def _regions(self, classes, instances, class_png, object_png, report) -> list[Region]:
+        regions: list[Region] = []
+        claimed = np.zeros(classes.shape, dtype=bool)
+        if instances is not None:
+            for k in np.unique(instances).tolist():
+                if k in (0, VOID):
+                    continue
+                where = instances == k
+                values, counts = np.unique(classes[where], return_counts=True)
+                labelled = [(v, c) for v, c in zip(values.tolist(), counts.tolist()) if v not in (0, VOID)]
+                if not labelled:
+                    continue
+                if len(labelled) > 1:
+                    parts = ", ".join(f"{c} {self.index_names[v]!r}" for v, c in labelled)
+                    report("instance-mixed-classes", f"instance {k} covers several classes ({parts})",
+                           file=str(object_png))
+                for v, _ in labelled:
+                    mask = where & (classes == v)
+                    regions.append(Region(self.index_names[v], Bitmap(mask), (k,),
+                                          Origin(str(object_png), f"instance {k}"), instance=k))
+                    claimed |= mask
+        for v in np.unique(classes).tolist():
+            mask = (classes == v) & ~claimed
+            if not mask.any():
+                continue
+            if v == VOID:
+                regions.append(Region(None, Bitmap(mask), (VOID,), Origin(str(class_png), "void (255)")))
+            else:
+                regions.append(Region(self.index_names[v], Bitmap(mask), (1000 + v,),
+                                      Origin(str(class_png), f"class {v} ({self.index_names[v]})")))
+        return regions

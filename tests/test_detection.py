@@ -1,0 +1,69 @@
+"""Format detection: one match converts, none or several is a clear error."""
+
+import pytest
+
+from convert.errors import SegconvError
+from convert.importers import READERS, detect_format
+
+from conftest import FOOD, corpus, run_cli
+
+
+@pytest.mark.parametrize("relative, fmt", [
+    ("datumaro-assets/coco_instances/annotations/instances_val.json", "coco"),
+    ("labelme-examples/semantic_segmentation/data_annotated", "labelme"),
+    ("labelme-examples/primitives/primitives.json", "labelme"),
+    ("openagi-datum-voc/tests/dummy_data/seg/voc", "voc"),
+    ("datumaro-assets/voc_dataset/voc_dataset1", "voc"),
+    ("labelme-examples/instance_segmentation/data_dataset_voc", "voc"),
+    ("cvat-docs-example/for_images/annotations.xml", "cvat"),
+    ("datumaro-openvino-assets/cvat_dataset/for_images/export_project", "cvat"),
+    ("labelme-annotation-tool", "labelme-xml"),
+    ("datumaro-assets/labelme_dataset", "labelme-xml"),
+])
+def test_corpus_sets_are_detected(relative, fmt):
+    assert detect_format(corpus(relative)) == fmt
+
+
+def test_no_match_names_every_format_looked_for(tmp_path):
+    (tmp_path / "x.txt").write_text("hi")
+    with pytest.raises(SegconvError) as err:
+        detect_format(tmp_path / "x.txt")
+    for name in READERS:
+        assert name in str(err.value)
+
+
+def test_several_matches_are_named(tmp_path):
+    (tmp_path / "SegmentationClass").mkdir()
+    (tmp_path / "a.json").write_text('{"shapes": [], "imagePath": "a.jpg"}')
+    with pytest.raises(SegconvError, match="matches several formats: .*labelme.*voc"):
+        detect_format(tmp_path)
+
+
+def test_every_corpus_set_imports_without_a_traceback():
+    """Every file and folder of the corpus either validates or fails with a SegconvError
+    (what the CLI prints as a one-line message and exit code 2)."""
+    from convert import api
+    from convert.importers import open_dataset
+
+    root = corpus("")
+    sources = sorted(p for p in root.rglob("*") if p.suffix in (".json", ".xml") or p.is_dir())
+    outcomes = {"ok": 0, "refused": 0}
+    for src in sources:
+        try:
+            dataset = open_dataset(src)
+            labelmap, _ = api.resolve_labelmap(dataset, None)
+            api.validate_samples(dataset, labelmap)
+            outcomes["ok"] += 1
+        except SegconvError:
+            outcomes["refused"] += 1
+    assert outcomes["ok"] >= 25 and outcomes["refused"] > 0
+
+
+def test_formats_lists_readers_and_writers():
+    proc = run_cli("formats")
+    for name in ["coco", "cvat", "labelme", "labelme-xml", "voc", "png"]:
+        assert name in proc.stdout
+
+
+def test_food_fixture_is_coco():
+    assert detect_format(FOOD / "annotations.json") == "coco"
