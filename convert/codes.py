@@ -79,6 +79,13 @@ _TABLE = [
         "Add the class to labelmap.txt, or fix the mask.",
     ),
     CodeInfo(
+        "palette-mismatch", "labels", _W,
+        "A palette class PNG's colours disagree with labelmap.txt (typically after an editor re-quantised "
+        "the palette); as in Datumaro and CVAT, the colours decide.",
+        "labelmap.txt says `plate:200,10,10::` at line 1, the PNG's palette entry 1 is (128, 0, 0)",
+        "Check a few masks by eye; re-export them from the annotation tool.",
+    ),
+    CodeInfo(
         "instance-mixed-classes", "labels", _W,
         "A SegmentationObject instance covers pixels of several classes in SegmentationClass; each part "
         "keeps the class of its pixels.",
@@ -132,6 +139,13 @@ _TABLE = [
         "A CVAT `points` attribute has an empty pair (a trailing or doubled ';', cvat#1041); it is ignored.",
         '`points="1,2;3,4;5,6;"`',
         "Nothing to do; the shape is painted from its other points.",
+    ),
+    CodeInfo(
+        "mask-size-mismatch", "geometry", _W,
+        "A labelme `mask` shape's PNG is not the size its two corner points span; the PNG's size is used, "
+        "as labelme >= 5.11 does.",
+        "points [[10, 10], [19, 19]] (10x10) with a 12x10 PNG",
+        "Re-save the shape in labelme.",
     ),
     CodeInfo(
         "mask-outside-image", "geometry", _W,

@@ -167,3 +167,12 @@ def test_labels_txt_inside_the_folder_is_the_default_label_map(tmp_path):
     assert proc.returncode == 0, proc.stderr
     m = np.asarray(Image.open(out / "masks/a.png"))
     assert m[1, 1] == 255 and m[3, 3] == 2 and m[5, 7] == 0
+
+
+def test_mask_png_size_that_disagrees_with_its_corners_is_reported(tmp_path):
+    buf = io.BytesIO()
+    Image.new("L", (3, 2), 1).save(buf, "PNG")
+    s = shape("blob", [[1, 1], [2, 2]], "mask", mask=base64.b64encode(buf.getvalue()).decode())
+    [sample] = list(LabelmeDataset(labelme_file(tmp_path / "a.json", [s])))
+    assert [f.code for f in sample.findings] == ["mask-size-mismatch"]
+    assert paint(sample, LabelMap.derive(["blob"])).class_mask.sum() == 6

@@ -105,3 +105,21 @@ def test_mask_and_image_size_mismatch_and_bad_png(tmp_path):
     a, b = list(VocDataset(tmp_path))
     assert [f.code for f in a.findings] == ["image-size-mismatch"] and a.name == "a.jpg"
     assert [f.code for f in b.findings] == ["bad-mask-file"] and not b.usable
+
+
+def test_palette_that_disagrees_with_labelmap_txt_follows_the_colours(tmp_path):
+    (tmp_path / "labelmap.txt").write_text("background:0,0,0::\nplate:200,10,10::\nrice:10,200,10::\n")
+    pal = [0, 0, 0, 10, 200, 10, 200, 10, 10] + [0] * (768 - 9)  # entries 1 and 2 swapped
+    palette_png(tmp_path / "SegmentationClass/a.png", [[0, 1, 2]], pal)
+    ds = VocDataset(tmp_path)
+    [sample] = list(ds)
+    assert [f.code for f in sample.findings] == ["palette-mismatch"]
+    assert paint(sample, ds.source_labelmap).class_mask.tolist() == [[0, 2, 1]]
+
+
+def test_palette_agreeing_with_labelmap_txt_is_read_by_index(tmp_path):
+    (tmp_path / "labelmap.txt").write_text("background:0,0,0::\nplate:200,10,10::\n")
+    palette_png(tmp_path / "SegmentationClass/a.png", [[0, 1]], [0, 0, 0, 200, 10, 10] + [0] * 762)
+    ds = VocDataset(tmp_path)
+    [sample] = list(ds)
+    assert sample.findings == [] and paint(sample, ds.source_labelmap).class_mask.tolist() == [[0, 1]]

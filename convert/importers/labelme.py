@@ -292,6 +292,10 @@ class LabelmeDataset(Dataset):
             return None
         left, top = (int(math.floor(v + 0.5)) for v in arr[0])
         mh, mw = mask.shape
+        right, bottom = (int(math.floor(v + 0.5)) for v in arr[1])
+        if (right - left + 1, bottom - top + 1) != (mw, mh):
+            report("mask-size-mismatch", f"mask PNG is {mw}x{mh} but its corner points span "
+                                         f"{right - left + 1}x{bottom - top + 1}; the PNG's size is used")
         inside = mask[max(0, -top):max(0, height - top), max(0, -left):max(0, width - left)]
         lost = int(mask.sum() - inside.sum())
         if lost:

@@ -246,9 +246,16 @@ class VocDataset(Dataset):
                            file=file)
                     return None
                 mode = im.mode
-                if mode in ("P", "L", "I;16", "I;16B", "I"):
+                if mode == "P" and self.from_labelmap_txt and colors is self.colors:
+                    indices = np.asarray(im).astype(np.int64)
+                    rgb = self._palette_disagrees(im, indices, colors)
+                    if rgb is None:
+                        return indices
+                    report("palette-mismatch", "the PNG's palette colours disagree with labelmap.txt; as in "
+                                               "Datumaro and CVAT, the colours decide", file=file)
+                elif mode in ("P", "L", "I;16", "I;16B", "I"):
                     return np.asarray(im).astype(np.int64, copy=False)
-                if mode in ("RGB", "RGBA"):
+                elif mode in ("RGB", "RGBA"):
                     rgb = np.asarray(im.convert("RGB"))
                 else:
                     report("bad-mask-file", f"mode {mode!r} is not palette, grayscale or RGB", file=file)
@@ -257,6 +264,18 @@ class VocDataset(Dataset):
             report("bad-mask-file", f"cannot decode the PNG ({exc})", file=file)
             return None
         return self._unpaint(rgb, colors, report, file)
+
+    @staticmethod
+    def _palette_disagrees(im, indices: np.ndarray, colors: dict) -> np.ndarray | None:
+        """The RGB image when a used index's palette colour is not the labelmap's colour for it."""
+        palette = im.getpalette() or []
+        by_index = {index: color for color, index in colors.items()}
+        for index in np.unique(indices).tolist():
+            if index == VOID or index not in by_index:
+                continue
+            if tuple(palette[3 * index: 3 * index + 3]) != by_index[index]:
+                return np.asarray(im.convert("RGB"))
+        return None
 
     @staticmethod
     def _unpaint(rgb: np.ndarray, colors: dict, report, file: str) -> np.ndarray:
