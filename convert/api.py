@@ -86,6 +86,9 @@ def convert(
     dry_run: bool = False,
     strict: bool = False,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    images: str | Path | None = None,
+    coco_mode: str = "instance",
+    link: bool = False,
     progress: Progress | None = None,
 ) -> RunReport:
     """Convert ``src`` into the ``to`` layout under ``out``.
@@ -102,7 +105,9 @@ def convert(
     src, out = Path(src), Path(out)
     if src.exists() and (_inside(out, src) if src.is_dir() else out.resolve() == src.resolve()):
         raise UsageError(f"output folder {out} lies inside the source; choose another -o")
-    dataset = open_dataset(src, fmt, max_pixels=max_pixels)
+    if coco_mode not in ("instance", "semantic"):
+        raise UsageError(f"unknown --coco-mode {coco_mode!r}; known: instance, semantic")
+    dataset = open_dataset(src, fmt, max_pixels=max_pixels, images=images)
     labelmap, derived = resolve_labelmap(dataset, labels)
     writer_spec = WRITERS[to]
 
@@ -116,9 +121,9 @@ def convert(
     if not dry_run:
         prepare_output(out, overwrite=overwrite)
         out.mkdir(parents=True, exist_ok=True)
-    writer = None if dry_run else writer_spec.create(out, labelmap)
-    report = _run(dataset, labelmap, rule=rule, writer=writer, instances=writer_spec.needs_instances,
-                  progress=progress)
+    writer = None if dry_run else writer_spec.create(out, labelmap, coco_mode=coco_mode, link=link)
+    report = _run(dataset, labelmap, rule=rule, writer=writer,
+                  instances=bool(getattr(writer, "needs_instances", False)), progress=progress)
     report.labelmap_derived = derived
     if writer is not None:
         writer.finish()
@@ -137,7 +142,7 @@ def _run(dataset, labelmap: LabelMap, *, rule: str, writer=None, instances: bool
             painted = paint(sample, labelmap, rule=rule, instances=instances)
             sample_findings.extend(painted.findings)
             if writer is not None:
-                writer.write(sample, painted)
+                sample_findings.extend(writer.write(sample, painted) or [])
                 report.written += 1
             report.images += 1
         if progress:
@@ -167,9 +172,9 @@ class Inventory:
 
 
 def inspect(src: str | Path, *, fmt: str | None = None, labels: str | Path | None = None,
-            max_pixels: int = DEFAULT_MAX_PIXELS) -> Inventory:
+            max_pixels: int = DEFAULT_MAX_PIXELS, images: str | Path | None = None) -> Inventory:
     """Count images, regions and classes of ``src`` without painting."""
-    dataset = open_dataset(src, fmt, max_pixels=max_pixels)
+    dataset = open_dataset(src, fmt, max_pixels=max_pixels, images=images)
     labelmap, derived = resolve_labelmap(dataset, labels)
     per_label: Counter = Counter()
     images_per_label: Counter = Counter()

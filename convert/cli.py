@@ -47,6 +47,7 @@ FromOpt = typer.Option(None, "--from", help="Input format (default: detected). S
 LabelsOpt = typer.Option(None, "--labels", help="Label map (JSON or YAML). Default: derived from the source.")
 MaxPixelsOpt = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse images declaring more pixels than this.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr.")
+ImagesOpt = typer.Option(None, "--images", help="Folder holding the image files, when they are not beside the annotations.")
 
 
 @contextmanager
@@ -124,13 +125,18 @@ def convert(
     strict: bool = typer.Option(False, "--strict", help="Write nothing if any warning or error is found."),
     fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings of this severity or worse."),
     max_pixels: int = MaxPixelsOpt,
+    images: Optional[Path] = ImagesOpt,
+    coco_mode: str = typer.Option("instance", "--coco-mode",
+                                  help="coco-rle: one annotation per visible object (instance) or per class (semantic)."),
+    link: bool = typer.Option(False, "--link", help="voc: symlink images into JPEGImages/ instead of copying."),
     quiet: bool = QuietOpt,
 ) -> None:
     """Convert SRC into training masks under OUT."""
     threshold = Severity.WARNING if strict else _fail_on(fail_on)
     with _progress(quiet, "converting") as progress:
         report = api.convert(src, out, to=to, fmt=fmt, labels=labels, rule=rule, overwrite=overwrite,
-                             dry_run=dry_run, strict=strict, max_pixels=max_pixels, progress=progress)
+                             dry_run=dry_run, strict=strict, max_pixels=max_pixels, images=images,
+                             coco_mode=coco_mode, link=link, progress=progress)
     _note_labelmap(report, quiet)
     _print_findings(report.findings, quiet)
     if not quiet:
@@ -153,6 +159,7 @@ def validate(
     strict: bool = typer.Option(False, "--strict", help="Same as --fail-on warning."),
     explain_code: Optional[str] = typer.Option(None, "--explain", help="Print what a finding code means, and exit."),
     max_pixels: int = MaxPixelsOpt,
+    images: Optional[Path] = ImagesOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Check SRC without writing anything; list every finding."""
@@ -168,7 +175,7 @@ def validate(
     from .importers import open_dataset
 
     with _progress(quiet, "validating") as progress:
-        dataset = open_dataset(src, fmt, max_pixels=max_pixels)
+        dataset = open_dataset(src, fmt, max_pixels=max_pixels, images=images)
         labelmap, derived = api.resolve_labelmap(dataset, labels)
         report = api.validate_samples(dataset, labelmap, rule=rule, progress=progress)
         report.labelmap_derived = derived

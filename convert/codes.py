@@ -92,6 +92,13 @@ _TABLE = [
         "instance 3 covers 200 'person' and 12 'chair' pixels",
         "Fix the instance or the class mask so that each object has one class.",
     ),
+    CodeInfo(
+        "region-hidden", "levels", _W,
+        "An object is covered entirely by higher levels (or later regions of its level); instance outputs "
+        "cannot show it, so it is reported instead of written as an empty mask.",
+        "a `rice` polygon lying wholly under a `sauce` polygon of a higher level",
+        "Check the levels in the label map, or delete the hidden annotation.",
+    ),
     # ---- geometry ---------------------------------------------------------
     CodeInfo(
         "too-few-points", "geometry", _E,
@@ -259,6 +266,13 @@ _TABLE = [
         "converted once, in the first subset (train, val, test, then the others).",
         "ImageSets/Segmentation/train.txt and val.txt both list 2007_000033",
         "Remove the id from one of the lists.",
+    ),
+    CodeInfo(
+        "image-not-jpeg", "files", _I,
+        "A VOC output image keeps its own format and extension (never re-encoded); torchvision's "
+        "VOCSegmentation expects `.jpg` and will not find it.",
+        "JPEGImages/frame_000010.png",
+        "Nothing for Datumaro; for torchvision, convert the images to JPEG yourself.",
     ),
     CodeInfo(
         "image-too-large", "files", _E,

@@ -59,3 +59,19 @@ def find_image(folder: Path, stem: str, extensions=(".jpg", ".jpeg", ".png", ".b
             if candidate.is_file():
                 return candidate
     return None
+
+
+def locate(name: str, candidates) -> Path | None:
+    """The first existing file among ``folder / name`` for the candidate folders.
+
+    ``name`` is an already-normalised relative name; its last component alone is
+    tried too, for deliveries whose image folder is flat."""
+    base = name.rsplit("/", 1)[-1]
+    for folder in candidates:
+        if folder is None:
+            continue
+        folder = Path(folder)
+        for candidate in (folder / name, folder / base):
+            if candidate.is_file():
+                return candidate
+    return None

@@ -206,6 +206,7 @@ class Sample:
     image_id: object = None
     findings: list = field(default_factory=list)  # found while importing this image
     usable: bool = True  # False: nothing can be painted (the findings say why)
+    image_path: str | None = None  # the image file on disk, when the importer found it
 
     @property
     def stem(self) -> str:

@@ -50,15 +50,18 @@ class PngWriter:
 
     name = NAME
 
-    def __init__(self, out: Path, labelmap: LabelMap):
+    needs_instances = False
+
+    def __init__(self, out: Path, labelmap: LabelMap, **_):
         self.out = Path(out)
         self.labelmap = labelmap
 
     def mask_path(self, sample: Sample) -> Path:
         return safe_join(self.out / "masks", f"{sample.stem}.png")
 
-    def write(self, sample: Sample, painted: Painted) -> None:
+    def write(self, sample: Sample, painted: Painted) -> list:
         write_bytes(self.mask_path(sample), encode_mask(painted.class_mask, self.labelmap))
+        return []
 
     def finish(self) -> None:
         write_text(self.out / "labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")

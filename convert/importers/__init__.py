@@ -4,7 +4,7 @@ Each reader module defines ``NAME``, ``DESCRIPTION``, ``detect(path) -> str |
 None`` (why the path looks like this format) and a dataset class.
 
     >>> sorted(READERS)
-    ['coco', 'cvat', 'labelme', 'labelme-xml', 'voc']
+    ['coco', 'cvat', 'labelme', 'labelme-xml', 'masks', 'voc']
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Callable
 
 from ..dataset import Dataset
 from ..errors import SegconvError
-from . import coco, cvat, labelme, labelme_xml, voc
+from . import coco, cvat, labelme, labelme_xml, masks, voc
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ READERS: dict[str, Reader] = {
                              labelme_xml.LabelmeXmlDataset,
                              "an .xml file whose root is <annotation> with <imagesize>/<polygon>/<segm>, "
                              "or a folder (Annotations/) of them"),
+    masks.NAME: Reader(masks.NAME, masks.DESCRIPTION, masks.detect, masks.MasksDataset,
+                       "a folder with masks/ and labelmap.json (segconv's png layout)"),
     voc.NAME: Reader(voc.NAME, voc.DESCRIPTION, voc.detect, voc.VocDataset,
                      "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),
 }

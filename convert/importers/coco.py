@@ -45,6 +45,8 @@ from pycocotools import mask as cocomask
 from ..dataset import Dataset
 from ..errors import SegconvError
 from ..findings import Finding
+from ..images import locate
+from ..labelmap import LabelMap
 from ..model import Origin, Polygon, Region, Rle, Sample
 from ..paths import normalize_name, stem_of, unsafe_reason
 from ..rle import RleError, check_counts, string_to_counts
@@ -136,8 +138,14 @@ class CocoDataset(Dataset):
     """An opened COCO instances file.  Iterating yields one sample per image,
     in the file's order of ``images``."""
 
-    def __init__(self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS):
+    def __init__(self, path: str | Path, *, images: str | Path | None = None,
+                 max_pixels: int = DEFAULT_MAX_PIXELS):
         path = Path(path)
+        # where image files may be: --images, then the usual layouts around the JSON
+        subset = path.stem.split("_", 1)[1] if "_" in path.stem else path.stem
+        here = path.parent
+        self.image_dirs = [images, here, here / "images", here.parent / "images",
+                           here.parent / "images" / subset, here.parent / subset]
         doc = load_json(path)
         file = str(path)
         if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "image_id" in doc[0]:
@@ -232,7 +240,7 @@ class CocoDataset(Dataset):
             stems[stem] = len(self._images)
             by_id[img_id] = len(self._images)
             self._images.append({"id": img_id, "name": norm, "width": width, "height": height,
-                                 "subset": None})
+                                 "subset": None, "void": img.get("segconv_void")})
 
         # annotations grouped by image, keeping file order
         self._anns: list[list[tuple[int, dict]]] = [[] for _ in self._images]
@@ -257,9 +265,21 @@ class CocoDataset(Dataset):
                 continue
             self._anns[slot].append((pos, ann))
 
-        super().__init__(file, findings)
+        super().__init__(file, findings, self._levelled_labelmap(doc.get("categories") or []))
 
     format = NAME
+
+    def _levelled_labelmap(self, categories: list):
+        """The label map of a file written by segconv's coco-rle writer (categories carry ``level``)."""
+        if not categories or not all(isinstance(c, dict) and _is_int(c.get("level")) and _is_int(c.get("id"))
+                                     and isinstance(c.get("name"), str) for c in categories):
+            return None
+        data = {"classes": [{"name": c["name"], "index": c["id"], "level": c["level"],
+                             **({"fill": True} if c.get("fill") is True else {})} for c in categories]}
+        try:
+            return LabelMap.from_dict(data, source=f"{self._file} categories (id = index, with levels)")
+        except SegconvError:
+            return None
 
     @property
     def label_names(self) -> list[str]:
@@ -295,8 +315,16 @@ class CocoDataset(Dataset):
                 continue
             regions.append(Region(label=label, geometry=geometry, order=(pos,), origin=origin,
                                   instance=pos, crowd=bool(ann.get("iscrowd"))))
+        if img["void"] is not None:  # written by segconv's coco-rle writer: explicit void pixels
+            where = "segconv_void"
+            geometry = _rle(img["void"], h, w, lambda code, message, pixels=None: findings.append(
+                Finding(code, message, file=self._file, image=name, element=where)))
+            if geometry is not None:
+                regions.append(Region(None, geometry, (-1,), Origin(self._file, where)))
+        found = locate(name, self.image_dirs)
         return Sample(name=name, width=w, height=h, regions=regions, origin=Origin(self._file, f"image id={img['id']}"),
-                      subset=img["subset"], image_id=img["id"], findings=findings)
+                      subset=img["subset"], image_id=img["id"], findings=findings,
+                      image_path=str(found) if found else None)
 
 
 def _ann_element(ann, pos: int) -> str:
@@ -349,6 +377,9 @@ def _polygon(seg: list, report) -> Polygon | None:
 
 
 def _rle(seg: dict, height: int, width: int, report) -> Rle | None:
+    if not isinstance(seg, dict):
+        report("bad-value", f"RLE must be an object, not {type(seg).__name__}; not painted")
+        return None
     size, counts = seg.get("size"), seg.get("counts")
     if not (isinstance(size, list) and len(size) == 2 and all(_is_int(v) and v >= 0 for v in size)):
         report("bad-value", f"RLE 'size' must be [height, width], got {size!r}; not painted")

@@ -30,6 +30,7 @@ import numpy as np
 from ..dataset import Dataset
 from ..errors import SegconvError
 from ..findings import Finding
+from ..images import locate
 from ..model import Bitmap, Box, Ellipse, Origin, Polygon, Region, Sample
 from ..paths import normalize_name, unsafe_reason
 from ..xmlsafe import attributes, line_of, parse_file, root_tag
@@ -71,8 +72,10 @@ class CvatDataset(Dataset):
 
     format = NAME
 
-    def __init__(self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, **_):
+    def __init__(self, path: str | Path, *, images: str | Path | None = None,
+                 max_pixels: int = DEFAULT_MAX_PIXELS, **_):
         src = Path(path)
+        self.images_option = images
         xml = find_xml(src)
         if xml is None:
             raise SegconvError("no CVAT XML found (an .xml file whose root is <annotations>)", file=str(src))
@@ -210,9 +213,11 @@ class CvatDataset(Dataset):
             region = self._shape(shape, position, counters[shape.tag], entry, findings)
             if region is not None:
                 regions.append(region)
+        here = self.xml.parent
+        found = locate(entry["name"], [self.images_option, here / "images", here, here.parent / "images"])
         return Sample(entry["name"], entry["width"], entry["height"], regions,
                       Origin(self.file, entry["element"], entry["line"]), subset=entry["subset"],
-                      image_id=entry["id"], findings=findings)
+                      image_id=entry["id"], findings=findings, image_path=str(found) if found else None)
 
     def _shape(self, shape, position: int, nth: int, entry: dict, findings: list):
         label = shape.get("label", "")

@@ -149,6 +149,7 @@ class LabelmeDataset(Dataset):
                 ext = ""
         name = rel[: -len(".json")] + ext if rel.lower().endswith(".json") else rel
 
+        self._found = None
         size = self._real_size(doc, file, name, findings)
         declared = (doc.get("imageWidth"), doc.get("imageHeight"))
         ok_declared = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in declared)
@@ -172,7 +173,19 @@ class LabelmeDataset(Dataset):
             region = self._shape(shape, i, file, name, width, height, findings)
             if region is not None:
                 regions.append(region)
-        return Sample(name, width, height, regions, origin, findings=findings)
+        image_path = self._found
+        if image_path is None and isinstance(doc.get("imagePath"), str):
+            image_path = self._resolve(doc["imagePath"], file)
+        return Sample(name, width, height, regions, origin, findings=findings,
+                      image_path=str(image_path) if image_path else None)
+
+    def _resolve(self, image_path: str, file: Path) -> Path | None:
+        norm = normalize_name(image_path)
+        for candidate in ([file.parent / norm] if not unsafe_reason(norm) or norm.startswith("../") else []) + \
+                ([self.images / norm.rsplit("/", 1)[-1]] if self.images else []):
+            if candidate.is_file() and candidate.suffix.lower() != ".json":
+                return candidate
+        return None
 
     def _real_size(self, doc: dict, file: Path, name: str, findings: list) -> tuple[int, int] | None:
         data = doc.get("imageData")
@@ -195,6 +208,7 @@ class LabelmeDataset(Dataset):
             candidates += [self.images / norm.rsplit("/", 1)[-1], self.images / norm.lstrip("/")]
         for candidate in candidates:
             if candidate.is_file() and candidate.suffix.lower() != ".json":
+                self._found = candidate
                 try:
                     return oriented_size(candidate)
                 except ImageProblem as exc:

@@ -199,7 +199,8 @@ class LabelmeXmlDataset(Dataset):
                 attrs["attributes"] = text
             regions.append(Region(label, geometry, (i,), Origin(str(file), element, line),
                                   instance=("part-tree", tree_root(oid)), attributes=attrs))
-        return Sample(name, width, height, regions, origin, findings=findings)
+        return Sample(name, width, height, regions, origin, findings=findings,
+                      image_path=str(image) if image else None)
 
     def _image_path(self, folder: str, filename: str, xml: Path) -> Path | None:
         if not filename or unsafe_reason(filename) or (folder and unsafe_reason(folder)):

@@ -41,6 +41,7 @@ from ..findings import Finding
 from ..images import ImageProblem, find_image, oriented_size
 from ..labelmap import LabelClass, LabelMap, voc_color
 from ..model import Bitmap, Origin, Region, Sample
+from ..paths import unsafe_reason
 from .coco import DEFAULT_MAX_PIXELS
 
 NAME = "voc"
@@ -176,7 +177,7 @@ class VocDataset(Dataset):
             lines = lst.read_text(encoding="utf-8-sig", errors="replace").split()[:50]
         except OSError:
             return False
-        return any((self.class_dir / f"{line}.png").is_file() for line in lines if "/" not in line)
+        return any((self.class_dir / f"{line}.png").is_file() for line in lines if not unsafe_reason(line))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -196,8 +197,9 @@ class VocDataset(Dataset):
         def report(code, message, pixels=None, file=str(class_png)):
             findings.append(Finding(code, message, file=file, image=name, pixels=pixels))
 
-        if "/" in image_id or "\\" in image_id or image_id in ("..", "."):
-            report("unsafe-path", f"image id {image_id!r} is not a plain file name; not converted")
+        reason = unsafe_reason(image_id)
+        if reason:
+            report("unsafe-path", f"image id {image_id!r} {reason}; not converted")
             return Sample(name, 0, 0, [], origin, subset=subset, findings=findings, usable=False)
         if not class_png.is_file():
             report("missing-mask", f"listed in the {subset or 'image'} list but {class_png.name} does not exist; "
@@ -235,7 +237,8 @@ class VocDataset(Dataset):
                        file=str(object_png))
                 instances = None
         regions = self._regions(classes, instances, class_png, object_png, report)
-        return Sample(name, width, height, regions, origin, subset=subset, image_id=image_id, findings=findings)
+        return Sample(name, width, height, regions, origin, subset=subset, image_id=image_id, findings=findings,
+                      image_path=str(image) if image else None)
 
     def _read_indices(self, png: Path, colors: dict, report, file: str | None = None) -> np.ndarray | None:
         file = file or str(png)

@@ -1,0 +1,112 @@
+"""The ``voc`` layout: a Pascal VOC segmentation tree.
+
+::
+
+    OUT/JPEGImages/<id>.<ext>          the images, copied (or symlinked with --link)
+    OUT/SegmentationClass/<id>.png     palette PNG: class index, void 255
+    OUT/SegmentationObject/<id>.png    palette PNG: objects 1..K in painting order, 0 background, 255 void
+    OUT/ImageSets/Segmentation/<subset>.txt   one id per line; default.txt without subsets
+    OUT/labelmap.txt                   Datumaro / CVAT syntax, line = index
+
+``<id>`` is the image name without its extension (sub-folders kept), which is
+what torchvision's ``VOCSegmentation`` and Datumaro's ``voc_segmentation``
+read.  Images keep their bytes and extension (never re-encoded); torchvision
+expects ``.jpg``, so other extensions are reported.  More than 254 objects in
+one image, or class indices above 254, make that PNG 16-bit grayscale.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..atomic import open_atomic, write_bytes, write_text
+from ..findings import Finding
+from ..labelmap import LabelMap, voc_color
+from ..model import Sample
+from ..paint import Painted
+from ..paths import safe_join
+from .objects import hidden_objects, visible_objects
+from .png import encode_mask
+
+NAME = "voc"
+DESCRIPTION = "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"
+INSTANCE_PALETTE = [v for i in range(256) for v in voc_color(i)]
+
+
+def encode_instances(ids: np.ndarray, void: np.ndarray) -> bytes:
+    """SegmentationObject PNG: palette when ids fit in 1..254, else 16-bit grayscale."""
+    top = int(ids.max()) if ids.size else 0
+    if top <= 254:
+        out = ids.astype(np.uint8)
+        out[void] = 255
+        image = Image.fromarray(out)
+        image.putpalette(INSTANCE_PALETTE)
+    else:
+        out = ids.astype(np.uint16)
+        out[void] = 65535
+        image = Image.fromarray(out)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class VocWriter:
+    name = NAME
+    needs_instances = True
+
+    def __init__(self, out: Path, labelmap: LabelMap, *, link: bool = False, **_):
+        self.out = Path(out)
+        self.labelmap = labelmap
+        self.link = link
+        self.subsets: dict[str, list[str]] = {}
+
+    def write(self, sample: Sample, painted: Painted) -> list[Finding]:
+        findings: list[Finding] = []
+        stem = sample.stem
+        write_bytes(safe_join(self.out / "SegmentationClass", f"{stem}.png"),
+                    encode_mask(painted.class_mask, self.labelmap))
+        objects, ids = visible_objects(painted, self.labelmap)
+        write_bytes(safe_join(self.out / "SegmentationObject", f"{stem}.png"),
+                    encode_instances(ids, painted.class_mask == self.labelmap.void))
+        for obj in hidden_objects(painted, self.labelmap):
+            r = obj.regions[0]
+            findings.append(Finding("region-hidden", f"{obj.label.name!r} object is entirely covered by higher "
+                                    "levels; it has no id in SegmentationObject", file=r.origin.file,
+                                    image=sample.name, element=r.origin.element, line=r.origin.line, pixels=0))
+        if sample.image_path and Path(sample.image_path).is_file():
+            src = Path(sample.image_path)
+            ext = src.suffix.lower() or ".jpg"
+            target = safe_join(self.out / "JPEGImages", f"{stem}{ext}")
+            self._place_image(src, target)
+            if ext not in (".jpg", ".jpeg"):
+                findings.append(Finding("image-not-jpeg", f"image is {ext}, kept as it is; torchvision's "
+                                        "VOCSegmentation expects .jpg", image=sample.name, file=str(src)))
+        else:
+            findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
+                                    "JPEGImages/ lacks it", image=sample.name, file=sample.origin.file))
+        self.subsets.setdefault(sample.subset or "default", []).append(stem)
+        return findings
+
+    def _place_image(self, src: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if self.link:
+            tmp = target.with_name(f".{target.name}.link")
+            if tmp.exists() or tmp.is_symlink():
+                tmp.unlink()
+            os.symlink(os.path.realpath(src), tmp)
+            os.replace(tmp, target)
+            return
+        with open(src, "rb") as fin, open_atomic(target, "wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
+
+    def finish(self) -> None:
+        for subset, stems in self.subsets.items():
+            write_text(safe_join(self.out / "ImageSets" / "Segmentation", f"{subset}.txt"),
+                       "".join(f"{s}\n" for s in stems))
+        write_text(self.out / "labelmap.txt", self.labelmap.to_labelmap_txt())

@@ -1,0 +1,89 @@
+"""segconv's own ``png`` layout read back: ``masks/**/*.png`` beside ``labelmap.json``.
+
+This closes round trips (COCO → png → back) and lets ``segconv validate``
+check a folder of training masks: values not in the label map are reported
+(``unknown-mask-value``), as are masks that are not palette or grayscale PNGs.
+Every class value becomes one region; void (``labelmap.void``) stays void.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ..dataset import Dataset
+from ..errors import SegconvError
+from ..findings import Finding
+from ..labelmap import LabelMap
+from ..model import Bitmap, Origin, Region, Sample
+from .coco import DEFAULT_MAX_PIXELS
+
+NAME = "masks"
+DESCRIPTION = "segconv's png layout read back: masks/**/*.png with labelmap.json"
+
+
+def detect(path: Path) -> str | None:
+    if path.is_dir() and (path / "labelmap.json").is_file() and (path / "masks").is_dir():
+        return "a folder with masks/ and labelmap.json"
+    return None
+
+
+class MasksDataset(Dataset):
+    format = NAME
+
+    def __init__(self, path: str | Path, *, images: str | Path | None = None,
+                 max_pixels: int = DEFAULT_MAX_PIXELS, **_):
+        root = Path(path)
+        if detect(root) is None:
+            raise SegconvError("not a segconv mask folder (masks/ and labelmap.json)", file=str(root))
+        self.root = root
+        self.files = sorted((root / "masks").rglob("*.png"))
+        self.images = Path(images) if images else None
+        self.max_pixels = max_pixels
+        super().__init__(str(root), [], LabelMap.load(root / "labelmap.json"))
+
+    @property
+    def label_names(self) -> list[str]:
+        return [c.name for c in sorted(self.source_labelmap.classes, key=lambda c: c.index)]
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __iter__(self) -> Iterator[Sample]:
+        for file in self.files:
+            yield self.sample(file)
+
+    def sample(self, file: Path) -> Sample:
+        lm = self.source_labelmap
+        name = file.relative_to(self.root / "masks").as_posix()
+        findings: list[Finding] = []
+        origin = Origin(str(file))
+        try:
+            with Image.open(file) as im:
+                if im.width * im.height > self.max_pixels:
+                    raise ValueError(f"{im.width}x{im.height} exceeds --max-pixels {self.max_pixels}")
+                if im.mode not in ("P", "L", "I;16", "I;16B", "I"):
+                    raise ValueError(f"mode {im.mode!r} is not palette or grayscale")
+                values = np.asarray(im).astype(np.int64)
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            findings.append(Finding("bad-mask-file", str(exc), file=str(file), image=name))
+            return Sample(name, 0, 0, [], origin, findings=findings, usable=False)
+        height, width = values.shape
+        by_index = {c.index: c.name for c in lm.classes}
+        regions = []
+        for value, count in zip(*np.unique(values, return_counts=True)):
+            value, count = int(value), int(count)
+            where = values == value
+            if value == lm.void:
+                regions.append(Region(None, Bitmap(where), (value,), Origin(str(file), "void")))
+            elif value in by_index:
+                regions.append(Region(by_index[value], Bitmap(where), (value,),
+                                      Origin(str(file), f"value {value} ({by_index[value]})")))
+            else:
+                findings.append(Finding("unknown-mask-value", f"value {value} is no class of labelmap.json; "
+                                        f"{count} pixels read as void", file=str(file), image=name, pixels=count))
+                regions.append(Region(None, Bitmap(where), (value,), Origin(str(file), f"value {value}")))
+        return Sample(name, width, height, regions, origin, findings=findings)
