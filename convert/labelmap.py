@@ -248,6 +248,8 @@ class LabelMap:
         for i, (name, color) in enumerate(parsed):
             if name.startswith("_unused_") and name.endswith("_"):
                 continue  # gap fillers written by segconv and CVAT
+            if name == "ignored" and color == voc_color(255):
+                continue  # Datumaro's void marker
             is_bg = i == background
             classes.append(LabelClass(name, i, 0 if is_bg else 1, color or voc_color(i), fill=is_bg))
         return cls._checked(classes, 255, (), source)
@@ -367,13 +369,19 @@ class LabelMap:
     def to_labelmap_txt(self) -> str:
         """Datumaro / CVAT ``labelmap.txt``: ``name:r,g,b::`` per line, the line
         number being the index.  Gaps between indices are filled with
-        ``_unused_<i>_`` lines, as CVAT's "Segmentation mask" format requires."""
+        ``_unused_<i>_`` lines, as CVAT's "Segmentation mask" format requires,
+        and a last ``ignored`` line declares the void colour, as Datumaro's own
+        VOC label map does (read back, it is void, not a class)."""
         by_index = {c.index: c for c in self.classes}
         lines = ["# label:color_rgb:parts:actions"]
         for i in range(self.max_index + 1):
             c = by_index.get(i)
             name, color = (c.name, c.color) if c else (f"_unused_{i}_", voc_color(i))
             lines.append(f"{name}:{color[0]},{color[1]},{color[2]}::")
+        if self.void < 256 and "ignored" not in self._lookup:
+            # Datumaro's convention for void: without it, void pixels are an "Undeclared color"
+            r, g, b = voc_color(self.void)
+            lines.append(f"ignored:{r},{g},{b}::")
         return "\n".join(lines) + "\n"
 
 

@@ -112,7 +112,13 @@ def test_yaml_output_round_trips(tmp_path):
 def test_labelmap_txt_fills_index_gaps_for_cvat_and_datumaro():
     lines = LabelMap.from_dict({"classes": BASE}).to_labelmap_txt().splitlines()
     assert lines[1:] == ["background:0,0,0::", "plate:128,0,0::", "_unused_2_:0,128,0::",
-                         "_unused_3_:128,128,0::", "rice:0,0,128::"]
+                         "_unused_3_:128,128,0::", "rice:0,0,128::", "ignored:224,224,192::"]
+
+
+def test_labelmap_txt_round_trips_and_its_void_line_is_not_a_class():
+    lm = LabelMap.from_dict({"classes": BASE})
+    back = LabelMap.from_txt(lm.to_labelmap_txt())
+    assert [(c.name, c.index, c.color) for c in back.classes] == [(c.name, c.index, c.color) for c in lm.classes]
 
 
 def test_palette_puts_class_colours_at_their_index():

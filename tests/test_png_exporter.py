@@ -46,7 +46,8 @@ def test_writer_keeps_subfolders_and_writes_labelmaps_last(tmp_path):
     assert not (tmp_path / "labelmap.json").exists()
     writer.finish()
     assert json.loads((tmp_path / "labelmap.json").read_text())["classes"][1]["name"] == "plate"
-    assert (tmp_path / "labelmap.txt").read_text().splitlines()[1:] == ["background:0,0,0::", "plate:128,0,0::"]
+    assert (tmp_path / "labelmap.txt").read_text().splitlines()[1:] == ["background:0,0,0::", "plate:128,0,0::",
+                                                                        "ignored:224,224,192::"]
     assert not list(tmp_path.rglob("*.part"))
 
 
