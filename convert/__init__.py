@@ -13,7 +13,9 @@ the image and the annotation.
     (480, 640)
 """
 
-from .api import RunReport, convert, inspect, validate_samples
+__version__ = "0.1.0"
+
+from .api import RunReport, convert, inspect, validate, validate_samples  # noqa: E402
 from .errors import SegconvError, UsageError
 from .findings import Finding, Severity
 from .importers import detect_format, open_dataset
@@ -22,10 +24,8 @@ from .model import Bitmap, Box, Origin, Polygon, Region, Rle, Sample
 from .paint import Painted, paint
 from .rasterize import rasterize
 
-__version__ = "0.1.0"
-
 __all__ = [
     "Bitmap", "Box", "Finding", "LabelClass", "LabelMap", "Origin", "Painted", "Polygon", "Region",
     "Rle", "RunReport", "Sample", "SegconvError", "Severity", "UsageError", "convert", "detect_format",
-    "inspect", "open_dataset", "paint", "rasterize", "validate_samples", "voc_color",
+    "inspect", "open_dataset", "paint", "rasterize", "validate", "validate_samples", "voc_color",
 ]

@@ -5,23 +5,36 @@
     ...                      labels="fixtures/food/labelmap.yaml", to="png")   # doctest: +SKIP
     >>> report.written, report.exit_code()                                      # doctest: +SKIP
     (4, 0)
+    >>> check = api.validate("fixtures/food/annotations.json",
+    ...                      labels="fixtures/food/labelmap.yaml", json_path="report.json")  # doctest: +SKIP
 
 Smaller steps for one-off scripts: :func:`open_dataset` (load a source),
 iterate its samples, :func:`~convert.paint.paint` one, and a writer from
 :data:`~convert.exporters.WRITERS` to write it.
+
+Both :func:`convert` and :func:`validate` run the same loop: import a sample,
+paint it with a trace, run :func:`~convert.checks.check_sample`, write it (when
+converting), and feed the reports.  One sample at a time: memory does not grow
+with the number of images (apart from the findings themselves).
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from . import __version__
+from .checks import CheckOptions, check_sample
 from .errors import SegconvError, UsageError
 from .exporters import WRITERS
 from .findings import Finding, Severity
+from .images import ImageProblem, oriented_size
 from .importers import open_dataset
 from .importers.coco import DEFAULT_MAX_PIXELS
 from .labelmap import LabelMap
@@ -29,6 +42,7 @@ from .paint import paint
 from .rasterize import RULES
 
 Progress = Callable[[int, int], None]  # (done, total)
+WORST_KEPT = 10
 
 
 @dataclass
@@ -38,10 +52,14 @@ class RunReport:
     format: str
     labelmap: LabelMap
     labelmap_derived: bool
+    source: str = ""
+    rule: str = "coco"
     images: int = 0
     written: int = 0
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False  # --strict found problems and nothing was written
+    classes: dict = field(default_factory=dict)  # pixel accounting summed over images
+    worst: list = field(default_factory=list)  # [(errors, warnings, image)], worst first
 
     def counts(self) -> Counter:
         return Counter(f.severity for f in self.findings)
@@ -52,7 +70,8 @@ class RunReport:
 
 
 def resolve_labelmap(dataset, labels: str | Path | None) -> tuple[LabelMap, bool]:
-    """The label map from ``labels``, or one derived from the source (``True``)."""
+    """The label map from ``labels``, or the source's own, or one derived from
+    the source's label names (the flag says it was not given)."""
     if labels is not None:
         return LabelMap.load(labels), False
     if dataset.source_labelmap is not None:
@@ -74,6 +93,11 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _check_options(rule: str) -> None:
+    if rule not in RULES:
+        raise UsageError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
+
+
 def convert(
     src: str | Path,
     out: str | Path,
@@ -91,28 +115,26 @@ def convert(
     link: bool = False,
     progress: Progress | None = None,
 ) -> RunReport:
-    """Convert ``src`` into the ``to`` layout under ``out``.
+    """Convert ``src`` into the ``to`` layout under ``out``, running every check.
 
     Findings never stop the run; a :class:`SegconvError` (unusable input,
     refused output folder) does, before anything is written.  With ``strict``
-    every sample is painted first and nothing is written if any finding is a
+    every sample is checked first and nothing is written if any finding is a
     warning or worse.  With ``dry_run`` everything is done but the writing.
     """
     if to not in WRITERS:
         raise UsageError(f"unknown output layout {to!r}; known: {', '.join(sorted(WRITERS))}")
-    if rule not in RULES:
-        raise UsageError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
+    _check_options(rule)
+    if coco_mode not in ("instance", "semantic"):
+        raise UsageError(f"unknown --coco-mode {coco_mode!r}; known: instance, semantic")
     src, out = Path(src), Path(out)
     if src.exists() and (_inside(out, src) if src.is_dir() else out.resolve() == src.resolve()):
         raise UsageError(f"output folder {out} lies inside the source; choose another -o")
-    if coco_mode not in ("instance", "semantic"):
-        raise UsageError(f"unknown --coco-mode {coco_mode!r}; known: instance, semantic")
     dataset = open_dataset(src, fmt, max_pixels=max_pixels, images=images)
     labelmap, derived = resolve_labelmap(dataset, labels)
-    writer_spec = WRITERS[to]
 
     if strict:
-        check = validate_samples(dataset, labelmap, rule=rule, progress=progress)
+        check = run(dataset, labelmap, rule=rule, strict=True, progress=progress)
         if any(f.severity >= Severity.WARNING for f in check.findings):
             check.refused = True
             check.labelmap_derived = derived
@@ -121,39 +143,158 @@ def convert(
     if not dry_run:
         prepare_output(out, overwrite=overwrite)
         out.mkdir(parents=True, exist_ok=True)
-    writer = None if dry_run else writer_spec.create(out, labelmap, coco_mode=coco_mode, link=link)
-    report = _run(dataset, labelmap, rule=rule, writer=writer,
-                  instances=bool(getattr(writer, "needs_instances", False)), progress=progress)
+    writer = None if dry_run else WRITERS[to].create(out, labelmap, coco_mode=coco_mode, link=link)
+    report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress)
     report.labelmap_derived = derived
     if writer is not None:
         writer.finish()
     return report
 
 
-def _run(dataset, labelmap: LabelMap, *, rule: str, writer=None, instances: bool = False,
-         progress: Progress | None = None) -> RunReport:
-    """Paint every usable sample (and write it when a writer is given)."""
-    report = RunReport(dataset.format, labelmap, False)
-    sample_findings: list[Finding] = []
-    total = len(dataset)
-    for i, sample in enumerate(dataset):
-        sample_findings.extend(sample.findings)
-        if sample.usable:
-            painted = paint(sample, labelmap, rule=rule, instances=instances)
-            sample_findings.extend(painted.findings)
-            if writer is not None:
-                sample_findings.extend(writer.write(sample, painted) or [])
-                report.written += 1
-            report.images += 1
-        if progress:
-            progress(i + 1, total)
-    report.findings = list(dataset.findings) + sample_findings
+def validate(
+    src: str | Path,
+    *,
+    fmt: str | None = None,
+    labels: str | Path | None = None,
+    rule: str = "coco",
+    strict: bool = False,
+    fail_on: Severity = Severity.ERROR,
+    json_path: str | Path | None = None,
+    html_path: str | Path | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    images: str | Path | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Check ``src`` without writing masks; write the JSON and HTML reports if asked."""
+    _check_options(rule)
+    dataset = open_dataset(src, fmt, max_pixels=max_pixels, images=images)
+    labelmap, derived = resolve_labelmap(dataset, labels)
+    report = run(dataset, labelmap, rule=rule, strict=strict, json_path=json_path, html_path=html_path,
+                 fail_on=Severity.WARNING if strict else fail_on, progress=progress)
+    report.labelmap_derived = derived
     return report
 
 
 def validate_samples(dataset, labelmap: LabelMap, *, rule: str = "coco", progress: Progress | None = None) -> RunReport:
-    """Import and paint every sample, collecting findings, writing nothing."""
-    return _run(dataset, labelmap, rule=rule, progress=progress)
+    """Check every sample of an opened dataset, writing nothing."""
+    return run(dataset, labelmap, rule=rule, progress=progress)
+
+
+def _image_file_findings(sample) -> tuple[list[Finding], bool]:
+    """Compare the declared size with the image file (EXIF applied), for importers
+    that did not; returns (findings, whether the image was found)."""
+    if sample.size_checked:
+        return [], True
+    if not sample.image_path:
+        return [], False
+    try:
+        real = oriented_size(Path(sample.image_path))
+    except (ImageProblem, OSError) as exc:
+        return [Finding("missing-image", f"{sample.image_path}: {exc}", image=sample.name,
+                        file=sample.origin.file, element=sample.origin.element)], True
+    if real != (sample.width, sample.height):
+        return [Finding("image-size-mismatch",
+                        f"declared {sample.width}x{sample.height}, but {Path(sample.image_path).name} is "
+                        f"{real[0]}x{real[1]} (EXIF orientation applied); masks follow the declared size",
+                        image=sample.name, file=sample.origin.file, element=sample.origin.element,
+                        line=sample.origin.line)], True
+    return [], True
+
+
+def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False, writer=None,
+        json_path: str | Path | None = None, html_path: str | Path | None = None,
+        fail_on: Severity = Severity.ERROR, progress: Progress | None = None) -> RunReport:
+    """The loop shared by convert and validate (see the module docstring)."""
+    from .html_report import HtmlReport
+    from .report import JsonReport, summary
+
+    report = RunReport(dataset.format, labelmap, False, source=str(dataset.path), rule=rule)
+    options = CheckOptions(rule=rule, strict=strict)
+    json_report = JsonReport(json_path) if json_path else None
+    html_report = HtmlReport(html_path, labelmap) if html_path else None
+    instances = bool(getattr(writer, "needs_instances", False))
+    sample_findings: list[Finding] = []
+    missing_images: list = []
+    found_images = 0
+    worst: list = []
+    total = len(dataset)
+    try:
+        for i, sample in enumerate(dataset):
+            findings = list(sample.findings)
+            if sample.usable:
+                painted = paint(sample, labelmap, rule=rule, instances=instances, trace=True)
+                findings += painted.findings
+                checked, account = check_sample(sample, labelmap, painted, options)
+                findings += checked
+                file_findings, found = _image_file_findings(sample)
+                findings += file_findings
+                if found:
+                    found_images += 1
+                else:
+                    missing_images.append((sample.name, sample.origin.file))
+                if writer is not None:
+                    findings += writer.write(sample, painted) or []
+                    report.written += 1
+                report.images += 1
+                _add_accounting(report.classes, account)
+                if json_report:
+                    json_report.add(account)
+                if html_report:
+                    trace = painted.trace
+                    highlight = np.zeros(painted.class_mask.shape, bool) if trace.offending is None \
+                        else trace.offending.copy()
+                    if labelmap.fill is None or strict:
+                        highlight |= trace.owner < 0
+                    html_report.consider(sample, painted, findings, account, highlight)
+            sev = Counter(f.severity for f in findings)
+            if sev[Severity.ERROR] or sev[Severity.WARNING]:
+                item = (sev[Severity.ERROR], sev[Severity.WARNING], -i, sample.name)
+                if len(worst) < WORST_KEPT:
+                    heapq.heappush(worst, item)
+                else:
+                    heapq.heappushpop(worst, item)
+            sample_findings += findings
+            if progress:
+                progress(i + 1, total)
+        if missing_images:
+            if found_images:
+                sample_findings += [Finding("missing-image", "image file not found (pass --images DIR); its size "
+                                            "is not checked", image=name, file=file) for name, file in missing_images]
+            else:
+                sample_findings.append(Finding(
+                    "missing-image", f"no image file of the {len(missing_images)} images was found beside the "
+                    "annotations; image sizes are not checked (pass --images DIR)", file=str(dataset.path),
+                    severity=Severity.INFO))
+        fill = labelmap.fill
+        for cls in labelmap.classes:
+            if cls.name not in report.classes and (fill is None or cls.name != fill.name) and report.images:
+                sample_findings.append(Finding("class-unused", f"class {cls.name!r} (index {cls.index}) appears "
+                                               f"in none of the {report.images} images",
+                                               file=labelmap.source, element=f"class {cls.name}"))
+        report.findings = list(dataset.findings) + sample_findings
+        report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
+        head = {"segconv": __version__, "source": str(dataset.path), "format": dataset.format, "rule": rule,
+                "strict": strict, "labelmap": labelmap.to_dict(),
+                "summary": summary(report, report.exit_code(fail_on), report.classes)}
+        if json_report:
+            json_report.finish(head, report.findings)
+            json_report = None
+        if html_report:
+            html_report.finish(head)
+    finally:
+        if json_report:
+            json_report.abort()
+    return report
+
+
+def _add_accounting(totals: dict, account: dict) -> None:
+    for name, entry in account["classes"].items():
+        t = totals.setdefault(name, {"index": entry["index"], "level": entry["level"], "pixels": 0,
+                                     "overwritten": 0, "regions": 0, "images": 0})
+        t["pixels"] += entry["pixels"]
+        t["overwritten"] += entry["overwritten"]
+        t["regions"] += entry["regions"]
+        t["images"] += 1
 
 
 @dataclass
@@ -186,6 +327,8 @@ def inspect(src: str | Path, *, fmt: str | None = None, labels: str | Path | Non
             continue
         labels_here = set()
         for region in sample.regions:
+            if region.label is None:
+                continue
             per_label[region.label] += 1
             labels_here.add(region.label)
             n_regions += 1

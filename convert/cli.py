@@ -139,6 +139,7 @@ def convert(
                              coco_mode=coco_mode, link=link, progress=progress)
     _note_labelmap(report, quiet)
     _print_findings(report.findings, quiet)
+    _print_worst(report, quiet)
     if not quiet:
         if report.refused:
             stderr.print(f"[red]--strict: nothing written[/red] ({_summary_line(report)})")
@@ -155,14 +156,16 @@ def validate(
     fmt: Optional[str] = FromOpt,
     labels: Optional[Path] = LabelsOpt,
     rule: str = typer.Option("coco", "--rule", help=f"Pixel rule: {', '.join(RULES)}."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
+    html_path: Optional[Path] = typer.Option(None, "--html", help="Write the HTML report (with pictures) here."),
     fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings of this severity or worse."),
-    strict: bool = typer.Option(False, "--strict", help="Same as --fail-on warning."),
+    strict: bool = typer.Option(False, "--strict", help="Report pixels only the fill class covers; fail on warnings."),
     explain_code: Optional[str] = typer.Option(None, "--explain", help="Print what a finding code means, and exit."),
     max_pixels: int = MaxPixelsOpt,
     images: Optional[Path] = ImagesOpt,
     quiet: bool = QuietOpt,
 ) -> None:
-    """Check SRC without writing anything; list every finding."""
+    """Check SRC without writing masks; list every finding, with reports for CI and for people."""
     if explain_code:
         try:
             stdout.print(explain(explain_code), markup=False)
@@ -172,18 +175,31 @@ def validate(
     if src is None:
         raise typer.BadParameter("SRC is required (or use --explain CODE)")
     threshold = Severity.WARNING if strict else _fail_on(fail_on)
-    from .importers import open_dataset
-
     with _progress(quiet, "validating") as progress:
-        dataset = open_dataset(src, fmt, max_pixels=max_pixels, images=images)
-        labelmap, derived = api.resolve_labelmap(dataset, labels)
-        report = api.validate_samples(dataset, labelmap, rule=rule, progress=progress)
-        report.labelmap_derived = derived
+        report = api.validate(src, fmt=fmt, labels=labels, rule=rule, strict=strict, fail_on=threshold,
+                              json_path=json_path, html_path=html_path, max_pixels=max_pixels, images=images,
+                              progress=progress)
     _note_labelmap(report, quiet)
     _print_findings(report.findings, quiet)
+    _print_worst(report, quiet)
     if not quiet:
         stderr.print(_summary_line(report))
+        for path, what in ((json_path, "JSON report"), (html_path, "HTML report")):
+            if path:
+                stderr.print(f"{what}: {path}")
     raise typer.Exit(report.exit_code(threshold))
+
+
+def _print_worst(report: api.RunReport, quiet: bool) -> None:
+    if quiet or not report.worst:
+        return
+    table = Table(title="worst images", show_edge=False)
+    table.add_column("image")
+    table.add_column("errors", justify="right")
+    table.add_column("warnings", justify="right")
+    for errors, warnings, name in report.worst[:5]:
+        table.add_row(escape(name), str(errors), str(warnings))
+    stderr.print(table)
 
 
 @app.command()

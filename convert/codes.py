@@ -46,6 +46,12 @@ _TABLE = [
         "Add the label to the CVAT task or project.",
     ),
     CodeInfo(
+        "class-unused", "labels", _I,
+        "A class of the label map has no pixel in any image of the delivery.",
+        "the label map lists `cup`, and no image shows a cup",
+        "Nothing, if the delivery is a part of a larger set; otherwise check the label names.",
+    ),
+    CodeInfo(
         "bad-category", "labels", _E,
         "A COCO category entry lacks an integer `id` or a string `name`, or repeats an id; it is ignored.",
         '`{"id": "3", "name": "rice"}` (id as a string)',
@@ -54,9 +60,31 @@ _TABLE = [
     # ---- completeness -----------------------------------------------------
     CodeInfo(
         "unlabelled-pixels", "completeness", _W,
-        "Pixels that no region covers while the label map has no `fill` class; they are written as void.",
+        "Pixels that no region covers while the label map has no `fill` class (they are written as "
+        "void), or, under --strict, pixels only the fill class covers. Count and bounding box given.",
         "a label map without `fill: true` and an image whose annotations leave its corners bare",
         "Mark the background class `fill: true`, or annotate the uncovered area.",
+    ),
+    CodeInfo(
+        "region-empty", "completeness", _W,
+        "A region rasterises to zero pixels: it is lost in the masks (sub-pixel shapes, slivers, "
+        "polygons entirely outside the image).",
+        "`segmentation: [[10.1, 10.1, 10.4, 10.1, 10.4, 10.4]]`",
+        "Check whether the object matters; if so, draw it larger.",
+    ),
+    CodeInfo(
+        "area-mismatch", "completeness", _W,
+        "A region's pixel count differs from its geometric area inside the image by more than the "
+        "tolerance (10 % of the area, at least 2 pixels): thin or self-overlapping shapes lose or gain "
+        "pixels when rasterised. Rule `coco` only.",
+        "a 1000 x 0.4 px sliver that rasterises to 0 or 1000 pixels",
+        "Inspect the shape; thin structures may need a raster mask instead of a polygon.",
+    ),
+    CodeInfo(
+        "outside-image", "completeness", _I,
+        "Part of a shape lies outside the image and is clipped; the pixel count is the area cut off.",
+        "a plate polygon whose left edge is at x = -40",
+        "Usually nothing (objects cut by the frame); a large share may mean wrong coordinates.",
     ),
     CodeInfo(
         "empty-segmentation", "completeness", _W,
@@ -93,6 +121,20 @@ _TABLE = [
         "Fix the instance or the class mask so that each object has one class.",
     ),
     CodeInfo(
+        "level-overlap", "levels", _W,
+        "Regions of two different classes at the same level overlap: which class the shared pixels get "
+        "depends only on source order. The count is per pair of regions.",
+        "a `plate` and a `bowl` (both level 1) drawn over each other on 340 pixels",
+        "Fix the annotation, or give the classes different levels in the label map.",
+    ),
+    CodeInfo(
+        "outside-container", "levels", _E,
+        "A class with a `within` rule in the label map has pixels outside the classes it must lie on; "
+        "the message gives the count and bounding box.",
+        "`rice: {level: 2, within: [plate, bowl]}` and a rice polygon spilling 120 pixels onto the table",
+        "Correct the food outline, or the plate's.",
+    ),
+    CodeInfo(
         "region-hidden", "levels", _W,
         "An object is covered entirely by higher levels (or later regions of its level); instance outputs "
         "cannot show it, so it is reported instead of written as an empty mask.",
@@ -125,6 +167,19 @@ _TABLE = [
         "A coordinate is NaN or infinite; the ring is not painted.",
         "`segmentation: [[10, NaN, 50, 10, 50, 50]]`",
         "Fix the tool or script that produced NaN (often a division by a zero image size).",
+    ),
+    CodeInfo(
+        "self-intersection", "geometry", _W,
+        "A polygon ring crosses itself (shapely's reason is quoted). Pixels are filled even-odd, so a "
+        "loop that overlaps the rest of the ring becomes a hole.",
+        "`[[0,0, 10,10, 10,0, 0,10]]` (a bow-tie)",
+        "Redraw the outline without crossings.",
+    ),
+    CodeInfo(
+        "zero-area", "geometry", _W,
+        "A polygon has no area: all its points lie on one line or coincide.",
+        "`[[0,0, 5,5, 10,10]]`",
+        "Delete the shape or redraw it.",
     ),
     CodeInfo(
         "bad-value", "geometry", _E,

@@ -2,7 +2,9 @@
 
 A class's ``index`` is the value written into masks, its ``level`` says what
 paints over what (higher over lower), ``aliases`` are source label names that
-mean it, and at most one ``fill`` class covers whatever nothing else covers.
+mean it, at most one ``fill`` class covers whatever nothing else covers, and
+``within`` names the classes a class must lie on ("food within plate, bowl";
+the validator counts the pixels outside).
 ``void`` (default 255) marks "don't care" pixels and is never a class.
 
     >>> lm = LabelMap.from_dict({"classes": [
@@ -66,6 +68,7 @@ class LabelClass:
     color: tuple[int, int, int]
     aliases: tuple[str, ...] = ()
     fill: bool = False
+    within: tuple[str, ...] = ()  # classes this one must lie on ("food within plate, bowl")
 
     def to_dict(self) -> dict:
         out = {"name": self.name, "index": self.index, "level": self.level, "color": list(self.color)}
@@ -73,6 +76,8 @@ class LabelClass:
             out["aliases"] = list(self.aliases)
         if self.fill:
             out["fill"] = True
+        if self.within:
+            out["within"] = list(self.within)
         return out
 
 
@@ -107,6 +112,7 @@ class LabelMap:
                     color=color,
                     aliases=tuple(c.get("aliases", ())),
                     fill=bool(c.get("fill", False)),
+                    within=tuple(c.get("within", ())),
                 )
             )
         return cls._checked(classes, void, tuple(data.get("void_aliases", ())), source, data.get("void_level"))
@@ -148,6 +154,12 @@ class LabelMap:
                 if alias in owner and owner[alias] != c.name:
                     fail(f"alias {alias!r} already names class {owner[alias]!r}", i)
                 owner[alias] = c.name
+        for i, c in enumerate(classes):
+            for name in c.within:
+                if name not in names:
+                    fail(f"'within' names {name!r}, which is not a class", i)
+                if name == c.name:
+                    fail("'within' names the class itself", i)
         for alias in void_aliases:
             if alias in owner:
                 raise SegconvError(
@@ -363,6 +375,8 @@ class LabelMap:
                 fields.append(f"aliases: {json.dumps(list(c.aliases))}")
             if c.fill:
                 fields.append("fill: true")
+            if c.within:
+                fields.append(f"within: {json.dumps(list(c.within))}")
             lines.append("  - {" + ", ".join(fields) + "}")
         return "\n".join(lines) + "\n"
 

@@ -207,6 +207,7 @@ class Sample:
     findings: list = field(default_factory=list)  # found while importing this image
     usable: bool = True  # False: nothing can be painted (the findings say why)
     image_path: str | None = None  # the image file on disk, when the importer found it
+    size_checked: bool = False  # the importer compared width/height with the image file itself
 
     @property
     def stem(self) -> str:

@@ -21,6 +21,11 @@ made-up class.
     array([[1, 4, 4, 1, 0],
            [1, 4, 4, 1, 0],
            [1, 1, 1, 1, 0]], dtype=uint8)
+
+With ``trace=True`` the painter also records which region owns each pixel, how
+many pixels each region rasterised to, where two classes of one level overlap
+and where a region leaves the classes a ``within`` rule asks for; the
+validator (:mod:`convert.checks`) turns that into findings.
 """
 
 from __future__ import annotations
@@ -46,6 +51,28 @@ class Instance:
 
 
 @dataclass(slots=True)
+class Trace:
+    """How a sample was painted, region by region (``paint(..., trace=True)``).
+
+    ``painted[i]`` is the i-th region painted (with its class, ``None`` for
+    void); ``raster[i]`` its pixel count before layering, ``visible[i]`` after;
+    ``owner[r, c]`` the index of the region that owns the pixel, -1 for none.
+    ``overlaps[(i, j)]`` counts pixels where region j (same level, another
+    class) painted over region i; ``outside[i]`` the pixels of region i outside
+    the classes its class must lie ``within``.  ``offending`` marks the pixels
+    of those problems (for pictures), ``None`` when there are none.
+    """
+
+    painted: list[tuple[Region, LabelClass | None]]
+    raster: np.ndarray
+    visible: np.ndarray
+    owner: np.ndarray
+    overlaps: dict[tuple[int, int], int]
+    outside: dict[int, tuple[int, tuple[int, int, int, int]]]
+    offending: np.ndarray | None
+
+
+@dataclass(slots=True)
 class Painted:
     """What :func:`paint` returns."""
 
@@ -53,6 +80,7 @@ class Painted:
     findings: list[Finding] = field(default_factory=list)
     instance_mask: np.ndarray | None = None
     instances: list[Instance] = field(default_factory=list)
+    trace: Trace | None = None
 
 
 def resolve(sample: Sample, labelmap: LabelMap):
@@ -87,22 +115,48 @@ def painting_order(pairs, labelmap: LabelMap):
     return sorted(pairs, key=lambda p: (void_level if p[1] is None else p[1].level, p[0].order))
 
 
-def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: bool = False) -> Painted:
+def bbox_of(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(x, y, width, height) of the set pixels of a non-empty mask."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return (int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
+
+
+def _report_bare(findings, sample, labelmap, bare, box) -> None:
+    findings.append(Finding(
+        "unlabelled-pixels",
+        f"{bare} pixels are covered by no region and the label map has no fill class; written as void "
+        f"({labelmap.void}); bounding box x={box[0]} y={box[1]} w={box[2]} h={box[3]}",
+        file=sample.origin.file, image=sample.name, pixels=bare))
+
+
+def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: bool = False,
+          trace: bool = False) -> Painted:
     """Paint ``sample`` into a ``(height, width)`` class mask of ``labelmap.dtype``.
 
     With ``instances=True`` an instance mask is painted too: objects numbered
-    1..N in painting order (regions sharing ``Region.instance`` are one
-    object), 0 where no object is, ``labelmap.void`` on void regions.
+    1..N in painting order (regions sharing ``Region.instance`` and label are
+    one object), 0 where no object is and on void regions.
     """
     h, w = sample.height, sample.width
     pairs, findings = resolve(sample, labelmap)
     ordered = painting_order(pairs, labelmap)
     fill = labelmap.fill
     canvas = np.full((h, w), fill.index if fill else labelmap.void, dtype=labelmap.dtype)
-    covered = None if fill else np.zeros((h, w), dtype=bool)
+    covered = None if fill or trace else np.zeros((h, w), dtype=bool)
     inst_canvas = np.zeros((h, w), dtype=np.uint32) if instances else None
     objects: dict[object, Instance] = {}
     inst_list: list[Instance] = []
+
+    owner = np.full((h, w), -1, dtype=np.int32) if trace and ordered else None
+    offending = None
+    painted: list[tuple[Region, LabelClass | None]] = []
+    raster: list[int] = []
+    visible: list[int] = []
+    overlaps: dict[tuple[int, int], int] = {}
+    constrained = {c.name for c in labelmap.classes if c.within} if trace else set()
+    containers = {n for c in labelmap.classes if c.name in constrained for n in c.within}
+    union = {n: np.zeros((h, w), dtype=bool) for n in containers}
+    kept: list[tuple[int, np.ndarray, LabelClass]] = []
 
     for region, cls in ordered:
         if not has_area(region.geometry, rule):
@@ -115,6 +169,29 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
             continue
         mask = rasterize(region.geometry, h, w, rule)
         value = labelmap.void if cls is None else cls.index
+        if trace:
+            index = len(painted)
+            painted.append((region, cls))
+            under = owner[mask]
+            raster.append(int(under.size))
+            visible.append(int(under.size))
+            if under.size and under.max() >= 0:
+                taken = np.bincount(under[under >= 0], minlength=index)
+                for j in np.flatnonzero(taken).tolist():
+                    n = int(taken[j])
+                    visible[j] -= n  # region j loses these pixels to this one
+                    other = painted[j][1]
+                    if cls is not None and other is not None and other.level == cls.level \
+                            and other.name != cls.name:
+                        overlaps[(j, index)] = n
+                        if offending is None:
+                            offending = np.zeros((h, w), dtype=bool)
+                        offending |= mask & (owner == j)
+            owner[mask] = index
+            if cls is not None and cls.name in union:
+                union[cls.name] |= mask
+            if cls is not None and cls.name in constrained:
+                kept.append((index, mask, cls))
         canvas[mask] = value
         if covered is not None:
             covered |= mask
@@ -128,16 +205,33 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
             obj.regions.append(region)
             inst_canvas[mask] = obj.id if cls is not None else 0
 
-    if covered is not None:
+    result = Painted(canvas, findings)
+    if trace:
+        outside: dict[int, tuple[int, tuple[int, int, int, int]]] = {}
+        for index, mask, cls in kept:
+            allowed = np.zeros((h, w), dtype=bool)
+            for name in cls.within:
+                allowed |= union.get(name, False)
+            out = mask & ~allowed
+            n = int(np.count_nonzero(out))
+            if n:
+                outside[index] = (n, bbox_of(out))
+                if offending is None:
+                    offending = np.zeros((h, w), dtype=bool)
+                offending |= out
+        if owner is None:
+            owner = np.full((h, w), -1, dtype=np.int32)
+        result.trace = Trace(painted, np.array(raster, dtype=np.int64), np.array(visible, dtype=np.int64),
+                             owner, overlaps, outside, offending)
+        if fill is None:
+            bare = h * w - int(sum(visible))
+            covered = None
+            if bare:
+                _report_bare(findings, sample, labelmap, bare, bbox_of(owner < 0))
+    if covered is not None and fill is None:
         bare = int(h * w - np.count_nonzero(covered))
         if bare:
-            findings.append(
-                Finding("unlabelled-pixels",
-                        f"{bare} pixels are covered by no region and the label map has no fill class; "
-                        f"written as void ({labelmap.void})",
-                        file=sample.origin.file, image=sample.name, pixels=bare)
-            )
-    result = Painted(canvas, findings)
+            _report_bare(findings, sample, labelmap, bare, bbox_of(~covered))
     if inst_canvas is not None:
         counts = np.bincount(inst_canvas.ravel(), minlength=len(inst_list) + 1)
         for obj in inst_list:

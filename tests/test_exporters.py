@@ -173,8 +173,8 @@ def test_hidden_objects_are_reported_not_written(tmp_path):
     lm.write_text("classes:\n  - {name: background, index: 0, level: 0, fill: true}\n"
                   "  - {name: rice, index: 2, level: 1}\n  - {name: plate, index: 1, level: 2}\n")
     report = api.convert(src, tmp_path / "o", to="coco-rle", labels=lm)
-    [f] = report.findings
-    assert f.code == "region-hidden" and f.element == "annotation id=1"
+    [f] = [f for f in report.findings if f.code == "region-hidden"]
+    assert f.element == "annotation id=1" and "higher levels" in f.message and f.pixels == 1
     out = json.loads((tmp_path / "o/annotations.json").read_text())
     assert [a["category_id"] for a in out["annotations"]] == [1]
 

@@ -35,7 +35,7 @@ from ..findings import Finding
 from ..labelmap import LabelMap
 from ..model import Sample
 from ..paint import Painted
-from .objects import hidden_objects, visible_objects
+from .objects import visible_objects
 
 NAME = "coco-rle"
 DESCRIPTION = "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"
@@ -100,11 +100,6 @@ class CocoRleWriter:
                 crowd = any(r.crowd for r in obj.regions)
                 ann = annotation(self._ann_id, self._image_id, obj.label.index, ids == new_id, crowd)
                 self._anns.write(json.dumps(ann) + "\n")
-            for obj in hidden_objects(painted, lm):
-                r = obj.regions[0]
-                findings.append(Finding("region-hidden", f"{obj.label.name!r} object is entirely covered by "
-                                        "higher levels; not written", file=r.origin.file, image=sample.name,
-                                        element=r.origin.element, line=r.origin.line, pixels=0))
         else:
             present = np.unique(mask).tolist()
             for cls in sorted(lm.classes, key=lambda c: (c.level, c.index)):

@@ -31,7 +31,7 @@ from ..labelmap import LabelMap, voc_color
 from ..model import Sample
 from ..paint import Painted
 from ..paths import safe_join
-from .objects import hidden_objects, visible_objects
+from .objects import visible_objects
 from .png import encode_mask
 
 NAME = "voc"
@@ -74,11 +74,6 @@ class VocWriter:
         objects, ids = visible_objects(painted, self.labelmap)
         write_bytes(safe_join(self.out / "SegmentationObject", f"{stem}.png"),
                     encode_instances(ids, painted.class_mask == self.labelmap.void))
-        for obj in hidden_objects(painted, self.labelmap):
-            r = obj.regions[0]
-            findings.append(Finding("region-hidden", f"{obj.label.name!r} object is entirely covered by higher "
-                                    "levels; it has no id in SegmentationObject", file=r.origin.file,
-                                    image=sample.name, element=r.origin.element, line=r.origin.line, pixels=0))
         if sample.image_path and Path(sample.image_path).is_file():
             src = Path(sample.image_path)
             ext = src.suffix.lower() or ".jpg"

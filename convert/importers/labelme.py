@@ -177,7 +177,7 @@ class LabelmeDataset(Dataset):
         if image_path is None and isinstance(doc.get("imagePath"), str):
             image_path = self._resolve(doc["imagePath"], file)
         return Sample(name, width, height, regions, origin, findings=findings,
-                      image_path=str(image_path) if image_path else None)
+                      image_path=str(image_path) if image_path else None, size_checked=True)
 
     def _resolve(self, image_path: str, file: Path) -> Path | None:
         norm = normalize_name(image_path)

@@ -200,7 +200,7 @@ class LabelmeXmlDataset(Dataset):
             regions.append(Region(label, geometry, (i,), Origin(str(file), element, line),
                                   instance=("part-tree", tree_root(oid)), attributes=attrs))
         return Sample(name, width, height, regions, origin, findings=findings,
-                      image_path=str(image) if image else None)
+                      image_path=str(image) if image else None, size_checked=real is not None)
 
     def _image_path(self, folder: str, filename: str, xml: Path) -> Path | None:
         if not filename or unsafe_reason(filename) or (folder and unsafe_reason(folder)):

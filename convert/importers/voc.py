@@ -238,7 +238,7 @@ class VocDataset(Dataset):
                 instances = None
         regions = self._regions(classes, instances, class_png, object_png, report)
         return Sample(name, width, height, regions, origin, subset=subset, image_id=image_id, findings=findings,
-                      image_path=str(image) if image else None)
+                      image_path=str(image) if image else None, size_checked=image is not None)
 
     def _read_indices(self, png: Path, colors: dict, report, file: str | None = None) -> np.ndarray | None:
         file = file or str(png)

@@ -1,0 +1,181 @@
+"""The validator on deliveries with one known defect each: the right code, at the
+right annotation, with the pixel count a person gets by hand; and nothing on a
+clean delivery."""
+
+import json
+
+import jsonschema
+import pytest
+from PIL import Image
+
+from convert import api
+from convert.schemas import load_schema
+
+from conftest import FOOD, run_cli
+
+LABELS = """
+classes:
+  - {name: background, index: 0, level: 0, fill: true}
+  - {name: plate, index: 1, level: 1}
+  - {name: bowl,  index: 2, level: 1}
+  - {name: rice,  index: 3, level: 2, within: [plate, bowl]}
+  - {name: sauce, index: 4, level: 3}
+"""
+CATS = [{"id": 1, "name": "plate"}, {"id": 2, "name": "bowl"}, {"id": 3, "name": "rice"}, {"id": 4, "name": "sauce"}]
+
+
+def box(x0, y0, x1, y1):
+    return [[x0, y0, x1, y0, x1, y1, x0, y1]]
+
+
+def delivery(tmp_path, anns, width=40, height=30, labels=LABELS):
+    images = [{"id": 1, "file_name": "a.jpg", "width": width, "height": height}]
+    annotations = [{"id": i, "image_id": 1, "category_id": c, "segmentation": seg}
+                   for i, (c, seg) in enumerate(anns, start=1)]
+    src = tmp_path / "delivery.json"
+    src.write_text(json.dumps({"images": images, "annotations": annotations, "categories": CATS}))
+    lm = tmp_path / "labels.yaml"
+    lm.write_text(labels)
+    return src, lm
+
+
+def findings(tmp_path, anns, **kw):
+    src, lm = delivery(tmp_path, anns, **{k: v for k, v in kw.items() if k in ("width", "height", "labels")})
+    report = api.validate(src, labels=lm, strict=kw.get("strict", False))
+    return [f for f in report.findings if f.code not in ("missing-image", "class-unused")]
+
+
+def test_clean_delivery_has_no_findings(tmp_path):
+    assert findings(tmp_path, [(1, box(2, 2, 20, 20)), (3, box(5, 5, 10, 10)), (2, box(22, 2, 38, 20))]) == []
+
+
+def test_two_classes_at_one_level_overlapping(tmp_path):
+    # plate 0..10 and bowl 5..15 on rows 0..10: columns 5..9 are shared, 5 x 10 = 50 pixels
+    [f] = findings(tmp_path, [(1, box(0, 0, 10, 10)), (2, box(5, 0, 15, 10))])
+    assert (f.code, f.pixels, f.element) == ("level-overlap", 50, "annotation id=2")
+    assert "'plate' (annotation id=1)" in f.message
+
+
+def test_food_spilling_off_its_plate(tmp_path):
+    # plate 0..10 x 0..10; rice 8..12 x 2..6: columns 10, 11 x 4 rows = 8 pixels outside
+    [f] = findings(tmp_path, [(1, box(0, 0, 10, 10)), (3, box(8, 2, 12, 6))])
+    assert (f.code, f.pixels, f.element) == ("outside-container", 8, "annotation id=2")
+    assert "x=10 y=2 w=2 h=4" in f.message and f.severity.value == "error"
+
+
+def test_food_on_a_bowl_is_fine_and_on_the_table_is_not(tmp_path):
+    [f] = findings(tmp_path, [(2, box(0, 0, 10, 10)), (3, box(2, 2, 6, 6)), (3, box(20, 20, 23, 22))])
+    assert (f.code, f.pixels, f.element) == ("outside-container", 6, "annotation id=3")
+
+
+def test_region_hidden_by_a_higher_level(tmp_path):
+    fs = findings(tmp_path, [(1, box(0, 0, 20, 20)), (3, box(2, 2, 6, 6)), (4, box(1, 1, 8, 8))])
+    [f] = [f for f in fs if f.code == "region-hidden"]
+    assert (f.pixels, f.element) == (16, "annotation id=2") and "higher levels" in f.message
+
+
+def test_region_lost_in_rasterisation(tmp_path):
+    [f] = findings(tmp_path, [(1, [[10.1, 10.1, 10.4, 10.1, 10.4, 10.4]])])
+    assert (f.code, f.pixels, f.element) == ("region-empty", 0, "annotation id=1")
+
+
+def test_thin_sliver_gains_pixels(tmp_path):
+    # 20 px long, 0.2 px high, straddling the pixel centres of row 5: 4 px² of area, 20 pixels
+    fs = findings(tmp_path, [(1, [[0, 5.4, 20, 5.4, 20, 5.6, 0, 5.6]])])
+    [f] = [f for f in fs if f.code == "area-mismatch"]
+    assert f.pixels == 16 and "rasterises to 20 pixels" in f.message
+
+
+def test_area_outside_the_image(tmp_path):
+    [f] = findings(tmp_path, [(1, box(-5, 0, 5, 10))])
+    assert (f.code, f.pixels, f.severity.value) == ("outside-image", 50, "info")
+
+
+def test_self_intersection_and_zero_area(tmp_path):
+    fs = findings(tmp_path, [(1, [[0, 0, 10, 10, 10, 0, 0, 10]]), (2, [[0, 0, 5, 5, 10, 10]])])
+    codes = sorted((f.code, f.element) for f in fs)
+    assert ("self-intersection", "annotation id=1") in codes and ("zero-area", "annotation id=2") in codes
+    assert any("Self-intersection" in f.message for f in fs if f.code == "self-intersection")
+
+
+def test_unlabelled_pixels_without_fill_and_under_strict(tmp_path):
+    no_fill = LABELS.replace(", fill: true", "")
+    [f] = findings(tmp_path, [(1, box(0, 0, 40, 20))], labels=no_fill)
+    assert (f.code, f.pixels) == ("unlabelled-pixels", 400) and "x=0 y=20 w=40 h=10" in f.message
+    assert findings(tmp_path, [(1, box(0, 0, 40, 20))]) == []
+    [f] = findings(tmp_path, [(1, box(0, 0, 40, 20))], strict=True)
+    assert (f.code, f.pixels) == ("unlabelled-pixels", 400)
+
+
+def test_image_size_against_the_real_file_with_exif(tmp_path):
+    src, lm = delivery(tmp_path, [(1, box(0, 0, 10, 10))], width=40, height=30)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (40, 30)).save(tmp_path / "a.jpg", exif=exif.tobytes())  # shown as 30 x 40
+    [f] = [f for f in api.validate(src, labels=lm).findings if f.code == "image-size-mismatch"]
+    assert "30x40" in f.message and f.image == "a.jpg"
+
+
+def test_food_case_counts_a_person_checks_by_hand(tmp_path):
+    """Food spills off its plate and two classes share a level, in one delivery."""
+    anns = [(1, box(0, 0, 20, 20)),          # plate
+            (2, box(15, 0, 35, 20)),         # bowl, overlapping the plate on columns 15..19: 5 x 20 = 100
+            (3, box(10, 5, 25, 10)),         # rice on plate and bowl: inside both, fine
+            (3, box(30, 18, 38, 26))]        # rice spilling: cols 30..37 x rows 18..25 = 64, inside bowl 30..34 x 18..19 = 10
+    fs = findings(tmp_path, anns)
+    got = sorted((f.code, f.element, f.pixels) for f in fs)
+    assert got == [("level-overlap", "annotation id=2", 100), ("outside-container", "annotation id=4", 54)]
+
+
+def test_json_report_validates_against_its_schema(tmp_path):
+    src, lm = delivery(tmp_path, [(1, box(0, 0, 10, 10)), (2, box(5, 0, 15, 10)), (3, box(8, 2, 12, 6))])
+    out = tmp_path / "r" / "report.json"
+    report = api.validate(src, labels=lm, json_path=out)
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, load_schema("report"))
+    assert doc["summary"]["by_code"] == {"class-unused": 1, "level-overlap": 1, "missing-image": 1}
+    assert doc["summary"]["exit_code"] == report.exit_code() == 0  # warnings only
+    [image] = doc["images"]
+    assert image["classes"]["plate"] == {"index": 1, "level": 1, "pixels": 50, "overwritten": 50, "regions": 1}
+    # the bowl (cols 5..14) takes cols 5..9 from the plate; rice (cols 8..11, rows 2..5) lies on bowl only
+    assert image["classes"]["bowl"] == {"index": 2, "level": 1, "pixels": 84, "overwritten": 16, "regions": 1}
+    assert image["classes"]["rice"]["pixels"] == 16
+    assert sum(c["pixels"] for c in image["classes"].values()) + image["void"] == 40 * 30
+    assert not list((tmp_path / "r").glob(".*"))  # no part file left behind
+
+
+def test_html_report_has_pictures_and_tables(tmp_path):
+    src, lm = delivery(tmp_path, [(1, box(0, 0, 10, 10)), (3, box(8, 2, 12, 6))])
+    Image.new("RGB", (40, 30), (200, 180, 150)).save(tmp_path / "a.jpg")
+    out = tmp_path / "report.html"
+    api.validate(src, labels=lm, html_path=out)
+    page = out.read_text()
+    assert page.count("data:image/png;base64,") == 2 and "outside-container" in page and "<table>" in page
+
+
+def test_food_fixture_with_within_rules_is_caught_by_the_cli(tmp_path):
+    labels = (FOOD / "labelmap.yaml").read_text()
+    for food in ("rice", "salad", "bread", "meat", "sauce"):
+        labels = labels.replace(f"{{name: {food}, ", f"{{name: {food}, within: [plate, bowl], ")
+    lm = tmp_path / "within.yaml"
+    lm.write_text(labels)
+    proc = run_cli("validate", FOOD / "annotations.json", "--labels", lm, "--json", tmp_path / "r.json")
+    assert proc.returncode == 1 and "outside-container" in proc.stderr and "worst images" in proc.stderr
+    doc = json.loads((tmp_path / "r.json").read_text())
+    spills = {f["image"] for f in doc["findings"] if f["code"] == "outside-container"}
+    assert "breakfast/table_03.jpg" in spills  # the bread lies on the table
+
+
+@pytest.mark.parametrize("args, code", [
+    ([], 0), (["--fail-on", "warning"], 0), (["--strict"], 1),  # strict: the bare table is unlabelled
+])
+def test_exit_codes_on_the_clean_fixture(args, code):
+    proc = run_cli("validate", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml", *args)
+    assert proc.returncode == code, proc.stderr
+
+
+def test_classes_never_used_are_noted(tmp_path):
+    src, lm = delivery(tmp_path, [(1, box(0, 0, 10, 10))])
+    unused = [f for f in api.validate(src, labels=lm).findings if f.code == "class-unused"]
+    assert sorted(f.element for f in unused) == ["class bowl", "class rice", "class sauce"]
+    assert all(f.severity.value == "info" and f.file == str(lm) for f in unused)
