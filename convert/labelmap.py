@@ -21,6 +21,7 @@ the validator counts the pixels outside).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -338,13 +339,17 @@ class LabelMap:
     def levels(self) -> list[int]:
         return sorted({c.level for c in self.classes})
 
-    def palette(self) -> list[int]:
-        """A 768-entry PIL palette: class colours at their index, VOC colours elsewhere."""
+    @functools.cached_property
+    def _palette(self) -> tuple[int, ...]:
         colors = [voc_color(i) for i in range(256)]
         for c in self.classes:
             if c.index < 256:
                 colors[c.index] = c.color
-        return [v for rgb in colors for v in rgb]
+        return tuple(v for rgb in colors for v in rgb)
+
+    def palette(self) -> list[int]:
+        """A 768-entry PIL palette: class colours at their index, VOC colours elsewhere."""
+        return list(self._palette)
 
     # ---------------------------------------------------------------- write
     def to_dict(self) -> dict:

@@ -37,7 +37,7 @@ import numpy as np
 from .findings import Finding
 from .labelmap import LabelClass, LabelMap
 from .model import Region, Sample
-from .rasterize import has_area, rasterize
+from .rasterize import has_area, raster_window
 
 
 @dataclass(slots=True)
@@ -147,7 +147,9 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     objects: dict[object, Instance] = {}
     inst_list: list[Instance] = []
 
-    owner = np.full((h, w), -1, dtype=np.int32) if trace and ordered else None
+    owner_type = np.int16 if len(ordered) < 32000 else np.int32
+    owner = np.full((h, w), -1, dtype=owner_type) if trace and ordered else None
+    boxes = np.zeros((len(ordered), 4), dtype=np.int64)  # trace mode: (top, bottom, left, right) per region
     offending = None
     painted: list[tuple[Region, LabelClass | None]] = []
     raster: list[int] = []
@@ -156,7 +158,7 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     constrained = {c.name for c in labelmap.classes if c.within} if trace else set()
     containers = {n for c in labelmap.classes if c.name in constrained for n in c.within}
     union = {n: np.zeros((h, w), dtype=bool) for n in containers}
-    kept: list[tuple[int, np.ndarray, LabelClass]] = []
+    kept: list = []
 
     for region, cls in ordered:
         if not has_area(region.geometry, rule):
@@ -167,34 +169,9 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
                 file=region.origin.file, image=sample.name, element=region.origin.element,
                 line=region.origin.line))
             continue
-        mask = rasterize(region.geometry, h, w, rule)
+        window = raster_window(region.geometry, h, w, rule)
         value = labelmap.void if cls is None else cls.index
-        if trace:
-            index = len(painted)
-            painted.append((region, cls))
-            under = owner[mask]
-            raster.append(int(under.size))
-            visible.append(int(under.size))
-            if under.size and under.max() >= 0:
-                taken = np.bincount(under[under >= 0], minlength=index)
-                for j in np.flatnonzero(taken).tolist():
-                    n = int(taken[j])
-                    visible[j] -= n  # region j loses these pixels to this one
-                    other = painted[j][1]
-                    if cls is not None and other is not None and other.level == cls.level \
-                            and other.name != cls.name:
-                        overlaps[(j, index)] = n
-                        if offending is None:
-                            offending = np.zeros((h, w), dtype=bool)
-                        offending |= mask & (owner == j)
-            owner[mask] = index
-            if cls is not None and cls.name in union:
-                union[cls.name] |= mask
-            if cls is not None and cls.name in constrained:
-                kept.append((index, mask, cls))
-        canvas[mask] = value
-        if covered is not None:
-            covered |= mask
+        obj_id = 0
         if inst_canvas is not None:
             key = (region.instance, region.label) if region.instance is not None else id(region)
             obj = objects.get(key)
@@ -203,24 +180,74 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
                 objects[key] = obj
                 inst_list.append(obj)
             obj.regions.append(region)
-            inst_canvas[mask] = obj.id if cls is not None else 0
+            obj_id = obj.id if cls is not None else 0
+        if window is None:
+            if trace:
+                boxes[len(painted)] = (0, 0, 0, 0)
+                painted.append((region, cls))
+                raster.append(0)
+                visible.append(0)
+            continue
+        top, left, mask = window
+        rows, cols = slice(top, top + mask.shape[0]), slice(left, left + mask.shape[1])
+        if trace:
+            index = len(painted)
+            painted.append((region, cls))
+            own = owner[rows, cols]
+            n_pixels = int(np.count_nonzero(mask))
+            raster.append(n_pixels)
+            visible.append(n_pixels)
+            r1, c1 = top + mask.shape[0], left + mask.shape[1]
+            boxes[index] = (top, r1, left, c1)
+            # earlier regions whose box meets this one, and that still own pixels
+            b = boxes[:index]
+            meets = np.flatnonzero((b[:, 0] < r1) & (b[:, 1] > top) & (b[:, 2] < c1) & (b[:, 3] > left))
+            meets = [j for j in meets.tolist() if visible[j] > 0]
+            if meets:
+                y0, y1 = int(max(top, b[meets, 0].min())), int(min(r1, b[meets, 1].max()))
+                x0, x1 = int(max(left, b[meets, 2].min())), int(min(c1, b[meets, 3].max()))
+                sub_mask = mask[y0 - top:y1 - top, x0 - left:x1 - left]
+                under = owner[y0:y1, x0:x1][sub_mask]
+                for j in meets:
+                    n = int(np.count_nonzero(under == j))
+                    if not n:
+                        continue
+                    visible[j] -= n  # region j loses these pixels to this one
+                    other = painted[j][1]
+                    if cls is not None and other is not None and other.level == cls.level \
+                            and other.name != cls.name:
+                        overlaps[(j, index)] = n
+                        if offending is None:
+                            offending = np.zeros((h, w), dtype=bool)
+                        offending[rows, cols] |= mask & (own == j)
+            own[mask] = index
+            if cls is not None and cls.name in union:
+                union[cls.name][rows, cols] |= mask
+            if cls is not None and cls.name in constrained:
+                kept.append((index, rows, cols, mask, cls))
+        canvas[rows, cols][mask] = value
+        if covered is not None:
+            covered[rows, cols] |= mask
+        if inst_canvas is not None:
+            inst_canvas[rows, cols][mask] = obj_id
 
     result = Painted(canvas, findings)
     if trace:
         outside: dict[int, tuple[int, tuple[int, int, int, int]]] = {}
-        for index, mask, cls in kept:
-            allowed = np.zeros((h, w), dtype=bool)
+        for index, rows, cols, mask, cls in kept:
+            allowed = np.zeros(mask.shape, dtype=bool)
             for name in cls.within:
-                allowed |= union.get(name, False)
+                allowed |= union[name][rows, cols]
             out = mask & ~allowed
             n = int(np.count_nonzero(out))
             if n:
-                outside[index] = (n, bbox_of(out))
+                x, y, bw, bh = bbox_of(out)
+                outside[index] = (n, (x + cols.start, y + rows.start, bw, bh))
                 if offending is None:
                     offending = np.zeros((h, w), dtype=bool)
-                offending |= out
+                offending[rows, cols] |= out
         if owner is None:
-            owner = np.full((h, w), -1, dtype=np.int32)
+            owner = np.full((h, w), -1, dtype=np.int16)
         result.trace = Trace(painted, np.array(raster, dtype=np.int64), np.array(visible, dtype=np.int64),
                              owner, overlaps, outside, offending)
         if fill is None:

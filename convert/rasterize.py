@@ -37,6 +37,7 @@ from PIL import Image, ImageDraw
 from pycocotools import mask as cocomask
 
 from .model import Bitmap, Box, Ellipse, Geometry, Polygon, Rle, Stroke
+from .rle import string_to_counts
 
 RULES = ("coco", "labelme")
 LABELME_LINE_WIDTH = 10
@@ -60,11 +61,89 @@ def polygon_rle(rings, height: int, width: int) -> dict:
 
 def rasterize(geometry: Geometry, height: int, width: int, rule: str = "coco") -> np.ndarray:
     """A boolean ``(height, width)`` mask of ``geometry`` under ``rule``."""
+    out = np.zeros((height, width), dtype=bool)
+    window = raster_window(geometry, height, width, rule)
+    if window is not None:
+        top, left, mask = window
+        out[top:top + mask.shape[0], left:left + mask.shape[1]] = mask
+    return out
+
+
+def raster_window(geometry: Geometry, height: int, width: int, rule: str = "coco"):
+    """``(top, left, mask)``: the pixels of ``geometry`` inside the bounding box
+    of its set pixels (a C-contiguous boolean array), or ``None`` when it has no
+    pixel in the image.  Painting works on these windows, so a small object in
+    a large image costs the object's size, not the image's.
+
+    >>> raster_window(Box(1, 1, 3, 2), 4, 4)
+    (1, 1, array([[ True,  True]]))
+    """
     if rule == "coco":
-        return _coco(geometry, height, width)
-    if rule == "labelme":
-        return _labelme(geometry, height, width)
-    raise ValueError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
+        if isinstance(geometry, Polygon):
+            if not geometry.rings:
+                return None
+            return window_from_rle(polygon_rle(geometry.rings, height, width), height, width)
+        if isinstance(geometry, Box):
+            return window_from_rle(polygon_rle([geometry.corners()], height, width), height, width)
+        if isinstance(geometry, Rle):
+            if tuple(geometry.size) != (height, width):
+                raise ValueError(f"RLE size {geometry.size} is not the image size {(height, width)}")
+            return window_from_counts(string_to_counts(geometry.counts), height, width)
+        if isinstance(geometry, Stroke):
+            return None
+    elif rule != "labelme":
+        raise ValueError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
+    if isinstance(geometry, Bitmap):
+        return crop_window(*_bitmap_in_image(geometry, height, width))
+    full = _coco(geometry, height, width) if rule == "coco" else _labelme(geometry, height, width)
+    return crop_window(0, 0, full)
+
+
+def window_from_rle(rle: dict, height: int, width: int):
+    return window_from_counts(string_to_counts(rle["counts"].decode("ascii")), height, width)
+
+
+def window_from_counts(counts: np.ndarray, height: int, width: int):
+    """The window of a column-major run-length mask (COCO RLE counts)."""
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    fg_s, fg_e = starts[1::2], ends[1::2]
+    keep = fg_e > fg_s
+    fg_s, fg_e = fg_s[keep], fg_e[keep]
+    if not fg_s.size:
+        return None
+    h = height
+    c0, c1 = int(fg_s[0] // h), int((fg_e[-1] - 1) // h)
+    if ((fg_e - 1) // h > fg_s // h).any():
+        r0, r1 = 0, h - 1
+    else:
+        r0, r1 = int((fg_s % h).min()), int(((fg_e - 1) % h).max())
+    base, length = c0 * h, (c1 - c0 + 1) * h
+    lengths = np.clip(ends, base, base + length) - np.clip(starts, base, base + length)
+    values = np.zeros(len(counts), dtype=bool)
+    values[1::2] = True
+    flat = np.repeat(values, lengths)
+    window = flat.reshape(c1 - c0 + 1, h)[:, r0:r1 + 1].T
+    return r0, c0, np.ascontiguousarray(window)
+
+
+def crop_window(top: int, left: int, mask: np.ndarray):
+    """Shrink ``(top, left, mask)`` to the bounding box of its set pixels."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if not rows.size:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    return (top + int(rows[0]), left + int(cols[0]),
+            np.ascontiguousarray(mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]))
+
+
+def _bitmap_in_image(bitmap: Bitmap, height: int, width: int):
+    bh, bw = bitmap.mask.shape
+    y0, x0 = max(bitmap.top, 0), max(bitmap.left, 0)
+    y1, x1 = min(bitmap.top + bh, height), min(bitmap.left + bw, width)
+    if y1 <= y0 or x1 <= x0:
+        return 0, 0, np.zeros((0, 0), dtype=bool)
+    return y0, x0, bitmap.mask[y0 - bitmap.top:y1 - bitmap.top, x0 - bitmap.left:x1 - bitmap.left].astype(bool)
 
 
 def _coco(geometry: Geometry, height: int, width: int) -> np.ndarray:

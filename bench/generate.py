@@ -1,0 +1,185 @@
+"""Generate realistic synthetic deliveries for the benchmark, deterministically.
+
+    python bench/generate.py OUT --images 1000 --width 1024 --height 768 --per-image 15 \\
+        --formats coco,cvat,labelme --seed 7
+
+Each image is a scene in layers, like the food-photography case:
+
+- level 1: a table top split into adjacent regions (a jittered grid of tiles,
+  polygons that share their edges exactly), some crossing the image border;
+- level 2: plates and bowls (many-vertex circles) on the table;
+- level 3: food blobs on the plates (irregular polygons, a few two-ring ones);
+- level 4: sauce spots on the food, and about one image in ten with a crowd
+  region in compressed RLE;
+
+and the annotations of a file are shuffled, so order never helps the painter.
+The same scene is written as COCO (``coco/annotations.json``), CVAT XML
+(``cvat/annotations.xml``) and LabelMe JSON (``labelme/*.json``), plus the
+label map (``labelmap.yaml``) with the four levels.  Only the annotations are
+written: the benchmark converts masks, and images would only cost disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+from pycocotools import mask as cocomask
+
+CLASSES = [  # name, level
+    ("table", 1), ("mat", 1), ("plate", 2), ("bowl", 2), ("rice", 3), ("salad", 3), ("meat", 3), ("sauce", 4),
+]
+LABELMAP = "void: 255\nclasses:\n  - {name: background, index: 0, level: 0, fill: true}\n" + "".join(
+    f"  - {{name: {n}, index: {i}, level: {lvl}}}\n" for i, (n, lvl) in enumerate(CLASSES, start=1))
+
+
+def blob(rng, cx, cy, r, n, wobble):
+    phase = rng.uniform(0, 2 * math.pi)
+    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    rr = r * (1 + wobble * np.sin(3 * t + phase) + 0.5 * wobble * np.cos(5 * t + 2 * phase))
+    pts = np.stack([cx + rr * np.cos(t), cy + rr * np.sin(t)], axis=1)
+    return [round(float(v), 2) for v in pts.ravel()]
+
+
+def tiles(rng, width, height, nx, ny):
+    """A jittered grid over the whole image (and a margin past it): adjacent quads sharing edges."""
+    xs = np.linspace(-0.05 * width, 1.05 * width, nx + 1)[None, :].repeat(ny + 1, 0)
+    ys = np.linspace(-0.05 * height, 1.05 * height, ny + 1)[:, None].repeat(nx + 1, 1)
+    xs = xs + rng_uniform(rng, -0.2, 0.2, xs.shape) * width / nx
+    ys = ys + rng_uniform(rng, -0.2, 0.2, ys.shape) * height / ny
+    xs, ys = xs.round(2), ys.round(2)
+    for j in range(ny):
+        for i in range(nx):
+            quad = [(xs[j, i], ys[j, i]), (xs[j, i + 1], ys[j, i + 1]), (xs[j + 1, i + 1], ys[j + 1, i + 1]),
+                    (xs[j + 1, i], ys[j + 1, i])]
+            yield [float(v) for p in quad for v in p]
+
+
+def rng_uniform(rng, lo, hi, shape):
+    return np.array([rng.uniform(lo, hi) for _ in range(int(np.prod(shape)))]).reshape(shape)
+
+
+def scene(rng, width, height, per_image):
+    """[(label, kind, data)] for one image, about ``per_image`` annotations."""
+    shapes = []
+    n_tiles = max(2, per_image // 5)
+    nx = max(1, int(round(math.sqrt(n_tiles * width / height))))
+    ny = max(1, n_tiles // nx)
+    for quad in tiles(rng, width, height, nx, ny):
+        shapes.append((rng.choice(["table", "mat"]), "poly", [quad]))
+    budget = max(0, per_image - len(shapes))
+    n_plates = max(1, budget // 3)
+    for _ in range(n_plates):
+        if budget <= 0:
+            break
+        r = rng.uniform(0.08, 0.2) * min(width, height)
+        cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+        shapes.append((rng.choice(["plate", "bowl"]), "poly", [blob(rng, cx, cy, r, 64, 0.0)]))
+        budget -= 1
+        if budget > 0:
+            rings = [blob(rng, cx + rng.uniform(-0.2, 0.2) * r, cy + rng.uniform(-0.2, 0.2) * r,
+                          0.45 * r, 40, 0.15)]
+            if rng.random() < 0.2:
+                rings.append(blob(rng, cx + 0.6 * r, cy, 0.15 * r, 16, 0.1))
+            shapes.append((rng.choice(["rice", "salad", "meat"]), "poly", rings))
+            budget -= 1
+        if budget > 0:
+            shapes.append(("sauce", "poly", [blob(rng, cx, cy, 0.12 * r, 24, 0.2)]))
+            budget -= 1
+    if rng.random() < 0.1:
+        cx, cy = rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height
+        shapes.append(("rice", "rle", [blob(rng, cx, cy, 0.1 * min(width, height), 48, 0.3)]))
+    rng.shuffle(shapes)
+    return shapes
+
+
+def write(out: Path, images: int, width: int, height: int, per_image: int, formats, seed: int) -> None:
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "labelmap.yaml").write_text(LABELMAP)
+    cat_id = {name: i for i, (name, _) in enumerate(CLASSES, start=1)}
+    coco = {"images": [], "annotations": [], "categories": [{"id": i, "name": n} for n, i in cat_id.items()]}
+    cvat = None
+    if "cvat" in formats:
+        (out / "cvat").mkdir(exist_ok=True)
+        cvat = open(out / "cvat" / "annotations.xml", "w", encoding="utf-8")
+        cvat.write('<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta><task>'
+                   "<labels>" + "".join(f"<label><name>{n}</name></label>" for n, _ in CLASSES)
+                   + "</labels></task></meta>\n")
+    if "labelme" in formats:
+        (out / "labelme").mkdir(exist_ok=True)
+    ann_id = 0
+    for image_id in range(1, images + 1):
+        name = f"img_{image_id:07d}.jpg"
+        coco["images"].append({"id": image_id, "file_name": name, "width": width, "height": height})
+        shapes = scene(rng, width, height, per_image)
+        lm_shapes = []
+        if cvat:
+            cvat.write(f'  <image id="{image_id - 1}" name="{name}" width="{width}" height="{height}">\n')
+        for label, kind, rings in shapes:
+            ann_id += 1
+            if kind == "rle":
+                rle = cocomask.merge(cocomask.frPyObjects(rings, height, width))
+                seg = {"size": [height, width], "counts": rle["counts"].decode("ascii")}
+                m = cocomask.decode(rle).astype(bool)
+            else:
+                seg = rings
+            coco["annotations"].append({"id": ann_id, "image_id": image_id, "category_id": cat_id[label],
+                                        "segmentation": seg, "iscrowd": int(kind == "rle"),
+                                        "area": 0.0, "bbox": [0, 0, 0, 0]})
+            if cvat:
+                if kind == "rle":
+                    rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
+                    crop = m[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].ravel()
+                    change = np.flatnonzero(np.diff(crop)) + 1
+                    runs = np.diff(np.concatenate(([0], change, [crop.size]))).tolist()
+                    runs = ([0] + runs) if crop[0] else runs
+                    cvat.write(f'    <mask label="{label}" rle="{", ".join(map(str, runs))}" left="{cols[0]}" '
+                               f'top="{rows[0]}" width="{cols[-1] - cols[0] + 1}" '
+                               f'height="{rows[-1] - rows[0] + 1}" z_order="0"/>\n')
+                else:
+                    group = f' group_id="{ann_id}"' if len(rings) > 1 else ""
+                    for ring in rings:
+                        pts = ";".join(f"{ring[i]:.2f},{ring[i + 1]:.2f}" for i in range(0, len(ring), 2))
+                        cvat.write(f'    <polygon label="{label}" points="{pts}" z_order="0"{group}/>\n')
+            if "labelme" in formats and kind != "rle":
+                for ring in rings:
+                    lm_shapes.append({"label": label, "points": [[ring[i], ring[i + 1]] for i in
+                                                                 range(0, len(ring), 2)],
+                                      "group_id": ann_id if len(rings) > 1 else None, "shape_type": "polygon",
+                                      "flags": {}})
+        if cvat:
+            cvat.write("  </image>\n")
+        if "labelme" in formats:
+            doc = {"version": "5.5.0", "flags": {}, "shapes": lm_shapes, "imagePath": name, "imageData": None,
+                   "imageHeight": height, "imageWidth": width}
+            (out / "labelme" / f"img_{image_id:07d}.json").write_text(json.dumps(doc))
+    # annotations in shuffled order across the whole file, as vendors deliver them
+    rng.shuffle(coco["annotations"])
+    if "coco" in formats:
+        (out / "coco").mkdir(exist_ok=True)
+        (out / "coco" / "annotations.json").write_text(json.dumps(coco))
+    if cvat:
+        cvat.write("</annotations>\n")
+        cvat.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--images", type=int, default=100)
+    parser.add_argument("--width", type=int, default=1024)
+    parser.add_argument("--height", type=int, default=768)
+    parser.add_argument("--per-image", type=int, default=15)
+    parser.add_argument("--formats", default="coco", help="comma list of coco, cvat, labelme")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    write(args.out, args.images, args.width, args.height, args.per_image, set(args.formats.split(",")), args.seed)
+
+
+if __name__ == "__main__":
+    main()
