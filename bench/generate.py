@@ -13,7 +13,7 @@ Each image is a scene in layers, like the food-photography case:
   region in compressed RLE;
 
 and the annotations of a file are shuffled, so order never helps the painter.
-The same scene is written as COCO (``coco/annotations.json``), CVAT XML
+The same scene is written as COCO (``coco/annotations/instances_default.json``), CVAT XML
 (``cvat/annotations.xml``) and LabelMe JSON (``labelme/*.json``), plus the
 label map (``labelmap.yaml``) with the four levels.  Only the annotations are
 written: the benchmark converts masks, and images would only cost disk.
@@ -160,9 +160,10 @@ def write(out: Path, images: int, width: int, height: int, per_image: int, forma
             (out / "labelme" / f"img_{image_id:07d}.json").write_text(json.dumps(doc))
     # annotations in shuffled order across the whole file, as vendors deliver them
     rng.shuffle(coco["annotations"])
-    if "coco" in formats:
-        (out / "coco").mkdir(exist_ok=True)
-        (out / "coco" / "annotations.json").write_text(json.dumps(coco))
+    if "coco" in formats:  # the layout Datumaro's coco_instances importer requires
+        (out / "coco" / "annotations").mkdir(parents=True, exist_ok=True)
+        (out / "coco" / "images" / "default").mkdir(parents=True, exist_ok=True)  # empty: masks need no pixels
+        (out / "coco" / "annotations" / "instances_default.json").write_text(json.dumps(coco))
     if cvat:
         cvat.write("</annotations>\n")
         cvat.close()

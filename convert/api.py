@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,6 +114,8 @@ def convert(
     images: str | Path | None = None,
     coco_mode: str = "instance",
     link: bool = False,
+    jobs: int = 1,
+    profile: dict | None = None,
     progress: Progress | None = None,
 ) -> RunReport:
     """Convert ``src`` into the ``to`` layout under ``out``, running every check.
@@ -130,11 +133,15 @@ def convert(
     src, out = Path(src), Path(out)
     if src.exists() and (_inside(out, src) if src.is_dir() else out.resolve() == src.resolve()):
         raise UsageError(f"output folder {out} lies inside the source; choose another -o")
+    t_parse = time.perf_counter()
     dataset = open_dataset(src, fmt, max_pixels=max_pixels, images=images)
     labelmap, derived = resolve_labelmap(dataset, labels)
+    parse_time = time.perf_counter() - t_parse
 
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     if strict:
-        check = run(dataset, labelmap, rule=rule, strict=True, progress=progress)
+        check = run(dataset, labelmap, rule=rule, strict=True, progress=progress, jobs=jobs)
         if any(f.severity >= Severity.WARNING for f in check.findings):
             check.refused = True
             check.labelmap_derived = derived
@@ -144,10 +151,15 @@ def convert(
         prepare_output(out, overwrite=overwrite)
         out.mkdir(parents=True, exist_ok=True)
     writer = None if dry_run else WRITERS[to].create(out, labelmap, coco_mode=coco_mode, link=link)
-    report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress)
+    t0 = time.perf_counter()
+    report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress, jobs=jobs,
+                 profile=profile)
     report.labelmap_derived = derived
     if writer is not None:
         writer.finish()
+    if profile is not None:
+        profile["parse"] = parse_time
+        profile["wall"] = time.perf_counter() - t0 + parse_time
     return report
 
 
@@ -163,14 +175,23 @@ def validate(
     html_path: str | Path | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     images: str | Path | None = None,
+    jobs: int = 1,
+    profile: dict | None = None,
     progress: Progress | None = None,
 ) -> RunReport:
     """Check ``src`` without writing masks; write the JSON and HTML reports if asked."""
     _check_options(rule)
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    t0 = time.perf_counter()
     dataset = open_dataset(src, fmt, max_pixels=max_pixels, images=images)
     labelmap, derived = resolve_labelmap(dataset, labels)
+    parse_time = time.perf_counter() - t0
     report = run(dataset, labelmap, rule=rule, strict=strict, json_path=json_path, html_path=html_path,
-                 fail_on=Severity.WARNING if strict else fail_on, progress=progress)
+                 fail_on=Severity.WARNING if strict else fail_on, progress=progress, jobs=jobs, profile=profile)
+    if profile is not None:
+        profile["parse"] = parse_time
+        profile["wall"] = time.perf_counter() - t0
     report.labelmap_derived = derived
     return report
 
@@ -180,7 +201,7 @@ def validate_samples(dataset, labelmap: LabelMap, *, rule: str = "coco", progres
     return run(dataset, labelmap, rule=rule, progress=progress)
 
 
-def _image_file_findings(sample) -> tuple[list[Finding], bool]:
+def _image_file_findings(sample) -> tuple[list[Finding], bool]:  # noqa: D401
     """Compare the declared size with the image file (EXIF applied), for importers
     that did not; returns (findings, whether the image was found)."""
     if sample.size_checked:
@@ -201,59 +222,110 @@ def _image_file_findings(sample) -> tuple[list[Finding], bool]:
     return [], True
 
 
+# --------------------------------------------------------------------------- the loop
+_STATE: dict = {}  # what a worker needs; set before the pool forks, so workers share it
+
+
+def _process(i: int) -> dict:
+    """Import, paint, check and write sample ``i``: the per-image work, run in a
+    worker with ``--jobs``.  Returns only small things: findings, accounting,
+    the writer's record and timings; never masks."""
+    st = _STATE
+    clock = time.perf_counter
+    t0 = clock()
+    sample = st["dataset"][i]
+    t1 = clock()
+    out = {"name": sample.name, "findings": list(sample.findings), "account": None, "record": None,
+           "html": None, "found": True, "usable": sample.usable, "origin": sample.origin.file}
+    times = {"import": t1 - t0}
+    if sample.usable:
+        labelmap, rule = st["labelmap"], st["rule"]
+        writer = st["writer"]
+        painted = paint(sample, labelmap, rule=rule, instances=bool(getattr(writer, "needs_instances", False)),
+                        trace=True)
+        t2 = clock()
+        checked, account = check_sample(sample, labelmap, painted, st["options"])
+        file_findings, out["found"] = _image_file_findings(sample)
+        out["findings"] += painted.findings + checked + file_findings
+        t3 = clock()
+        if writer is not None:
+            written, out["record"] = writer.write(sample, painted)
+            out["findings"] += written
+        t4 = clock()
+        out["account"] = account
+        if st["html"]:
+            trace = painted.trace
+            highlight = np.zeros(painted.class_mask.shape, bool) if trace.offending is None \
+                else trace.offending.copy()
+            if labelmap.fill is None or st["options"].strict:
+                highlight |= trace.owner < 0
+            out["html"] = st["html"].entry(sample, painted, out["findings"], account, highlight)
+        times.update({"paint": t2 - t1, "check": t3 - t2, "write": t4 - t3})
+    out["times"] = times
+    return out
+
+
 def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False, writer=None,
         json_path: str | Path | None = None, html_path: str | Path | None = None,
-        fail_on: Severity = Severity.ERROR, progress: Progress | None = None) -> RunReport:
-    """The loop shared by convert and validate (see the module docstring)."""
+        fail_on: Severity = Severity.ERROR, progress: Progress | None = None, jobs: int = 1,
+        profile: dict | None = None) -> RunReport:
+    """The loop shared by convert and validate (see the module docstring).
+
+    With ``jobs`` > 1 the per-image work runs in that many forked processes;
+    results are taken in sample order, so outputs and reports are identical
+    whatever ``jobs`` is.  ``profile``, if given, receives seconds per stage.
+    """
     from .html_report import HtmlReport
     from .report import JsonReport, summary
 
     report = RunReport(dataset.format, labelmap, False, source=str(dataset.path), rule=rule)
-    options = CheckOptions(rule=rule, strict=strict)
     json_report = JsonReport(json_path) if json_path else None
     html_report = HtmlReport(html_path, labelmap) if html_path else None
-    instances = bool(getattr(writer, "needs_instances", False))
+    _STATE.clear()
+    _STATE.update(dataset=dataset, labelmap=labelmap, rule=rule, writer=writer, html=html_report,
+                  options=CheckOptions(rule=rule, strict=strict))
     sample_findings: list[Finding] = []
     missing_images: list = []
     found_images = 0
     worst: list = []
     total = len(dataset)
+    stages: Counter = Counter()
+    pool = None
     try:
-        for i, sample in enumerate(dataset):
-            findings = list(sample.findings)
-            if sample.usable:
-                painted = paint(sample, labelmap, rule=rule, instances=instances, trace=True)
-                findings += painted.findings
-                checked, account = check_sample(sample, labelmap, painted, options)
-                findings += checked
-                file_findings, found = _image_file_findings(sample)
-                findings += file_findings
-                if found:
+        if jobs > 1 and total > 1:
+            import multiprocessing
+
+            pool = multiprocessing.get_context("fork").Pool(jobs)
+            results = pool.imap(_process, range(total), chunksize=max(1, min(16, total // (jobs * 8) or 1)))
+        else:
+            results = map(_process, range(total))
+        for i, out in enumerate(results):
+            t0 = time.perf_counter()
+            findings = out["findings"]
+            stages.update(out["times"])
+            if out["usable"]:
+                if out["found"]:
                     found_images += 1
                 else:
-                    missing_images.append((sample.name, sample.origin.file))
+                    missing_images.append((out["name"], out["origin"]))
                 if writer is not None:
-                    findings += writer.write(sample, painted) or []
+                    writer.collect(out["record"])
                     report.written += 1
                 report.images += 1
-                _add_accounting(report.classes, account)
+                _add_accounting(report.classes, out["account"])
                 if json_report:
-                    json_report.add(account)
-                if html_report:
-                    trace = painted.trace
-                    highlight = np.zeros(painted.class_mask.shape, bool) if trace.offending is None \
-                        else trace.offending.copy()
-                    if labelmap.fill is None or strict:
-                        highlight |= trace.owner < 0
-                    html_report.consider(sample, painted, findings, account, highlight)
+                    json_report.add(out["account"])
+                if html_report and out["html"] is not None:
+                    html_report.keep_entry(out["html"])
             sev = Counter(f.severity for f in findings)
             if sev[Severity.ERROR] or sev[Severity.WARNING]:
-                item = (sev[Severity.ERROR], sev[Severity.WARNING], -i, sample.name)
+                item = (sev[Severity.ERROR], sev[Severity.WARNING], -i, out["name"])
                 if len(worst) < WORST_KEPT:
                     heapq.heappush(worst, item)
                 else:
                     heapq.heappushpop(worst, item)
             sample_findings += findings
+            stages["collect"] += time.perf_counter() - t0
             if progress:
                 progress(i + 1, total)
         if missing_images:
@@ -282,8 +354,14 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         if html_report:
             html_report.finish(head)
     finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
         if json_report:
             json_report.abort()
+        _STATE.clear()
+    if profile is not None:
+        profile.update(stages)
     return report
 
 

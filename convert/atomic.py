@@ -14,25 +14,37 @@ one; the temporary file is removed on errors.
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+_COUNTER = itertools.count()
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new file beside ``path`` (created exclusively, mode 0o666 less the umask)."""
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{os.getpid()}.{next(_COUNTER)}.part")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file beside {path}")
 
 
 @contextmanager
 def open_atomic(path: Path, mode: str = "wb", encoding: str | None = None):
     """Open a temporary file that replaces ``path`` when the block ends without error."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        fd, tmp = _create_temp(path)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh
-        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         try:

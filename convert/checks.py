@@ -77,38 +77,62 @@ def _name(region: Region) -> str:
     return region.origin.element or region.label or "region"
 
 
-def geometry_findings(region: Region, sample: Sample, raster: int, opts: CheckOptions) -> list[Finding]:
-    rings = shape_of(region)
-    if not rings:
+def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding]:
+    """Geometry checks of every vector region of a sample at once (shapely's
+    vectorised functions): ``items`` is a list of (region, raster pixel count)."""
+    shapes, owners, rings_of = [], [], []
+    for k, (region, raster) in enumerate(items):
+        rings = shape_of(region)
+        if rings:
+            rings_of.append((k, len(shapes), len(rings)))
+            shapes.extend(rings)
+    if not shapes:
         return []
-    out = []
-    for i, ring in enumerate(rings):
-        if not ring.is_valid:
-            reason = shapely.is_valid_reason(ring)
-            out.append(Finding("self-intersection", f"ring {i} is not a simple polygon ({reason}); pixels are "
-                                                    "filled even-odd, so overlapping loops are holes",
-                               **_where(region, sample)))
-    shape = shapely.union_all([shapely.make_valid(r) for r in rings])
-    area = float(shape.area)
-    if area == 0:
-        out.append(Finding("zero-area", "the shape has no area (points on one line, or repeated)",
-                           **_where(region, sample, pixels=raster)))
-        return out
-    inside = float(shape.intersection(shapely.box(0, 0, sample.width, sample.height)).area)
-    lost = area - inside
-    if lost > 0.5:
-        out.append(Finding("outside-image", f"{lost:.1f} px² of its area lie outside the "
-                                            f"{sample.width}x{sample.height} image and are clipped",
-                           **_where(region, sample, pixels=int(round(lost)))))
-    if opts.rule == "coco" and inside > 0:
-        limit = max(opts.area_floor, opts.area_tolerance * inside)
-        diff = raster - inside
-        if abs(diff) > limit:
-            out.append(Finding(
-                "area-mismatch",
-                f"rasterises to {raster} pixels but its area inside the image is {inside:.1f} px² "
-                f"({'gained' if diff > 0 else 'lost'} {abs(diff):.1f}, tolerance {limit:.1f})",
-                **_where(region, sample, pixels=int(round(abs(diff))))))
+    shapes = np.array(shapes, dtype=object)
+    valid = shapely.is_valid(shapes)
+    out: list[Finding] = []
+    merged = []
+    for k, first, count in rings_of:
+        region, raster = items[k]
+        for i in range(count):
+            if not valid[first + i]:
+                reason = shapely.is_valid_reason(shapes[first + i])
+                out.append(Finding("self-intersection", f"ring {i} is not a simple polygon ({reason}); pixels "
+                                                        "are filled even-odd, so overlapping loops are holes",
+                                   **_where(region, sample)))
+        if count == 1 and valid[first]:
+            merged.append(shapes[first])
+        else:
+            merged.append(shapely.union_all([shapely.make_valid(r) for r in shapes[first:first + count]]))
+    merged = np.array(merged, dtype=object)
+    areas = shapely.area(merged)
+    bounds = shapely.bounds(merged)
+    crossing = (bounds[:, 0] < 0) | (bounds[:, 1] < 0) | (bounds[:, 2] > sample.width) | \
+        (bounds[:, 3] > sample.height)
+    inside = areas.copy()
+    if crossing.any():
+        frame = shapely.box(0, 0, sample.width, sample.height)
+        inside[crossing] = shapely.area(shapely.intersection(merged[crossing], frame))
+    for (k, _, _), area, inner in zip(rings_of, areas.tolist(), inside.tolist()):
+        region, raster = items[k]
+        if area == 0:
+            out.append(Finding("zero-area", "the shape has no area (points on one line, or repeated)",
+                               **_where(region, sample, pixels=raster)))
+            continue
+        lost = area - inner
+        if lost > 0.5:
+            out.append(Finding("outside-image", f"{lost:.1f} px² of its area lie outside the "
+                                                f"{sample.width}x{sample.height} image and are clipped",
+                               **_where(region, sample, pixels=int(round(lost)))))
+        if opts.rule == "coco" and inner > 0:
+            limit = max(opts.area_floor, opts.area_tolerance * inner)
+            diff = raster - inner
+            if abs(diff) > limit:
+                out.append(Finding(
+                    "area-mismatch",
+                    f"rasterises to {raster} pixels but its area inside the image is {inner:.1f} px² "
+                    f"({'gained' if diff > 0 else 'lost'} {abs(diff):.1f}, tolerance {limit:.1f})",
+                    **_where(region, sample, pixels=int(round(abs(diff))))))
     return out
 
 
@@ -131,7 +155,7 @@ def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
             f"{n} pixels of {cls.name!r} lie outside {' / '.join(cls.within)} "
             f"(bounding box x={box[0]} y={box[1]} w={box[2]} h={box[3]})",
             **_where(region, sample, pixels=n)))
-    top_level = {}
+    vector_items = []
     for index, (region, cls) in enumerate(trace.painted):
         raster, visible = int(trace.raster[index]), int(trace.visible[index])
         if cls is None:
@@ -146,8 +170,8 @@ def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
             findings.append(Finding("region-hidden", f"{cls.name!r} is covered entirely by {by} "
                                                      f"({raster} pixels, none visible)",
                                     **_where(region, sample, pixels=raster)))
-        findings.extend(geometry_findings(region, sample, raster, opts))
-        top_level[cls.name] = cls.level
+        vector_items.append((region, raster))
+    findings.extend(geometry_findings(vector_items, sample, opts))
 
     unlabelled = sample.width * sample.height - int(trace.visible.sum())
     if opts.strict and labelmap.fill is not None and unlabelled:

@@ -48,6 +48,8 @@ LabelsOpt = typer.Option(None, "--labels", help="Label map (JSON or YAML). Defau
 MaxPixelsOpt = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse images declaring more pixels than this.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr.")
 ImagesOpt = typer.Option(None, "--images", help="Folder holding the image files, when they are not beside the annotations.")
+JobsOpt = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes; outputs are identical whatever N is.")
+ProfileOpt = typer.Option(False, "--profile", help="Print where the time went (parse, import, paint, check, write).")
 
 
 @contextmanager
@@ -129,14 +131,18 @@ def convert(
     coco_mode: str = typer.Option("instance", "--coco-mode",
                                   help="coco-rle: one annotation per visible object (instance) or per class (semantic)."),
     link: bool = typer.Option(False, "--link", help="voc: symlink images into JPEGImages/ instead of copying."),
+    jobs: int = JobsOpt,
+    profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Convert SRC into training masks under OUT."""
     threshold = Severity.WARNING if strict else _fail_on(fail_on)
+    stages: dict | None = {} if profile else None
     with _progress(quiet, "converting") as progress:
         report = api.convert(src, out, to=to, fmt=fmt, labels=labels, rule=rule, overwrite=overwrite,
                              dry_run=dry_run, strict=strict, max_pixels=max_pixels, images=images,
-                             coco_mode=coco_mode, link=link, progress=progress)
+                             coco_mode=coco_mode, link=link, jobs=jobs, profile=stages, progress=progress)
+    _print_profile(stages, report.images)
     _note_labelmap(report, quiet)
     _print_findings(report.findings, quiet)
     _print_worst(report, quiet)
@@ -163,6 +169,8 @@ def validate(
     explain_code: Optional[str] = typer.Option(None, "--explain", help="Print what a finding code means, and exit."),
     max_pixels: int = MaxPixelsOpt,
     images: Optional[Path] = ImagesOpt,
+    jobs: int = JobsOpt,
+    profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Check SRC without writing masks; list every finding, with reports for CI and for people."""
@@ -175,10 +183,12 @@ def validate(
     if src is None:
         raise typer.BadParameter("SRC is required (or use --explain CODE)")
     threshold = Severity.WARNING if strict else _fail_on(fail_on)
+    stages: dict | None = {} if profile else None
     with _progress(quiet, "validating") as progress:
         report = api.validate(src, fmt=fmt, labels=labels, rule=rule, strict=strict, fail_on=threshold,
                               json_path=json_path, html_path=html_path, max_pixels=max_pixels, images=images,
-                              progress=progress)
+                              jobs=jobs, profile=stages, progress=progress)
+    _print_profile(stages, report.images)
     _note_labelmap(report, quiet)
     _print_findings(report.findings, quiet)
     _print_worst(report, quiet)
@@ -188,6 +198,20 @@ def validate(
             if path:
                 stderr.print(f"{what}: {path}")
     raise typer.Exit(report.exit_code(threshold))
+
+
+def _print_profile(stages: dict | None, images: int) -> None:
+    """Seconds per stage: parse is the main process; import..write are summed over workers."""
+    if stages is None:
+        return
+    table = Table(title="profile", show_edge=False)
+    for col in ("stage", "seconds", "ms / image"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for stage in ("parse", "import", "paint", "check", "write", "collect", "wall"):
+        if stage in stages:
+            per = "" if stage in ("parse", "wall") else f"{1000 * stages[stage] / max(images, 1):.2f}"
+            table.add_row(stage, f"{stages[stage]:.3f}", per)
+    stderr.print(table)
 
 
 def _print_worst(report: api.RunReport, quiet: bool) -> None:

@@ -49,5 +49,10 @@ class Dataset:
     def __len__(self) -> int:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __iter__(self) -> Iterator[Sample]:  # pragma: no cover - abstract
+    def __iter__(self) -> Iterator[Sample]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __getitem__(self, i: int) -> Sample:  # pragma: no cover - abstract
+        """The i-th sample, built on demand (parallel workers ask by index)."""
         raise NotImplementedError

@@ -84,18 +84,23 @@ class HtmlReport:
         self._heap: list = []
         self._tie = itertools.count()
 
-    def consider(self, sample, painted, findings, account, highlight: np.ndarray) -> None:
+    def entry(self, sample, painted, findings, account, highlight: np.ndarray):
+        """A rendered entry for a sample with problems, or None (runs in a worker)."""
         sev = Counter(f.severity for f in findings)
         score = (sev[Severity.ERROR], sev[Severity.WARNING], int(highlight.sum()))
         if score == (0, 0, 0):
-            return
-        entry = (score, -next(self._tie))
-        if len(self._heap) >= self.keep and entry <= self._heap[0][:2]:
-            return
+            return None
         photo, overlay = render(sample, painted, self.labelmap, highlight)
-        item = (score, entry[1], {"sample": sample.name, "findings": [f.to_dict() for f in findings],
-                                  "account": account, "photo": photo, "overlay": overlay})
+        return (score, {"sample": sample.name, "findings": [f.to_dict() for f in findings],
+                        "account": account, "photo": photo, "overlay": overlay})
+
+    def keep_entry(self, entry) -> None:
+        """Keep the ``keep`` worst entries (in the main process, in sample order)."""
+        score, data = entry
+        item = (score, -next(self._tie), data)
         if len(self._heap) >= self.keep:
+            if item[:2] <= self._heap[0][:2]:
+                return
             heapq.heapreplace(self._heap, item)
         else:
             heapq.heappush(self._heap, item)

@@ -37,7 +37,7 @@ import numpy as np
 from .findings import Finding
 from .labelmap import LabelClass, LabelMap
 from .model import Region, Sample
-from .rasterize import has_area, raster_window
+from .rasterize import has_area, raster_window_t
 
 
 @dataclass(slots=True)
@@ -136,28 +136,33 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     With ``instances=True`` an instance mask is painted too: objects numbered
     1..N in painting order (regions sharing ``Region.instance`` and label are
     one object), 0 where no object is and on void regions.
+
+    Internally every canvas is stored transposed, ``[column, row]``, the order
+    of COCO run-lengths, so a region's window is painted without copying it;
+    the class mask is transposed once at the end.
     """
     h, w = sample.height, sample.width
     pairs, findings = resolve(sample, labelmap)
     ordered = painting_order(pairs, labelmap)
     fill = labelmap.fill
-    canvas = np.full((h, w), fill.index if fill else labelmap.void, dtype=labelmap.dtype)
-    covered = None if fill or trace else np.zeros((h, w), dtype=bool)
-    inst_canvas = np.zeros((h, w), dtype=np.uint32) if instances else None
+    base = fill.index if fill else labelmap.void
+    canvas = np.full((w, h), base, dtype=labelmap.dtype)
+    covered = None if fill or trace else np.zeros((w, h), dtype=bool)
+    inst_canvas = np.zeros((w, h), dtype=np.uint32) if instances else None
     objects: dict[object, Instance] = {}
     inst_list: list[Instance] = []
 
     owner_type = np.int16 if len(ordered) < 32000 else np.int32
-    owner = np.full((h, w), -1, dtype=owner_type) if trace and ordered else None
-    boxes = np.zeros((len(ordered), 4), dtype=np.int64)  # trace mode: (top, bottom, left, right) per region
+    owner = np.full((w, h), -1, dtype=owner_type) if trace and ordered else None
     offending = None
     painted: list[tuple[Region, LabelClass | None]] = []
     raster: list[int] = []
     visible: list[int] = []
+    boxes = np.zeros((len(ordered), 4), dtype=np.int64)  # (left, right, top, bottom) per painted region
     overlaps: dict[tuple[int, int], int] = {}
     constrained = {c.name for c in labelmap.classes if c.within} if trace else set()
     containers = {n for c in labelmap.classes if c.name in constrained for n in c.within}
-    union = {n: np.zeros((h, w), dtype=bool) for n in containers}
+    union = {n: np.zeros((w, h), dtype=bool) for n in containers}
     kept: list = []
 
     for region, cls in ordered:
@@ -169,7 +174,7 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
                 file=region.origin.file, image=sample.name, element=region.origin.element,
                 line=region.origin.line))
             continue
-        window = raster_window(region.geometry, h, w, rule)
+        window = raster_window_t(region.geometry, h, w, rule)
         value = labelmap.void if cls is None else cls.index
         obj_id = 0
         if inst_canvas is not None:
@@ -188,26 +193,25 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
                 raster.append(0)
                 visible.append(0)
             continue
-        top, left, mask = window
-        rows, cols = slice(top, top + mask.shape[0]), slice(left, left + mask.shape[1])
+        left, top, mask = window  # mask[column, row]
+        right, bottom = left + mask.shape[0], top + mask.shape[1]
+        cs, rs = slice(left, right), slice(top, bottom)
         if trace:
             index = len(painted)
             painted.append((region, cls))
-            own = owner[rows, cols]
+            own = owner[cs, rs]
             n_pixels = int(np.count_nonzero(mask))
             raster.append(n_pixels)
             visible.append(n_pixels)
-            r1, c1 = top + mask.shape[0], left + mask.shape[1]
-            boxes[index] = (top, r1, left, c1)
+            boxes[index] = (left, right, top, bottom)
             # earlier regions whose box meets this one, and that still own pixels
             b = boxes[:index]
-            meets = np.flatnonzero((b[:, 0] < r1) & (b[:, 1] > top) & (b[:, 2] < c1) & (b[:, 3] > left))
+            meets = np.flatnonzero((b[:, 0] < right) & (b[:, 1] > left) & (b[:, 2] < bottom) & (b[:, 3] > top))
             meets = [j for j in meets.tolist() if visible[j] > 0]
             if meets:
-                y0, y1 = int(max(top, b[meets, 0].min())), int(min(r1, b[meets, 1].max()))
-                x0, x1 = int(max(left, b[meets, 2].min())), int(min(c1, b[meets, 3].max()))
-                sub_mask = mask[y0 - top:y1 - top, x0 - left:x1 - left]
-                under = owner[y0:y1, x0:x1][sub_mask]
+                x0, x1 = int(max(left, b[meets, 0].min())), int(min(right, b[meets, 1].max()))
+                y0, y1 = int(max(top, b[meets, 2].min())), int(min(bottom, b[meets, 3].max()))
+                under = owner[x0:x1, y0:y1][mask[x0 - left:x1 - left, y0 - top:y1 - top]]
                 for j in meets:
                     n = int(np.count_nonzero(under == j))
                     if not n:
@@ -218,51 +222,50 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
                             and other.name != cls.name:
                         overlaps[(j, index)] = n
                         if offending is None:
-                            offending = np.zeros((h, w), dtype=bool)
-                        offending[rows, cols] |= mask & (own == j)
+                            offending = np.zeros((w, h), dtype=bool)
+                        offending[cs, rs] |= mask & (own == j)
             own[mask] = index
             if cls is not None and cls.name in union:
-                union[cls.name][rows, cols] |= mask
+                union[cls.name][cs, rs] |= mask
             if cls is not None and cls.name in constrained:
-                kept.append((index, rows, cols, mask, cls))
-        canvas[rows, cols][mask] = value
+                kept.append((index, cs, rs, mask, cls))
+        canvas[cs, rs][mask] = value
         if covered is not None:
-            covered[rows, cols] |= mask
+            covered[cs, rs] |= mask
         if inst_canvas is not None:
-            inst_canvas[rows, cols][mask] = obj_id
+            inst_canvas[cs, rs][mask] = obj_id
 
-    result = Painted(canvas, findings)
+    result = Painted(np.ascontiguousarray(canvas.T), findings)
     if trace:
         outside: dict[int, tuple[int, tuple[int, int, int, int]]] = {}
-        for index, rows, cols, mask, cls in kept:
+        for index, cs, rs, mask, cls in kept:
             allowed = np.zeros(mask.shape, dtype=bool)
             for name in cls.within:
-                allowed |= union[name][rows, cols]
+                allowed |= union[name][cs, rs]
             out = mask & ~allowed
             n = int(np.count_nonzero(out))
             if n:
-                x, y, bw, bh = bbox_of(out)
-                outside[index] = (n, (x + cols.start, y + rows.start, bw, bh))
+                x, y, bw, bh = bbox_of(out.T)
+                outside[index] = (n, (x + cs.start, y + rs.start, bw, bh))
                 if offending is None:
-                    offending = np.zeros((h, w), dtype=bool)
-                offending[rows, cols] |= out
+                    offending = np.zeros((w, h), dtype=bool)
+                offending[cs, rs] |= out
         if owner is None:
-            owner = np.full((h, w), -1, dtype=np.int16)
+            owner = np.full((w, h), -1, dtype=np.int16)
         result.trace = Trace(painted, np.array(raster, dtype=np.int64), np.array(visible, dtype=np.int64),
-                             owner, overlaps, outside, offending)
+                             owner.T, overlaps, outside, None if offending is None else offending.T)
         if fill is None:
             bare = h * w - int(sum(visible))
-            covered = None
             if bare:
-                _report_bare(findings, sample, labelmap, bare, bbox_of(owner < 0))
+                _report_bare(findings, sample, labelmap, bare, bbox_of(owner.T < 0))
     if covered is not None and fill is None:
         bare = int(h * w - np.count_nonzero(covered))
         if bare:
-            _report_bare(findings, sample, labelmap, bare, bbox_of(~covered))
+            _report_bare(findings, sample, labelmap, bare, bbox_of(~covered.T))
     if inst_canvas is not None:
         counts = np.bincount(inst_canvas.ravel(), minlength=len(inst_list) + 1)
         for obj in inst_list:
             obj.pixels = int(counts[obj.id])
-        result.instance_mask = inst_canvas
+        result.instance_mask = np.ascontiguousarray(inst_canvas.T)
         result.instances = inst_list
     return result

@@ -78,6 +78,17 @@ def raster_window(geometry: Geometry, height: int, width: int, rule: str = "coco
     >>> raster_window(Box(1, 1, 3, 2), 4, 4)
     (1, 1, array([[ True,  True]]))
     """
+    window = raster_window_t(geometry, height, width, rule)
+    if window is None:
+        return None
+    left, top, mask_t = window
+    return top, left, np.ascontiguousarray(mask_t.T)
+
+
+def raster_window_t(geometry: Geometry, height: int, width: int, rule: str = "coco"):
+    """Like :func:`raster_window`, transposed: ``(left, top, mask_t)`` with
+    ``mask_t[column, row]``.  COCO RLE is column-major, so this is how its
+    windows come for free; the painter works on a transposed canvas."""
     if rule == "coco":
         if isinstance(geometry, Polygon):
             if not geometry.rings:
@@ -94,9 +105,14 @@ def raster_window(geometry: Geometry, height: int, width: int, rule: str = "coco
     elif rule != "labelme":
         raise ValueError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
     if isinstance(geometry, Bitmap):
-        return crop_window(*_bitmap_in_image(geometry, height, width))
-    full = _coco(geometry, height, width) if rule == "coco" else _labelme(geometry, height, width)
-    return crop_window(0, 0, full)
+        window = crop_window(*_bitmap_in_image(geometry, height, width))
+    else:
+        full = _coco(geometry, height, width) if rule == "coco" else _labelme(geometry, height, width)
+        window = crop_window(0, 0, full)
+    if window is None:
+        return None
+    top, left, mask = window
+    return left, top, mask.T
 
 
 def window_from_rle(rle: dict, height: int, width: int):
@@ -104,7 +120,8 @@ def window_from_rle(rle: dict, height: int, width: int):
 
 
 def window_from_counts(counts: np.ndarray, height: int, width: int):
-    """The window of a column-major run-length mask (COCO RLE counts)."""
+    """The transposed window ``(left, top, mask_t)`` of a column-major run-length
+    mask (COCO RLE counts); ``mask_t`` is a view, no pixel is copied twice."""
     ends = np.cumsum(counts)
     starts = ends - counts
     fg_s, fg_e = starts[1::2], ends[1::2]
@@ -118,13 +135,17 @@ def window_from_counts(counts: np.ndarray, height: int, width: int):
         r0, r1 = 0, h - 1
     else:
         r0, r1 = int((fg_s % h).min()), int(((fg_e - 1) % h).max())
-    base, length = c0 * h, (c1 - c0 + 1) * h
-    lengths = np.clip(ends, base, base + length) - np.clip(starts, base, base + length)
-    values = np.zeros(len(counts), dtype=bool)
-    values[1::2] = True
+    base, stop = c0 * h, (c1 + 1) * h
+    # runs meeting [base, stop): all whole but the first and the last, which are cut
+    i0 = int(np.searchsorted(ends, base, side="right"))
+    i1 = int(np.searchsorted(starts, stop, side="left"))
+    lengths = counts[i0:i1].copy()
+    lengths[0] -= base - starts[i0]
+    lengths[-1] -= ends[i1 - 1] - stop
+    values = np.zeros(i1 - i0, dtype=bool)
+    values[(1 - i0 % 2)::2] = True  # odd runs are foreground
     flat = np.repeat(values, lengths)
-    window = flat.reshape(c1 - c0 + 1, h)[:, r0:r1 + 1].T
-    return r0, c0, np.ascontiguousarray(window)
+    return c0, r0, flat.reshape(c1 - c0 + 1, h)[:, r0:r1 + 1]
 
 
 def crop_window(top: int, left: int, mask: np.ndarray):

@@ -31,7 +31,6 @@ import numpy as np
 from pycocotools import mask as cocomask
 
 from ..atomic import open_atomic
-from ..findings import Finding
 from ..labelmap import LabelMap
 from ..model import Sample
 from ..paint import Painted
@@ -83,33 +82,38 @@ class CocoRleWriter:
     def needs_instances(self) -> bool:
         return self.mode == "instance"
 
-    def write(self, sample: Sample, painted: Painted) -> list[Finding]:
-        self._image_id += 1
-        image = {"id": self._image_id, "file_name": sample.name, "width": sample.width, "height": sample.height}
+    def write(self, sample: Sample, painted: Painted):
+        """Encode the sample's annotations (in a worker); ids are given in :meth:`collect`."""
+        image = {"file_name": sample.name, "width": sample.width, "height": sample.height}
         lm = self.labelmap
         mask = painted.class_mask
         void = mask == lm.void
         if lm.fill is not None and void.any():
             image["segconv_void"] = encode(void)
-        self._images.write(json.dumps(image) + "\n")
-        findings: list[Finding] = []
+        anns = []
         if self.mode == "instance":
             objects, ids = visible_objects(painted, lm)
             for new_id, obj in enumerate(objects, start=1):
-                self._ann_id += 1
                 crowd = any(r.crowd for r in obj.regions)
-                ann = annotation(self._ann_id, self._image_id, obj.label.index, ids == new_id, crowd)
-                self._anns.write(json.dumps(ann) + "\n")
+                anns.append(annotation(0, 0, obj.label.index, ids == new_id, crowd))
         else:
             present = np.unique(mask).tolist()
             for cls in sorted(lm.classes, key=lambda c: (c.level, c.index)):
                 if cls.fill or cls.index not in present:
                     continue
-                self._ann_id += 1
                 crowd = any(r.crowd and r.label is not None and lm.resolve(r.label) is cls for r in sample.regions)
-                ann = annotation(self._ann_id, self._image_id, cls.index, mask == cls.index, crowd)
-                self._anns.write(json.dumps(ann) + "\n")
-        return findings
+                anns.append(annotation(0, 0, cls.index, mask == cls.index, crowd))
+        return [], (image, anns)
+
+    def collect(self, record) -> None:
+        """In the main process, in sample order: ids, and the lines of the part files."""
+        image, anns = record
+        self._image_id += 1
+        self._images.write(json.dumps({"id": self._image_id, **image}) + "\n")
+        for ann in anns:
+            self._ann_id += 1
+            ann["id"], ann["image_id"] = self._ann_id, self._image_id
+            self._anns.write(json.dumps(ann) + "\n")
 
     def finish(self) -> None:
         self._images.close()

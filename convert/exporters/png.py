@@ -59,9 +59,13 @@ class PngWriter:
     def mask_path(self, sample: Sample) -> Path:
         return safe_join(self.out / "masks", f"{sample.stem}.png")
 
-    def write(self, sample: Sample, painted: Painted) -> list:
+    def write(self, sample: Sample, painted: Painted):
+        """Write the sample's files (in a worker); returns (findings, record for :meth:`collect`)."""
         write_bytes(self.mask_path(sample), encode_mask(painted.class_mask, self.labelmap))
-        return []
+        return [], None
+
+    def collect(self, record) -> None:
+        """Nothing to gather: every mask is its own file."""
 
     def finish(self) -> None:
         write_text(self.out / "labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")

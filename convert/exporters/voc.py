@@ -66,7 +66,7 @@ class VocWriter:
         self.link = link
         self.subsets: dict[str, list[str]] = {}
 
-    def write(self, sample: Sample, painted: Painted) -> list[Finding]:
+    def write(self, sample: Sample, painted: Painted):
         findings: list[Finding] = []
         stem = sample.stem
         write_bytes(safe_join(self.out / "SegmentationClass", f"{stem}.png"),
@@ -85,8 +85,12 @@ class VocWriter:
         else:
             findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
                                     "JPEGImages/ lacks it", image=sample.name, file=sample.origin.file))
-        self.subsets.setdefault(sample.subset or "default", []).append(stem)
-        return findings
+        return findings, (sample.subset or "default", stem)
+
+    def collect(self, record) -> None:
+        """In the main process, in sample order: the ImageSets lists."""
+        subset, stem = record
+        self.subsets.setdefault(subset, []).append(stem)
 
     def _place_image(self, src: Path, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -292,6 +292,9 @@ class CocoDataset(Dataset):
     def __len__(self) -> int:
         return len(self._images)
 
+    def __getitem__(self, i: int) -> Sample:
+        return self.sample(i)
+
     def __iter__(self) -> Iterator[Sample]:
         for slot in range(len(self._images)):
             yield self.sample(slot)

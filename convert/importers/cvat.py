@@ -199,6 +199,9 @@ class CvatDataset(Dataset):
     def __len__(self) -> int:
         return len(self.entries)
 
+    def __getitem__(self, i: int) -> Sample:
+        return self.sample(self.entries[i])
+
     def __iter__(self) -> Iterator[Sample]:
         for entry in self.entries:
             yield self.sample(entry)

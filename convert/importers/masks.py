@@ -52,6 +52,9 @@ class MasksDataset(Dataset):
     def __len__(self) -> int:
         return len(self.files)
 
+    def __getitem__(self, i: int) -> Sample:
+        return self.sample(self.files[i])
+
     def __iter__(self) -> Iterator[Sample]:
         for file in self.files:
             yield self.sample(file)

@@ -182,6 +182,9 @@ class VocDataset(Dataset):
     def __len__(self) -> int:
         return len(self.ids)
 
+    def __getitem__(self, i: int) -> Sample:
+        return self.sample(*self.ids[i])
+
     def __iter__(self) -> Iterator[Sample]:
         for image_id, subset in self.ids:
             yield self.sample(image_id, subset)

@@ -1,0 +1,140 @@
+"""Benchmark: the same generated delivery to indexed PNG masks, segconv beside its peers.
+
+    python bench/bench.py --images 1000 --width 1024 --height 768 --per-image 15 [--profile]
+    python bench/bench.py --images 1000 --memory-scale 10     # peak memory at N and 10 N images
+
+Contenders, each in its own process (see ``peers.py``): segconv (``--jobs 1``
+and ``--jobs 2``, and ``validate``), Datumaro (``coco_instances`` →
+``polygons_to_masks`` → ``voc_segmentation``, in its own virtual environment,
+installed on first use; ``--no-datumaro`` skips it), the pycocotools script a
+user would write, and the floor: Pillow writing the very same masks.  Prints
+wall time, images per second, peak memory and the ratios to segconv, and checks
+that segconv's masks equal the pycocotools script's, painted by level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import generate  # noqa: E402
+import peers  # noqa: E402
+
+
+def contender(python, what: str, *args, jobs: int | None = None) -> dict:
+    cmd = [str(python), str(HERE / "peers.py"), what, *map(str, args)]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def same_masks(a: Path, b: Path) -> tuple[int, int]:
+    """(images compared, images that differ) between two mask folders."""
+    files = sorted(a.rglob("*.png"))
+    differ = 0
+    for f in files:
+        other = b / f.relative_to(a)
+        if not other.exists() or not np.array_equal(np.asarray(Image.open(f)), np.asarray(Image.open(other))):
+            differ += 1
+    return len(files), differ
+
+
+def delivery(work: Path, images: int, args) -> Path:
+    root = work / f"gen_{images}_{args.width}x{args.height}_{args.per_image}_{args.seed}"
+    if not (root / "coco" / "annotations" / "instances_default.json").exists():
+        t = time.perf_counter()
+        generate.write(root, images, args.width, args.height, args.per_image, {"coco"}, args.seed)
+        print(f"generated {images} images in {time.perf_counter() - t:.1f} s: {root}", file=sys.stderr)
+    return root
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--images", type=int, default=1000)
+    p.add_argument("--width", type=int, default=1024)
+    p.add_argument("--height", type=int, default=768)
+    p.add_argument("--per-image", type=int, default=15)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--work", type=Path, default=Path("/tmp/segconv-bench"))
+    p.add_argument("--no-datumaro", action="store_true")
+    p.add_argument("--profile", action="store_true", help="print where segconv's time goes")
+    p.add_argument("--memory-scale", type=int, default=0, help="also run segconv on N x images for memory")
+    args = p.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    root = delivery(args.work, args.images, args)
+    src, labels = root / "coco" / "annotations" / "instances_default.json", root / "labelmap.yaml"
+    size_mb = src.stat().st_size / 2**20
+    out = args.work / "out"
+    py = sys.executable
+    rows = []
+
+    seg1 = contender(py, "segconv", src, labels, out / "segconv", jobs=1)
+    rows.append(("segconv --jobs 1", seg1))
+    rows.append(("segconv --jobs 2", contender(py, "segconv", src, labels, out / "segconv-j2", jobs=2)))
+    rows.append(("segconv validate", contender(py, "validate", src, labels, jobs=1)))
+    coco = contender(py, "pycocotools", src, labels, out / "pycocotools")
+    rows.append(("pycocotools script", coco))
+    rows.append(("floor (Pillow save)", contender(py, "floor", out / "segconv" / "masks", out / "floor")))
+    if not args.no_datumaro:
+        dm_python = peers.setup()
+        rows.append(("datumaro", contender(dm_python, "datumaro", src, labels, out / "datumaro")))
+
+    n = args.images
+    print(f"\n{n} images {args.width}x{args.height}, ~{args.per_image} annotations each; "
+          f"COCO file {size_mb:.1f} MB; {sys.platform}, 2 cores\n")
+    print(f"{'contender':22s} {'wall s':>9s} {'img/s':>8s} {'peak MB':>9s} {'vs segconv -j1':>15s}")
+    base = seg1["wall"]
+    for name, r in rows:
+        peak = max(r["peak_mb"], r.get("peak_children_mb", 0))
+        print(f"{name:22s} {r['wall']:9.2f} {r['images'] / r['wall']:8.1f} {peak:9.1f} {r['wall'] / base:14.2f}x")
+    compared, differ = same_masks(out / "segconv" / "masks", out / "pycocotools" / "masks")
+    print(f"\nmasks equal to the pycocotools script's: {compared - differ}/{compared}")
+    j1, j2 = tree_equal(out / "segconv" / "masks", out / "segconv-j2" / "masks")
+    print(f"masks byte-identical between --jobs 1 and --jobs 2: {j1}/{j2}")
+    if args.profile:
+        print("\nsegconv --jobs 1, seconds per stage (import..write summed over images):")
+        for stage, seconds in seg1["stages"].items():
+            print(f"  {stage:8s} {seconds:8.3f}  {1000 * seconds / n:7.2f} ms/image" if stage not in ("parse", "wall")
+                  else f"  {stage:8s} {seconds:8.3f}")
+    if args.memory_scale:
+        big = delivery(args.work, n * args.memory_scale, args)
+        bsrc = big / "coco" / "annotations" / "instances_default.json"
+        r_big = contender(py, "segconv", bsrc, big / "labelmap.yaml", out / "segconv-big", jobs=1)
+        print(f"\npeak memory: {n} images {seg1['peak_mb']} MB; {n * args.memory_scale} images "
+              f"{r_big['peak_mb']} MB (COCO file {bsrc.stat().st_size / 2**20:.1f} MB); "
+              f"wall {r_big['wall']:.1f} s")
+        print("parse cost (orjson, whole file in memory): "
+              f"{parse_footprint(py, src):.1f} MB for {n} images, {parse_footprint(py, bsrc):.1f} MB for "
+              f"{n * args.memory_scale}")
+
+
+def tree_equal(a: Path, b: Path) -> tuple[int, int]:
+    files = sorted(a.rglob("*.png"))
+    same = sum((b / f.relative_to(a)).exists() and f.read_bytes() == (b / f.relative_to(a)).read_bytes()
+               for f in files)
+    return same, len(files)
+
+
+def parse_footprint(python, src: Path) -> float:
+    """Resident memory the parsed COCO file takes (peak after parsing minus interpreter + imports)."""
+    code = ("import resource, sys; sys.path.insert(0, %r); from convert.importers.coco import CocoDataset; "
+            "import numpy, PIL, pycocotools.mask; a = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+            "d = CocoDataset(%r); b = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; print((b - a) / 1024)"
+            % (str(HERE.parent), str(src)))
+    return float(subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""The contenders of the benchmark, each run in its own process by ``bench.py``.
+
+    python bench/peers.py setup                       # Datumaro into bench/.peers/datumaro (once)
+    python bench/peers.py segconv SRC LABELS OUT [--jobs N]
+    python bench/peers.py pycocotools SRC LABELS OUT
+    python bench/peers.py floor MASKS OUT
+    bench/.peers/datumaro/bin/python bench/peers.py datumaro SRC LABELS OUT
+
+Every contender prints one JSON line: wall seconds (excluding interpreter
+start), peak resident memory of the process (and of its children), and the
+number of images written.
+
+- ``pycocotools``: the script a user writes: ``COCO(path)``, then per image
+  ``annToMask`` of every annotation, painted by the label map's level then file
+  order, saved with Pillow as a palette PNG.
+- ``floor``: Pillow writing the very same masks and nothing else: segconv's
+  masks are loaded into memory first (not timed), then only ``Image.save``
+  runs, with the same palette and PNG settings segconv uses.
+- ``datumaro``: ``coco_instances`` import → ``polygons_to_masks`` →
+  ``voc_segmentation`` export without images, in Datumaro's own virtual
+  environment (never a segconv dependency).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PEERS = HERE / ".peers"
+
+
+def peak_mb() -> dict:
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"peak_mb": round(self_kb / 1024, 1), "peak_children_mb": round(children_kb / 1024, 1)}
+
+
+def levels_of(labels: Path) -> dict:
+    import yaml
+
+    data = yaml.safe_load(labels.read_text())
+    return {c["name"]: (c["level"], c["index"]) for c in data["classes"]}
+
+
+def run_segconv(src, labels, out, jobs=1, to="png"):
+    sys.path.insert(0, str(HERE.parent))
+    from convert import api
+
+    t = time.perf_counter()
+    stages: dict = {}
+    report = api.convert(src, out, to=to, labels=labels, overwrite=True, jobs=jobs, profile=stages)
+    wall = time.perf_counter() - t
+    return {"wall": wall, "images": report.written, "stages": {k: round(v, 3) for k, v in stages.items()}}
+
+
+def run_validate(src, labels, jobs=1):
+    sys.path.insert(0, str(HERE.parent))
+    from convert import api
+
+    t = time.perf_counter()
+    report = api.validate(src, labels=labels, jobs=jobs)
+    return {"wall": time.perf_counter() - t, "images": report.images}
+
+
+def run_pycocotools(src, labels, out):
+    import numpy as np
+    from PIL import Image
+    from pycocotools.coco import COCO
+
+    t = time.perf_counter()
+    levels = levels_of(Path(labels))
+    palette = _palette(levels)
+    coco = COCO(str(src))
+    names = {c["id"]: c["name"] for c in coco.dataset["categories"]}
+    order = {id(a): pos for pos, a in enumerate(coco.dataset["annotations"])}
+    out = Path(out)
+    (out / "masks").mkdir(parents=True, exist_ok=True)
+    for img in coco.dataset["images"]:
+        canvas = np.zeros((img["height"], img["width"]), np.uint8)
+        anns = sorted(coco.imgToAnns[img["id"]], key=lambda a: (levels[names[a["category_id"]]][0], order[id(a)]))
+        for ann in anns:
+            canvas[coco.annToMask(ann) == 1] = levels[names[ann["category_id"]]][1]
+        im = Image.fromarray(canvas)
+        im.putpalette(palette)
+        im.save(out / "masks" / (img["file_name"].rsplit(".", 1)[0] + ".png"))
+    return {"wall": time.perf_counter() - t, "images": len(coco.dataset["images"])}
+
+
+def _palette(levels: dict) -> list[int]:
+    sys.path.insert(0, str(HERE.parent))
+    from convert.labelmap import voc_color
+
+    colors = [voc_color(i) for i in range(256)]
+    return [v for rgb in colors for v in rgb]
+
+
+def run_floor(masks, out):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    sys.path.insert(0, str(HERE.parent))
+    from convert.labelmap import LabelMap
+
+    masks = Path(masks)
+    lm = LabelMap.load(masks.parent / "labelmap.json")
+    arrays = [(p.relative_to(masks), np.asarray(Image.open(p))) for p in sorted(masks.rglob("*.png"))]
+    out = Path(out) / "masks"
+    out.mkdir(parents=True, exist_ok=True)
+    palette = lm.palette()
+    t = time.perf_counter()
+    for rel, array in arrays:
+        image = Image.fromarray(array)
+        image.putpalette(palette)
+        buf = io.BytesIO()
+        image.save(buf, format="PNG")
+        (out / rel).write_bytes(buf.getvalue())
+    return {"wall": time.perf_counter() - t, "images": len(arrays)}
+
+
+def run_datumaro(src, labels, out):
+    import datumaro as dm
+
+    t = time.perf_counter()
+    dataset = dm.Dataset.import_from(str(src), "coco_instances")
+    dataset = dataset.transform("polygons_to_masks")
+    dataset.export(str(out), "voc_segmentation", save_media=False)
+    n = len(dataset)
+    return {"wall": time.perf_counter() - t, "images": n}
+
+
+def setup() -> Path:
+    """Create Datumaro's own virtual environment under bench/.peers (once)."""
+    env = PEERS / "datumaro"
+    python = env / "bin" / "python"
+    if python.exists() and subprocess.run([python, "-c", "import datumaro"], capture_output=True).returncode == 0:
+        return python
+    PEERS.mkdir(exist_ok=True)
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", "datumaro", "pyyaml"], check=True)
+    return python
+
+
+def main(argv: list[str]) -> None:
+    what, args = argv[0], argv[1:]
+    jobs = 1
+    if "--jobs" in args:
+        i = args.index("--jobs")
+        jobs = int(args[i + 1])
+        args = args[:i] + args[i + 2:]
+    if what == "setup":
+        print(setup())
+        return
+    result = {
+        "segconv": lambda: run_segconv(*args, jobs=jobs),
+        "validate": lambda: run_validate(*args, jobs=jobs),
+        "pycocotools": lambda: run_pycocotools(*args),
+        "floor": lambda: run_floor(*args),
+        "datumaro": lambda: run_datumaro(*args),
+    }[what]()
+    result.update(peak_mb())
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main(sys.argv[1:])
