@@ -112,12 +112,16 @@ def main() -> None:
         big = delivery(args.work, n * args.memory_scale, args)
         bsrc = big / "coco" / "annotations" / "instances_default.json"
         r_big = contender(py, "segconv", bsrc, big / "labelmap.yaml", out / "segconv-big", jobs=1)
-        print(f"\npeak memory: {n} images {seg1['peak_mb']} MB; {n * args.memory_scale} images "
-              f"{r_big['peak_mb']} MB (COCO file {bsrc.stat().st_size / 2**20:.1f} MB); "
-              f"wall {r_big['wall']:.1f} s")
-        print("parse cost (orjson, whole file in memory): "
-              f"{parse_footprint(py, src):.1f} MB for {n} images, {parse_footprint(py, bsrc):.1f} MB for "
-              f"{n * args.memory_scale}")
+        small_parse, big_parse = parse_peak(py, src), parse_peak(py, bsrc)
+        small_extra = seg1["peak_mb"] - small_parse
+        big_extra = r_big["peak_mb"] - big_parse
+        print(f"\npeak memory (MB)      {'parse only':>11s} {'whole run':>10s} {'beyond parse':>13s}")
+        print(f"{n:>6d} images        {small_parse:11.1f} {seg1['peak_mb']:10.1f} {small_extra:13.1f}")
+        print(f"{n * args.memory_scale:>6d} images        {big_parse:11.1f} {r_big['peak_mb']:10.1f} "
+              f"{big_extra:13.1f}")
+        print(f"COCO files: {size_mb:.1f} MB and {bsrc.stat().st_size / 2**20:.1f} MB; the whole file is "
+              f"parsed with orjson into Python objects; {n * args.memory_scale} images converted in "
+              f"{r_big['wall']:.1f} s")
 
 
 def tree_equal(a: Path, b: Path) -> tuple[int, int]:
@@ -127,12 +131,11 @@ def tree_equal(a: Path, b: Path) -> tuple[int, int]:
     return same, len(files)
 
 
-def parse_footprint(python, src: Path) -> float:
-    """Resident memory the parsed COCO file takes (peak after parsing minus interpreter + imports)."""
+def parse_peak(python, src: Path) -> float:
+    """Peak resident memory (MB) of a process that imports segconv and parses ``src``, nothing more."""
     code = ("import resource, sys; sys.path.insert(0, %r); from convert.importers.coco import CocoDataset; "
-            "import numpy, PIL, pycocotools.mask; a = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
-            "d = CocoDataset(%r); b = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; print((b - a) / 1024)"
-            % (str(HERE.parent), str(src)))
+            "import numpy, PIL, pycocotools.mask, shapely; d = CocoDataset(%r); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)" % (str(HERE.parent), str(src)))
     return float(subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout)
 
 

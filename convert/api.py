@@ -21,6 +21,7 @@ with the number of images (apart from the findings themselves).
 from __future__ import annotations
 
 import heapq
+import json
 import os
 import time
 from collections import Counter
@@ -89,6 +90,41 @@ def prepare_output(out: Path, *, overwrite: bool) -> None:
                            file=str(out))
 
 
+RUN_STATE = ".segconv-run.json"  # present in OUT while a conversion is unfinished
+
+
+def _run_params(src: Path, to: str, rule: str, labelmap: LabelMap, coco_mode: str) -> dict:
+    return {"source": str(Path(os.path.realpath(src))), "to": to, "rule": rule, "coco_mode": coco_mode,
+            "labelmap": labelmap.to_dict()}
+
+
+def _remove_partial_files(out: Path) -> int:
+    """Delete the temporary files a killed run left behind (``.*.part``)."""
+    removed = 0
+    for part in out.rglob(".*.part"):
+        part.unlink()
+        removed += 1
+    return removed
+
+
+def _resume_check(out: Path, params: dict) -> None:
+    state = out / RUN_STATE
+    if not out.is_dir():
+        raise UsageError(f"--resume: {out} does not exist; there is nothing to resume")
+    if not state.is_file():
+        raise SegconvError("--resume: no interrupted conversion here (no .segconv-run.json): the output is "
+                           "complete or was not written by segconv; use --overwrite to convert again",
+                           file=str(out))
+    try:
+        previous = json.loads(state.read_text())
+    except (OSError, json.JSONDecodeError):
+        raise SegconvError("--resume: the run state file is unreadable; use --overwrite", file=str(state)) from None
+    if previous != params:
+        changed = sorted(k for k in params if previous.get(k) != params[k])
+        raise SegconvError(f"--resume: the interrupted run used other settings ({', '.join(changed)}); "
+                           "resume with the same ones, or use --overwrite", file=str(state))
+
+
 def _inside(path: Path, folder: Path) -> bool:
     path, folder = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
     return path == folder or folder in path.parents
@@ -115,6 +151,7 @@ def convert(
     coco_mode: str = "instance",
     link: bool = False,
     jobs: int = 1,
+    resume: bool = False,
     profile: dict | None = None,
     progress: Progress | None = None,
 ) -> RunReport:
@@ -124,6 +161,9 @@ def convert(
     refused output folder) does, before anything is written.  With ``strict``
     every sample is checked first and nothing is written if any finding is a
     warning or worse.  With ``dry_run`` everything is done but the writing.
+    With ``resume`` an interrupted conversion into ``out`` is completed:
+    every sample is checked again, outputs that exist are kept, the rest is
+    written, to the same bytes an uninterrupted run writes.
     """
     if to not in WRITERS:
         raise UsageError(f"unknown output layout {to!r}; known: {', '.join(sorted(WRITERS))}")
@@ -147,16 +187,24 @@ def convert(
             check.labelmap_derived = derived
             return check
 
+    params = _run_params(src, to, rule, labelmap, coco_mode)
     if not dry_run:
-        prepare_output(out, overwrite=overwrite)
+        if resume:
+            _resume_check(out, params)
+        else:
+            prepare_output(out, overwrite=overwrite)
         out.mkdir(parents=True, exist_ok=True)
-    writer = None if dry_run else WRITERS[to].create(out, labelmap, coco_mode=coco_mode, link=link)
+        _remove_partial_files(out)
+        (out / RUN_STATE).write_text(json.dumps(params))
+    writer = None if dry_run else WRITERS[to].create(out, labelmap, coco_mode=coco_mode, link=link,
+                                                      skip_existing=resume)
     t0 = time.perf_counter()
     report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress, jobs=jobs,
                  profile=profile)
     report.labelmap_derived = derived
     if writer is not None:
         writer.finish()
+        (out / RUN_STATE).unlink()
     if profile is not None:
         profile["parse"] = parse_time
         profile["wall"] = time.perf_counter() - t0 + parse_time

@@ -74,8 +74,7 @@ def _print_findings(findings: list[Finding], quiet: bool) -> None:
     order = sorted(findings, key=lambda f: -f.severity.rank)
     for f in order[:MAX_LISTED]:
         colour = {"error": "red", "warning": "yellow", "info": "blue"}[f.severity.value]
-        stderr.print(f"[{colour}]{f.severity.value}[/{colour}][{escape(f.code)}] {escape(f.location)}: "
-                     f"{escape(f.message)}")
+        stderr.print(f"[{colour}]{f.severity.value}[/{colour}]" + escape(f"[{f.code}] {f.location}: {f.message}"))
     if len(findings) > MAX_LISTED:
         stderr.print(f"... and {len(findings) - MAX_LISTED} more findings")
     by_code = Counter(f.code for f in findings)
@@ -132,6 +131,7 @@ def convert(
                                   help="coco-rle: one annotation per visible object (instance) or per class (semantic)."),
     link: bool = typer.Option(False, "--link", help="voc: symlink images into JPEGImages/ instead of copying."),
     jobs: int = JobsOpt,
+    resume: bool = typer.Option(False, "--resume", help="Complete an interrupted conversion into OUT."),
     profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -141,7 +141,8 @@ def convert(
     with _progress(quiet, "converting") as progress:
         report = api.convert(src, out, to=to, fmt=fmt, labels=labels, rule=rule, overwrite=overwrite,
                              dry_run=dry_run, strict=strict, max_pixels=max_pixels, images=images,
-                             coco_mode=coco_mode, link=link, jobs=jobs, profile=stages, progress=progress)
+                             coco_mode=coco_mode, link=link, jobs=jobs, resume=resume, profile=stages,
+                             progress=progress)
     _print_profile(stages, report.images)
     _note_labelmap(report, quiet)
     _print_findings(report.findings, quiet)

@@ -182,6 +182,13 @@ _TABLE = [
         "Delete the shape or redraw it.",
     ),
     CodeInfo(
+        "coordinates-too-large", "geometry", _E,
+        "A shape's coordinates lie so far out that rasterising it would allocate gigabytes "
+        "(pycocotools walks the outline in 0.2-pixel steps); it is not painted.",
+        "`segmentation: [[0, 0, 1e9, 0, 1e9, 1e9]]` on a 640x480 image",
+        "Fix the coordinates; they are probably in the wrong unit or corrupted.",
+    ),
+    CodeInfo(
         "bad-value", "geometry", _E,
         "A field has the wrong type or an impossible value (a string where a number belongs, "
         "a negative size); the element is not used.",

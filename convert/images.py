@@ -44,7 +44,7 @@ def oriented_size(source: Path | bytes) -> tuple[int, int]:
     except FileNotFoundError:
         raise
     except Image.DecompressionBombError as exc:
-        raise ImageProblem(f"refused as a decompression bomb: {exc}") from None
+        raise ImageProblem(f"refused as a decompression bomb ({exc}); raise --max-pixels if it is real") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageProblem(f"not a decodable image ({exc})") from None
     if orientation in _TRANSPOSED:
@@ -75,3 +75,10 @@ def locate(name: str, candidates) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
+
+
+def allow_pixels(max_pixels: int) -> None:
+    """Make Pillow's decompression-bomb guard follow ``--max-pixels``: Pillow
+    refuses images above twice ``Image.MAX_IMAGE_PIXELS``; segconv checks
+    declared sizes against ``max_pixels`` itself, before decoding."""
+    Image.MAX_IMAGE_PIXELS = max(max_pixels // 2, 1)

@@ -37,7 +37,7 @@ import numpy as np
 from .findings import Finding
 from .labelmap import LabelClass, LabelMap
 from .model import Region, Sample
-from .rasterize import has_area, raster_window_t
+from .rasterize import GeometryTooLarge, has_area, raster_window_t
 
 
 @dataclass(slots=True)
@@ -174,7 +174,12 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
                 file=region.origin.file, image=sample.name, element=region.origin.element,
                 line=region.origin.line))
             continue
-        window = raster_window_t(region.geometry, h, w, rule)
+        try:
+            window = raster_window_t(region.geometry, h, w, rule)
+        except GeometryTooLarge as exc:
+            findings.append(Finding("coordinates-too-large", f"{exc}; not painted", file=region.origin.file,
+                                    image=sample.name, element=region.origin.element, line=region.origin.line))
+            continue
         value = labelmap.void if cls is None else cls.index
         obj_id = 0
         if inst_canvas is not None:

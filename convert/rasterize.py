@@ -49,11 +49,31 @@ def has_area(geometry: Geometry, rule: str) -> bool:
     return not (isinstance(geometry, Stroke) and rule == "coco")
 
 
+MAX_BOUNDARY_STEPS = 20_000_000  # pycocotools walks every ring in 0.2-pixel steps
+
+
+class GeometryTooLarge(ValueError):
+    """Coordinates so far out that rasterising would allocate gigabytes."""
+
+
+def boundary_steps(ring: np.ndarray) -> int:
+    """How many points pycocotools' ``rleFrPoly`` allocates for ``ring`` (5x grid walk)."""
+    closed = np.vstack([ring, ring[:1]]) * 5.0
+    d = np.abs(np.diff(closed, axis=0))
+    return int(np.maximum(d[:, 0], d[:, 1]).sum() + len(ring))
+
+
 def polygon_rle(rings, height: int, width: int) -> dict:
     """pycocotools RLE (compressed, bytes counts) of the union of ``rings``.
 
     Each ring is an ``(n, 2)`` array with n >= 3; callers drop shorter rings
-    (pycocotools would read a 2-vertex ring as a box)."""
+    (pycocotools would read a 2-vertex ring as a box).  Raises
+    :class:`GeometryTooLarge` before pycocotools would allocate more than
+    ``MAX_BOUNDARY_STEPS`` boundary points."""
+    steps = sum(boundary_steps(np.asarray(r, dtype=np.float64)) for r in rings)
+    if not np.isfinite(steps) or steps > MAX_BOUNDARY_STEPS:
+        raise GeometryTooLarge(f"the outline would take {steps} rasterisation steps (coordinates far outside "
+                               f"the image?); limit {MAX_BOUNDARY_STEPS}")
     flat = [np.ascontiguousarray(r, dtype=np.float64).ravel() for r in rings]
     rles = cocomask.frPyObjects(flat, height, width)
     return rles[0] if len(rles) == 1 else cocomask.merge(rles)

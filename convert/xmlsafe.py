@@ -66,6 +66,10 @@ def parse_bytes(data: bytes, name: str) -> ET.Element:
                            file=name, line=parser.parser.CurrentLineNumber) from None
     except DefusedXmlException as exc:
         raise SegconvError(f"unsafe XML refused: {exc}", file=name) from None
+    except LookupError as exc:  # <?xml ... encoding="nonsense"?>
+        raise SegconvError(f"XML declares an encoding Python does not know ({exc})", file=name, line=1) from None
+    except (UnicodeError, ValueError) as exc:
+        raise SegconvError(f"invalid XML: {exc}", file=name) from None
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise SegconvError(f"invalid XML: {exc.msg if hasattr(exc, 'msg') else exc}", file=name, line=line) from None

@@ -52,16 +52,19 @@ class PngWriter:
 
     needs_instances = False
 
-    def __init__(self, out: Path, labelmap: LabelMap, **_):
+    def __init__(self, out: Path, labelmap: LabelMap, *, skip_existing: bool = False, **_):
         self.out = Path(out)
         self.labelmap = labelmap
+        self.skip_existing = skip_existing  # --resume: masks already written are whole (atomic writes)
 
     def mask_path(self, sample: Sample) -> Path:
         return safe_join(self.out / "masks", f"{sample.stem}.png")
 
     def write(self, sample: Sample, painted: Painted):
         """Write the sample's files (in a worker); returns (findings, record for :meth:`collect`)."""
-        write_bytes(self.mask_path(sample), encode_mask(painted.class_mask, self.labelmap))
+        path = self.mask_path(sample)
+        if not (self.skip_existing and path.is_file()):
+            write_bytes(path, encode_mask(painted.class_mask, self.labelmap))
         return [], None
 
     def collect(self, record) -> None:

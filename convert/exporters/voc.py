@@ -60,25 +60,29 @@ class VocWriter:
     name = NAME
     needs_instances = True
 
-    def __init__(self, out: Path, labelmap: LabelMap, *, link: bool = False, **_):
+    def __init__(self, out: Path, labelmap: LabelMap, *, link: bool = False, skip_existing: bool = False, **_):
         self.out = Path(out)
         self.labelmap = labelmap
         self.link = link
+        self.skip_existing = skip_existing  # --resume: files already written are whole (atomic writes)
         self.subsets: dict[str, list[str]] = {}
 
     def write(self, sample: Sample, painted: Painted):
         findings: list[Finding] = []
         stem = sample.stem
-        write_bytes(safe_join(self.out / "SegmentationClass", f"{stem}.png"),
-                    encode_mask(painted.class_mask, self.labelmap))
-        objects, ids = visible_objects(painted, self.labelmap)
-        write_bytes(safe_join(self.out / "SegmentationObject", f"{stem}.png"),
-                    encode_instances(ids, painted.class_mask == self.labelmap.void))
+        class_png = safe_join(self.out / "SegmentationClass", f"{stem}.png")
+        if not (self.skip_existing and class_png.is_file()):
+            write_bytes(class_png, encode_mask(painted.class_mask, self.labelmap))
+        object_png = safe_join(self.out / "SegmentationObject", f"{stem}.png")
+        if not (self.skip_existing and object_png.is_file()):
+            objects, ids = visible_objects(painted, self.labelmap)
+            write_bytes(object_png, encode_instances(ids, painted.class_mask == self.labelmap.void))
         if sample.image_path and Path(sample.image_path).is_file():
             src = Path(sample.image_path)
             ext = src.suffix.lower() or ".jpg"
             target = safe_join(self.out / "JPEGImages", f"{stem}{ext}")
-            self._place_image(src, target)
+            if not (self.skip_existing and (target.is_file() or target.is_symlink())):
+                self._place_image(src, target)
             if ext not in (".jpg", ".jpeg"):
                 findings.append(Finding("image-not-jpeg", f"image is {ext}, kept as it is; torchvision's "
                                         "VOCSegmentation expects .jpg", image=sample.name, file=str(src)))

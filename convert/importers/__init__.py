@@ -15,6 +15,7 @@ from typing import Callable
 
 from ..dataset import Dataset
 from ..errors import SegconvError
+from ..images import allow_pixels
 from . import coco, cvat, labelme, labelme_xml, masks, voc
 
 
@@ -50,6 +51,8 @@ def detect_format(src: str | Path) -> str:
     path = Path(src)
     if not path.exists():
         raise SegconvError("no such file or folder", file=str(path))
+    if path.is_file() and path.stat().st_size == 0:
+        raise SegconvError("file is empty", file=str(path))
     matches = {name: r.detect(path) for name, r in READERS.items()}
     found = {k: v for k, v in matches.items() if v}
     if len(found) == 1:
@@ -74,4 +77,6 @@ def open_dataset(src: str | Path, fmt: str | None = None, **options) -> Dataset:
         raise SegconvError(f"unknown input format {fmt!r}; known: {', '.join(sorted(READERS))}")
     if not Path(src).exists():
         raise SegconvError("no such file or folder", file=str(src))
+    if "max_pixels" in options:
+        allow_pixels(options["max_pixels"])
     return reader.open(src, **options)

@@ -303,6 +303,10 @@ class LabelmeDataset(Dataset):
             return None
         try:
             with Image.open(io.BytesIO(base64.b64decode(data))) as im:
+                if im.width * im.height > width * height * 4 + 1_000_000:
+                    report("image-too-large", f"mask PNG of {im.width}x{im.height} is far larger than the "
+                                              f"{width}x{height} image; not painted")
+                    return None
                 mask = np.asarray(im.convert("L")) > 0
         except Exception as exc:  # noqa: BLE001 - any decoding failure is the same finding
             report("bad-value", f"'mask' is not a base64 PNG ({type(exc).__name__}); not painted")

@@ -252,13 +252,17 @@ class LabelmeXmlDataset(Dataset):
                 return None
             try:
                 with Image.open(path) as im:
+                    if im.width * im.height > self.max_pixels:
+                        report("image-too-large", f"{path.name} is {im.width}x{im.height}, above --max-pixels "
+                                                  f"{self.max_pixels}; not painted")
+                        return None
                     if im.mode in ("RGBA", "LA", "PA"):
                         mask = np.asarray(im.convert("RGBA"))[..., 3] > 0
                     elif im.mode in ("RGB",):
                         mask = np.asarray(im).any(axis=2)
                     else:
                         mask = np.asarray(im.convert("L")) > 0
-            except (UnidentifiedImageError, OSError, ValueError) as exc:
+            except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
                 report("bad-mask-file", f"{path.name}: cannot decode ({exc}); not painted")
                 return None
             if mask.shape == (height, width):

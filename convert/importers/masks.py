@@ -71,6 +71,10 @@ class MasksDataset(Dataset):
                 if im.mode not in ("P", "L", "I;16", "I;16B", "I"):
                     raise ValueError(f"mode {im.mode!r} is not palette or grayscale")
                 values = np.asarray(im).astype(np.int64)
+        except Image.DecompressionBombError as exc:
+            findings.append(Finding("image-too-large", f"{exc} (raise --max-pixels if it is real)",
+                                    file=str(file), image=name))
+            return Sample(name, 0, 0, [], origin, findings=findings, usable=False)
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             findings.append(Finding("bad-mask-file", str(exc), file=str(file), image=name))
             return Sample(name, 0, 0, [], origin, findings=findings, usable=False)

@@ -266,7 +266,11 @@ class VocDataset(Dataset):
                 else:
                     report("bad-mask-file", f"mode {mode!r} is not palette, grayscale or RGB", file=file)
                     return None
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        except Image.DecompressionBombError as exc:
+            report("image-too-large", f"refused before decoding: {exc} (raise --max-pixels if it is real)",
+                   file=file)
+            return None
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
             report("bad-mask-file", f"cannot decode the PNG ({exc})", file=file)
             return None
         return self._unpaint(rgb, colors, report, file)

@@ -1,0 +1,55 @@
+"""A longer fuzz run than CI's: the same mutation properties (tests/fuzzing.py),
+random seeds, a larger budget per format.
+
+    python bench/fuzz.py --examples 2000
+
+Prints, per format, how many mutated inputs ran and how many ended with an
+exception other than segconv's own (each one a bug, shown with its input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from fuzzing import CHECKS  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--examples", type=int, default=2000)
+    parser.add_argument("--formats", default=",".join(sorted(CHECKS)))
+    args = parser.parse_args()
+    failures = 0
+    for fmt in args.formats.split(","):
+        work = Path(tempfile.mkdtemp(prefix=f"segconv-fuzz-{fmt}-"))
+        count = {"n": 0}
+
+        @settings(max_examples=args.examples, deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        @given(data=st.data())
+        def run(data):
+            count["n"] += 1
+            CHECKS[fmt](data, work)
+
+        t = time.perf_counter()
+        try:
+            run()
+            outcome = "no exception other than SegconvError"
+        except Exception as exc:  # noqa: BLE001 - report the bug and go on with the next format
+            failures += 1
+            outcome = f"FAILED: {type(exc).__name__}: {exc}"
+        print(f"{fmt:8s} {count['n']:6d} inputs in {time.perf_counter() - t:6.1f} s: {outcome}", flush=True)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

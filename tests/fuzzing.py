@@ -1,0 +1,125 @@
+"""Mutation fuzzing of valid inputs: shared by tests/test_fuzz.py (small budget,
+in CI) and bench/fuzz.py (large budget, results in bench/RESULTS.md).
+
+Each ``check_*`` takes hypothesis ``data`` and a scratch folder, mutates a valid
+delivery of the food fixture, runs segconv's validation in process, and lets
+only :class:`~convert.errors.SegconvError` through: any other exception is a
+bug.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+from convert import api
+from convert.errors import SegconvError
+
+ROOT = Path(__file__).resolve().parent.parent
+FOOD = ROOT / "fixtures" / "food"
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**63, 2**63) | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def mutate_json(data, doc):
+    """Replace, delete or insert at a random place of a JSON document, a few times."""
+    for _ in range(data.draw(st.integers(1, 4))):
+        node, path = doc, []
+        while isinstance(node, (dict, list)) and node and data.draw(st.booleans()):
+            key = data.draw(st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node))))
+            path.append((node, key))
+            node = node[key]
+        if not path:
+            return data.draw(json_values)
+        parent, key = path[-1]
+        action = data.draw(st.sampled_from(["replace", "delete", "duplicate"]))
+        if action == "replace":
+            parent[key] = data.draw(json_values)
+        elif action == "delete":
+            del parent[key]
+        elif isinstance(parent, list):
+            parent.insert(key, parent[key])
+    return doc
+
+
+def _run(src: Path, fmt: str, labels: Path | None = None) -> None:
+    try:
+        api.validate(src, fmt=fmt, labels=labels)
+    except SegconvError:
+        pass
+
+
+def _serialize(data, doc) -> bytes:
+    text = json.dumps(doc, allow_nan=True).encode()
+    if data.draw(st.integers(0, 9)) == 0:
+        text = text[: data.draw(st.integers(0, len(text)))]
+    return text
+
+
+def check_coco(data, work: Path) -> None:
+    doc = mutate_json(data, json.loads((FOOD / "annotations.json").read_text()))
+    src = work / "a.json"
+    src.write_bytes(_serialize(data, doc))
+    _run(src, "coco", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
+
+
+def check_labelme(data, work: Path) -> None:
+    doc = mutate_json(data, json.loads((FOOD / "labelme" / "table_01.json").read_text()))
+    if isinstance(doc, dict) and data.draw(st.booleans()):
+        doc["imagePath"] = str((FOOD / "images" / "table_01.jpg").resolve())
+    folder = work / "lm"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    (folder / "a.json").write_bytes(_serialize(data, doc))
+    _run(folder, "labelme")
+
+
+def check_cvat(data, work: Path) -> None:
+    text = (FOOD / "cvat" / "annotations.xml").read_text()
+    attrs = list(re.finditer(r'(\w+)="([^"]*)"', text))
+    for _ in range(data.draw(st.integers(1, 4))):
+        m = data.draw(st.sampled_from(attrs))
+        value = data.draw(st.sampled_from(["", "-1", "1e308", "nan", "0", "a,b;c", "999999999", "x" * 3,
+                                           "1,2;3", "0, 0", "-5"]))
+        text = text.replace(m.group(0), f'{m.group(1)}="{value}"', 1)
+    if data.draw(st.integers(0, 5)) == 0:
+        text = text[: data.draw(st.integers(0, len(text)))]
+    src = work / "annotations.xml"
+    src.write_text(text)
+    _run(src, "cvat", FOOD / "labelmap.yaml")
+
+
+def check_voc(data, work: Path) -> None:
+    from PIL import Image
+    import io
+    import numpy as np
+
+    root = work / "voc"
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "SegmentationClass").mkdir(parents=True)
+    (root / "ImageSets" / "Segmentation").mkdir(parents=True)
+    mask = np.zeros((6, 8), np.uint8)
+    mask[1:4, 2:6] = data.draw(st.integers(0, 255))
+    buf = io.BytesIO()
+    Image.fromarray(mask, data.draw(st.sampled_from(["L", "P"]))).save(buf, "PNG")
+    raw = bytearray(buf.getvalue())
+    for _ in range(data.draw(st.integers(0, 3))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    if data.draw(st.integers(0, 4)) == 0:
+        raw = raw[: data.draw(st.integers(0, len(raw)))]
+    (root / "SegmentationClass" / "a.png").write_bytes(bytes(raw))
+    (root / "ImageSets" / "Segmentation" / "train.txt").write_text(
+        data.draw(st.sampled_from(["a\n", "a\r\n", "", "../a\n", "a\nb\n", "\x00\n"])))
+    _run(root, "voc")
+
+
+CHECKS = {"coco": check_coco, "labelme": check_labelme, "cvat": check_cvat, "voc": check_voc}
