@@ -6,7 +6,9 @@
 Contenders, each in its own process (see ``peers.py``): segconv (``--jobs 1``
 and ``--jobs 2``, and ``validate``), Datumaro (``coco_instances`` →
 ``polygons_to_masks`` → ``voc_segmentation``, in its own virtual environment,
-installed on first use; ``--no-datumaro`` skips it), the pycocotools script a
+installed on first use; ``--no-datumaro`` skips it), ``--dask local`` (when
+dask[distributed] is installed; the wall time includes starting the local
+cluster), the pycocotools script a
 user would write, and the floor: Pillow writing the very same masks.  Prints
 wall time, images per second, peak memory and the ratios to segconv, and checks
 that segconv's masks equal the pycocotools script's, painted by level.
@@ -69,6 +71,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--work", type=Path, default=Path("/tmp/segconv-bench"))
     p.add_argument("--no-datumaro", action="store_true")
+    p.add_argument("--no-dask", action="store_true")
     p.add_argument("--profile", action="store_true", help="print where segconv's time goes")
     p.add_argument("--memory-scale", type=int, default=0, help="also run segconv on N x images for memory")
     args = p.parse_args()
@@ -84,6 +87,12 @@ def main() -> None:
     rows.append(("segconv --jobs 1", seg1))
     rows.append(("segconv --jobs 2", contender(py, "segconv", src, labels, out / "segconv-j2", jobs=2)))
     rows.append(("segconv validate", contender(py, "validate", src, labels, jobs=1)))
+    if not args.no_dask:
+        try:
+            import distributed  # noqa: F401
+            rows.append(("segconv --dask local", contender(py, "segconv-dask", src, labels, out / "segconv-dask")))
+        except ImportError:
+            print("dask[distributed] not installed: no --dask row", file=sys.stderr)
     coco = contender(py, "pycocotools", src, labels, out / "pycocotools")
     rows.append(("pycocotools script", coco))
     rows.append(("floor (Pillow save)", contender(py, "floor", out / "segconv" / "masks", out / "floor")))

@@ -2,6 +2,7 @@
 
     python bench/peers.py setup                       # Datumaro into bench/.peers/datumaro (once)
     python bench/peers.py segconv SRC LABELS OUT [--jobs N]
+    python bench/peers.py segconv-dask SRC LABELS OUT      # --dask local (2 worker processes)
     python bench/peers.py pycocotools SRC LABELS OUT
     python bench/peers.py floor MASKS OUT
     bench/.peers/datumaro/bin/python bench/peers.py datumaro SRC LABELS OUT
@@ -48,13 +49,13 @@ def levels_of(labels: Path) -> dict:
     return {c["name"]: (c["level"], c["index"]) for c in data["classes"]}
 
 
-def run_segconv(src, labels, out, jobs=1, to="png"):
+def run_segconv(src, labels, out, jobs=1, to="png", dask=None):
     sys.path.insert(0, str(HERE.parent))
     from convert import api
 
     t = time.perf_counter()
     stages: dict = {}
-    report = api.convert(src, out, to=to, labels=labels, overwrite=True, jobs=jobs, profile=stages)
+    report = api.convert(src, out, to=to, labels=labels, overwrite=True, jobs=jobs, dask=dask, profile=stages)
     wall = time.perf_counter() - t
     return {"wall": wall, "images": report.written, "stages": {k: round(v, 3) for k, v in stages.items()}}
 
@@ -160,6 +161,7 @@ def main(argv: list[str]) -> None:
         return
     result = {
         "segconv": lambda: run_segconv(*args, jobs=jobs),
+        "segconv-dask": lambda: run_segconv(*args, dask="local"),
         "validate": lambda: run_validate(*args, jobs=jobs),
         "pycocotools": lambda: run_pycocotools(*args),
         "floor": lambda: run_floor(*args),

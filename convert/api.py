@@ -151,6 +151,7 @@ def convert(
     coco_mode: str = "instance",
     link: bool = False,
     jobs: int = 1,
+    dask: str | None = None,
     resume: bool = False,
     profile: dict | None = None,
     progress: Progress | None = None,
@@ -181,13 +182,24 @@ def convert(
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     if strict:
-        check = run(dataset, labelmap, rule=rule, strict=True, progress=progress, jobs=jobs)
+        if dask and isinstance(dask, str):
+            from .distributed import Connection
+
+            dask = Connection(dask)
+        check = run(dataset, labelmap, rule=rule, strict=True, progress=progress, jobs=jobs, dask=dask,
+                    keep_connection=True)
         if any(f.severity >= Severity.WARNING for f in check.findings):
+            if dask and not isinstance(dask, str):
+                dask.close()
             check.refused = True
             check.labelmap_derived = derived
             return check
 
     params = _run_params(src, to, rule, labelmap, coco_mode)
+    if dask and isinstance(dask, str):
+        from .distributed import Connection
+
+        dask = Connection(dask)  # before anything is written: an unreachable scheduler changes nothing
     if not dry_run:
         if resume:
             _resume_check(out, params)
@@ -200,7 +212,9 @@ def convert(
                                                       skip_existing=resume)
     t0 = time.perf_counter()
     report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress, jobs=jobs,
-                 profile=profile)
+                 dask=dask, profile=profile)
+    if not dry_run:
+        _remove_partial_files(out)  # temporary files of workers that died mid-write
     report.labelmap_derived = derived
     if writer is not None:
         writer.finish()
@@ -224,6 +238,7 @@ def validate(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     images: str | Path | None = None,
     jobs: int = 1,
+    dask: str | None = None,
     profile: dict | None = None,
     progress: Progress | None = None,
 ) -> RunReport:
@@ -236,7 +251,8 @@ def validate(
     labelmap, derived = resolve_labelmap(dataset, labels)
     parse_time = time.perf_counter() - t0
     report = run(dataset, labelmap, rule=rule, strict=strict, json_path=json_path, html_path=html_path,
-                 fail_on=Severity.WARNING if strict else fail_on, progress=progress, jobs=jobs, profile=profile)
+                 fail_on=Severity.WARNING if strict else fail_on, progress=progress, jobs=jobs, dask=dask,
+                 profile=profile)
     if profile is not None:
         profile["parse"] = parse_time
         profile["wall"] = time.perf_counter() - t0
@@ -274,18 +290,15 @@ def _image_file_findings(sample) -> tuple[list[Finding], bool]:  # noqa: D401
 _STATE: dict = {}  # what a worker needs; set before the pool forks, so workers share it
 
 
-def _process(i: int) -> dict:
-    """Import, paint, check and write sample ``i``: the per-image work, run in a
-    worker with ``--jobs``.  Returns only small things: findings, accounting,
-    the writer's record and timings; never masks."""
-    st = _STATE
+def _work(sample, st: dict) -> dict:
+    """Paint, check and write one sample: the per-image work, run in a worker
+    process (``--jobs``) or on a Dask worker (``--dask``).  Returns only small
+    things: findings, accounting, the writer's record and timings; never masks."""
     clock = time.perf_counter
-    t0 = clock()
-    sample = st["dataset"][i]
     t1 = clock()
     out = {"name": sample.name, "findings": list(sample.findings), "account": None, "record": None,
            "html": None, "found": True, "usable": sample.usable, "origin": sample.origin.file}
-    times = {"import": t1 - t0}
+    times = {}
     if sample.usable:
         labelmap, rule = st["labelmap"], st["rule"]
         writer = st["writer"]
@@ -302,21 +315,37 @@ def _process(i: int) -> dict:
         t4 = clock()
         out["account"] = account
         if st["html"]:
+            from .html_report import render_entry
+
             trace = painted.trace
             highlight = np.zeros(painted.class_mask.shape, bool) if trace.offending is None \
                 else trace.offending.copy()
             if labelmap.fill is None or st["options"].strict:
                 highlight |= trace.owner < 0
-            out["html"] = st["html"].entry(sample, painted, out["findings"], account, highlight)
+            out["html"] = render_entry(sample, painted, out["findings"], account, highlight, labelmap)
         times.update({"paint": t2 - t1, "check": t3 - t2, "write": t4 - t3})
     out["times"] = times
     return out
 
 
+def _process(i: int) -> dict:
+    """Sample ``i`` of the dataset shared with forked workers."""
+    t0 = time.perf_counter()
+    sample = _STATE["dataset"][i]
+    out = _work(sample, _STATE)
+    out["times"]["import"] = time.perf_counter() - t0 - sum(out["times"].values())
+    return out
+
+
+def process_batch(samples: list, state: dict) -> list[dict]:
+    """A Dask task: the per-image work on a batch of samples the client built."""
+    return [_work(sample, state) for sample in samples]
+
+
 def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False, writer=None,
         json_path: str | Path | None = None, html_path: str | Path | None = None,
         fail_on: Severity = Severity.ERROR, progress: Progress | None = None, jobs: int = 1,
-        profile: dict | None = None) -> RunReport:
+        dask=None, profile: dict | None = None, keep_connection: bool = False) -> RunReport:
     """The loop shared by convert and validate (see the module docstring).
 
     With ``jobs`` > 1 the per-image work runs in that many forked processes;
@@ -330,7 +359,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     json_report = JsonReport(json_path) if json_path else None
     html_report = HtmlReport(html_path, labelmap) if html_path else None
     _STATE.clear()
-    _STATE.update(dataset=dataset, labelmap=labelmap, rule=rule, writer=writer, html=html_report,
+    _STATE.update(dataset=dataset, labelmap=labelmap, rule=rule, writer=writer, html=html_report is not None,
                   options=CheckOptions(rule=rule, strict=strict))
     sample_findings: list[Finding] = []
     missing_images: list = []
@@ -339,8 +368,14 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     total = len(dataset)
     stages: Counter = Counter()
     pool = None
+    results = None
     try:
-        if jobs > 1 and total > 1:
+        if dask:
+            from .distributed import dask_results
+
+            state = {k: v for k, v in _STATE.items() if k != "dataset"}
+            results = dask_results(dataset, state, dask)
+        elif jobs > 1 and total > 1:
             import multiprocessing
 
             pool = multiprocessing.get_context("fork").Pool(jobs)
@@ -405,6 +440,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         if pool is not None:
             pool.terminate()
             pool.join()
+        if dask and hasattr(results, "close") and not keep_connection:
+            results.close()  # stops the client and any local cluster
         if json_report:
             json_report.abort()
         _STATE.clear()

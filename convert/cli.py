@@ -49,6 +49,8 @@ MaxPixelsOpt = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse ima
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr.")
 ImagesOpt = typer.Option(None, "--images", help="Folder holding the image files, when they are not beside the annotations.")
 JobsOpt = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes; outputs are identical whatever N is.")
+DaskOpt = typer.Option(None, "--dask", help="Run on a Dask scheduler at ADDRESS ('local' starts one here); "
+                                            "needs pip install 'segconv[dask]'.")
 ProfileOpt = typer.Option(False, "--profile", help="Print where the time went (parse, import, paint, check, write).")
 
 
@@ -131,6 +133,7 @@ def convert(
                                   help="coco-rle: one annotation per visible object (instance) or per class (semantic)."),
     link: bool = typer.Option(False, "--link", help="voc: symlink images into JPEGImages/ instead of copying."),
     jobs: int = JobsOpt,
+    dask: Optional[str] = DaskOpt,
     resume: bool = typer.Option(False, "--resume", help="Complete an interrupted conversion into OUT."),
     profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
@@ -141,8 +144,8 @@ def convert(
     with _progress(quiet, "converting") as progress:
         report = api.convert(src, out, to=to, fmt=fmt, labels=labels, rule=rule, overwrite=overwrite,
                              dry_run=dry_run, strict=strict, max_pixels=max_pixels, images=images,
-                             coco_mode=coco_mode, link=link, jobs=jobs, resume=resume, profile=stages,
-                             progress=progress)
+                             coco_mode=coco_mode, link=link, jobs=jobs, dask=dask, resume=resume,
+                             profile=stages, progress=progress)
     _print_profile(stages, report.images)
     _note_labelmap(report, quiet)
     _print_findings(report.findings, quiet)
@@ -171,6 +174,7 @@ def validate(
     max_pixels: int = MaxPixelsOpt,
     images: Optional[Path] = ImagesOpt,
     jobs: int = JobsOpt,
+    dask: Optional[str] = DaskOpt,
     profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -188,7 +192,7 @@ def validate(
     with _progress(quiet, "validating") as progress:
         report = api.validate(src, fmt=fmt, labels=labels, rule=rule, strict=strict, fail_on=threshold,
                               json_path=json_path, html_path=html_path, max_pixels=max_pixels, images=images,
-                              jobs=jobs, profile=stages, progress=progress)
+                              jobs=jobs, dask=dask, profile=stages, progress=progress)
     _print_profile(stages, report.images)
     _note_labelmap(report, quiet)
     _print_findings(report.findings, quiet)

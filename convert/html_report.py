@@ -74,6 +74,17 @@ def render(sample, painted, labelmap: LabelMap, highlight: np.ndarray) -> tuple[
     return _png_data_uri(left), _png_data_uri(right)
 
 
+def render_entry(sample, painted, findings, account, highlight: np.ndarray, labelmap: LabelMap):
+    """A rendered entry for a sample with problems, or None (runs in a worker)."""
+    sev = Counter(f.severity for f in findings)
+    score = (sev[Severity.ERROR], sev[Severity.WARNING], int(highlight.sum()))
+    if score == (0, 0, 0):
+        return None
+    photo, overlay = render(sample, painted, labelmap, highlight)
+    return (score, {"sample": sample.name, "findings": [f.to_dict() for f in findings],
+                    "account": account, "photo": photo, "overlay": overlay})
+
+
 class HtmlReport:
     """Keeps the ``keep`` worst images (rendered) and writes the page at the end."""
 
@@ -83,16 +94,6 @@ class HtmlReport:
         self.keep = keep
         self._heap: list = []
         self._tie = itertools.count()
-
-    def entry(self, sample, painted, findings, account, highlight: np.ndarray):
-        """A rendered entry for a sample with problems, or None (runs in a worker)."""
-        sev = Counter(f.severity for f in findings)
-        score = (sev[Severity.ERROR], sev[Severity.WARNING], int(highlight.sum()))
-        if score == (0, 0, 0):
-            return None
-        photo, overlay = render(sample, painted, self.labelmap, highlight)
-        return (score, {"sample": sample.name, "findings": [f.to_dict() for f in findings],
-                        "account": account, "photo": photo, "overlay": overlay})
 
     def keep_entry(self, entry) -> None:
         """Keep the ``keep`` worst entries (in the main process, in sample order)."""

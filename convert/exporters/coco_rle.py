@@ -39,6 +39,7 @@ from .objects import visible_objects
 NAME = "coco-rle"
 DESCRIPTION = "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"
 MODES = ("instance", "semantic")
+PART_IMAGES, PART_ANNOTATIONS = ".coco-images.jsonl", ".coco-annotations.jsonl"  # assembled by finish()
 
 
 def encode(mask: np.ndarray) -> dict:
@@ -72,11 +73,14 @@ class CocoRleWriter:
         self.out = Path(out)
         self.labelmap = labelmap
         self.mode = coco_mode
-        self.out.mkdir(parents=True, exist_ok=True)
-        self._images = open(self.out / ".images.part", "w", encoding="utf-8")
-        self._anns = open(self.out / ".annotations.part", "w", encoding="utf-8")
+        self._images = self._anns = None  # opened by the first collect(), in the main process
         self._image_id = 0
         self._ann_id = 0
+
+    def __getstate__(self):  # sent to workers: no open files
+        state = dict(self.__dict__)
+        state["_images"] = state["_anns"] = None
+        return state
 
     @property
     def needs_instances(self) -> bool:
@@ -108,6 +112,10 @@ class CocoRleWriter:
     def collect(self, record) -> None:
         """In the main process, in sample order: ids, and the lines of the part files."""
         image, anns = record
+        if self._images is None:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")
+            self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")
         self._image_id += 1
         self._images.write(json.dumps({"id": self._image_id, **image}) + "\n")
         for ann in anns:
@@ -116,6 +124,10 @@ class CocoRleWriter:
             self._anns.write(json.dumps(ann) + "\n")
 
     def finish(self) -> None:
+        if self._images is None:  # no image at all
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")
+            self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")
         self._images.close()
         self._anns.close()
         categories = [{"id": c.index, "name": c.name, "supercategory": "", "level": c.level,
@@ -125,14 +137,14 @@ class CocoRleWriter:
                 "licenses": [], "categories": categories}
         with open_atomic(self.out / "annotations.json", "w", encoding="utf-8") as fh:
             fh.write(json.dumps(head)[:-1])
-            for key, part in (("images", ".images.part"), ("annotations", ".annotations.part")):
+            for key, part in (("images", PART_IMAGES), ("annotations", PART_ANNOTATIONS)):
                 fh.write(f', "{key}": [')
                 with open(self.out / part, encoding="utf-8") as src:
                     for i, line in enumerate(src):
                         fh.write(("," if i else "") + "\n" + line.rstrip("\n"))
                 fh.write("]")
             fh.write("}\n")
-        for part in (".images.part", ".annotations.part"):
+        for part in (PART_IMAGES, PART_ANNOTATIONS):
             os.unlink(self.out / part)
         with open_atomic(self.out / "labelmap.json", "w", encoding="utf-8") as fh:
             fh.write(json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
