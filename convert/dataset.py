@@ -56,3 +56,19 @@ class Dataset:
     def __getitem__(self, i: int) -> Sample:  # pragma: no cover - abstract
         """The i-th sample, built on demand (parallel workers ask by index)."""
         raise NotImplementedError
+
+
+class FileDataset(Dataset):
+    """A source of one annotation file per image (LabelMe JSON, MIT XML, mask
+    PNGs): ``files`` in a fixed order, ``sample(file)`` builds one sample."""
+
+    files: list
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> Sample:
+        return self.sample(self.files[i])
+
+    def sample(self, file) -> Sample:  # pragma: no cover - abstract
+        raise NotImplementedError

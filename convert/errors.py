@@ -43,3 +43,21 @@ class SegconvError(Exception):
 
 class UsageError(SegconvError):
     """The command line asks for something impossible (exit code 2)."""
+
+
+def read_source(path) -> bytes:
+    """The bytes of an input file; missing, unreadable or empty files are errors naming it."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SegconvError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise SegconvError("is a folder, not a file", file=str(path)) from None
+    except OSError as exc:
+        raise SegconvError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if not data.strip():
+        raise SegconvError("file is empty", file=str(path))
+    return data

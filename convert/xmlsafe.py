@@ -21,7 +21,7 @@ from pathlib import Path
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
-from .errors import SegconvError
+from .errors import SegconvError, read_source
 
 _LINE = "{segconv}line"
 
@@ -76,15 +76,7 @@ def parse_bytes(data: bytes, name: str) -> ET.Element:
 
 
 def parse_file(path: Path) -> ET.Element:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise SegconvError("file not found", file=str(path)) from None
-    except OSError as exc:
-        raise SegconvError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    if not data.strip():
-        raise SegconvError("file is empty", file=str(path))
-    return parse_bytes(data, str(path))
+    return parse_bytes(read_source(path), str(path))
 
 
 def root_tag(path: Path, limit: int = 1 << 16) -> str | None:

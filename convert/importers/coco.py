@@ -43,7 +43,7 @@ import orjson
 from pycocotools import mask as cocomask
 
 from ..dataset import Dataset
-from ..errors import SegconvError
+from ..errors import SegconvError, read_source
 from ..findings import Finding
 from ..images import locate
 from ..labelmap import LabelMap
@@ -90,14 +90,7 @@ def load_json(path: Path):
     """Parse ``path``; errors name the file and line.  Files with NaN/Infinity
     (written by Python's ``json.dump``) are accepted so that those values become
     per-annotation findings rather than a failed run."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SegconvError("file not found", file=str(path)) from None
-    except OSError as exc:
-        raise SegconvError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    if not data.strip():
-        raise SegconvError("file is empty", file=str(path))
+    data = read_source(path)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as first:

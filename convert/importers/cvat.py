@@ -67,6 +67,18 @@ def _float(v) -> float | None:
     return f if math.isfinite(f) else float("nan")
 
 
+def _numbers(shape, keys, report) -> list[float] | None:
+    """The shape's numeric attributes ``keys`` and its rotation (0 when absent), or None (reported)."""
+    values = [_float(shape.get(k)) for k in keys] + [_float(shape.get("rotation", "0") or "0")]
+    if any(v is None for v in values):
+        report("bad-value", f"{shape.tag} needs numeric {', '.join(keys)} (and rotation); not painted")
+        return None
+    if any(math.isnan(v) for v in values):
+        report("non-finite-coordinate", f"{shape.tag} holds NaN or infinity; not painted")
+        return None
+    return values
+
+
 class CvatDataset(Dataset):
     """A CVAT XML file: one sample per ``<image>``, or per video frame."""
 
@@ -251,14 +263,9 @@ class CvatDataset(Dataset):
             z = 0
         geometry = None
         if shape.tag == "box":
-            v = [_float(shape.get(k)) for k in ("xtl", "ytl", "xbr", "ybr")]
-            rot = _float(shape.get("rotation", "0")) or 0.0
-            if any(x is None for x in v):
-                report("bad-value", "box needs numeric xtl, ytl, xbr, ybr; not painted")
-            elif any(math.isnan(x) for x in v + [rot]):
-                report("non-finite-coordinate", "box holds NaN or infinity; not painted")
-            else:
-                geometry = Box(*v, rotation=rot)
+            v = _numbers(shape, ("xtl", "ytl", "xbr", "ybr"), report)
+            if v is not None:
+                geometry = Box(*v[:4], rotation=v[4])
         elif shape.tag == "polygon":
             pts = self._points(shape.get("points", ""), report)
             if pts is not None:
@@ -267,14 +274,9 @@ class CvatDataset(Dataset):
                 else:
                     geometry = Polygon((pts,))
         elif shape.tag == "ellipse":
-            v = [_float(shape.get(k)) for k in ("cx", "cy", "rx", "ry")]
-            rot = _float(shape.get("rotation", "0")) or 0.0
-            if any(x is None for x in v):
-                report("bad-value", "ellipse needs numeric cx, cy, rx, ry; not painted")
-            elif any(math.isnan(x) for x in v + [rot]):
-                report("non-finite-coordinate", "ellipse holds NaN or infinity; not painted")
-            else:
-                geometry = Ellipse(*v, rotation=rot)
+            v = _numbers(shape, ("cx", "cy", "rx", "ry"), report)
+            if v is not None:
+                geometry = Ellipse(*v[:4], rotation=v[4])
         elif shape.tag == "mask":
             geometry = self._mask(shape, entry, report)
         if geometry is None:

@@ -26,7 +26,6 @@ import base64
 import binascii
 import io
 import math
-from collections.abc import Iterator
 from numbers import Real
 from pathlib import Path
 
@@ -34,7 +33,7 @@ import numpy as np
 import orjson
 from PIL import Image
 
-from ..dataset import Dataset
+from ..dataset import FileDataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..images import ImageProblem, oriented_size
@@ -75,7 +74,7 @@ def _number(v) -> bool:
     return isinstance(v, Real) and not isinstance(v, bool)
 
 
-class LabelmeDataset(Dataset):
+class LabelmeDataset(FileDataset):
     """LabelMe JSON files, one sample each, in sorted path order."""
 
     format = NAME
@@ -115,16 +114,6 @@ class LabelmeDataset(Dataset):
                         names.setdefault(shape["label"], None)
             self._label_names = [n for n in names if n != "__ignore__"]
         return self._label_names
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(self.files[i])
-
-    def __iter__(self) -> Iterator[Sample]:
-        for file in self.files:
-            yield self.sample(file)
 
     # ------------------------------------------------------------------ one file
     def sample(self, file: Path) -> Sample:

@@ -18,13 +18,12 @@ SRC is a LabelMe collection (``Annotations/<folder>/*.xml`` beside
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ..dataset import Dataset
+from ..dataset import FileDataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..images import ImageProblem, oriented_size
@@ -78,7 +77,7 @@ def _num(element, tag) -> float | None:
         return None
 
 
-class LabelmeXmlDataset(Dataset):
+class LabelmeXmlDataset(FileDataset):
     format = NAME
 
     def __init__(self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, **_):
@@ -106,16 +105,6 @@ class LabelmeXmlDataset(Dataset):
                         names.setdefault(name, None)
             self._label_names = list(names)
         return self._label_names
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(self.files[i])
-
-    def __iter__(self) -> Iterator[Sample]:
-        for file in self.files:
-            yield self.sample(file)
 
     def sample(self, file: Path) -> Sample:
         rel = file.relative_to(self.base).as_posix()

@@ -8,13 +8,12 @@ Every class value becomes one region; void (``labelmap.void``) stays void.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ..dataset import Dataset
+from ..dataset import FileDataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..labelmap import LabelMap
@@ -31,7 +30,7 @@ def detect(path: Path) -> str | None:
     return None
 
 
-class MasksDataset(Dataset):
+class MasksDataset(FileDataset):
     format = NAME
 
     def __init__(self, path: str | Path, *, images: str | Path | None = None,
@@ -48,16 +47,6 @@ class MasksDataset(Dataset):
     @property
     def label_names(self) -> list[str]:
         return [c.name for c in sorted(self.source_labelmap.classes, key=lambda c: c.index)]
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(self.files[i])
-
-    def __iter__(self) -> Iterator[Sample]:
-        for file in self.files:
-            yield self.sample(file)
 
     def sample(self, file: Path) -> Sample:
         lm = self.source_labelmap
