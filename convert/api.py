@@ -172,8 +172,9 @@ def convert(
     if coco_mode not in ("instance", "semantic"):
         raise UsageError(f"unknown --coco-mode {coco_mode!r}; known: instance, semantic")
     src, out = Path(src), Path(out)
-    if src.exists() and (_inside(out, src) if src.is_dir() else out.resolve() == src.resolve()):
-        raise UsageError(f"output folder {out} lies inside the source; choose another -o")
+    if src.exists() and (_inside(out, src) or _inside(src, out)):
+        raise UsageError(f"output folder {out} and the source {src} lie one inside the other; "
+                         "segconv never writes among its input: choose another -o")
     t_parse = time.perf_counter()
     dataset = open_dataset(src, fmt, max_pixels=max_pixels, images=images)
     labelmap, derived = resolve_labelmap(dataset, labels)
@@ -244,6 +245,9 @@ def validate(
 ) -> RunReport:
     """Check ``src`` without writing masks; write the JSON and HTML reports if asked."""
     _check_options(rule)
+    for option, path in (("--json", json_path), ("--html", html_path)):
+        if path is not None and Path(path).is_dir():
+            raise UsageError(f"{option} {path} is a folder; give a file name")
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     t0 = time.perf_counter()

@@ -303,11 +303,11 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         stderr.print("interrupted")
         sys.exit(130)
-    except __import__("click").exceptions.ClickException as exc:
-        exc.show()
-        sys.exit(2)
-    except Exception as exc:  # pragma: no cover - a bug in segconv, not in the input
-        if os.environ.get("SEGCONV_DEBUG"):
+    except Exception as exc:
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # click's usage errors (typer ships its own click)
+            exc.show()
+            sys.exit(2)
+        if os.environ.get("SEGCONV_DEBUG"):  # pragma: no cover - a bug in segconv, not in the input
             raise
         stderr.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
                      "(a bug in segconv: please report it with the input; SEGCONV_DEBUG=1 shows the traceback)")

@@ -139,3 +139,28 @@ def test_findings_doc_is_in_sync_with_the_registry():
     from convert.codes import markdown
 
     assert (ROOT / "docs/findings.md").read_text() == markdown()
+
+
+def test_output_never_lands_among_the_input(tmp_path):
+    import shutil
+
+    src = tmp_path / "delivery"
+    shutil.copytree(FOOD, src)
+    before = tree_digest(src)
+    for source, out in ((src / "annotations.json", src),  # OUT is the folder holding the source file
+                        (src / "annotations.json", tmp_path),  # ... or a folder above it
+                        (src / "labelme", src / "labelme" / "out")):  # OUT inside a source folder
+        proc = run_cli("convert", source, "-o", out, "--overwrite")
+        assert proc.returncode == 2 and "never writes among its input" in proc.stderr
+    assert tree_digest(src) == before
+
+
+def test_usage_errors_are_not_internal_errors(tmp_path):
+    (tmp_path / "adir").mkdir()
+    for args in (["convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--jobs", "0"],
+                 ["validate", FOOD / "annotations.json", "--json", tmp_path / "adir"],
+                 ["convert", FOOD / "annotations.json", "--bogus"]):
+        proc = run_cli(*args)
+        assert proc.returncode == 2, proc.stderr
+        assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
