@@ -17,6 +17,7 @@ that segconv's masks equal the pycocotools script's, painted by level.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import subprocess
 import sys
@@ -88,10 +89,9 @@ def main() -> None:
     rows.append(("segconv --jobs 2", contender(py, "segconv", src, labels, out / "segconv-j2", jobs=2)))
     rows.append(("segconv validate", contender(py, "validate", src, labels, jobs=1)))
     if not args.no_dask:
-        try:
-            import distributed  # noqa: F401
+        if importlib.util.find_spec("distributed"):
             rows.append(("segconv --dask local", contender(py, "segconv-dask", src, labels, out / "segconv-dask")))
-        except ImportError:
+        else:
             print("dask[distributed] not installed: no --dask row", file=sys.stderr)
     coco = contender(py, "pycocotools", src, labels, out / "pycocotools")
     rows.append(("pycocotools script", coco))

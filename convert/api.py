@@ -182,38 +182,36 @@ def convert(
 
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    if strict:
-        if dask and isinstance(dask, str):
-            from .distributed import Connection
-
-            dask = Connection(dask)
-        check = run(dataset, labelmap, rule=rule, strict=True, progress=progress, jobs=jobs, dask=dask,
-                    keep_connection=True)
-        if any(f.severity >= Severity.WARNING for f in check.findings):
-            if dask and not isinstance(dask, str):
-                dask.close()
-            check.refused = True
-            check.labelmap_derived = derived
-            return check
-
-    params = _run_params(src, to, rule, labelmap, coco_mode)
-    if dask and isinstance(dask, str):
+    connection = None
+    if dask:
         from .distributed import Connection
 
-        dask = Connection(dask)  # before anything is written: an unreachable scheduler changes nothing
-    if not dry_run:
-        if resume:
-            _resume_check(out, params)
-        else:
-            prepare_output(out, overwrite=overwrite)
-        out.mkdir(parents=True, exist_ok=True)
-        _remove_partial_files(out)
-        (out / RUN_STATE).write_text(json.dumps(params))
-    writer = None if dry_run else WRITERS[to].create(out, labelmap, coco_mode=coco_mode, link=link,
-                                                      skip_existing=resume)
-    t0 = time.perf_counter()
-    report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress, jobs=jobs,
-                 dask=dask, profile=profile)
+        connection = Connection(dask)  # before anything is written: an unreachable scheduler changes nothing
+    try:
+        if strict:
+            check = run(dataset, labelmap, rule=rule, strict=True, progress=progress, jobs=jobs, dask=connection)
+            if any(f.severity >= Severity.WARNING for f in check.findings):
+                check.refused = True
+                check.labelmap_derived = derived
+                return check
+
+        params = _run_params(src, to, rule, labelmap, coco_mode)
+        if not dry_run:
+            if resume:
+                _resume_check(out, params)
+            else:
+                prepare_output(out, overwrite=overwrite)
+            out.mkdir(parents=True, exist_ok=True)
+            _remove_partial_files(out)
+            (out / RUN_STATE).write_text(json.dumps(params))
+        writer = None if dry_run else WRITERS[to].create(out, labelmap, coco_mode=coco_mode, link=link,
+                                                          skip_existing=resume)
+        t0 = time.perf_counter()
+        report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress, jobs=jobs,
+                     dask=connection, profile=profile)
+    finally:
+        if connection is not None:
+            connection.close()
     if not dry_run:
         _remove_partial_files(out)  # temporary files of workers that died mid-write
     report.labelmap_derived = derived
@@ -269,7 +267,7 @@ def validate_samples(dataset, labelmap: LabelMap, *, rule: str = "coco", progres
     return run(dataset, labelmap, rule=rule, progress=progress)
 
 
-def _image_file_findings(sample) -> tuple[list[Finding], bool]:  # noqa: D401
+def _image_file_findings(sample) -> tuple[list[Finding], bool]:
     """Compare the declared size with the image file (EXIF applied), for importers
     that did not; returns (findings, whether the image was found)."""
     if sample.size_checked:
@@ -349,12 +347,14 @@ def process_batch(samples: list, state: dict) -> list[dict]:
 def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False, writer=None,
         json_path: str | Path | None = None, html_path: str | Path | None = None,
         fail_on: Severity = Severity.ERROR, progress: Progress | None = None, jobs: int = 1,
-        dask=None, profile: dict | None = None, keep_connection: bool = False) -> RunReport:
+        dask=None, profile: dict | None = None) -> RunReport:
     """The loop shared by convert and validate (see the module docstring).
 
     With ``jobs`` > 1 the per-image work runs in that many forked processes;
     results are taken in sample order, so outputs and reports are identical
-    whatever ``jobs`` is.  ``profile``, if given, receives seconds per stage.
+    whatever ``jobs`` is.  ``dask`` is a scheduler address (the connection is
+    opened and closed here) or an open :class:`~convert.distributed.Connection`
+    (its owner closes it).  ``profile``, if given, receives seconds per stage.
     """
     from .html_report import HtmlReport
     from .report import JsonReport, summary
@@ -444,8 +444,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         if pool is not None:
             pool.terminate()
             pool.join()
-        if dask and hasattr(results, "close") and not keep_connection:
-            results.close()  # stops the client and any local cluster
+        if isinstance(dask, str) and results is not None:
+            results.close()  # a connection run() opened itself: stop the client and any local cluster
         if json_report:
             json_report.abort()
         _STATE.clear()

@@ -80,7 +80,7 @@ def _name(region: Region) -> str:
 def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding]:
     """Geometry checks of every vector region of a sample at once (shapely's
     vectorised functions): ``items`` is a list of (region, raster pixel count)."""
-    shapes, owners, rings_of = [], [], []
+    shapes, rings_of = [], []
     for k, (region, raster) in enumerate(items):
         rings = shape_of(region)
         if rings:

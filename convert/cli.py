@@ -269,10 +269,9 @@ def labels(
 ) -> None:
     """Print a label map derived from SRC (YAML), to edit levels and save as --labels."""
     from .importers import open_dataset
-    from .labelmap import LabelMap
 
     dataset = open_dataset(src, fmt, max_pixels=max_pixels)
-    lm = dataset.source_labelmap or LabelMap.derive(dataset.label_names, source=str(src))
+    lm, _ = api.resolve_labelmap(dataset, None)
     stdout.print(f"# label map derived from {src} ({dataset.format}); edit levels, then pass --labels", markup=False)
     stdout.print(lm.to_yaml(), end="", markup=False)
 

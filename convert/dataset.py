@@ -63,6 +63,22 @@ class FileDataset(Dataset):
     PNGs): ``files`` in a fixed order, ``sample(file)`` builds one sample."""
 
     files: list
+    _label_names: list | None = None
+
+    @property
+    def label_names(self) -> list[str]:
+        """Labels of every file, in order of first appearance (each file parsed once, on demand)."""
+        if self._label_names is None:
+            names: dict[str, None] = {}
+            for file in self.files:
+                for name in self.labels_in(file):
+                    names.setdefault(name, None)
+            self._label_names = list(names)
+        return self._label_names
+
+    def labels_in(self, file) -> list[str]:  # pragma: no cover - abstract
+        """The label names one file uses (unreadable files: none)."""
+        raise NotImplementedError
 
     def __len__(self) -> int:
         return len(self.files)

@@ -14,6 +14,8 @@ Every error names the file and, where there is one, the element and line::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class SegconvError(Exception):
     """An input or usage problem that makes the whole run impossible."""
@@ -47,8 +49,6 @@ class UsageError(SegconvError):
 
 def read_source(path) -> bytes:
     """The bytes of an input file; missing, unreadable or empty files are errors naming it."""
-    from pathlib import Path
-
     path = Path(path)
     try:
         data = path.read_bytes()

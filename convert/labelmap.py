@@ -402,7 +402,3 @@ class LabelMap:
             r, g, b = voc_color(self.void)
             lines.append(f"ignored:{r},{g},{b}::")
         return "\n".join(lines) + "\n"
-
-
-def derive_from_sources(names: Sequence[str], source: str) -> LabelMap:
-    return LabelMap.derive(names, source=source)

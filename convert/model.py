@@ -64,9 +64,6 @@ class Polygon:
         x1, y1 = allpts.max(axis=0)
         return (float(x0), float(y0), float(x1), float(y1))
 
-    def vertex_count(self) -> int:
-        return sum(len(r) for r in self.rings)
-
 
 @dataclass(frozen=True, slots=True)
 class Box:

@@ -109,26 +109,28 @@ def raster_window_t(geometry: Geometry, height: int, width: int, rule: str = "co
     """Like :func:`raster_window`, transposed: ``(left, top, mask_t)`` with
     ``mask_t[column, row]``.  COCO RLE is column-major, so this is how its
     windows come for free; the painter works on a transposed canvas."""
-    if rule == "coco":
+    if rule not in RULES:
+        raise ValueError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
+    if isinstance(geometry, Rle):  # rasters are the same under every rule
+        if tuple(geometry.size) != (height, width):
+            raise ValueError(f"RLE size {geometry.size} is not the image size {(height, width)}")
+        return window_from_counts(string_to_counts(geometry.counts), height, width)
+    if isinstance(geometry, Bitmap):
+        window = crop_window(*_bitmap_in_image(geometry, height, width))
+    elif rule == "coco":
         if isinstance(geometry, Polygon):
             if not geometry.rings:
                 return None
             return window_from_rle(polygon_rle(geometry.rings, height, width), height, width)
         if isinstance(geometry, Box):
             return window_from_rle(polygon_rle([geometry.corners()], height, width), height, width)
-        if isinstance(geometry, Rle):
-            if tuple(geometry.size) != (height, width):
-                raise ValueError(f"RLE size {geometry.size} is not the image size {(height, width)}")
-            return window_from_counts(string_to_counts(geometry.counts), height, width)
         if isinstance(geometry, Stroke):
             return None
-    elif rule != "labelme":
-        raise ValueError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
-    if isinstance(geometry, Bitmap):
-        window = crop_window(*_bitmap_in_image(geometry, height, width))
+        if not isinstance(geometry, Ellipse):
+            raise TypeError(f"cannot rasterise {type(geometry).__name__}")
+        window = crop_window(*ellipse_window(geometry, height, width))
     else:
-        full = _coco(geometry, height, width) if rule == "coco" else _labelme(geometry, height, width)
-        window = crop_window(0, 0, full)
+        window = crop_window(0, 0, _labelme(geometry, height, width))
     if window is None:
         return None
     top, left, mask = window
@@ -187,52 +189,27 @@ def _bitmap_in_image(bitmap: Bitmap, height: int, width: int):
     return y0, x0, bitmap.mask[y0 - bitmap.top:y1 - bitmap.top, x0 - bitmap.left:x1 - bitmap.left].astype(bool)
 
 
-def _coco(geometry: Geometry, height: int, width: int) -> np.ndarray:
-    if isinstance(geometry, Polygon):
-        if not geometry.rings:
-            return np.zeros((height, width), dtype=bool)
-        return cocomask.decode(polygon_rle(geometry.rings, height, width)).astype(bool, copy=False)
-    if isinstance(geometry, Box):
-        return cocomask.decode(polygon_rle([geometry.corners()], height, width)).astype(bool, copy=False)
-    if isinstance(geometry, Ellipse):
-        return ellipse_centres(geometry, height, width)
-    if isinstance(geometry, Stroke):
-        return np.zeros((height, width), dtype=bool)
-    return _raster(geometry, height, width)
-
-
-def _raster(geometry, height: int, width: int) -> np.ndarray:
-    if isinstance(geometry, Rle):
-        if tuple(geometry.size) != (height, width):
-            raise ValueError(f"RLE size {geometry.size} is not the image size {(height, width)}")
-        return cocomask.decode(geometry.as_pycoco()).astype(bool, copy=False)
-    if isinstance(geometry, Bitmap):
-        return place_bitmap(geometry, height, width)
-    raise TypeError(f"cannot rasterise {type(geometry).__name__}")
-
-
-def ellipse_centres(e: Ellipse, height: int, width: int) -> np.ndarray:
-    """Pixels whose centre lies inside (or on) the ellipse."""
-    out = np.zeros((height, width), dtype=bool)
+def ellipse_window(e: Ellipse, height: int, width: int) -> tuple[int, int, np.ndarray]:
+    """``(top, left, mask)`` over the ellipse's bounding box (clipped to the image):
+    the pixels whose centre lies inside or on the ellipse."""
+    empty = (0, 0, np.zeros((0, 0), dtype=bool))
     if e.rx <= 0 or e.ry <= 0:
-        return out
+        return empty
     x0, y0, x1, y1 = e.bounds()
     c0, r0 = max(int(np.floor(x0)), 0), max(int(np.floor(y0)), 0)
     c1, r1 = min(int(np.ceil(x1)) + 1, width), min(int(np.ceil(y1)) + 1, height)
     if c1 <= c0 or r1 <= r0:
-        return out
+        return empty
     ys, xs = np.mgrid[r0:r1, c0:c1]
     dx, dy = xs + 0.5 - e.cx, ys + 0.5 - e.cy
     t = np.deg2rad(e.rotation)
     u = dx * np.cos(t) + dy * np.sin(t)
     v = -dx * np.sin(t) + dy * np.cos(t)
-    out[r0:r1, c0:c1] = (u / e.rx) ** 2 + (v / e.ry) ** 2 <= 1.0
-    return out
+    return r0, c0, (u / e.rx) ** 2 + (v / e.ry) ** 2 <= 1.0
 
 
 def _labelme(geometry: Geometry, height: int, width: int) -> np.ndarray:
-    if isinstance(geometry, (Rle, Bitmap)):
-        return _raster(geometry, height, width)
+    """A vector shape drawn as labelme's ``shape_to_mask`` draws it."""
     image = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(image)
     if isinstance(geometry, Polygon):
@@ -265,16 +242,3 @@ def _labelme(geometry: Geometry, height: int, width: int) -> np.ndarray:
     else:
         raise TypeError(f"cannot rasterise {type(geometry).__name__}")
     return np.asarray(image, dtype=bool)
-
-
-def place_bitmap(bitmap: Bitmap, height: int, width: int) -> np.ndarray:
-    """Paste ``bitmap`` into an empty image-sized mask, cropping what sticks out."""
-    bh, bw = bitmap.mask.shape
-    if (bitmap.top, bitmap.left, bh, bw) == (0, 0, height, width):
-        return bitmap.mask.astype(bool, copy=False)
-    out = np.zeros((height, width), dtype=bool)
-    y0, x0 = max(bitmap.top, 0), max(bitmap.left, 0)
-    y1, x1 = min(bitmap.top + bh, height), min(bitmap.left + bw, width)
-    if y1 > y0 and x1 > x0:
-        out[y0:y1, x0:x1] = bitmap.mask[y0 - bitmap.top : y1 - bitmap.top, x0 - bitmap.left : x1 - bitmap.left]
-    return out

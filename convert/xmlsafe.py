@@ -15,6 +15,7 @@ can say ``annotations.xml:42``::
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -39,11 +40,6 @@ class _LineBuilder(ET.TreeBuilder):
 def line_of(element) -> int | None:
     value = element.get(_LINE)
     return int(value) if value else None
-
-
-def attributes(element) -> dict:
-    """The element's XML attributes, without segconv's bookkeeping."""
-    return {k: v for k, v in element.attrib.items() if k != _LINE}
 
 
 def parse_bytes(data: bytes, name: str) -> ET.Element:
@@ -86,8 +82,6 @@ def root_tag(path: Path, limit: int = 1 << 16) -> str | None:
             head = fh.read(limit)
     except OSError:
         return None
-    import re
-
     text = head.decode("utf-8", "replace")
     text = re.sub(r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", "", text, flags=re.S)
     match = re.search(r"<([A-Za-z_][\w.:-]*)", text)

@@ -47,6 +47,13 @@ def tree_digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def generated_delivery(root: Path, images: int, width: int, height: int):
+    """A synthetic delivery from bench/generate.py: (COCO file, label map)."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(root), "--images", str(images),
+                    "--width", str(width), "--height", str(height), "--formats", "coco"], check=True)
+    return root / "coco" / "annotations" / "instances_default.json", root / "labelmap.yaml"
+
+
 def reference_masks(doc, labelmap):
     """What a user gets with pycocotools itself: ``COCO.annToMask`` per annotation,
     painted by level, then file order, over the fill class."""

@@ -1,6 +1,5 @@
 """The same scene expressed in COCO, CVAT XML and LabelMe JSON gives the same masks."""
 
-import numpy as np
 import pytest
 
 from convert.importers import open_dataset

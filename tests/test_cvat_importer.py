@@ -1,6 +1,5 @@
 """CVAT XML 1.1: every shape, z_order, masks, groups, subsets, video tracks, traps with lines."""
 
-import numpy as np
 import pytest
 
 from convert.errors import SegconvError

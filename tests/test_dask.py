@@ -12,7 +12,7 @@ import pytest
 
 from convert import api
 
-from conftest import FOOD, ROOT, tree_digest
+from conftest import FOOD, ROOT, generated_delivery, tree_digest
 
 distributed = pytest.importorskip("distributed")
 
@@ -26,10 +26,7 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def delivery(tmp_path_factory):
-    root = tmp_path_factory.mktemp("dask")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(root), "--images", "160",
-                    "--width", "512", "--height", "384", "--formats", "coco"], check=True)
-    return root / "coco" / "annotations" / "instances_default.json", root / "labelmap.yaml"
+    return generated_delivery(tmp_path_factory.mktemp("dask"), 160, 512, 384)
 
 
 @pytest.mark.parametrize("to", ["png", "voc", "coco-rle"])

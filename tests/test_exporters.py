@@ -123,8 +123,6 @@ def test_voc_tree_read_by_a_plain_reader_equals_the_png_masks(tmp_path):
 def test_voc_objects_are_numbered_in_painting_order(tmp_path):
     convert(FOOD / "annotations.json", tmp_path / "voc", "voc", labels=FOOD_LM)
     lm = LabelMap.load(FOOD_LM)
-    sample = next(iter(open_dataset(FOOD / "annotations.json")))
-    painted = paint(sample, lm, instances=True)
     objects = np.asarray(Image.open(tmp_path / "voc/SegmentationObject/table_01.png"))
     classes = np.asarray(Image.open(tmp_path / "voc/SegmentationClass/table_01.png"))
     ids = [i for i in np.unique(objects).tolist() if i not in (0, 255)]

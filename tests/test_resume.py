@@ -9,15 +9,12 @@ import time
 
 import pytest
 
-from conftest import ROOT, run_cli, tree_digest
+from conftest import ROOT, generated_delivery, run_cli, tree_digest
 
 
 @pytest.fixture(scope="module")
 def delivery(tmp_path_factory):
-    root = tmp_path_factory.mktemp("resume")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(root), "--images", "120",
-                    "--width", "640", "--height", "480", "--formats", "coco"], check=True)
-    return root / "coco" / "annotations" / "instances_default.json", root / "labelmap.yaml"
+    return generated_delivery(tmp_path_factory.mktemp("resume"), 120, 640, 480)
 
 
 @pytest.mark.parametrize("to", ["png", "voc"])

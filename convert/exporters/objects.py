@@ -35,9 +35,3 @@ def visible_objects(painted: Painted, labelmap: LabelMap) -> tuple[list[Instance
         lut[obj.id] = new_id
     return keep, lut[painted.instance_mask]
 
-
-def hidden_objects(painted: Painted, labelmap: LabelMap) -> list[Instance]:
-    """Objects of a real class that higher levels (or later regions) cover entirely."""
-    fill = labelmap.fill
-    return [obj for obj in painted.instances
-            if obj.pixels == 0 and obj.label is not None and (fill is None or obj.label.name != fill.name)]

@@ -37,9 +37,15 @@ def encode_mask(mask: np.ndarray, labelmap: LabelMap) -> bytes:
     >>> im = Image.open(io.BytesIO(png)); im.mode, np.asarray(im).tolist()
     ('P', [[0, 1], [1, 255]])
     """
-    image = Image.fromarray(np.ascontiguousarray(mask))
-    if mask.dtype == np.uint8:
-        image.putpalette(labelmap.palette())
+    return png_bytes(mask, labelmap.palette() if mask.dtype == np.uint8 else None)
+
+
+def png_bytes(array: np.ndarray, palette: list[int] | None = None) -> bytes:
+    """PNG bytes of a 2-D integer array: a palette image when ``palette`` is given
+    (``uint8``), else grayscale (16-bit for ``uint16``)."""
+    image = Image.fromarray(np.ascontiguousarray(array))
+    if palette is not None:
+        image.putpalette(palette)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -17,13 +17,11 @@ one image, or class indices above 254, make that PNG 16-bit grayscale.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ..atomic import open_atomic, write_bytes, write_text
 from ..findings import Finding
@@ -32,7 +30,7 @@ from ..model import Sample
 from ..paint import Painted
 from ..paths import safe_join
 from .objects import visible_objects
-from .png import encode_mask
+from .png import encode_mask, png_bytes
 
 NAME = "voc"
 DESCRIPTION = "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"
@@ -41,19 +39,13 @@ INSTANCE_PALETTE = [v for i in range(256) for v in voc_color(i)]
 
 def encode_instances(ids: np.ndarray, void: np.ndarray) -> bytes:
     """SegmentationObject PNG: palette when ids fit in 1..254, else 16-bit grayscale."""
-    top = int(ids.max()) if ids.size else 0
-    if top <= 254:
+    if (int(ids.max()) if ids.size else 0) <= 254:
         out = ids.astype(np.uint8)
         out[void] = 255
-        image = Image.fromarray(out)
-        image.putpalette(INSTANCE_PALETTE)
-    else:
-        out = ids.astype(np.uint16)
-        out[void] = 65535
-        image = Image.fromarray(out)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
+        return png_bytes(out, INSTANCE_PALETTE)
+    out = ids.astype(np.uint16)
+    out[void] = 65535
+    return png_bytes(out)
 
 
 class VocWriter:

@@ -33,7 +33,6 @@ samples are built one at a time as the caller iterates.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from numbers import Real
 from pathlib import Path
@@ -354,7 +353,7 @@ def _polygon(seg: list, report) -> Polygon | None:
         return None
     rings = []
     for i, ring in enumerate(seg):
-        if not isinstance(ring, list) or not all(type(v) in _NUMBER_TYPES or _is_number(v) for v in ring):
+        if not isinstance(ring, list) or not all(_is_number(v) for v in ring):
             report("bad-value", f"ring {i} must be a list of numbers; ring not painted")
             continue
         n = len(ring)

@@ -33,7 +33,7 @@ from ..findings import Finding
 from ..images import locate
 from ..model import Bitmap, Box, Ellipse, Origin, Polygon, Region, Sample
 from ..paths import normalize_name, unsafe_reason
-from ..xmlsafe import attributes, line_of, parse_file, root_tag
+from ..xmlsafe import line_of, parse_file, root_tag
 from .coco import DEFAULT_MAX_PIXELS
 
 NAME = "cvat"

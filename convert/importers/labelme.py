@@ -97,23 +97,15 @@ class LabelmeDataset(FileDataset):
         labels_txt = (path if path.is_dir() else path.parent) / "labels.txt"
         source_labelmap = LabelMap.load(labels_txt) if labels_txt.is_file() else None
         super().__init__(str(path), [], source_labelmap)
-        self._label_names: list[str] | None = None
 
-    @property
-    def label_names(self) -> list[str]:
-        """Labels of every shape, in order of first appearance (parses every file once)."""
-        if self._label_names is None:
-            names: dict[str, None] = {}
-            for file in self.files:
-                try:
-                    doc = orjson.loads(file.read_bytes())
-                except (OSError, orjson.JSONDecodeError):
-                    continue
-                for shape in doc.get("shapes") or [] if isinstance(doc, dict) else []:
-                    if isinstance(shape, dict) and isinstance(shape.get("label"), str):
-                        names.setdefault(shape["label"], None)
-            self._label_names = [n for n in names if n != "__ignore__"]
-        return self._label_names
+    def labels_in(self, file: Path) -> list[str]:
+        try:
+            doc = orjson.loads(file.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return []
+        shapes = doc.get("shapes") if isinstance(doc, dict) else None
+        return [s["label"] for s in shapes or [] if isinstance(s, dict) and isinstance(s.get("label"), str)
+                and s["label"] != "__ignore__"]
 
     # ------------------------------------------------------------------ one file
     def sample(self, file: Path) -> Sample:
@@ -141,8 +133,8 @@ class LabelmeDataset(FileDataset):
                 ext = ""
         name = rel[: -len(".json")] + ext if rel.lower().endswith(".json") else rel
 
-        self._found = None
-        size = self._real_size(doc, file, name, findings)
+        image_file = self._image_file(doc.get("imagePath"), file)
+        size = self._real_size(doc, image_file, file, name, findings)
         declared = (doc.get("imageWidth"), doc.get("imageHeight"))
         ok_declared = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in declared)
         if size is None:
@@ -165,21 +157,27 @@ class LabelmeDataset(FileDataset):
             region = self._shape(shape, i, file, name, width, height, findings)
             if region is not None:
                 regions.append(region)
-        image_path = self._found
-        if image_path is None and isinstance(doc.get("imagePath"), str):
-            image_path = self._resolve(doc["imagePath"], file)
         return Sample(name, width, height, regions, origin, findings=findings,
-                      image_path=str(image_path) if image_path else None, size_checked=True)
+                      image_path=str(image_file) if image_file else None, size_checked=True)
 
-    def _resolve(self, image_path: str, file: Path) -> Path | None:
+    def _image_file(self, image_path, file: Path) -> Path | None:
+        """The image ``imagePath`` names: relative to the JSON's folder (Windows
+        separators accepted, absolute paths not), or by name in ``--images``."""
+        if not isinstance(image_path, str) or not image_path:
+            return None
         norm = normalize_name(image_path)
-        for candidate in ([file.parent / norm] if not unsafe_reason(norm) or norm.startswith("../") else []) + \
-                ([self.images / norm.rsplit("/", 1)[-1]] if self.images else []):
+        candidates = []
+        if not unsafe_reason(norm) or norm.startswith("../"):
+            candidates.append(file.parent / norm)
+        if self.images is not None:
+            candidates += [self.images / norm.rsplit("/", 1)[-1], self.images / norm.lstrip("/")]
+        for candidate in candidates:
             if candidate.is_file() and candidate.suffix.lower() != ".json":
                 return candidate
         return None
 
-    def _real_size(self, doc: dict, file: Path, name: str, findings: list) -> tuple[int, int] | None:
+    def _real_size(self, doc: dict, image_file: Path | None, file: Path, name: str,
+                   findings: list) -> tuple[int, int] | None:
         data = doc.get("imageData")
         if isinstance(data, str) and data:
             try:
@@ -192,21 +190,13 @@ class LabelmeDataset(FileDataset):
             findings.append(Finding("missing-image", "no imageData and no imagePath; the declared size is used",
                                     file=str(file), image=name))
             return None
-        norm = normalize_name(image_path)
-        candidates = []
-        if not unsafe_reason(norm) or norm.startswith("../"):
-            candidates.append(file.parent / norm)
-        if self.images is not None:
-            candidates += [self.images / norm.rsplit("/", 1)[-1], self.images / norm.lstrip("/")]
-        for candidate in candidates:
-            if candidate.is_file() and candidate.suffix.lower() != ".json":
-                self._found = candidate
-                try:
-                    return oriented_size(candidate)
-                except ImageProblem as exc:
-                    findings.append(Finding("missing-image", f"imagePath {image_path!r}: {exc}",
-                                            file=str(file), image=name, element="imagePath"))
-                    return None
+        if image_file is not None:
+            try:
+                return oriented_size(image_file)
+            except ImageProblem as exc:
+                findings.append(Finding("missing-image", f"imagePath {image_path!r}: {exc}",
+                                        file=str(file), image=name, element="imagePath"))
+                return None
         findings.append(Finding("missing-image",
                                 f"imagePath {image_path!r} does not resolve (and no imageData); "
                                 "the declared size is used", file=str(file), image=name, element="imagePath"))

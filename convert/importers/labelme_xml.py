@@ -28,7 +28,7 @@ from ..errors import SegconvError
 from ..findings import Finding
 from ..images import ImageProblem, oriented_size
 from ..model import Bitmap, Box, Origin, Polygon, Region, Sample
-from ..paths import normalize_name, unsafe_reason
+from ..paths import unsafe_reason
 from ..xmlsafe import line_of, parse_file, root_tag
 from .coco import DEFAULT_MAX_PIXELS
 
@@ -87,24 +87,15 @@ class LabelmeXmlDataset(FileDataset):
             raise SegconvError("no MIT LabelMe XML files found", file=str(src))
         self.collection = self.base.parent if self.base.name == "Annotations" else self.base
         self.max_pixels = max_pixels
-        self._label_names: list[str] | None = None
         super().__init__(str(src), [])
 
-    @property
-    def label_names(self) -> list[str]:
-        if self._label_names is None:
-            names: dict[str, None] = {}
-            for file in self.files:
-                try:
-                    root = parse_file(file)
-                except SegconvError:
-                    continue
-                for obj in root.findall("object"):
-                    name = (obj.findtext("name") or "").strip()
-                    if name and (obj.findtext("deleted") or "0").strip() != "1":
-                        names.setdefault(name, None)
-            self._label_names = list(names)
-        return self._label_names
+    def labels_in(self, file: Path) -> list[str]:
+        try:
+            root = parse_file(file)
+        except SegconvError:
+            return []
+        return [name for obj in root.findall("object")
+                if (name := (obj.findtext("name") or "").strip()) and (obj.findtext("deleted") or "0").strip() != "1"]
 
     def sample(self, file: Path) -> Sample:
         rel = file.relative_to(self.base).as_posix()
