@@ -320,10 +320,11 @@ def _work(sample, st: dict) -> dict:
             from .html_report import render_entry
 
             trace = painted.trace
-            highlight = np.zeros(painted.class_mask.shape, bool) if trace.offending is None \
-                else trace.offending.copy()
+            highlight = trace.offending_mask()
+            if highlight is None:
+                highlight = np.zeros(painted.class_mask.shape, bool)
             if labelmap.fill is None or st["options"].strict:
-                highlight |= trace.owner < 0
+                highlight |= trace.bare_mask()
             out["html"] = render_entry(sample, painted, out["findings"], account, highlight, labelmap)
         times.update({"paint": t2 - t1, "check": t3 - t2, "write": t4 - t3})
     out["times"] = times

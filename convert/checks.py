@@ -39,7 +39,7 @@ from shapely.geometry import Polygon as ShapelyPolygon
 from .findings import Finding
 from .labelmap import LabelMap
 from .model import Box, Ellipse, Polygon, Region, Sample
-from .paint import Painted, bbox_of
+from .paint import Painted
 
 
 @dataclass(frozen=True)
@@ -164,9 +164,7 @@ def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
             findings.append(Finding("region-empty", "rasterises to zero pixels: the region is lost",
                                     **_where(region, sample, pixels=0)))
         elif visible == 0:
-            owners = np.unique(trace.owner[_region_pixels(trace, index, opts.rule)])
-            higher = any(trace.painted[k][1] is None or trace.painted[k][1].level > cls.level for k in owners)
-            by = "higher levels" if higher else "later regions of its level"
+            by = "higher levels" if trace.under_higher[index] else "later regions of its level"
             findings.append(Finding("region-hidden", f"{cls.name!r} is covered entirely by {by} "
                                                      f"({raster} pixels, none visible)",
                                     **_where(region, sample, pixels=raster)))
@@ -175,22 +173,13 @@ def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
 
     unlabelled = sample.width * sample.height - int(trace.visible.sum())
     if opts.strict and labelmap.fill is not None and unlabelled:
-        box = bbox_of(trace.owner < 0)
+        box = trace.bare_box()
         findings.append(Finding(
             "unlabelled-pixels",
             f"{unlabelled} pixels are covered by no region (only by the fill class "
             f"{labelmap.fill.name!r}); bounding box x={box[0]} y={box[1]} w={box[2]} h={box[3]}",
             file=sample.origin.file, image=sample.name, pixels=unlabelled))
     return findings, accounting(sample, labelmap, painted, unlabelled)
-
-
-def _region_pixels(trace, index: int, rule: str) -> np.ndarray:
-    """Pixels a hidden region would have covered: re-derived from its geometry."""
-    from .rasterize import rasterize
-
-    region = trace.painted[index][0]
-    h, w = trace.owner.shape
-    return rasterize(region.geometry, h, w, rule)
 
 
 def accounting(sample: Sample, labelmap: LabelMap, painted: Painted, unlabelled: int) -> dict:

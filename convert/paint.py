@@ -22,10 +22,17 @@ made-up class.
            [1, 4, 4, 1, 0],
            [1, 1, 1, 1, 0]], dtype=uint8)
 
-With ``trace=True`` the painter also records which region owns each pixel, how
-many pixels each region rasterised to, where two classes of one level overlap
-and where a region leaves the classes a ``within`` rule asks for; the
-validator (:mod:`convert.checks`) turns that into findings.
+With ``trace=True`` the painter also records how many pixels each region
+rasterised to and shows, where two classes of one level overlap, which
+regions are hidden and by what, and where a region leaves the classes a
+``within`` rule asks for; the validator (:mod:`convert.checks`) turns that
+into findings.
+
+How: every region is rasterised to column-major runs (pycocotools' own RLE
+for polygons, so masks stay bit-identical to ``annToMask``), and one sweep
+over all runs (:mod:`convert.layers`) finds the region on top of every stretch
+of pixels.  The class mask is written once from those stretches; nothing is
+painted pixel by pixel, region after region.
 """
 
 from __future__ import annotations
@@ -34,10 +41,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import runs
 from .findings import Finding
 from .labelmap import LabelClass, LabelMap
+from .layers import sweep_bands
 from .model import Region, Sample
-from .rasterize import GeometryTooLarge, has_area, raster_window_t
+from .rasterize import has_area, runs_many
 
 
 @dataclass(slots=True)
@@ -55,21 +64,45 @@ class Trace:
     """How a sample was painted, region by region (``paint(..., trace=True)``).
 
     ``painted[i]`` is the i-th region painted (with its class, ``None`` for
-    void); ``raster[i]`` its pixel count before layering, ``visible[i]`` after;
-    ``owner[r, c]`` the index of the region that owns the pixel, -1 for none.
+    void); ``raster[i]`` its pixel count before layering, ``visible[i]`` after.
     ``overlaps[(i, j)]`` counts pixels where region j (same level, another
     class) painted over region i; ``outside[i]`` the pixels of region i outside
-    the classes its class must lie ``within``.  ``offending`` marks the pixels
-    of those problems (for pictures), ``None`` when there are none.
+    the classes its class must lie ``within``, with their bounding box.
+    ``under_higher[i]`` is True when some pixel of region i ends up under a
+    region of a higher level or under void.  Pixels as masks (for pictures)
+    come from :meth:`offending_mask` and :meth:`bare_mask`.
     """
 
     painted: list[tuple[Region, LabelClass | None]]
     raster: np.ndarray
     visible: np.ndarray
-    owner: np.ndarray
     overlaps: dict[tuple[int, int], int]
     outside: dict[int, tuple[int, tuple[int, int, int, int]]]
-    offending: np.ndarray | None
+    under_higher: np.ndarray
+    height: int
+    width: int
+    offending_runs: tuple[np.ndarray, np.ndarray]
+    bare_runs: tuple[np.ndarray, np.ndarray]
+
+    @property
+    def bare(self) -> int:
+        """Pixels no region covers."""
+        return int((self.bare_runs[1] - self.bare_runs[0]).sum())
+
+    def bare_box(self) -> tuple[int, int, int, int]:
+        """(x, y, width, height) of the pixels no region covers (there must be some)."""
+        return runs.bbox(*self.bare_runs, self.height)
+
+    def bare_mask(self) -> np.ndarray:
+        """``(height, width)`` booleans: the pixels no region covers."""
+        return runs.to_mask(*self.bare_runs, self.height, self.width)
+
+    def offending_mask(self) -> np.ndarray | None:
+        """``(height, width)`` booleans: pixels of same-level overlaps and pixels
+        outside their container; ``None`` when there are none."""
+        if not len(self.offending_runs[0]):
+            return None
+        return runs.to_mask(*self.offending_runs, self.height, self.width)
 
 
 @dataclass(slots=True)
@@ -111,8 +144,12 @@ def painting_order(pairs, labelmap: LabelMap):
     """Sort (region, class) pairs by level, then by the source's order.  Void
     regions paint at ``labelmap.void_level``, by default above every level:
     "don't care" wins."""
-    void_level = labelmap.void_level if labelmap.void_level is not None else max(labelmap.levels()) + 1
+    void_level = _void_level(labelmap)
     return sorted(pairs, key=lambda p: (void_level if p[1] is None else p[1].level, p[0].order))
+
+
+def _void_level(labelmap: LabelMap) -> int:
+    return labelmap.void_level if labelmap.void_level is not None else max(labelmap.levels()) + 1
 
 
 def bbox_of(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -129,6 +166,10 @@ def _report_bare(findings, sample, labelmap, bare, box) -> None:
         file=sample.origin.file, image=sample.name, pixels=bare))
 
 
+def _where(region: Region, sample: Sample) -> dict:
+    return dict(file=region.origin.file, image=sample.name, element=region.origin.element, line=region.origin.line)
+
+
 def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: bool = False,
           trace: bool = False) -> Painted:
     """Paint ``sample`` into a ``(height, width)`` class mask of ``labelmap.dtype``.
@@ -136,141 +177,148 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     With ``instances=True`` an instance mask is painted too: objects numbered
     1..N in painting order (regions sharing ``Region.instance`` and label are
     one object), 0 where no object is and on void regions.
-
-    Internally every canvas is stored transposed, ``[column, row]``, the order
-    of COCO run-lengths, so a region's window is painted without copying it;
-    the class mask is transposed once at the end.
     """
     h, w = sample.height, sample.width
     pairs, findings = resolve(sample, labelmap)
-    ordered = painting_order(pairs, labelmap)
+    candidates = []
+    for region, cls in painting_order(pairs, labelmap):
+        if has_area(region.geometry, rule):
+            candidates.append((region, cls))
+            continue
+        findings.append(Finding(
+            "no-area-shape",
+            f"{region.attributes.get('shape', type(region.geometry).__name__.lower())} has no area under "
+            f"rule '{rule}'; not painted (rule 'labelme' draws it as labelme does)", **_where(region, sample)))
+    starts, ends, which, failed = runs_many([r.geometry for r, _ in candidates], h, w, rule)
+    painted = candidates
+    if failed:
+        for k, exc in sorted(failed.items()):
+            region = candidates[k][0]
+            findings.append(Finding("coordinates-too-large", f"{exc}; not painted", **_where(region, sample)))
+        renumber = np.cumsum([k not in failed for k in range(len(candidates))]) - 1
+        which = renumber[which]
+        painted = [p for k, p in enumerate(candidates) if k not in failed]
+    n = len(painted)
+
+    void_level = _void_level(labelmap)
+    values = np.array([labelmap.void if c is None else c.index for _, c in painted], dtype=labelmap.dtype)
     fill = labelmap.fill
     base = fill.index if fill else labelmap.void
-    canvas = np.full((w, h), base, dtype=labelmap.dtype)
-    covered = None if fill or trace else np.zeros((w, h), dtype=bool)
-    inst_canvas = np.zeros((w, h), dtype=np.uint32) if instances else None
-    objects: dict[object, Instance] = {}
-    inst_list: list[Instance] = []
+    class_mask = np.empty((h, w), dtype=labelmap.dtype)
+    inst_list, object_of = _objects(painted) if instances else ([], None)
+    instance_mask = np.empty((h, w), dtype=np.uint32) if instances else None
 
-    owner_type = np.int16 if len(ordered) < 32000 else np.int32
-    owner = np.full((w, h), -1, dtype=owner_type) if trace and ordered else None
-    offending = None
-    painted: list[tuple[Region, LabelClass | None]] = []
-    raster: list[int] = []
-    visible: list[int] = []
-    boxes = np.zeros((len(ordered), 4), dtype=np.int64)  # (left, right, top, bottom) per painted region
-    overlaps: dict[tuple[int, int], int] = {}
-    constrained = {c.name for c in labelmap.classes if c.within} if trace else set()
-    containers = {n for c in labelmap.classes if c.name in constrained for n in c.within}
-    union = {n: np.zeros((w, h), dtype=bool) for n in containers}
-    kept: list = []
+    visible = np.zeros(n, dtype=np.int64)
+    study = _Study(painted, labelmap, void_level, h) if trace else None
+    bare: list[tuple[np.ndarray, np.ndarray]] = []
+    for c0, c1, layers in sweep_bands(starts, ends, which, n, h, w):
+        class_mask[:, c0:c1] = layers.paint(values, base).reshape(c1 - c0, h).T
+        if instance_mask is not None:
+            instance_mask[:, c0:c1] = layers.paint(object_of, 0).reshape(c1 - c0, h).T
+        visible += layers.visible(n)
+        bare.append(layers.runs_of(np.flatnonzero(layers.top < 0)))
+        if study is not None:
+            study.add(layers)
+    bare_runs = runs.join(np.concatenate([b[0] for b in bare]), np.concatenate([b[1] for b in bare]))
+    n_bare = int((bare_runs[1] - bare_runs[0]).sum())
+    if fill is None and n_bare:
+        _report_bare(findings, sample, labelmap, n_bare, runs.bbox(*bare_runs, h))
 
-    for region, cls in ordered:
-        if not has_area(region.geometry, rule):
-            findings.append(Finding(
-                "no-area-shape",
-                f"{region.attributes.get('shape', type(region.geometry).__name__.lower())} has no area under "
-                f"rule '{rule}'; not painted (rule 'labelme' draws it as labelme does)",
-                file=region.origin.file, image=sample.name, element=region.origin.element,
-                line=region.origin.line))
-            continue
-        try:
-            window = raster_window_t(region.geometry, h, w, rule)
-        except GeometryTooLarge as exc:
-            findings.append(Finding("coordinates-too-large", f"{exc}; not painted", file=region.origin.file,
-                                    image=sample.name, element=region.origin.element, line=region.origin.line))
-            continue
-        value = labelmap.void if cls is None else cls.index
-        obj_id = 0
-        if inst_canvas is not None:
-            key = (region.instance, region.label) if region.instance is not None else id(region)
-            obj = objects.get(key)
-            if obj is None:
-                obj = Instance(len(inst_list) + 1, cls, [])
-                objects[key] = obj
-                inst_list.append(obj)
-            obj.regions.append(region)
-            obj_id = obj.id if cls is not None else 0
-        if window is None:
-            if trace:
-                boxes[len(painted)] = (0, 0, 0, 0)
-                painted.append((region, cls))
-                raster.append(0)
-                visible.append(0)
-            continue
-        left, top, mask = window  # mask[column, row]
-        right, bottom = left + mask.shape[0], top + mask.shape[1]
-        cs, rs = slice(left, right), slice(top, bottom)
-        if trace:
-            index = len(painted)
-            painted.append((region, cls))
-            own = owner[cs, rs]
-            n_pixels = int(np.count_nonzero(mask))
-            raster.append(n_pixels)
-            visible.append(n_pixels)
-            boxes[index] = (left, right, top, bottom)
-            # earlier regions whose box meets this one, and that still own pixels
-            b = boxes[:index]
-            meets = np.flatnonzero((b[:, 0] < right) & (b[:, 1] > left) & (b[:, 2] < bottom) & (b[:, 3] > top))
-            meets = [j for j in meets.tolist() if visible[j] > 0]
-            if meets:
-                x0, x1 = int(max(left, b[meets, 0].min())), int(min(right, b[meets, 1].max()))
-                y0, y1 = int(max(top, b[meets, 2].min())), int(min(bottom, b[meets, 3].max()))
-                under = owner[x0:x1, y0:y1][mask[x0 - left:x1 - left, y0 - top:y1 - top]]
-                for j in meets:
-                    n = int(np.count_nonzero(under == j))
-                    if not n:
-                        continue
-                    visible[j] -= n  # region j loses these pixels to this one
-                    other = painted[j][1]
-                    if cls is not None and other is not None and other.level == cls.level \
-                            and other.name != cls.name:
-                        overlaps[(j, index)] = n
-                        if offending is None:
-                            offending = np.zeros((w, h), dtype=bool)
-                        offending[cs, rs] |= mask & (own == j)
-            own[mask] = index
-            if cls is not None and cls.name in union:
-                union[cls.name][cs, rs] |= mask
-            if cls is not None and cls.name in constrained:
-                kept.append((index, cs, rs, mask, cls))
-        canvas[cs, rs][mask] = value
-        if covered is not None:
-            covered[cs, rs] |= mask
-        if inst_canvas is not None:
-            inst_canvas[cs, rs][mask] = obj_id
-
-    result = Painted(np.ascontiguousarray(canvas.T), findings)
-    if trace:
-        outside: dict[int, tuple[int, tuple[int, int, int, int]]] = {}
-        for index, cs, rs, mask, cls in kept:
-            allowed = np.zeros(mask.shape, dtype=bool)
-            for name in cls.within:
-                allowed |= union[name][cs, rs]
-            out = mask & ~allowed
-            n = int(np.count_nonzero(out))
-            if n:
-                x, y, bw, bh = bbox_of(out.T)
-                outside[index] = (n, (x + cs.start, y + rs.start, bw, bh))
-                if offending is None:
-                    offending = np.zeros((w, h), dtype=bool)
-                offending[cs, rs] |= out
-        if owner is None:
-            owner = np.full((w, h), -1, dtype=np.int16)
-        result.trace = Trace(painted, np.array(raster, dtype=np.int64), np.array(visible, dtype=np.int64),
-                             owner.T, overlaps, outside, None if offending is None else offending.T)
-        if fill is None:
-            bare = h * w - int(sum(visible))
-            if bare:
-                _report_bare(findings, sample, labelmap, bare, bbox_of(owner.T < 0))
-    if covered is not None and fill is None:
-        bare = int(h * w - np.count_nonzero(covered))
-        if bare:
-            _report_bare(findings, sample, labelmap, bare, bbox_of(~covered.T))
-    if inst_canvas is not None:
-        counts = np.bincount(inst_canvas.ravel(), minlength=len(inst_list) + 1)
+    result = Painted(class_mask, findings)
+    if instance_mask is not None:
         for obj in inst_list:
-            obj.pixels = int(counts[obj.id])
-        result.instance_mask = np.ascontiguousarray(inst_canvas.T)
-        result.instances = inst_list
+            obj.pixels = int(sum(visible[k] for k in obj.members)) if obj.label is not None else 0
+        result.instance_mask = instance_mask
+        result.instances = [Instance(o.id, o.label, o.regions, o.pixels) for o in inst_list]
+    if study is not None:
+        raster = np.bincount(which, weights=ends - starts, minlength=n).astype(np.int64)
+        result.trace = study.trace(raster, visible, w, bare_runs)
     return result
+
+
+@dataclass(slots=True)
+class _Object:
+    id: int
+    label: LabelClass | None
+    regions: list[Region]
+    members: list[int]
+    pixels: int = 0
+
+
+def _objects(painted):
+    """Objects in painting order (regions sharing ``instance`` and label are one)
+    and the instance id each painted region writes (0 for void)."""
+    objects: dict[object, _Object] = {}
+    order: list[_Object] = []
+    ids = np.zeros(len(painted), dtype=np.uint32)
+    for k, (region, cls) in enumerate(painted):
+        key = (region.instance, region.label) if region.instance is not None else id(region)
+        obj = objects.get(key)
+        if obj is None:
+            obj = objects[key] = _Object(len(order) + 1, cls, [], [])
+            order.append(obj)
+        obj.regions.append(region)
+        obj.members.append(k)
+        ids[k] = obj.id if cls is not None else 0
+    return order, ids
+
+
+class _Study:
+    """What the validator needs, gathered band by band from the layers."""
+
+    def __init__(self, painted, labelmap: LabelMap, void_level: int, height: int):
+        self.painted, self.height = painted, height
+        n = len(painted)
+        self.level = np.array([void_level if c is None else c.level for _, c in painted], dtype=np.int64)
+        self.is_void = np.array([c is None for _, c in painted], dtype=bool)
+        self.class_id = np.array([-1 if c is None else c.index for _, c in painted], dtype=np.int64)
+        self.over_level = np.full(n, -1, dtype=np.int64)  # highest level on top of any pixel of the region
+        self.overlaps: dict[tuple[int, int], int] = {}
+        self.offending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.outside: dict[int, list] = {}
+        names = [None if c is None else c.name for _, c in painted]
+        self.rules = []  # (regions of a constrained class, regions of its containers)
+        for cls in labelmap.classes:
+            if cls.within and cls.name in names:
+                mine = np.array([name == cls.name for name in names], dtype=bool)
+                containers = np.array([name in cls.within for name in names], dtype=bool)
+                self.rules.append((mine, containers))
+
+    def add(self, layers) -> None:
+        seg, reg, top = layers.seg, layers.region, layers.top
+        shown = top[seg]  # the region each stack entry ends up under (or is)
+        np.maximum.at(self.over_level, reg, np.where(self.is_void[shown], np.iinfo(np.int64).max, self.level[shown]))
+        under, over, pixels = layers.painted_over()
+        clash = ~self.is_void[under] & ~self.is_void[over] & (self.level[under] == self.level[over]) \
+            & (self.class_id[under] != self.class_id[over])
+        if clash.any():
+            for u, o, p in zip(under[clash].tolist(), over[clash].tolist(), pixels[clash].tolist()):
+                self.overlaps[(u, o)] = self.overlaps.get((u, o), 0) + p
+            same = np.flatnonzero(seg[1:] == seg[:-1])
+            self.offending.append(layers.runs_of(np.unique(seg[1:][same[clash]])))
+        for mine, containers in self.rules:
+            held = np.zeros(len(top), dtype=bool)
+            held[seg[containers[reg]]] = True
+            out = mine[reg] & ~held[seg]
+            if out.any():
+                for k in np.unique(reg[out]).tolist():
+                    self.outside.setdefault(k, []).append(layers.runs_of(seg[out & (reg == k)]))
+
+    def trace(self, raster, visible, width: int, bare_runs) -> Trace:
+        outside = {}
+        offending = list(self.offending)
+        for k, parts in sorted(self.outside.items()):
+            s = np.concatenate([p[0] for p in parts])
+            e = np.concatenate([p[1] for p in parts])
+            outside[k] = (int((e - s).sum()), runs.bbox(s, e, self.height))
+            offending.append((s, e))
+        if offending:
+            s = np.concatenate([o[0] for o in offending])
+            e = np.concatenate([o[1] for o in offending])
+            order = np.argsort(s, kind="stable")
+            offending_runs = (s[order], e[order])
+        else:
+            offending_runs = (runs.EMPTY, runs.EMPTY)
+        under_higher = self.over_level > self.level
+        return Trace(self.painted, raster, visible, dict(sorted(self.overlaps.items(), key=lambda kv: kv[0][::-1])), outside, under_higher,
+                     self.height, width, offending_runs, bare_runs)

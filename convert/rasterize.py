@@ -37,7 +37,7 @@ from PIL import Image, ImageDraw
 from pycocotools import mask as cocomask
 
 from .model import Bitmap, Box, Ellipse, Geometry, Polygon, Rle, Stroke
-from .rle import string_to_counts
+from . import runs
 
 RULES = ("coco", "labelme")
 LABELME_LINE_WIDTH = 10
@@ -56,128 +56,126 @@ class GeometryTooLarge(ValueError):
     """Coordinates so far out that rasterising would allocate gigabytes."""
 
 
-def boundary_steps(ring: np.ndarray) -> int:
-    """How many points pycocotools' ``rleFrPoly`` allocates for ``ring`` (5x grid walk)."""
-    closed = np.vstack([ring, ring[:1]]) * 5.0
-    d = np.abs(np.diff(closed, axis=0))
-    return int(np.maximum(d[:, 0], d[:, 1]).sum() + len(ring))
-
-
-def polygon_rle(rings, height: int, width: int) -> dict:
-    """pycocotools RLE (compressed, bytes counts) of the union of ``rings``.
-
-    Each ring is an ``(n, 2)`` array with n >= 3; callers drop shorter rings
-    (pycocotools would read a 2-vertex ring as a box).  Raises
-    :class:`GeometryTooLarge` before pycocotools would allocate more than
-    ``MAX_BOUNDARY_STEPS`` boundary points."""
-    steps = sum(boundary_steps(np.asarray(r, dtype=np.float64)) for r in rings)
-    if not np.isfinite(steps) or steps > MAX_BOUNDARY_STEPS:
-        raise GeometryTooLarge(f"the outline would take {steps} rasterisation steps (coordinates far outside "
-                               f"the image?); limit {MAX_BOUNDARY_STEPS}")
-    flat = [np.ascontiguousarray(r, dtype=np.float64).ravel() for r in rings]
-    rles = cocomask.frPyObjects(flat, height, width)
-    return rles[0] if len(rles) == 1 else cocomask.merge(rles)
-
-
 def rasterize(geometry: Geometry, height: int, width: int, rule: str = "coco") -> np.ndarray:
     """A boolean ``(height, width)`` mask of ``geometry`` under ``rule``."""
-    out = np.zeros((height, width), dtype=bool)
-    window = raster_window(geometry, height, width, rule)
-    if window is not None:
-        top, left, mask = window
-        out[top:top + mask.shape[0], left:left + mask.shape[1]] = mask
-    return out
+    starts, ends, _, failed = runs_many([geometry], height, width, rule)
+    if failed:
+        raise failed[0]
+    return runs.to_mask(starts, ends, height, width)
 
 
-def raster_window(geometry: Geometry, height: int, width: int, rule: str = "coco"):
-    """``(top, left, mask)``: the pixels of ``geometry`` inside the bounding box
-    of its set pixels (a C-contiguous boolean array), or ``None`` when it has no
-    pixel in the image.  Painting works on these windows, so a small object in
-    a large image costs the object's size, not the image's.
+def runs_many(geometries, height: int, width: int, rule: str = "coco"):
+    """Rasterise several geometries of one image at once, as runs (:mod:`convert.runs`).
 
-    >>> raster_window(Box(1, 1, 3, 2), 4, 4)
-    (1, 1, array([[ True,  True]]))
+    Returns ``(starts, ends, which, failed)``: the runs of every geometry,
+    concatenated in the order of ``geometries`` (``which`` names the geometry
+    of each run), and ``{position: GeometryTooLarge}`` for geometries that
+    were refused.  Polygons and boxes go to pycocotools in one call and their
+    strings are decoded in one pass, so a typical image costs a few numpy
+    calls, not a few per region.
+
+    >>> s, e, which, failed = runs_many([Box(1, 1, 3, 3), Box(0, 0, 1, 1)], 4, 4)
+    >>> s.tolist(), e.tolist(), which.tolist(), failed
+    ([5, 9, 0], [7, 11, 1], [0, 0, 1], {})
     """
-    window = raster_window_t(geometry, height, width, rule)
-    if window is None:
-        return None
-    left, top, mask_t = window
-    return top, left, np.ascontiguousarray(mask_t.T)
-
-
-def raster_window_t(geometry: Geometry, height: int, width: int, rule: str = "coco"):
-    """Like :func:`raster_window`, transposed: ``(left, top, mask_t)`` with
-    ``mask_t[column, row]``.  COCO RLE is column-major, so this is how its
-    windows come for free; the painter works on a transposed canvas."""
     if rule not in RULES:
         raise ValueError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
-    if isinstance(geometry, Rle):  # rasters are the same under every rule
-        if tuple(geometry.size) != (height, width):
-            raise ValueError(f"RLE size {geometry.size} is not the image size {(height, width)}")
-        return window_from_counts(string_to_counts(geometry.counts), height, width)
-    if isinstance(geometry, Bitmap):
-        window = crop_window(*_bitmap_in_image(geometry, height, width))
+    failed: dict[int, GeometryTooLarge] = {}
+    strings: list[bytes] = []
+    string_of: list[int] = []  # geometry of each string
+    rings: list[np.ndarray] = []
+    ring_of: list[int] = []  # geometry of each ring
+    parts: list[tuple[int, np.ndarray, np.ndarray]] = []  # geometries rasterised on their own
+    for k, g in enumerate(geometries):
+        if isinstance(g, Rle):  # rasters are the same under every rule
+            if tuple(g.size) != (height, width):
+                raise ValueError(f"RLE size {g.size} is not the image size {(height, width)}")
+            strings.append(g.counts.encode("ascii"))
+            string_of.append(k)
+        elif rule == "coco" and isinstance(g, (Polygon, Box)):
+            for ring in (g.rings if isinstance(g, Polygon) else (g.corners(),)):
+                if len(ring) >= 3:  # pycocotools reads a 2-vertex ring as a box; it has no area
+                    rings.append(np.asarray(ring, dtype=np.float64))
+                    ring_of.append(k)
+        elif rule == "coco" and isinstance(g, Stroke):
+            continue
+        else:
+            parts.append((k, *_window_runs(g, height, width, rule)))
+    if rings:
+        _polygon_strings(rings, ring_of, height, width, strings, string_of, failed)
+    s, e, which = runs.from_strings(strings) if strings else (runs.EMPTY, runs.EMPTY, runs.EMPTY)
+    which = np.asarray(string_of, dtype=np.int64)[which] if strings else runs.EMPTY
+    if parts:
+        s = np.concatenate([s] + [p[1] for p in parts])
+        e = np.concatenate([e] + [p[2] for p in parts])
+        which = np.concatenate([which] + [np.full(len(p[1]), p[0], dtype=np.int64) for p in parts])
+    if len(which) > 1 and (which[1:] < which[:-1]).any():  # group the runs by geometry, in order
+        order = np.argsort(which, kind="stable")
+        s, e, which = s[order], e[order], which[order]
+    return s, e, which, failed
+
+
+def _polygon_strings(rings, ring_of, height, width, strings, string_of, failed) -> None:
+    """pycocotools strings of the polygon and box geometries (one per geometry,
+    rings of one geometry unioned), after the outline-length guard."""
+    ring_of = np.asarray(ring_of)
+    steps = ring_steps(rings)
+    per_geometry = np.bincount(ring_of, weights=steps)
+    ok = []
+    for i, k in enumerate(ring_of.tolist()):
+        if k in failed:
+            continue
+        total = per_geometry[k]
+        if not np.isfinite(total) or total > MAX_BOUNDARY_STEPS:
+            failed[k] = GeometryTooLarge(f"the outline would take {total:.0f} rasterisation steps "
+                                         f"(coordinates far outside the image?); limit {MAX_BOUNDARY_STEPS}")
+            continue
+        ok.append(i)
+    if not ok:
+        return
+    rles = cocomask.frPyObjects([rings[i].ravel() for i in ok], height, width)
+    first = 0
+    kept = ring_of[ok]
+    while first < len(ok):
+        k = int(kept[first])
+        last = first
+        while last + 1 < len(ok) and kept[last + 1] == k:
+            last += 1
+        rle = rles[first] if last == first else cocomask.merge(rles[first:last + 1])
+        strings.append(rle["counts"])
+        string_of.append(k)
+        first = last + 1
+
+
+def ring_steps(rings) -> np.ndarray:
+    """How many points pycocotools' ``rleFrPoly`` allocates for each ring (it
+    walks every edge on a 5x grid); computed for all rings in one numpy pass.
+
+    >>> ring_steps([np.array([[0, 0], [2, 0], [2, 1]], dtype=float)]).tolist()   # 10 + 5 + 10 steps + 3 vertices
+    [28.0]
+    """
+    sizes = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
+    pts = np.concatenate(rings) * 5.0
+    nxt = np.arange(1, len(pts) + 1)
+    ring_end = np.cumsum(sizes)
+    nxt[ring_end - 1] = ring_end - sizes  # each ring closes on its first vertex
+    d = np.abs(pts[nxt] - pts)
+    with np.errstate(invalid="ignore"):
+        longest = np.maximum(d[:, 0], d[:, 1])
+    return np.add.reduceat(longest, ring_end - sizes) + sizes
+
+
+def _window_runs(g: Geometry, height: int, width: int, rule: str):
+    """Runs of a geometry rasterised on its own (bitmaps, ellipses, rule ``labelme``)."""
+    if isinstance(g, Bitmap):
+        top, left, mask = _bitmap_in_image(g, height, width)
     elif rule == "coco":
-        if isinstance(geometry, Polygon):
-            if not geometry.rings:
-                return None
-            return window_from_rle(polygon_rle(geometry.rings, height, width), height, width)
-        if isinstance(geometry, Box):
-            return window_from_rle(polygon_rle([geometry.corners()], height, width), height, width)
-        if isinstance(geometry, Stroke):
-            return None
-        if not isinstance(geometry, Ellipse):
-            raise TypeError(f"cannot rasterise {type(geometry).__name__}")
-        window = crop_window(*ellipse_window(geometry, height, width))
+        if not isinstance(g, Ellipse):
+            raise TypeError(f"cannot rasterise {type(g).__name__}")
+        top, left, mask = ellipse_window(g, height, width)
     else:
-        window = crop_window(0, 0, _labelme(geometry, height, width))
-    if window is None:
-        return None
-    top, left, mask = window
-    return left, top, mask.T
-
-
-def window_from_rle(rle: dict, height: int, width: int):
-    return window_from_counts(string_to_counts(rle["counts"].decode("ascii")), height, width)
-
-
-def window_from_counts(counts: np.ndarray, height: int, width: int):
-    """The transposed window ``(left, top, mask_t)`` of a column-major run-length
-    mask (COCO RLE counts); ``mask_t`` is a view, no pixel is copied twice."""
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    fg_s, fg_e = starts[1::2], ends[1::2]
-    keep = fg_e > fg_s
-    fg_s, fg_e = fg_s[keep], fg_e[keep]
-    if not fg_s.size:
-        return None
-    h = height
-    c0, c1 = int(fg_s[0] // h), int((fg_e[-1] - 1) // h)
-    if ((fg_e - 1) // h > fg_s // h).any():
-        r0, r1 = 0, h - 1
-    else:
-        r0, r1 = int((fg_s % h).min()), int(((fg_e - 1) % h).max())
-    base, stop = c0 * h, (c1 + 1) * h
-    # runs meeting [base, stop): all whole but the first and the last, which are cut
-    i0 = int(np.searchsorted(ends, base, side="right"))
-    i1 = int(np.searchsorted(starts, stop, side="left"))
-    lengths = counts[i0:i1].copy()
-    lengths[0] -= base - starts[i0]
-    lengths[-1] -= ends[i1 - 1] - stop
-    values = np.zeros(i1 - i0, dtype=bool)
-    values[(1 - i0 % 2)::2] = True  # odd runs are foreground
-    flat = np.repeat(values, lengths)
-    return c0, r0, flat.reshape(c1 - c0 + 1, h)[:, r0:r1 + 1]
-
-
-def crop_window(top: int, left: int, mask: np.ndarray):
-    """Shrink ``(top, left, mask)`` to the bounding box of its set pixels."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if not rows.size:
-        return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    return (top + int(rows[0]), left + int(cols[0]),
-            np.ascontiguousarray(mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]))
+        top, left, mask = 0, 0, _labelme(g, height, width)
+    return runs.from_window(left, top, mask.T, height)
 
 
 def _bitmap_in_image(bitmap: Bitmap, height: int, width: int):

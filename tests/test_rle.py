@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from pycocotools import mask as cocomask
 
-from convert.rle import RleError, check_counts, counts_to_string, string_to_counts
+from convert import runs
+from convert.rle import RleError, check_counts, counts_many, counts_to_string, string_to_counts
 
 
 def runs_of(mask: np.ndarray) -> list[int]:
@@ -50,3 +51,42 @@ def test_check_counts_catches_negative_runs_and_wrong_sums():
         check_counts(np.array([5, -1, 16]), 5, 4)
     with pytest.raises(RleError, match="sum to 11"):
         check_counts(np.array([6, 2, 3]), 5, 4)
+
+
+masks = st.lists(arrays(np.uint8, st.tuples(st.integers(1, 40), st.integers(1, 40)), elements=st.integers(0, 1)),
+                 min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(masks)
+def test_batch_decoding_equals_one_string_at_a_time(batch):
+    """Several strings decoded in one pass: the same counts as the checked decoder, string by string
+    (long runs give multi-character groups, shrinking runs negative deltas)."""
+    strings = [cocomask.encode(np.asfortranarray(m))["counts"] for m in batch]
+    counts, sizes = counts_many(strings)
+    assert sizes.sum() == len(counts)
+    pieces = np.split(counts, np.cumsum(sizes)[:-1])
+    assert [p.tolist() for p in pieces] == [string_to_counts(s.decode()).tolist() for s in strings]
+
+
+@settings(max_examples=200, deadline=None)
+@given(masks)
+def test_runs_from_strings_cover_exactly_the_pixels_pycocotools_decodes(batch):
+    strings = [cocomask.encode(np.asfortranarray(m))["counts"] for m in batch]
+    starts, ends, which = runs.from_strings(strings)
+    for k, mask in enumerate(batch):
+        mine = which == k
+        assert (runs.to_mask(starts[mine], ends[mine], *mask.shape) == mask.astype(bool)).all()
+        assert (ends[mine] > starts[mine]).all() and (starts[mine][1:] > ends[mine][:-1]).all()
+
+
+def test_runs_of_a_window_and_their_bounding_box():
+    window = np.zeros((3, 4), dtype=bool)  # [column, row]: columns 2..4, rows 1..4 of a 6-row image
+    window[0, 1:3] = window[2, :] = True
+    starts, ends = runs.from_window(2, 1, window, 6)
+    expected = np.zeros((6, 6), dtype=bool)
+    expected[2:4, 2] = expected[1:5, 4] = True
+    assert (runs.to_mask(starts, ends, 6, 6) == expected).all()
+    assert runs.bbox(starts, ends, 6) == (2, 1, 3, 4)
+    # a run that wraps into the next column spans every row of the box
+    assert runs.bbox(np.array([5]), np.array([7]), 6) == (0, 0, 2, 6)

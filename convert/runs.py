@@ -1,0 +1,106 @@
+"""A region's pixels as runs: sorted, disjoint, half-open intervals of the
+column-major flat index.
+
+Pixel (row r, column c) of an image ``height`` rows tall has flat index
+``c * height + r``: the order of COCO run-length encoding (Fortran order).  A
+run ``[s, e)`` covers pixels s .. e-1 in that order; it may go on from the
+bottom of one column to the top of the next.  Painting works on runs instead
+of pixels, so its cost follows the number of boundaries, not the image area.
+
+    >>> starts, ends = from_counts(np.array([6, 2, 3, 2, 7]))   # 5 rows x 4 columns
+    >>> starts.tolist(), ends.tolist()                          # rows 1-2 of columns 1-2
+    ([6, 11], [8, 13])
+    >>> to_mask(starts, ends, 5, 4).astype(int)
+    array([[0, 0, 0, 0],
+           [0, 1, 1, 0],
+           [0, 1, 1, 0],
+           [0, 0, 0, 0],
+           [0, 0, 0, 0]])
+    >>> bbox(starts, ends, 5)                                   # (x, y, width, height)
+    (1, 1, 2, 2)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .rle import counts_many
+
+EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def from_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of a mask given by COCO counts (background first, alternating)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    ends = np.cumsum(counts)[1::2]
+    lengths = counts[1::2]
+    keep = lengths > 0
+    return ends[keep] - lengths[keep], ends[keep]
+
+
+def from_strings(strings: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of several compressed COCO strings at once: ``(starts, ends, which)``,
+    ``which`` naming the string of every run.  Strings must be valid (see
+    :func:`convert.rle.counts_many`).
+
+    >>> s, e, which = from_strings([b"62304", b"0:"])
+    >>> s.tolist(), e.tolist(), which.tolist()
+    ([6, 11, 0], [8, 13, 10], [0, 0, 1])
+    """
+    counts, sizes = counts_many(strings)
+    first = np.cumsum(sizes) - sizes
+    total = np.cumsum(counts)
+    ends = total - np.repeat(total[first] - counts[first], sizes)  # running sums restarting per string
+    which = np.repeat(np.arange(len(sizes)), sizes)
+    keep = ((np.arange(len(counts)) - np.repeat(first, sizes)) % 2 == 1) & (counts > 0)  # odd runs: pixels
+    return ends[keep] - counts[keep], ends[keep], which[keep]
+
+
+def from_window(left: int, top: int, mask_t: np.ndarray, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of a boolean window ``mask_t[column, row]`` whose first pixel is
+    (column ``left``, row ``top``) of an image ``height`` rows tall.
+
+    >>> from_window(1, 1, np.array([[True, True], [False, True]]), 5)
+    (array([ 6, 12]), array([ 8, 13]))
+    """
+    cols, rows = mask_t.shape
+    if not cols or not rows:
+        return EMPTY, EMPTY
+    padded = np.zeros((cols, rows + 2), dtype=np.int8)  # a zero above and below every column
+    padded[:, 1:-1] = mask_t
+    step = np.diff(padded.ravel())
+    col_s, row_s = np.divmod(np.flatnonzero(step == 1) + 1, rows + 2)
+    col_e, row_e = np.divmod(np.flatnonzero(step == -1) + 1, rows + 2)
+    starts = (left + col_s) * height + (top - 1) + row_s
+    ends = (left + col_e) * height + (top - 1) + row_e
+    return join(starts, ends)
+
+
+def join(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge runs that touch (one ends where the next starts)."""
+    if len(starts) < 2:
+        return starts, ends
+    touch = ends[:-1] == starts[1:]
+    if not touch.any():
+        return starts, ends
+    return starts[np.r_[True, ~touch]], ends[np.r_[~touch, True]]
+
+
+def bbox(starts: np.ndarray, ends: np.ndarray, height: int) -> tuple[int, int, int, int]:
+    """(x, y, width, height) of the pixels of non-empty runs."""
+    first_col, first_row = np.divmod(starts, height)
+    last_col, last_row = np.divmod(ends - 1, height)
+    c0, c1 = int(first_col.min()), int(last_col.max())
+    if (last_col > first_col).any():  # a run that goes on into the next column covers its top and bottom
+        r0, r1 = 0, height - 1
+    else:
+        r0, r1 = int(first_row.min()), int(last_row.max())
+    return c0, r0, c1 - c0 + 1, r1 - r0 + 1
+
+
+def to_mask(starts: np.ndarray, ends: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The boolean ``(height, width)`` mask of some runs."""
+    flat = np.zeros(height * width + 1, dtype=np.int8)
+    np.add.at(flat, starts, 1)
+    np.add.at(flat, ends, -1)
+    return np.cumsum(flat[:-1]).astype(bool).reshape(width, height).T
