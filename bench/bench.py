@@ -9,9 +9,11 @@ and ``--jobs 2``, and ``validate``), Datumaro (``coco_instances`` →
 installed on first use; ``--no-datumaro`` skips it), ``--dask local`` (when
 dask[distributed] is installed; the wall time includes starting the local
 cluster), the pycocotools script a
-user would write, and the floor: Pillow writing the very same masks.  Prints
-wall time, images per second, peak memory and the ratios to segconv, and checks
-that segconv's masks equal the pycocotools script's, painted by level.
+user would write, and the floor: Pillow writing the very same masks (the same
+bytes: same palette and PNG settings), plus Pillow's default settings for
+reference.  Prints wall time, images per second, peak memory and the ratios to
+segconv, checks that segconv's masks equal the pycocotools script's, painted
+by level, and prints the performance targets against this run's figures.
 """
 
 from __future__ import annotations
@@ -95,23 +97,43 @@ def main() -> None:
             print("dask[distributed] not installed: no --dask row", file=sys.stderr)
     coco = contender(py, "pycocotools", src, labels, out / "pycocotools")
     rows.append(("pycocotools script", coco))
-    rows.append(("floor (Pillow save)", contender(py, "floor", out / "segconv" / "masks", out / "floor")))
+    floor = contender(py, "floor", out / "segconv" / "masks", out / "floor")
+    rows.append(("floor (same bytes)", floor))
+    floor_default = contender(py, "floor-default", out / "segconv" / "masks", out / "floor-default")
+    rows.append(("floor (Pillow defaults)", floor_default))
+    datumaro = None
     if not args.no_datumaro:
         dm_python = peers.setup()
-        rows.append(("datumaro", contender(dm_python, "datumaro", src, labels, out / "datumaro")))
+        datumaro = contender(dm_python, "datumaro", src, labels, out / "datumaro")
+        rows.append(("datumaro", datumaro))
 
     n = args.images
     print(f"\n{n} images {args.width}x{args.height}, ~{args.per_image} annotations each; "
           f"COCO file {size_mb:.1f} MB; {sys.platform}, 2 cores\n")
-    print(f"{'contender':22s} {'wall s':>9s} {'img/s':>8s} {'peak MB':>9s} {'vs segconv -j1':>15s}")
+    print(f"{'contender':24s} {'wall s':>9s} {'img/s':>8s} {'peak MB':>9s} {'vs segconv -j1':>15s}")
     base = seg1["wall"]
     for name, r in rows:
         peak = max(r["peak_mb"], r.get("peak_children_mb", 0))
-        print(f"{name:22s} {r['wall']:9.2f} {r['images'] / r['wall']:8.1f} {peak:9.1f} {r['wall'] / base:14.2f}x")
+        print(f"{name:24s} {r['wall']:9.2f} {r['images'] / r['wall']:8.1f} {peak:9.1f} {r['wall'] / base:14.2f}x")
     compared, differ = same_masks(out / "segconv" / "masks", out / "pycocotools" / "masks")
     print(f"\nmasks equal to the pycocotools script's: {compared - differ}/{compared}")
     j1, j2 = tree_equal(out / "segconv" / "masks", out / "segconv-j2" / "masks")
     print(f"masks byte-identical between --jobs 1 and --jobs 2: {j1}/{j2}")
+    same, total = tree_equal(out / "segconv" / "masks", out / "floor" / "masks")
+    print(f"floor files byte-identical to segconv's: {same}/{total}")
+    kb = sum(f.stat().st_size for f in (out / "segconv" / "masks").rglob("*.png")) / 1024
+    kb_default = sum(f.stat().st_size for f in (out / "floor-default" / "masks").rglob("*.png")) / 1024
+    print(f"mask files: {kb:.0f} KiB as segconv writes them, {kb_default:.0f} KiB with Pillow's defaults")
+    j2_wall = rows[1][1]["wall"]
+    validate_wall = rows[2][1]["wall"]
+    print("\ntargets (single process unless said)")
+    if datumaro:
+        target("Datumaro / segconv", datumaro["wall"] / base, ">=", 5)
+    target("pycocotools script / segconv", coco["wall"] / base, ">=", 3)
+    target("segconv / floor (same bytes)", base / floor["wall"], "<=", 1.5)
+    target("segconv / floor (Pillow defaults)", base / floor_default["wall"], "<=", 1.5)
+    target("--jobs 1 / --jobs 2", base / j2_wall, ">=", 1.7)
+    target("validate / convert", validate_wall / base, "<=", 1.0)
     if args.profile:
         print("\nsegconv --jobs 1, seconds per stage (import..write summed over images):")
         for stage, seconds in seg1["stages"].items():
@@ -131,6 +153,11 @@ def main() -> None:
         print(f"COCO files: {size_mb:.1f} MB and {bsrc.stat().st_size / 2**20:.1f} MB; the whole file is "
               f"parsed with orjson into Python objects; {n * args.memory_scale} images converted in "
               f"{r_big['wall']:.1f} s")
+
+
+def target(name: str, value: float, op: str, goal: float) -> None:
+    met = value >= goal if op == ">=" else value <= goal
+    print(f"  {name:36s} {value:6.2f}x   target {op} {goal:g}x   {'met' if met else 'NOT met'}")
 
 
 def tree_equal(a: Path, b: Path) -> tuple[int, int]:

@@ -5,6 +5,7 @@
     python bench/peers.py segconv-dask SRC LABELS OUT      # --dask local (2 worker processes)
     python bench/peers.py pycocotools SRC LABELS OUT
     python bench/peers.py floor MASKS OUT
+    python bench/peers.py floor-default MASKS OUT
     bench/.peers/datumaro/bin/python bench/peers.py datumaro SRC LABELS OUT
 
 Every contender prints one JSON line: wall seconds (excluding interpreter
@@ -16,7 +17,10 @@ number of images written.
   order, saved with Pillow as a palette PNG.
 - ``floor``: Pillow writing the very same masks and nothing else: segconv's
   masks are loaded into memory first (not timed), then only ``Image.save``
-  runs, with the same palette and PNG settings segconv uses.
+  runs, with the same palette and PNG settings segconv uses
+  (``convert.exporters.png.PNG_OPTIONS``), so it writes the very same bytes.
+- ``floor-default``: the same, with Pillow's default PNG settings (what a
+  plain ``im.save(path)`` costs; the pycocotools script saves that way).
 - ``datumaro``: ``coco_instances`` import → ``polygons_to_masks`` →
   ``voc_segmentation`` export without images, in Datumaro's own virtual
   environment (never a segconv dependency).
@@ -101,15 +105,17 @@ def _palette(levels: dict) -> list[int]:
     return [v for rgb in colors for v in rgb]
 
 
-def run_floor(masks, out):
+def run_floor(masks, out, pillow_defaults=False):
     import io
 
     import numpy as np
     from PIL import Image
 
     sys.path.insert(0, str(HERE.parent))
+    from convert.exporters.png import PNG_OPTIONS
     from convert.labelmap import LabelMap
 
+    options = {} if pillow_defaults else PNG_OPTIONS
     masks = Path(masks)
     lm = LabelMap.load(masks.parent / "labelmap.json")
     arrays = [(p.relative_to(masks), np.asarray(Image.open(p))) for p in sorted(masks.rglob("*.png"))]
@@ -121,7 +127,8 @@ def run_floor(masks, out):
         image = Image.fromarray(array)
         image.putpalette(palette)
         buf = io.BytesIO()
-        image.save(buf, format="PNG")
+        image.save(buf, format="PNG", **options)
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
         (out / rel).write_bytes(buf.getvalue())
     return {"wall": time.perf_counter() - t, "images": len(arrays)}
 
@@ -165,6 +172,7 @@ def main(argv: list[str]) -> None:
         "validate": lambda: run_validate(*args, jobs=jobs),
         "pycocotools": lambda: run_pycocotools(*args),
         "floor": lambda: run_floor(*args),
+        "floor-default": lambda: run_floor(*args, pillow_defaults=True),
         "datumaro": lambda: run_datumaro(*args),
     }[what]()
     result.update(peak_mb())

@@ -69,3 +69,26 @@ def test_writer_refuses_a_symlink_leading_out(tmp_path):
     with pytest.raises(SegconvError, match="outside"):
         writer.write(sample("link/a.jpg"), Painted(np.zeros((1, 2), np.uint8)))
     assert list(elsewhere.iterdir()) == []
+
+
+def test_run_length_deflate_is_lossless_and_no_larger_than_pillows_default(tmp_path):
+    """Masks are written with zlib's run-length strategy (faster); it must decode to the same
+    pixels in any reader and not cost disk: checked on the food fixture's masks."""
+    import io
+
+    from convert import api
+    from convert.exporters.png import PNG_OPTIONS
+
+    from conftest import FOOD
+
+    assert PNG_OPTIONS == {"compress_type": 3}  # zlib.Z_RLE
+    api.convert(FOOD / "annotations.json", tmp_path / "o", labels=FOOD / "labelmap.yaml")
+    ours = default = 0
+    for path in sorted((tmp_path / "o" / "masks").rglob("*.png")):
+        im = Image.open(path)
+        buffer = io.BytesIO()
+        im.save(buffer, format="PNG")  # Pillow's defaults
+        assert np.array_equal(np.asarray(Image.open(buffer)), np.asarray(im))
+        ours += path.stat().st_size
+        default += len(buffer.getvalue())
+    assert ours <= default
