@@ -68,6 +68,37 @@ def shape_of(region: Region):
     return None
 
 
+def _shapes(items):
+    """Shapely polygons of the rings of every vector region, built in one call for
+    polygons and boxes: ``(rings_of, shapes)``, ``rings_of`` holding
+    (item, first shape, ring count) per region that has rings."""
+    rings_of, coords, sizes, slots, others = [], [], [], [], []
+    count = 0
+    for k, (region, _) in enumerate(items):
+        g = region.geometry
+        if isinstance(g, (Polygon, Box)):
+            rings = [r for r in g.rings if len(r) >= 3] if isinstance(g, Polygon) else [g.corners()]
+            for ring in rings:
+                coords.append(ring)
+                sizes.append(len(ring))
+                slots.append(count)
+                count += 1
+        else:
+            rings = shape_of(region)
+            for ring in rings or ():
+                others.append((count, ring))
+                count += 1
+        if rings:
+            rings_of.append((k, count - len(rings), len(rings)))
+    shapes = np.empty(count, dtype=object)
+    if coords:
+        index = np.repeat(np.arange(len(sizes)), sizes)
+        shapes[slots] = shapely.polygons(shapely.linearrings(np.concatenate(coords), indices=index))
+    for position, ring in others:
+        shapes[position] = ring
+    return rings_of, shapes
+
+
 def _where(region: Region, sample: Sample, **kw) -> dict:
     return dict(file=region.origin.file, image=sample.name, element=region.origin.element,
                 line=region.origin.line, **kw)
@@ -80,15 +111,9 @@ def _name(region: Region) -> str:
 def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding]:
     """Geometry checks of every vector region of a sample at once (shapely's
     vectorised functions): ``items`` is a list of (region, raster pixel count)."""
-    shapes, rings_of = [], []
-    for k, (region, raster) in enumerate(items):
-        rings = shape_of(region)
-        if rings:
-            rings_of.append((k, len(shapes), len(rings)))
-            shapes.extend(rings)
-    if not shapes:
+    rings_of, shapes = _shapes(items)
+    if not len(shapes):
         return []
-    shapes = np.array(shapes, dtype=object)
     valid = shapely.is_valid(shapes)
     out: list[Finding] = []
     merged = []
