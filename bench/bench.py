@@ -1,6 +1,6 @@
 """Benchmark: the same generated delivery to indexed PNG masks, segconv beside its peers.
 
-    python bench/bench.py --images 1000 --width 1024 --height 768 --per-image 15 [--profile]
+    python bench/bench.py --images 1000 --width 1024 --height 768 --per-image 15 [--repeat 3] [--profile]
     python bench/bench.py --images 1000 --memory-scale 10     # peak memory at N and 10 N images
 
 Contenders, each in its own process (see ``peers.py``): segconv (``--jobs 1``
@@ -21,6 +21,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -75,6 +77,7 @@ def main() -> None:
     p.add_argument("--work", type=Path, default=Path("/tmp/segconv-bench"))
     p.add_argument("--no-datumaro", action="store_true")
     p.add_argument("--no-dask", action="store_true")
+    p.add_argument("--repeat", type=int, default=3, help="rounds; each contender's median is reported")
     p.add_argument("--profile", action="store_true", help="print where segconv's time goes")
     p.add_argument("--memory-scale", type=int, default=0, help="also run segconv on N x images for memory")
     args = p.parse_args()
@@ -83,38 +86,57 @@ def main() -> None:
     src, labels = root / "coco" / "annotations" / "instances_default.json", root / "labelmap.yaml"
     size_mb = src.stat().st_size / 2**20
     out = args.work / "out"
+    if out.exists():
+        shutil.rmtree(out)  # outputs of an earlier run (another size) must not be compared or re-encoded
     py = sys.executable
     rows = []
 
-    seg1 = contender(py, "segconv", src, labels, out / "segconv", jobs=1)
-    rows.append(("segconv --jobs 1", seg1))
-    rows.append(("segconv --jobs 2", contender(py, "segconv", src, labels, out / "segconv-j2", jobs=2)))
-    rows.append(("segconv validate", contender(py, "validate", src, labels, jobs=1)))
+    specs = [  # (row, python, contender, arguments, jobs)
+        ("segconv --jobs 1", py, "segconv", (src, labels, out / "segconv"), 1),
+        ("segconv --jobs 2", py, "segconv", (src, labels, out / "segconv-j2"), 2),
+        ("segconv validate", py, "validate", (src, labels), 1),
+    ]
     if not args.no_dask:
         if importlib.util.find_spec("distributed"):
-            rows.append(("segconv --dask local", contender(py, "segconv-dask", src, labels, out / "segconv-dask")))
+            specs.append(("segconv --dask local", py, "segconv-dask", (src, labels, out / "segconv-dask"), None))
         else:
             print("dask[distributed] not installed: no --dask row", file=sys.stderr)
-    coco = contender(py, "pycocotools", src, labels, out / "pycocotools")
-    rows.append(("pycocotools script", coco))
-    floor = contender(py, "floor", out / "segconv" / "masks", out / "floor")
-    rows.append(("floor (same bytes)", floor))
-    floor_default = contender(py, "floor-default", out / "segconv" / "masks", out / "floor-default")
-    rows.append(("floor (Pillow defaults)", floor_default))
-    datumaro = None
+    specs += [
+        ("pycocotools script", py, "pycocotools", (src, labels, out / "pycocotools"), None),
+        ("floor (same bytes)", py, "floor", (out / "segconv" / "masks", out / "floor"), None),
+        ("floor (Pillow defaults)", py, "floor-default", (out / "segconv" / "masks", out / "floor-default"), None),
+    ]
     if not args.no_datumaro:
-        dm_python = peers.setup()
-        datumaro = contender(dm_python, "datumaro", src, labels, out / "datumaro")
-        rows.append(("datumaro", datumaro))
+        specs.append(("datumaro", peers.setup(), "datumaro", (src, labels, out / "datumaro"), None))
+    # rounds: every contender once per round, so drift of the machine falls on all alike; median per contender
+    runs: dict[str, list[dict]] = {name: [] for name, *_ in specs}
+    for _ in range(args.repeat):
+        for name, python, what, cargs, jobs in specs:
+            runs[name].append(contender(python, what, *cargs, jobs=jobs))
+    rows = []
+    for name, *_ in specs:
+        walls = sorted(r["wall"] for r in runs[name])
+        median = sorted(runs[name], key=lambda r: r["wall"])[len(walls) // 2]
+        median = dict(median, spread=(walls[0], walls[-1]),
+                      peak_mb=max(r["peak_mb"] for r in runs[name]),
+                      peak_children_mb=max(r.get("peak_children_mb", 0) for r in runs[name]))
+        rows.append((name, median))
+    result = dict(rows)
+    seg1, coco = result["segconv --jobs 1"], result["pycocotools script"]
+    floor, floor_default = result["floor (same bytes)"], result["floor (Pillow defaults)"]
+    datumaro = result.get("datumaro")
 
     n = args.images
     print(f"\n{n} images {args.width}x{args.height}, ~{args.per_image} annotations each; "
-          f"COCO file {size_mb:.1f} MB; {sys.platform}, 2 cores\n")
-    print(f"{'contender':24s} {'wall s':>9s} {'img/s':>8s} {'peak MB':>9s} {'vs segconv -j1':>15s}")
+          f"COCO file {size_mb:.1f} MB; {sys.platform}, {os.cpu_count()} cores; median of {args.repeat} "
+          f"interleaved rounds (wall min..max beside it)\n")
+    print(f"{'contender':24s} {'wall s':>9s} {'min..max':>13s} {'img/s':>8s} {'peak MB':>9s} {'vs segconv -j1':>15s}")
     base = seg1["wall"]
     for name, r in rows:
         peak = max(r["peak_mb"], r.get("peak_children_mb", 0))
-        print(f"{name:24s} {r['wall']:9.2f} {r['images'] / r['wall']:8.1f} {peak:9.1f} {r['wall'] / base:14.2f}x")
+        spread = f"{r['spread'][0]:.2f}..{r['spread'][1]:.2f}"
+        print(f"{name:24s} {r['wall']:9.2f} {spread:>13s} {r['images'] / r['wall']:8.1f} {peak:9.1f} "
+              f"{r['wall'] / base:14.2f}x")
     compared, differ = same_masks(out / "segconv" / "masks", out / "pycocotools" / "masks")
     print(f"\nmasks equal to the pycocotools script's: {compared - differ}/{compared}")
     j1, j2 = tree_equal(out / "segconv" / "masks", out / "segconv-j2" / "masks")
@@ -124,8 +146,8 @@ def main() -> None:
     kb = sum(f.stat().st_size for f in (out / "segconv" / "masks").rglob("*.png")) / 1024
     kb_default = sum(f.stat().st_size for f in (out / "floor-default" / "masks").rglob("*.png")) / 1024
     print(f"mask files: {kb:.0f} KiB as segconv writes them, {kb_default:.0f} KiB with Pillow's defaults")
-    j2_wall = rows[1][1]["wall"]
-    validate_wall = rows[2][1]["wall"]
+    j2_wall = result["segconv --jobs 2"]["wall"]
+    validate_wall = result["segconv validate"]["wall"]
     print("\ntargets (single process unless said)")
     if datumaro:
         target("Datumaro / segconv", datumaro["wall"] / base, ">=", 5)
@@ -169,9 +191,9 @@ def tree_equal(a: Path, b: Path) -> tuple[int, int]:
 
 def parse_peak(python, src: Path) -> float:
     """Peak resident memory (MB) of a process that imports segconv and parses ``src``, nothing more."""
-    code = ("import resource, sys; sys.path.insert(0, %r); from convert.importers.coco import CocoDataset; "
-            "import numpy, PIL, pycocotools.mask, shapely; d = CocoDataset(%r); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)" % (str(HERE.parent), str(src)))
+    code = ("import sys; sys.path.insert(0, %r); sys.path.insert(0, %r); from convert.importers.coco import CocoDataset; "
+            "import numpy, PIL, pycocotools.mask, shapely, peers; d = CocoDataset(%r); "
+            "print(peers.own_peak_kb() / 1024)" % (str(HERE.parent), str(HERE), str(src)))
     return float(subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout)
 
 

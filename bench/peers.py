@@ -40,8 +40,22 @@ HERE = Path(__file__).resolve().parent
 PEERS = HERE / ".peers"
 
 
+def own_peak_kb() -> int:
+    """Peak resident memory of this process's own address space (KiB): ``VmHWM``,
+    which ``exec`` resets.  ``ru_maxrss`` is kept across ``exec`` on Linux, so a
+    process started by a large parent would report the parent's peak."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def peak_mb() -> dict:
-    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    self_kb = own_peak_kb()
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"peak_mb": round(self_kb / 1024, 1), "peak_children_mb": round(children_kb / 1024, 1)}
 

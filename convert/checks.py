@@ -136,8 +136,9 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding
         (bounds[:, 3] > sample.height)
     inside = areas.copy()
     if crossing.any():
-        frame = shapely.box(0, 0, sample.width, sample.height)
-        inside[crossing] = shapely.area(shapely.intersection(merged[crossing], frame))
+        # GEOS's rectangle clip: 8x faster than a general intersection, the same area on valid shapes
+        # (invalid rings were made valid above)
+        inside[crossing] = shapely.area(shapely.clip_by_rect(merged[crossing], 0, 0, sample.width, sample.height))
     for (k, _, _), area, inner in zip(rings_of, areas.tolist(), inside.tolist()):
         region, raster = items[k]
         if area == 0:

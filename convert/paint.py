@@ -226,10 +226,11 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
 
     result = Painted(class_mask, findings)
     if instance_mask is not None:
+        shown = np.bincount(object_of, weights=visible, minlength=len(inst_list) + 1)
         for obj in inst_list:
-            obj.pixels = int(sum(visible[k] for k in obj.members)) if obj.label is not None else 0
+            obj.pixels = int(shown[obj.id])  # void regions write 0: their objects show nothing
         result.instance_mask = instance_mask
-        result.instances = [Instance(o.id, o.label, o.regions, o.pixels) for o in inst_list]
+        result.instances = inst_list
     if study is not None:
         raster = np.bincount(which, weights=ends - starts, minlength=n).astype(np.int64)
         result.trace = study.trace(raster, visible, w, bare_runs)
@@ -250,35 +251,27 @@ def store_columns(out: np.ndarray, first: int, flat: np.ndarray) -> None:
     [[0, 1, 3], [0, 2, 4]]
     """
     height = out.shape[0]
+    if not flat.size:  # an image without pixels
+        return
     columns = flat.reshape(-1, height)
     for c in range(0, len(columns), TRANSPOSE_BLOCK):
         block = columns[c:c + TRANSPOSE_BLOCK]
         out[:, first + c:first + c + len(block)] = block.T
 
 
-@dataclass(slots=True)
-class _Object:
-    id: int
-    label: LabelClass | None
-    regions: list[Region]
-    members: list[int]
-    pixels: int = 0
-
-
 def _objects(painted):
     """Objects in painting order (regions sharing ``instance`` and label are one)
     and the instance id each painted region writes (0 for void)."""
-    objects: dict[object, _Object] = {}
-    order: list[_Object] = []
+    objects: dict[object, Instance] = {}
+    order: list[Instance] = []
     ids = np.zeros(len(painted), dtype=np.uint32)
     for k, (region, cls) in enumerate(painted):
         key = (region.instance, region.label) if region.instance is not None else id(region)
         obj = objects.get(key)
         if obj is None:
-            obj = objects[key] = _Object(len(order) + 1, cls, [], [])
+            obj = objects[key] = Instance(len(order) + 1, cls, [])
             order.append(obj)
         obj.regions.append(region)
-        obj.members.append(k)
         ids[k] = obj.id if cls is not None else 0
     return order, ids
 

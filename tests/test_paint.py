@@ -137,3 +137,11 @@ def test_class_masks_are_bit_identical_to_pycocotools_painted_by_level(doc, tmp_
     for sample in dataset:
         assert sample.findings == []
         assert (paint(sample, LEVELLED).class_mask == expected[sample.name]).all()
+
+
+def test_an_image_without_pixels_paints_an_empty_mask():
+    for width, height in ((0, 0), (5, 0), (0, 5)):
+        s = Sample("a", width, height, [region("plate", (0, 0, 1, 1), 0)], O)
+        out = paint(s, FOOD, trace=True, instances=True)
+        assert out.class_mask.shape == out.instance_mask.shape == (height, width)
+        assert out.trace.visible.tolist() == [0]
