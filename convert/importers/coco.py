@@ -146,8 +146,10 @@ class CocoDataset(Dataset):
         # where image files may be: --images, then the usual layouts around the JSON
         subset = path.stem.split("_", 1)[1] if "_" in path.stem else path.stem
         here = path.parent
-        self.image_dirs = [images, here, here / "images", here.parent / "images",
-                           here.parent / "images" / subset, here.parent / subset]
+        candidates = [images, here, here / "images", here.parent / "images",
+                      here.parent / "images" / subset, here.parent / subset]
+        # folders that do not exist are dropped once, not looked into for every image
+        self.image_dirs = [d for d in candidates if d is not None and Path(d).is_dir()]
         doc = load_json(path)
         file = str(path)
         if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "image_id" in doc[0]:
@@ -353,7 +355,7 @@ def parse_segmentation(seg, height: int, width: int, report):
 
 
 def _polygon(seg: list, report) -> Polygon | None:
-    if all(_is_number(v) for v in seg):
+    if not any(isinstance(v, list) for v in seg) and _all_numbers(seg):
         report("bad-value", "segmentation is a flat list of numbers; COCO needs a list of rings [[x1, y1, ...]]; "
                             "not painted")
         return None
