@@ -15,19 +15,24 @@ Each image is a scene in layers, like the food-photography case:
 and the annotations of a file are shuffled, so order never helps the painter.
 The same scene is written as COCO (``coco/annotations/instances_default.json``), CVAT XML
 (``cvat/annotations.xml``) and LabelMe JSON (``labelme/*.json``), plus the
-label map (``labelmap.yaml``) with the four levels.  Only the annotations are
+label map (``labelmap.yaml``) with the four levels.  Crowd regions are compressed
+RLE in COCO, ``mask`` elements in CVAT and ``mask`` shapes in LabelMe, so the
+three files describe the same pixels.  Only the annotations are
 written: the benchmark converts masks, and images would only cost disk.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import io
 import json
 import math
 import random
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 from pycocotools import mask as cocomask
 
 CLASSES = [  # name, level
@@ -146,7 +151,15 @@ def write(out: Path, images: int, width: int, height: int, per_image: int, forma
                     for ring in rings:
                         pts = ";".join(f"{ring[i]:.2f},{ring[i + 1]:.2f}" for i in range(0, len(ring), 2))
                         cvat.write(f'    <polygon label="{label}" points="{pts}" z_order="0"{group}/>\n')
-            if "labelme" in formats and kind != "rle":
+            if "labelme" in formats and kind == "rle":  # labelme >= 5.5 keeps rasters as 'mask' shapes
+                rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
+                buffer = io.BytesIO()
+                Image.fromarray(m[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]).save(buffer, format="PNG")
+                lm_shapes.append({"label": label, "points": [[int(cols[0]), int(rows[0])],
+                                                             [int(cols[-1]), int(rows[-1])]],
+                                  "group_id": None, "shape_type": "mask", "flags": {},
+                                  "mask": base64.b64encode(buffer.getvalue()).decode("ascii")})
+            elif "labelme" in formats:
                 for ring in rings:
                     lm_shapes.append({"label": label, "points": [[ring[i], ring[i + 1]] for i in
                                                                  range(0, len(ring), 2)],

@@ -27,3 +27,34 @@ def test_food_scene_is_the_same_in_every_format(rule):
     for stem, by_format in masks.items():
         assert (by_format["coco"] == by_format["cvat"]).all(), stem
         assert (by_format["coco"] == by_format["labelme"]).all(), stem
+
+
+def test_generated_benchmark_delivery_is_the_same_scene_in_every_format(tmp_path):
+    """bench/generate.py writes one scene three ways (crowd regions as COCO RLE, CVAT and LabelMe
+    masks): the masks agree everywhere except where two classes of one level overlap, which the
+    source order decides (COCO's file is shuffled) and the validator reports."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from conftest import ROOT
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(tmp_path), "--images", "30",
+                    "--width", "320", "--height", "240", "--formats", "coco,cvat,labelme"], check=True)
+    lm = LabelMap.load(tmp_path / "labelmap.yaml")
+    level = np.full(256, -1)
+    for c in lm.classes:
+        level[c.index] = c.level
+    masks: dict[str, dict[str, np.ndarray]] = {}
+    crowd = 0
+    for fmt, src in (("coco", "coco/annotations/instances_default.json"), ("cvat", "cvat/annotations.xml"),
+                     ("labelme", "labelme")):
+        for sample in open_dataset(tmp_path / src):
+            crowd += fmt == "coco" and any(r.crowd for r in sample.regions)
+            masks.setdefault(sample.stem, {})[fmt] = paint(sample, lm).class_mask
+    assert len(masks) == 30 and crowd >= 1  # the crowd regions are part of the comparison
+    for stem, by_format in masks.items():
+        for fmt in ("cvat", "labelme"):
+            differ = by_format["coco"] != by_format[fmt]
+            assert (level[by_format["coco"][differ]] == level[by_format[fmt][differ]]).all(), (stem, fmt)
