@@ -66,11 +66,12 @@ def from_window(left: int, top: int, mask_t: np.ndarray, height: int) -> tuple[n
     cols, rows = mask_t.shape
     if not cols or not rows:
         return EMPTY, EMPTY
-    padded = np.zeros((cols, rows + 2), dtype=np.int8)  # a zero above and below every column
+    padded = np.zeros((cols, rows + 2), dtype=np.int8)  # a 0 above and below each column; int8 beats bool
     padded[:, 1:-1] = mask_t
-    step = np.diff(padded.ravel())
-    col_s, row_s = np.divmod(np.flatnonzero(step == 1) + 1, rows + 2)
-    col_e, row_e = np.divmod(np.flatnonzero(step == -1) + 1, rows + 2)
+    flat = padded.ravel()
+    before, after = flat[:-1], flat[1:]
+    col_s, row_s = np.divmod(np.flatnonzero(after > before) + 1, rows + 2)  # 0 -> 1: a run starts
+    col_e, row_e = np.divmod(np.flatnonzero(after < before) + 1, rows + 2)  # 1 -> 0: it ends
     starts = (left + col_s) * height + (top - 1) + row_s
     ends = (left + col_e) * height + (top - 1) + row_e
     return join(starts, ends)
