@@ -28,16 +28,21 @@ points are discs of radius 5.
 
 Under ``coco`` the result is bit-identical to ``COCO.annToMask``; under
 ``labelme`` to labelme's own masks.  The tests check both.
+
+The painter asks :func:`runs_many` for all regions of an image at once, as
+runs (:mod:`convert.runs`); :func:`rasterize` gives one geometry as a mask.
 """
 
 from __future__ import annotations
+
+from itertools import groupby
 
 import numpy as np
 from PIL import Image, ImageDraw
 from pycocotools import mask as cocomask
 
-from .model import Bitmap, Box, Ellipse, Geometry, Polygon, Rle, Stroke
 from . import runs
+from .model import Bitmap, Box, Ellipse, Geometry, Polygon, Rle, Stroke
 
 RULES = ("coco", "labelme")
 LABELME_LINE_WIDTH = 10
@@ -117,34 +122,23 @@ def runs_many(geometries, height: int, width: int, rule: str = "coco"):
 
 def _polygon_strings(rings, ring_of, height, width, strings, string_of, failed) -> None:
     """pycocotools strings of the polygon and box geometries (one per geometry,
-    rings of one geometry unioned), after the outline-length guard."""
-    ring_of = np.asarray(ring_of)
-    steps = ring_steps(rings)
-    per_geometry = np.bincount(ring_of, weights=steps)
+    rings of one geometry unioned), after the outline-length guard.  Rings of
+    one geometry are consecutive in ``rings``."""
+    steps = np.bincount(ring_of, weights=ring_steps(rings))  # per geometry
     ok = []
-    for i, k in enumerate(ring_of.tolist()):
-        if k in failed:
-            continue
-        total = per_geometry[k]
-        if not np.isfinite(total) or total > MAX_BOUNDARY_STEPS:
-            failed[k] = GeometryTooLarge(f"the outline would take {total:.0f} rasterisation steps "
+    for i, k in enumerate(ring_of):
+        if not np.isfinite(steps[k]) or steps[k] > MAX_BOUNDARY_STEPS:
+            failed[k] = GeometryTooLarge(f"the outline would take {steps[k]:.0f} rasterisation steps "
                                          f"(coordinates far outside the image?); limit {MAX_BOUNDARY_STEPS}")
-            continue
-        ok.append(i)
+        else:
+            ok.append(i)
     if not ok:
         return
-    rles = cocomask.frPyObjects([rings[i].ravel() for i in ok], height, width)
-    first = 0
-    kept = ring_of[ok]
-    while first < len(ok):
-        k = int(kept[first])
-        last = first
-        while last + 1 < len(ok) and kept[last + 1] == k:
-            last += 1
-        rle = rles[first] if last == first else cocomask.merge(rles[first:last + 1])
-        strings.append(rle["counts"])
+    rles = iter(cocomask.frPyObjects([rings[i].ravel() for i in ok], height, width))
+    for k, group in groupby(ring_of[i] for i in ok):
+        parts = [next(rles) for _ in group]
+        strings.append((parts[0] if len(parts) == 1 else cocomask.merge(parts))["counts"])
         string_of.append(k)
-        first = last + 1
 
 
 def ring_steps(rings) -> np.ndarray:
