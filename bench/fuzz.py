@@ -13,6 +13,7 @@ import argparse
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +22,18 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fuzzing import CHECKS  # noqa: E402
+
+
+def explain(exc: BaseException) -> str:
+    """The input (Hypothesis's falsifying example) and segconv's frames of every failure."""
+    lines = []
+    for failure in getattr(exc, "exceptions", None) or [exc]:
+        lines.append(f"  {type(failure).__name__}: {failure}")
+        lines += [f"    {note}" for note in getattr(failure, "__notes__", [])]
+        for frame in traceback.extract_tb(failure.__traceback__):
+            if "/convert/" in frame.filename:
+                lines.append(f"    at {Path(frame.filename).name}:{frame.lineno} {frame.name}: {frame.line}")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -46,7 +59,7 @@ def main() -> None:
             outcome = "no exception other than SegconvError"
         except Exception as exc:  # noqa: BLE001 - report the bug and go on with the next format
             failures += 1
-            outcome = f"FAILED: {type(exc).__name__}: {exc}"
+            outcome = f"FAILED: {type(exc).__name__}: {exc}\n" + explain(exc)
         print(f"{fmt:8s} {count['n']:6d} inputs in {time.perf_counter() - t:6.1f} s: {outcome}", flush=True)
     sys.exit(1 if failures else 0)
 

@@ -255,13 +255,14 @@ class CocoDataset(Dataset):
                 findings.append(Finding("bad-value", "annotation is not an object", file=file, element=where))
                 continue
             ann_id = ann.get("id")
-            if ann_id is not None:
+            if _is_int(ann_id) or isinstance(ann_id, str):  # ids of other types (lists...) cannot collide
                 if ann_id in seen_ids:
                     findings.append(Finding("duplicate-id", f"annotation id {ann_id} also used by annotations[{seen_ids[ann_id]}]",
                                             file=file, element=where))
                 else:
                     seen_ids[ann_id] = pos
-            slot = by_id.get(ann.get("image_id"))
+            image_ref = ann.get("image_id")
+            slot = by_id.get(image_ref) if _is_int(image_ref) or isinstance(image_ref, str) else None
             if slot is None:
                 findings.append(Finding("dangling-image-id",
                                         f"image_id {ann.get('image_id')!r} matches no converted image; not painted",

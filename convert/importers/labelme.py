@@ -104,7 +104,9 @@ class LabelmeDataset(FileDataset):
         except (OSError, orjson.JSONDecodeError):
             return []
         shapes = doc.get("shapes") if isinstance(doc, dict) else None
-        return [s["label"] for s in shapes or [] if isinstance(s, dict) and isinstance(s.get("label"), str)
+        if not isinstance(shapes, list):  # sample() reports the file as unusable
+            return []
+        return [s["label"] for s in shapes if isinstance(s, dict) and isinstance(s.get("label"), str)
                 and s["label"] != "__ignore__"]
 
     # ------------------------------------------------------------------ one file
@@ -182,7 +184,7 @@ class LabelmeDataset(FileDataset):
         if isinstance(data, str) and data:
             try:
                 return oriented_size(base64.b64decode(data, validate=False))
-            except (binascii.Error, ImageProblem) as exc:
+            except (binascii.Error, ValueError, ImageProblem) as exc:  # ValueError: non-ASCII text
                 findings.append(Finding("bad-value", f"imageData is not a decodable image ({exc}); "
                                         "trying imagePath", file=str(file), image=name, element="imageData"))
         image_path = doc.get("imagePath")

@@ -242,7 +242,7 @@ class LabelmeXmlDataset(FileDataset):
                         mask = np.asarray(im).any(axis=2)
                     else:
                         mask = np.asarray(im.convert("L")) > 0
-            except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+            except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
                 report("bad-mask-file", f"{path.name}: cannot decode ({exc}); not painted")
                 return None
             if mask.shape == (height, width):

@@ -64,7 +64,7 @@ class MasksDataset(FileDataset):
             findings.append(Finding("image-too-large", f"{exc} (raise --max-pixels if it is real)",
                                     file=str(file), image=name))
             return Sample(name, 0, 0, [], origin, findings=findings, usable=False)
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: broken PNG
             findings.append(Finding("bad-mask-file", str(exc), file=str(file), image=name))
             return Sample(name, 0, 0, [], origin, findings=findings, usable=False)
         height, width = values.shape

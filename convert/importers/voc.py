@@ -270,7 +270,7 @@ class VocDataset(Dataset):
             report("image-too-large", f"refused before decoding: {exc} (raise --max-pixels if it is real)",
                    file=file)
             return None
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: broken PNG
             report("bad-mask-file", f"cannot decode the PNG ({exc})", file=file)
             return None
         return self._unpaint(rgb, colors, report, file)

@@ -36,6 +36,17 @@ def png_header_only(width: int, height: int) -> bytes:
         chunk(b"IEND", b"")
 
 
+def png_broken_chunk() -> bytes:
+    """A 4x4 grey PNG with a chunk whose type is not four letters: Pillow opens it and then
+    raises SyntaxError ("broken PNG file") while decoding."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)
+    data = zlib.compress(b"\x00\x00\x00\x00\x00" * 4)  # split over two IDATs, the broken chunk between
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data[:4]) + \
+        chunk(b"\x006\x00\x01", b"") + chunk(b"IDAT", data[4:]) + chunk(b"IEND", b"")
+
+
 CVAT_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<annotations><version>1.1</version>' \
             '<meta><task><labels><label><name>plate</name></label></labels></task></meta>\n'
 
@@ -131,6 +142,14 @@ def main() -> None:
     case("voc_list_escape", {"SegmentationClass/a.png": png_header_only(4, 4),
                              "ImageSets/Segmentation/train.txt": "../../../etc/passwd\n"}, 1, "contains '..'",
          "unsafe-path")
+    # found by bench/fuzz.py (2026-11-24): each raised an exception before it was handled
+    case("coco_unhashable_ids.json", j(coco(annotations=[{"id": [], "image_id": [], "category_id": 1,
+                                                          "segmentation": SQUARE}])), 1,
+         "matches no converted image", "dangling-image-id")
+    case("labelme_shapes_not_list.json", j({**lm, "shapes": True}), 1, "no 'shapes' list", "unreadable-file")
+    case("labelme_non_ascii_imagedata.json", j({**lm, "imageData": "\u0080\u00e9"}), 1, "imageData", "bad-value")
+    case("voc_broken_png", {"SegmentationClass/a.png": png_broken_chunk(),
+                            "ImageSets/Segmentation/train.txt": "a\n"}, 1, "broken PNG", "bad-mask-file")
     (HERE / "cases.json").write_text(json.dumps(cases, indent=1) + "\n")
 
 
