@@ -106,6 +106,37 @@ class Trace:
 
 
 @dataclass(slots=True)
+class Stretches:
+    """The painted image as stretches of the column-major pixel order (see
+    :mod:`convert.runs`): pixels ``starts[i]`` .. ``ends[i] - 1`` show the
+    painted region ``top[i]`` (-1: none).  Writers that encode run lengths
+    (COCO RLE) use them instead of scanning a mask per object.
+
+    ``values`` is the class value of each painted region and ``empty`` the
+    value of pixels no region covers; ``objects`` (with ``instances=True``)
+    the instance id each region writes, 0 for void.
+
+        >>> s = Stretches(np.array([0, 2]), np.array([2, 6]), np.array([-1, 0]), np.array([7]), 0)
+        >>> s.per_stretch(s.values, s.empty).tolist()
+        [0, 7]
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
+    top: np.ndarray
+    values: np.ndarray
+    empty: int
+    objects: np.ndarray | None = None
+
+    def per_stretch(self, per_region: np.ndarray, empty) -> np.ndarray:
+        """``per_region[top]`` for every stretch, ``empty`` where no region is."""
+        lut = np.empty(len(per_region) + 1, dtype=per_region.dtype)
+        lut[:-1] = per_region
+        lut[-1] = empty
+        return lut[self.top]
+
+
+@dataclass(slots=True)
 class Painted:
     """What :func:`paint` returns."""
 
@@ -114,6 +145,7 @@ class Painted:
     instance_mask: np.ndarray | None = None
     instances: list[Instance] = field(default_factory=list)
     trace: Trace | None = None
+    stretches: Stretches | None = None
 
 
 def resolve(sample: Sample, labelmap: LabelMap):
@@ -206,15 +238,18 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     base = fill.index if fill else labelmap.void
     class_mask = np.empty((h, w), dtype=labelmap.dtype)
     inst_list, object_of = _objects(painted) if instances else ([], None)
-    instance_mask = np.empty((h, w), dtype=np.uint32) if instances else None
+    instance_mask = np.empty((h, w), dtype=np.min_scalar_type(len(inst_list))) if instances else None
+    instance_ids = object_of.astype(instance_mask.dtype) if instances else None
 
     visible = np.zeros(n, dtype=np.int64)
     study = _Study(painted, labelmap, void_level, h) if trace else None
     bare: list[tuple[np.ndarray, np.ndarray]] = []
+    stretches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for c0, c1, layers in sweep_bands(starts, ends, which, n, h, w):
         store_columns(class_mask, c0, layers.paint(values, base))
         if instance_mask is not None:
-            store_columns(instance_mask, c0, layers.paint(object_of, 0))
+            store_columns(instance_mask, c0, layers.paint(instance_ids, 0))
+        stretches.append((layers.bounds[:-1], layers.bounds[1:], layers.top))
         visible += layers.visible(n)
         bare.append(layers.runs_of(np.flatnonzero(layers.top < 0)))
         if study is not None:
@@ -224,7 +259,8 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     if fill is None and n_bare:
         _report_bare(findings, sample, labelmap, n_bare, runs.bbox(*bare_runs, h))
 
-    result = Painted(class_mask, findings)
+    result = Painted(class_mask, findings, stretches=Stretches(
+        *(np.concatenate(part) for part in zip(*stretches)), values, base, object_of))
     if instance_mask is not None:
         shown = np.bincount(object_of, weights=visible, minlength=len(inst_list) + 1)
         for obj in inst_list:

@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 from pycocotools import mask as cocomask
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from pycocotools.coco import COCO
 
 from convert import api
@@ -229,3 +232,17 @@ def test_cli_to_voc_and_coco_rle(tmp_path):
     proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "x", "--to", "coco-rle",
                    "--coco-mode", "panoptic")
     assert proc.returncode == 2 and "coco-mode" in proc.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.uint8, st.tuples(st.integers(1, 12), st.integers(1, 12)), elements=st.integers(0, 1)))
+def test_rle_from_runs_is_the_string_pycocotools_encodes(mask):
+    """coco-rle encodes objects from the painter's runs; the strings must be pycocotools' own,
+    also when the mask starts on the first pixel or ends on the last one."""
+    from convert import runs
+    from convert.exporters.coco_rle import encode, encode_runs
+
+    if not mask.any():
+        return
+    starts, ends = runs.from_window(0, 0, mask.T.astype(bool), mask.shape[0])
+    assert encode_runs(starts, ends, *mask.shape)["counts"].decode() == encode(mask.astype(bool))["counts"]

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from pycocotools import mask as cocomask
 
+from .. import runs
 from ..atomic import open_atomic
 from ..labelmap import LabelMap
 from ..model import Sample
@@ -48,14 +49,33 @@ def encode(mask: np.ndarray) -> dict:
     return {"size": [int(mask.shape[0]), int(mask.shape[1])], "counts": rle["counts"].decode("ascii")}
 
 
-def annotation(ann_id: int, image_id: int, category_id: int, mask: np.ndarray, crowd: bool) -> dict:
-    rle = encode(mask)
-    coco_rle = {"size": rle["size"], "counts": rle["counts"].encode("ascii")}
+def encode_runs(starts: np.ndarray, ends: np.ndarray, height: int, width: int) -> dict:
+    """Compressed RLE (pycocotools' bytes form) of non-empty column-major runs
+    (:mod:`convert.runs`): the same string :func:`encode` gives for their mask,
+    without building the mask.
+
+    >>> mask = np.zeros((5, 4), dtype=bool); mask[1:3, 1:3] = True
+    >>> encode_runs(np.array([6, 11]), np.array([8, 13]), 5, 4)["counts"] == encode(mask)["counts"].encode()
+    True
+    """
+    starts, ends = runs.join(starts, ends)  # touching runs would give zero-length gaps: not canonical
+    counts = np.empty(2 * len(starts) + 1, dtype=np.int64)
+    counts[0] = starts[0]
+    counts[2:-1:2] = starts[1:] - ends[:-1]
+    counts[1::2] = ends - starts
+    counts[-1] = height * width - ends[-1]
+    if not counts[-1]:  # pycocotools ends on the last run: no trailing empty background run
+        counts = counts[:-1]
+    return cocomask.frPyObjects({"size": [height, width], "counts": counts.tolist()}, height, width)
+
+
+def annotation(ann_id: int, image_id: int, category_id: int, coco_rle: dict, crowd: bool) -> dict:
+    """One COCO annotation of a compressed RLE (bytes counts)."""
     return {
         "id": ann_id,
         "image_id": image_id,
         "category_id": category_id,
-        "segmentation": rle,
+        "segmentation": {"size": [int(v) for v in coco_rle["size"]], "counts": coco_rle["counts"].decode("ascii")},
         "area": int(cocomask.area(coco_rle)),
         "bbox": [float(v) for v in cocomask.toBbox(coco_rle)],
         "iscrowd": int(crowd),
@@ -87,26 +107,33 @@ class CocoRleWriter:
         return self.mode == "instance"
 
     def write(self, sample: Sample, painted: Painted):
-        """Encode the sample's annotations (in a worker); ids are given in :meth:`collect`."""
+        """Encode the sample's annotations (in a worker); ids are given in :meth:`collect`.
+        Every RLE is built from the painter's stretches, not from a mask per object."""
+        h, w = painted.class_mask.shape
         image = {"file_name": sample.name, "width": sample.width, "height": sample.height}
         lm = self.labelmap
-        mask = painted.class_mask
-        void = mask == lm.void
+        st = painted.stretches
+        values = st.per_stretch(st.values, st.empty)  # the class value each stretch shows
+
+        def rle_where(chosen: np.ndarray) -> dict:
+            return encode_runs(st.starts[chosen], st.ends[chosen], h, w)
+
+        void = values == lm.void
         if lm.fill is not None and void.any():
-            image["segconv_void"] = encode(void)
+            image["segconv_void"] = {"size": [h, w], "counts": rle_where(void)["counts"].decode("ascii")}
         anns = []
         if self.mode == "instance":
-            objects, ids = visible_objects(painted, lm)
-            for new_id, obj in enumerate(objects, start=1):
+            ids = st.per_stretch(st.objects, 0)
+            for obj in visible_objects(painted, lm, with_mask=False)[0]:
                 crowd = any(r.crowd for r in obj.regions)
-                anns.append(annotation(0, 0, obj.label.index, ids == new_id, crowd))
+                anns.append(annotation(0, 0, obj.label.index, rle_where(ids == obj.id), crowd))
         else:
-            present = np.unique(mask).tolist()
+            present = set(np.unique(values).tolist())
             for cls in sorted(lm.classes, key=lambda c: (c.level, c.index)):
                 if cls.fill or cls.index not in present:
                     continue
                 crowd = any(r.crowd and r.label is not None and lm.resolve(r.label) is cls for r in sample.regions)
-                anns.append(annotation(0, 0, cls.index, mask == cls.index, crowd))
+                anns.append(annotation(0, 0, cls.index, rle_where(values == cls.index), crowd))
         return [], (image, anns)
 
     def collect(self, record) -> None:

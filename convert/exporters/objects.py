@@ -22,16 +22,24 @@ from __future__ import annotations
 import numpy as np
 
 from ..labelmap import LabelMap
-from ..paint import Instance, Painted
+from ..paint import Instance, Painted, store_columns
 
 
-def visible_objects(painted: Painted, labelmap: LabelMap) -> tuple[list[Instance], np.ndarray]:
-    """(visible objects in painting order, instance mask renumbered 1..K, 0 elsewhere)."""
+def visible_objects(painted: Painted, labelmap: LabelMap, *, with_mask: bool = True):
+    """(visible objects in painting order, instance mask renumbered 1..K, 0 elsewhere).
+    With ``with_mask=False`` the mask is not built (``None``): writers that work
+    on runs select an object by its ``id`` in ``painted.stretches``."""
     fill = labelmap.fill
     keep = [obj for obj in painted.instances
             if obj.pixels > 0 and obj.label is not None and (fill is None or obj.label.name != fill.name)]
-    lut = np.zeros(len(painted.instances) + 1, dtype=np.uint32)
+    if not with_mask:
+        return keep, None
+    lut = np.zeros(len(painted.instances) + 1, dtype=np.min_scalar_type(len(keep)))
     for new_id, obj in enumerate(keep, start=1):
         lut[obj.id] = new_id
-    return keep, lut[painted.instance_mask]
-
+    st = painted.stretches
+    if st is None or st.objects is None:  # a Painted built by hand
+        return keep, lut[painted.instance_mask]
+    ids = np.empty(painted.class_mask.shape, dtype=lut.dtype)  # renumbered stretch by stretch, written once
+    store_columns(ids, 0, np.repeat(lut[st.per_stretch(st.objects, 0)], st.ends - st.starts))
+    return keep, ids
