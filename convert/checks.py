@@ -36,7 +36,7 @@ from shapely import affinity
 from shapely.geometry import Point
 from shapely.geometry import Polygon as ShapelyPolygon
 
-from .findings import Finding
+from .findings import Finding, located
 from .labelmap import LabelMap
 from .model import Box, Ellipse, Polygon, Region, Sample
 from .paint import Painted
@@ -99,11 +99,6 @@ def _shapes(items):
     return rings_of, shapes
 
 
-def _where(region: Region, sample: Sample, **kw) -> dict:
-    return dict(file=region.origin.file, image=sample.name, element=region.origin.element,
-                line=region.origin.line, **kw)
-
-
 def _name(region: Region) -> str:
     return region.origin.element or region.label or "region"
 
@@ -124,7 +119,7 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding
                 reason = shapely.is_valid_reason(shapes[first + i])
                 out.append(Finding("self-intersection", f"ring {i} is not a simple polygon ({reason}); pixels "
                                                         "are filled even-odd, so overlapping loops are holes",
-                                   **_where(region, sample)))
+                                   **located(region, sample)))
         if count == 1 and valid[first]:
             merged.append(shapes[first])
         else:
@@ -143,13 +138,13 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding
         region, raster = items[k]
         if area == 0:
             out.append(Finding("zero-area", "the shape has no area (points on one line, or repeated)",
-                               **_where(region, sample, pixels=raster)))
+                               **located(region, sample, pixels=raster)))
             continue
         lost = area - inner
         if lost > 0.5:
             out.append(Finding("outside-image", f"{lost:.1f} px² of its area lie outside the "
                                                 f"{sample.width}x{sample.height} image and are clipped",
-                               **_where(region, sample, pixels=int(round(lost)))))
+                               **located(region, sample, pixels=int(round(lost)))))
         if opts.rule == "coco" and inner > 0:
             limit = max(opts.area_floor, opts.area_tolerance * inner)
             diff = raster - inner
@@ -158,7 +153,7 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding
                     "area-mismatch",
                     f"rasterises to {raster} pixels but its area inside the image is {inner:.1f} px² "
                     f"({'gained' if diff > 0 else 'lost'} {abs(diff):.1f}, tolerance {limit:.1f})",
-                    **_where(region, sample, pixels=int(round(abs(diff))))))
+                    **located(region, sample, pixels=int(round(abs(diff))))))
     return out
 
 
@@ -173,14 +168,14 @@ def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
             "level-overlap",
             f"{cj.name!r} ({_name(rj)}) and {ci.name!r} ({_name(ri)}) overlap on {n} pixels at level "
             f"{ci.level}; {cj.name!r} is on top only because it comes later in the source",
-            **_where(rj, sample, pixels=n)))
+            **located(rj, sample, pixels=n)))
     for index, (n, box) in trace.outside.items():
         region, cls = trace.painted[index]
         findings.append(Finding(
             "outside-container",
             f"{n} pixels of {cls.name!r} lie outside {' / '.join(cls.within)} "
             f"(bounding box x={box[0]} y={box[1]} w={box[2]} h={box[3]})",
-            **_where(region, sample, pixels=n)))
+            **located(region, sample, pixels=n)))
     vector_items = []
     for index, (region, cls) in enumerate(trace.painted):
         raster, visible = int(trace.raster[index]), int(trace.visible[index])
@@ -188,12 +183,12 @@ def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
             continue
         if raster == 0:
             findings.append(Finding("region-empty", "rasterises to zero pixels: the region is lost",
-                                    **_where(region, sample, pixels=0)))
+                                    **located(region, sample, pixels=0)))
         elif visible == 0:
             by = "higher levels" if trace.under_higher[index] else "later regions of its level"
             findings.append(Finding("region-hidden", f"{cls.name!r} is covered entirely by {by} "
                                                      f"({raster} pixels, none visible)",
-                                    **_where(region, sample, pixels=raster)))
+                                    **located(region, sample, pixels=raster)))
         vector_items.append((region, raster))
     findings.extend(geometry_findings(vector_items, sample, opts))
 

@@ -103,3 +103,10 @@ def worst(findings) -> Severity | None:
         if best is None or f.severity > best:
             best = f.severity
     return best
+
+
+def located(region, sample, **fields) -> dict:
+    """The fields of a :class:`Finding` about ``region`` of ``sample``: its file,
+    image, element and line, plus ``fields`` (``pixels=...``)."""
+    origin = region.origin
+    return dict(file=origin.file, image=sample.name, element=origin.element, line=origin.line, **fields)

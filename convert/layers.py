@@ -75,10 +75,7 @@ class Layers:
     def paint(self, values: np.ndarray, empty, dtype=None) -> np.ndarray:
         """The flat column-major pixels of ``[lo, hi)``: ``values[region]`` of the
         region on top, ``empty`` where no region is."""
-        lut = np.empty(len(values) + 1, dtype=dtype or values.dtype)
-        lut[:-1] = values
-        lut[-1] = empty  # top == -1 reads the last entry
-        return np.repeat(lut[self.top], self.lengths)
+        return np.repeat(lookup(values, empty, dtype)[self.top], self.lengths)
 
     def visible(self, n_regions: int) -> np.ndarray:
         """Pixels each region shows after layering."""
@@ -94,6 +91,19 @@ class Layers:
     def runs_of(self, segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The runs ``(starts, ends)`` of some segments (sorted indices)."""
         return self.bounds[segments], self.bounds[segments + 1]
+
+
+def lookup(per_region: np.ndarray, empty, dtype=None) -> np.ndarray:
+    """``per_region`` with ``empty`` appended, to be indexed by a region number:
+    -1 (no region) reads ``empty``.
+
+    >>> lookup(np.array([4, 9]), 0)[np.array([1, -1, 0])].tolist()
+    [9, 0, 4]
+    """
+    lut = np.empty(len(per_region) + 1, dtype=dtype or per_region.dtype)
+    lut[:-1] = per_region
+    lut[-1] = empty
+    return lut
 
 
 def _segments(starts, ends, lo: int, hi: int):

@@ -42,9 +42,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import runs
-from .findings import Finding
+from .findings import Finding, located
 from .labelmap import LabelClass, LabelMap
-from .layers import sweep_bands
+from .layers import lookup, sweep_bands
 from .model import Region, Sample
 from .rasterize import has_area, runs_many
 
@@ -83,11 +83,6 @@ class Trace:
     width: int
     offending_runs: tuple[np.ndarray, np.ndarray]
     bare_runs: tuple[np.ndarray, np.ndarray]
-
-    @property
-    def bare(self) -> int:
-        """Pixels no region covers."""
-        return int((self.bare_runs[1] - self.bare_runs[0]).sum())
 
     def bare_box(self) -> tuple[int, int, int, int]:
         """(x, y, width, height) of the pixels no region covers (there must be some)."""
@@ -130,10 +125,14 @@ class Stretches:
 
     def per_stretch(self, per_region: np.ndarray, empty) -> np.ndarray:
         """``per_region[top]`` for every stretch, ``empty`` where no region is."""
-        lut = np.empty(len(per_region) + 1, dtype=per_region.dtype)
-        lut[:-1] = per_region
-        lut[-1] = empty
-        return lut[self.top]
+        return lookup(per_region, empty)[self.top]
+
+    def image(self, per_region: np.ndarray, empty, shape: tuple[int, int]) -> np.ndarray:
+        """The row-major ``shape`` image showing ``per_region`` of the region on top
+        of every pixel, ``empty`` where no region is."""
+        out = np.empty(shape, dtype=per_region.dtype)
+        store_columns(out, 0, np.repeat(self.per_stretch(per_region, empty), self.ends - self.starts))
+        return out
 
 
 @dataclass(slots=True)
@@ -142,10 +141,19 @@ class Painted:
 
     class_mask: np.ndarray
     findings: list[Finding] = field(default_factory=list)
-    instance_mask: np.ndarray | None = None
     instances: list[Instance] = field(default_factory=list)
     trace: Trace | None = None
     stretches: Stretches | None = None
+
+    @property
+    def instance_mask(self) -> np.ndarray | None:
+        """With ``paint(..., instances=True)``: objects numbered 1..N in painting
+        order, 0 where no object is and on void.  Drawn from the stretches when
+        asked for; writers that work on runs never pay for it."""
+        st = self.stretches
+        if st is None or st.objects is None:
+            return None
+        return st.image(st.objects.astype(np.min_scalar_type(len(self.instances))), 0, self.class_mask.shape)
 
 
 def resolve(sample: Sample, labelmap: LabelMap):
@@ -198,10 +206,6 @@ def _report_bare(findings, sample, labelmap, bare, box) -> None:
         file=sample.origin.file, image=sample.name, pixels=bare))
 
 
-def _where(region: Region, sample: Sample) -> dict:
-    return dict(file=region.origin.file, image=sample.name, element=region.origin.element, line=region.origin.line)
-
-
 def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: bool = False,
           trace: bool = False) -> Painted:
     """Paint ``sample`` into a ``(height, width)`` class mask of ``labelmap.dtype``.
@@ -220,13 +224,13 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
         findings.append(Finding(
             "no-area-shape",
             f"{region.attributes.get('shape', type(region.geometry).__name__.lower())} has no area under "
-            f"rule '{rule}'; not painted (rule 'labelme' draws it as labelme does)", **_where(region, sample)))
+            f"rule '{rule}'; not painted (rule 'labelme' draws it as labelme does)", **located(region, sample)))
     starts, ends, which, failed = runs_many([r.geometry for r, _ in candidates], h, w, rule)
     painted = candidates
     if failed:
         for k, exc in sorted(failed.items()):
             region = candidates[k][0]
-            findings.append(Finding("coordinates-too-large", f"{exc}; not painted", **_where(region, sample)))
+            findings.append(Finding("coordinates-too-large", f"{exc}; not painted", **located(region, sample)))
         renumber = np.cumsum([k not in failed for k in range(len(candidates))]) - 1
         which = renumber[which]
         painted = [p for k, p in enumerate(candidates) if k not in failed]
@@ -238,34 +242,28 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     base = fill.index if fill else labelmap.void
     class_mask = np.empty((h, w), dtype=labelmap.dtype)
     inst_list, object_of = _objects(painted) if instances else ([], None)
-    instance_mask = np.empty((h, w), dtype=np.min_scalar_type(len(inst_list))) if instances else None
-    instance_ids = object_of.astype(instance_mask.dtype) if instances else None
 
     visible = np.zeros(n, dtype=np.int64)
     study = _Study(painted, labelmap, void_level, h) if trace else None
-    bare: list[tuple[np.ndarray, np.ndarray]] = []
-    stretches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    bands: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for c0, c1, layers in sweep_bands(starts, ends, which, n, h, w):
         store_columns(class_mask, c0, layers.paint(values, base))
-        if instance_mask is not None:
-            store_columns(instance_mask, c0, layers.paint(instance_ids, 0))
-        stretches.append((layers.bounds[:-1], layers.bounds[1:], layers.top))
+        bands.append((layers.bounds[:-1], layers.bounds[1:], layers.top))
         visible += layers.visible(n)
-        bare.append(layers.runs_of(np.flatnonzero(layers.top < 0)))
         if study is not None:
             study.add(layers)
-    bare_runs = runs.join(np.concatenate([b[0] for b in bare]), np.concatenate([b[1] for b in bare]))
+    stretches = Stretches(*(np.concatenate(part) for part in zip(*bands)), values, base, object_of)
+    uncovered = stretches.top < 0
+    bare_runs = runs.join(stretches.starts[uncovered], stretches.ends[uncovered])
     n_bare = int((bare_runs[1] - bare_runs[0]).sum())
     if fill is None and n_bare:
         _report_bare(findings, sample, labelmap, n_bare, runs.bbox(*bare_runs, h))
 
-    result = Painted(class_mask, findings, stretches=Stretches(
-        *(np.concatenate(part) for part in zip(*stretches)), values, base, object_of))
-    if instance_mask is not None:
+    result = Painted(class_mask, findings, stretches=stretches)
+    if instances:
         shown = np.bincount(object_of, weights=visible, minlength=len(inst_list) + 1)
         for obj in inst_list:
             obj.pixels = int(shown[obj.id])  # void regions write 0: their objects show nothing
-        result.instance_mask = instance_mask
         result.instances = inst_list
     if study is not None:
         raster = np.bincount(which, weights=ends - starts, minlength=n).astype(np.int64)

@@ -49,15 +49,7 @@ def string_to_counts(s: str) -> np.ndarray:
     lengths = ends - starts + 1
     if lengths.max() > MAX_GROUP_CHARS:
         raise RleError(f"a run is encoded in more than {MAX_GROUP_CHARS} characters")
-    k = np.arange(len(b)) - np.repeat(starts, lengths)
-    x = np.add.reduceat((b & 0x1F) << (5 * k), starts)
-    negative = (b[ends] & 0x10) != 0
-    x[negative] |= -1 << (5 * lengths[negative])
-    counts = x.copy()
-    if len(counts) > 3:
-        counts[1::2] = np.cumsum(x[1::2])
-        counts[2::2] = np.cumsum(x[2::2])
-    return counts
+    return counts_many([raw])[0]
 
 
 def counts_to_string(counts) -> str:

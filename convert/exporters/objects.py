@@ -22,10 +22,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..labelmap import LabelMap
-from ..paint import Instance, Painted, store_columns
+from ..paint import Instance, Painted
 
 
-def visible_objects(painted: Painted, labelmap: LabelMap, *, with_mask: bool = True):
+def visible_objects(painted: Painted, labelmap: LabelMap, *,
+                    with_mask: bool = True) -> tuple[list[Instance], np.ndarray | None]:
     """(visible objects in painting order, instance mask renumbered 1..K, 0 elsewhere).
     With ``with_mask=False`` the mask is not built (``None``): writers that work
     on runs select an object by its ``id`` in ``painted.stretches``."""
@@ -37,9 +38,5 @@ def visible_objects(painted: Painted, labelmap: LabelMap, *, with_mask: bool = T
     lut = np.zeros(len(painted.instances) + 1, dtype=np.min_scalar_type(len(keep)))
     for new_id, obj in enumerate(keep, start=1):
         lut[obj.id] = new_id
-    st = painted.stretches
-    if st is None or st.objects is None:  # a Painted built by hand
-        return keep, lut[painted.instance_mask]
-    ids = np.empty(painted.class_mask.shape, dtype=lut.dtype)  # renumbered stretch by stretch, written once
-    store_columns(ids, 0, np.repeat(lut[st.per_stretch(st.objects, 0)], st.ends - st.starts))
-    return keep, ids
+    st = painted.stretches  # renumbered stretch by stretch, drawn once
+    return keep, st.image(lut[st.objects], 0, painted.class_mask.shape)
