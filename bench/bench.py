@@ -202,9 +202,10 @@ def tree_equal(a: Path, b: Path) -> tuple[int, int]:
 
 def parse_peak(python, src: Path) -> float:
     """Peak resident memory (MB) of a process that imports segconv and parses ``src``, nothing more."""
-    code = ("import sys; sys.path.insert(0, %r); sys.path.insert(0, %r); from convert.importers.coco import CocoDataset; "
-            "import numpy, PIL, pycocotools.mask, shapely, peers; d = CocoDataset(%r); "
-            "print(peers.own_peak_kb() / 1024)" % (str(HERE.parent), str(HERE), str(src)))
+    code = (f"import sys; sys.path.insert(0, {str(HERE.parent)!r}); sys.path.insert(0, {str(HERE)!r}); "
+            "from convert.importers.coco import CocoDataset; "
+            f"import numpy, PIL, pycocotools.mask, shapely, peers; d = CocoDataset({str(src)!r}); "
+            "print(peers.own_peak_kb() / 1024)")
     return float(subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout)
 
 

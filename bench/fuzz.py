@@ -49,7 +49,7 @@ def main() -> None:
         @settings(max_examples=args.examples, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(data=st.data())
-        def run(data):
+        def run(data, count=count, fmt=fmt, work=work):
             count["n"] += 1
             CHECKS[fmt](data, work)
 

@@ -111,7 +111,7 @@ def write(out: Path, images: int, width: int, height: int, per_image: int, forma
     cvat = None
     if "cvat" in formats:
         (out / "cvat").mkdir(exist_ok=True)
-        cvat = open(out / "cvat" / "annotations.xml", "w", encoding="utf-8")
+        cvat = open(out / "cvat" / "annotations.xml", "w", encoding="utf-8")  # noqa: SIM115 - closed at the end
         cvat.write('<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta><task>'
                    "<labels>" + "".join(f"<label><name>{n}</name></label>" for n, _ in CLASSES)
                    + "</labels></task></meta>\n")

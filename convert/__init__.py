@@ -3,7 +3,7 @@
 Every source is read into one indexed-layer model (:mod:`convert.model`):
 classes have a *level*, higher levels paint over lower ones, and every pixel
 problem is reported as a :class:`~convert.findings.Finding` naming the file,
-the image and the annotation.
+the image and the annotation.  ``docs/design.md`` describes the pipeline.
 
     >>> import convert
     >>> ds = convert.open_dataset("fixtures/food/annotations.json")        # doctest: +SKIP
@@ -11,21 +11,48 @@ the image and the annotation.
     >>> painted = convert.paint(next(iter(ds)), lm)                        # doctest: +SKIP
     >>> painted.class_mask.shape                                           # doctest: +SKIP
     (480, 640)
+
+The names below are imported on first use, so that ``segconv --help`` and
+``--version`` start without loading numpy, pycocotools or shapely.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from .api import RunReport, convert, inspect, validate, validate_samples  # noqa: E402
-from .errors import SegconvError, UsageError
-from .findings import Finding, Severity
-from .importers import detect_format, open_dataset
-from .labelmap import LabelClass, LabelMap, voc_color
-from .model import Bitmap, Box, Origin, Polygon, Region, Rle, Sample
-from .paint import Painted, paint
-from .rasterize import rasterize
+import importlib
 
-__all__ = [
-    "Bitmap", "Box", "Finding", "LabelClass", "LabelMap", "Origin", "Painted", "Polygon", "Region",
-    "Rle", "RunReport", "Sample", "SegconvError", "Severity", "UsageError", "convert", "detect_format",
-    "inspect", "open_dataset", "paint", "rasterize", "validate", "validate_samples", "voc_color",
-]
+_EXPORTS = {
+    "Bitmap": "model", "Box": "model", "Origin": "model", "Polygon": "model", "Region": "model", "Rle": "model",
+    "Sample": "model", "Finding": "findings", "Severity": "severity", "LabelClass": "labelmap",
+    "LabelMap": "labelmap", "voc_color": "labelmap", "Painted": "paint", "paint": "paint",
+    "rasterize": "rasterize", "RunReport": "run", "Interrupted": "run", "convert": "api", "inspect": "api",
+    "validate": "api", "validate_samples": "api", "SegconvError": "errors", "UsageError": "errors",
+    "detect_format": "importers", "open_dataset": "importers",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def _version() -> str:
+    """The installed package's version: one version, written once, in pyproject.toml."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("segconv")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        return "0+unknown"
+
+
+def __getattr__(name: str):
+    if name == "__version__":
+        globals()["__version__"] = value = _version()
+        return value
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'convert' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

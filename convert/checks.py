@@ -8,9 +8,12 @@ sample's geometry and returns findings plus the image's pixel accounting:
   outside the classes a ``within`` rule asks for (``outside-container``).
 - **completeness**: regions that rasterise to nothing (``region-empty``);
   pixel counts far from the geometric area (``area-mismatch``, rule ``coco``);
-  area outside the image (``outside-image``); under ``strict``, pixels only the
-  fill class covers (``unlabelled-pixels``).
+  area outside the image (``outside-image``); when the label map sets
+  ``every_pixel_drawn``, pixels only the fill class covers
+  (``unlabelled-pixels``).
 - **geometry** (shapely: check, explain): self-intersections and zero areas.
+- **the source's own fields**: COCO ``area`` and ``bbox`` against the pixels
+  (``area-field-mismatch``, ``bbox-field-mismatch``).
 
     >>> from convert.labelmap import LabelMap
     >>> from convert.model import Box, Origin, Region, Sample
@@ -37,20 +40,28 @@ from shapely.geometry import Point
 from shapely.geometry import Polygon as ShapelyPolygon
 
 from .findings import Finding, located
-from .labelmap import LabelMap
+from .labelmap import LabelClass, LabelMap
 from .model import Box, Ellipse, Polygon, Region, Sample
+from .ordering import describe_level, why_on_top
 from .paint import Painted
+from .wording import plural
 
 
 @dataclass(frozen=True)
 class CheckOptions:
     """``area_tolerance``: relative difference between pixel count and geometric
-    area that is still fine, with ``area_floor`` pixels as a minimum."""
+    area that is still fine, with ``area_floor`` pixels as a minimum; the
+    ``field_*`` and ``rle_*`` tolerances are for a source's own ``area`` and
+    ``bbox`` fields (:func:`declared_field_findings`)."""
 
     rule: str = "coco"
     strict: bool = False
     area_tolerance: float = 0.1
     area_floor: float = 2.0
+    field_area_tolerance: float = 0.05  # a source's 'area' field against the geometric area or pixel count
+    rle_area_tolerance: float = 0.01  # a raster's 'area' field against its pixel count
+    field_bbox_tolerance: float = 0.05  # per edge of a source's 'bbox' field, share of the box's side
+    field_bbox_floor: float = 2.0  # per edge, at least this many pixels
 
 
 def shape_of(region: Region):
@@ -103,9 +114,12 @@ def _name(region: Region) -> str:
     return region.origin.element or region.label or "region"
 
 
-def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding]:
+def geometry_findings(items, sample: Sample, opts: CheckOptions,
+                      measured: dict | None = None) -> list[Finding]:
     """Geometry checks of every vector region of a sample at once (shapely's
-    vectorised functions): ``items`` is a list of (region, raster pixel count)."""
+    vectorised functions): ``items`` is a list of (region, raster pixel count).
+    ``measured``, when given, receives per item position ``(area, area inside
+    the image, (x0, y0, x1, y1) bounds, outline length)`` of its geometry."""
     rings_of, shapes = _shapes(items)
     if not len(shapes):
         return []
@@ -134,6 +148,11 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding
         # GEOS's rectangle clip: 8x faster than a general intersection, the same area on valid shapes
         # (invalid rings were made valid above)
         inside[crossing] = shapely.area(shapely.clip_by_rect(merged[crossing], 0, 0, sample.width, sample.height))
+    if measured is not None:
+        outline = shapely.length(merged)
+        for (k, _, _), area, inner, box, length in zip(rings_of, areas.tolist(), inside.tolist(),
+                                                       bounds.tolist(), outline.tolist()):
+            measured[k] = (area, inner, tuple(box), length)
     for (k, _, _), area, inner in zip(rings_of, areas.tolist(), inside.tolist()):
         region, raster = items[k]
         if area == 0:
@@ -157,26 +176,133 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions) -> list[Finding
     return out
 
 
+def _describe(region: Region, cls: LabelClass | None) -> str:
+    """An element and its class, without saying the label twice."""
+    element = region.origin.element or "a region"
+    name = "void" if cls is None else cls.name
+    return element if f"({region.label})" in element or f"({name})" in element else f"{element} ({name})"
+
+
+def overlap_findings(trace, sample: Sample) -> list[Finding]:
+    """``level-overlap``: two regions of one level and two classes share pixels; says how many,
+    how many the order inside the level decided (the rest lie under higher levels) and what decided."""
+    out = []
+    for (i, j), (both, shown) in trace.overlaps.items():
+        (ri, ci), (rj, cj) = trace.painted[i], trace.painted[j]
+        level = int(trace.levels[j])
+        why = why_on_top(ri, level, rj, level, sample.order_rule)
+        message = (f"{cj.name!r} and {_describe(ri, ci)} overlap on {plural(both, 'pixel')}, both at level {level}; "
+                   f"{cj.name!r} is painted on top because {why}")
+        if shown < both:
+            message += (f" ({both - shown:,} of these lie under a higher level, {shown:,} show {cj.name!r})")
+        out.append(Finding("level-overlap", message, **located(rj, sample, pixels=both)))
+    return out
+
+
+def hidden_message(trace, index: int, sample: Sample, labelmap: LabelMap, limit: int = 3) -> str:
+    """What covers a region that shows no pixel, and why each is on top."""
+    region, cls = trace.painted[index]
+    level = int(trace.levels[index])
+    parts = []
+    covers = trace.covered_by.get(index, [])
+    for k in covers[:limit]:
+        other, other_cls = trace.painted[k]
+        other_level = int(trace.levels[k])
+        if other_cls is None:
+            why = f"void paints at level {describe_level(other_level, labelmap)}"
+        else:
+            why = why_on_top(region, level, other, other_level, sample.order_rule)
+        parts.append(f"{_describe(other, other_cls)}, because {why}")
+    more = f"; and {len(covers) - limit} more" if len(covers) > limit else ""
+    return (f"{cls.name!r} is covered entirely ({plural(int(trace.raster[index]), 'pixel')}, none visible) by "
+            + "; ".join(parts) + more)
+
+
+def declared_field_findings(region: Region, sample: Sample, raster: int, box: tuple | None,
+                            geometric: tuple | None, opts: CheckOptions) -> list[Finding]:
+    """A source's own ``area`` and ``bbox`` fields (COCO annotations, panoptic segments) against the pixels.
+
+    ``declared_area`` / ``declared_bbox`` come from ``region.attributes``; with ``declared_exact`` (panoptic:
+    area is the pixel count, bbox the tight pixel box) they must match exactly.  Otherwise an area matches
+    the pixel count (RLE: within ``rle_area_tolerance``) or, for vector shapes, the geometric area or the pixel
+    count within ``field_area_tolerance`` of it, or half the outline plus ``area_floor`` pixels (a rule that
+    counts boundary pixels, like labelme's, adds about that), whichever is larger; a bbox's edges match the
+    pixel box, or the shape's own box, within ``field_bbox_tolerance`` of the box's side, at least
+    ``field_bbox_floor`` pixels.
+    """
+    attrs = region.attributes
+    out = []
+    exact = bool(attrs.get("declared_exact"))
+    area = attrs.get("declared_area")
+    if area is not None:
+        refs = [("pixel count", float(raster), 0.0)]
+        if geometric is not None and not exact:
+            refs.append(("geometric area", geometric[0], geometric[3] / 2 + opts.area_floor))
+        if exact:
+            ok = float(area) == float(raster)
+            tolerance = "exact"
+        elif geometric is None:  # a raster: the pixel count
+            limit = max(1.0, opts.rle_area_tolerance * raster)
+            ok = abs(float(area) - raster) <= limit
+            tolerance = f"±{limit:.1f}"
+        else:
+            ok = any(abs(float(area) - ref) <= max(opts.area_floor, opts.field_area_tolerance * ref, slack)
+                     for _, ref, slack in refs)
+            tolerance = f"±{100 * opts.field_area_tolerance:g} % or half the outline + {opts.area_floor:g} px"
+        if not ok:
+            ref_name, ref, _ = min(refs, key=lambda r: abs(float(area) - r[1]))
+            off = 100 * abs(float(area) - ref) / ref if ref else float("inf")
+            out.append(Finding(
+                "area-field-mismatch",
+                f"'area' is {area:g} but the segmentation's {ref_name} is {ref:g} ({off:.1f} % off, tolerance "
+                f"{tolerance})", **located(region, sample, pixels=int(round(abs(float(area) - ref))))))
+    bbox = attrs.get("declared_bbox")
+    if bbox is not None:
+        x, y, w, h = (float(v) for v in bbox)
+        declared = (x, y, x + w, y + h)
+        refs = []
+        if box is not None:
+            refs.append(("pixel box", (box[0], box[1], box[0] + box[2], box[1] + box[3])))
+        if geometric is not None and not exact:
+            x0, y0, x1, y1 = geometric[2]
+            refs.append(("shape's own box", (x0, y0, x1, y1)))
+            refs.append(("shape's box inside the image", (max(x0, 0), max(y0, 0), min(x1, sample.width),
+                                                           min(y1, sample.height))))
+        if w <= 0 or h <= 0:
+            out.append(Finding("bbox-field-mismatch", f"'bbox' {list(bbox)} has no area (width or height <= 0)",
+                               **located(region, sample)))
+        elif refs:
+            def off(ref):
+                sides = (ref[2] - ref[0], ref[3] - ref[1], ref[2] - ref[0], ref[3] - ref[1])
+                return [abs(a - b) - (0 if exact else max(opts.field_bbox_floor, opts.field_bbox_tolerance * s))
+                        for a, b, s in zip(declared, ref, sides)]
+            best_name, best = min(refs, key=lambda r: max(off(r[1])))
+            if max(off(best)) > 0:
+                fmt = "[{:g}, {:g}, {:g}, {:g}]"
+                out.append(Finding(
+                    "bbox-field-mismatch",
+                    f"'bbox' is {fmt.format(*bbox)} but the segmentation's {best_name} is "
+                    + fmt.format(best[0], best[1], best[2] - best[0], best[3] - best[1])
+                    + (" (exact match required)" if exact else
+                       f" (tolerance per edge: {100 * opts.field_bbox_tolerance:g} % of the side, at least "
+                       f"{opts.field_bbox_floor:g} px)"),
+                    **located(region, sample)))
+    return out
+
+
 def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
                  opts: CheckOptions = CheckOptions()) -> tuple[list[Finding], dict]:
     """Findings and pixel accounting of one sample painted with ``trace=True``."""
     trace = painted.trace
-    findings: list[Finding] = []
-    for (i, j), n in trace.overlaps.items():
-        (ri, ci), (rj, cj) = trace.painted[i], trace.painted[j]
-        findings.append(Finding(
-            "level-overlap",
-            f"{cj.name!r} ({_name(rj)}) and {ci.name!r} ({_name(ri)}) overlap on {n} pixels at level "
-            f"{ci.level}; {cj.name!r} is on top only because it comes later in the source",
-            **located(rj, sample, pixels=n)))
+    findings: list[Finding] = overlap_findings(trace, sample)
     for index, (n, box) in trace.outside.items():
         region, cls = trace.painted[index]
         findings.append(Finding(
             "outside-container",
-            f"{n} pixels of {cls.name!r} lie outside {' / '.join(cls.within)} "
+            f"{cls.name!r} has {plural(n, 'pixel')} outside {' / '.join(cls.within)} "
             f"(bounding box x={box[0]} y={box[1]} w={box[2]} h={box[3]})",
             **located(region, sample, pixels=n)))
-    vector_items = []
+    vector_items, positions = [], []
     for index, (region, cls) in enumerate(trace.painted):
         raster, visible = int(trace.raster[index]), int(trace.visible[index])
         if cls is None:
@@ -185,32 +311,41 @@ def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
             findings.append(Finding("region-empty", "rasterises to zero pixels: the region is lost",
                                     **located(region, sample, pixels=0)))
         elif visible == 0:
-            by = "higher levels" if trace.under_higher[index] else "later regions of its level"
-            findings.append(Finding("region-hidden", f"{cls.name!r} is covered entirely by {by} "
-                                                     f"({raster} pixels, none visible)",
+            findings.append(Finding("region-hidden", hidden_message(trace, index, sample, labelmap),
                                     **located(region, sample, pixels=raster)))
         vector_items.append((region, raster))
-    findings.extend(geometry_findings(vector_items, sample, opts))
+        positions.append(index)
+    measured: dict = {}
+    findings.extend(geometry_findings(vector_items, sample, opts, measured))
+    for k, ((region, raster), index) in enumerate(zip(vector_items, positions)):
+        if "declared_area" in region.attributes or "declared_bbox" in region.attributes:
+            findings.extend(declared_field_findings(region, sample, raster, trace.raster_bbox(index),
+                                                    measured.get(k), opts))
 
-    unlabelled = sample.width * sample.height - int(trace.visible.sum())
-    if opts.strict and labelmap.fill is not None and unlabelled:
+    bare = int((trace.bare_runs[1] - trace.bare_runs[0]).sum())
+    fill = labelmap.fill
+    if labelmap.every_pixel_drawn and fill is not None and bare:
         box = trace.bare_box()
         findings.append(Finding(
             "unlabelled-pixels",
-            f"{unlabelled} pixels are covered by no region (only by the fill class "
-            f"{labelmap.fill.name!r}); bounding box x={box[0]} y={box[1]} w={box[2]} h={box[3]}",
-            file=sample.origin.file, image=sample.name, pixels=unlabelled))
-    return findings, accounting(sample, labelmap, painted, unlabelled)
+            f"no drawn region covers {plural(bare, 'pixel')}, and the label map asks for every pixel to be "
+            f"drawn (every_pixel_drawn); the fill class {fill.name!r} shows there; "
+            f"bounding box x={box[0]} y={box[1]} w={box[2]} h={box[3]}",
+            file=sample.origin.file, image=sample.name, pixels=bare))
+    return findings, accounting(sample, labelmap, painted, bare)
 
 
-def accounting(sample: Sample, labelmap: LabelMap, painted: Painted, unlabelled: int) -> dict:
+def accounting(sample: Sample, labelmap: LabelMap, painted: Painted, bare: int) -> dict:
     """Pixels per class (with level, how many of its painted pixels were later
-    overwritten, how many regions), unlabelled and void pixels of one image.
-    Computed from the trace's per-region counts, without another pass over the image."""
+    overwritten, how many regions) of one image; ``filled``: pixels no region
+    covers, shown by the fill class; ``unlabelled``: pixels no region covers and
+    no fill class takes (written as void); ``void``: every void pixel (explicit
+    void, unknown labels, and the unlabelled ones).  Computed from the trace's
+    per-region counts, without another pass over the image."""
     trace = painted.trace
     classes: dict[str, dict] = {}
     void = 0
-    for index, (region, cls) in enumerate(trace.painted):
+    for index, (_region, cls) in enumerate(trace.painted):
         if cls is None:
             void += int(trace.visible[index])
             continue
@@ -220,12 +355,13 @@ def accounting(sample: Sample, labelmap: LabelMap, painted: Painted, unlabelled:
         entry["overwritten"] += int(trace.raster[index] - trace.visible[index])
         entry["regions"] += 1
     fill = labelmap.fill
-    if fill is not None and unlabelled:
+    filled = bare if fill is not None else 0
+    unlabelled = 0 if fill is not None else bare
+    if filled:
         entry = classes.setdefault(fill.name, {"index": fill.index, "level": fill.level, "pixels": 0,
                                                "overwritten": 0, "regions": 0})
-        entry["pixels"] += unlabelled
-    elif fill is None:
-        void += unlabelled
+        entry["pixels"] += filled
+    void += unlabelled
     classes = dict(sorted(classes.items(), key=lambda kv: kv[1]["index"]))
     return {"image": sample.name, "width": sample.width, "height": sample.height, "classes": classes,
-            "unlabelled": unlabelled, "void": void}
+            "filled": filled, "unlabelled": unlabelled, "void": void}

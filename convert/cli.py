@@ -1,57 +1,89 @@
 """The ``segconv`` command: a thin layer over :mod:`convert.api`.
 
 Data goes to stdout, progress and findings to stderr.  Exit codes: 0 clean,
-1 findings at or above the failing severity, 2 unusable input or usage.
-No traceback reaches the user: set ``SEGCONV_DEBUG=1`` to see one.
+1 findings at or above the failing severity, 2 unusable input or usage, 130
+interrupted (Ctrl-C).  No traceback reaches the user: set ``SEGCONV_DEBUG=1``
+to see one.  Heavy modules (numpy, pycocotools, shapely) are imported by the
+commands that use them, so ``--help``, ``--version`` and ``formats`` start fast.
 """
 
 from __future__ import annotations
 
+import enum
 import os
 import sys
-from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from . import api
-from .codes import CODES, explain
-from .errors import SegconvError
+from .errors import SegconvError, UsageError
 from .exporters import WRITERS
-from .findings import Finding, Severity
 from .importers import READERS
-from .importers.coco import DEFAULT_MAX_PIXELS
-from .rasterize import RULES
+from .limits import DEFAULT_MAX_PIXELS
+from .severity import Severity
 
 app = typer.Typer(
     name="segconv",
-    help="Convert and validate semantic-segmentation annotations (COCO, VOC, CVAT, LabelMe).",
+    help="Convert and validate semantic-segmentation annotations (COCO, VOC, CVAT, LabelMe, YOLO, "
+         "COCO panoptic, Label Studio).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
-MAX_LISTED = 50
+# choices, matched whatever their case (--to PNG, --from COCO)
+ToFormat = enum.Enum("ToFormat", {name: name for name in WRITERS}, type=str)  # type: ignore[misc]
+FromFormat = enum.Enum("FromFormat", {name: name for name in READERS}, type=str)  # type: ignore[misc]
+Rule = enum.Enum("Rule", {"coco": "coco", "labelme": "labelme"}, type=str)  # type: ignore[misc]
+FailOn = enum.Enum("FailOn", {"error": "error", "warning": "warning"}, type=str)  # type: ignore[misc]
+CocoMode = enum.Enum("CocoMode", {"instance": "instance", "semantic": "semantic"}, type=str)  # type: ignore[misc]
+
+
+def _flag(*names: str, help: str):
+    """A flag: no value, shown without a type."""
+    return typer.Option(False, *names, help=help, metavar="")
+
+
+def _choice(default, *names: str, help: str):
+    return typer.Option(default, *names, help=help, case_sensitive=False)
+
 
 SrcArg = typer.Argument(..., help="Source file or folder.", show_default=False)
-FromOpt = typer.Option(None, "--from", help="Input format (default: detected). See `segconv formats`.")
+FromOpt = _choice(None, "--from", help="Input format (default: detected). See `segconv formats`.")
 LabelsOpt = typer.Option(None, "--labels", help="Label map (JSON or YAML). Default: derived from the source.")
+RuleOpt = _choice(Rule.coco, "--rule", help="Pixel rule: coco (pycocotools) or labelme (labelme2voc).")
+FailOnOpt = _choice(FailOn.error, "--fail-on", help="Exit 1 on findings of this severity or worse.")
 MaxPixelsOpt = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse images declaring more pixels than this.")
-QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress or summary on stderr.")
-ImagesOpt = typer.Option(None, "--images", help="Folder holding the image files, when they are not beside the annotations.")
+QuietOpt = _flag("--quiet", "-q", help="No progress or summary on stderr.")
+ImagesOpt = typer.Option(None, "--images",
+                         help="Folder holding the image files, when they are not beside the annotations.")
 JobsOpt = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes; outputs are identical whatever N is.")
 DaskOpt = typer.Option(None, "--dask", help="Run on a Dask scheduler at ADDRESS ('local' starts one here); "
-                                            "needs pip install 'segconv[dask]'.")
-ProfileOpt = typer.Option(False, "--profile", help="Print where the time went (parse, import, paint, check, write).")
+                                            "needs pip install 'segconv\\[dask]'.")
+ProfileOpt = _flag("--profile", help="Print where the time went (parse, import, paint, check, write).")
+OptionOpt = typer.Option(None, "--option", "-O", metavar="KEY=VALUE",
+                         help="An option of the reader or the writer (see `segconv formats`); repeatable.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        stdout.print(f"segconv {__version__}", markup=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit.",
+                                       callback=_version, is_eager=True, metavar="")) -> None:
+    """Convert and validate semantic-segmentation annotations through an indexed-layer model."""
 
 
 @contextmanager
@@ -59,6 +91,8 @@ def _progress(quiet: bool, what: str):
     if quiet or not stderr.is_terminal:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     bar = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    console=stderr, transient=True)
     with bar:
@@ -70,138 +104,180 @@ def _progress(quiet: bool, what: str):
         yield update
 
 
-def _print_findings(findings: list[Finding], quiet: bool) -> None:
-    if quiet or not findings:
-        return
-    order = sorted(findings, key=lambda f: -f.severity.rank)
-    for f in order[:MAX_LISTED]:
-        colour = {"error": "red", "warning": "yellow", "info": "blue"}[f.severity.value]
-        stderr.print(f"[{colour}]{f.severity.value}[/{colour}]" + escape(f"[{f.code}] {f.location}: {f.message}"))
-    if len(findings) > MAX_LISTED:
-        stderr.print(f"... and {len(findings) - MAX_LISTED} more findings")
-    by_code = Counter(f.code for f in findings)
-    table = Table(title="findings by code", show_edge=False)
-    table.add_column("code")
-    table.add_column("severity")
-    table.add_column("count", justify="right")
-    for code, n in by_code.most_common():
-        table.add_row(code, CODES[code].severity.value, str(n))
-    stderr.print(table)
+def _options(pairs: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        key, eq, value = pair.partition("=")
+        if not eq or not key.strip():
+            raise UsageError(f"-O {pair!r}: write options as KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
 
 
-def _summary_line(report: api.RunReport) -> str:
-    c = report.counts()
-    return (f"{c[Severity.ERROR]} errors, {c[Severity.WARNING]} warnings, {c[Severity.INFO]} notes "
-            f"in {report.images} images")
+def _value(choice) -> str | None:
+    return None if choice is None else choice.value
 
 
 def _note_labelmap(report_or_inv, quiet: bool) -> None:
-    if report_or_inv.labelmap_derived and not quiet:
-        lm = report_or_inv.labelmap
-        if lm.source and not lm.source.startswith("derived"):
-            stderr.print(f"note: no --labels given; using the source's own label list ({escape(lm.source)}, "
-                         f"{len(lm)} classes, indices kept). `segconv labels SRC > labels.yaml` writes it for "
-                         "editing levels.")
-            return
-        stderr.print(f"note: no --labels given; using a label map derived from the source "
-                     f"({len(lm)} classes, background at index 0 as fill, every category at level 1). "
-                     f"`segconv labels SRC > labels.yaml` writes it for editing.")
+    if not report_or_inv.labelmap_derived or quiet:
+        return
+    lm = report_or_inv.labelmap
+    if lm.source and not lm.source.startswith("derived"):
+        stderr.print(f"note: no --labels given; using the source's own label list ({escape(lm.source)}, "
+                     f"{len(lm)} classes, indices kept). `segconv labels SRC > labels.yaml` writes it for "
+                     "editing levels.")
+        return
+    stderr.print(f"note: no --labels given; using a label map derived from the source ({len(lm)} classes, "
+                 f"{escape(lm.fill.name) if lm.fill else 'no'} fill class at index 0, every category at level 1). "
+                 "`segconv labels SRC > labels.yaml` writes it for editing.")
 
 
-def _fail_on(value: str) -> Severity:
-    try:
-        return Severity(value)
-    except ValueError:
-        raise typer.BadParameter("must be 'error' or 'warning'") from None
+def _report(report, quiet: bool, stages: dict | None) -> None:
+    from .terminal import print_findings, print_worst
+
+    _print_profile(stages, report.images)
+    if quiet:
+        return
+    for note in report.notes:
+        stderr.print(f"note: {escape(note)}")
+    _note_labelmap(report, quiet)
+    print_findings(stderr, report.findings)
+    print_worst(stderr, report.worst)
+
+
+def _counts(report) -> str:
+    from .terminal import severity_counts
+    from .wording import plural
+
+    return f"{severity_counts(report.findings)} in {plural(report.images, 'image')}"
 
 
 @app.command()
 def convert(
     src: Path = SrcArg,
     out: Path = typer.Option(..., "-o", "--out", help="Output folder.", show_default=False),
-    to: str = typer.Option("png", "--to", help=f"Output layout: {', '.join(WRITERS)}."),
-    fmt: Optional[str] = FromOpt,
-    labels: Optional[Path] = LabelsOpt,
-    rule: str = typer.Option("coco", "--rule", help=f"Pixel rule: {', '.join(RULES)}."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Write into an existing, non-empty OUT."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Do everything but write; report what would be written."),
-    strict: bool = typer.Option(False, "--strict", help="Write nothing if any warning or error is found."),
-    fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings of this severity or worse."),
+    to: ToFormat = _choice(ToFormat.png, "--to", help="Output layout. See `segconv formats`."),  # type: ignore[valid-type]
+    fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
+    labels: Path | None = LabelsOpt,
+    rule: Rule = RuleOpt,  # type: ignore[valid-type]
+    overwrite: bool = _flag("--overwrite", help="Write into an existing OUT, removing what an earlier segconv "
+                                                "run wrote there (nothing else)."),
+    dry_run: bool = _flag("--dry-run", help="Do everything but write; report what would be written."),
+    strict: bool = _flag("--strict", help="Write nothing if any warning or error is found."),
+    fail_on: FailOn = FailOnOpt,  # type: ignore[valid-type]
     max_pixels: int = MaxPixelsOpt,
-    images: Optional[Path] = ImagesOpt,
-    coco_mode: str = typer.Option("instance", "--coco-mode",
-                                  help="coco-rle: one annotation per visible object (instance) or per class (semantic)."),
-    link: bool = typer.Option(False, "--link", help="voc: symlink images into JPEGImages/ instead of copying."),
+    images: Path | None = ImagesOpt,
+    coco_mode: CocoMode = _choice(CocoMode.instance, "--coco-mode",  # type: ignore[valid-type]
+                                  help="coco-rle: one annotation per visible object (instance) or per class "
+                                       "(semantic)."),
+    link: bool = _flag("--link", help="Symlink images into the output instead of copying them."),
+    split: str | None = typer.Option(None, "--split", metavar="NAME=SHARE,...",
+                                        help="Split images without a subset of their own, by a hash of their "
+                                             "name: train=0.8,val=0.2. Default: all train."),
+    seed: int = typer.Option(0, "--seed", help="Seed of --split."),
+    option: list[str] | None = OptionOpt,
     jobs: int = JobsOpt,
-    dask: Optional[str] = DaskOpt,
-    resume: bool = typer.Option(False, "--resume", help="Complete an interrupted conversion into OUT."),
+    dask: str | None = DaskOpt,
+    resume: bool = _flag("--resume", help="Finish an interrupted conversion into OUT (a fresh run when there "
+                                          "is none)."),
     profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Convert SRC into training masks under OUT."""
-    threshold = Severity.WARNING if strict else _fail_on(fail_on)
+    from . import api
+
+    threshold = Severity.WARNING if strict else Severity(fail_on.value)
     stages: dict | None = {} if profile else None
-    with _progress(quiet, "converting") as progress:
-        report = api.convert(src, out, to=to, fmt=fmt, labels=labels, rule=rule, overwrite=overwrite,
-                             dry_run=dry_run, strict=strict, max_pixels=max_pixels, images=images,
-                             coco_mode=coco_mode, link=link, jobs=jobs, dask=dask, resume=resume,
-                             profile=stages, progress=progress)
-    _print_profile(stages, report.images)
-    _note_labelmap(report, quiet)
-    _print_findings(report.findings, quiet)
-    _print_worst(report, quiet)
+    try:
+        with _progress(quiet, "converting") as progress:
+            report = api.convert(src, out, to=to.value, fmt=_value(fmt), labels=labels, rule=rule.value,
+                                 overwrite=overwrite, dry_run=dry_run, strict=strict, max_pixels=max_pixels,
+                                 images=images, coco_mode=coco_mode.value, link=link, jobs=jobs, dask=dask,
+                                 resume=resume, split=split, seed=seed, options=_options(option),
+                                 profile=stages, progress=progress)
+    except api.Interrupted as stop:
+        _interrupted(stop, quiet, "`segconv convert … --resume` (same settings) finishes the run")
+    _report(report, quiet, stages)
     if not quiet:
         if report.refused:
-            stderr.print(f"[red]--strict: nothing written[/red] ({_summary_line(report)})")
+            stderr.print(f"[red]--strict: nothing written[/red] ({_counts(report)})")
         elif dry_run:
-            stderr.print(f"dry run: would write {report.images} masks to {out} ({_summary_line(report)})")
+            from .wording import plural
+
+            stderr.print(f"dry run: nothing written; {plural(report.images, 'image')} would be written as "
+                         f"{to.value} to {escape(str(out))} ({_counts(report)})")
         else:
-            stderr.print(f"wrote {report.written} masks to {out} ({_summary_line(report)})")
+            stderr.print(escape(report.summary))
+            if report.reused:
+                from .wording import plural
+
+                stderr.print(f"resumed: {plural(report.reused, 'file')} were already there; the rest written now")
+            if report.subsets and getattr(WRITERS[to.value].target, "has_splits", False):
+                stderr.print("subsets: " + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(report.subsets.items())))
+            stderr.print(_counts(report))
     raise typer.Exit(report.exit_code(threshold))
+
+
+def _interrupted(stop, quiet: bool, how: str) -> None:
+    """Ctrl-C mid-run: the findings of the images done, one line, exit 130."""
+    report = stop.report
+    if not quiet:
+        from .terminal import print_findings
+
+        print_findings(stderr, report.findings)
+    stderr.print(f"interrupted after {stop.done:,} of {stop.total:,} images; {how}")
+    raise typer.Exit(130)
 
 
 @app.command()
 def validate(
-    src: Optional[Path] = typer.Argument(None, help="Source file or folder.", show_default=False),
-    fmt: Optional[str] = FromOpt,
-    labels: Optional[Path] = LabelsOpt,
-    rule: str = typer.Option("coco", "--rule", help=f"Pixel rule: {', '.join(RULES)}."),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="Write the JSON report here."),
-    html_path: Optional[Path] = typer.Option(None, "--html", help="Write the HTML report (with pictures) here."),
-    fail_on: str = typer.Option("error", "--fail-on", help="Exit 1 on findings of this severity or worse."),
-    strict: bool = typer.Option(False, "--strict", help="Report pixels only the fill class covers; fail on warnings."),
-    explain_code: Optional[str] = typer.Option(None, "--explain", help="Print what a finding code means, and exit."),
+    src: Path | None = typer.Argument(None, help="Source file or folder.", show_default=False),
+    fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
+    labels: Path | None = LabelsOpt,
+    rule: Rule = RuleOpt,  # type: ignore[valid-type]
+    json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report here."),
+    html_path: Path | None = typer.Option(None, "--html", help="Write the HTML report (with pictures) here."),
+    fail_on: FailOn = FailOnOpt,  # type: ignore[valid-type]
+    strict: bool = _flag("--strict", help="Fail on warnings (same as --fail-on warning)."),
+    explain_code: str | None = typer.Option(None, "--explain", metavar="CODE",
+                                               help="Print what a finding code means, and exit."),
     max_pixels: int = MaxPixelsOpt,
-    images: Optional[Path] = ImagesOpt,
+    images: Path | None = ImagesOpt,
+    option: list[str] | None = OptionOpt,
     jobs: int = JobsOpt,
-    dask: Optional[str] = DaskOpt,
+    dask: str | None = DaskOpt,
     profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Check SRC without writing masks; list every finding, with reports for CI and for people."""
     if explain_code:
+        from .codes import explain
+
         try:
             stdout.print(explain(explain_code), markup=False)
         except KeyError as exc:
             raise SegconvError(exc.args[0]) from None
         raise typer.Exit(0)
     if src is None:
-        raise typer.BadParameter("SRC is required (or use --explain CODE)")
-    threshold = Severity.WARNING if strict else _fail_on(fail_on)
+        raise UsageError("SRC is required (or use --explain CODE)")
+    from . import api
+
+    threshold = Severity.WARNING if strict else Severity(fail_on.value)
     stages: dict | None = {} if profile else None
-    with _progress(quiet, "validating") as progress:
-        report = api.validate(src, fmt=fmt, labels=labels, rule=rule, strict=strict, fail_on=threshold,
-                              json_path=json_path, html_path=html_path, max_pixels=max_pixels, images=images,
-                              jobs=jobs, dask=dask, profile=stages, progress=progress)
-    _print_profile(stages, report.images)
-    _note_labelmap(report, quiet)
-    _print_findings(report.findings, quiet)
-    _print_worst(report, quiet)
+    try:
+        with _progress(quiet, "validating") as progress:
+            report = api.validate(src, fmt=_value(fmt), labels=labels, rule=rule.value, strict=strict,
+                                  fail_on=threshold, json_path=json_path, html_path=html_path,
+                                  max_pixels=max_pixels, images=images, jobs=jobs, dask=dask,
+                                  options=_options(option), profile=stages, progress=progress)
+    except api.Interrupted as stop:
+        _interrupted(stop, quiet, "no report was written; the findings so far are above")
+    _report(report, quiet, stages)
     if not quiet:
-        stderr.print(_summary_line(report))
+        stderr.print(_counts(report))
         for path, what in ((json_path, "JSON report"), (html_path, "HTML report")):
             if path:
-                stderr.print(f"{what}: {path}")
+                stderr.print(f"{what}: {escape(str(path))}")
     raise typer.Exit(report.exit_code(threshold))
 
 
@@ -209,6 +285,8 @@ def _print_profile(stages: dict | None, images: int) -> None:
     """Seconds per stage: parse is the main process; import..write are summed over workers."""
     if stages is None:
         return
+    from rich.table import Table
+
     table = Table(title="profile", show_edge=False)
     for col in ("stage", "seconds", "ms / image"):
         table.add_column(col, justify="left" if col == "stage" else "right")
@@ -219,79 +297,80 @@ def _print_profile(stages: dict | None, images: int) -> None:
     stderr.print(table)
 
 
-def _print_worst(report: api.RunReport, quiet: bool) -> None:
-    if quiet or not report.worst:
-        return
-    table = Table(title="worst images", show_edge=False)
-    table.add_column("image")
-    table.add_column("errors", justify="right")
-    table.add_column("warnings", justify="right")
-    for errors, warnings, name in report.worst[:5]:
-        table.add_row(escape(name), str(errors), str(warnings))
-    stderr.print(table)
-
-
 @app.command()
 def inspect(
     src: Path = SrcArg,
-    fmt: Optional[str] = FromOpt,
-    labels: Optional[Path] = LabelsOpt,
+    fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
+    labels: Path | None = LabelsOpt,
     max_pixels: int = MaxPixelsOpt,
+    images: Path | None = ImagesOpt,
+    option: list[str] | None = OptionOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """Images, classes, levels and counts of SRC."""
-    inv = api.inspect(src, fmt=fmt, labels=labels, max_pixels=max_pixels)
-    stdout.print(f"{inv.path}: {inv.format}, {inv.images} images, {inv.regions} regions")
+    from rich.table import Table
+
+    from . import api
+    from .wording import plural
+
+    inv = api.inspect(src, fmt=_value(fmt), labels=labels, max_pixels=max_pixels, images=images,
+                      options=_options(option))
+    stdout.print(f"{inv.path}: {inv.format}, {plural(inv.images, 'image')}, {plural(inv.regions, 'region')}",
+                 markup=False)
     table = Table(show_edge=False)
     for col in ("class", "index", "level", "fill", "regions", "images", "source labels"):
         table.add_column(col, justify="right" if col in ("index", "level", "regions", "images") else "left")
     lm = inv.labelmap
-    for cls in sorted(lm.classes, key=lambda c: (c.level, c.index)):
+    for cls in sorted(lm.classes, key=lambda c: c.index):
         names = [n for n in inv.regions_per_label if lm.resolve(n) is cls]
-        table.add_row(cls.name, str(cls.index), str(cls.level), "yes" if cls.fill else "",
+        table.add_row(escape(cls.name), str(cls.index), str(cls.level), "yes" if cls.fill else "",
                       str(sum(inv.regions_per_label[n] for n in names)),
-                      str(sum(inv.images_per_label[n] for n in names)), ", ".join(names))
+                      str(sum(inv.images_per_label[n] for n in names)), escape(", ".join(names)))
     unknown = [n for n in inv.regions_per_label if lm.resolve(n) is None and not lm.is_void(n)]
     for name in unknown:
-        table.add_row(f"[red]{escape(name)} (not in label map)[/red]", "", "", "",
+        table.add_row(f"[red]{escape(name)} (not in label map: void)[/red]", "", "", "",
                       str(inv.regions_per_label[name]), str(inv.images_per_label[name]), "")
     stdout.print(table)
     _note_labelmap(inv, quiet)
     if not quiet and inv.findings:
-        stderr.print(f"{len(inv.findings)} findings while reading; run `segconv validate` to list them")
+        stderr.print(f"{plural(len(inv.findings), 'finding')} while reading; `segconv validate` lists them")
 
 
 @app.command()
 def labels(
     src: Path = SrcArg,
-    fmt: Optional[str] = FromOpt,
+    fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
     max_pixels: int = MaxPixelsOpt,
+    option: list[str] | None = OptionOpt,
 ) -> None:
-    """Print a label map derived from SRC (YAML), to edit levels and save as --labels."""
-    from .importers import open_dataset
+    """Print SRC's label map as YAML (its own label list, or one derived from its labels), to edit and save."""
+    from . import api
 
-    dataset = open_dataset(src, fmt, max_pixels=max_pixels)
-    lm, _ = api.resolve_labelmap(dataset, None)
-    stdout.print(f"# label map derived from {src} ({dataset.format}); edit levels, then pass --labels", markup=False)
+    inv_src = api.inspect(src, fmt=_value(fmt), max_pixels=max_pixels, options=_options(option))
+    lm = inv_src.labelmap
+    origin = lm.source if lm.source and not lm.source.startswith("derived") else "its labels"
+    stdout.print(f"# label map of {src} ({inv_src.format}), from {origin}", markup=False)
     stdout.print(lm.to_yaml(), end="", markup=False)
 
 
 @app.command()
 def formats() -> None:
-    """What segconv can read and write."""
+    """What segconv can read and write, with each format's -O options."""
+    from rich.table import Table
+
     table = Table(show_edge=False)
-    table.add_column("direction")
-    table.add_column("name")
-    table.add_column("description")
-    for r in READERS.values():
-        table.add_row("read", r.name, r.description)
-    for w in WRITERS.values():
-        table.add_row("write", w.name, w.description)
+    for col in ("direction", "name", "description", "options (-O KEY=VALUE)"):
+        table.add_column(col)
+    for direction, registry in (("read", READERS), ("write", WRITERS)):
+        for entry in registry.values():
+            opts = "; ".join(f"{o.key}=" + ("|".join(o.choices) if o.choices else o.type.__name__)
+                             + f" (default {o.default}): {o.help}" for o in entry.options.values())
+            table.add_row(direction, entry.name, escape(entry.description), escape(opts))
     stdout.print(table)
 
 
 def main() -> None:
-    """Entry point: run the app, turning every error into a message and exit code 2."""
+    """Entry point: run the app, turning every error into a message and an exit code."""
     try:
         code = app(standalone_mode=False)
     except SegconvError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .findings import Severity
+from .severity import Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,9 @@ _TABLE = [
     # ---- labels -----------------------------------------------------------
     CodeInfo(
         "unknown-label", "labels", _E,
-        "An annotation's label is not a class or alias of the label map; the annotation is not painted.",
+        "An annotation's label is not a class or alias of the label map. Its pixels are painted as void (the "
+        "label map's `void`, 255 by default), never as the fill class, beneath every class: they are the "
+        "pixels nothing known covers, which would otherwise have been written as the fill class.",
         'label map has `plate`, the COCO category is named `Plate ` (capital, trailing space)',
         "Add the name to the class's `aliases`, or fix the label in the source.",
     ),
@@ -61,7 +63,9 @@ _TABLE = [
     CodeInfo(
         "unlabelled-pixels", "completeness", _W,
         "Pixels that no region covers while the label map has no `fill` class (they are written as "
-        "void), or, under --strict, pixels only the fill class covers. Count and bounding box given.",
+        "void), or, when the label map sets `every_pixel_drawn: true`, pixels only the fill class covers. "
+        "Pixels the declared fill class covers are not a finding otherwise, also under --strict: covering "
+        "the rest is what `fill` means. Count and bounding box given.",
         "a label map without `fill: true` and an image whose annotations leave its corners bare",
         "Mark the background class `fill: true`, or annotate the uncovered area.",
     ),
@@ -123,7 +127,10 @@ _TABLE = [
     CodeInfo(
         "level-overlap", "levels", _W,
         "Regions of two different classes at the same level overlap: which class the shared pixels get "
-        "depends only on source order. The count is per pair of regions.",
+        "depends on the source's order inside the level, and the message says what decided (CVAT `z_order` "
+        "with both values, or the position of both regions in the source). The count is per pair of regions: "
+        "every pixel that lies in both, whatever lies between them or above them. When a higher level covers "
+        "part of those pixels the message says how many, and how many show the upper region's class.",
         "a `plate` and a `bowl` (both level 1) drawn over each other on 340 pixels",
         "Fix the annotation, or give the classes different levels in the label map.",
     ),
@@ -136,7 +143,8 @@ _TABLE = [
     ),
     CodeInfo(
         "region-hidden", "levels", _W,
-        "An object is covered entirely by higher levels (or later regions of its level); instance outputs "
+        "An object is covered entirely; the message names the regions on top of it and why each is on top "
+        "(a higher level, a higher CVAT `z_order`, or a later position in the source). Instance outputs "
         "cannot show it, so it is reported instead of written as an empty mask.",
         "a `rice` polygon lying wholly under a `sauce` polygon of a higher level",
         "Check the levels in the label map, or delete the hidden annotation.",
@@ -224,6 +232,24 @@ _TABLE = [
         "Check the mask's position; crop it in the annotation tool.",
     ),
     # ---- files ------------------------------------------------------------
+    CodeInfo(
+        "area-field-mismatch", "files", _W,
+        "A COCO annotation's `area` (or a panoptic segment's) disagrees with its segmentation. Tolerance: an "
+        "RLE's area must be its pixel count within 1 % (at least 1 pixel); a polygon's area must be its "
+        "geometric area or its pixel count within 5 %, or within half its outline length plus 2 pixels, "
+        "whichever is larger (a rule that counts boundary pixels, like labelme's, adds about that); a panoptic "
+        "segment's area must be its pixel count exactly.",
+        'crowd RLE with 34,073 pixels and `"area": 31463` (the count of the pixels outside the object)',
+        "Recompute `area` from the mask (`pycocotools.mask.area`); COCO evaluation bins objects by it.",
+    ),
+    CodeInfo(
+        "bbox-field-mismatch", "files", _W,
+        "A COCO annotation's `bbox` (or a panoptic segment's) disagrees with its segmentation, or has no "
+        "area. Tolerance per edge: 5 % of the box's side, at least 2 pixels, against the pixels' box or the "
+        "shape's own box; a panoptic segment's bbox must be its tight pixel box exactly.",
+        '`"bbox": [0, 5, 256, 251]` for a mask whose pixels span [0, 0, 209, 199]',
+        "Recompute `bbox` from the mask (`pycocotools.mask.toBbox`) or from the polygon's extent.",
+    ),
     CodeInfo(
         "rle-size-mismatch", "files", _E,
         "An RLE's `size` differs from its image's [height, width]; the mask is not painted. "
@@ -315,6 +341,13 @@ _TABLE = [
         "One annotation file of a folder cannot be read or parsed; the other files are still converted.",
         "a truncated labelme JSON in a folder of 500",
         "Re-export the file; the message names it and the parser's line.",
+    ),
+    CodeInfo(
+        "skipped-file", "files", _I,
+        "A file in the source folder is not of the source's format (a COCO `annotations.json` among LabelMe "
+        "files); it is skipped, not reported as a broken file of the format.",
+        "labelme/annotations.json beside labelme/a.json and labelme/b.json",
+        "Convert it on its own (`segconv convert labelme/annotations.json`), or move it out of the folder.",
     ),
     CodeInfo(
         "deleted-object", "files", _I,

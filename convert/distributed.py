@@ -61,13 +61,14 @@ class Connection:
 
 class dask_results:  # noqa: N801 - used like a generator function
     """Iterate the per-image results of ``dataset`` computed on the cluster of
-    ``connection`` (or at an address), in sample order.  ``close()`` shuts the
-    client (and a local cluster) down."""
+    ``connection`` (or at an address) by ``work(samples, state)``, a function
+    the workers can import, in sample order.  ``close()`` shuts the client
+    (and a local cluster) down."""
 
-    def __init__(self, dataset, state: dict, connection, batch: int = BATCH):
+    def __init__(self, dataset, state: dict, connection, work, batch: int = BATCH):
         self.connection = connection if isinstance(connection, Connection) else Connection(connection)
         self.client = self.connection.client
-        self._it = self._run(dataset, state, batch)
+        self._it = self._run(dataset, state, work, batch)
 
     def __iter__(self) -> Iterator[dict]:
         return self._it
@@ -75,9 +76,7 @@ class dask_results:  # noqa: N801 - used like a generator function
     def __next__(self) -> dict:
         return next(self._it)
 
-    def _run(self, dataset, state: dict, batch: int) -> Iterator[dict]:
-        from .api import process_batch
-
+    def _run(self, dataset, state: dict, process_batch, batch: int) -> Iterator[dict]:
         workers = max(1, len(self.client.scheduler_info().get("workers", {})))
         window: collections.deque = collections.deque()
         remote_state = self.client.scatter(state, broadcast=True)

@@ -14,32 +14,10 @@ is, a one-line message and, for pixel problems, how many pixels::
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
-
-class Severity(str, enum.Enum):
-    """How bad a finding is.  Ordered: ``INFO < WARNING < ERROR``."""
-
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-
-    @property
-    def rank(self) -> int:
-        return {"info": 0, "warning": 1, "error": 2}[self.value]
-
-    def __ge__(self, other: Severity) -> bool:  # type: ignore[override]
-        return self.rank >= other.rank
-
-    def __gt__(self, other: Severity) -> bool:  # type: ignore[override]
-        return self.rank > other.rank
-
-    def __le__(self, other: Severity) -> bool:  # type: ignore[override]
-        return self.rank <= other.rank
-
-    def __lt__(self, other: Severity) -> bool:  # type: ignore[override]
-        return self.rank < other.rank
+from .codes import CODES
+from .severity import Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +38,6 @@ class Finding:
     severity: Severity = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        from .codes import CODES
-
         if self.code not in CODES:
             raise ValueError(f"unregistered finding code {self.code!r}")
         if self.severity is None:

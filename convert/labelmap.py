@@ -21,6 +21,7 @@ the validator counts the pixels outside).
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from collections.abc import Iterable
@@ -70,6 +71,7 @@ class LabelClass:
     aliases: tuple[str, ...] = ()
     fill: bool = False
     within: tuple[str, ...] = ()  # classes this one must lie on ("food within plate, bowl")
+    isthing: bool | None = None  # COCO panoptic thing (True) or stuff (False); None: decided from the source
 
     def to_dict(self) -> dict:
         out = {"name": self.name, "index": self.index, "level": self.level, "color": list(self.color)}
@@ -79,6 +81,8 @@ class LabelClass:
             out["fill"] = True
         if self.within:
             out["within"] = list(self.within)
+        if self.isthing is not None:
+            out["isthing"] = self.isthing
         return out
 
 
@@ -92,6 +96,7 @@ class LabelMap:
     void_aliases: tuple[str, ...] = ()
     source: str | None = None
     void_level: int | None = None  # None: void regions paint above every level
+    every_pixel_drawn: bool = False  # pixels only the fill class covers are findings
     _lookup: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     # ---------------------------------------------------------------- build
@@ -103,7 +108,7 @@ class LabelMap:
         schemas.validate(data, "labelmap", file=source)
         void = int(data.get("void", 255))
         classes = []
-        for i, c in enumerate(data["classes"]):
+        for _i, c in enumerate(data["classes"]):
             color = _parse_color(c["color"]) if "color" in c else voc_color(c["index"])
             classes.append(
                 LabelClass(
@@ -114,12 +119,14 @@ class LabelMap:
                     aliases=tuple(c.get("aliases", ())),
                     fill=bool(c.get("fill", False)),
                     within=tuple(c.get("within", ())),
+                    isthing=c.get("isthing"),
                 )
             )
-        return cls._checked(classes, void, tuple(data.get("void_aliases", ())), source, data.get("void_level"))
+        return cls._checked(classes, void, tuple(data.get("void_aliases", ())), source, data.get("void_level"),
+                            bool(data.get("every_pixel_drawn", False)))
 
     @classmethod
-    def _checked(cls, classes, void, void_aliases, source, void_level=None) -> LabelMap:
+    def _checked(cls, classes, void, void_aliases, source, void_level=None, every_pixel_drawn=False) -> LabelMap:
         def fail(msg, i):
             raise SegconvError(msg, file=source, element=f"classes[{i}] ({classes[i].name})")
 
@@ -168,7 +175,10 @@ class LabelMap:
                     file=source,
                     element="void_aliases",
                 )
-        return cls(tuple(classes), void, tuple(void_aliases), source, void_level)
+        if every_pixel_drawn and not any(c.fill for c in classes):
+            raise SegconvError("every_pixel_drawn needs a fill class (without one, uncovered pixels are void "
+                               "and always reported)", file=source, element="every_pixel_drawn")
+        return cls(tuple(classes), void, tuple(void_aliases), source, void_level, every_pixel_drawn)
 
     @classmethod
     def load(cls, path: str | Path) -> LabelMap:
@@ -224,7 +234,7 @@ class LabelMap:
         if any(":" in line for _, line in lines):
             return cls._from_datumaro_txt(lines, source)
         classes, void_aliases, index = [], [], 0
-        for n, name in lines:
+        for _n, name in lines:
             if name == "__ignore__":
                 void_aliases.append(name)
                 continue
@@ -271,19 +281,28 @@ class LabelMap:
     def derive(cls, names: Iterable[str], *, source: str | None = None) -> LabelMap:
         """The label map used when the user gives none: ``background`` (index 0,
         level 0, fill) and every source category at level 1, in source order.
+        labelme's conventions hold: ``__ignore__`` is void and ``_background_``
+        is the fill class, as in ``labelme2voc``.
 
         >>> [ (c.name, c.index, c.level) for c in LabelMap.derive(["plate", "rice"]).classes]
         [('background', 0, 0), ('plate', 1, 1), ('rice', 2, 1)]
+        >>> lm = LabelMap.derive(["__ignore__", "_background_", "cat"])
+        >>> [c.name for c in lm.classes], lm.void_aliases
+        (['_background_', 'cat'], ('__ignore__',))
         """
-        names = [n for n in dict.fromkeys(names) if n != "background"]
-        classes = [LabelClass("background", 0, 0, voc_color(0), fill=True)]
+        names = list(dict.fromkeys(names))
+        void_aliases = tuple(n for n in names if n == "__ignore__")
+        background = "_background_" if "_background_" in names else "background"
+        classes = [LabelClass(background, 0, 0, voc_color(0), fill=True)]
         index = 1
         for name in names:
+            if name in (background, "__ignore__"):
+                continue
             if index == 255:  # keep 255 free for void
                 index += 1
             classes.append(LabelClass(name, index, 1, voc_color(index)))
             index += 1
-        return cls._checked(classes, 255, (), source)
+        return cls._checked(classes, 255, void_aliases, source)
 
     # ---------------------------------------------------------------- use
     def __post_init__(self) -> None:
@@ -311,12 +330,18 @@ class LabelMap:
         return label in self.void_aliases
 
     def suggest(self, label: str) -> str | None:
-        """A known name equal to ``label`` up to case and surrounding spaces."""
+        """The known name ``label`` probably means: equal up to case and spaces, else a close spelling.
+
+        >>> LabelMap.derive(["plate", "bowl"]).suggest("plat"), LabelMap.derive(["plate"]).suggest(" Plate")
+        ('plate', 'plate')
+        """
         key = label.strip().casefold()
         for name in self._lookup:
             if name.strip().casefold() == key:
                 return name
-        return None
+        folded = {name.casefold(): name for name in self._lookup}
+        close = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.75)
+        return folded[close[0]] if close else None
 
     @property
     def fill(self) -> LabelClass | None:
@@ -358,6 +383,8 @@ class LabelMap:
             out["void_aliases"] = list(self.void_aliases)
         if self.void_level is not None:
             out["void_level"] = self.void_level
+        if self.every_pixel_drawn:
+            out["every_pixel_drawn"] = True
         out["classes"] = [c.to_dict() for c in sorted(self.classes, key=lambda c: c.index)]
         return out
 
@@ -368,6 +395,8 @@ class LabelMap:
             lines.append(f"void_aliases: {json.dumps(list(self.void_aliases))}")
         if self.void_level is not None:
             lines.append(f"void_level: {self.void_level}")
+        if self.every_pixel_drawn:
+            lines.append("every_pixel_drawn: true")
         lines.append("classes:")
         for c in sorted(self.classes, key=lambda c: c.index):
             fields = [
@@ -382,6 +411,8 @@ class LabelMap:
                 fields.append("fill: true")
             if c.within:
                 fields.append(f"within: {json.dumps(list(c.within))}")
+            if c.isthing is not None:
+                fields.append(f"isthing: {'true' if c.isthing else 'false'}")
             lines.append("  - {" + ", ".join(fields) + "}")
         return "\n".join(lines) + "\n"
 

@@ -164,6 +164,23 @@ Geometry = Polygon | Box | Rle | Bitmap | Ellipse | Stroke
 
 
 # ------------------------------------------------------------------ regions
+@dataclass(frozen=True, slots=True)
+class OrderRule:
+    """What the components of ``Region.order`` mean for one reader.
+
+    ``keys`` names each component (``"position"`` is the region's position in
+    the source, anything else a value of the source's own, like CVAT
+    ``z_order``); ``source`` says where positions count, for messages
+    ("the annotations list").
+    """
+
+    keys: tuple[str, ...] = ("position",)
+    source: str = "the source"
+
+
+SOURCE_ORDER = OrderRule()
+
+
 @dataclass(slots=True)
 class Region:
     """One labelled piece of geometry.
@@ -182,6 +199,7 @@ class Region:
     instance: int | None = None
     crowd: bool = False
     attributes: dict = field(default_factory=dict)
+    source_id: object = None  # the source's own id of the annotation (COCO ``id``), kept by writers
 
 
 @dataclass(slots=True)
@@ -205,6 +223,8 @@ class Sample:
     usable: bool = True  # False: nothing can be painted (the findings say why)
     image_path: str | None = None  # the image file on disk, when the importer found it
     size_checked: bool = False  # the importer compared width/height with the image file itself
+    order_rule: OrderRule = SOURCE_ORDER  # what ``Region.order`` means in this source
+    attributes: dict = field(default_factory=dict)  # image-level attributes (CVAT ``<tag>`` labels...)
 
     @property
     def stem(self) -> str:

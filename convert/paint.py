@@ -46,6 +46,7 @@ from .findings import Finding, located
 from .labelmap import LabelClass, LabelMap
 from .layers import lookup, sweep_bands
 from .model import Region, Sample
+from .ordering import paint_level, painting_order, void_level
 from .rasterize import has_area, runs_many
 
 
@@ -64,25 +65,38 @@ class Trace:
     """How a sample was painted, region by region (``paint(..., trace=True)``).
 
     ``painted[i]`` is the i-th region painted (with its class, ``None`` for
-    void); ``raster[i]`` its pixel count before layering, ``visible[i]`` after.
-    ``overlaps[(i, j)]`` counts pixels where region j (same level, another
-    class) painted over region i; ``outside[i]`` the pixels of region i outside
-    the classes its class must lie ``within``, with their bounding box.
-    ``under_higher[i]`` is True when some pixel of region i ends up under a
-    region of a higher level or under void.  Pixels as masks (for pictures)
-    come from :meth:`offending_mask` and :meth:`bare_mask`.
+    void) and ``levels[i]`` the level it painted at; ``raster[i]`` its pixel
+    count before layering, ``visible[i]`` after.  ``overlaps[(i, j)]`` is
+    ``(both, shown)`` for two regions of one level and different classes, i
+    painted before j: ``both`` pixels lie in both regions, and on ``shown`` of
+    them no higher level covers the pair, so the mask shows what the order
+    inside the level decided.  ``outside[i]`` holds the pixels of region i
+    outside the classes its class must lie ``within``, with their bounding
+    box.  ``covered_by[i]`` lists, for every region that shows no pixel, the
+    regions on top of it.  Pixels as masks (for pictures) come from
+    :meth:`offending_mask` and :meth:`bare_mask`.
     """
 
     painted: list[tuple[Region, LabelClass | None]]
+    levels: np.ndarray
     raster: np.ndarray
     visible: np.ndarray
-    overlaps: dict[tuple[int, int], int]
+    overlaps: dict[tuple[int, int], tuple[int, int]]
     outside: dict[int, tuple[int, tuple[int, int, int, int]]]
-    under_higher: np.ndarray
+    covered_by: dict[int, list[int]]
     height: int
     width: int
     offending_runs: tuple[np.ndarray, np.ndarray]
     bare_runs: tuple[np.ndarray, np.ndarray]
+    region_runs: tuple[np.ndarray, np.ndarray, np.ndarray]  # (starts, ends, which) of every painted region
+
+    def raster_bbox(self, i: int) -> tuple[int, int, int, int] | None:
+        """(x, y, width, height) of region i's pixels before layering, or None when it has none."""
+        starts, ends, which = self.region_runs
+        lo, hi = np.searchsorted(which, [i, i + 1])
+        if lo == hi:
+            return None
+        return runs.bbox(starts[lo:hi], ends[lo:hi], self.height)
 
     def bare_box(self) -> tuple[int, int, int, int]:
         """(x, y, width, height) of the pixels no region covers (there must be some)."""
@@ -157,8 +171,11 @@ class Painted:
 
 
 def resolve(sample: Sample, labelmap: LabelMap):
-    """Pair each region with its class (``None`` for void); unknown labels become
-    ``unknown-label`` findings.  Returns ``(pairs, findings)``."""
+    """Pair each region with its class (``None`` for void).  A label the label
+    map does not know is an ``unknown-label`` finding and its region is paired
+    with ``None`` too: its pixels are void, never the fill class
+    (:func:`convert.ordering.paint_level` paints it beneath every class).
+    Returns ``(pairs, findings)``."""
     pairs: list[tuple[Region, LabelClass | None]] = []
     findings: list[Finding] = []
     for region in sample.regions:
@@ -168,28 +185,13 @@ def resolve(sample: Sample, labelmap: LabelMap):
         cls = labelmap.resolve(region.label)
         if cls is None and not labelmap.is_void(region.label):
             hint = labelmap.suggest(region.label)
-            msg = f"label {region.label!r} is not in the label map; not painted"
+            msg = (f"label {region.label!r} is not in the label map; its pixels are painted as void "
+                   f"({labelmap.void}) beneath every class")
             if hint:
                 msg += f" (did you mean {hint!r}?)"
-            findings.append(
-                Finding("unknown-label", msg, file=region.origin.file, image=sample.name,
-                        element=region.origin.element, line=region.origin.line)
-            )
-            continue
+            findings.append(Finding("unknown-label", msg, **located(region, sample)))
         pairs.append((region, cls))
     return pairs, findings
-
-
-def painting_order(pairs, labelmap: LabelMap):
-    """Sort (region, class) pairs by level, then by the source's order.  Void
-    regions paint at ``labelmap.void_level``, by default above every level:
-    "don't care" wins."""
-    void_level = _void_level(labelmap)
-    return sorted(pairs, key=lambda p: (void_level if p[1] is None else p[1].level, p[0].order))
-
-
-def _void_level(labelmap: LabelMap) -> int:
-    return labelmap.void_level if labelmap.void_level is not None else max(labelmap.levels()) + 1
 
 
 def bbox_of(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -236,7 +238,8 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
         painted = [p for k, p in enumerate(candidates) if k not in failed]
     n = len(painted)
 
-    void_level = _void_level(labelmap)
+    void = void_level(labelmap)
+    levels = np.array([paint_level(r, c, labelmap, void) for r, c in painted], dtype=np.int64)
     values = np.array([labelmap.void if c is None else c.index for _, c in painted], dtype=labelmap.dtype)
     fill = labelmap.fill
     base = fill.index if fill else labelmap.void
@@ -244,9 +247,9 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     inst_list, object_of = _objects(painted) if instances else ([], None)
 
     visible = np.zeros(n, dtype=np.int64)
-    study = _Study(painted, labelmap, void_level, h) if trace else None
+    study = _Study(painted, labelmap, levels, h) if trace else None
     bands: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for c0, c1, layers in sweep_bands(starts, ends, which, n, h, w):
+    for c0, _c1, layers in sweep_bands(starts, ends, which, n, h, w):
         store_columns(class_mask, c0, layers.paint(values, base))
         bands.append((layers.bounds[:-1], layers.bounds[1:], layers.top))
         visible += layers.visible(n)
@@ -267,7 +270,7 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
         result.instances = inst_list
     if study is not None:
         raster = np.bincount(which, weights=ends - starts, minlength=n).astype(np.int64)
-        result.trace = study.trace(raster, visible, w, bare_runs)
+        result.trace = study.trace(raster, visible, w, bare_runs, (starts, ends, which))
     return result
 
 
@@ -313,16 +316,16 @@ def _objects(painted):
 class _Study:
     """What the validator needs, gathered band by band from the layers."""
 
-    def __init__(self, painted, labelmap: LabelMap, void_level: int, height: int):
+    def __init__(self, painted, labelmap: LabelMap, levels: np.ndarray, height: int):
         self.painted, self.height = painted, height
-        n = len(painted)
-        self.level = np.array([void_level if c is None else c.level for _, c in painted], dtype=np.int64)
+        self.level = levels
         self.is_void = np.array([c is None for _, c in painted], dtype=bool)
         self.class_id = np.array([-1 if c is None else c.index for _, c in painted], dtype=np.int64)
-        self.over_level = np.full(n, -1, dtype=np.int64)  # highest level on top of any pixel of the region
-        self.overlaps: dict[tuple[int, int], int] = {}
+        self.n = len(painted)
+        self.overlaps: dict[tuple[int, int], list[int]] = {}
         self.offending: list[tuple[np.ndarray, np.ndarray]] = []
         self.outside: dict[int, list] = {}
+        self.covers: list[np.ndarray] = []  # keys under * n + over: region `over` is on top of some of `under`
         names = [None if c is None else c.name for _, c in painted]
         self.rules = []  # (regions of a constrained class, regions of its containers)
         for cls in labelmap.classes:
@@ -333,16 +336,11 @@ class _Study:
 
     def add(self, layers) -> None:
         seg, reg, top = layers.seg, layers.region, layers.top
-        shown = top[seg]  # the region each stack entry ends up under (or is)
-        np.maximum.at(self.over_level, reg, np.where(self.is_void[shown], np.iinfo(np.int64).max, self.level[shown]))
-        under, over, pixels = layers.painted_over()
-        clash = ~self.is_void[under] & ~self.is_void[over] & (self.level[under] == self.level[over]) \
-            & (self.class_id[under] != self.class_id[over])
-        if clash.any():
-            for u, o, p in zip(under[clash].tolist(), over[clash].tolist(), pixels[clash].tolist()):
-                self.overlaps[(u, o)] = self.overlaps.get((u, o), 0) + p
-            same = np.flatnonzero(seg[1:] == seg[:-1])
-            self.offending.append(layers.runs_of(np.unique(seg[1:][same[clash]])))
+        shown = top[seg]  # the region on top of each stack entry's segment
+        under = reg != shown
+        if under.any():
+            self.covers.append(np.unique(reg[under] * self.n + shown[under]))
+        self._same_level_overlaps(layers)
         for mine, containers in self.rules:
             held = np.zeros(len(top), dtype=bool)
             held[seg[containers[reg]]] = True
@@ -351,7 +349,37 @@ class _Study:
                 for k in np.unique(reg[out]).tolist():
                     self.outside.setdefault(k, []).append(layers.runs_of(seg[out & (reg == k)]))
 
-    def trace(self, raster, visible, width: int, bare_runs) -> Trace:
+    def _same_level_overlaps(self, layers) -> None:
+        """Every pair of stack entries of one segment, one level and two classes.
+        Entries of one segment are sorted by painting order, so the entries of
+        one level are consecutive: pairs at distance d exist only if pairs at
+        distance d - 1 do."""
+        seg, reg, top = layers.seg, layers.region, layers.top
+        level, void = self.level[reg], self.is_void[reg]
+        lengths = layers.lengths
+        top_level = self.level[top[seg]]
+        clashing: list[np.ndarray] = []
+        d = 1
+        while d < len(seg):
+            same = (seg[d:] == seg[:-d]) & (level[d:] == level[:-d])
+            if not same.any():
+                break
+            pair = same & ~void[d:] & ~void[:-d] & (self.class_id[reg[d:]] != self.class_id[reg[:-d]])
+            if pair.any():
+                lower, upper = reg[:-d][pair], reg[d:][pair]
+                where = seg[d:][pair]
+                pixels = lengths[where]
+                decided = np.where(top_level[d:][pair] == level[d:][pair], pixels, 0)
+                for u, o, p, q in zip(lower.tolist(), upper.tolist(), pixels.tolist(), decided.tolist()):
+                    entry = self.overlaps.setdefault((u, o), [0, 0])
+                    entry[0] += p
+                    entry[1] += q
+                clashing.append(where)
+            d += 1
+        if clashing:
+            self.offending.append(layers.runs_of(np.unique(np.concatenate(clashing))))
+
+    def trace(self, raster, visible, width: int, bare_runs, region_runs) -> Trace:
         outside = {}
         offending = list(self.offending)
         for k, parts in sorted(self.outside.items()):
@@ -363,9 +391,27 @@ class _Study:
             s = np.concatenate([o[0] for o in offending])
             e = np.concatenate([o[1] for o in offending])
             order = np.argsort(s, kind="stable")
-            offending_runs = (s[order], e[order])
+            offending_runs = runs.join(*_disjoint(s[order], e[order]))
         else:
             offending_runs = (runs.EMPTY, runs.EMPTY)
-        under_higher = self.over_level > self.level
-        return Trace(self.painted, raster, visible, dict(sorted(self.overlaps.items(), key=lambda kv: kv[0][::-1])), outside, under_higher,
-                     self.height, width, offending_runs, bare_runs)
+        covered_by: dict[int, list[int]] = {}
+        hidden = set(np.flatnonzero((visible == 0) & (raster > 0)).tolist())
+        if hidden and self.covers:
+            keys = np.unique(np.concatenate(self.covers))
+            for under, over in zip(*(part.tolist() for part in np.divmod(keys, self.n))):
+                if under in hidden:
+                    covered_by.setdefault(under, []).append(over)
+        overlaps = {pair: (both, shown) for pair, (both, shown)
+                    in sorted(self.overlaps.items(), key=lambda kv: kv[0][::-1])}
+        return Trace(self.painted, self.level, raster, visible, overlaps, outside, covered_by,
+                     self.height, width, offending_runs, bare_runs, region_runs)
+
+
+def _disjoint(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted runs made disjoint (overlapping runs merged)."""
+    if len(starts) < 2:
+        return starts, ends
+    reach = np.maximum.accumulate(ends)
+    fresh = np.r_[True, starts[1:] > reach[:-1]]
+    group = np.cumsum(fresh) - 1
+    return starts[fresh], np.maximum.reduceat(ends, np.flatnonzero(fresh))[: group[-1] + 1]

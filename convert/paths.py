@@ -61,8 +61,14 @@ def unsafe_reason(name: str) -> str | None:
 
 
 def safe_join(root: Path, relative: str) -> Path:
-    """``root / relative``, refusing any result outside ``root`` (symlinks resolved)."""
+    """``root / relative``, refusing any result outside ``root`` (symlinks resolved), and names with an
+    empty component (``masks//abs.png``: an absolute name joined to a folder) or a drive letter in any
+    component."""
     reason = unsafe_reason(relative)
+    if reason is None and "//" in relative.replace("\\", "/"):
+        reason = "holds an absolute name"
+    if reason is None and any(_DRIVE.match(part) for part in relative.replace("\\", "/").split("/")):
+        reason = "has a drive letter"
     if reason:
         raise SegconvError(f"output name {relative!r} {reason}", file=str(root))
     target = root / normalize_name(relative)

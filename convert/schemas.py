@@ -9,6 +9,7 @@ JSON path of the offending element::
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from pathlib import Path
@@ -49,10 +50,30 @@ def validate(document, name: str, *, file: str | None = None) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        first = errors[0]
+        # an unknown key explains the "required" error beside it (a misspelt 'level'): say it first
+        unknown = [e for e in errors if e.validator == "additionalProperties"]
+        first = unknown[0] if unknown else errors[0]
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         raise SegconvError(
-            f"{first.message}{more}",
+            f"{_message(first)}{more}",
             file=file,
             element=json_path(first.absolute_path),
         )
+
+
+def _message(error) -> str:
+    """jsonschema's message, or for unknown keys: which key, and the known key it is probably meant to be.
+
+    >>> schema = {"type": "object", "properties": {"level": {}}, "additionalProperties": False}
+    >>> _message(next(jsonschema.Draft202012Validator(schema).iter_errors({"levle": 1})))
+    "unknown key 'levle'; did you mean 'level'? (known keys: level)"
+    """
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return error.message
+    known = sorted(error.schema.get("properties", {}))
+    extra = [k for k in error.instance if k not in known]
+    parts = []
+    for key in extra:
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        parts.append(f"unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+    return "; ".join(parts) + f" (known keys: {', '.join(known)})"

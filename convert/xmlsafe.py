@@ -1,8 +1,9 @@
 """Parsing untrusted XML (CVAT, Pascal VOC, MIT LabelMe) safely, keeping line numbers.
 
 defusedxml refuses DOCTYPE declarations, hence entity declarations ("billion
-laughs"), external entities and DTD fetches; no annotation tool writes them.  Each element remembers the line of its start tag so findings
-can say ``annotations.xml:42``::
+laughs"), external entities and DTD fetches; no annotation tool writes them.
+Each element remembers the line of its start tag so findings can say
+``annotations.xml:42``::
 
     >>> root = parse_bytes(b"<a>\\n  <b x='1'/>\\n</a>", "demo.xml")
     >>> line_of(root.find("b"))
@@ -10,7 +11,7 @@ can say ``annotations.xml:42``::
     >>> parse_bytes(b"<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>", "bomb.xml")
     Traceback (most recent call last):
     ...
-    convert.errors.SegconvError: bomb.xml:1: XML has a DOCTYPE declaration, which segconv refuses (entity expansion and external DTD attacks)
+    convert.errors.SegconvError: bomb.xml:1: XML has a DOCTYPE declaration, which segconv refuses (entity ...
 """
 
 from __future__ import annotations

@@ -99,9 +99,10 @@ def check_cvat(data, work: Path) -> None:
 
 
 def check_voc(data, work: Path) -> None:
-    from PIL import Image
     import io
+
     import numpy as np
+    from PIL import Image
 
     root = work / "voc"
     shutil.rmtree(root, ignore_errors=True)

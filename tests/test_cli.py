@@ -3,11 +3,10 @@
 import json
 
 import numpy as np
+from conftest import FOOD, coco_doc, run_cli, tree_digest, write_json
 from PIL import Image
 
 from convert.labelmap import LabelMap
-
-from conftest import FOOD, coco_doc, run_cli, tree_digest, write_json
 
 
 def no_traceback(proc):
@@ -83,7 +82,7 @@ def test_strict_writes_nothing_on_findings(tmp_path):
 
 def test_dry_run_writes_nothing(tmp_path):
     proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--dry-run")
-    assert proc.returncode == 0 and "would write 4 masks" in proc.stderr
+    assert proc.returncode == 0 and "nothing written; 4 images would be written as png" in proc.stderr
     assert not (tmp_path / "o").exists()
 
 
@@ -97,7 +96,7 @@ def test_unusable_input_exits_2_with_the_file_named(tmp_path):
     proc = run_cli("convert", tmp_path / "missing.json", "-o", tmp_path / "o")
     assert proc.returncode == 2 and "missing.json" in proc.stderr
     proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--to", "jpeg")
-    assert proc.returncode == 2 and "unknown output layout" in proc.stderr
+    assert proc.returncode == 2 and "Invalid value for '--to'" in proc.stderr and "'coco-rle'" in proc.stderr
     proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--labels", tmp_path / "x.yaml")
     assert proc.returncode == 2 and "x.yaml" in proc.stderr
 
@@ -136,6 +135,7 @@ def test_validate_lists_findings_and_explains_codes(tmp_path):
 
 def test_findings_doc_is_in_sync_with_the_registry():
     from conftest import ROOT
+
     from convert.codes import markdown
 
     assert (ROOT / "docs/findings.md").read_text() == markdown()

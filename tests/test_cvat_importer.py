@@ -1,14 +1,13 @@
 """CVAT XML 1.1: every shape, z_order, masks, groups, subsets, video tracks, traps with lines."""
 
 import pytest
+from conftest import corpus, run_cli
 
 from convert.errors import SegconvError
 from convert.importers.cvat import CvatDataset
 from convert.labelmap import LabelMap
 from convert.paint import paint
 from convert.rasterize import rasterize
-
-from conftest import corpus, run_cli
 
 META = """<?xml version="1.0" encoding="utf-8"?>
 <annotations>
@@ -36,8 +35,32 @@ def test_docs_example_mask_and_shapes():
     runs = [3, 5, 7, 7, 5, 9, 3, 11, 2, 11, 2, 12, 1, 12, 1, 26, 1, 12, 1, 12, 2, 11, 3, 9, 5, 7, 7, 5, 3]
     assert mask.mask.sum() == sum(runs[1::2])  # the odd runs are the object, row-major
     skipped = sorted(f.element.split(" ")[0] for f in sample.findings)
-    assert skipped == ["<points>", "<polyline>", "<polyline>", "<skeleton>", "<tag>"]
+    assert skipped == ["<points>", "<polyline>", "<polyline>", "<skeleton>"]  # a <tag> is not a shape
     assert all(f.code == "no-area-shape" and f.line for f in sample.findings)
+    assert sample.attributes == {"tags": ["good_frame"]}  # an image attribute
+    assert sample.image_id == 0
+
+
+def test_derived_map_has_no_skeleton_points_or_lines_as_classes():
+    ds = CvatDataset(corpus("cvat-docs-example/for_images"))
+    # declared: car, traffic_line, wheel, plate, s1 (skeleton) and its points '1', '2', '3' (type points, parent s1)
+    assert ds.label_names == ["car", "traffic_line", "wheel", "plate"]
+
+
+def test_z_order_is_named_in_overlap_and_hidden_findings():
+    """The docs example's box comes first in the document and wins by z_order 4 against the polygon's 1;
+    the mask (z_order 0) lies inside the polygon (z_order 1) and is hidden by it."""
+    from convert import api
+
+    report = api.validate(corpus("cvat-docs-example/for_images"))
+    [overlap] = [f for f in report.findings if f.code == "level-overlap"]
+    assert overlap.element == "<box> #1 (plate)" and overlap.pixels == 9802
+    assert "because its z_order is higher (4 over 1)" in overlap.message
+    assert "later" not in overlap.message
+    [hidden] = [f for f in report.findings if f.code == "region-hidden"]
+    assert hidden.element == "<mask> #1 (car)"
+    assert "<polygon> #1 (car), because its z_order is higher (1 over 0)" in hidden.message
+    assert "later regions" not in hidden.message
 
 
 def test_z_order_paints_inside_a_level_and_levels_win(tmp_path):

@@ -9,10 +9,9 @@ import threading
 import time
 
 import pytest
+from conftest import FOOD, ROOT, generated_delivery, tree_digest
 
 from convert import api
-
-from conftest import FOOD, ROOT, generated_delivery, tree_digest
 
 distributed = pytest.importorskip("distributed")
 
@@ -31,7 +30,7 @@ def delivery(tmp_path_factory):
 
 @pytest.mark.parametrize("to", ["png", "voc", "coco-rle"])
 def test_dask_equals_jobs_1(cluster, tmp_path, to):
-    kw = dict(to=to, labels=FOOD / "labelmap.yaml")
+    kw = {"to": to, "labels": FOOD / "labelmap.yaml"}
     local = api.convert(FOOD / "annotations.json", tmp_path / "local", **kw)
     remote = api.convert(FOOD / "annotations.json", tmp_path / "dask", dask=cluster.scheduler_address, **kw)
     assert tree_digest(tmp_path / "local") == tree_digest(tmp_path / "dask")

@@ -5,19 +5,18 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
-from pycocotools import mask as cocomask
+from conftest import FOOD, corpus, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from PIL import Image
+from pycocotools import mask as cocomask
 from pycocotools.coco import COCO
 
 from convert import api
 from convert.importers import open_dataset
 from convert.labelmap import LabelMap
 from convert.paint import paint
-
-from conftest import FOOD, corpus, run_cli
 
 FOOD_LM = FOOD / "labelmap.yaml"
 
@@ -175,7 +174,9 @@ def test_hidden_objects_are_reported_not_written(tmp_path):
                   "  - {name: rice, index: 2, level: 1}\n  - {name: plate, index: 1, level: 2}\n")
     report = api.convert(src, tmp_path / "o", to="coco-rle", labels=lm)
     [f] = [f for f in report.findings if f.code == "region-hidden"]
-    assert f.element == "annotation id=1" and "higher levels" in f.message and f.pixels == 1
+    assert f.element == "annotation id=1" and f.pixels == 1
+    assert f.message == ("'rice' is covered entirely (1 pixel, none visible) by annotation id=2 (plate), "
+                         "because its level is higher (2 over 1)")
     out = json.loads((tmp_path / "o/annotations.json").read_text())
     assert [a["category_id"] for a in out["annotations"]] == [1]
 

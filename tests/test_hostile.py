@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, tree_digest
 
 HOSTILE = ROOT / "tests" / "hostile"

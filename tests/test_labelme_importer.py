@@ -7,13 +7,12 @@ import json
 
 import numpy as np
 import pytest
+from conftest import corpus, run_cli
 from PIL import Image
 
 from convert.importers.labelme import LabelmeDataset
 from convert.labelmap import LabelMap
 from convert.paint import paint
-
-from conftest import corpus, run_cli
 
 # SOURCES.md: labelme's PNGs were made with an older Pillow, which fills one edge
 # pixel of 2011_000006 differently from today's Pillow.

@@ -1,6 +1,7 @@
 """Painting by level: levels beat file order, fill, void, partition, and pycocotools parity."""
 
 import numpy as np
+from conftest import reference_masks, write_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as cocomask
@@ -11,9 +12,7 @@ from convert.model import Box, Origin, Polygon, Region, Sample
 from convert.paint import paint
 from convert.rasterize import rasterize
 
-from conftest import reference_masks, write_json
-
-O = Origin("test")
+ORIGIN = Origin("test")
 FOOD = LabelMap.from_dict({"classes": [
     {"name": "background", "index": 0, "level": 0, "fill": True},
     {"name": "plate", "index": 1, "level": 1},
@@ -23,24 +22,24 @@ FOOD = LabelMap.from_dict({"classes": [
 
 
 def region(label, box, order):
-    return Region(label, Box(*box), (order,), O)
+    return Region(label, Box(*box), (order,), ORIGIN)
 
 
 def test_higher_level_wins_whatever_the_file_order():
-    s = Sample("a", 4, 2, [region("rice", (1, 0, 3, 2), 0), region("plate", (0, 0, 4, 2), 1)], O)
+    s = Sample("a", 4, 2, [region("rice", (1, 0, 3, 2), 0), region("plate", (0, 0, 4, 2), 1)], ORIGIN)
     assert paint(s, FOOD).class_mask.tolist() == [[1, 4, 4, 1], [1, 4, 4, 1]]
 
 
 def test_inside_a_level_the_source_order_decides():
-    first = Sample("a", 3, 1, [region("plate", (0, 0, 2, 1), 0), region("bowl", (1, 0, 3, 1), 1)], O)
+    first = Sample("a", 3, 1, [region("plate", (0, 0, 2, 1), 0), region("bowl", (1, 0, 3, 1), 1)], ORIGIN)
     assert paint(first, FOOD).class_mask.tolist() == [[1, 2, 2]]
-    swapped = Sample("a", 3, 1, [region("plate", (0, 0, 2, 1), 1), region("bowl", (1, 0, 3, 1), 0)], O)
+    swapped = Sample("a", 3, 1, [region("plate", (0, 0, 2, 1), 1), region("bowl", (1, 0, 3, 1), 0)], ORIGIN)
     assert paint(swapped, FOOD).class_mask.tolist() == [[1, 1, 2]]
 
 
 def test_void_regions_win_and_unknown_labels_are_reported_not_painted():
     s = Sample("a", 3, 1, [region("__ignore__", (0, 0, 1, 1), 0), region("rice", (0, 0, 3, 1), 1),
-                           region("Rice", (2, 0, 3, 1), 2)], O)
+                           region("Rice", (2, 0, 3, 1), 2)], ORIGIN)
     out = paint(s, FOOD)
     assert out.class_mask.tolist() == [[255, 4, 4]]
     [finding] = out.findings
@@ -49,14 +48,14 @@ def test_void_regions_win_and_unknown_labels_are_reported_not_painted():
 
 def test_without_fill_uncovered_pixels_are_void_and_counted():
     lm = LabelMap.from_dict({"classes": [{"name": "plate", "index": 1, "level": 1}]})
-    out = paint(Sample("a.jpg", 4, 2, [region("plate", (0, 0, 1, 2), 0)], O), lm)
+    out = paint(Sample("a.jpg", 4, 2, [region("plate", (0, 0, 1, 2), 0)], ORIGIN), lm)
     assert out.class_mask.tolist() == [[1, 255, 255, 255]] * 2
     [finding] = out.findings
     assert finding.code == "unlabelled-pixels" and finding.pixels == 6 and finding.image == "a.jpg"
 
 
 def test_instances_are_numbered_in_painting_order_and_count_visible_pixels():
-    s = Sample("a", 4, 1, [region("rice", (1, 0, 3, 1), 0), region("plate", (0, 0, 4, 1), 1)], O)
+    s = Sample("a", 4, 1, [region("rice", (1, 0, 3, 1), 0), region("plate", (0, 0, 4, 1), 1)], ORIGIN)
     out = paint(s, FOOD, instances=True)
     assert out.instance_mask.tolist() == [[1, 2, 2, 1]]
     assert [(i.label.name, i.pixels) for i in out.instances] == [("plate", 2), ("rice", 2)]
@@ -90,7 +89,7 @@ def test_polygons_sharing_edges_partition_the_pixels(nx, ny, seed, decimals):
 # ----------------------------------------------------------------- pycocotools parity
 LEVELS = {"background": 0, "plate": 1, "bowl": 1, "rice": 2, "salad": 2, "sauce": 3}
 NAMES = list(LEVELS)[1:]
-CAT_IDS = {name: cid for name, cid in zip(NAMES, [3, 7, 8, 15, 90])}  # gappy ids
+CAT_IDS = dict(zip(NAMES, [3, 7, 8, 15, 90]))  # gappy ids
 
 
 coord = st.integers(-60, 460).map(lambda v: v / 10)
@@ -141,7 +140,7 @@ def test_class_masks_are_bit_identical_to_pycocotools_painted_by_level(doc, tmp_
 
 def test_an_image_without_pixels_paints_an_empty_mask():
     for width, height in ((0, 0), (5, 0), (0, 5)):
-        s = Sample("a", width, height, [region("plate", (0, 0, 1, 1), 0)], O)
+        s = Sample("a", width, height, [region("plate", (0, 0, 1, 1), 0)], ORIGIN)
         out = paint(s, FOOD, trace=True, instances=True)
         assert out.class_mask.shape == out.instance_mask.shape == (height, width)
         assert out.trace.visible.tolist() == [0]

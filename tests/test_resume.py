@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT, generated_delivery, run_cli, tree_digest
 
 
@@ -42,12 +41,13 @@ def test_kill_then_resume_gives_the_uninterrupted_result(delivery, tmp_path, to)
     assert (out / ".segconv-run.json").exists()
 
     refused = run_cli("convert", src, "--labels", labels, "-o", out, "--to", to, "-q")
-    assert refused.returncode == 2 and "--overwrite" in refused.stderr
+    assert refused.returncode == 2 and "interrupted conversion" in refused.stderr and "--resume" in refused.stderr
     other = run_cli("convert", src, "-o", out, "--to", to, "--resume", "-q")  # another label map
     assert other.returncode == 2 and "other settings" in other.stderr
 
     resumed = run_cli("convert", src, "--labels", labels, "-o", out, "--to", to, "--resume", "-q")
     assert resumed.returncode == 0, resumed.stderr
     assert tree_digest(out) == expected
-    again = run_cli("convert", src, "--labels", labels, "-o", out, "--to", to, "--resume", "-q")
-    assert again.returncode == 2 and "no interrupted conversion" in again.stderr
+    again = run_cli("convert", src, "--labels", labels, "-o", out, "--to", to, "--resume")
+    assert again.returncode == 2 and "--resume: there is no interrupted run here" in again.stderr
+    assert tree_digest(out) == expected

@@ -5,13 +5,13 @@ clean delivery."""
 import json
 
 import jsonschema
+import numpy as np
 import pytest
+from conftest import FOOD, run_cli
 from PIL import Image
 
 from convert import api
 from convert.schemas import load_schema
-
-from conftest import FOOD, run_cli
 
 LABELS = """
 classes:
@@ -53,7 +53,27 @@ def test_two_classes_at_one_level_overlapping(tmp_path):
     # plate 0..10 and bowl 5..15 on rows 0..10: columns 5..9 are shared, 5 x 10 = 50 pixels
     [f] = findings(tmp_path, [(1, box(0, 0, 10, 10)), (2, box(5, 0, 15, 10))])
     assert (f.code, f.pixels, f.element) == ("level-overlap", 50, "annotation id=2")
-    assert "'plate' (annotation id=1)" in f.message
+    assert f.message == ("'bowl' and annotation id=1 (plate) overlap on 50 pixels, both at level 1; 'bowl' is "
+                         "painted on top because it comes later in the annotations list (position 1 after 0)")
+
+
+def test_overlap_counts_every_shared_pixel_and_says_how_many_a_higher_level_covers(tmp_path):
+    """plate 0..10 and bowl 5..15 (rows 0..10) share 50 pixels; a third level-1 class between them in the
+    file used to lower the count to the pixels where the plate lay directly beneath the bowl."""
+    labels = LABELS.replace("  - {name: sauce, index: 4, level: 3}", "  - {name: sauce, index: 4, level: 3}\n"
+                            "  - {name: cup, index: 5, level: 1}")
+    cats = CATS + [{"id": 5, "name": "cup"}]
+    anns = [(1, box(0, 0, 10, 10)), (5, box(5, 0, 8, 3)), (2, box(5, 0, 15, 10)), (4, box(9, 8, 10, 10))]
+    src, lm = delivery(tmp_path, anns, labels=labels)
+    doc = json.loads(src.read_text())
+    doc["categories"] = cats
+    src.write_text(json.dumps(doc))
+    report = api.validate(src, labels=lm)
+    got = {(f.element, f.pixels): f.message for f in report.findings if f.code == "level-overlap"}
+    # plate/bowl: all 50 shared pixels although the cup lies between them on 9; sauce (level 3) covers 2
+    assert set(got) == {("annotation id=3", 50), ("annotation id=2", 9), ("annotation id=3", 9)}
+    plate_bowl = [m for (e, p), m in got.items() if p == 50][0]
+    assert "(2 of these lie under a higher level, 48 show 'bowl')" in plate_bowl
 
 
 def test_food_spilling_off_its_plate(tmp_path):
@@ -71,7 +91,17 @@ def test_food_on_a_bowl_is_fine_and_on_the_table_is_not(tmp_path):
 def test_region_hidden_by_a_higher_level(tmp_path):
     fs = findings(tmp_path, [(1, box(0, 0, 20, 20)), (3, box(2, 2, 6, 6)), (4, box(1, 1, 8, 8))])
     [f] = [f for f in fs if f.code == "region-hidden"]
-    assert (f.pixels, f.element) == (16, "annotation id=2") and "higher levels" in f.message
+    assert (f.pixels, f.element) == (16, "annotation id=2")
+    assert f.message == ("'rice' is covered entirely (16 pixels, none visible) by annotation id=3 (sauce), "
+                         "because its level is higher (3 over 2)")
+
+
+def test_region_hidden_by_a_later_region_of_its_level_names_both_positions(tmp_path):
+    fs = findings(tmp_path, [(2, box(0, 0, 4, 4)), (1, box(0, 0, 8, 8))])
+    [f] = [f for f in fs if f.code == "region-hidden"]
+    assert f.element == "annotation id=1"
+    assert "by annotation id=2 (plate), because it comes later in the annotations list (position 1 after 0)" \
+        in f.message
 
 
 def test_region_lost_in_rasterisation(tmp_path):
@@ -98,13 +128,35 @@ def test_self_intersection_and_zero_area(tmp_path):
     assert any("Self-intersection" in f.message for f in fs if f.code == "self-intersection")
 
 
-def test_unlabelled_pixels_without_fill_and_under_strict(tmp_path):
+def test_unlabelled_pixels_without_fill_or_when_every_pixel_must_be_drawn(tmp_path):
     no_fill = LABELS.replace(", fill: true", "")
     [f] = findings(tmp_path, [(1, box(0, 0, 40, 20))], labels=no_fill)
     assert (f.code, f.pixels) == ("unlabelled-pixels", 400) and "x=0 y=20 w=40 h=10" in f.message
+    # the fill class covering the rest is what `fill` means: no finding, also under --strict
     assert findings(tmp_path, [(1, box(0, 0, 40, 20))]) == []
-    [f] = findings(tmp_path, [(1, box(0, 0, 40, 20))], strict=True)
-    assert (f.code, f.pixels) == ("unlabelled-pixels", 400)
+    assert findings(tmp_path, [(1, box(0, 0, 40, 20))], strict=True) == []
+    # a label map that wants every pixel drawn says so; then with or without --strict
+    drawn = "every_pixel_drawn: true\n" + LABELS
+    for strict in (False, True):
+        [f] = findings(tmp_path, [(1, box(0, 0, 40, 20))], labels=drawn, strict=strict)
+        assert (f.code, f.pixels) == ("unlabelled-pixels", 400) and "every_pixel_drawn" in f.message
+
+
+def test_unknown_label_pixels_are_void_never_the_fill_class(tmp_path):
+    """A typo 'plat' for 'plate': its pixels become void (255), not background; known classes still paint
+    over it (rice on the plate stays rice)."""
+    src, lm = delivery(tmp_path, [(1, box(0, 0, 10, 10)), (3, box(2, 2, 4, 4))])
+    doc = json.loads(src.read_text())
+    doc["categories"][0]["name"] = "plat"
+    src.write_text(json.dumps(doc))
+    report = api.convert(src, tmp_path / "out", labels=lm)
+    [f] = [f for f in report.findings if f.code == "unknown-label"]
+    assert f.severity.value == "error" and f.element == "annotation id=1"
+    assert "painted as void (255)" in f.message and "did you mean 'plate'?" in f.message
+    mask = np.asarray(Image.open(tmp_path / "out/masks/a.png"))
+    assert (mask[:10, :10] == 255).sum() == 100 - 4 and (mask[2:4, 2:4] == 3).all()
+    assert (mask[:, 10:] == 0).all()  # the rest is background
+    assert report.exit_code() == 1
 
 
 def test_image_size_against_the_real_file_with_exif(tmp_path):
@@ -121,7 +173,8 @@ def test_food_case_counts_a_person_checks_by_hand(tmp_path):
     anns = [(1, box(0, 0, 20, 20)),          # plate
             (2, box(15, 0, 35, 20)),         # bowl, overlapping the plate on columns 15..19: 5 x 20 = 100
             (3, box(10, 5, 25, 10)),         # rice on plate and bowl: inside both, fine
-            (3, box(30, 18, 38, 26))]        # rice spilling: cols 30..37 x rows 18..25 = 64, inside bowl 30..34 x 18..19 = 10
+            # rice spilling: cols 30..37 x rows 18..25 = 64, inside bowl 30..34 x 18..19 = 10
+            (3, box(30, 18, 38, 26))]
     fs = findings(tmp_path, anns)
     got = sorted((f.code, f.element, f.pixels) for f in fs)
     assert got == [("level-overlap", "annotation id=2", 100), ("outside-container", "annotation id=4", 54)]
@@ -136,6 +189,7 @@ def test_json_report_validates_against_its_schema(tmp_path):
     assert doc["summary"]["by_code"] == {"class-unused": 1, "level-overlap": 1, "missing-image": 1}
     assert doc["summary"]["exit_code"] == report.exit_code() == 0  # warnings only
     [image] = doc["images"]
+    assert image["filled"] == 40 * 30 - 150 and image["unlabelled"] == 0 and image["void"] == 0
     assert image["classes"]["plate"] == {"index": 1, "level": 1, "pixels": 50, "overwritten": 50, "regions": 1}
     # the bowl (cols 5..14) takes cols 5..9 from the plate; rice (cols 8..11, rows 2..5) lies on bowl only
     assert image["classes"]["bowl"] == {"index": 2, "level": 1, "pixels": 84, "overwritten": 16, "regions": 1}
@@ -150,7 +204,7 @@ def test_html_report_has_pictures_and_tables(tmp_path):
     out = tmp_path / "report.html"
     api.validate(src, labels=lm, html_path=out)
     page = out.read_text()
-    assert page.count("data:image/png;base64,") == 2 and "outside-container" in page and "<table>" in page
+    assert page.count("data:image/jpeg;base64,") == 2 and "outside-container" in page and "<table>" in page
 
 
 def test_food_fixture_with_within_rules_is_caught_by_the_cli(tmp_path):
@@ -167,7 +221,7 @@ def test_food_fixture_with_within_rules_is_caught_by_the_cli(tmp_path):
 
 
 @pytest.mark.parametrize("args, code", [
-    ([], 0), (["--fail-on", "warning"], 0), (["--strict"], 1),  # strict: the bare table is unlabelled
+    ([], 0), (["--fail-on", "warning"], 0), (["--strict"], 0),  # the fill class covering the table is fine
 ])
 def test_exit_codes_on_the_clean_fixture(args, code):
     proc = run_cli("validate", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml", *args)
@@ -179,3 +233,36 @@ def test_classes_never_used_are_noted(tmp_path):
     unused = [f for f in api.validate(src, labels=lm).findings if f.code == "class-unused"]
     assert sorted(f.element for f in unused) == ["class bowl", "class rice", "class sauce"]
     assert all(f.severity.value == "info" and f.file == str(lm) for f in unused)
+
+
+def test_coco_area_and_bbox_fields_are_checked_against_the_pixels(tmp_path):
+    """pycococreator's crowd RLE: area 31,463 is the count of the pixels *outside* the object (34,073 inside),
+    bbox [0, 5, 256, 251] against [0, 0, 209, 199]."""
+    from conftest import corpus
+
+    report = api.validate(corpus("pycococreator-example/example_data/annotations/coco_example.json"))
+    got = {(f.code, f.element): f for f in report.findings if f.code.endswith("field-mismatch")}
+    area = got[("area-field-mismatch", "annotation id=3")]
+    assert area.file.endswith("coco_example.json") and area.pixels == 34073 - 31463
+    assert "'area' is 31463 but the segmentation's pixel count is 34073 (7.7 % off" in area.message
+    bbox = got[("bbox-field-mismatch", "annotation id=3")]
+    assert "'bbox' is [0, 5, 256, 251] but the segmentation's pixel box is [0, 0, 209, 199]" in bbox.message
+    assert all(f.element == "annotation id=3" for f in got.values())  # the polygons' fields agree
+
+
+def test_polygon_area_and_bbox_fields(tmp_path):
+    """The area may be the geometric area or a pixel count (within 5 %, or half the outline: labelme2coco
+    counts boundary pixels, 121 for a 10 x 10 square), the bbox the shape's box or the pixels' box."""
+    anns = [(1, box(0, 0, 100, 100)), (2, box(100, 0, 200, 100)), (2, box(0, 100, 100, 200)),
+            (1, box(100, 100, 110, 110))]
+    src, lm = delivery(tmp_path, anns, width=200, height=200)
+    doc = json.loads(src.read_text())
+    doc["annotations"][0].update(area=10000.0, bbox=[0, 0, 100, 100])      # geometric: fine
+    doc["annotations"][1].update(area=11570, bbox=[100, 0, 100, 100])      # 15.7 % off
+    doc["annotations"][2].update(area=10000, bbox=[0, 100, 100, 0])        # a bbox without area
+    doc["annotations"][3].update(area=121, bbox=[100, 100, 11, 11])        # labelme2coco: boundary included
+    src.write_text(json.dumps(doc))
+    fs = {(f.code, f.element): f.message for f in api.validate(src, labels=lm).findings
+          if f.code.endswith("field-mismatch")}
+    assert set(fs) == {("area-field-mismatch", "annotation id=2"), ("bbox-field-mismatch", "annotation id=3")}
+    assert "15.7 % off" in fs[("area-field-mismatch", "annotation id=2")]

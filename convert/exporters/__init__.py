@@ -1,8 +1,9 @@
 """Writers: one module per output layout (PRODUCT.md §4).
 
-A writer is built with the output folder, the label map and its options
-(``coco_mode``, ``link``), receives each painted sample through
-``write(sample, painted)`` (which returns its findings) and ends with
+A writer (:class:`~convert.exporters.base.LayoutWriter`) is built with the
+output folder, the label map and its options (``coco_mode``, ``link``, ``-O``
+options), receives each painted sample through ``write(sample, painted)``
+(which returns a :class:`~convert.exporters.base.Written`) and ends with
 ``finish()``, which writes the files that describe the whole set.
 
     >>> sorted(WRITERS)
@@ -11,21 +12,13 @@ A writer is built with the output folder, the label map and its options
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from ..registry import Entry
 
-from . import coco_rle, png, voc
-
-
-@dataclass(frozen=True)
-class Writer:
-    name: str
-    description: str
-    create: Callable
-
-
-WRITERS: dict[str, Writer] = {
-    png.NAME: Writer(png.NAME, png.DESCRIPTION, png.PngWriter),
-    voc.NAME: Writer(voc.NAME, voc.DESCRIPTION, voc.VocWriter),
-    coco_rle.NAME: Writer(coco_rle.NAME, coco_rle.DESCRIPTION, coco_rle.CocoRleWriter),
-}
+WRITERS: dict[str, Entry] = {w.name: w for w in [
+    Entry("png", "convert.exporters.png:PngWriter",
+          "indexed PNG masks (palette, or 16-bit above index 254) + labelmap.json/.txt"),
+    Entry("voc", "convert.exporters.voc:VocWriter",
+          "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"),
+    Entry("coco-rle", "convert.exporters.coco_rle:CocoRleWriter",
+          "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"),
+]}

@@ -1,11 +1,15 @@
 """The ``coco-rle`` layout: ``OUT/annotations.json``, COCO instances in compressed RLE.
 
-- ``images``: ids 1..N in conversion order, ``file_name`` the image's name,
-  ``width``, ``height``.
+- ``images``: the source's own image ids where they are integers (COCO,
+  CVAT), so the output still joins with the user's other COCO files
+  (captions, keypoints, predictions); new ids, above the largest kept one,
+  for the others; ``file_name`` the image's name, ``width``, ``height``.
 - ``categories``: one per class, ``id`` = the class index (stable: the label
   map decides it, not list order), plus ``level`` and ``fill`` as extra fields.
 - ``annotations``: one per visible object after layering (``--coco-mode
-  instance``, the default) or one per class per image (``semantic``), each a
+  instance``, the default) or one per class per image (``semantic``); an
+  object made of one source annotation keeps that annotation's id, others get
+  new ids above the largest kept one.  Each is a
   compressed RLE (``size`` = [h, w], ``counts`` an ASCII string) of exactly
   the visible pixels, with ``area`` and ``bbox`` computed from that mask and
   ``iscrowd`` 1 only for crowd regions of the source.
@@ -35,10 +39,11 @@ from ..atomic import open_atomic
 from ..labelmap import LabelMap
 from ..model import Sample
 from ..paint import Painted
+from ..wording import plural
+from .base import LayoutWriter, Written
 from .objects import visible_objects
 
 NAME = "coco-rle"
-DESCRIPTION = "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"
 MODES = ("instance", "semantic")
 PART_IMAGES, PART_ANNOTATIONS = ".coco-images.jsonl", ".coco-annotations.jsonl"  # assembled by finish()
 
@@ -69,7 +74,25 @@ def encode_runs(starts: np.ndarray, ends: np.ndarray, height: int, width: int) -
     return cocomask.frPyObjects({"size": [height, width], "counts": counts.tolist()}, height, width)
 
 
-def annotation(ann_id: int, image_id: int, category_id: int, coco_rle: dict, crowd: bool) -> dict:
+def _keep(source_id, used: set):
+    """``source_id`` when it is an integer not used yet (recorded in ``used``), else ``None``."""
+    if isinstance(source_id, int) and not isinstance(source_id, bool) and source_id not in used:
+        used.add(source_id)
+        return source_id
+    return None
+
+
+def _renumbered(line: str, first_image: int, first_ann: int) -> str:
+    """A part-file line with its ``{"new": k}`` placeholders turned into ids counted from ``first_*``."""
+    record = json.loads(line)
+    if isinstance(record["id"], dict):
+        record["id"] = (first_ann if "image_id" in record else first_image) + record["id"]["new"] - 1
+    if isinstance(record.get("image_id"), dict):
+        record["image_id"] = first_image + record["image_id"]["new"] - 1
+    return json.dumps(record)
+
+
+def annotation(ann_id, image_id, category_id: int, coco_rle: dict, crowd: bool) -> dict:
     """One COCO annotation of a compressed RLE (bytes counts)."""
     return {
         "id": ann_id,
@@ -82,20 +105,21 @@ def annotation(ann_id: int, image_id: int, category_id: int, coco_rle: dict, cro
     }
 
 
-class CocoRleWriter:
+class CocoRleWriter(LayoutWriter):
     """Streams images and annotations to part files; ``finish`` assembles them."""
 
     name = NAME
 
-    def __init__(self, out: Path, labelmap: LabelMap, *, coco_mode: str = "instance", **_):
+    def __init__(self, out: Path, labelmap: LabelMap, *, coco_mode: str = "instance", **kwargs):
         if coco_mode not in MODES:
             raise ValueError(f"coco mode must be one of {MODES}")
-        self.out = Path(out)
-        self.labelmap = labelmap
+        super().__init__(out, labelmap, **kwargs)
         self.mode = coco_mode
         self._images = self._anns = None  # opened by the first collect(), in the main process
-        self._image_id = 0
-        self._ann_id = 0
+        self._image_ids: set = set()  # ids kept from the source
+        self._ann_ids: set = set()
+        self._new_images = 0  # images and annotations waiting for a new id (given in finish)
+        self._new_anns = 0
 
     def __getstate__(self):  # sent to workers: no open files
         state = dict(self.__dict__)
@@ -106,11 +130,12 @@ class CocoRleWriter:
     def needs_instances(self) -> bool:
         return self.mode == "instance"
 
-    def write(self, sample: Sample, painted: Painted):
+    def write(self, sample: Sample, painted: Painted) -> Written:
         """Encode the sample's annotations (in a worker); ids are given in :meth:`collect`.
         Every RLE is built from the painter's stretches, not from a mask per object."""
         h, w = painted.class_mask.shape
-        image = {"file_name": sample.name, "width": sample.width, "height": sample.height}
+        image = {"file_name": sample.name, "width": sample.width, "height": sample.height,
+                 "source_id": sample.image_id}
         lm = self.labelmap
         st = painted.stretches
         values = st.per_stretch(st.values, st.empty)  # the class value each stretch shows
@@ -126,35 +151,43 @@ class CocoRleWriter:
             ids = st.per_stretch(st.objects, 0)
             for obj in visible_objects(painted, lm, with_mask=False)[0]:
                 crowd = any(r.crowd for r in obj.regions)
-                anns.append(annotation(0, 0, obj.label.index, rle_where(ids == obj.id), crowd))
+                source_id = obj.regions[0].source_id if len(obj.regions) == 1 else None
+                anns.append(annotation(source_id, 0, obj.label.index, rle_where(ids == obj.id), crowd))
         else:
             present = set(np.unique(values).tolist())
             for cls in sorted(lm.classes, key=lambda c: (c.level, c.index)):
                 if cls.fill or cls.index not in present:
                     continue
                 crowd = any(r.crowd and r.label is not None and lm.resolve(r.label) is cls for r in sample.regions)
-                anns.append(annotation(0, 0, cls.index, rle_where(values == cls.index), crowd))
-        return [], (image, anns)
+                anns.append(annotation(None, 0, cls.index, rle_where(values == cls.index), crowd))
+        return Written(record=(image, anns))
 
     def collect(self, record) -> None:
-        """In the main process, in sample order: ids, and the lines of the part files."""
+        """In the main process, in sample order: the source's ids where they can be kept (placeholders
+        ``{"new": k}`` for the others, numbered in :meth:`finish`), and the lines of the part files."""
         image, anns = record
         if self._images is None:
             self.out.mkdir(parents=True, exist_ok=True)
-            self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")
-            self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")
-        self._image_id += 1
-        self._images.write(json.dumps({"id": self._image_id, **image}) + "\n")
+            self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+            self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+        image_id = _keep(image.pop("source_id"), self._image_ids)
+        if image_id is None:
+            self._new_images += 1
+            image_id = {"new": self._new_images}
+        self._images.write(json.dumps({"id": image_id, **image}) + "\n")
         for ann in anns:
-            self._ann_id += 1
-            ann["id"], ann["image_id"] = self._ann_id, self._image_id
+            ann_id = _keep(ann["id"], self._ann_ids)
+            if ann_id is None:
+                self._new_anns += 1
+                ann_id = {"new": self._new_anns}
+            ann["id"], ann["image_id"] = ann_id, image_id
             self._anns.write(json.dumps(ann) + "\n")
 
-    def finish(self) -> None:
+    def finish(self) -> list[str]:
         if self._images is None:  # no image at all
             self.out.mkdir(parents=True, exist_ok=True)
-            self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")
-            self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")
+            self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+            self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
         self._images.close()
         self._anns.close()
         categories = [{"id": c.index, "name": c.name, "supercategory": "", "level": c.level,
@@ -164,14 +197,29 @@ class CocoRleWriter:
                 "licenses": [], "categories": categories}
         with open_atomic(self.out / "annotations.json", "w", encoding="utf-8") as fh:
             fh.write(json.dumps(head)[:-1])
+            first_image = max(self._image_ids, default=0) + 1  # new ids start above every kept one
+            first_ann = max(self._ann_ids, default=0) + 1
+            renumber = {"images": self._new_images > 0, "annotations": self._new_anns > 0 or self._new_images > 0}
             for key, part in (("images", PART_IMAGES), ("annotations", PART_ANNOTATIONS)):
                 fh.write(f', "{key}": [')
                 with open(self.out / part, encoding="utf-8") as src:
                     for i, line in enumerate(src):
-                        fh.write(("," if i else "") + "\n" + line.rstrip("\n"))
+                        line = line.rstrip("\n")
+                        if renumber[key]:
+                            line = _renumbered(line, first_image, first_ann)
+                        fh.write(("," if i else "") + "\n" + line)
                 fh.write("]")
             fh.write("}\n")
         for part in (PART_IMAGES, PART_ANNOTATIONS):
             os.unlink(self.out / part)
         with open_atomic(self.out / "labelmap.json", "w", encoding="utf-8") as fh:
             fh.write(json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
+        self._written = self._new_images + len(self._image_ids), self._new_anns + len(self._ann_ids)
+        return ["annotations.json", "labelmap.json"]
+
+    def summary(self, images: int) -> str:
+        n_images, n_anns = getattr(self, "_written", (images, 0))
+        kept = len(self._image_ids)
+        return (f"wrote {self.out / 'annotations.json'}: COCO {self.mode} annotations in compressed RLE, "
+                f"{plural(n_images, 'image')} ({kept:,} keeping the source's image id), "
+                f"{plural(n_anns, 'annotation')} (+ labelmap.json)")

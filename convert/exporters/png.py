@@ -14,19 +14,18 @@ from __future__ import annotations
 import io
 import json
 import zlib
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from ..atomic import write_bytes, write_text
+from ..atomic import write_text
 from ..labelmap import LabelMap
 from ..model import Sample
 from ..paint import Painted
-from ..paths import safe_join
+from ..wording import plural
+from .base import LayoutWriter, Written
 
 NAME = "png"
-DESCRIPTION = "indexed PNG masks (palette, or 16-bit above index 254) + labelmap.json/.txt"
 
 
 # zlib's run-length strategy: label masks are long runs of one value, and on them it is about three
@@ -58,31 +57,21 @@ def png_bytes(array: np.ndarray, palette: list[int] | None = None) -> bytes:
     return buffer.getvalue()
 
 
-class PngWriter:
+class PngWriter(LayoutWriter):
     """Writes the ``png`` layout into ``out`` (which the caller has prepared)."""
 
     name = NAME
 
-    needs_instances = False
+    def write(self, sample: Sample, painted: Painted) -> Written:
+        """Write the sample's mask (in a worker)."""
+        written = Written()
+        self.put(written, f"masks/{sample.stem}.png", lambda: encode_mask(painted.class_mask, self.labelmap))
+        return written
 
-    def __init__(self, out: Path, labelmap: LabelMap, *, skip_existing: bool = False, **_):
-        self.out = Path(out)
-        self.labelmap = labelmap
-        self.skip_existing = skip_existing  # --resume: masks already written are whole (atomic writes)
-
-    def mask_path(self, sample: Sample) -> Path:
-        return safe_join(self.out / "masks", f"{sample.stem}.png")
-
-    def write(self, sample: Sample, painted: Painted):
-        """Write the sample's files (in a worker); returns (findings, record for :meth:`collect`)."""
-        path = self.mask_path(sample)
-        if not (self.skip_existing and path.is_file()):
-            write_bytes(path, encode_mask(painted.class_mask, self.labelmap))
-        return [], None
-
-    def collect(self, record) -> None:
-        """Nothing to gather: every mask is its own file."""
-
-    def finish(self) -> None:
+    def finish(self) -> list[str]:
         write_text(self.out / "labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
         write_text(self.out / "labelmap.txt", self.labelmap.to_labelmap_txt())
+        return ["labelmap.json", "labelmap.txt"]
+
+    def summary(self, images: int) -> str:
+        return f"wrote {plural(images, 'mask')} to {self.out / 'masks'} (+ labelmap.json, labelmap.txt)"

@@ -23,17 +23,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import open_atomic, write_bytes, write_text
+from ..atomic import open_atomic, write_text
 from ..findings import Finding
 from ..labelmap import LabelMap, voc_color
 from ..model import Sample
 from ..paint import Painted
 from ..paths import safe_join
+from ..wording import plural
+from .base import LayoutWriter, Written
 from .objects import visible_objects
 from .png import encode_mask, png_bytes
 
 NAME = "voc"
-DESCRIPTION = "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"
 INSTANCE_PALETTE = [v for i in range(256) for v in voc_color(i)]
 
 
@@ -48,60 +49,72 @@ def encode_instances(ids: np.ndarray, void: np.ndarray) -> bytes:
     return png_bytes(out)
 
 
-class VocWriter:
+class VocWriter(LayoutWriter):
     name = NAME
     needs_instances = True
+    has_splits = True
 
-    def __init__(self, out: Path, labelmap: LabelMap, *, link: bool = False, skip_existing: bool = False, **_):
-        self.out = Path(out)
-        self.labelmap = labelmap
-        self.link = link
-        self.skip_existing = skip_existing  # --resume: files already written are whole (atomic writes)
+    def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
+        super().__init__(out, labelmap, **kwargs)
         self.subsets: dict[str, list[str]] = {}
 
-    def write(self, sample: Sample, painted: Painted):
-        findings: list[Finding] = []
+    def write(self, sample: Sample, painted: Painted) -> Written:
+        written = Written()
         stem = sample.stem
-        class_png = safe_join(self.out / "SegmentationClass", f"{stem}.png")
-        if not (self.skip_existing and class_png.is_file()):
-            write_bytes(class_png, encode_mask(painted.class_mask, self.labelmap))
-        object_png = safe_join(self.out / "SegmentationObject", f"{stem}.png")
-        if not (self.skip_existing and object_png.is_file()):
-            objects, ids = visible_objects(painted, self.labelmap)
-            write_bytes(object_png, encode_instances(ids, painted.class_mask == self.labelmap.void))
+        self.put(written, f"SegmentationClass/{stem}.png", lambda: encode_mask(painted.class_mask, self.labelmap))
+
+        def objects() -> bytes:
+            _, ids = visible_objects(painted, self.labelmap)
+            return encode_instances(ids, painted.class_mask == self.labelmap.void)
+
+        self.put(written, f"SegmentationObject/{stem}.png", objects)
         if sample.image_path and Path(sample.image_path).is_file():
             src = Path(sample.image_path)
             ext = src.suffix.lower() or ".jpg"
-            target = safe_join(self.out / "JPEGImages", f"{stem}{ext}")
-            if not (self.skip_existing and (target.is_file() or target.is_symlink())):
-                self._place_image(src, target)
+            place_image(self, written, src, f"JPEGImages/{stem}{ext}")
             if ext not in (".jpg", ".jpeg"):
-                findings.append(Finding("image-not-jpeg", f"image is {ext}, kept as it is; torchvision's "
-                                        "VOCSegmentation expects .jpg", image=sample.name, file=str(src)))
+                written.findings.append(Finding("image-not-jpeg", f"image is {ext}, kept as it is; torchvision's "
+                                                "VOCSegmentation expects .jpg", image=sample.name, file=str(src)))
         else:
-            findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
-                                    "JPEGImages/ lacks it", image=sample.name, file=sample.origin.file))
-        return findings, (sample.subset or "default", stem)
+            written.findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
+                                            "JPEGImages/ lacks it", image=sample.name, file=sample.origin.file))
+        written.record = (sample.subset or "default", stem)
+        return written
 
     def collect(self, record) -> None:
         """In the main process, in sample order: the ImageSets lists."""
         subset, stem = record
         self.subsets.setdefault(subset, []).append(stem)
 
-    def _place_image(self, src: Path, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if self.link:
-            tmp = target.with_name(f".{target.name}.link")
-            if tmp.exists() or tmp.is_symlink():
-                tmp.unlink()
-            os.symlink(os.path.realpath(src), tmp)
-            os.replace(tmp, target)
-            return
-        with open(src, "rb") as fin, open_atomic(target, "wb") as fout:
-            shutil.copyfileobj(fin, fout, 1 << 20)
-
-    def finish(self) -> None:
+    def finish(self) -> list[str]:
+        files = []
         for subset, stems in self.subsets.items():
-            write_text(safe_join(self.out / "ImageSets" / "Segmentation", f"{subset}.txt"),
-                       "".join(f"{s}\n" for s in stems))
+            relative = f"ImageSets/Segmentation/{subset}.txt"
+            write_text(safe_join(self.out, relative), "".join(f"{s}\n" for s in stems))
+            files.append(relative)
         write_text(self.out / "labelmap.txt", self.labelmap.to_labelmap_txt())
+        return files + ["labelmap.txt"]
+
+    def summary(self, images: int) -> str:
+        lists = ", ".join(f"{name}.txt ({len(stems)})" for name, stems in self.subsets.items())
+        return f"wrote a VOC tree of {plural(images, 'image')} to {self.out} (ImageSets/Segmentation: {lists})"
+
+
+def place_image(writer: LayoutWriter, written: Written, src: Path, relative: str) -> None:
+    """Copy the image ``src`` to ``OUT/relative`` byte for byte (or symlink it with ``--link``), atomically;
+    ``--resume`` keeps one already there."""
+    target = safe_join(writer.out, relative)
+    written.files.append(relative)
+    if writer.skip_existing and (target.is_file() or target.is_symlink()):
+        written.reused += 1
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if writer.link:
+        tmp = target.with_name(f".{target.name}.link")
+        if tmp.exists() or tmp.is_symlink():
+            tmp.unlink()
+        os.symlink(os.path.realpath(src), tmp)
+        os.replace(tmp, target)
+        return
+    with open(src, "rb") as fin, open_atomic(target, "wb") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)

@@ -1,7 +1,9 @@
 """Readers: one module per input format, and detection of a source's format.
 
-Each reader module defines ``NAME``, ``DESCRIPTION``, ``detect(path) -> str |
-None`` (why the path looks like this format) and a dataset class.
+A reader is a module that defines ``detect(path) -> str | None`` (why the path
+looks like its format) and a dataset class (:class:`~convert.dataset.Dataset`),
+plus one line in :data:`READERS` naming both; nothing is imported until the
+format is used.
 
     >>> sorted(READERS)
     ['coco', 'cvat', 'labelme', 'labelme-xml', 'masks', 'voc']
@@ -11,39 +13,57 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
-from ..dataset import Dataset
-from ..errors import SegconvError
-from ..images import allow_pixels
-from . import coco, cvat, labelme, labelme_xml, masks, voc
+from ..errors import SegconvError, UsageError
+from ..registry import Entry
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
 
 
 @dataclass(frozen=True)
-class Reader:
-    name: str
-    description: str
-    detect: Callable[[Path], str | None]
-    open: Callable[..., Dataset]
-    looks_for: str
+class Reader(Entry):
+    """A reader: its module defines ``detect(path) -> str | None`` (why the path looks like the format)
+    and the dataset class named here; ``looks_for`` tells a user what detection looked for."""
+
+    looks_for: str = ""
+
+    def __init__(self, name: str, where: str, description: str, looks_for: str, option_list: tuple = ()):
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "where", where)
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "looks_for", looks_for)
+        object.__setattr__(self, "option_list", option_list)
+
+    def detect(self, path: Path) -> str | None:
+        return self.module.detect(path)
+
+    def open(self, src, **options) -> Dataset:
+        return self.target(src, **options)
 
 
-READERS: dict[str, Reader] = {
-    coco.NAME: Reader(coco.NAME, coco.DESCRIPTION, coco.detect, coco.CocoDataset,
-                      "a .json file holding an object with 'images' and 'annotations'"),
-    labelme.NAME: Reader(labelme.NAME, labelme.DESCRIPTION, labelme.detect, labelme.LabelmeDataset,
-                         "a .json file with 'shapes', or a folder of them"),
-    cvat.NAME: Reader(cvat.NAME, cvat.DESCRIPTION, cvat.detect, cvat.CvatDataset,
-                      "an .xml file whose root is <annotations>, or a folder holding one"),
-    labelme_xml.NAME: Reader(labelme_xml.NAME, labelme_xml.DESCRIPTION, labelme_xml.detect,
-                             labelme_xml.LabelmeXmlDataset,
-                             "an .xml file whose root is <annotation> with <imagesize>/<polygon>/<segm>, "
-                             "or a folder (Annotations/) of them"),
-    masks.NAME: Reader(masks.NAME, masks.DESCRIPTION, masks.detect, masks.MasksDataset,
-                       "a folder with masks/ and labelmap.json (segconv's png layout)"),
-    voc.NAME: Reader(voc.NAME, voc.DESCRIPTION, voc.detect, voc.VocDataset,
-                     "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),
-}
+READERS: dict[str, Reader] = {r.name: r for r in [
+    Reader("coco", "convert.importers.coco:CocoDataset",
+           "COCO instances JSON: polygons, uncompressed and compressed RLE",
+           "a .json file holding an object with 'images' and 'annotations'"),
+    Reader("labelme", "convert.importers.labelme:LabelmeDataset",
+           "LabelMe JSON (wkentaro/labelme, X-AnyLabeling): every shape type, imageData or imagePath, labels.txt",
+           "a .json file with 'shapes', or a folder of them"),
+    Reader("cvat", "convert.importers.cvat:CvatDataset",
+           "CVAT XML 1.1, for images and for video: box, polygon, ellipse, mask, z_order, groups, subsets",
+           "an .xml file whose root is <annotations>, or a folder holding one"),
+    Reader("labelme-xml", "convert.importers.labelme_xml:LabelmeXmlDataset",
+           "MIT LabelMe XML (CSAIL web tool): polygons, boxes, segm masks, parts, deleted objects",
+           "an .xml file whose root is <annotation> with <imagesize>/<polygon>/<segm>, or a folder "
+           "(Annotations/) of them"),
+    Reader("masks", "convert.importers.masks:MasksDataset",
+           "segconv's png layout read back: masks/**/*.png with labelmap.json",
+           "a folder with masks/ and labelmap.json (segconv's png layout)"),
+    Reader("voc", "convert.importers.voc:VocDataset",
+           "Pascal VOC segmentation tree (palette, grayscale or RGB masks; Datumaro/CVAT labelmap.txt)",
+           "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),
+]}
 
 
 def detect_format(src: str | Path) -> str:
@@ -60,6 +80,8 @@ def detect_format(src: str | Path) -> str:
     if not found:
         looked = "; ".join(f"{name}: {r.looks_for}" for name, r in READERS.items())
         extra = ""
+        from . import coco
+
         if coco.looks_like_results(path):
             extra = " It looks like a COCO results list (a bare array of detections), which is not a dataset."
         raise SegconvError(f"matches no known format (looked for {looked}).{extra} Use --from to force one.",
@@ -77,6 +99,21 @@ def open_dataset(src: str | Path, fmt: str | None = None, **options) -> Dataset:
         raise SegconvError(f"unknown input format {fmt!r}; known: {', '.join(sorted(READERS))}")
     if not Path(src).exists():
         raise SegconvError("no such file or folder", file=str(src))
+    images = options.get("images")
+    if images is not None and not Path(images).is_dir():
+        what = "is not a folder" if Path(images).exists() else "does not exist"
+        raise UsageError(f"--images {images} {what}; give the folder that holds the image files")
     if "max_pixels" in options:
+        from ..images import allow_pixels
+
         allow_pixels(options["max_pixels"])
+    given = options.pop("options", None)
+    if reader.options:
+        from ..options import parse_options
+
+        options["options"] = parse_options(given, reader.options, f"--from {fmt}")
+    elif given:
+        from ..options import parse_options
+
+        parse_options(given, {}, f"--from {fmt}")  # an error naming the key
     return reader.open(src, **options)

@@ -46,13 +46,13 @@ from ..errors import SegconvError, read_source
 from ..findings import Finding
 from ..images import locate
 from ..labelmap import LabelMap
-from ..model import Origin, Polygon, Region, Rle, Sample
+from ..limits import DEFAULT_MAX_PIXELS
+from ..model import OrderRule, Origin, Polygon, Region, Rle, Sample
 from ..paths import normalize_name, stem_of, unsafe_reason
 from ..rle import RleError, check_counts, string_to_counts
 
 NAME = "coco"
-DESCRIPTION = "COCO instances JSON: polygons, uncompressed and compressed RLE"
-DEFAULT_MAX_PIXELS = 1 << 28  # 268 million pixels, e.g. 16384 x 16384
+ORDER = OrderRule(("position",), "the annotations list")  # Region.order: the annotation's index in the file
 
 
 # --------------------------------------------------------------------- detection
@@ -257,8 +257,8 @@ class CocoDataset(Dataset):
             ann_id = ann.get("id")
             if _is_int(ann_id) or isinstance(ann_id, str):  # ids of other types (lists...) cannot collide
                 if ann_id in seen_ids:
-                    findings.append(Finding("duplicate-id", f"annotation id {ann_id} also used by annotations[{seen_ids[ann_id]}]",
-                                            file=file, element=where))
+                    findings.append(Finding("duplicate-id", f"annotation id {ann_id} also used by "
+                                            f"annotations[{seen_ids[ann_id]}]", file=file, element=where))
                 else:
                     seen_ids[ann_id] = pos
             image_ref = ann.get("image_id")
@@ -310,7 +310,7 @@ class CocoDataset(Dataset):
             where = _ann_element(ann, pos)
             origin = Origin(self._file, where)
 
-            def report(code, message, pixels=None):
+            def report(code, message, pixels=None, where=where):
                 findings.append(Finding(code, message, file=self._file, image=name, element=where, pixels=pixels))
 
             cat = ann.get("category_id")
@@ -322,7 +322,8 @@ class CocoDataset(Dataset):
             if geometry is None:
                 continue
             regions.append(Region(label=label, geometry=geometry, order=(pos,), origin=origin,
-                                  instance=pos, crowd=bool(ann.get("iscrowd"))))
+                                  instance=pos, crowd=bool(ann.get("iscrowd")), attributes=_declared(ann),
+                                  source_id=ann.get("id") if _is_int(ann.get("id")) else None))
         if img["void"] is not None:  # written by segconv's coco-rle writer: explicit void pixels
             where = "segconv_void"
             geometry = _rle(img["void"], h, w, lambda code, message, pixels=None: findings.append(
@@ -332,7 +333,19 @@ class CocoDataset(Dataset):
         found = locate(name, self.image_dirs)
         return Sample(name=name, width=w, height=h, regions=regions, origin=Origin(self._file, f"image id={img['id']}"),
                       subset=img["subset"], image_id=img["id"], findings=findings,
-                      image_path=str(found) if found else None)
+                      image_path=str(found) if found else None, order_rule=ORDER)
+
+
+def _declared(ann: dict) -> dict:
+    """The annotation's own ``area`` and ``bbox`` (when they are numbers), for the validator to compare
+    with the pixels (:func:`convert.checks.declared_field_findings`)."""
+    out = {}
+    area, bbox = ann.get("area"), ann.get("bbox")
+    if _is_number(area) and np.isfinite(area):
+        out["declared_area"] = float(area)
+    if isinstance(bbox, list) and len(bbox) == 4 and _all_numbers(bbox) and np.isfinite(bbox).all():
+        out["declared_bbox"] = tuple(float(v) for v in bbox)
+    return out
 
 
 def _ann_element(ann, pos: int) -> str:

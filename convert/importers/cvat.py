@@ -31,15 +31,16 @@ from ..dataset import Dataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..images import locate
-from ..model import Bitmap, Box, Ellipse, Origin, Polygon, Region, Sample
+from ..limits import DEFAULT_MAX_PIXELS
+from ..model import Bitmap, Box, Ellipse, OrderRule, Origin, Polygon, Region, Sample
 from ..paths import normalize_name, unsafe_reason
+from ..wording import plural
 from ..xmlsafe import line_of, parse_file, root_tag
-from .coco import DEFAULT_MAX_PIXELS
 
 NAME = "cvat"
-DESCRIPTION = "CVAT XML 1.1, for images and for video: box, polygon, ellipse, mask, z_order, groups, subsets"
 
 AREA_SHAPES = ("box", "polygon", "ellipse", "mask")
+ORDER = OrderRule(("z_order", "position"), "the image's element list")  # CVAT paints z_order, then document order
 NO_AREA_SHAPES = ("polyline", "points", "skeleton", "cuboid", "tag")
 
 
@@ -57,6 +58,14 @@ def detect(path: Path) -> str | None:
     if xml is None:
         return None
     return "an XML file whose root is <annotations>" if xml == path else f"a folder holding {xml.name}"
+
+
+def _int_id(value) -> object:
+    """CVAT ids are integers written as text: kept as int when they are, as they are otherwise."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
 
 
 def _float(v) -> float | None:
@@ -99,12 +108,17 @@ class CvatDataset(Dataset):
         self.max_pixels = max_pixels
         findings: list[Finding] = []
         meta = root.find("meta")
-        self.meta_labels: list[str] = []
+        self.meta_labels: list[str] = []  # every declared label (shapes are checked against them)
+        self.class_labels: list[str] = []  # the declared labels that can paint pixels (a derived map's classes)
         if meta is not None:
             for label in meta.iter("label"):
                 name = (label.findtext("name") or "").strip()
                 if name and name not in self.meta_labels:
                     self.meta_labels.append(name)
+                    kind = (label.findtext("type") or "any").strip()
+                    # skeleton sub-points ('1', '2', '3' with a <parent>) and point/line/tag labels paint nothing
+                    if not (label.findtext("parent") or "").strip() and kind not in NO_AREA_SHAPES + ("polyline",):
+                        self.class_labels.append(name)
         self.undeclared: dict[str, None] = {}
         self.images = root.findall("image")
         self.tracks = root.findall("track")
@@ -129,7 +143,15 @@ class CvatDataset(Dataset):
 
     @property
     def label_names(self) -> list[str]:
-        return self.meta_labels + [n for n in self.undeclared if n not in self.meta_labels]
+        """The labels a derived label map makes classes of: declared labels that can paint pixels, then
+        labels that shapes with an area use although <meta> does not declare them (or declares them with
+        a type that has no area)."""
+        names = dict.fromkeys(self.class_labels)
+        for entry in self.entries:
+            for shape in entry["shapes"]:
+                if shape.tag in AREA_SHAPES and shape.get("label"):
+                    names.setdefault(shape.get("label"), None)
+        return list(names)
 
     # ------------------------------------------------------------------ indexing
     def _image_entry(self, img, findings) -> dict | None:
@@ -230,9 +252,11 @@ class CvatDataset(Dataset):
                 regions.append(region)
         here = self.xml.parent
         found = locate(entry["name"], [self.images_option, here / "images", here, here.parent / "images"])
+        tags = [shape.get("label", "") for shape in entry["shapes"] if shape.tag == "tag"]
         return Sample(entry["name"], entry["width"], entry["height"], regions,
                       Origin(self.file, entry["element"], entry["line"]), subset=entry["subset"],
-                      image_id=entry["id"], findings=findings, image_path=str(found) if found else None)
+                      image_id=_int_id(entry["id"]), findings=findings, image_path=str(found) if found else None,
+                      order_rule=ORDER, attributes={"tags": tags} if tags else {})
 
     def _shape(self, shape, position: int, nth: int, entry: dict, findings: list):
         label = shape.get("label", "")
@@ -243,6 +267,8 @@ class CvatDataset(Dataset):
             findings.append(Finding(code, message, file=self.file, image=entry["name"], element=element,
                                     line=line, pixels=pixels))
 
+        if shape.tag == "tag":
+            return None  # an image attribute (kept on the sample), not a shape
         if shape.tag in NO_AREA_SHAPES:
             report("no-area-shape", f"a {shape.tag} has no area; not painted")
             return None
@@ -343,9 +369,10 @@ class CvatDataset(Dataset):
         values = np.zeros(len(counts), dtype=bool)
         values[1::2] = True
         mask = np.repeat(values, counts).reshape(h, w)  # row-major
-        H, W = entry["height"], entry["width"]
-        inside = mask[max(0, -top):max(0, H - top), max(0, -left):max(0, W - left)]
+        height, width = entry["height"], entry["width"]
+        inside = mask[max(0, -top):max(0, height - top), max(0, -left):max(0, width - left)]
         lost = int(mask.sum() - inside.sum())
         if lost:
-            report("mask-outside-image", f"{lost} mask pixels lie outside the {W}x{H} image; cropped", pixels=lost)
+            report("mask-outside-image", f"{plural(lost, 'mask pixel')} outside the {width}x{height} image; cropped",
+                   pixels=lost)
         return Bitmap(mask, left=left, top=top)

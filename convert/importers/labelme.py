@@ -38,12 +38,13 @@ from ..errors import SegconvError
 from ..findings import Finding
 from ..images import ImageProblem, oriented_size
 from ..labelmap import LabelMap
-from ..model import Bitmap, Box, Ellipse, Origin, Polygon, Region, Sample, Stroke
+from ..limits import DEFAULT_MAX_PIXELS
+from ..model import Bitmap, Box, Ellipse, OrderRule, Origin, Polygon, Region, Sample, Stroke
 from ..paths import normalize_name, unsafe_reason
-from .coco import DEFAULT_MAX_PIXELS, load_json
+from .coco import load_json
 
 NAME = "labelme"
-DESCRIPTION = "LabelMe JSON (wkentaro/labelme): every shape type, imageData or imagePath, labels.txt"
+ORDER = OrderRule(("position",), "the shapes list")  # labelme paints shapes in file order
 
 
 def _is_labelme_head(head: bytes) -> bool:
@@ -70,6 +71,38 @@ def _head(path: Path, size: int = 1 << 16) -> bytes:
         return b""
 
 
+def find_labels_txt(folder: Path) -> Path | None:
+    """labelme's ``labels.txt`` (``__ignore__``, ``_background_``, then the classes) where labelme's own
+    examples keep it: in the folder of the JSON files, or one folder up (``labels.txt`` beside
+    ``data_annotated/``)."""
+    for candidate in (folder / "labels.txt", folder.parent / "labels.txt"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _other_format(path: Path) -> str | None:
+    """What a .json file is when it is clearly not LabelMe (``None``: LabelMe, or broken, which the reader
+    reports as ``unreadable-file``)."""
+    head = _head(path)
+    if _is_labelme_head(head):
+        return None
+    stripped = head.lstrip()
+    if stripped.startswith(b"[") and b'"image_id"' in head:
+        return "a COCO results list"
+    if stripped.startswith(b"{") and (b'"images"' in head or b'"annotations"' in head):
+        return "a COCO JSON file ('images' / 'annotations')"
+    if stripped.startswith(b"[") and b'"data"' in head and (b'"annotations"' in head or b'"predictions"' in head):
+        return "a Label Studio export (a list of tasks)"
+    try:
+        doc = orjson.loads(path.read_bytes()) if len(head) < (1 << 16) else None
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if doc is not None and not (isinstance(doc, dict) and "shapes" in doc):
+        return f"a JSON {type(doc).__name__} without 'shapes'"
+    return None
+
+
 def _number(v) -> bool:
     return isinstance(v, Real) and not isinstance(v, bool)
 
@@ -82,21 +115,33 @@ class LabelmeDataset(FileDataset):
     def __init__(self, path: str | Path, *, images: str | Path | None = None,
                  max_pixels: int = DEFAULT_MAX_PIXELS):
         path = Path(path)
+        findings: list[Finding] = []
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*.json") if p.is_file())
             self.root = path
+            files = []
+            for candidate in sorted(p for p in path.rglob("*.json") if p.is_file()):
+                other = _other_format(candidate)
+                if other is None:
+                    files.append(candidate)
+                else:
+                    findings.append(Finding("skipped-file", f"{other}, not a LabelMe file; skipped (convert it on "
+                                            "its own, or choose with --from)", file=str(candidate)))
             if not files:
-                raise SegconvError("folder holds no .json files", file=str(path))
+                what = "; ".join(f"{f.file}: {f.message.split(',')[0]}" for f in findings) or "no .json files"
+                raise SegconvError(f"folder holds no LabelMe JSON file ({what})", file=str(path))
         elif path.is_file():
+            other = _other_format(path)
+            if other is not None:
+                raise SegconvError(f"not a LabelMe file: {other}", file=str(path))
             files, self.root = [path], path.parent
         else:
             raise SegconvError("no such file or folder", file=str(path))
         self.files = files
         self.images = Path(images) if images else None
         self.max_pixels = max_pixels
-        labels_txt = (path if path.is_dir() else path.parent) / "labels.txt"
-        source_labelmap = LabelMap.load(labels_txt) if labels_txt.is_file() else None
-        super().__init__(str(path), [], source_labelmap)
+        labels_txt = find_labels_txt(path if path.is_dir() else path.parent)
+        source_labelmap = LabelMap.load(labels_txt) if labels_txt else None
+        super().__init__(str(path), findings, source_labelmap)
 
     def labels_in(self, file: Path) -> list[str]:
         try:
@@ -160,7 +205,7 @@ class LabelmeDataset(FileDataset):
             if region is not None:
                 regions.append(region)
         return Sample(name, width, height, regions, origin, findings=findings,
-                      image_path=str(image_file) if image_file else None, size_checked=True)
+                      image_path=str(image_file) if image_file else None, size_checked=True, order_rule=ORDER)
 
     def _image_file(self, image_path, file: Path) -> Path | None:
         """The image ``imagePath`` names: relative to the JSON's folder (Windows

@@ -27,13 +27,12 @@ from ..dataset import FileDataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..images import ImageProblem, oriented_size
+from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Box, Origin, Polygon, Region, Sample
 from ..paths import unsafe_reason
 from ..xmlsafe import line_of, parse_file, root_tag
-from .coco import DEFAULT_MAX_PIXELS
 
 NAME = "labelme-xml"
-DESCRIPTION = "MIT LabelMe XML (CSAIL web tool): polygons, boxes, segm masks, parts, deleted objects"
 
 
 def _is_mit(path: Path) -> bool:
@@ -110,7 +109,8 @@ class LabelmeXmlDataset(FileDataset):
         try:
             root = parse_file(file)
         except SegconvError as exc:
-            return unusable("unreadable-file", str(exc.message if exc.line is None else f"line {exc.line}: {exc.message}"))
+            return unusable("unreadable-file",
+                            str(exc.message if exc.line is None else f"line {exc.line}: {exc.message}"))
         filename = (root.findtext("filename") or "").strip()
         folder = (root.findtext("folder") or "").strip()
         stem = rel[: -len(".xml")]
@@ -163,7 +163,7 @@ class LabelmeXmlDataset(FileDataset):
             element = f"<object> id={oid}" + (f" ({label})" if label else "")
             line = line_of(obj)
 
-            def report(code, message, pixels=None):
+            def report(code, message, pixels=None, element=element, line=line):
                 findings.append(Finding(code, message, file=str(file), image=name, element=element, line=line,
                                         pixels=pixels))
 

@@ -17,11 +17,10 @@ from ..dataset import FileDataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..labelmap import LabelMap
+from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Origin, Region, Sample
-from .coco import DEFAULT_MAX_PIXELS
 
 NAME = "masks"
-DESCRIPTION = "segconv's png layout read back: masks/**/*.png with labelmap.json"
 
 
 def detect(path: Path) -> str | None:

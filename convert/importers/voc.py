@@ -40,12 +40,11 @@ from ..errors import SegconvError
 from ..findings import Finding
 from ..images import ImageProblem, find_image, oriented_size
 from ..labelmap import LabelClass, LabelMap, voc_color
+from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Origin, Region, Sample
 from ..paths import unsafe_reason
-from .coco import DEFAULT_MAX_PIXELS
 
 NAME = "voc"
-DESCRIPTION = "Pascal VOC segmentation tree (palette, grayscale or RGB masks; Datumaro/CVAT labelmap.txt)"
 
 VOC_CLASSES = [
     "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
@@ -170,7 +169,7 @@ class VocDataset(Dataset):
                 findings.append(Finding(
                     "subset-overlap", f"{image_id} is listed in {' and '.join(subsets)}; it is converted once, "
                     f"as {subsets[0]}", file=str(self.root), image=image_id))
-        return [(image_id, subset) for image_id, subset in seen.items()]
+        return list(seen.items())
 
     def _names_masks(self, lst: Path) -> bool:
         try:

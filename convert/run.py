@@ -1,0 +1,302 @@
+"""The loop shared by convert and validate: import, paint, check, write, report.
+
+One sample at a time: import it, paint it with a trace, run
+:func:`~convert.checks.check_sample`, hand it to the writer (when
+converting), and feed the reports.  Memory does not grow with the number of
+images, apart from the findings themselves.  With ``jobs`` > 1 the per-image
+work runs in forked processes, with ``dask`` on a cluster; results are taken
+in sample order either way, so outputs and reports are identical.
+
+Ctrl-C stops the run cleanly: :class:`Interrupted` carries what was found in
+the images done so far.
+"""
+
+from __future__ import annotations
+
+import heapq
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checks import CheckOptions, check_sample
+from .findings import Finding
+from .images import ImageProblem, oriented_size
+from .labelmap import LabelMap
+from .paint import paint
+from .severity import Severity
+
+Progress = Callable[[int, int], None]  # (done, total)
+WORST_KEPT = 10
+
+
+@dataclass
+class RunReport:
+    """What a run did and found."""
+
+    format: str
+    labelmap: LabelMap
+    labelmap_derived: bool
+    source: str = ""
+    rule: str = "coco"
+    images: int = 0
+    written: int = 0  # images handed to the writer
+    reused: int = 0  # files an interrupted run had written already (--resume)
+    findings: list[Finding] = field(default_factory=list)
+    refused: bool = False  # --strict found problems and nothing was written
+    classes: dict = field(default_factory=dict)  # pixel accounting summed over images
+    worst: list = field(default_factory=list)  # [(errors, warnings, image)], worst first
+    subsets: Counter = field(default_factory=Counter)  # images per subset or split, as written
+    total: int = 0  # images in the source
+    notes: list[str] = field(default_factory=list)  # what the run decided on the user's behalf
+    summary: str = ""  # what the writer wrote, in one line
+
+    def counts(self) -> Counter:
+        return Counter(f.severity for f in self.findings)
+
+    def exit_code(self, fail_on: Severity = Severity.ERROR) -> int:
+        """0 when no finding reaches ``fail_on``, else 1."""
+        return 1 if self.refused or any(f.severity >= fail_on for f in self.findings) else 0
+
+
+class Interrupted(Exception):
+    """Ctrl-C: ``report`` holds the findings of the ``done`` images of ``total``."""
+
+    def __init__(self, report: RunReport, done: int, total: int):
+        super().__init__(f"interrupted after {done} of {total} images")
+        self.report, self.done, self.total = report, done, total
+
+
+def image_file_findings(sample) -> tuple[list[Finding], bool]:
+    """Compare the declared size with the image file (EXIF applied), for importers
+    that did not; returns (findings, whether the image was found)."""
+    if sample.size_checked:
+        return [], True
+    if not sample.image_path:
+        return [], False
+    try:
+        real = oriented_size(Path(sample.image_path))
+    except (ImageProblem, OSError) as exc:
+        return [Finding("missing-image", f"{sample.image_path}: {exc}", image=sample.name,
+                        file=sample.origin.file, element=sample.origin.element)], True
+    if real != (sample.width, sample.height):
+        return [Finding("image-size-mismatch",
+                        f"declared {sample.width}x{sample.height}, but {Path(sample.image_path).name} is "
+                        f"{real[0]}x{real[1]} (EXIF orientation applied); masks follow the declared size",
+                        image=sample.name, file=sample.origin.file, element=sample.origin.element,
+                        line=sample.origin.line)], True
+    return [], True
+
+
+# --------------------------------------------------------------------------- per image
+_STATE: dict = {}  # what a worker needs; set before the pool forks, so workers share it
+
+
+def work(sample, st: dict) -> dict:
+    """Paint, check and write one sample: the per-image work, run in a worker
+    process (``--jobs``) or on a Dask worker (``--dask``).  Returns only small
+    things: findings, accounting, the writer's record and files, timings; never masks."""
+    clock = time.perf_counter
+    t1 = clock()
+    split = st.get("split")
+    if split is not None and sample.subset is None:
+        sample.subset = split.assign(sample.name)  # the source's own subsets win
+    out = {"name": sample.name, "findings": list(sample.findings), "account": None, "record": None,
+           "found": True, "usable": sample.usable, "origin": sample.origin.file, "files": [], "reused": 0,
+           "subset": sample.subset, "score": None}
+    times = {}
+    if sample.usable:
+        labelmap, rule = st["labelmap"], st["rule"]
+        writer = st["writer"]
+        painted = paint(sample, labelmap, rule=rule, instances=bool(getattr(writer, "needs_instances", False)),
+                        trace=True)
+        t2 = clock()
+        checked, account = check_sample(sample, labelmap, painted, st["options"])
+        file_findings, out["found"] = image_file_findings(sample)
+        out["findings"] += painted.findings + checked + file_findings
+        t3 = clock()
+        if writer is not None:
+            written = writer.write(sample, painted)
+            out["findings"] += written.findings
+            out["record"], out["files"], out["reused"] = written.record, written.files, written.reused
+        t4 = clock()
+        out["account"] = account
+        if st["html"]:
+            from .html_report import score
+
+            out["score"] = score(out["findings"], painted)
+        times.update({"paint": t2 - t1, "check": t3 - t2, "write": t4 - t3})
+    out["times"] = times
+    return out
+
+
+def _process(i: int) -> dict:
+    """Sample ``i`` of the dataset shared with forked workers."""
+    t0 = time.perf_counter()
+    sample = _STATE["dataset"][i]
+    out = work(sample, _STATE)
+    out["times"]["import"] = time.perf_counter() - t0 - sum(out["times"].values())
+    return out
+
+
+def process_batch(samples: list, state: dict) -> list[dict]:
+    """A Dask task: the per-image work on a batch of samples the client built."""
+    return [work(sample, state) for sample in samples]
+
+
+def _ignore_sigint() -> None:  # pool workers: Ctrl-C is the main process's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# --------------------------------------------------------------------------- the loop
+def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False, writer=None,
+        json_path: str | Path | None = None, html_path: str | Path | None = None,
+        fail_on: Severity = Severity.ERROR, progress: Progress | None = None, jobs: int = 1,
+        dask=None, profile: dict | None = None, split=None, manifest=None) -> RunReport:
+    """Run the loop over ``dataset`` (see the module docstring).
+
+    ``dask`` is a scheduler address (the connection is opened and closed here)
+    or an open :class:`~convert.distributed.Connection` (its owner closes it).
+    ``split`` (:class:`~convert.splits.Split`) assigns images without a subset
+    of their own; ``manifest`` (:class:`~convert.outfolder.Manifest`) receives
+    the names of the files written.  ``profile``, if given, receives seconds
+    per stage.
+    """
+    from .html_report import HtmlReport
+    from .report import JsonReport, summary
+
+    report = RunReport(dataset.format, labelmap, False, source=str(dataset.path), rule=rule)
+    json_report = JsonReport(json_path) if json_path else None
+    html_report = HtmlReport(html_path, labelmap) if html_path else None
+    _STATE.clear()
+    _STATE.update(dataset=dataset, labelmap=labelmap, rule=rule, writer=writer, html=html_report is not None,
+                  options=CheckOptions(rule=rule, strict=strict), split=split)
+    sample_findings: list[Finding] = []
+    missing_images: list = []
+    found_images = 0
+    worst: list = []
+    total = report.total = len(dataset)
+    stages: Counter = Counter()
+    pool = None
+    results = None
+    done = 0
+    try:
+        if dask:
+            from .distributed import dask_results
+
+            state = {k: v for k, v in _STATE.items() if k != "dataset"}
+            results = dask_results(dataset, state, dask, process_batch)
+        elif jobs > 1 and total > 1:
+            import multiprocessing
+
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint)
+            results = pool.imap(_process, range(total), chunksize=max(1, min(16, total // (jobs * 8) or 1)))
+        else:
+            results = map(_process, range(total))
+        for i, out in enumerate(results):
+            t0 = time.perf_counter()
+            findings = out["findings"]
+            stages.update(out["times"])
+            if out["usable"]:
+                if out["found"]:
+                    found_images += 1
+                else:
+                    missing_images.append((out["name"], out["origin"]))
+                if writer is not None:
+                    writer.collect(out["record"])
+                    report.written += 1
+                    report.reused += out["reused"]
+                    report.subsets[out["subset"] or "default"] += 1
+                    if manifest is not None:
+                        manifest.add(out["files"])
+                report.images += 1
+                _add_accounting(report.classes, out["account"])
+                if json_report:
+                    json_report.add(out["account"])
+                if html_report and out["score"] is not None:
+                    html_report.consider(out["score"], i, out["name"], findings, out["account"])
+            sev = Counter(f.severity for f in findings)
+            if sev[Severity.ERROR] or sev[Severity.WARNING]:
+                item = (sev[Severity.ERROR], sev[Severity.WARNING], -i, out["name"])
+                if len(worst) < WORST_KEPT:
+                    heapq.heappush(worst, item)
+                else:
+                    heapq.heappushpop(worst, item)
+            sample_findings += findings
+            done = i + 1
+            stages["collect"] += time.perf_counter() - t0
+            if progress:
+                progress(done, total)
+        sample_findings += _missing_image_findings(missing_images, found_images, dataset)
+        report.findings = list(dataset.findings) + sample_findings + _unused_classes(labelmap, report)
+        report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
+        head = {"segconv": _version(), "source": str(dataset.path), "format": dataset.format, "rule": rule,
+                "strict": strict, "fail_on": fail_on.value, "labelmap": labelmap.to_dict(),
+                "summary": summary(report, report.exit_code(fail_on), report.classes)}
+        if json_report:
+            json_report.finish(head, report.findings)
+            json_report = None
+        if html_report:
+            html_report.finish(head, report.findings, dataset, rule)
+    except KeyboardInterrupt:
+        report.findings = list(dataset.findings) + sample_findings
+        report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
+        raise Interrupted(report, done, total) from None
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        if isinstance(dask, str) and results is not None:
+            results.close()  # a connection run() opened itself: stop the client and any local cluster
+        if json_report:
+            json_report.abort()
+        _STATE.clear()
+    if profile is not None:
+        profile.update(stages)
+    return report
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _missing_image_findings(missing: list, found: int, dataset) -> list[Finding]:
+    if not missing:
+        return []
+    if found:
+        return [Finding("missing-image", "image file not found (pass --images DIR); its size is not checked",
+                        image=name, file=file) for name, file in missing]
+    from .wording import plural
+
+    return [Finding("missing-image", f"no image file of the {plural(len(missing), 'image')} was found beside "
+                    "the annotations; image sizes are not checked (pass --images DIR)", file=str(dataset.path),
+                    severity=Severity.INFO)]
+
+
+def _unused_classes(labelmap: LabelMap, report: RunReport) -> list[Finding]:
+    fill = labelmap.fill
+    out = []
+    if not report.images:
+        return out
+    from .wording import plural
+
+    for cls in sorted(labelmap.classes, key=lambda c: c.index):
+        if cls.name not in report.classes and (fill is None or cls.name != fill.name):
+            out.append(Finding("class-unused", f"class {cls.name!r} (index {cls.index}) appears in none of the "
+                               f"{plural(report.images, 'image')}", file=labelmap.source,
+                               element=f"class {cls.name}"))
+    return out
+
+
+def _add_accounting(totals: dict, account: dict) -> None:
+    for name, entry in account["classes"].items():
+        t = totals.setdefault(name, {"index": entry["index"], "level": entry["level"], "pixels": 0,
+                                     "overwritten": 0, "regions": 0, "images": 0})
+        t["pixels"] += entry["pixels"]
+        t["overwritten"] += entry["overwritten"]
+        t["regions"] += entry["regions"]
+        t["images"] += 1

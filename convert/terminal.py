@@ -1,0 +1,109 @@
+"""What a person reads on the terminal: findings, counts by code, the worst images.
+
+Errors and warnings are listed one per line, worst first, up to a limit;
+repeated notes (info) are grouped, one line per code with the names they are
+about; whatever is not shown is counted, and the JSON report has everything.
+Every line shows the finding's own severity, and so does the table.
+
+    >>> from convert.findings import Finding
+    >>> fs = [Finding("class-unused", "...", element=f"class c{i}") for i in range(5)]
+    >>> [line for _, line in finding_lines(fs)]
+    ['info[class-unused] 5 notes: class c0, class c1, class c2, class c3, class c4']
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .findings import Finding
+from .severity import Severity
+from .wording import plural
+
+MAX_LISTED = 50  # error and warning lines
+GROUP_AT = 4  # notes of one code from this many on are one line
+NAMES_SHOWN = 8
+COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+NOUNS = {"error": ("error", "errors"), "warning": ("warning", "warnings"), "info": ("note", "notes")}
+
+
+def severity_counts(findings) -> str:
+    """'1 error, 0 warnings, 3 notes'."""
+    c = Counter(f.severity for f in findings)
+    return ", ".join(plural(c[s], *NOUNS[s.value]) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+
+
+def finding_lines(findings: list[Finding], limit: int = MAX_LISTED) -> list[tuple[str, str]]:
+    """``(severity, text)`` lines: errors and warnings one by one (worst first, at most ``limit``), notes
+    grouped by code when there are ``GROUP_AT`` or more of one code, then a line saying what was left out."""
+    ordered = sorted(findings, key=lambda f: -f.severity.rank)
+    loud = [f for f in ordered if f.severity > Severity.INFO]
+    quiet = [f for f in ordered if f.severity == Severity.INFO]
+    lines = [(f.severity.value, f"{f.severity.value}[{f.code}] {_where(f)}{f.message}") for f in loud[:limit]]
+    by_code: dict[str, list[Finding]] = {}
+    for f in quiet:
+        by_code.setdefault(f.code, []).append(f)
+    for code, group in by_code.items():
+        if len(group) < GROUP_AT:
+            lines += [("info", f"info[{code}] {_where(f)}{f.message}") for f in group]
+            continue
+        names = [f.element or f.image or f.file or "" for f in group]
+        parts = list(dict.fromkeys(n for n in names if n))
+        shown = ", ".join(parts[:NAMES_SHOWN]) + (f", … and {len(parts) - NAMES_SHOWN} more"
+                                                  if len(parts) > NAMES_SHOWN else "")
+        lines.append(("info", f"info[{code}] {plural(len(group), 'note')}: {shown}"))
+    if len(loud) > limit:
+        left = Counter(f.severity for f in loud[limit:])
+        what = " and ".join(plural(left[s], *NOUNS[s.value]) for s in (Severity.ERROR, Severity.WARNING) if left[s])
+        lines.append(("info", f"… {what} more not shown here; the JSON report (--json FILE) lists all "
+                              f"{plural(len(findings), 'finding')}"))
+    return lines
+
+
+def _where(f: Finding) -> str:
+    where = f.location
+    return f"{where}: " if where else ""
+
+
+def code_table(findings: list[Finding]) -> list[tuple[str, str, int]]:
+    """``(code, severity, count)`` per code and severity the findings actually have, most first."""
+    counts = Counter((f.code, f.severity.value) for f in findings)
+    return [(code, severity, n) for (code, severity), n in
+            sorted(counts.items(), key=lambda kv: (-Severity(kv[0][1]).rank, -kv[1], kv[0][0]))]
+
+
+def print_findings(console, findings: list[Finding]) -> None:
+    """The findings and the table of codes, on ``console`` (a rich Console on stderr)."""
+    if not findings:
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    for _severity, text in finding_lines(findings):
+        head, _, rest = text.partition("[")
+        colour = COLOURS.get(head, "")
+        if colour and head in COLOURS:
+            console.print(f"[{colour}]{head}[/{colour}]" + escape("[" + rest))
+        else:
+            console.print(escape(text))
+    table = Table(title="findings by code", show_edge=False)
+    table.add_column("code")
+    table.add_column("severity")
+    table.add_column("count", justify="right")
+    for code, severity, n in code_table(findings):
+        table.add_row(code, severity, f"{n:,}")
+    console.print(table)
+
+
+def print_worst(console, worst: list) -> None:
+    if not worst:
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="worst images", show_edge=False)
+    table.add_column("image")
+    table.add_column("errors", justify="right")
+    table.add_column("warnings", justify="right")
+    for errors, warnings, name in worst[:5]:
+        table.add_row(escape(name), str(errors), str(warnings))
+    console.print(table)
