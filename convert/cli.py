@@ -10,6 +10,7 @@ commands that use them, so ``--help``, ``--version`` and ``formats`` start fast.
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import sys
 from contextlib import contextmanager
@@ -86,6 +87,22 @@ def _main(version: bool = typer.Option(False, "--version", "-V", help="Print the
     """Convert and validate semantic-segmentation annotations through an indexed-layer model."""
 
 
+def _interruptible(command):
+    """Ctrl-C outside the image loop (reading the source, writing the last files): one line, exit 130.
+    (Inside the loop, :class:`~convert.run.Interrupted` brings the findings so far.)"""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            stderr.print("interrupted before any image was done" if command.__name__ in ("convert", "validate")
+                         else "interrupted")
+            sys.exit(130)  # SystemExit passes typer by, which would turn an Exit(130) into a second message
+
+    return wrapper
+
+
 @contextmanager
 def _progress(quiet: bool, what: str):
     if quiet or not stderr.is_terminal:
@@ -153,6 +170,7 @@ def _counts(report) -> str:
 
 
 @app.command()
+@_interruptible
 def convert(
     src: Path = SrcArg,
     out: Path = typer.Option(..., "-o", "--out", help="Output folder.", show_default=False),
@@ -211,7 +229,8 @@ def convert(
             if report.reused:
                 from .wording import plural
 
-                stderr.print(f"resumed: {plural(report.reused, 'file')} were already there; the rest written now")
+                stderr.print(f"resumed: {report.reused:,} of the {plural(report.files, 'file')} for the images were "
+                             f"already there (kept); {report.files - report.reused:,} written now")
             if report.subsets and getattr(WRITERS[to.value].target, "has_splits", False):
                 stderr.print("subsets: " + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(report.subsets.items())))
             stderr.print(_counts(report))
@@ -226,10 +245,11 @@ def _interrupted(stop, quiet: bool, how: str) -> None:
 
         print_findings(stderr, report.findings)
     stderr.print(f"interrupted after {stop.done:,} of {stop.total:,} images; {how}")
-    raise typer.Exit(130)
+    sys.exit(130)
 
 
 @app.command()
+@_interruptible
 def validate(
     src: Path | None = typer.Argument(None, help="Source file or folder.", show_default=False),
     fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
@@ -298,6 +318,7 @@ def _print_profile(stages: dict | None, images: int) -> None:
 
 
 @app.command()
+@_interruptible
 def inspect(
     src: Path = SrcArg,
     fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
@@ -337,6 +358,7 @@ def inspect(
 
 
 @app.command()
+@_interruptible
 def labels(
     src: Path = SrcArg,
     fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
@@ -354,6 +376,7 @@ def labels(
 
 
 @app.command()
+@_interruptible
 def formats() -> None:
     """What segconv can read and write, with each format's -O options."""
     from rich.table import Table
@@ -369,10 +392,27 @@ def formats() -> None:
     stdout.print(table)
 
 
+def _command():
+    """The click command typer builds, with ``-h/--help`` shown as a flag like the others (typer's own help
+    option would show a ``<bool>`` value it does not take)."""
+    command = typer.main.get_command(app)
+    for cmd in [command, *getattr(command, "commands", {}).values()]:
+        original = cmd.get_help_option
+
+        def help_option(ctx, original=original):
+            option = original(ctx)
+            if option is not None:
+                option.metavar = ""
+            return option
+
+        cmd.get_help_option = help_option  # type: ignore[method-assign]
+    return command
+
+
 def main() -> None:
     """Entry point: run the app, turning every error into a message and an exit code."""
     try:
-        code = app(standalone_mode=False)
+        code = _command()(standalone_mode=False)
     except SegconvError as exc:
         stderr.print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(2)
@@ -390,4 +430,6 @@ def main() -> None:
         stderr.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
                      "(a bug in segconv: please report it with the input; SEGCONV_DEBUG=1 shows the traceback)")
         sys.exit(2)
+    if code == 130:  # typer turns a Ctrl-C it catches itself into a silent exit code
+        stderr.print("interrupted")
     sys.exit(code if isinstance(code, int) else 0)

@@ -43,7 +43,8 @@ class RunReport:
     rule: str = "coco"
     images: int = 0
     written: int = 0  # images handed to the writer
-    reused: int = 0  # files an interrupted run had written already (--resume)
+    files: int = 0  # files the writer put into OUT for the images
+    reused: int = 0  # of them, files an interrupted run had written already (--resume)
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False  # --strict found problems and nothing was written
     classes: dict = field(default_factory=dict)  # pixel accounting summed over images
@@ -208,6 +209,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                     writer.collect(out["record"])
                     report.written += 1
                     report.reused += out["reused"]
+                    report.files += len(out["files"])
                     report.subsets[out["subset"] or "default"] += 1
                     if manifest is not None:
                         manifest.add(out["files"])
@@ -272,8 +274,8 @@ def _missing_image_findings(missing: list, found: int, dataset) -> list[Finding]
                         image=name, file=file) for name, file in missing]
     from .wording import plural
 
-    return [Finding("missing-image", f"no image file of the {plural(len(missing), 'image')} was found beside "
-                    "the annotations; image sizes are not checked (pass --images DIR)", file=str(dataset.path),
+    return [Finding("missing-image", f"no image file was found beside the annotations ({plural(len(missing), 'image')} "
+                    "looked for); image sizes are not checked (pass --images DIR)", file=str(dataset.path),
                     severity=Severity.INFO)]
 
 
@@ -286,8 +288,8 @@ def _unused_classes(labelmap: LabelMap, report: RunReport) -> list[Finding]:
 
     for cls in sorted(labelmap.classes, key=lambda c: c.index):
         if cls.name not in report.classes and (fill is None or cls.name != fill.name):
-            out.append(Finding("class-unused", f"class {cls.name!r} (index {cls.index}) appears in none of the "
-                               f"{plural(report.images, 'image')}", file=labelmap.source,
+            out.append(Finding("class-unused", f"class {cls.name!r} (index {cls.index}) appears in no image "
+                               f"({plural(report.images, 'image')} checked)", file=labelmap.source,
                                element=f"class {cls.name}"))
     return out
 

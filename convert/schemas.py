@@ -53,7 +53,7 @@ def validate(document, name: str, *, file: str | None = None) -> None:
         # an unknown key explains the "required" error beside it (a misspelt 'level'): say it first
         unknown = [e for e in errors if e.validator == "additionalProperties"]
         first = unknown[0] if unknown else errors[0]
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        more = f" (and {len(errors) - 1} more {'problem' if len(errors) == 2 else 'problems'})" if len(errors) > 1 else ""
         raise SegconvError(
             f"{_message(first)}{more}",
             file=file,

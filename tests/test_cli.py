@@ -164,3 +164,123 @@ def test_usage_errors_are_not_internal_errors(tmp_path):
         assert proc.returncode == 2, proc.stderr
         assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- habits (#12)
+def test_version_and_short_help():
+    from convert import __version__
+
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"segconv {__version__}"
+    proc = run_cli("convert", "-h")
+    assert proc.returncode == 0 and "--overwrite" in proc.stdout
+
+
+def test_help_shows_flags_as_flags_and_keeps_brackets():
+    help_text = run_cli("convert", "--help").stdout
+    assert "<bool>" not in help_text  # --overwrite, --strict, --link... take no value
+    assert "segconv[dask]" in help_text.replace("\n", "").replace(" ", "").replace("│", "")
+
+
+def test_choices_ignore_case_and_wrong_ones_name_the_option(tmp_path):
+    proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--to", "PNG", "--from", "COCO",
+                   "--labels", FOOD / "labelmap.yaml")
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli("validate", FOOD / "annotations.json", "--fail-on", "warn")
+    assert proc.returncode == 2 and "'--fail-on'" in proc.stderr and "'error', 'warning'" in proc.stderr
+
+
+def test_a_misspelt_label_map_key_is_named(tmp_path):
+    lm = tmp_path / "lm.yaml"
+    lm.write_text("classes:\n  - {name: background, index: 0, levle: 0, fill: true}\n")
+    proc = run_cli("validate", FOOD / "annotations.json", "--labels", lm)
+    assert proc.returncode == 2
+    assert "classes[0]: unknown key 'levle'; did you mean 'level'?" in proc.stderr
+    assert "(and 1 more problem)" in proc.stderr  # the missing 'level', explained by the typo
+
+
+def test_counts_are_plural_only_when_plural(tmp_path):
+    doc = coco_doc([{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}],
+                   [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]}],
+                   [{"id": 1, "name": "plate"}])
+    src = write_json(tmp_path / "one.json", doc)
+    proc = run_cli("convert", src, "-o", tmp_path / "o")
+    assert "wrote 1 mask to" in proc.stderr and "in 1 image" in proc.stderr
+    assert "1 masks" not in proc.stderr and "1 images" not in proc.stderr
+    proc = run_cli("convert", src, "-o", tmp_path / "c", "--to", "coco-rle")
+    assert "annotations.json: COCO instance annotations in compressed RLE, 1 image" in proc.stderr
+    assert "1 annotation (" in proc.stderr and "mask" not in proc.stderr.split("annotations.json")[1]
+
+
+def test_labels_prints_only_the_map():
+    proc = run_cli("labels", FOOD / "annotations.json")
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert proc.stdout.startswith("# label map of ") and "--labels" not in proc.stdout
+
+
+def test_severity_column_is_each_findings_own(tmp_path):
+    """missing-image is a warning when some images are missing, and a note when none was found at all (a
+    delivery of annotations only): the lines and the table show each finding's own severity."""
+    import shutil
+
+    shutil.copy(FOOD / "annotations.json", tmp_path / "annotations.json")
+    proc = run_cli("validate", tmp_path / "annotations.json", "--labels", FOOD / "labelmap.yaml")
+    [row] = [x for x in proc.stderr.splitlines() if x.strip().startswith("missing-image")]
+    assert row.split()[2] == "info" and "info[missing-image]" in proc.stderr
+    shutil.copy(FOOD / "images" / "table_01.jpg", tmp_path / "table_01.jpg")
+    proc = run_cli("validate", tmp_path / "annotations.json", "--labels", FOOD / "labelmap.yaml")
+    [row] = [x for x in proc.stderr.splitlines() if x.strip().startswith("missing-image")]
+    assert row.split()[2] == "warning" and row.split()[4] == "3"
+    assert proc.stderr.count("warning[missing-image]") == 3
+
+
+def test_many_notes_are_one_line_per_code(tmp_path):
+    cats = [{"id": i, "name": f"class{i}"} for i in range(1, 68)]
+    doc = coco_doc([{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}],
+                   [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]}], cats)
+    proc = run_cli("validate", write_json(tmp_path / "many.json", doc))
+    unused = [x for x in proc.stderr.splitlines() if "class-unused" in x]
+    assert len(unused) == 2  # the grouped line and the table row
+    assert "info[class-unused] 66 notes: class class2, class class3" in unused[0] and "and 58 more" in unused[0]
+
+
+def test_a_long_list_says_what_it_leaves_out(tmp_path):
+    anns = [{"id": i, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 1, 1]]} for i in range(1, 61)]
+    doc = coco_doc([{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}], anns, [{"id": 1, "name": "p"}])
+    proc = run_cli("validate", write_json(tmp_path / "sixty.json", doc))
+    assert proc.stderr.count("error[box-as-polygon]") == 50
+    assert "… 10 errors more not shown here; the JSON report (--json FILE) lists all 62 findings" in proc.stderr
+
+
+# --------------------------------------------------------------------------- usage (#16.7)
+def test_images_folder_that_does_not_exist_is_a_usage_error(tmp_path):
+    proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--images", tmp_path / "nope")
+    assert proc.returncode == 2 and "--images" in proc.stderr and "nope does not exist" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_forcing_the_wrong_reader_writes_nothing(tmp_path):
+    proc = run_cli("convert", FOOD / "annotations.json", "--from", "labelme", "-o", tmp_path / "o")
+    assert proc.returncode == 2 and "not a LabelMe file" in proc.stderr and "COCO" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_coco_file_among_labelme_files_is_not_a_broken_labelme_file(tmp_path):
+    import shutil
+
+    folder = tmp_path / "labelme"
+    shutil.copytree(FOOD / "labelme", folder)
+    shutil.copy(FOOD / "annotations.json", folder / "annotations.json")
+    proc = run_cli("inspect", folder)
+    assert "labelme, 4 images" in proc.stdout  # the 4 LabelMe files, not 5
+    proc = run_cli("validate", folder, "--labels", FOOD / "labelmap.yaml")
+    assert proc.returncode == 0, proc.stderr
+    assert "info[skipped-file]" in proc.stderr and "annotations.json" in proc.stderr
+    assert "unreadable-file" not in proc.stderr
+
+
+def test_the_bundled_example_passes_strict(tmp_path):
+    proc = run_cli("convert", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml", "-o", tmp_path / "o",
+                   "--strict")
+    assert proc.returncode == 0, proc.stderr
+    assert "unlabelled-pixels" not in proc.stderr and (tmp_path / "o/masks/table_01.png").exists()

@@ -1,0 +1,80 @@
+"""Ctrl-C at any moment: no traceback, exit 130, one line saying how far the run got, the findings so far;
+``--resume`` finishes a conversion to the bytes of an uninterrupted run."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, generated_delivery, run_cli, tree_digest
+
+
+@pytest.fixture(scope="module")
+def delivery(tmp_path_factory):
+    return generated_delivery(tmp_path_factory.mktemp("interrupt"), 150, 640, 480)
+
+
+def start(*args):
+    env = dict(os.environ, COLUMNS="200")
+    return subprocess.Popen([sys.executable, "-m", "convert", *map(str, args)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.1, 0.2, 0.3])
+def test_ctrl_c_during_start_up_prints_no_traceback(tmp_path, delay):
+    proc = start("formats")
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err and "Traceback" not in out
+    # before Python installs its handler the signal ends the process; after, segconv says so and exits 130
+    assert proc.returncode in (0, 130, -signal.SIGINT), err
+    if proc.returncode == 130:
+        assert err.strip().endswith("interrupted")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_mid_run_reports_progress_and_resume_finishes(delivery, tmp_path, jobs):
+    src, labels = delivery
+    whole = tmp_path / "whole"
+    assert run_cli("convert", src, "--labels", labels, "-o", whole, "-q").returncode == 0
+    out = tmp_path / "out"
+    proc = start("convert", src, "--labels", labels, "-o", out, "--jobs", jobs)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / "masks").glob("*.png"))) < 20:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted after ") and last.endswith(
+        "of 150 images; `segconv convert … --resume` (same settings) finishes the run")
+    done = int(last.split()[2].replace(",", ""))
+    assert 0 <= done < 150  # with --jobs 2 the workers write ahead of the images collected (in chunks)
+    if "findings by code" in err:  # the findings of the images done are printed before the line
+        assert err.index("findings by code") < err.index(last)
+    resumed = run_cli("convert", src, "--labels", labels, "-o", out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert tree_digest(out) == tree_digest(whole)
+
+
+def test_ctrl_c_during_validate_keeps_the_findings_so_far(delivery, tmp_path):
+    """Sent at any moment, the signal ends validate with 130 and no report file: before the loop with one
+    line, inside it with the findings so far."""
+    src, labels = delivery
+    proc = start("validate", src, "--labels", labels, "--json", tmp_path / "r.json")
+    time.sleep(0.6)  # past start-up and the parse (0.2 s here); the images take seconds
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err
+    assert proc.returncode == 130, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted")
+    if last.startswith("interrupted after"):
+        assert last.endswith("of 150 images; no report was written; the findings so far are above")
+    assert not (tmp_path / "r.json").exists()
+    assert not list(tmp_path.glob(".r.json*"))  # no part file left behind
