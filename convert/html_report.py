@@ -246,7 +246,7 @@ def _findings_section(findings: list[Finding], anchors: dict[str, str]) -> list[
     for severity, code in order:
         group = groups[(severity, code)]
         listed = group if severity != "info" else group[:NOTES_PER_CODE]
-        is_open = " open" if len(group) <= 30 or severity == "error" else ""
+        is_open = " open" if severity == "error" or (severity == "warning" and len(group) <= 30) else ""
         parts.append(f"<details class='group' data-sev='{severity}' data-code='{e(code)}'{is_open}>"
                      f"<summary><span class='{severity}'>{severity}</span> <code>{e(code)}</code> "
                      f"× {len(group):,}</summary><table><tr><th>image</th><th>where</th><th>message</th>"

@@ -282,7 +282,8 @@ class LabelMap:
         """The label map used when the user gives none: ``background`` (index 0,
         level 0, fill) and every source category at level 1, in source order.
         labelme's conventions hold: ``__ignore__`` is void and ``_background_``
-        is the fill class, as in ``labelme2voc``.
+        is the fill class, as in ``labelme2voc`` (void then paints in file order with the classes of
+        level 1, ``void_level: 1``, as there).
 
         >>> [ (c.name, c.index, c.level) for c in LabelMap.derive(["plate", "rice"]).classes]
         [('background', 0, 0), ('plate', 1, 1), ('rice', 2, 1)]
@@ -302,7 +303,7 @@ class LabelMap:
                 index += 1
             classes.append(LabelClass(name, index, 1, voc_color(index)))
             index += 1
-        return cls._checked(classes, 255, void_aliases, source)
+        return cls._checked(classes, 255, void_aliases, source, 1 if void_aliases else None)
 
     # ---------------------------------------------------------------- use
     def __post_init__(self) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import jsonschema
 
 from .errors import SegconvError
+from .wording import plural
 
 _HERE = Path(__file__).resolve().parent
 _CANDIDATES = (_HERE / "schemas", _HERE.parent / "schemas")
@@ -53,7 +54,7 @@ def validate(document, name: str, *, file: str | None = None) -> None:
         # an unknown key explains the "required" error beside it (a misspelt 'level'): say it first
         unknown = [e for e in errors if e.validator == "additionalProperties"]
         first = unknown[0] if unknown else errors[0]
-        more = f" (and {len(errors) - 1} more {'problem' if len(errors) == 2 else 'problems'})" if len(errors) > 1 else ""
+        more = f" (and {plural(len(errors) - 1, 'more problem')})" if len(errors) > 1 else ""
         raise SegconvError(
             f"{_message(first)}{more}",
             file=file,

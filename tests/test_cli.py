@@ -3,10 +3,11 @@
 import json
 
 import numpy as np
-from conftest import FOOD, coco_doc, run_cli, tree_digest, write_json
 from PIL import Image
 
 from convert.labelmap import LabelMap
+
+from conftest import FOOD, coco_doc, run_cli, tree_digest, write_json
 
 
 def no_traceback(proc):
@@ -134,9 +135,9 @@ def test_validate_lists_findings_and_explains_codes(tmp_path):
 
 
 def test_findings_doc_is_in_sync_with_the_registry():
-    from conftest import ROOT
-
     from convert.codes import markdown
+
+    from conftest import ROOT
 
     assert (ROOT / "docs/findings.md").read_text() == markdown()
 

@@ -4,12 +4,13 @@ import json
 
 import numpy as np
 import pytest
-from conftest import coco_doc, corpus, write_json
 
 from convert.errors import SegconvError
 from convert.importers.coco import CocoDataset
 from convert.labelmap import LabelMap
 from convert.paint import paint
+
+from conftest import coco_doc, corpus, write_json
 
 IMG = {"id": 1, "file_name": "a.jpg", "width": 4, "height": 5}
 CATS = [{"id": 3, "name": "plate"}, {"id": 9, "name": "rice"}]

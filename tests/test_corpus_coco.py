@@ -5,11 +5,12 @@ import json
 
 import numpy as np
 import pytest
-from conftest import corpus, reference_masks, run_cli
 from PIL import Image
 
 from convert.importers.coco import CocoDataset
 from convert.labelmap import LabelMap
+
+from conftest import corpus, reference_masks, run_cli
 
 COCO_SETS = [
     "datumaro-assets/coco_instances/annotations/instances_val.json",

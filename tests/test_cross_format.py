@@ -1,11 +1,12 @@
 """The same scene expressed in COCO, CVAT XML and LabelMe JSON gives the same masks."""
 
 import pytest
-from conftest import FOOD
 
 from convert.importers import open_dataset
 from convert.labelmap import LabelMap
 from convert.paint import paint
+
+from conftest import FOOD
 
 SOURCES = {"coco": FOOD / "annotations.json", "cvat": FOOD / "cvat", "labelme": FOOD / "labelme"}
 
@@ -36,6 +37,7 @@ def test_generated_benchmark_delivery_is_the_same_scene_in_every_format(tmp_path
     import sys
 
     import numpy as np
+
     from conftest import ROOT
 
     subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(tmp_path), "--images", "30",

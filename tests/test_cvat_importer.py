@@ -1,13 +1,14 @@
 """CVAT XML 1.1: every shape, z_order, masks, groups, subsets, video tracks, traps with lines."""
 
 import pytest
-from conftest import corpus, run_cli
 
 from convert.errors import SegconvError
 from convert.importers.cvat import CvatDataset
 from convert.labelmap import LabelMap
 from convert.paint import paint
 from convert.rasterize import rasterize
+
+from conftest import corpus, run_cli
 
 META = """<?xml version="1.0" encoding="utf-8"?>
 <annotations>

@@ -9,9 +9,10 @@ import threading
 import time
 
 import pytest
-from conftest import FOOD, ROOT, generated_delivery, tree_digest
 
 from convert import api
+
+from conftest import FOOD, ROOT, generated_delivery, tree_digest
 
 distributed = pytest.importorskip("distributed")
 

@@ -1,10 +1,11 @@
 """Format detection: one match converts, none or several is a clear error."""
 
 import pytest
-from conftest import FOOD, corpus, run_cli
 
 from convert.errors import SegconvError
 from convert.importers import READERS, detect_format
+
+from conftest import FOOD, corpus, run_cli
 
 
 @pytest.mark.parametrize("relative, fmt", [

@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-from conftest import FOOD, corpus, run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -17,6 +16,8 @@ from convert import api
 from convert.importers import open_dataset
 from convert.labelmap import LabelMap
 from convert.paint import paint
+
+from conftest import FOOD, corpus, run_cli
 
 FOOD_LM = FOOD / "labelmap.yaml"
 
@@ -247,3 +248,47 @@ def test_rle_from_runs_is_the_string_pycocotools_encodes(mask):
         return
     starts, ends = runs.from_window(0, 0, mask.T.astype(bool), mask.shape[0])
     assert encode_runs(starts, ends, *mask.shape)["counts"].decode() == encode(mask.astype(bool))["counts"]
+
+
+def test_coco_rle_keeps_the_sources_image_and_annotation_ids(tmp_path):
+    """So that the output still joins with the user's other COCO files (captions, keypoints, predictions).
+    An object made of several source annotations, and images or objects without an integer id, get new ids
+    above the largest kept one."""
+    src = json.loads((FOOD / "annotations.json").read_text())
+    for image, new_id in zip(src["images"], (255917, 12, 400000, 7)):
+        old = image["id"]
+        image["id"] = new_id
+        for ann in src["annotations"]:
+            if ann["image_id"] == old:
+                ann["image_id"] = new_id
+    (tmp_path / "in.json").write_text(json.dumps(src))
+    convert(tmp_path / "in.json", tmp_path / "o", "coco-rle", labels=FOOD_LM)
+    out = json.loads((tmp_path / "o" / "annotations.json").read_text())
+    assert [i["id"] for i in out["images"]] == [255917, 12, 400000, 7]
+    source_ids = {a["id"]: a for a in src["annotations"]}
+    written = {a["id"]: a for a in out["annotations"]}
+    assert set(written) <= set(source_ids)  # every written object comes from one source annotation
+    for ann_id, ann in written.items():
+        assert ann["image_id"] == source_ids[ann_id]["image_id"]
+    # semantic mode: one annotation per class per image, new ids 1..N; images keep theirs
+    convert(tmp_path / "in.json", tmp_path / "s", "coco-rle", labels=FOOD_LM, coco_mode="semantic")
+    out = json.loads((tmp_path / "s" / "annotations.json").read_text())
+    assert [i["id"] for i in out["images"]] == [255917, 12, 400000, 7]
+    assert [a["id"] for a in out["annotations"]] == list(range(1, len(out["annotations"]) + 1))
+
+
+def test_coco_rle_gives_new_ids_above_the_kept_ones(tmp_path):
+    """A VOC source has string ids: new image ids 1..N; a duplicate source id is not used twice."""
+    convert(corpus("openagi-datum-voc/tests/dummy_data/seg/voc"), tmp_path / "o", "coco-rle")
+    out = json.loads((tmp_path / "o" / "annotations.json").read_text())
+    assert [i["id"] for i in out["images"]] == [1, 2]
+    doc = {"images": [{"id": 5, "file_name": "a.jpg", "width": 4, "height": 4},
+                      {"id": "x", "file_name": "b.jpg", "width": 4, "height": 4}],
+           "annotations": [{"id": 9, "image_id": 5, "category_id": 1, "segmentation": [[0, 0, 2, 0, 2, 2]]},
+                           {"id": 9, "image_id": "x", "category_id": 1, "segmentation": [[0, 0, 2, 0, 2, 2]]}],
+           "categories": [{"id": 1, "name": "p"}]}
+    (tmp_path / "d.json").write_text(json.dumps(doc))
+    api.convert(tmp_path / "d.json", tmp_path / "d", to="coco-rle")
+    out = json.loads((tmp_path / "d" / "annotations.json").read_text())
+    assert [i["id"] for i in out["images"]] == [5, 6]
+    assert [(a["id"], a["image_id"]) for a in out["annotations"]] == [(9, 5), (10, 6)]

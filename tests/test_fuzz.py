@@ -3,9 +3,10 @@ with segconv's own error or findings, never another exception.  bench/fuzz.py ru
 the same properties with a much larger budget."""
 
 import pytest
-from fuzzing import CHECKS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from fuzzing import CHECKS
 
 
 @pytest.mark.parametrize("fmt", sorted(CHECKS))

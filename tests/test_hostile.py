@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import ROOT, tree_digest
 
 HOSTILE = ROOT / "tests" / "hostile"

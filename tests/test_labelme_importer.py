@@ -7,12 +7,13 @@ import json
 
 import numpy as np
 import pytest
-from conftest import corpus, run_cli
 from PIL import Image
 
 from convert.importers.labelme import LabelmeDataset
 from convert.labelmap import LabelMap
 from convert.paint import paint
+
+from conftest import corpus, run_cli
 
 # SOURCES.md: labelme's PNGs were made with an older Pillow, which fills one edge
 # pixel of 2011_000006 differently from today's Pillow.
@@ -75,6 +76,7 @@ def labelme_file(path, shapes, **top):
     doc = {"version": "5.5.0", "flags": {}, "shapes": shapes, "imagePath": "a.jpg", "imageData": png_b64((8, 6)),
            "imageHeight": 6, "imageWidth": 8}
     doc.update(top)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc))
     return path
 
@@ -175,3 +177,33 @@ def test_mask_png_size_that_disagrees_with_its_corners_is_reported(tmp_path):
     [sample] = list(LabelmeDataset(labelme_file(tmp_path / "a.json", [s])))
     assert [f.code for f in sample.findings] == ["mask-size-mismatch"]
     assert paint(sample, LabelMap.derive(["blob"])).class_mask.sum() == 6
+
+
+def test_ignore_is_void_and_background_the_fill_without_a_labels_txt(tmp_path):
+    """labelme's conventions hold in a derived label map too, as labelme2voc's: no unknown-label error,
+    __ignore__ pixels are void (255), _background_ is the fill class at index 0."""
+    folder = tmp_path / "data"
+    labelme_file(folder / "a.json", [shape("cat", [[0, 0], [4, 0], [4, 4], [0, 4]]),
+                                     shape("__ignore__", [[0, 0], [2, 0], [2, 2], [0, 2]])])
+    out = tmp_path / "o"
+    proc = run_cli("convert", folder, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "unknown-label" not in proc.stderr
+    m = np.asarray(Image.open(out / "masks/a.png"))
+    assert m[1, 1] == 255 and m[3, 3] == 1 and m[5, 7] == 0
+
+
+def test_labels_txt_one_folder_up_as_in_labelmes_examples(tmp_path):
+    """examples/semantic_segmentation/labels.txt sits beside data_annotated/, not in it."""
+    data = tmp_path / "data_annotated"
+    labelme_file(data / "a.json", [shape("cat", [[0, 0], [4, 0], [4, 4]])])
+    (tmp_path / "labels.txt").write_text("__ignore__\n_background_\ndog\ncat\n")
+    ds = LabelmeDataset(data)
+    assert ds.source_labelmap.source == str(tmp_path / "labels.txt")
+    assert ds.source_labelmap["cat"].index == 2
+    assert LabelmeDataset(data / "a.json").source_labelmap["cat"].index == 2
+
+
+def test_corpus_labelme_examples_find_their_labels_txt():
+    ds = LabelmeDataset(corpus("labelme-examples/semantic_segmentation/data_annotated"))
+    assert ds.source_labelmap is not None and ds.source_labelmap.void_aliases == ("__ignore__",)

@@ -1,11 +1,12 @@
 """MIT LabelMe XML: polygons, boxes, segm masks (RGBA), parts, deleted objects."""
 
 import numpy as np
-from conftest import corpus
 
 from convert.importers.labelme_xml import LabelmeXmlDataset
 from convert.labelmap import LabelMap
 from convert.paint import paint
+
+from conftest import corpus
 
 
 def test_web_tool_collection_with_an_rgba_mask():

@@ -1,7 +1,6 @@
 """The output folder: --overwrite removes what segconv wrote before and nothing else; --resume finishes an
 interrupted run, starts afresh where there is none, and says what it kept."""
 
-import json
 
 from conftest import FOOD, coco_doc, run_cli, write_json
 

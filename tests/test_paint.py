@@ -1,7 +1,6 @@
 """Painting by level: levels beat file order, fill, void, partition, and pycocotools parity."""
 
 import numpy as np
-from conftest import reference_masks, write_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as cocomask
@@ -11,6 +10,8 @@ from convert.labelmap import LabelMap
 from convert.model import Box, Origin, Polygon, Region, Sample
 from convert.paint import paint
 from convert.rasterize import rasterize
+
+from conftest import reference_masks, write_json
 
 ORIGIN = Origin("test")
 FOOD = LabelMap.from_dict({"classes": [

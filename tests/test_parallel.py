@@ -1,9 +1,10 @@
 """--jobs: outputs and reports byte-identical whatever N is, and from run to run."""
 
 import pytest
-from conftest import FOOD, tree_digest
 
 from convert import api
+
+from conftest import FOOD, tree_digest
 
 
 @pytest.mark.parametrize("to", ["png", "voc", "coco-rle"])

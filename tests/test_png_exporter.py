@@ -76,10 +76,10 @@ def test_run_length_deflate_is_lossless_and_no_larger_than_pillows_default(tmp_p
     pixels in any reader and not cost disk: checked on the food fixture's masks."""
     import io
 
-    from conftest import FOOD
-
     from convert import api
     from convert.exporters.png import PNG_OPTIONS
+
+    from conftest import FOOD
 
     assert PNG_OPTIONS == {"compress_type": 3}  # zlib.Z_RLE
     api.convert(FOOD / "annotations.json", tmp_path / "o", labels=FOOD / "labelmap.yaml")

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+
 from conftest import ROOT, generated_delivery, run_cli, tree_digest
 
 

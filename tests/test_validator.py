@@ -7,11 +7,12 @@ import json
 import jsonschema
 import numpy as np
 import pytest
-from conftest import FOOD, run_cli
 from PIL import Image
 
 from convert import api
 from convert.schemas import load_schema
+
+from conftest import FOOD, run_cli
 
 LABELS = """
 classes:

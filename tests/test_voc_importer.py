@@ -2,13 +2,14 @@
 
 import numpy as np
 import pytest
-from conftest import corpus
 from PIL import Image
 
 from convert.errors import SegconvError
 from convert.importers.voc import VocDataset
 from convert.labelmap import voc_color
 from convert.paint import paint
+
+from conftest import corpus
 
 
 def palette_png(path, array, palette=None):

@@ -151,8 +151,7 @@ class LabelmeDataset(FileDataset):
         shapes = doc.get("shapes") if isinstance(doc, dict) else None
         if not isinstance(shapes, list):  # sample() reports the file as unusable
             return []
-        return [s["label"] for s in shapes if isinstance(s, dict) and isinstance(s.get("label"), str)
-                and s["label"] != "__ignore__"]
+        return [s["label"] for s in shapes if isinstance(s, dict) and isinstance(s.get("label"), str)]
 
     # ------------------------------------------------------------------ one file
     def sample(self, file: Path) -> Sample:
