@@ -30,7 +30,19 @@ class ImageProblem(Exception):
 
 def oriented_size(source: Path | bytes) -> tuple[int, int]:
     """(width, height) of an image file or its bytes, EXIF orientation applied.
-    Reads the header only."""
+    Reads the header only: :mod:`convert.imageheader` for JPEG, PNG, WebP, TIFF
+    and BMP, Pillow's header reading for other formats and for files that
+    parser does not understand (Pillow then says why)."""
+    from .imageheader import read_header
+
+    header = read_header(source)
+    if header is not None:
+        width, height, orientation = header
+        limit = Image.MAX_IMAGE_PIXELS
+        if limit and width * height > 2 * limit:  # what Pillow refuses to open, refused alike (--max-pixels)
+            raise ImageProblem(f"refused as a decompression bomb ({width}x{height} = {width * height} pixels); "
+                               "raise --max-pixels if it is real")
+        return (height, width) if orientation in _TRANSPOSED else (width, height)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

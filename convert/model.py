@@ -129,6 +129,28 @@ class Bitmap:
 
 
 @dataclass(frozen=True, slots=True)
+class Runs:
+    """Pixels given as column-major runs (:mod:`convert.runs`) of a ``size`` = (height, width) image: what
+    a label image (a VOC class mask, segconv's own masks) is read into, one pass for all its classes.
+
+        >>> Runs(np.array([6, 11]), np.array([8, 13]), (5, 4)).bounds()
+        (1.0, 1.0, 3.0, 3.0)
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
+    size: tuple[int, int]
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        from .runs import bbox
+
+        if not len(self.starts):
+            return (0.0, 0.0, 0.0, 0.0)
+        x, y, w, h = bbox(self.starts, self.ends, self.size[0])
+        return (float(x), float(y), float(x + w), float(y + h))
+
+
+@dataclass(frozen=True, slots=True)
 class Ellipse:
     """An ellipse centred on (cx, cy) with semi-axes rx, ry, rotated by
     ``rotation`` degrees clockwise on screen (CVAT ``ellipse``, labelme
@@ -160,7 +182,7 @@ class Stroke:
         return (float(x0), float(y0), float(x1), float(y1))
 
 
-Geometry = Polygon | Box | Rle | Bitmap | Ellipse | Stroke
+Geometry = Polygon | Box | Rle | Bitmap | Runs | Ellipse | Stroke
 
 
 # ------------------------------------------------------------------ regions

@@ -42,7 +42,7 @@ from PIL import Image, ImageDraw
 from pycocotools import mask as cocomask
 
 from . import runs
-from .model import Bitmap, Box, Ellipse, Geometry, Polygon, Rle, Stroke
+from .model import Bitmap, Box, Ellipse, Geometry, Polygon, Rle, Runs, Stroke
 
 RULES = ("coco", "labelme")
 LABELME_LINE_WIDTH = 10
@@ -97,6 +97,10 @@ def runs_many(geometries, height: int, width: int, rule: str = "coco"):
                 raise ValueError(f"RLE size {g.size} is not the image size {(height, width)}")
             strings.append(g.counts.encode("ascii"))
             string_of.append(k)
+        elif isinstance(g, Runs):  # read as runs already (label images): the same under every rule
+            if tuple(g.size) != (height, width):
+                raise ValueError(f"runs of a {g.size} image on a {(height, width)} image")
+            parts.append((k, g.starts, g.ends))
         elif rule == "coco" and isinstance(g, (Polygon, Box)):
             for ring in (g.rings if isinstance(g, Polygon) else (g.corners(),)):
                 if len(ring) >= 3:  # pycocotools reads a 2-vertex ring as a box; it has no area

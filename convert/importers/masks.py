@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .. import runs
 from ..dataset import FileDataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..labelmap import LabelMap
 from ..limits import DEFAULT_MAX_PIXELS
-from ..model import Bitmap, Origin, Region, Sample
+from ..model import Origin, Region, Runs, Sample
+from ..wording import plural
 
 NAME = "masks"
 
@@ -58,7 +60,7 @@ class MasksDataset(FileDataset):
                     raise ValueError(f"{im.width}x{im.height} exceeds --max-pixels {self.max_pixels}")
                 if im.mode not in ("P", "L", "I;16", "I;16B", "I"):
                     raise ValueError(f"mode {im.mode!r} is not palette or grayscale")
-                values = np.asarray(im).astype(np.int64)
+                values = np.asarray(im)
         except Image.DecompressionBombError as exc:
             findings.append(Finding("image-too-large", f"{exc} (raise --max-pixels if it is real)",
                                     file=str(file), image=name))
@@ -69,16 +71,18 @@ class MasksDataset(FileDataset):
         height, width = values.shape
         by_index = {c.index: c.name for c in lm.classes}
         regions = []
-        for value, count in zip(*np.unique(values, return_counts=True)):
-            value, count = int(value), int(count)
-            where = values == value
+        starts, ends, run_values = runs.from_label_image(values)
+        for value, s, e in runs.by_value(starts, ends, run_values):
+            geometry = Runs(s, e, (height, width))
             if value == lm.void:
-                regions.append(Region(None, Bitmap(where), (value,), Origin(str(file), "void")))
+                regions.append(Region(None, geometry, (value,), Origin(str(file), "void")))
             elif value in by_index:
-                regions.append(Region(by_index[value], Bitmap(where), (value,),
+                regions.append(Region(by_index[value], geometry, (value,),
                                       Origin(str(file), f"value {value} ({by_index[value]})")))
             else:
+                count = int((e - s).sum())
                 findings.append(Finding("unknown-mask-value", f"value {value} is no class of labelmap.json; "
-                                        f"{count} pixels read as void", file=str(file), image=name, pixels=count))
-                regions.append(Region(None, Bitmap(where), (value,), Origin(str(file), f"value {value}")))
+                                        f"{plural(count, 'pixel')} read as void", file=str(file), image=name,
+                                        pixels=count))
+                regions.append(Region(None, geometry, (value,), Origin(str(file), f"value {value}")))
         return Sample(name, width, height, regions, origin, findings=findings)

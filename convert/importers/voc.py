@@ -35,14 +35,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .. import runs
 from ..dataset import Dataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..images import ImageProblem, find_image, oriented_size
 from ..labelmap import LabelClass, LabelMap, voc_color
 from ..limits import DEFAULT_MAX_PIXELS
-from ..model import Bitmap, Origin, Region, Sample
+from ..model import Origin, Region, Runs, Sample
 from ..paths import unsafe_reason
+from ..wording import plural
 
 NAME = "voc"
 
@@ -207,10 +209,10 @@ class VocDataset(Dataset):
             report("missing-mask", f"listed in the {subset or 'image'} list but {class_png.name} does not exist; "
                                    "no mask written")
             return Sample(name, 0, 0, [], origin, subset=subset, findings=findings, usable=False)
-        classes = self._read_indices(class_png, self.colors, report)
+        classes = self._read_runs(class_png, self.colors, report)
         if classes is None:
             return Sample(name, 0, 0, [], origin, subset=subset, findings=findings, usable=False)
-        height, width = classes.shape
+        (height, width), class_runs = classes
         if image is not None:
             try:
                 real = oriented_size(image)
@@ -220,29 +222,36 @@ class VocDataset(Dataset):
             except ImageProblem as exc:
                 report("missing-image", f"{image.name}: {exc}", file=str(image))
 
-        known = np.array(sorted(self.index_names), dtype=np.int64)
-        values, counts = np.unique(classes, return_counts=True)
-        for value, count in zip(values.tolist(), counts.tolist()):
+        starts, ends, values = class_runs
+        for value in np.unique(values).tolist():
             if value != VOID and value not in self.index_names:
+                where = values == value
+                count = int((ends[where] - starts[where]).sum())
                 report("unknown-mask-value", f"value {value} is no class of the label list "
-                                             f"({len(known)} classes); {count} pixels written as void", pixels=count)
-                classes = np.where(classes == value, VOID, classes)
+                                             f"({len(self.index_names)} classes); {plural(count, 'pixel')} written "
+                                             "as void", pixels=count)
+                values = np.where(where, VOID, values)
+        class_runs = (starts, ends, values)
 
-        instances = None
+        instance_runs = None
         object_png = self.object_dir / f"{image_id}.png"
         if object_png.is_file():
             instance_colors = {voc_color(i): i for i in range(256)}
-            instances = self._read_indices(object_png, instance_colors, report, file=str(object_png))
-            if instances is not None and instances.shape != classes.shape:
-                report("image-size-mismatch", f"{object_png.name} is {instances.shape[1]}x{instances.shape[0]}, "
+            read = self._read_runs(object_png, instance_colors, report, file=str(object_png))
+            if read is not None and read[0] != (height, width):
+                report("image-size-mismatch", f"{object_png.name} is {read[0][1]}x{read[0][0]}, "
                                               f"the class mask {width}x{height}; instances ignored",
                        file=str(object_png))
-                instances = None
-        regions = self._regions(classes, instances, class_png, object_png, report)
+            elif read is not None:
+                instance_runs = read[1]
+        regions = self._regions(class_runs, instance_runs, (height, width), class_png, object_png, report)
         return Sample(name, width, height, regions, origin, subset=subset, image_id=image_id, findings=findings,
                       image_path=str(image) if image else None, size_checked=image is not None)
 
-    def _read_indices(self, png: Path, colors: dict, report, file: str | None = None) -> np.ndarray | None:
+    def _read_runs(self, png: Path, colors: dict, report, file: str | None = None):
+        """``((height, width), (starts, ends, values))``: a class or instance PNG as runs of indices
+        (:func:`convert.runs.from_label_image`); an RGB mask's colours become indices through ``colors``
+        run by run, never pixel by pixel.  ``None`` when the PNG is unusable (reported)."""
         file = file or str(png)
         try:
             with Image.open(png) as im:
@@ -251,17 +260,13 @@ class VocDataset(Dataset):
                            file=file)
                     return None
                 mode = im.mode
-                if mode == "P" and self.from_labelmap_txt and colors is self.colors:
-                    indices = np.asarray(im).astype(np.int64)
-                    rgb = self._palette_disagrees(im, indices, colors)
-                    if rgb is None:
-                        return indices
-                    report("palette-mismatch", "the PNG's palette colours disagree with labelmap.txt; as in "
-                                               "Datumaro and CVAT, the colours decide", file=file)
-                elif mode in ("P", "L", "I;16", "I;16B", "I"):
-                    return np.asarray(im).astype(np.int64, copy=False)
+                if mode in ("P", "L", "I;16", "I;16B", "I"):
+                    image = np.asarray(im)
+                    palette = im.getpalette() if mode == "P" else None
+                    rgb = False
                 elif mode in ("RGB", "RGBA"):
-                    rgb = np.asarray(im.convert("RGB"))
+                    image = _rgb_key(np.asarray(im.convert("RGB")))
+                    rgb = True
                 else:
                     report("bad-mask-file", f"mode {mode!r} is not palette, grayscale or RGB", file=file)
                     return None
@@ -272,64 +277,72 @@ class VocDataset(Dataset):
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:  # SyntaxError: broken PNG
             report("bad-mask-file", f"cannot decode the PNG ({exc})", file=file)
             return None
-        return self._unpaint(rgb, colors, report, file)
+        starts, ends, values = runs.from_label_image(image)
+        values = values.astype(np.int64)
+        if rgb:
+            values = self._unpaint(starts, ends, values, colors, report, file)
+        elif palette is not None and self.from_labelmap_txt and colors is self.colors:
+            by_index = {index: color for color, index in colors.items()}
+            used = [i for i in np.unique(values).tolist() if i != VOID and i in by_index]
+            if any(tuple(palette[3 * i:3 * i + 3]) != by_index[i] for i in used):
+                report("palette-mismatch", "the PNG's palette colours disagree with labelmap.txt; as in "
+                                           "Datumaro and CVAT, the colours decide", file=file)
+                keys = np.array([(palette[3 * i] << 16) | (palette[3 * i + 1] << 8) | palette[3 * i + 2]
+                                 if 3 * i + 2 < len(palette) else -1 for i in range(256)], dtype=np.int64)
+                values = self._unpaint(starts, ends, keys[values], colors, report, file)
+        return image.shape, (starts, ends, values)
 
     @staticmethod
-    def _palette_disagrees(im, indices: np.ndarray, colors: dict) -> np.ndarray | None:
-        """The RGB image when a used index's palette colour is not the labelmap's colour for it."""
-        palette = im.getpalette() or []
-        by_index = {index: color for color, index in colors.items()}
-        for index in np.unique(indices).tolist():
-            if index == VOID or index not in by_index:
-                continue
-            if tuple(palette[3 * index: 3 * index + 3]) != by_index[index]:
-                return np.asarray(im.convert("RGB"))
-        return None
-
-    @staticmethod
-    def _unpaint(rgb: np.ndarray, colors: dict, report, file: str) -> np.ndarray:
-        """RGB → indices through ``colors``; unknown colours become void, reported with their counts."""
-        key = (rgb[..., 0].astype(np.int64) << 16) | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2]
-        uniq, inverse, counts = np.unique(key.ravel(), return_inverse=True, return_counts=True)
-        lut = np.empty(len(uniq), dtype=np.int64)
-        for j, k in enumerate(uniq.tolist()):
+    def _unpaint(starts, ends, keys: np.ndarray, colors: dict, report, file: str) -> np.ndarray:
+        """Colour keys (``r << 16 | g << 8 | b``) of runs → indices through ``colors``; unknown colours become
+        void, reported with their pixel counts."""
+        out = np.empty(len(keys), dtype=np.int64)
+        for k in np.unique(keys).tolist():
+            where = keys == k
             color = (k >> 16, (k >> 8) & 255, k & 255)
             index = colors.get(color)
             if index is None:
-                report("unknown-color", f"colour {color} is no class of the label list; "
-                                        f"{int(counts[j])} pixels written as void", pixels=int(counts[j]), file=file)
+                count = int((ends[where] - starts[where]).sum())
+                report("unknown-color", f"colour {color} is no class of the label list; {plural(count, 'pixel')} "
+                                        "written as void", pixels=count, file=file)
                 index = VOID
-            lut[j] = index
-        return lut[inverse].reshape(key.shape)
+            out[where] = index
+        return out
 
-    def _regions(self, classes, instances, class_png, object_png, report) -> list[Region]:
+    def _regions(self, class_runs, instance_runs, size, class_png, object_png, report) -> list[Region]:
+        """Regions from the runs: one per (instance, class) pair of SegmentationObject, the class taken from
+        SegmentationClass as Datumaro does; one per class for the pixels no instance claims; void."""
         regions: list[Region] = []
-        claimed = np.zeros(classes.shape, dtype=bool)
-        if instances is not None:
-            for k in np.unique(instances).tolist():
-                if k in (0, VOID):
-                    continue
-                where = instances == k
-                values, counts = np.unique(classes[where], return_counts=True)
-                labelled = [(v, c) for v, c in zip(values.tolist(), counts.tolist()) if v not in (0, VOID)]
-                if not labelled:
-                    continue
-                if len(labelled) > 1:
-                    parts = ", ".join(f"{c} {self.index_names[v]!r}" for v, c in labelled)
-                    report("instance-mixed-classes", f"instance {k} covers several classes ({parts})",
+        starts, ends, values = class_runs
+        if instance_runs is not None:
+            starts, ends, values, instance = runs.overlay(*class_runs, *instance_runs)
+            labelled = (instance != 0) & (instance != VOID) & (values != 0) & (values != VOID)
+            pairs = (instance[labelled] << 16) | values[labelled]
+            by_instance: dict[int, list[tuple[int, int, np.ndarray, np.ndarray]]] = {}
+            for key, s, e in runs.by_value(starts[labelled], ends[labelled], pairs):
+                k, v = key >> 16, key & 0xFFFF
+                by_instance.setdefault(k, []).append((v, int((e - s).sum()), s, e))
+            for k, parts in by_instance.items():
+                if len(parts) > 1:
+                    listed = ", ".join(f"{c} {self.index_names[v]!r}" for v, c, _, _ in parts)
+                    report("instance-mixed-classes", f"instance {k} covers several classes ({listed})",
                            file=str(object_png))
-                for v, _ in labelled:
-                    mask = where & (classes == v)
-                    regions.append(Region(self.index_names[v], Bitmap(mask), (k,),
+                for v, _, s, e in parts:
+                    regions.append(Region(self.index_names[v], Runs(s, e, size), (k,),
                                           Origin(str(object_png), f"instance {k}"), instance=k))
-                    claimed |= mask
-        for v in np.unique(classes).tolist():
-            mask = (classes == v) & ~claimed
-            if not mask.any():
-                continue
+            starts, ends, values = starts[~labelled], ends[~labelled], values[~labelled]
+        for v, s, e in runs.by_value(starts, ends, values):
             if v == VOID:
-                regions.append(Region(None, Bitmap(mask), (VOID,), Origin(str(class_png), "void (255)")))
+                regions.append(Region(None, Runs(s, e, size), (VOID,), Origin(str(class_png), "void (255)")))
             else:
-                regions.append(Region(self.index_names[v], Bitmap(mask), (1000 + v,),
+                regions.append(Region(self.index_names[v], Runs(s, e, size), (1000 + v,),
                                       Origin(str(class_png), f"class {v} ({self.index_names[v]})")))
         return regions
+
+
+def _rgb_key(rgb: np.ndarray) -> np.ndarray:
+    """``r << 16 | g << 8 | b`` of every pixel of an ``(h, w, 3)`` uint8 image, as int32."""
+    key = rgb[..., 0].astype(np.int32) << 16
+    key |= rgb[..., 1].astype(np.int32) << 8
+    key |= rgb[..., 2]
+    return key
