@@ -17,8 +17,12 @@ The same scene is written as COCO (``coco/annotations/instances_default.json``),
 (``cvat/annotations.xml``) and LabelMe JSON (``labelme/*.json``), plus the
 label map (``labelmap.yaml``) with the four levels.  Crowd regions are compressed
 RLE in COCO, ``mask`` elements in CVAT and ``mask`` shapes in LabelMe, so the
-three files describe the same pixels.  Only the annotations are
-written: the benchmark converts masks, and images would only cost disk.
+three files describe the same pixels; COCO annotations carry their real
+``area`` and ``bbox``.  With ``--photos`` the images are written too
+(``coco/images/default/``), photo-like JPEG and PNG files, one in eight
+stored turned with an EXIF orientation tag, because real deliveries come
+with their photos and reading them is part of the cost; ``--formats voc``
+adds the same scene as a Pascal VOC tree (``voc/``), the raster form of it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import base64
 import io
 import json
 import math
+import os
 import random
 from pathlib import Path
 
@@ -102,7 +107,8 @@ def scene(rng, width, height, per_image):
     return shapes
 
 
-def write(out: Path, images: int, width: int, height: int, per_image: int, formats, seed: int) -> None:
+def write(out: Path, images: int, width: int, height: int, per_image: int, formats, seed: int,
+          photos: str | None = None) -> None:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     (out / "labelmap.yaml").write_text(LABELMAP)
@@ -119,7 +125,7 @@ def write(out: Path, images: int, width: int, height: int, per_image: int, forma
         (out / "labelme").mkdir(exist_ok=True)
     ann_id = 0
     for image_id in range(1, images + 1):
-        name = f"img_{image_id:07d}.jpg"
+        name = f"img_{image_id:07d}." + _photo_ext(photos, image_id)
         coco["images"].append({"id": image_id, "file_name": name, "width": width, "height": height})
         shapes = scene(rng, width, height, per_image)
         lm_shapes = []
@@ -131,11 +137,14 @@ def write(out: Path, images: int, width: int, height: int, per_image: int, forma
                 rle = cocomask.merge(cocomask.frPyObjects(rings, height, width))
                 seg = {"size": [height, width], "counts": rle["counts"].decode("ascii")}
                 m = cocomask.decode(rle).astype(bool)
+                area, bbox = float(cocomask.area(rle)), [float(v) for v in cocomask.toBbox(rle)]
             else:
                 seg = rings
+                area = float(cocomask.area(cocomask.merge(cocomask.frPyObjects(rings, height, width))))
+                bbox = _polygon_bbox(rings)
             coco["annotations"].append({"id": ann_id, "image_id": image_id, "category_id": cat_id[label],
                                         "segmentation": seg, "iscrowd": int(kind == "rle"),
-                                        "area": 0.0, "bbox": [0, 0, 0, 0]})
+                                        "area": area, "bbox": bbox})
             if cvat:
                 if kind == "rle":
                     rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
@@ -175,11 +184,91 @@ def write(out: Path, images: int, width: int, height: int, per_image: int, forma
     rng.shuffle(coco["annotations"])
     if "coco" in formats:  # the layout Datumaro's coco_instances importer requires
         (out / "coco" / "annotations").mkdir(parents=True, exist_ok=True)
-        (out / "coco" / "images" / "default").mkdir(parents=True, exist_ok=True)  # empty: masks need no pixels
+        (out / "coco" / "images" / "default").mkdir(parents=True, exist_ok=True)
         (out / "coco" / "annotations" / "instances_default.json").write_text(json.dumps(coco))
     if cvat:
         cvat.write("</annotations>\n")
         cvat.close()
+    if photos or "voc" in formats:
+        _paint_images(out, coco, photos, "voc" in formats, seed)
+
+
+def _photo_ext(photos: str | None, image_id: int) -> str:
+    if photos == "png" or (photos == "mixed" and image_id % 2 == 0):
+        return "png"
+    return "jpg"
+
+
+def _polygon_bbox(rings) -> list[float]:
+    """COCO's bbox of a polygon annotation: the extent of its vertices."""
+    xs = [v for ring in rings for v in ring[0::2]]
+    ys = [v for ring in rings for v in ring[1::2]]
+    x0, y0 = min(xs), min(ys)
+    return [round(x0, 2), round(y0, 2), round(max(xs) - x0, 2), round(max(ys) - y0, 2)]
+
+
+ORIENTED = 8  # one image in this many is stored rotated with an EXIF orientation tag (6: rotate 90 clockwise)
+
+
+def _paint_images(out: Path, coco: dict, photos: str | None, voc: bool, seed: int) -> None:
+    """Photo-like images (what annotation vendors deliver beside the annotations) and, with ``voc``, the same
+    scene as a Pascal VOC tree (SegmentationClass painted as pycocotools ``annToMask`` by level, then file
+    order; JPEGImages the photos).  Photos: the class colours, a lighting gradient and sensor noise, so
+    they compress like photos; every ``ORIENTED``-th one is stored turned and tagged with EXIF orientation 6,
+    so that it displays at the annotated size."""
+    levels = {name: (level, index) for index, (name, level) in enumerate(CLASSES, start=1)}
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    by_image: dict[int, list] = {}
+    for ann in coco["annotations"]:  # file order, as the painter reads it
+        by_image.setdefault(ann["image_id"], []).append(ann)
+    photo_dir = out / "coco" / "images" / "default"
+    photo_dir.mkdir(parents=True, exist_ok=True)
+    colors = np.array([[90, 60, 40]] + [[(37 * i) % 200 + 40, (91 * i) % 200 + 40, (53 * i) % 200 + 40]
+                                        for i in range(1, len(CLASSES) + 1)], dtype=np.float32)
+    if voc:
+        for folder in ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation"):
+            (out / "voc" / folder).mkdir(parents=True, exist_ok=True)
+        (out / "voc" / "labelmap.txt").write_text(
+            "background:0,0,0::\n" + "".join(f"{n}:{(37 * i) % 256},{(91 * i) % 256},{(53 * i) % 256 + 1}::\n"
+                                             for i, (n, _) in enumerate(CLASSES, start=1)))
+    noise = np.random.default_rng(seed)
+    stems = []
+    for img in coco["images"]:
+        h, w = img["height"], img["width"]
+        mask = np.zeros((h, w), np.uint8)
+        anns = sorted(by_image.get(img["id"], []), key=lambda a: levels[names[a["category_id"]]][0])
+        for ann in anns:
+            seg = ann["segmentation"]
+            if isinstance(seg, list):
+                rle = cocomask.merge(cocomask.frPyObjects(seg, h, w))
+            else:
+                rle = {"size": seg["size"], "counts": seg["counts"].encode()}
+            mask[cocomask.decode(rle) == 1] = levels[names[ann["category_id"]]][1]
+        stem = img["file_name"].rsplit(".", 1)[0]
+        stems.append(stem)
+        if photos:
+            light = np.linspace(0.75, 1.15, w, dtype=np.float32)[None, :, None]
+            pixels = colors[mask] * light + noise.normal(0, 9, (h, w, 3)).astype(np.float32)
+            image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
+            kw = {"quality": 90} if img["file_name"].endswith(".jpg") else {}
+            if img["id"] % ORIENTED == 0:
+                exif = Image.Exif()
+                exif[0x0112] = 6
+                image = image.transpose(Image.Transpose.ROTATE_90)  # shown turned back by the EXIF tag
+                kw["exif"] = exif.tobytes()
+            image.save(photo_dir / img["file_name"], **kw)
+        if voc:
+            cls = Image.fromarray(mask, mode="P")
+            palette = [0, 0, 0] + [v for i in range(1, len(CLASSES) + 1)
+                                   for v in ((37 * i) % 256, (91 * i) % 256, (53 * i) % 256 + 1)]
+            cls.putpalette(palette + [0] * (768 - len(palette)))
+            cls.save(out / "voc" / "SegmentationClass" / f"{stem}.png")
+            if photos:
+                target = out / "voc" / "JPEGImages" / img["file_name"]
+                if not target.exists():
+                    os.link(photo_dir / img["file_name"], target)
+    if voc:
+        (out / "voc" / "ImageSets" / "Segmentation" / "train.txt").write_text("".join(s + "\n" for s in stems))
 
 
 def main() -> None:
@@ -189,10 +278,13 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1024)
     parser.add_argument("--height", type=int, default=768)
     parser.add_argument("--per-image", type=int, default=15)
-    parser.add_argument("--formats", default="coco", help="comma list of coco, cvat, labelme")
+    parser.add_argument("--formats", default="coco", help="comma list of coco, cvat, labelme, voc")
+    parser.add_argument("--photos", choices=("jpeg", "png", "mixed"), default=None,
+                        help="write photo-like images beside the annotations (mixed: half JPEG, half PNG)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    write(args.out, args.images, args.width, args.height, args.per_image, set(args.formats.split(",")), args.seed)
+    write(args.out, args.images, args.width, args.height, args.per_image, set(args.formats.split(",")), args.seed,
+          {"jpeg": "jpeg", "png": "png", "mixed": "mixed"}.get(args.photos))
 
 
 if __name__ == "__main__":

