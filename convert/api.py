@@ -29,7 +29,7 @@ from .findings import Finding
 from .importers import READERS, detect_format, open_dataset
 from .labelmap import LabelMap
 from .limits import DEFAULT_MAX_PIXELS
-from .options import split_options
+from .options import parse_options, split_options
 from .rasterize import RULES
 from .run import Interrupted, Progress, RunReport, run
 from .severity import Severity
@@ -120,6 +120,7 @@ def convert(
     reader_name = fmt or (detect_format(src) if src.exists() else None)
     reader_opts, writer_opts = split_options(options, READERS[reader_name].options if reader_name else {},
                                              writer_entry.options, reader_name or "?", to)
+    writer_opts = parse_options(writer_opts, writer_entry.options, f"--to {to}")  # before anything is written
     writer_cls = writer_entry.target
     t_parse = time.perf_counter()
     dataset = _open(src, reader_name, images, max_pixels, reader_opts)

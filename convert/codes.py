@@ -370,6 +370,41 @@ _TABLE = [
         "Nothing for Datumaro; for torchvision, convert the images to JPEG yourself.",
     ),
     CodeInfo(
+        "written-pixels-differ", "completeness", _W,
+        "A writer whose format cannot say everything (YOLO-seg, Label Studio brushes) reads its own output back "
+        "and paints it by level: these pixels differ from the layered mask (void pixels, which YOLO cannot "
+        "express, are counted and named).",
+        "a YOLO row written with `-O holes=fill` over a hole that no higher class covers",
+        "Choose another policy (`segconv formats` lists them), or accept the stated loss.",
+    ),
+    CodeInfo(
+        "ultralytics-rejects", "files", _E,
+        "A YOLO label file holds what Ultralytics refuses: a value outside [0, 1], an odd number of coordinates, "
+        "box rows among polygon rows, a class index not in `names`, a row that is not numbers. Ultralytics then "
+        "drops the whole image as corrupt, with a warning only. segconv paints the rows it can.",
+        "`0 0.2 0.3 1.04 0.3 0.9 0.8` (1.04 is past the right edge)",
+        "Clip the coordinates to [0, 1] and fix the class indices, then export again.",
+    ),
+    CodeInfo(
+        "duplicate-row", "files", _W,
+        "A YOLO label file repeats a row exactly; Ultralytics removes the copy with a warning, and so does segconv.",
+        "the same `2 0.1 0.1 0.5 0.1 0.5 0.5` twice in img_001.txt",
+        "Remove the copy; it usually means an object was exported twice.",
+    ),
+    CodeInfo(
+        "no-label-file", "files", _I,
+        "A YOLO image has no label file: an image without objects (all background), as Ultralytics reads it.",
+        "images/val/img_9.jpg and no labels/val/img_9.txt",
+        "Nothing, if the image shows nothing to annotate; otherwise deliver its labels.",
+    ),
+    CodeInfo(
+        "box-row", "geometry", _I,
+        "A YOLO row has 4 numbers after the class (a detection box, cx cy w h); it is painted as its box. "
+        "Ultralytics' segmentation training has no outline for it.",
+        "`3 0.5 0.5 0.2 0.1` in a segmentation dataset",
+        "Deliver a polygon for the object if the masks matter.",
+    ),
+    CodeInfo(
         "image-too-large", "files", _E,
         "An image's declared width x height exceeds --max-pixels; nothing is allocated for it and "
         "it is not converted.",

@@ -12,6 +12,7 @@ options), receives each painted sample through ``write(sample, painted)``
 
 from __future__ import annotations
 
+from ..options import Option
 from ..registry import Entry
 
 WRITERS: dict[str, Entry] = {w.name: w for w in [
@@ -21,4 +22,10 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
           "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"),
     Entry("coco-rle", "convert.exporters.coco_rle:CocoRleWriter",
           "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"),
+    Entry("yolo", "convert.exporters.yolo:YoloWriter",
+          "Ultralytics YOLO-seg: data.yaml, images/<split>/, labels/<split>/*.txt; the loss measured and stated",
+          (Option("multipart", "bridge", "an object in several parts: one row joined by zero-width bridges, or a "
+                                         "row per part", choices=("bridge", "split")),
+           Option("holes", "bridge", "holes: joined to the outline (even-odd fill keeps them), or filled",
+                  choices=("bridge", "fill")))),
 ]}

@@ -30,6 +30,18 @@ from ..options import parse_options
 from ..paths import safe_join
 
 
+def within_split(stem: str, split: str | None) -> str:
+    """An image's path inside its split's folder: a leading ``<split>/`` that the source put in the name
+    (CVAT project subsets, YOLO's ``images/<split>/``) is not repeated.
+
+    >>> within_split("train/a", "train"), within_split("a", "train"), within_split("Train/x/a", "Train")
+    ('a', 'a', 'x/a')
+    """
+    if split and stem.startswith(split + "/"):
+        return stem[len(split) + 1:]
+    return stem
+
+
 @dataclass
 class Written:
     """What writing one image gave: findings, a record for ``collect``, the files (relative to OUT), and

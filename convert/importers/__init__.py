@@ -6,7 +6,7 @@ plus one line in :data:`READERS` naming both; nothing is imported until the
 format is used.
 
     >>> sorted(READERS)
-    ['coco', 'cvat', 'labelme', 'labelme-xml', 'masks', 'voc']
+    ['coco', 'cvat', 'labelme', 'labelme-xml', 'masks', 'voc', 'yolo']
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ READERS: dict[str, Reader] = {r.name: r for r in [
     Reader("masks", "convert.importers.masks:MasksDataset",
            "segconv's png layout read back: masks/**/*.png with labelmap.json",
            "a folder with masks/ and labelmap.json (segconv's png layout)"),
+    Reader("yolo", "convert.importers.yolo:YoloDataset",
+           "Ultralytics YOLO segmentation: data.yaml (names list or dict), images/ and labels/*.txt, CVAT's export",
+           "a dataset YAML with 'names' (data.yaml), a folder holding one, or images/ and labels/*.txt"),
     Reader("voc", "convert.importers.voc:VocDataset",
            "Pascal VOC segmentation tree (palette, grayscale or RGB masks; Datumaro/CVAT labelmap.txt)",
            "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),
