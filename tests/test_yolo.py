@@ -42,7 +42,7 @@ def independent_yolo(root, images, names, yaml_name="data.yaml", names_as="list"
         label.write_text("\n".join(lines) + "\n")
         splits[split] = f"images/{split}" if split_folders else "images"
     doc = dict(splits)
-    doc["names"] = list(names) if names_as == "list" else {i: n for i, n in enumerate(names)}
+    doc["names"] = list(names) if names_as == "list" else dict(enumerate(names))
     (root / yaml_name).write_text(yaml.safe_dump(doc))
     return root / yaml_name
 
