@@ -111,7 +111,7 @@ def convert(
     _check_common(rule, jobs)
     if coco_mode not in ("instance", "semantic"):
         raise UsageError(f"unknown --coco-mode {coco_mode!r}; known: instance, semantic")
-    splitter = Split.parse(split, seed) if split else Split({"train": 1.0}, seed)
+    splitter = Split.parse(split, seed) if split else None
     src, out = Path(src), Path(out)
     if src.exists() and (_inside(out, src) or _inside(src, out)):
         raise UsageError(f"output folder {out} and the source {src} lie one inside the other; "
@@ -148,7 +148,8 @@ def convert(
                 checked.labelmap_derived = derived
                 return checked
         params = {"source": str(Path(os.path.realpath(src))), "to": to, "rule": rule, "coco_mode": coco_mode,
-                  "labelmap": labelmap.to_dict(), "split": splitter.to_dict(), "options": dict(writer_opts)}
+                  "labelmap": labelmap.to_dict(), "split": splitter.to_dict() if splitter else None,
+                  "options": dict(writer_opts)}
         writer = None
         if not dry_run:
             plan = prepare(out, params, overwrite=overwrite, resume=resume)

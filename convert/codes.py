@@ -378,6 +378,27 @@ _TABLE = [
         "Choose another policy (`segconv formats` lists them), or accept the stated loss.",
     ),
     CodeInfo(
+        "panoptic-segment-unlisted", "files", _E,
+        "A COCO panoptic PNG holds a segment id that the image's `segments_info` does not list (panopticapi's "
+        "evaluation raises on it); its pixels are void. The pixel count is given.",
+        "PNG colour (12, 34, 0) = id 8716 in 000000142238.png, no segment 8716 in the JSON",
+        "Re-export the panoptic set; the PNG and the JSON were written from different states.",
+    ),
+    CodeInfo(
+        "panoptic-segment-missing", "files", _E,
+        "A segment listed in `segments_info` has no pixel in the image's PNG (panopticapi's evaluation raises "
+        "on it).",
+        "`{\"id\": 3937500, \"category_id\": 1, ...}` and no pixel of that colour in the PNG",
+        "Remove the segment from the JSON, or re-export.",
+    ),
+    CodeInfo(
+        "panoptic-stuff-repeated", "levels", _W,
+        "A stuff category (`isthing: 0`) has several segments in one image; COCO panoptic gives a stuff class "
+        "one segment per image.",
+        "two `sky` segments in one image",
+        "Merge them, or mark the category `isthing: 1` if it has countable instances.",
+    ),
+    CodeInfo(
         "ultralytics-rejects", "files", _E,
         "A YOLO label file holds what Ultralytics refuses: a value outside [0, 1], an odd number of coordinates, "
         "box rows among polygon rows, a class index not in `names`, a row that is not numbers. Ultralytics then "

@@ -101,9 +101,12 @@ def work(sample, st: dict) -> dict:
     things: findings, accounting, the writer's record and files, timings; never masks."""
     clock = time.perf_counter
     t1 = clock()
-    split = st.get("split")
-    if split is not None and sample.subset is None:
-        sample.subset = split.assign(sample.name)  # the source's own subsets win
+    if sample.subset is None:  # the source's own subsets win; then --split; then the writer's default
+        split, writer = st.get("split"), st.get("writer")
+        if split is not None:
+            sample.subset = split.assign(sample.name)
+        elif writer is not None and getattr(writer, "has_splits", False):
+            sample.subset = writer.default_subset
     out = {"name": sample.name, "findings": list(sample.findings), "account": None, "record": None,
            "found": True, "usable": sample.usable, "origin": sample.origin.file, "files": [], "reused": 0,
            "subset": sample.subset, "score": None}

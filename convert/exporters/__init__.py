@@ -1,4 +1,4 @@
-"""Writers: one module per output layout (PRODUCT.md §4).
+"""Writers: one module per output layout (``docs/formats.md``), one line each in :data:`WRITERS`.
 
 A writer (:class:`~convert.exporters.base.LayoutWriter`) is built with the
 output folder, the label map and its options (``coco_mode``, ``link``, ``-O``
@@ -6,8 +6,8 @@ options), receives each painted sample through ``write(sample, painted)``
 (which returns a :class:`~convert.exporters.base.Written`) and ends with
 ``finish()``, which writes the files that describe the whole set.
 
-    >>> sorted(WRITERS)
-    ['coco-rle', 'png', 'voc']
+    >>> WRITERS["png"].target.__name__, "yolo" in WRITERS
+    ('PngWriter', True)
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
           "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"),
     Entry("coco-rle", "convert.exporters.coco_rle:CocoRleWriter",
           "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"),
+    Entry("coco-panoptic", "convert.exporters.coco_panoptic:CocoPanopticWriter",
+          "COCO panoptic: annotations/panoptic_<subset>.json + PNGs, things per object, stuff per image, "
+          "area and bbox from the PNGs"),
     Entry("yolo", "convert.exporters.yolo:YoloWriter",
           "Ultralytics YOLO-seg: data.yaml, images/<split>/, labels/<split>/*.txt; the loss measured and stated",
           (Option("multipart", "bridge", "an object in several parts: one row joined by zero-width bridges, or a "

@@ -60,6 +60,7 @@ class LayoutWriter:
     description = ""
     needs_instances = False  # paint(..., instances=True) for this layout
     has_splits = False  # the layout keeps subsets (train/val...) apart
+    default_subset = "train"  # the subset of images that have none, without --split
 
     def __init__(self, out: Path, labelmap: LabelMap, *, skip_existing: bool = False, link: bool = False,
                  options: dict | None = None, **_):

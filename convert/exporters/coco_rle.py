@@ -41,6 +41,7 @@ from ..model import Sample
 from ..paint import Painted
 from ..wording import plural
 from .base import LayoutWriter, Written
+from .ids import Ids
 from .objects import visible_objects
 
 NAME = "coco-rle"
@@ -74,24 +75,6 @@ def encode_runs(starts: np.ndarray, ends: np.ndarray, height: int, width: int) -
     return cocomask.frPyObjects({"size": [height, width], "counts": counts.tolist()}, height, width)
 
 
-def _keep(source_id, used: set):
-    """``source_id`` when it is an integer not used yet (recorded in ``used``), else ``None``."""
-    if isinstance(source_id, int) and not isinstance(source_id, bool) and source_id not in used:
-        used.add(source_id)
-        return source_id
-    return None
-
-
-def _renumbered(line: str, first_image: int, first_ann: int) -> str:
-    """A part-file line with its ``{"new": k}`` placeholders turned into ids counted from ``first_*``."""
-    record = json.loads(line)
-    if isinstance(record["id"], dict):
-        record["id"] = (first_ann if "image_id" in record else first_image) + record["id"]["new"] - 1
-    if isinstance(record.get("image_id"), dict):
-        record["image_id"] = first_image + record["image_id"]["new"] - 1
-    return json.dumps(record)
-
-
 def annotation(ann_id, image_id, category_id: int, coco_rle: dict, crowd: bool) -> dict:
     """One COCO annotation of a compressed RLE (bytes counts)."""
     return {
@@ -116,10 +99,8 @@ class CocoRleWriter(LayoutWriter):
         super().__init__(out, labelmap, **kwargs)
         self.mode = coco_mode
         self._images = self._anns = None  # opened by the first collect(), in the main process
-        self._image_ids: set = set()  # ids kept from the source
-        self._ann_ids: set = set()
-        self._new_images = 0  # images and annotations waiting for a new id (given in finish)
-        self._new_anns = 0
+        self._image_ids = Ids()  # the source's ids where they can be kept, new ones numbered in finish()
+        self._ann_ids = Ids()
 
     def __getstate__(self):  # sent to workers: no open files
         state = dict(self.__dict__)
@@ -170,17 +151,10 @@ class CocoRleWriter(LayoutWriter):
             self.out.mkdir(parents=True, exist_ok=True)
             self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
             self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
-        image_id = _keep(image.pop("source_id"), self._image_ids)
-        if image_id is None:
-            self._new_images += 1
-            image_id = {"new": self._new_images}
+        image_id = self._image_ids.take(image.pop("source_id"))
         self._images.write(json.dumps({"id": image_id, **image}) + "\n")
         for ann in anns:
-            ann_id = _keep(ann["id"], self._ann_ids)
-            if ann_id is None:
-                self._new_anns += 1
-                ann_id = {"new": self._new_anns}
-            ann["id"], ann["image_id"] = ann_id, image_id
+            ann["id"], ann["image_id"] = self._ann_ids.take(ann["id"]), image_id
             self._anns.write(json.dumps(ann) + "\n")
 
     def finish(self) -> list[str]:
@@ -197,16 +171,15 @@ class CocoRleWriter(LayoutWriter):
                 "licenses": [], "categories": categories}
         with open_atomic(self.out / "annotations.json", "w", encoding="utf-8") as fh:
             fh.write(json.dumps(head)[:-1])
-            first_image = max(self._image_ids, default=0) + 1  # new ids start above every kept one
-            first_ann = max(self._ann_ids, default=0) + 1
-            renumber = {"images": self._new_images > 0, "annotations": self._new_anns > 0 or self._new_images > 0}
+            renumber = {"images": self._image_ids.new > 0,
+                        "annotations": self._ann_ids.new > 0 or self._image_ids.new > 0}
             for key, part in (("images", PART_IMAGES), ("annotations", PART_ANNOTATIONS)):
                 fh.write(f', "{key}": [')
                 with open(self.out / part, encoding="utf-8") as src:
                     for i, line in enumerate(src):
                         line = line.rstrip("\n")
                         if renumber[key]:
-                            line = _renumbered(line, first_image, first_ann)
+                            line = self._renumbered(line)
                         fh.write(("," if i else "") + "\n" + line)
                 fh.write("]")
             fh.write("}\n")
@@ -214,12 +187,23 @@ class CocoRleWriter(LayoutWriter):
             os.unlink(self.out / part)
         with open_atomic(self.out / "labelmap.json", "w", encoding="utf-8") as fh:
             fh.write(json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
-        self._written = self._new_images + len(self._image_ids), self._new_anns + len(self._ann_ids)
+        self._written = (self._image_ids.new + len(self._image_ids.kept),
+                         self._ann_ids.new + len(self._ann_ids.kept))
         return ["annotations.json", "labelmap.json"]
+
+    def _renumbered(self, line: str) -> str:
+        """A part-file line with its ``{"new": k}`` placeholders turned into ids."""
+        record = json.loads(line)
+        if "image_id" in record:
+            record["id"] = self._ann_ids.final(record["id"])
+            record["image_id"] = self._image_ids.final(record["image_id"])
+        else:
+            record["id"] = self._image_ids.final(record["id"])
+        return json.dumps(record)
 
     def summary(self, images: int) -> str:
         n_images, n_anns = getattr(self, "_written", (images, 0))
-        kept = len(self._image_ids)
+        kept = len(self._image_ids.kept)
         return (f"wrote {self.out / 'annotations.json'}: COCO {self.mode} annotations in compressed RLE, "
                 f"{plural(n_images, 'image')} ({kept:,} keeping the source's image id), "
                 f"{plural(n_anns, 'annotation')} (+ labelmap.json)")

@@ -5,7 +5,7 @@
     OUT/JPEGImages/<id>.<ext>          the images, copied (or symlinked with --link)
     OUT/SegmentationClass/<id>.png     palette PNG: class index, void 255
     OUT/SegmentationObject/<id>.png    palette PNG: objects 1..K in painting order, 0 background, 255 void
-    OUT/ImageSets/Segmentation/<subset>.txt   one id per line; default.txt without subsets
+    OUT/ImageSets/Segmentation/<subset>.txt   one id per line; train.txt without subsets or --split
     OUT/labelmap.txt                   Datumaro / CVAT syntax, line = index
 
 ``<id>`` is the image name without its extension (sub-folders kept), which is
@@ -78,7 +78,7 @@ class VocWriter(LayoutWriter):
         else:
             written.findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
                                             "JPEGImages/ lacks it", image=sample.name, file=sample.origin.file))
-        written.record = (sample.subset or "default", stem)
+        written.record = (sample.subset or self.default_subset, stem)
         return written
 
     def collect(self, record) -> None:

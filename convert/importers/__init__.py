@@ -5,8 +5,8 @@ looks like its format) and a dataset class (:class:`~convert.dataset.Dataset`),
 plus one line in :data:`READERS` naming both; nothing is imported until the
 format is used.
 
-    >>> sorted(READERS)
-    ['coco', 'cvat', 'labelme', 'labelme-xml', 'masks', 'voc', 'yolo']
+    >>> READERS["coco"].target.__name__, "yolo" in READERS
+    ('CocoDataset', True)
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ READERS: dict[str, Reader] = {r.name: r for r in [
     Reader("coco", "convert.importers.coco:CocoDataset",
            "COCO instances JSON: polygons, uncompressed and compressed RLE",
            "a .json file holding an object with 'images' and 'annotations'"),
+    Reader("coco-panoptic", "convert.importers.coco_panoptic:CocoPanopticDataset",
+           "COCO panoptic: panoptic_<subset>.json and its PNGs (id = R + 256 G + 256² B), segments checked both ways",
+           "a .json whose annotations hold 'segments_info', or a folder holding annotations/panoptic_*.json"),
     Reader("labelme", "convert.importers.labelme:LabelmeDataset",
            "LabelMe JSON (wkentaro/labelme, X-AnyLabeling): every shape type, imageData or imagePath, labels.txt",
            "a .json file with 'shapes', or a folder of them"),

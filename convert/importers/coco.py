@@ -68,6 +68,8 @@ def detect(path: Path) -> str | None:
         return None
     if b'"shapes"' in head and b'"imagePath"' in head:
         return None  # labelme
+    if b'"segments_info"' in head:
+        return None  # COCO panoptic
     if b'"images"' in head or b'"annotations"' in head:
         return "a JSON object with 'images' / 'annotations'"
     return None
