@@ -399,6 +399,27 @@ _TABLE = [
         "Merge them, or mark the category `isthing: 1` if it has countable instances.",
     ),
     CodeInfo(
+        "no-annotation", "files", _I,
+        "A Label Studio task has no annotation to read (none, or every one cancelled; with `-O use=prediction`, "
+        "no prediction): an image without objects.",
+        "a task whose only annotation has `was_cancelled: true`",
+        "Nothing, if the image was skipped on purpose; otherwise annotate it.",
+    ),
+    CodeInfo(
+        "skipped-result", "files", _I,
+        "Label Studio results that paint no pixels (keypoints, choices, text areas, relations) are skipped; "
+        "the message counts them by type.",
+        "`choices` and `relation` results beside the polygons of a task",
+        "Nothing: they are for other tasks than segmentation.",
+    ),
+    CodeInfo(
+        "faint-brush-pixels", "completeness", _I,
+        "A Label Studio brush stroke has anti-aliased pixels fainter than the alpha threshold (`-O alpha=`, "
+        "128 by default); they are not painted. The count is given.",
+        "a brush whose edge pixels have alpha 30..127",
+        "Lower `-O alpha` to keep more of the edge, or raise it to keep less.",
+    ),
+    CodeInfo(
         "ultralytics-rejects", "files", _E,
         "A YOLO label file holds what Ultralytics refuses: a value outside [0, 1], an odd number of coordinates, "
         "box rows among polygon rows, a class index not in `names`, a row that is not numbers. Ultralytics then "

@@ -25,6 +25,11 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
     Entry("coco-panoptic", "convert.exporters.coco_panoptic:CocoPanopticWriter",
           "COCO panoptic: annotations/panoptic_<subset>.json + PNGs, things per object, stuff per image, "
           "area and bbox from the PNGs"),
+    Entry("label-studio", "convert.exporters.label_studio:LabelStudioWriter",
+          "Label Studio tasks.json (a brushlabels RLE per visible object) + labeling-config.xml",
+          (Option("target", "annotations", "write the brushes as annotations or as predictions (pre-annotation)",
+                  choices=("annotations", "predictions")),
+           Option("image-root", "/data/local-files/?d=", "put before every image name in data.image"))),
     Entry("yolo", "convert.exporters.yolo:YoloWriter",
           "Ultralytics YOLO-seg: data.yaml, images/<split>/, labels/<split>/*.txt; the loss measured and stated",
           (Option("multipart", "bridge", "an object in several parts: one row joined by zero-width bridges, or a "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import SegconvError, UsageError
+from ..options import Option
 from ..registry import Entry
 
 if TYPE_CHECKING:
@@ -50,6 +51,12 @@ READERS: dict[str, Reader] = {r.name: r for r in [
     Reader("coco-panoptic", "convert.importers.coco_panoptic:CocoPanopticDataset",
            "COCO panoptic: panoptic_<subset>.json and its PNGs (id = R + 256 G + 256² B), segments checked both ways",
            "a .json whose annotations hold 'segments_info', or a folder holding annotations/panoptic_*.json"),
+    Reader("label-studio", "convert.importers.label_studio:LabelStudioDataset",
+           "Label Studio JSON export: polygons, rectangles, ellipses in percent; brush RLE; the chosen annotation",
+           "a .json file holding a list of tasks with 'data' and 'annotations' or 'predictions'",
+           (Option("use", "annotation", "read each task's annotation (ground truth, else the newest not "
+                                        "cancelled) or its newest prediction", choices=("annotation", "prediction")),
+            Option("alpha", 128, "brush pixels with at least this alpha (0-255) are painted", type=int))),
     Reader("labelme", "convert.importers.labelme:LabelmeDataset",
            "LabelMe JSON (wkentaro/labelme, X-AnyLabeling): every shape type, imageData or imagePath, labels.txt",
            "a .json file with 'shapes', or a folder of them"),

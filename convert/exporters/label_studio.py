@@ -1,0 +1,154 @@
+"""The ``label-studio`` layout: tasks Label Studio imports as they are, one per image.
+
+::
+
+    OUT/tasks.json               [{"data": {"image": <image-root><name>}, "annotations": [{"result": [...]}]}, ...]
+    OUT/labeling-config.xml      <Image> + <BrushLabels> with the classes and their colours
+
+Every visible object (after layering) is one ``brushlabels`` result whose RLE (:mod:`convert.brushrle`, as
+label-studio-sdk encodes masks) Label Studio decodes to exactly that object's pixels; the fill class is what
+no brush covers.  ``-O target=predictions`` writes them as predictions (pre-annotation) instead;
+``-O image-root=...`` is put before every image name (default ``/data/local-files/?d=``, Label Studio's
+local-files storage; use your storage's URL prefix).  Void has no brush form: its pixels are counted and
+reported (``written-pixels-differ``).  Create the project with ``labeling-config.xml`` and import
+``tasks.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+from .. import brushrle
+from ..atomic import open_atomic, write_text
+from ..findings import Finding
+from ..labelmap import LabelMap
+from ..model import Sample
+from ..paint import Painted
+from ..wording import plural
+from .base import LayoutWriter, Written
+from .objects import visible_objects
+
+PART = ".label-studio-tasks.jsonl"  # one task per line while the run goes; tasks.json at the end
+
+
+def object_runs(ids: np.ndarray):
+    """Row-major runs of an object-id image, grouped by object: ``{id: (starts, ends)}``, ids > 0."""
+    flat = ids.ravel()
+    cut = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    starts = np.r_[0, cut]
+    ends = np.r_[cut, flat.size]
+    values = flat[starts]
+    out = {}
+    order = np.argsort(values, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, values[order][1:] != values[order][:-1], True])
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        chosen = order[a:b]
+        value = int(values[chosen[0]])
+        if value:
+            out[value] = (starts[chosen], ends[chosen])
+    return out
+
+
+def brush_of(starts: np.ndarray, ends: np.ndarray, total: int) -> list[int]:
+    """The brush RLE of one object from its row-major pixel runs: 255 on its pixels, 0 elsewhere, each pixel
+    four values (RGBA)."""
+    gaps = np.r_[starts[0], starts[1:] - ends[:-1], total - ends[-1]]
+    lengths = np.empty(2 * len(starts) + 1, dtype=np.int64)
+    lengths[0::2] = gaps
+    lengths[1::2] = ends - starts
+    values = np.zeros(len(lengths), dtype=np.int64)
+    values[1::2] = 255
+    keep = lengths > 0
+    return brushrle.encode_runs(4 * lengths[keep], values[keep])
+
+
+class LabelStudioWriter(LayoutWriter):
+    name = "label-studio"
+    needs_instances = True
+
+    def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
+        super().__init__(out, labelmap, **kwargs)
+        self._part = None
+        self.tasks = self.results = self.void = 0
+
+    def __getstate__(self):  # sent to workers: no open file
+        state = dict(self.__dict__)
+        state["_part"] = None
+        return state
+
+    def write(self, sample: Sample, painted: Painted) -> Written:
+        written = Written()
+        height, width = painted.class_mask.shape
+        objects, ids = visible_objects(painted, self.labelmap)
+        runs = object_runs(ids) if objects else {}
+        results = []
+        for number, obj in enumerate(objects, start=1):
+            starts, ends = runs[number]
+            results.append({"id": f"segconv-{number}", "type": "brushlabels", "from_name": "tag",
+                            "to_name": "image", "original_width": width, "original_height": height,
+                            "image_rotation": 0, "origin": "prediction" if self._predictions else "manual",
+                            "value": {"format": "rle", "rle": brush_of(starts, ends, width * height),
+                                      "brushlabels": [obj.label.name]}})
+        void = int((painted.class_mask == self.labelmap.void).sum())
+        if void:
+            written.findings.append(Finding(
+                "written-pixels-differ", f"{plural(void, 'void pixel')}: Label Studio brushes have no void, so "
+                "they read back as the fill class", image=sample.name, file=str(self.out / "tasks.json"),
+                pixels=void))
+        key = "predictions" if self._predictions else "annotations"
+        entry = {"result": results}
+        if self._predictions:
+            entry["model_version"] = "segconv"
+        task = {"data": {"image": self.options["image-root"] + sample.name}, key: [entry]}
+        written.record = (json.dumps(task), len(results), void)
+        return written
+
+    @property
+    def _predictions(self) -> bool:
+        return self.options["target"] == "predictions"
+
+    def collect(self, record) -> None:
+        line, results, void = record
+        if self._part is None:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._part = open(self.out / PART, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+        self._part.write(line + "\n")
+        self.tasks += 1
+        self.results += results
+        self.void += void
+
+    def finish(self) -> list[str]:
+        if self._part is None:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._part = open(self.out / PART, "w", encoding="utf-8")  # noqa: SIM115 - closed just below
+        self._part.close()
+        with open_atomic(self.out / "tasks.json", "w", encoding="utf-8") as fh, \
+                open(self.out / PART, encoding="utf-8") as part:
+            fh.write("[")
+            for i, line in enumerate(part):
+                fh.write(("," if i else "") + "\n" + line.rstrip("\n"))
+            fh.write("\n]\n")
+        os.unlink(self.out / PART)
+        labels = "".join(f"    <Label value={quoteattr(c.name)} background={quoteattr(_hex(c.color))}/>\n"
+                         for c in sorted(self.labelmap.classes, key=lambda c: c.index) if not c.fill)
+        write_text(self.out / "labeling-config.xml",
+                   "<View>\n  <Image name=\"image\" value=\"$image\" zoom=\"true\"/>\n"
+                   f"  <BrushLabels name=\"tag\" toName=\"image\">\n{labels}  </BrushLabels>\n</View>\n")
+        return ["tasks.json", "labeling-config.xml"]
+
+    def summary(self, images: int) -> str:
+        where = "predictions" if self._predictions else "annotations"
+        text = (f"wrote {self.out / 'tasks.json'}: {plural(self.tasks, 'task')}, "
+                f"{plural(self.results, 'brush result')} as {where} (+ labeling-config.xml)")
+        if self.void:
+            text += f"; {plural(self.void, 'void pixel')} have no brush form and read back as the fill class"
+        return text
+
+
+def _hex(color) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*color)
