@@ -25,6 +25,10 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
     Entry("coco-panoptic", "convert.exporters.coco_panoptic:CocoPanopticWriter",
           "COCO panoptic: annotations/panoptic_<subset>.json + PNGs, things per object, stuff per image, "
           "area and bbox from the PNGs"),
+    Entry("mmseg", "convert.exporters.mmseg:MmsegWriter",
+          "mmsegmentation: img_dir/<split>/, ann_dir/<split>/ (8-bit, 255 = void) and mmseg_dataset.py"),
+    Entry("hf", "convert.exporters.hf:HfWriter",
+          "Hugging Face datasets: data/<split>-*.parquet (image, label, file_name), id2label.json, README.md"),
     Entry("label-studio", "convert.exporters.label_studio:LabelStudioWriter",
           "Label Studio tasks.json (a brushlabels RLE per visible object) + labeling-config.xml",
           (Option("target", "annotations", "write the brushes as annotations or as predictions (pre-annotation)",

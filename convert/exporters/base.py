@@ -42,6 +42,16 @@ def within_split(stem: str, split: str | None) -> str:
     return stem
 
 
+def split_order(names) -> list[str]:
+    """Split names in the order people read them: train, val, test, then the others.
+
+    >>> split_order(["val", "extra", "train"])
+    ['train', 'val', 'extra']
+    """
+    known = ("train", "val", "validation", "test")
+    return sorted(names, key=lambda s: (known.index(s) if s in known else len(known), s))
+
+
 @dataclass
 class Written:
     """What writing one image gave: findings, a record for ``collect``, the files (relative to OUT), and

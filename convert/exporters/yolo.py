@@ -38,7 +38,7 @@ from ..model import Origin, Polygon, Region, Sample
 from ..paint import Painted, paint
 from ..trace import bridged, signed_area, trace
 from ..wording import plural
-from .base import LayoutWriter, Written, within_split
+from .base import LayoutWriter, Written, split_order, within_split
 from .objects import visible_objects
 from .voc import place_image
 
@@ -110,7 +110,7 @@ class YoloWriter(LayoutWriter):
         self.images_differ += bool(differ)
 
     def finish(self) -> list[str]:
-        splits = sorted(self.splits, key=lambda s: (("train", "val", "test") + (s,)).index(s))
+        splits = split_order(self.splits)
         doc: dict = {split: f"images/{split}" for split in splits}
         note = ""
         if "val" not in doc:
@@ -128,7 +128,7 @@ class YoloWriter(LayoutWriter):
         return ["data.yaml", "labelmap.json"]
 
     def summary(self, images: int) -> str:
-        splits = ", ".join(f"{s} {n:,}" for s, n in self.splits.items())
+        splits = ", ".join(f"{s} {self.splits[s]:,}" for s in split_order(self.splits))
         share = 100 * self.differ / self.pixels if self.pixels else 0.0
         if self.differ:
             loss = (f"painted back by level, the rows differ from the layered masks on "

@@ -1,0 +1,168 @@
+"""The ``hf`` layout: a Hugging Face ``datasets`` folder of parquet shards, ready to load or to upload.
+
+::
+
+    OUT/data/<split>-00000-of-0000N.parquet   columns image, label (Image features) and file_name
+    OUT/id2label.json                          {"0": "background", "1": "plate", ...}
+    OUT/README.md                              dataset card: dataset_info features, splits and configs YAML
+
+``image`` holds the image file's own bytes and name; ``label`` the PNG bytes of the class mask as one 8-bit
+channel (value = class index, 255 = void), both in the storage of ``datasets``' ``Image`` feature
+(``{bytes, path}``).  (Handed a palette image in memory, ``datasets`` would store it as TIFF.)  Shards stay
+under 500 MB of image and label bytes (``datasets``' own default size), in row groups of 100 rows.  ``datasets.load_dataset(OUT)`` and
+``load_dataset("parquet", data_files=...)`` load it offline; ``huggingface-cli upload USER/NAME OUT
+--repo-type dataset`` publishes it.  Needs pyarrow: ``pip install 'segconv[hf]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import write_text
+from ..errors import UsageError
+from ..findings import Finding
+from ..labelmap import MAX_INDEX_8BIT, LabelMap
+from ..model import Sample
+from ..paint import Painted
+from ..wording import plural
+from .base import LayoutWriter, Written, split_order, within_split
+from .png import png_bytes
+
+MAX_SHARD_BYTES = 500 * 10**6
+ROW_GROUP = 100
+
+
+def _pyarrow():
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UsageError("--to hf needs pyarrow: pip install 'segconv[hf]'") from None
+    return pa, pq
+
+
+def schema():
+    pa, _ = _pyarrow()
+    image = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    features = {"image": {"_type": "Image"}, "label": {"_type": "Image"}, "file_name": {"dtype": "string",
+                                                                                         "_type": "Value"}}
+    return pa.schema([("image", image), ("label", image), ("file_name", pa.string())],
+                     metadata={"huggingface": json.dumps({"info": {"features": features}})})
+
+
+class HfWriter(LayoutWriter):
+    name = "hf"
+    has_splits = True
+
+    @staticmethod
+    def check_labelmap(labelmap: LabelMap) -> None:
+        _pyarrow()
+        too_large = [c for c in labelmap.classes if c.index > MAX_INDEX_8BIT]
+        if too_large:
+            names = ", ".join(f"{c.name!r} ({c.index})" for c in too_large[:10])
+            raise UsageError(f"--to hf writes 8-bit label images and these classes have an index above "
+                             f"{MAX_INDEX_8BIT}: {names}; renumber them in the label map")
+
+    def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
+        self.check_labelmap(labelmap)
+        super().__init__(out, labelmap, **kwargs)
+        self.shards: dict[str, list[str]] = {}  # split -> temporary shard names, in order
+        self.rows: dict[str, int] = {}
+        self._open: dict[str, tuple] = {}  # split -> (writer, path, bytes so far, rows waiting)
+
+    def __getstate__(self):  # sent to workers: no open files
+        state = dict(self.__dict__)
+        state["_open"] = {}
+        return state
+
+    def write(self, sample: Sample, painted: Painted) -> Written:
+        written = Written()
+        split = sample.subset or self.default_subset
+        stem = within_split(sample.stem, split)
+        label = png_bytes(painted.class_mask.astype(np.uint8, copy=False))
+        image = None
+        if sample.image_path and Path(sample.image_path).is_file():
+            image = Path(sample.image_path).read_bytes()
+            name = f"{stem}{Path(sample.image_path).suffix.lower()}"
+        else:
+            written.findings.append(Finding("missing-image", "image file not found (pass --images DIR); its row "
+                                            "has no image", image=sample.name, file=sample.origin.file))
+            name = within_split(sample.name, split)
+        written.record = (split, {"bytes": image, "path": name}, {"bytes": label, "path": f"{stem}.png"}, name)
+        return written
+
+    def collect(self, record) -> None:
+        """In the main process, in sample order: rows appended to the split's current shard, a new shard past
+        500 MB."""
+        split, image, label, name = record
+        row = len(image["bytes"] or b"") + len(label["bytes"]) + len(name)
+        current = self._open.get(split)
+        if current is not None and current[2] and current[2] + row > MAX_SHARD_BYTES:
+            self._close(split)  # this row would take the shard past the limit: it starts the next one
+            current = None
+        writer, path, size, waiting = current or self._new_shard(split)
+        waiting.append((image, label, name))
+        if len(waiting) >= ROW_GROUP:
+            self._flush(writer, waiting)
+        self._open[split] = (writer, path, size + row, waiting)
+        self.rows[split] = self.rows.get(split, 0) + 1
+
+    def _new_shard(self, split: str):
+        _, pq = _pyarrow()
+        (self.out / "data").mkdir(parents=True, exist_ok=True)
+        path = self.out / "data" / f".{split}-{len(self.shards.get(split, [])):05d}.parquet.partial"
+        self.shards.setdefault(split, []).append(path.name)
+        return pq.ParquetWriter(str(path), schema()), path, 0, []
+
+    @staticmethod
+    def _flush(writer, waiting: list) -> None:
+        pa, _ = _pyarrow()
+        if waiting:
+            images, labels, names = zip(*waiting)
+            writer.write_table(pa.table({"image": list(images), "label": list(labels), "file_name": list(names)},
+                                        schema=writer.schema))
+            waiting.clear()
+
+    def _close(self, split: str) -> None:
+        writer, path, _, waiting = self._open.pop(split)
+        self._flush(writer, waiting)
+        writer.close()
+
+    def finish(self) -> list[str]:
+        for split in list(self._open):
+            self._close(split)
+        files = []
+        for split, parts in self.shards.items():
+            for i, part in enumerate(parts):
+                final = f"data/{split}-{i:05d}-of-{len(parts):05d}.parquet"
+                os.replace(self.out / "data" / part, self.out / final)
+                files.append(final)
+        id2label = {str(c.index): c.name for c in sorted(self.labelmap.classes, key=lambda c: c.index)}
+        write_text(self.out / "id2label.json", json.dumps(id2label, indent=2) + "\n")
+        write_text(self.out / "README.md", self.card())
+        return files + ["id2label.json", "README.md"]
+
+    def card(self) -> str:
+        order = split_order(self.rows)
+        splits = "".join(f"  - name: {split}\n    num_examples: {self.rows[split]}\n" for split in order)
+        files = "".join(f"  - split: {split}\n    path: data/{split}-*\n" for split in order)
+        void = self.labelmap.void
+        lines = ["---", "dataset_info:", "  features:", "  - name: image", "    dtype: image", "  - name: label",
+                 "    dtype: image", "  - name: file_name", "    dtype: string", "  splits:"]
+        return ("\n".join(lines) + "\n" + splits + "configs:\n- config_name: default\n  data_files:\n" + files + "---\n"
+                + "\n# Semantic segmentation dataset\n\nWritten by segconv. `image` is the photo, `label` the class "
+                  "mask: one 8-bit channel, value = class index (`id2label.json`), "
+                  f"{void} = void (ignore it in the loss).\n\n```python\nfrom datasets import load_dataset\n"
+                  "dataset = load_dataset(\"path/to/this/folder\")\n```\n\nTo publish it: "
+                  "`huggingface-cli upload USER/NAME path/to/this/folder --repo-type dataset`.\n")
+
+    def summary(self, images: int) -> str:
+        splits = ", ".join(f"{s} {self.rows[s]:,}" for s in split_order(self.rows))
+        shards = sum(len(p) for p in self.shards.values())
+        return (f"wrote a Hugging Face datasets folder of {plural(images, 'image')} ({splits}) to {self.out}: "
+                f"{plural(shards, 'parquet shard')}, id2label.json, README.md; load it with "
+                f"datasets.load_dataset({str(self.out)!r})")
