@@ -8,10 +8,11 @@
 
 ``image`` holds the image file's own bytes and name; ``label`` the PNG bytes of the class mask as one 8-bit
 channel (value = class index, 255 = void), both in the storage of ``datasets``' ``Image`` feature
-(``{bytes, path}``).  (Handed a palette image in memory, ``datasets`` would store it as TIFF.)  Shards stay
-under 500 MB of image and label bytes (``datasets``' own default size), in row groups of 100 rows.  ``datasets.load_dataset(OUT)`` and
-``load_dataset("parquet", data_files=...)`` load it offline; ``huggingface-cli upload USER/NAME OUT
---repo-type dataset`` publishes it.  Needs pyarrow: ``pip install 'segconv[hf]'``.
+(``{bytes, path}``).  (Handed a palette image in memory, ``datasets`` would store it as TIFF.)  Shards
+stay under 500 MB of image and label bytes (``datasets``' own default size), in row groups of 100 rows.
+``datasets.load_dataset(OUT)`` and ``load_dataset("parquet", data_files=...)`` load it offline;
+``huggingface-cli upload USER/NAME OUT --repo-type dataset`` publishes it.
+Needs pyarrow: ``pip install 'segconv[hf]'``.
 """
 
 from __future__ import annotations
