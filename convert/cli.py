@@ -96,7 +96,7 @@ def _interruptible(command):
         try:
             return command(*args, **kwargs)
         except KeyboardInterrupt:
-            stderr.print("interrupted before any image was done" if command.__name__ in ("convert", "validate")
+            stderr.print("interrupted before any image was done" if command.__name__ in ("convert", "validate", "diff")
                          else "interrupted")
             sys.exit(130)  # SystemExit passes typer by, which would turn an Exit(130) into a second message
 
@@ -315,6 +315,75 @@ def _print_profile(stages: dict | None, images: int) -> None:
             per = "" if stage in ("parse", "wall") else f"{1000 * stages[stage] / max(images, 1):.2f}"
             table.add_row(stage, f"{stages[stage]:.3f}", per)
     stderr.print(table)
+
+
+@app.command()
+@_interruptible
+def diff(
+    a: Path = typer.Argument(..., help="The first delivery (file or folder).", show_default=False),
+    b: Path = typer.Argument(..., help="The second delivery, of the same images.", show_default=False),
+    labels: Path | None = LabelsOpt,
+    fmt_a: FromFormat | None = _choice(None, "--from-a", help="A's format (default: detected)."),  # type: ignore[valid-type]
+    fmt_b: FromFormat | None = _choice(None, "--from-b", help="B's format (default: detected)."),  # type: ignore[valid-type]
+    rule: Rule = RuleOpt,  # type: ignore[valid-type]
+    images: Path | None = ImagesOpt,
+    json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report here."),
+    html_path: Path | None = typer.Option(None, "--html", help="Write the HTML report (with pictures) here."),
+    jobs: int = JobsOpt,
+    quiet: bool = QuietOpt,
+) -> None:
+    """What changed between A and B: pixels per image, IoU per class, objects added, removed, changed."""
+    from rich.table import Table
+
+    from . import diff as diffing
+    from .diff_report import write_html, write_json
+
+    for option, path in (("--json", json_path), ("--html", html_path)):
+        if path is not None and path.is_dir():
+            raise UsageError(f"{option} {path} is a folder; give a file name")
+    a_ds, b_ds, labelmap, derived = diffing.open_pair(a, b, labels=labels, fmt_a=_value(fmt_a), fmt_b=_value(fmt_b),
+                                                      images=images)
+    with _progress(quiet, "comparing") as progress:
+        report = diffing.diff(a_ds, b_ds, labelmap, rule=rule.value, jobs=jobs, progress=progress, derived=derived)
+    if json_path:
+        write_json(report, json_path)
+    if html_path:
+        write_html(report, html_path, a_ds, b_ds, rule.value)
+    if not quiet:
+        s = report.summary()
+        if derived:
+            stderr.print(f"note: no --labels given; both painted through {escape(labelmap.source or 'a derived map')}")
+        changed = sorted((x for x in report.images if x.get("changed_pixels")), key=lambda x: -x["changed_pixels"])
+        if changed:
+            table = Table(title="most changed images", show_edge=False)
+            for col in ("image", "changed pixels", "biggest change", "objects +/-/~"):
+                table.add_column(col, justify="right" if col == "changed pixels" else "left")
+            for x in changed[:10]:
+                top = x["confusion"][0] if x["confusion"] else None
+                objs = x["objects"]
+                table.add_row(escape(x["image"]), f"{x['changed_pixels']:,}",
+                              escape(f"{top['from']} → {top['to']} ({top['pixels']:,})") if top else "",
+                              f"{objs['added']}/{objs['removed']}/{objs['changed']}")
+            stderr.print(table)
+        for status, what in (("only-a", "only in A"), ("only-b", "only in B"), ("size-differs", "of another size"),
+                             ("unreadable", "unreadable in A or B")):
+            names = [x["image"] for x in report.images if x["status"] == status]
+            if names:
+                stderr.print(f"{len(names):,} {what}: " + escape(", ".join(names[:8]))
+                             + (f", … and {len(names) - 8} more" if len(names) > 8 else ""))
+        if s["classes"]:
+            table = Table(title="per class", show_edge=False)
+            for col in ("class", "pixels in A", "pixels in B", "IoU"):
+                table.add_column(col, justify="left" if col == "class" else "right")
+            for name, entry in s["classes"].items():
+                table.add_row(escape(name), f"{entry['a']:,}", f"{entry['b']:,}",
+                              "" if entry["iou"] is None else f"{entry['iou']:.4f}")
+            stderr.print(table)
+        stderr.print(escape(diffing.describe(report)))
+        for path, what in ((json_path, "JSON report"), (html_path, "HTML report")):
+            if path:
+                stderr.print(f"{what}: {escape(str(path))}")
+    raise typer.Exit(report.exit_code())
 
 
 @app.command()

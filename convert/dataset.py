@@ -57,6 +57,10 @@ class Dataset:
         """The i-th sample, built on demand (parallel workers ask by index)."""
         raise NotImplementedError
 
+    def names(self) -> list[str]:
+        """Every sample's image name, in order (readers that know them without building samples say so)."""
+        return [self[i].name for i in range(len(self))]
+
 
 class FileDataset(Dataset):
     """A source of one annotation file per image (LabelMe JSON, MIT XML, mask

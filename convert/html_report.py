@@ -53,7 +53,7 @@ def score(findings, painted) -> tuple[int, int, int]:
     return sev[Severity.ERROR], sev[Severity.WARNING], offending
 
 
-def _jpeg_uri(image: Image.Image) -> str:
+def jpeg_uri(image: Image.Image) -> str:
     buf = io.BytesIO()
     image.convert("RGB").save(buf, format="JPEG", quality=JPEG_QUALITY)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
@@ -67,14 +67,10 @@ def _placeholder(size: tuple[int, int], text: str) -> Image.Image:
     return image
 
 
-def render(sample, painted, labelmap: LabelMap, highlight: np.ndarray) -> tuple[str, str, bool]:
-    """(photo, overlay) data URIs for one sample, and whether the photo was found.  Both are scaled to at
-    most ``THUMB_WIDTH`` pixels wide before anything is drawn; an offending pixel marks its whole thumbnail
-    pixel (and its neighbours), so single pixels stay visible."""
-    h, w = painted.class_mask.shape
-    scale = min(1.0, THUMB_WIDTH / w)
-    size = (max(1, int(w * scale)), max(1, int(h * scale)))
-    photo = None
+def photo_thumbnail(sample, width: int, height: int) -> tuple[Image.Image, bool]:
+    """The sample's photo at most ``THUMB_WIDTH`` wide (EXIF orientation applied), or a labelled placeholder
+    of that size when it is not found; and whether it was found."""
+    size = thumb_size(width, height)
     if sample.image_path:
         try:
             with Image.open(sample.image_path) as im:
@@ -82,37 +78,58 @@ def render(sample, painted, labelmap: LabelMap, highlight: np.ndarray) -> tuple[
                 photo = ImageOps.exif_transpose(im).convert("RGB")
                 if photo.size != size:
                     photo = photo.resize(size, Image.BILINEAR, reducing_gap=2.0)
+                return photo, True
         except Exception:  # noqa: BLE001 - a picture is a courtesy; the report must still be written
-            photo = None
-    found = photo is not None
-    if photo is None:
-        why = "image not found" if not sample.image_path else "image not readable"
-        photo = _placeholder(size, f"{why}:\n{sample.name}")
-    small = painted.class_mask
-    if scale < 1:
+            pass
+    why = "image not found" if not sample.image_path else "image not readable"
+    return _placeholder(size, f"{why}:\n{sample.name}"), False
+
+
+def thumb_size(width: int, height: int) -> tuple[int, int]:
+    scale = min(1.0, THUMB_WIDTH / width)
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def overlay(photo: Image.Image, class_mask: np.ndarray, labelmap: LabelMap, highlight: np.ndarray | None = None,
+            colour_classes: bool = True) -> Image.Image:
+    """The class mask laid over the photo (the fill class uncoloured, void dark), at the photo's size, with
+    ``highlight`` pixels in magenta: an offending pixel marks its whole thumbnail pixel and its neighbours,
+    so that single pixels stay visible."""
+    size = photo.size
+    small = class_mask
+    if small.shape[::-1] != size:
         small = np.asarray(Image.fromarray(small).resize(size, Image.NEAREST))
-    classes = Image.fromarray(np.minimum(small, 255).astype(np.uint8), "P")
-    classes.putpalette(labelmap.palette())
-    overlay = Image.blend(photo, classes.convert("RGB"), 0.55)
-    if labelmap.fill is not None:  # the fill class is left uncoloured
-        overlay = Image.composite(photo, overlay, Image.fromarray((small == labelmap.fill.index).astype(np.uint8)
-                                                                  * 255))
-    void = small == labelmap.void
-    if void.any():
-        grey = Image.blend(photo, Image.new("RGB", size, (40, 40, 40)), 0.7)
-        overlay = Image.composite(grey, overlay, Image.fromarray(void.astype(np.uint8) * 255))
-    if highlight.any():
+    out = photo
+    if colour_classes:
+        classes = Image.fromarray(np.minimum(small, 255).astype(np.uint8), "P")
+        classes.putpalette(labelmap.palette())
+        out = Image.blend(photo, classes.convert("RGB"), 0.55)
+        if labelmap.fill is not None:  # the fill class is left uncoloured
+            out = Image.composite(photo, out, Image.fromarray((small == labelmap.fill.index).astype(np.uint8) * 255))
+        void = small == labelmap.void
+        if void.any():
+            grey = Image.blend(photo, Image.new("RGB", size, (40, 40, 40)), 0.7)
+            out = Image.composite(grey, out, Image.fromarray(void.astype(np.uint8) * 255))
+    if highlight is not None and highlight.any():
         marks = Image.fromarray(highlight.astype(np.uint8) * 255)
-        if scale < 1.0:  # any offending pixel under a thumbnail pixel marks it (BOX averages, > 0 keeps any)
+        if marks.size != size:  # any offending pixel under a thumbnail pixel marks it (BOX averages, > 0 keeps any)
             marks = marks.resize(size, Image.BOX)
         hit = np.asarray(marks) > 0
-        grown = hit.copy()  # and its neighbours, so that a single pixel shows
+        grown = hit.copy()
         grown[1:] |= hit[:-1]
         grown[:-1] |= hit[1:]
         grown[:, 1:] |= hit[:, :-1]
         grown[:, :-1] |= hit[:, 1:]
-        overlay.paste((255, 0, 255), mask=Image.fromarray(grown.astype(np.uint8) * 255))
-    return _jpeg_uri(photo), _jpeg_uri(overlay), found
+        out = out.copy()
+        out.paste((255, 0, 255), mask=Image.fromarray(grown.astype(np.uint8) * 255))
+    return out
+
+
+def render(sample, painted, labelmap: LabelMap, highlight: np.ndarray) -> tuple[str, str, bool]:
+    """(photo, overlay) data URIs for one sample, and whether the photo was found."""
+    h, w = painted.class_mask.shape
+    photo, found = photo_thumbnail(sample, w, h)
+    return jpeg_uri(photo), jpeg_uri(overlay(photo, painted.class_mask, labelmap, highlight)), found
 
 
 class HtmlReport:

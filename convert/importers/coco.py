@@ -345,6 +345,9 @@ class CocoDataset(Dataset):
     def label_names(self) -> list[str]:
         return list(dict.fromkeys(self.categories.values()))
 
+    def names(self) -> list[str]:
+        return [img["name"] for img in self._images]
+
     def __len__(self) -> int:
         return len(self._images)
 

@@ -203,6 +203,9 @@ class CocoPanopticDataset(Dataset):
     def label_names(self) -> list[str]:
         return [c["name"] for _, c in sorted(self.categories.items())]
 
+    def names(self) -> list[str]:
+        return [entry["name"] for entry in self.entries]
+
     def __len__(self) -> int:
         return len(self.entries)
 

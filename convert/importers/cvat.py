@@ -230,6 +230,9 @@ class CvatDataset(Dataset):
                             "element": f"frame {frame}", "line": None})
         return entries
 
+    def names(self) -> list[str]:
+        return [entry["name"] for entry in self.entries]
+
     def __len__(self) -> int:
         return len(self.entries)
 

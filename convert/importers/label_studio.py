@@ -168,6 +168,9 @@ class LabelStudioDataset(Dataset):
     def label_names(self) -> list[str]:
         return self.names
 
+    def names(self) -> list[str]:
+        return [name for *_, name in self.entries]
+
     def __len__(self) -> int:
         return len(self.entries)
 

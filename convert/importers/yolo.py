@@ -215,6 +215,9 @@ class YoloDataset(Dataset):
             self._labels = [str(i) for i in sorted(found)]
         return self._labels
 
+    def names(self) -> list[str]:
+        return [name for _, name, _ in self.entries]
+
     def __len__(self) -> int:
         return len(self.entries)
 

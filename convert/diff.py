@@ -1,0 +1,284 @@
+"""What changed between two deliveries of the same images (``segconv diff A B``).
+
+A and B may be in any two formats segconv reads; both are painted through one label map and one pixel
+rule, image by image, so the comparison is of the masks training would see:
+
+- images are matched by name without extension (``breakfast/table_03``), else by their last part when that
+  is unique on both sides; images only in A or only in B are listed;
+- per image: the pixels whose class changed, from what to what (a confusion list), the pixels and IoU of
+  every class, and the objects added, removed and changed, matched inside a class by IoU (greedy, best
+  first, at least ``MATCH_IOU``); an image whose size differs is reported as such;
+- the findings B has and A had not: for every code, B's findings when B has more of them than A.
+
+    >>> from convert.labelmap import LabelMap
+    >>> a, b = np.array([[0, 1], [1, 1]]), np.array([[0, 1], [2, 1]])
+    >>> confusion(a, b, LabelMap.derive(["plate", "bowl"]))
+    [{'from': 'plate', 'to': 'bowl', 'pixels': 1}]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .checks import CheckOptions, check_sample
+from .exporters.objects import visible_objects
+from .findings import Finding
+from .labelmap import LabelMap
+from .paint import paint
+from .paths import stem_of
+from .wording import plural
+
+MATCH_IOU = 0.5  # two objects of one class are the same object when their visible pixels overlap this much
+
+
+@dataclass
+class DiffReport:
+    """What :func:`diff` found.  ``images`` holds one entry per image of either delivery."""
+
+    a: str
+    b: str
+    labelmap: LabelMap
+    labelmap_derived: bool
+    images: list[dict] = field(default_factory=list)
+    classes: dict = field(default_factory=dict)  # name -> {"a", "b", "intersection", "union"}
+    confusion: Counter = field(default_factory=Counter)  # (from, to) -> pixels
+    objects: Counter = field(default_factory=Counter)
+    findings: list[Finding] = field(default_factory=list)  # what made either delivery hard to read
+
+    @property
+    def changed(self) -> bool:
+        return any(entry["status"] != "same" for entry in self.images)
+
+    def exit_code(self) -> int:
+        return 1 if self.changed else 0
+
+    def summary(self) -> dict:
+        statuses = Counter(entry["status"] for entry in self.images)
+        total = sum(entry.get("pixels", 0) for entry in self.images)
+        changed = sum(entry.get("changed_pixels", 0) for entry in self.images)
+        order = sorted(self.classes, key=lambda name: self.labelmap.resolve(name).index
+                       if self.labelmap.resolve(name) else 1 << 20)
+        return {"a": self.a, "b": self.b, "images": len(self.images),
+                "compared": statuses["same"] + statuses["changed"], "changed_images": statuses["changed"],
+                "size_differs": statuses["size-differs"], "unreadable": statuses["unreadable"],
+                "only_a": statuses["only-a"], "only_b": statuses["only-b"],
+                "pixels": total, "changed_pixels": changed,
+                "classes": {name: dict(self.classes[name], iou=_iou(self.classes[name])) for name in order},
+                "confusion": [{"from": f, "to": t, "pixels": n} for (f, t), n in self.confusion.most_common()],
+                "objects": {k: self.objects[k] for k in ("added", "removed", "changed", "unchanged")},
+                "exit_code": self.exit_code()}
+
+
+def _iou(entry: dict) -> float | None:
+    return round(entry["intersection"] / entry["union"], 6) if entry["union"] else None
+
+
+def key_of(name: str) -> str:
+    return stem_of(name)
+
+
+def pair(a_names: list[str], b_names: list[str]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Pairs of indices of the same image in A and B, and the indices only in A, only in B.
+
+    >>> pair(["x/a.jpg", "b.jpg", "c.jpg"], ["train/a.jpg", "b.png"])
+    ([(1, 1), (0, 0)], [2], [])
+    """
+    a_keys = {key_of(n): i for i, n in enumerate(a_names)}
+    b_keys = {key_of(n): i for i, n in enumerate(b_names)}
+    pairs = [(a_keys[k], b_keys[k]) for k in a_keys if k in b_keys]
+    left_a = {k: i for k, i in a_keys.items() if k not in b_keys}
+    left_b = {k: i for k, i in b_keys.items() if k not in a_keys}
+    base_a = Counter(k.rsplit("/", 1)[-1] for k in left_a)
+    base_b = Counter(k.rsplit("/", 1)[-1] for k in left_b)
+    by_base_b = {k.rsplit("/", 1)[-1]: i for k, i in left_b.items()}
+    matched_b = set()
+    only_a = []
+    for k, i in left_a.items():
+        base = k.rsplit("/", 1)[-1]
+        if base_a[base] == 1 and base_b.get(base) == 1:  # the last part, unique on both sides
+            pairs.append((i, by_base_b[base]))
+            matched_b.add(by_base_b[base])
+        else:
+            only_a.append(i)
+    only_b = [i for i in left_b.values() if i not in matched_b]
+    return pairs, sorted(only_a), sorted(only_b)
+
+
+def confusion(a: np.ndarray, b: np.ndarray, labelmap: LabelMap) -> list[dict]:
+    """The pixels whose class changed, grouped by (class in A, class in B), most first."""
+    changed = a != b
+    if not changed.any():
+        return []
+    keys = a[changed].astype(np.int64) * 65537 + b[changed].astype(np.int64)
+    values, counts = np.unique(keys, return_counts=True)
+    out = [{"from": _name(int(v) // 65537, labelmap), "to": _name(int(v) % 65537, labelmap), "pixels": int(n)}
+           for v, n in zip(values, counts)]
+    return sorted(out, key=lambda d: -d["pixels"])
+
+
+def _name(value: int, labelmap: LabelMap) -> str:
+    if value == labelmap.void:
+        return "void"
+    for cls in labelmap.classes:
+        if cls.index == value:
+            return cls.name
+    return str(value)
+
+
+def compare_objects(a_painted, b_painted, labelmap: LabelMap) -> dict:
+    """Objects added, removed, changed and unchanged: visible objects of A and B matched inside a class by
+    IoU, best pairs first."""
+    a_objs, a_ids = visible_objects(a_painted, labelmap)
+    b_objs, b_ids = visible_objects(b_painted, labelmap)
+    na, nb = len(a_objs), len(b_objs)
+    counts = Counter(added=0, removed=0, changed=0, unchanged=0)
+    if not na and not nb:
+        return dict(counts)
+    inter = np.bincount(a_ids.ravel().astype(np.int64) * (nb + 1) + b_ids.ravel().astype(np.int64),
+                        minlength=(na + 1) * (nb + 1)).reshape(na + 1, nb + 1)
+    area_a, area_b = inter.sum(axis=1), inter.sum(axis=0)
+    candidates = []
+    for i in range(1, na + 1):
+        for j in np.flatnonzero(inter[i, 1:]) + 1:
+            if a_objs[i - 1].label.name != b_objs[j - 1].label.name:
+                continue
+            union = area_a[i] + area_b[j] - inter[i, j]
+            candidates.append((inter[i, j] / union, i, int(j)))
+    used_a, used_b = set(), set()
+    for iou, i, j in sorted(candidates, reverse=True):
+        if iou < MATCH_IOU or i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        counts["unchanged" if iou == 1.0 else "changed"] += 1
+    counts["removed"] = na - len(used_a)
+    counts["added"] = nb - len(used_b)
+    return dict(counts)
+
+
+def compare(a_sample, b_sample, labelmap: LabelMap, rule: str) -> dict:
+    """The entry of one image: painted from A and from B, compared."""
+    entry: dict = {"image": a_sample.name, "b_image": b_sample.name}
+    if not a_sample.usable or not b_sample.usable:
+        entry["status"] = "unreadable"
+        entry["findings_a"] = [f.to_dict() for f in a_sample.findings]
+        entry["findings_b"] = [f.to_dict() for f in b_sample.findings]
+        return entry
+    if (a_sample.width, a_sample.height) != (b_sample.width, b_sample.height):
+        entry.update(status="size-differs", a_size=[a_sample.width, a_sample.height],
+                     b_size=[b_sample.width, b_sample.height])
+        return entry
+    options = CheckOptions(rule=rule)
+    painted = []
+    found = []
+    for sample in (a_sample, b_sample):
+        p = paint(sample, labelmap, rule=rule, instances=True, trace=True)
+        checked, _ = check_sample(sample, labelmap, p, options)
+        painted.append(p)
+        found.append(list(sample.findings) + p.findings + checked)
+    a, b = painted[0].class_mask, painted[1].class_mask
+    changed = int((a != b).sum())
+    classes = {}
+    for cls in labelmap.classes:
+        in_a, in_b = a == cls.index, b == cls.index
+        na, nb = int(in_a.sum()), int(in_b.sum())
+        if na or nb:
+            inter = int((in_a & in_b).sum())
+            classes[cls.name] = {"a": na, "b": nb, "intersection": inter, "union": na + nb - inter}
+    count_a = Counter(f.code for f in found[0])
+    count_b = Counter(f.code for f in found[1])
+    new = [f.to_dict() for f in found[1] if count_b[f.code] > count_a[f.code]]
+    entry.update(status="changed" if changed else "same", width=a_sample.width, height=a_sample.height,
+                 pixels=a.size, changed_pixels=changed, classes=classes, confusion=confusion(a, b, labelmap),
+                 objects=compare_objects(painted[0], painted[1], labelmap), findings_new=new)
+    if entry["objects"]["added"] or entry["objects"]["removed"] or entry["objects"]["changed"]:
+        entry["status"] = "changed"  # the same class mask, other objects: still a change
+    return entry
+
+
+_STATE: dict = {}
+
+
+def _work(pair_ab: tuple[int, int]) -> dict:
+    a_ds, b_ds, labelmap, rule = _STATE["a"], _STATE["b"], _STATE["labelmap"], _STATE["rule"]
+    return compare(a_ds[pair_ab[0]], b_ds[pair_ab[1]], labelmap, rule)
+
+
+def diff(a_dataset, b_dataset, labelmap: LabelMap, *, rule: str = "coco", jobs: int = 1, progress=None,
+         derived: bool = False) -> DiffReport:
+    """Compare two opened deliveries image by image (``jobs`` forked processes, results in order)."""
+    report = DiffReport(str(a_dataset.path), str(b_dataset.path), labelmap, derived)
+    a_names, b_names = a_dataset.names(), b_dataset.names()
+    pairs, only_a, only_b = pair(a_names, b_names)
+    report.findings = list(a_dataset.findings) + list(b_dataset.findings)
+    _STATE.update(a=a_dataset, b=b_dataset, labelmap=labelmap, rule=rule)
+    pool = None
+    try:
+        if jobs > 1 and len(pairs) > 1:
+            import multiprocessing
+
+            from .run import _ignore_sigint
+
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint)
+            results = pool.imap(_work, pairs, chunksize=max(1, len(pairs) // (jobs * 8) or 1))
+        else:
+            results = map(_work, pairs)
+        for done, entry in enumerate(results, start=1):
+            report.images.append(entry)
+            for name, counts in entry.get("classes", {}).items():
+                total = report.classes.setdefault(name, Counter())
+                total.update(counts)
+            for item in entry.get("confusion", []):
+                report.confusion[(item["from"], item["to"])] += item["pixels"]
+            report.objects.update(entry.get("objects", {}))
+            if progress:
+                progress(done, len(pairs))
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        _STATE.clear()
+    report.images += [{"image": a_names[i], "status": "only-a"} for i in only_a]
+    report.images += [{"image": b_names[i], "status": "only-b"} for i in only_b]
+    report.classes = {name: dict(c) for name, c in report.classes.items()}
+    return report
+
+
+def open_pair(a: str | Path, b: str | Path, *, labels=None, fmt_a=None, fmt_b=None, images=None,
+              max_pixels=None):
+    """Both deliveries and the label map they are painted through: ``--labels``, else A's own label map,
+    else one derived from the labels of both (A's first)."""
+    from .api import resolve_labelmap
+    from .importers import open_dataset
+    from .limits import DEFAULT_MAX_PIXELS
+
+    limit = max_pixels or DEFAULT_MAX_PIXELS
+    a_ds = open_dataset(a, fmt_a, max_pixels=limit, images=images)
+    b_ds = open_dataset(b, fmt_b, max_pixels=limit, images=images)
+    if labels is not None:
+        return a_ds, b_ds, LabelMap.load(labels), False
+    if a_ds.source_labelmap is not None:
+        return a_ds, b_ds, a_ds.source_labelmap, True
+    names = list(dict.fromkeys(list(a_ds.label_names) + list(b_ds.label_names)))
+    lm, _ = resolve_labelmap(a_ds, None)
+    return a_ds, b_ds, LabelMap.derive(names, source=f"derived from {a} and {b}") if names else lm, True
+
+
+def describe(report: DiffReport) -> str:
+    """One line: how many images changed and how many pixels."""
+    s = report.summary()
+    share = 100 * s["changed_pixels"] / s["pixels"] if s["pixels"] else 0.0
+    parts = [f"{plural(s['compared'], 'image')} compared: {s['changed_images']:,} changed, "
+             f"{plural(s['changed_pixels'], 'pixel')} ({share:.3f} %)"]
+    if s["only_a"] or s["only_b"]:
+        parts.append(f"{s['only_a']:,} only in A, {s['only_b']:,} only in B")
+    if s["size_differs"]:
+        parts.append(f"{plural(s['size_differs'], 'image')} of another size")
+    o = s["objects"]
+    parts.append(f"objects: {o['added']:,} added, {o['removed']:,} removed, {o['changed']:,} changed")
+    return "; ".join(parts)
+

@@ -1,0 +1,164 @@
+"""segconv diff: changes planted in one format are found against another format with exactly the pixel counts
+of an independent painter (pycocotools by level), objects added, removed and changed, and a delivery against
+itself is identical."""
+
+import copy
+import json
+import re
+import shutil
+
+import jsonschema
+import numpy as np
+from PIL import Image
+
+from convert.labelmap import LabelMap
+from convert.schemas import load_schema
+
+from conftest import FOOD, reference_masks, run_cli
+
+LABELS = FOOD / "labelmap.yaml"
+LM = LabelMap.load(LABELS)
+
+
+def food_doc():
+    return json.loads((FOOD / "annotations.json").read_text())
+
+
+def expected_changes(original, modified):
+    """Per image: changed pixels and the (from, to) pixel counts, painted by pycocotools by level."""
+    before, after = reference_masks(original, LM), reference_masks(modified, LM)
+    names = {c.index: c.name for c in LM.classes}
+    out = {}
+    for name in before:
+        a, b = before[name], after[name]
+        changed = a != b
+        pairs = {}
+        for x, y in zip(a[changed].tolist(), b[changed].tolist()):
+            pairs[(names[x], names[y])] = pairs.get((names[x], names[y]), 0) + 1
+        out[name] = (int(changed.sum()), pairs)
+    return out
+
+
+def shift(points_text, dx, dy):
+    def one(match):
+        return f"{float(match.group(1)) + dx:.2f},{float(match.group(2)) + dy:.2f}"
+    return re.sub(r"(-?[\d.]+),(-?[\d.]+)", one, points_text)
+
+
+def test_coco_against_cvat_with_a_class_swapped_an_object_removed_one_moved(tmp_path):
+    # the planted changes, in CVAT XML: table_01's bowl relabelled cup, its meat deleted, its cup moved (3, 2)
+    xml = (FOOD / "cvat" / "annotations.xml").read_text()
+    head, body = xml.split('<image id="0"', 1)
+    image, rest = body.split("</image>", 1)
+    image = image.replace('<polygon label="bowl"', '<polygon label="cup"', 1)
+    image = re.sub(r'\s*<polygon label="meat"[^>]*/>', "", image, count=1)
+    image = re.sub(r'(<polygon label="cup" source="manual" occluded="0" points=")([^"]*)(" z_order="0"/>\s*$)',
+                   lambda m: m.group(1) + shift(m.group(2), 3, 2) + m.group(3), image.rstrip() + "\n", count=1)
+    (tmp_path / "cvat").mkdir()
+    (tmp_path / "cvat" / "annotations.xml").write_text(head + '<image id="0"' + image + "</image>" + rest)
+    # the same changes on the COCO document, for the independent painter
+    doc = food_doc()
+    modified = copy.deepcopy(doc)
+    by_id = {a["id"]: a for a in modified["annotations"]}
+    by_id[102]["category_id"] = next(c["id"] for c in doc["categories"] if c["name"] == "cup")
+    modified["annotations"].remove(by_id[104])
+    by_id[105]["segmentation"] = [[v + (3 if i % 2 == 0 else 2) for i, v in enumerate(ring)]
+                                  for ring in by_id[105]["segmentation"]]
+    expected = expected_changes(doc, modified)
+    report = tmp_path / "diff.json"
+    proc = run_cli("diff", FOOD / "annotations.json", tmp_path / "cvat", "--labels", LABELS, "--json", report,
+                   "--html", tmp_path / "diff.html")
+    assert proc.returncode == 1, proc.stderr
+    doc_json = json.loads(report.read_text())
+    jsonschema.validate(doc_json, load_schema("diff"))
+    images = {x["image"]: x for x in doc_json["images"]}
+    for name, (changed, pairs) in expected.items():
+        assert images[name]["changed_pixels"] == changed, name
+        assert {(c["from"], c["to"]): c["pixels"] for c in images[name]["confusion"]} == pairs
+    assert expected["table_01.jpg"][0] > 0 and all(expected[n][0] == 0 for n in expected if n != "table_01.jpg")
+    objects = images["table_01.jpg"]["objects"]
+    # removed: the meat and the bowl (now a cup: another class); added: that cup; changed: the moved cup, and
+    # the plate, whose pixels under the deleted meat show now
+    assert (objects["removed"], objects["added"], objects["changed"]) == (2, 1, 2)
+    assert doc_json["summary"]["changed_images"] == 1 and doc_json["summary"]["exit_code"] == 1
+    assert "most changed images" in proc.stderr and "table_01.jpg" in proc.stderr
+    page = (tmp_path / "diff.html").read_text()
+    assert page.count("data:image/jpeg") == 3 and "Exit code 1" in page
+
+
+def independent_voc(root, doc):
+    """A VOC tree written here from pycocotools' masks: palette PNGs, a list, a labelmap.txt."""
+    masks = reference_masks(doc, LM)
+    (root / "SegmentationClass" / "breakfast").mkdir(parents=True)
+    (root / "ImageSets" / "Segmentation").mkdir(parents=True)
+    palette = [v for c in sorted(LM.classes, key=lambda c: c.index) for v in c.color]
+    for name, mask in masks.items():
+        im = Image.fromarray(mask, "P")
+        im.putpalette(palette + [0] * (768 - len(palette)))
+        im.save(root / "SegmentationClass" / (name.rsplit(".", 1)[0] + ".png"))
+    (root / "ImageSets" / "Segmentation" / "train.txt").write_text(
+        "".join(n.rsplit(".", 1)[0] + "\n" for n in masks))
+    (root / "labelmap.txt").write_text("".join(f"{c.name}:{c.color[0]},{c.color[1]},{c.color[2]}::\n"
+                                               for c in sorted(LM.classes, key=lambda c: c.index)))
+
+
+def test_voc_against_labelme_with_planted_changes(tmp_path):
+    doc = food_doc()
+    independent_voc(tmp_path / "voc", doc)
+    shutil.copytree(FOOD / "labelme", tmp_path / "labelme")
+    page = json.loads((tmp_path / "labelme" / "table_02.json").read_text())
+    shapes = page["shapes"]
+    [bread] = [s for s in shapes if s["label"] == "bread"]
+    bread["label"] = "rice"
+    page["shapes"] = [s for s in shapes if s["label"] != "packaging"]
+    [dish] = [s for s in page["shapes"] if s["label"] == "dish"]
+    dish["points"] = [[x - 2, y + 4] for x, y in dish["points"]]
+    (tmp_path / "labelme" / "table_02.json").write_text(json.dumps(page))
+    modified = copy.deepcopy(doc)
+    cats = {c["name"]: c["id"] for c in doc["categories"]}
+    by_id = {a["id"]: a for a in modified["annotations"]}
+    by_id[208]["category_id"] = cats["rice"]
+    modified["annotations"].remove(by_id[207])
+    by_id[206]["segmentation"] = [[v + (-2 if i % 2 == 0 else 4) for i, v in enumerate(r)]
+                                  for r in by_id[206]["segmentation"]]
+    expected = expected_changes(doc, modified)
+    proc = run_cli("diff", tmp_path / "voc", tmp_path / "labelme", "--labels", LABELS, "--json", tmp_path / "d.json")
+    assert proc.returncode == 1, proc.stderr
+    images = {x["image"]: x for x in json.loads((tmp_path / "d.json").read_text())["images"]}
+    for name, (changed, pairs) in expected.items():
+        assert images[name]["changed_pixels"] == changed, name
+        assert {(c["from"], c["to"]): c["pixels"] for c in images[name]["confusion"]} == pairs
+
+
+def test_a_delivery_against_itself_and_another_form_of_it(tmp_path):
+    proc = run_cli("diff", FOOD / "annotations.json", FOOD / "annotations.json", "--labels", LABELS)
+    assert proc.returncode == 0 and "0 changed, 0 pixels" in proc.stderr
+    proc = run_cli("diff", FOOD / "annotations.json", FOOD / "labelme", "--labels", LABELS)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_images_only_on_one_side_and_other_sizes(tmp_path):
+    doc = food_doc()
+    doc["images"] = [i for i in doc["images"] if i["file_name"] != "table_04.jpg"]
+    doc["images"][0]["width"] = 641
+    (tmp_path / "a.json").write_text(json.dumps(doc))
+    proc = run_cli("diff", tmp_path / "a.json", FOOD / "annotations.json", "--labels", LABELS, "--json",
+                   tmp_path / "d.json")
+    assert proc.returncode == 1
+    summary = json.loads((tmp_path / "d.json").read_text())["summary"]
+    assert (summary["only_b"], summary["size_differs"]) == (1, 1)
+    assert "1 only in B: table_04.jpg" in proc.stderr
+
+
+def test_unusable_input_exits_2(tmp_path):
+    proc = run_cli("diff", FOOD / "annotations.json", tmp_path / "missing.json")
+    assert proc.returncode == 2 and "missing.json" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_jobs_give_the_same_report(tmp_path):
+    for jobs in ("1", "2"):
+        run_cli("diff", FOOD / "annotations.json", FOOD / "cvat", "--labels", LABELS, "--json",
+                tmp_path / f"{jobs}.json", "--jobs", jobs)
+    one, two = (json.loads((tmp_path / f"{j}.json").read_text()) for j in ("1", "2"))
+    assert one == two
+    assert np.isclose(one["summary"]["classes"]["plate"]["iou"], 1.0)
