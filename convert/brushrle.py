@@ -75,7 +75,7 @@ def _windows(data: bytes) -> memoryview:
     window = np.zeros(len(data), dtype=np.uint64)
     for i in range(8):
         window |= padded[i:i + len(data)].astype(np.uint64) << np.uint64(56 - 8 * i)
-    return memoryview(window).cast("B").cast("Q")
+    return memoryview(window.tobytes()).cast("Q")
 
 
 def _chunk_headers(windows, total_bits: int, num: int, word: int, sizes: list[int]):

@@ -138,18 +138,18 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions,
             merged.append(shapes[first])
         else:
             merged.append(shapely.union_all([shapely.make_valid(r) for r in shapes[first:first + count]]))
-    merged = np.array(merged, dtype=object)
-    areas = shapely.area(merged)
-    bounds = shapely.bounds(merged)
+    parts = np.array(merged, dtype=object)
+    areas = shapely.area(parts)
+    bounds = shapely.bounds(parts)
     crossing = (bounds[:, 0] < 0) | (bounds[:, 1] < 0) | (bounds[:, 2] > sample.width) | \
         (bounds[:, 3] > sample.height)
     inside = areas.copy()
     if crossing.any():
         # GEOS's rectangle clip: 8x faster than a general intersection, the same area on valid shapes
         # (invalid rings were made valid above)
-        inside[crossing] = shapely.area(shapely.clip_by_rect(merged[crossing], 0, 0, sample.width, sample.height))
+        inside[crossing] = shapely.area(shapely.clip_by_rect(parts[crossing], 0, 0, sample.width, sample.height))
     if measured is not None:
-        outline = shapely.length(merged)
+        outline = shapely.length(parts)
         for (k, _, _), area, inner, box, length in zip(rings_of, areas.tolist(), inside.tolist(),
                                                        bounds.tolist(), outline.tolist()):
             measured[k] = (area, inner, tuple(box), length)
@@ -260,24 +260,24 @@ def declared_field_findings(region: Region, sample: Sample, raster: int, box: tu
     if bbox is not None:
         x, y, w, h = (float(v) for v in bbox)
         declared = (x, y, x + w, y + h)
-        refs = []
+        boxes: list[tuple[str, tuple]] = []
         if box is not None:
-            refs.append(("pixel box", (box[0], box[1], box[0] + box[2], box[1] + box[3])))
+            boxes.append(("pixel box", (box[0], box[1], box[0] + box[2], box[1] + box[3])))
         if geometric is not None and not exact:
             x0, y0, x1, y1 = geometric[2]
-            refs.append(("shape's own box", (x0, y0, x1, y1)))
-            refs.append(("shape's box inside the image", (max(x0, 0), max(y0, 0), min(x1, sample.width),
-                                                           min(y1, sample.height))))
+            boxes.append(("shape's own box", (x0, y0, x1, y1)))
+            boxes.append(("shape's box inside the image", (max(x0, 0), max(y0, 0), min(x1, sample.width),
+                                                            min(y1, sample.height))))
         if w <= 0 or h <= 0:
             out.append(Finding("bbox-field-mismatch", f"'bbox' {list(bbox)} has no area (width or height <= 0)",
                                **located(region, sample)))
-        elif refs:
-            def off(ref):
-                sides = (ref[2] - ref[0], ref[3] - ref[1], ref[2] - ref[0], ref[3] - ref[1])
+        elif boxes:
+            def excess(edges) -> list[float]:
+                sides = (edges[2] - edges[0], edges[3] - edges[1], edges[2] - edges[0], edges[3] - edges[1])
                 return [abs(a - b) - (0 if exact else max(opts.field_bbox_floor, opts.field_bbox_tolerance * s))
-                        for a, b, s in zip(declared, ref, sides)]
-            best_name, best = min(refs, key=lambda r: max(off(r[1])))
-            if max(off(best)) > 0:
+                        for a, b, s in zip(declared, edges, sides)]
+            best_name, best = min(boxes, key=lambda r: max(excess(r[1])))
+            if max(excess(best)) > 0:
                 fmt = "[{:g}, {:g}, {:g}, {:g}]"
                 out.append(Finding(
                     "bbox-field-mismatch",
@@ -293,10 +293,11 @@ def declared_field_findings(region: Region, sample: Sample, raster: int, box: tu
 def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
                  opts: CheckOptions = CheckOptions()) -> tuple[list[Finding], dict]:
     """Findings and pixel accounting of one sample painted with ``trace=True``."""
-    trace = painted.trace
+    trace = painted.traced
     findings: list[Finding] = overlap_findings(trace, sample)
     for index, (n, box) in trace.outside.items():
         region, cls = trace.painted[index]
+        assert cls is not None  # within rules are about classes
         findings.append(Finding(
             "outside-container",
             f"{cls.name!r} has {plural(n, 'pixel')} outside {' / '.join(cls.within)} "
@@ -342,7 +343,7 @@ def accounting(sample: Sample, labelmap: LabelMap, painted: Painted, bare: int) 
     no fill class takes (written as void); ``void``: every void pixel (explicit
     void, unknown labels, and the unlabelled ones).  Computed from the trace's
     per-region counts, without another pass over the image."""
-    trace = painted.trace
+    trace = painted.traced
     classes: dict[str, dict] = {}
     void = 0
     for index, (_region, cls) in enumerate(trace.painted):
@@ -357,7 +358,7 @@ def accounting(sample: Sample, labelmap: LabelMap, painted: Painted, bare: int) 
     fill = labelmap.fill
     filled = bare if fill is not None else 0
     unlabelled = 0 if fill is not None else bare
-    if filled:
+    if filled and fill is not None:
         entry = classes.setdefault(fill.name, {"index": fill.index, "level": fill.level, "pixels": 0,
                                                "overwritten": 0, "regions": 0})
         entry["pixels"] += filled

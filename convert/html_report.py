@@ -77,7 +77,7 @@ def photo_thumbnail(sample, width: int, height: int) -> tuple[Image.Image, bool]
                 im.draft("RGB", size)  # JPEG: decode at a reduced scale
                 photo = ImageOps.exif_transpose(im).convert("RGB")
                 if photo.size != size:
-                    photo = photo.resize(size, Image.BILINEAR, reducing_gap=2.0)
+                    photo = photo.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
                 return photo, True
         except Exception:  # noqa: BLE001 - a picture is a courtesy; the report must still be written
             pass
@@ -98,7 +98,7 @@ def overlay(photo: Image.Image, class_mask: np.ndarray, labelmap: LabelMap, high
     size = photo.size
     small = class_mask
     if small.shape[::-1] != size:
-        small = np.asarray(Image.fromarray(small).resize(size, Image.NEAREST))
+        small = np.asarray(Image.fromarray(small).resize(size, Image.Resampling.NEAREST))
     out = photo
     if colour_classes:
         classes = Image.fromarray(np.minimum(small, 255).astype(np.uint8), "P")
@@ -113,7 +113,7 @@ def overlay(photo: Image.Image, class_mask: np.ndarray, labelmap: LabelMap, high
     if highlight is not None and highlight.any():
         marks = Image.fromarray(highlight.astype(np.uint8) * 255)
         if marks.size != size:  # any offending pixel under a thumbnail pixel marks it (BOX averages, > 0 keeps any)
-            marks = marks.resize(size, Image.BOX)
+            marks = marks.resize(size, Image.Resampling.BOX)
         hit = np.asarray(marks) > 0
         grown = hit.copy()
         grown[1:] |= hit[:-1]
@@ -169,7 +169,7 @@ class HtmlReport:
         image_score, _, index, name, findings, account = item
         sample = dataset[index]
         painted = paint(sample, self.labelmap, rule=rule, trace=True)
-        trace = painted.trace
+        trace = painted.traced
         highlight = trace.offending_mask()
         if highlight is None:
             highlight = np.zeros(painted.class_mask.shape, bool)

@@ -97,7 +97,7 @@ class LabelMap:
     source: str | None = None
     void_level: int | None = None  # None: void regions paint above every level
     every_pixel_drawn: bool = False  # pixels only the fill class covers are findings
-    _lookup: dict = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    _lookup: dict = field(default_factory=dict, repr=False, compare=False)  # filled by __post_init__
 
     # ---------------------------------------------------------------- build
     @classmethod
@@ -274,7 +274,8 @@ class LabelMap:
             if name == "ignored" and color == voc_color(255):
                 continue  # Datumaro's void marker
             is_bg = i == background
-            classes.append(LabelClass(name, i, 0 if is_bg else 1, color or voc_color(i), fill=is_bg))
+            rgb = (color[0], color[1], color[2]) if color else voc_color(i)
+            classes.append(LabelClass(name, i, 0 if is_bg else 1, rgb, fill=is_bg))
         return cls._checked(classes, 255, (), source)
 
     @classmethod

@@ -218,7 +218,7 @@ class Region:
     geometry: Geometry
     order: tuple
     origin: Origin
-    instance: int | None = None
+    instance: object = None  # a hashable key; regions with one key and one label are one object
     crowd: bool = False
     attributes: dict = field(default_factory=dict)
     source_id: object = None  # the source's own id of the annotation (COCO ``id``), kept by writers
@@ -245,6 +245,7 @@ class Sample:
     usable: bool = True  # False: nothing can be painted (the findings say why)
     image_path: str | None = None  # the image file on disk, when the importer found it
     size_checked: bool = False  # the importer compared width/height with the image file itself
+    size_source: str = "declared"  # where width/height came from, as findings word it ("its panoptic PNG")
     order_rule: OrderRule = SOURCE_ORDER  # what ``Region.order`` means in this source
     attributes: dict = field(default_factory=dict)  # image-level attributes (CVAT ``<tag>`` labels...)
 

@@ -51,7 +51,7 @@ def prepare(out: Path, params: dict, *, overwrite: bool, resume: bool) -> Plan:
         removed = remove_partial_files(out)
         note = "resuming the interrupted run"
         return Plan(True, note + (f" ({plural(removed, 'unfinished temporary file')} removed)" if removed else ""))
-    note = None
+    note: str | None = None
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
             if interrupted:
@@ -98,7 +98,7 @@ def remove_own_files(out: Path) -> str | None:
     removed = partial = 0
     if manifest.is_file():
         real_out = Path(os.path.realpath(out))
-        folders = set()
+        folders: set[Path] = set()
         for line in manifest.read_text(encoding="utf-8").splitlines():
             if not line or line.startswith("/") or ".." in line.split("/"):
                 continue

@@ -137,6 +137,13 @@ class Stretches:
     empty: int
     objects: np.ndarray | None = None
 
+    @property
+    def object_ids(self) -> np.ndarray:
+        """``objects``, painted with ``instances=True``."""
+        if self.objects is None:
+            raise ValueError("painted without instances=True")
+        return self.objects
+
     def per_stretch(self, per_region: np.ndarray, empty) -> np.ndarray:
         """``per_region[top]`` for every stretch, ``empty`` where no region is."""
         return lookup(per_region, empty)[self.top]
@@ -158,6 +165,20 @@ class Painted:
     instances: list[Instance] = field(default_factory=list)
     trace: Trace | None = None
     stretches: Stretches | None = None
+
+    @property
+    def traced(self) -> Trace:
+        """The trace of ``paint(..., trace=True)``."""
+        if self.trace is None:
+            raise ValueError("painted without trace=True")
+        return self.trace
+
+    @property
+    def runs(self) -> Stretches:
+        """The stretches the mask was written from (always there after :func:`paint`)."""
+        if self.stretches is None:
+            raise ValueError("not painted by convert.paint.paint")
+        return self.stretches
 
     @property
     def instance_mask(self) -> np.ndarray | None:
@@ -255,7 +276,8 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
         visible += layers.visible(n)
         if study is not None:
             study.add(layers)
-    stretches = Stretches(*(np.concatenate(part) for part in zip(*bands)), values, base, object_of)
+    starts_b, ends_b, top_b = (np.concatenate(part) for part in zip(*bands))
+    stretches = Stretches(starts_b, ends_b, top_b, values, base, object_of)
     uncovered = stretches.top < 0
     bare_runs = runs.join(stretches.starts[uncovered], stretches.ends[uncovered])
     n_bare = int((bare_runs[1] - bare_runs[0]).sum())

@@ -17,7 +17,7 @@ import heapq
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,9 +83,12 @@ def image_file_findings(sample) -> tuple[list[Finding], bool]:
         return [Finding("missing-image", f"{sample.image_path}: {exc}", image=sample.name,
                         file=sample.origin.file, element=sample.origin.element)], True
     if real != (sample.width, sample.height):
+        source, size = sample.size_source, f"{sample.width}x{sample.height}"
+        said = f"declared {size}" if source == "declared" else f"{source} is {size}"
+        follows = "the declared size" if source == "declared" else source
         return [Finding("image-size-mismatch",
-                        f"declared {sample.width}x{sample.height}, but {Path(sample.image_path).name} is "
-                        f"{real[0]}x{real[1]} (EXIF orientation applied); masks follow the declared size",
+                        f"{said}, but {Path(sample.image_path).name} is "
+                        f"{real[0]}x{real[1]} (EXIF orientation applied); masks follow {follows}",
                         image=sample.name, file=sample.origin.file, element=sample.origin.element,
                         line=sample.origin.line)], True
     return [], True
@@ -182,16 +185,17 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     found_images = 0
     worst: list = []
     total = report.total = len(dataset)
-    stages: Counter = Counter()
+    stages: dict[str, float] = {}
     pool = None
-    results = None
+    dask_run = None
+    results: Iterator[dict]
     done = 0
     try:
         if dask:
             from .distributed import dask_results
 
             state = {k: v for k, v in _STATE.items() if k != "dataset"}
-            results = dask_results(dataset, state, dask, process_batch)
+            results = dask_run = dask_results(dataset, state, dask, process_batch)
         elif jobs > 1 and total > 1:
             import multiprocessing
 
@@ -202,7 +206,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         for i, out in enumerate(results):
             t0 = time.perf_counter()
             findings = out["findings"]
-            stages.update(out["times"])
+            for stage, seconds in out["times"].items():
+                stages[stage] = stages.get(stage, 0.0) + seconds
             if out["usable"]:
                 if out["found"]:
                     found_images += 1
@@ -231,7 +236,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                     heapq.heappushpop(worst, item)
             sample_findings += findings
             done = i + 1
-            stages["collect"] += time.perf_counter() - t0
+            stages["collect"] = stages.get("collect", 0.0) + time.perf_counter() - t0
             if progress:
                 progress(done, total)
         sample_findings += _missing_image_findings(missing_images, found_images, dataset)
@@ -253,8 +258,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         if pool is not None:
             pool.terminate()
             pool.join()
-        if isinstance(dask, str) and results is not None:
-            results.close()  # a connection run() opened itself: stop the client and any local cluster
+        if isinstance(dask, str) and dask_run is not None:
+            dask_run.close()  # a connection run() opened itself: stop the client and any local cluster
         if json_report:
             json_report.abort()
         _STATE.clear()
@@ -284,7 +289,7 @@ def _missing_image_findings(missing: list, found: int, dataset) -> list[Finding]
 
 def _unused_classes(labelmap: LabelMap, report: RunReport) -> list[Finding]:
     fill = labelmap.fill
-    out = []
+    out: list[Finding] = []
     if not report.images:
         return out
     from .wording import plural

@@ -57,6 +57,18 @@ def test_cocoapi_results_list_is_refused_clearly(tmp_path):
     "datumaro-assets/coco_panoptic/annotations/panoptic_train.json",
     "panopticapi-sample/panoptic_examples.json",
 ])
-def test_panoptic_is_refused_clearly(relative, tmp_path):
+def test_panoptic_json_is_read_as_panoptic_not_as_instances(relative, tmp_path):
+    """Given to the COCO reader once refused, a panoptic file is now detected and read as panoptic."""
     proc = run_cli("convert", corpus(relative), "-o", tmp_path / "o")
-    assert proc.returncode == 2 and "panoptic" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+    assert "no usable" not in proc.stderr and list((tmp_path / "o" / "masks").rglob("*.png"))
+
+
+def test_panoptic_size_findings_name_where_each_size_came_from(tmp_path):
+    """Datumaro's asset: the image entry and a.jpg say 10x5, the panoptic PNG is 5x5; the two
+    findings must say which is which (the masks follow the PNG, not a 'declared' 5x5)."""
+    proc = run_cli("validate", corpus("datumaro-assets/coco_panoptic/annotations/panoptic_train.json"))
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error[image-size-mismatch]")]
+    assert len(lines) == 2
+    assert "the image entry says 10x5, the PNG is 5x5" in lines[0]
+    assert "its panoptic PNG is 5x5, but a.jpg is 10x5" in lines[1] and "declared 5x5" not in proc.stderr

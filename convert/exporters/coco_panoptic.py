@@ -74,7 +74,7 @@ class CocoPanopticWriter(LayoutWriter):
         lm = self.labelmap
         subset = sample.subset or self.default_subset
         stem = within_split(sample.stem, subset)
-        st = painted.stretches
+        st = painted.runs
         h, w = painted.class_mask.shape
         # one segment per visible object of a thing class, one per stuff class; numbered in painting order
         segment_of_object: dict[int, int] = {}
@@ -97,7 +97,7 @@ class CocoPanopticWriter(LayoutWriter):
         if lm.fill is not None and (st.top < 0).any():
             fill_segment = segment_of_class.get(lm.fill.index) or new_segment(lm.fill, False)
         per_region = np.zeros(len(st.values), dtype=np.int64)
-        for k, object_id in enumerate(st.objects.tolist()):
+        for k, object_id in enumerate(st.object_ids.tolist()):
             cls_value = int(st.values[k])
             if object_id in segment_of_object:
                 per_region[k] = segment_of_object[object_id]

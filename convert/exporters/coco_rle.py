@@ -42,7 +42,7 @@ from ..paint import Painted
 from ..wording import plural
 from .base import LayoutWriter, Written
 from .ids import Ids
-from .objects import visible_objects
+from .objects import visible_list
 
 NAME = "coco-rle"
 MODES = ("instance", "semantic")
@@ -118,7 +118,7 @@ class CocoRleWriter(LayoutWriter):
         image = {"file_name": sample.name, "width": sample.width, "height": sample.height,
                  "source_id": sample.image_id}
         lm = self.labelmap
-        st = painted.stretches
+        st = painted.runs
         values = st.per_stretch(st.values, st.empty)  # the class value each stretch shows
 
         def rle_where(chosen: np.ndarray) -> dict:
@@ -129,8 +129,8 @@ class CocoRleWriter(LayoutWriter):
             image["segconv_void"] = {"size": [h, w], "counts": rle_where(void)["counts"].decode("ascii")}
         anns = []
         if self.mode == "instance":
-            ids = st.per_stretch(st.objects, 0)
-            for obj in visible_objects(painted, lm, with_mask=False)[0]:
+            ids = st.per_stretch(st.object_ids, 0)
+            for obj in visible_list(painted, lm):
                 crowd = any(r.crowd for r in obj.regions)
                 source_id = obj.regions[0].source_id if len(obj.regions) == 1 else None
                 anns.append(annotation(source_id, 0, obj.label.index, rle_where(ids == obj.id), crowd))

@@ -19,24 +19,38 @@ class and void left out (they are background and "don't care", not objects).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..labelmap import LabelMap
-from ..paint import Instance, Painted
+from ..labelmap import LabelClass, LabelMap
+from ..paint import Painted
 
 
-def visible_objects(painted: Painted, labelmap: LabelMap, *,
-                    with_mask: bool = True) -> tuple[list[Instance], np.ndarray | None]:
-    """(visible objects in painting order, instance mask renumbered 1..K, 0 elsewhere).
-    With ``with_mask=False`` the mask is not built (``None``): writers that work
-    on runs select an object by its ``id`` in ``painted.stretches``."""
+@dataclass(frozen=True)
+class VisibleObject:
+    """An object that shows after layering: its id in ``painted.stretches``, class, regions, pixels."""
+
+    id: int
+    label: LabelClass
+    regions: list
+    pixels: int
+
+
+def visible_list(painted: Painted, labelmap: LabelMap) -> list[VisibleObject]:
+    """The visible objects in painting order: void, the fill class and hidden objects left out.  Writers that
+    work on runs select an object by its ``id`` in ``painted.stretches``."""
     fill = labelmap.fill
-    keep = [obj for obj in painted.instances
+    return [VisibleObject(obj.id, obj.label, obj.regions, obj.pixels) for obj in painted.instances
             if obj.pixels > 0 and obj.label is not None and (fill is None or obj.label.name != fill.name)]
-    if not with_mask:
-        return keep, None
+
+
+def visible_objects(painted: Painted, labelmap: LabelMap) -> tuple[list[VisibleObject], np.ndarray]:
+    """(visible objects in painting order, instance mask renumbered 1..K, 0 elsewhere)."""
+    keep = visible_list(painted, labelmap)
     lut = np.zeros(len(painted.instances) + 1, dtype=np.min_scalar_type(len(keep)))
     for new_id, obj in enumerate(keep, start=1):
         lut[obj.id] = new_id
-    st = painted.stretches  # renumbered stretch by stretch, drawn once
+    st = painted.runs  # renumbered stretch by stretch, drawn once
+    assert st.objects is not None, "painted without instances=True"
     return keep, st.image(lut[st.objects], 0, painted.class_mask.shape)

@@ -296,4 +296,5 @@ class CocoPanopticDataset(Dataset):
                 report("panoptic-stuff-repeated", f"stuff category {category!r} has {n} segments in one image; "
                                                   "COCO panoptic gives a stuff class one segment per image")
         return Sample(name, width, height, regions, origin, subset=entry["subset"], image_id=entry["image_id"],
-                      findings=findings, image_path=entry["image"], order_rule=ORDER)
+                      findings=findings, image_path=entry["image"], order_rule=ORDER,
+                      size_source="its panoptic PNG")

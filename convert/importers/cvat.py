@@ -32,7 +32,7 @@ from ..errors import SegconvError
 from ..findings import Finding
 from ..images import locate
 from ..limits import DEFAULT_MAX_PIXELS
-from ..model import Bitmap, Box, Ellipse, OrderRule, Origin, Polygon, Region, Sample
+from ..model import Bitmap, Box, Ellipse, Geometry, OrderRule, Origin, Polygon, Region, Sample
 from ..paths import normalize_name, unsafe_reason
 from ..wording import plural
 from ..xmlsafe import line_of, parse_file, root_tag
@@ -78,8 +78,9 @@ def _float(v) -> float | None:
 
 def _numbers(shape, keys, report) -> list[float] | None:
     """The shape's numeric attributes ``keys`` and its rotation (0 when absent), or None (reported)."""
-    values = [_float(shape.get(k)) for k in keys] + [_float(shape.get("rotation", "0") or "0")]
-    if any(v is None for v in values):
+    found = [_float(shape.get(k)) for k in keys] + [_float(shape.get("rotation", "0") or "0")]
+    values = [v for v in found if v is not None]
+    if len(values) < len(found):
         report("bad-value", f"{shape.tag} needs numeric {', '.join(keys)} (and rotation); not painted")
         return None
     if any(math.isnan(v) for v in values):
@@ -195,7 +196,7 @@ class CvatDataset(Dataset):
         task = meta.find("task") if meta is not None else None
         size = task.find("original_size") if task is not None else None
         try:
-            width, height = int(size.findtext("width")), int(size.findtext("height"))
+            width, height = int(size.findtext("width")), int(size.findtext("height"))  # type: ignore[union-attr,arg-type]
         except (AttributeError, TypeError, ValueError):
             raise SegconvError("video annotations need <meta><task><original_size> with width and height",
                                file=self.file) from None
@@ -205,15 +206,16 @@ class CvatDataset(Dataset):
                 if shape.tag == "track" or shape.get("outside") == "1":
                     continue  # nested tracks are a skeleton's points, reported with the skeleton
                 try:
-                    frame = int(shape.get("frame"))
+                    frame = int(shape.get("frame"))  # type: ignore[arg-type]  # None raises TypeError, reported
                 except (TypeError, ValueError):
                     findings.append(Finding("bad-value", f"<{shape.tag}> without an integer 'frame'",
                                             file=self.file, element=f"<track id={track.get('id')}>",
                                             line=line_of(shape)))
                     continue
                 shape.set("label", track.get("label", ""))
-                if track.get("group_id"):
-                    shape.set("group_id", track.get("group_id"))
+                group = track.get("group_id")
+                if group:
+                    shape.set("group_id", group)
                 shape.set("track_id", track.get("id", ""))
                 frames.setdefault(frame, []).append(shape)
         try:
@@ -290,11 +292,11 @@ class CvatDataset(Dataset):
         except ValueError:
             report("bad-value", f"z_order {shape.get('z_order')!r} is not an integer; 0 is used")
             z = 0
-        geometry = None
+        geometry: Geometry | None = None
         if shape.tag == "box":
             v = _numbers(shape, ("xtl", "ytl", "xbr", "ybr"), report)
             if v is not None:
-                geometry = Box(*v[:4], rotation=v[4])
+                geometry = Box(v[0], v[1], v[2], v[3], rotation=v[4])
         elif shape.tag == "polygon":
             pts = self._points(shape.get("points", ""), report)
             if pts is not None:
@@ -305,7 +307,7 @@ class CvatDataset(Dataset):
         elif shape.tag == "ellipse":
             v = _numbers(shape, ("cx", "cy", "rx", "ry"), report)
             if v is not None:
-                geometry = Ellipse(*v[:4], rotation=v[4])
+                geometry = Ellipse(v[0], v[1], v[2], v[3], rotation=v[4])
         elif shape.tag == "mask":
             geometry = self._mask(shape, entry, report)
         if geometry is None:

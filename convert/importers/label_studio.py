@@ -131,7 +131,7 @@ class LabelStudioDataset(Dataset):
                 for label in _labels_of(result):
                     names.setdefault(label, None)
             self.entries.append((i, task, results, name))
-        self.names = list(names)
+        self.label_list = list(names)
         super().__init__(self.file, findings)
 
     def _choose(self, task: dict) -> tuple[dict | None, str]:
@@ -166,7 +166,7 @@ class LabelStudioDataset(Dataset):
 
     @property
     def label_names(self) -> list[str]:
-        return self.names
+        return self.label_list
 
     def names(self) -> list[str]:
         return [name for *_, name in self.entries]

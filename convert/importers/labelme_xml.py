@@ -130,7 +130,7 @@ class LabelmeXmlDataset(FileDataset):
                 real = oriented_size(image)
             except ImageProblem as exc:
                 findings.append(Finding("missing-image", f"{image.name}: {exc}", file=str(file), image=name))
-        if real and declared and real != declared:
+        if real and declared and image is not None and real != declared:
             findings.append(Finding("image-size-mismatch", f"<imagesize> says {declared[0]}x{declared[1]} but "
                                     f"{image.name} is {real[0]}x{real[1]}; the image's size is used",
                                     file=str(file), image=name, element="<imagesize>", line=line_of(size_el)))
@@ -176,7 +176,7 @@ class LabelmeXmlDataset(FileDataset):
             geometry = self._geometry(obj, folder, file, width, height, report)
             if geometry is None:
                 continue
-            attrs = {"occluded": (obj.findtext("occluded") or "").strip() == "yes"}
+            attrs: dict = {"occluded": (obj.findtext("occluded") or "").strip() == "yes"}
             text = (obj.findtext("attributes") or "").strip()
             if text:
                 attrs["attributes"] = text
@@ -236,6 +236,7 @@ class LabelmeXmlDataset(FileDataset):
                         report("image-too-large", f"{path.name} is {im.width}x{im.height}, above --max-pixels "
                                                   f"{self.max_pixels}; not painted")
                         return None
+                    mask: np.ndarray
                     if im.mode in ("RGBA", "LA", "PA"):
                         mask = np.asarray(im.convert("RGBA"))[..., 3] > 0
                     elif im.mode in ("RGB",):

@@ -34,7 +34,7 @@ from ..findings import Finding
 from ..images import ImageProblem, oriented_size
 from ..labelmap import LabelMap
 from ..limits import DEFAULT_MAX_PIXELS
-from ..model import Box, OrderRule, Origin, Polygon, Region, Sample
+from ..model import Box, Geometry, OrderRule, Origin, Polygon, Region, Sample
 from ..paths import normalize_name
 from ..severity import Severity
 
@@ -106,12 +106,12 @@ class YoloDataset(Dataset):
             assert doc is not None
             self.file = str(yaml_file)
             self.root = self._root(yaml_file, doc, findings)
-            self.names = self._names(doc.get("names"))
+            self.classes = self._names(doc.get("names"))
             lists = {split: doc.get(split) for split in SPLITS if doc.get(split)}
             if not lists:
                 raise SegconvError("the YAML names no split ('train', 'val' or 'test')", file=self.file)
         elif _has_pairs(src):
-            self.file, self.root, self.names = str(src), src, {}
+            self.file, self.root, self.classes = str(src), src, {}
             subs = sorted(p.name for p in (src / "images").iterdir() if p.is_dir())
             lists = {s: f"images/{s}" for s in subs} if subs else {"train": "images"}
         else:
@@ -196,8 +196,8 @@ class YoloDataset(Dataset):
     @property
     def label_names(self) -> list[str]:
         """``names`` in index order; without a YAML, the class indices the label files use."""
-        if self.names:
-            return list(self.names.values())
+        if self.classes:
+            return list(self.classes.values())
         if self._labels is None:
             found: set[int] = set()
             for image, _, _ in self.entries:
@@ -304,12 +304,12 @@ class YoloDataset(Dataset):
                 continue
             seen[key] = number
             coords = values[1:]
-            if self.names and cls not in self.names:
-                rejects.append(f"row {number}'s class {cls} is not in names (0..{max(self.names)})")
+            if self.classes and cls not in self.classes:
+                rejects.append(f"row {number}'s class {cls} is not in names (0..{max(self.classes)})")
             if (coords < 0).any() or (coords > 1).any():
                 bad = coords[(coords < 0) | (coords > 1)][0]
                 rejects.append(f"row {number}'s value {bad:g} is outside [0, 1]")
-            label = self.names.get(cls, str(cls)) if self.names else str(cls)
+            label = self.classes.get(cls, str(cls)) if self.classes else str(cls)
             is_box = len(tokens) == 5
             if is_box and segments:
                 report("ultralytics-rejects", "a box row (class cx cy w h) among polygon rows: Ultralytics reads it "
@@ -319,7 +319,7 @@ class YoloDataset(Dataset):
             if is_box:
                 with np.errstate(over="ignore"):
                     cx, cy, bw, bh = coords * [width, height, width, height]
-                geometry = Box(cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2)
+                geometry: Geometry = Box(cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2)
                 report("box-row", "a box row (class cx cy w h): painted as its box; Ultralytics' segmentation "
                                   "training has no outline for it")
             else:
