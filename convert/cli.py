@@ -42,9 +42,9 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 # choices, matched whatever their case (--to PNG, --from COCO)
 ToFormat = enum.Enum("ToFormat", {name: name for name in WRITERS}, type=str)  # type: ignore[misc]
 FromFormat = enum.Enum("FromFormat", {name: name for name in READERS}, type=str)  # type: ignore[misc]
-Rule = enum.Enum("Rule", {"coco": "coco", "labelme": "labelme"}, type=str)  # type: ignore[misc]
-FailOn = enum.Enum("FailOn", {"error": "error", "warning": "warning"}, type=str)  # type: ignore[misc]
-CocoMode = enum.Enum("CocoMode", {"instance": "instance", "semantic": "semantic"}, type=str)  # type: ignore[misc]
+Rule = enum.Enum("Rule", {"coco": "coco", "labelme": "labelme"}, type=str)
+FailOn = enum.Enum("FailOn", {"error": "error", "warning": "warning"}, type=str)
+CocoMode = enum.Enum("CocoMode", {"instance": "instance", "semantic": "semantic"}, type=str)
 
 
 def _flag(*names: str, help: str):
@@ -174,18 +174,18 @@ def _counts(report) -> str:
 def convert(
     src: Path = SrcArg,
     out: Path = typer.Option(..., "-o", "--out", help="Output folder.", show_default=False),
-    to: ToFormat = _choice(ToFormat.png, "--to", help="Output layout. See `segconv formats`."),  # type: ignore[valid-type]
-    fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
+    to: ToFormat = _choice(ToFormat("png"), "--to", help="Output layout. See `segconv formats`."),
+    fmt: FromFormat | None = FromOpt,
     labels: Path | None = LabelsOpt,
-    rule: Rule = RuleOpt,  # type: ignore[valid-type]
+    rule: Rule = RuleOpt,
     overwrite: bool = _flag("--overwrite", help="Write into an existing OUT, removing what an earlier segconv "
                                                 "run wrote there (nothing else)."),
     dry_run: bool = _flag("--dry-run", help="Do everything but write; report what would be written."),
     strict: bool = _flag("--strict", help="Write nothing if any warning or error is found."),
-    fail_on: FailOn = FailOnOpt,  # type: ignore[valid-type]
+    fail_on: FailOn = FailOnOpt,
     max_pixels: int = MaxPixelsOpt,
     images: Path | None = ImagesOpt,
-    coco_mode: CocoMode = _choice(CocoMode.instance, "--coco-mode",  # type: ignore[valid-type]
+    coco_mode: CocoMode = _choice(CocoMode.instance, "--coco-mode",
                                   help="coco-rle: one annotation per visible object (instance) or per class "
                                        "(semantic)."),
     link: bool = _flag("--link", help="Symlink images into the output instead of copying them."),
@@ -252,12 +252,12 @@ def _interrupted(stop, quiet: bool, how: str) -> None:
 @_interruptible
 def validate(
     src: Path | None = typer.Argument(None, help="Source file or folder.", show_default=False),
-    fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
+    fmt: FromFormat | None = FromOpt,
     labels: Path | None = LabelsOpt,
-    rule: Rule = RuleOpt,  # type: ignore[valid-type]
+    rule: Rule = RuleOpt,
     json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report here."),
     html_path: Path | None = typer.Option(None, "--html", help="Write the HTML report (with pictures) here."),
-    fail_on: FailOn = FailOnOpt,  # type: ignore[valid-type]
+    fail_on: FailOn = FailOnOpt,
     strict: bool = _flag("--strict", help="Fail on warnings (same as --fail-on warning)."),
     explain_code: str | None = typer.Option(None, "--explain", metavar="CODE",
                                                help="Print what a finding code means, and exit."),
@@ -323,9 +323,9 @@ def diff(
     a: Path = typer.Argument(..., help="The first delivery (file or folder).", show_default=False),
     b: Path = typer.Argument(..., help="The second delivery, of the same images.", show_default=False),
     labels: Path | None = LabelsOpt,
-    fmt_a: FromFormat | None = _choice(None, "--from-a", help="A's format (default: detected)."),  # type: ignore[valid-type]
-    fmt_b: FromFormat | None = _choice(None, "--from-b", help="B's format (default: detected)."),  # type: ignore[valid-type]
-    rule: Rule = RuleOpt,  # type: ignore[valid-type]
+    fmt_a: FromFormat | None = _choice(None, "--from-a", help="A's format (default: detected)."),
+    fmt_b: FromFormat | None = _choice(None, "--from-b", help="B's format (default: detected)."),
+    rule: Rule = RuleOpt,
     images: Path | None = ImagesOpt,
     json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report here."),
     html_path: Path | None = typer.Option(None, "--html", help="Write the HTML report (with pictures) here."),
@@ -390,7 +390,7 @@ def diff(
 @_interruptible
 def inspect(
     src: Path = SrcArg,
-    fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
+    fmt: FromFormat | None = FromOpt,
     labels: Path | None = LabelsOpt,
     max_pixels: int = MaxPixelsOpt,
     images: Path | None = ImagesOpt,
@@ -430,7 +430,7 @@ def inspect(
 @_interruptible
 def labels(
     src: Path = SrcArg,
-    fmt: FromFormat | None = FromOpt,  # type: ignore[valid-type]
+    fmt: FromFormat | None = FromOpt,
     max_pixels: int = MaxPixelsOpt,
     option: list[str] | None = OptionOpt,
 ) -> None:
@@ -474,7 +474,7 @@ def _command():
                 option.metavar = ""
             return option
 
-        cmd.get_help_option = help_option  # type: ignore[method-assign]
+        cmd.get_help_option = help_option
     return command
 
 

@@ -19,6 +19,7 @@ rule, image by image, so the comparison is of the masks training would see:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,8 +61,11 @@ class DiffReport:
         statuses = Counter(entry["status"] for entry in self.images)
         total = sum(entry.get("pixels", 0) for entry in self.images)
         changed = sum(entry.get("changed_pixels", 0) for entry in self.images)
-        order = sorted(self.classes, key=lambda name: self.labelmap.resolve(name).index
-                       if self.labelmap.resolve(name) else 1 << 20)
+        def position(name: str) -> int:
+            cls = self.labelmap.resolve(name)
+            return cls.index if cls is not None else 1 << 20
+
+        order = sorted(self.classes, key=position)
         return {"a": self.a, "b": self.b, "images": len(self.images),
                 "compared": statuses["same"] + statuses["changed"], "changed_images": statuses["changed"],
                 "size_differs": statuses["size-differs"], "unreadable": statuses["unreadable"],
@@ -143,11 +147,11 @@ def compare_objects(a_painted, b_painted, labelmap: LabelMap) -> dict:
     area_a, area_b = inter.sum(axis=1), inter.sum(axis=0)
     candidates = []
     for i in range(1, na + 1):
-        for j in np.flatnonzero(inter[i, 1:]) + 1:
+        for j in (np.flatnonzero(inter[i, 1:]) + 1).tolist():
             if a_objs[i - 1].label.name != b_objs[j - 1].label.name:
                 continue
             union = area_a[i] + area_b[j] - inter[i, j]
-            candidates.append((inter[i, j] / union, i, int(j)))
+            candidates.append((inter[i, j] / union, i, j))
     used_a, used_b = set(), set()
     for iou, i, j in sorted(candidates, reverse=True):
         if iou < MATCH_IOU or i in used_a or j in used_b:
@@ -224,7 +228,7 @@ def diff(a_dataset, b_dataset, labelmap: LabelMap, *, rule: str = "coco", jobs: 
             from .run import _ignore_sigint
 
             pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint)
-            results = pool.imap(_work, pairs, chunksize=max(1, len(pairs) // (jobs * 8) or 1))
+            results: Iterator[dict] = pool.imap(_work, pairs, chunksize=max(1, len(pairs) // (jobs * 8) or 1))
         else:
             results = map(_work, pairs)
         for done, entry in enumerate(results, start=1):

@@ -49,8 +49,8 @@ def prepare(out: Path, params: dict, *, overwrite: bool, resume: bool) -> Plan:
     if resume and interrupted:
         _same_settings(out, params)
         removed = remove_partial_files(out)
-        note = "resuming the interrupted run"
-        return Plan(True, note + (f" ({plural(removed, 'unfinished temporary file')} removed)" if removed else ""))
+        resumed = "resuming the interrupted run"
+        return Plan(True, resumed + (f" ({plural(removed, 'unfinished temporary file')} removed)" if removed else ""))
     note: str | None = None
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 from pycocotools import mask as cocomask
@@ -98,7 +99,10 @@ class CocoRleWriter(LayoutWriter):
             raise ValueError(f"coco mode must be one of {MODES}")
         super().__init__(out, labelmap, **kwargs)
         self.mode = coco_mode
-        self._images = self._anns = None  # opened by the first collect(), in the main process
+        self.needs_instances = coco_mode == "instance"
+        # opened by the first collect(), in the main process
+        self._images: TextIO | None = None
+        self._anns: TextIO | None = None
         self._image_ids = Ids()  # the source's ids where they can be kept, new ones numbered in finish()
         self._ann_ids = Ids()
 
@@ -106,10 +110,6 @@ class CocoRleWriter(LayoutWriter):
         state = dict(self.__dict__)
         state["_images"] = state["_anns"] = None
         return state
-
-    @property
-    def needs_instances(self) -> bool:
-        return self.mode == "instance"
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         """Encode the sample's annotations (in a worker); ids are given in :meth:`collect`.
@@ -147,23 +147,24 @@ class CocoRleWriter(LayoutWriter):
         """In the main process, in sample order: the source's ids where they can be kept (placeholders
         ``{"new": k}`` for the others, numbered in :meth:`finish`), and the lines of the part files."""
         image, anns = record
-        if self._images is None:
-            self.out.mkdir(parents=True, exist_ok=True)
-            self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
-            self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+        images_part, anns_part = self._parts()
         image_id = self._image_ids.take(image.pop("source_id"))
-        self._images.write(json.dumps({"id": image_id, **image}) + "\n")
+        images_part.write(json.dumps({"id": image_id, **image}) + "\n")
         for ann in anns:
             ann["id"], ann["image_id"] = self._ann_ids.take(ann["id"]), image_id
-            self._anns.write(json.dumps(ann) + "\n")
+            anns_part.write(json.dumps(ann) + "\n")
 
-    def finish(self) -> list[str]:
-        if self._images is None:  # no image at all
+    def _parts(self) -> tuple[TextIO, TextIO]:
+        """The two part files (images, annotations), opened on first use; closed in :meth:`finish`."""
+        if self._images is None or self._anns is None:
             self.out.mkdir(parents=True, exist_ok=True)
             self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
             self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
-        self._images.close()
-        self._anns.close()
+        return self._images, self._anns
+
+    def finish(self) -> list[str]:
+        for opened in self._parts():  # opened here when there was no image at all
+            opened.close()
         categories = [{"id": c.index, "name": c.name, "supercategory": "", "level": c.level,
                        **({"fill": True} if c.fill else {})}
                       for c in sorted(self.labelmap.classes, key=lambda c: c.index)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any, TextIO
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -73,7 +74,7 @@ class LabelStudioWriter(LayoutWriter):
 
     def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
         super().__init__(out, labelmap, **kwargs)
-        self._part = None
+        self._part: TextIO | None = None
         self.tasks = self.results = self.void = 0
 
     def __getstate__(self):  # sent to workers: no open file
@@ -101,7 +102,7 @@ class LabelStudioWriter(LayoutWriter):
                 "they read back as the fill class", image=sample.name, file=str(self.out / "tasks.json"),
                 pixels=void))
         key = "predictions" if self._predictions else "annotations"
-        entry = {"result": results}
+        entry: dict[str, Any] = {"result": results}
         if self._predictions:
             entry["model_version"] = "segconv"
         task = {"data": {"image": self.options["image-root"] + sample.name}, key: [entry]}

@@ -83,7 +83,7 @@ class MmsegWriter(LayoutWriter):
         top = max(by_index)
         classes = tuple(by_index[i].name if i in by_index else f"_unused_{i}_" for i in range(top + 1))
         palette = [list(by_index[i].color) if i in by_index else [0, 0, 0] for i in range(top + 1)]
-        suffix = max(self.suffixes, key=self.suffixes.get) if self.suffixes else ".jpg"
+        suffix = max(self.suffixes, key=lambda s: self.suffixes[s]) if self.suffixes else ".jpg"
         zero = by_index.get(0)
         reason = (f"value 0 is the class {zero.name!r}, which the model learns, and void is already 255"
                   if zero else "no class has index 0, and void is already 255")

@@ -36,7 +36,7 @@ import json
 from collections.abc import Iterator
 from numbers import Real
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import msgspec
 import numpy as np
@@ -107,7 +107,7 @@ class Annotation(msgspec.Struct):
     segmentation: msgspec.Raw = _MISSING
     segments_info: msgspec.Raw = _MISSING  # only to recognise a panoptic file
 
-    def get(self, key: str, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         value = getattr(self, key, default)
         if isinstance(value, msgspec.Raw):
             return msgspec.json.decode(value) if len(value) else default
@@ -164,7 +164,7 @@ def load_json(path: Path, data: bytes | None = None):
             raise SegconvError(f"invalid JSON: {first}", file=str(path)) from None
 
 
-def _is_int(v) -> bool:
+def _is_int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -180,7 +180,7 @@ def _as_size(v) -> int | None:
 _NUMBER_TYPES = frozenset((int, float))
 
 
-def _is_number(v) -> bool:
+def _is_number(v: object) -> TypeGuard[float]:
     """int or float (JSON numbers), not bool; exact types keep this fast on millions of coordinates."""
     return type(v) in _NUMBER_TYPES or (isinstance(v, Real) and not isinstance(v, bool))
 
@@ -273,6 +273,7 @@ class CocoDataset(Dataset):
                 findings.append(Finding("bad-image", "; ".join(problems), file=file, element=where,
                                         image=name if isinstance(name, str) else None))
                 continue
+            assert isinstance(name, str) and width is not None and height is not None  # problems said otherwise
             reason = unsafe_reason(name)
             if reason:
                 findings.append(Finding("unsafe-path", f"file_name {name!r} {reason}; not converted",
@@ -302,7 +303,7 @@ class CocoDataset(Dataset):
                                  "subset": None, "void": img.get("segconv_void")})
 
         # annotations grouped by image, keeping file order
-        self._anns: list[list[tuple[int, dict]]] = [[] for _ in self._images]
+        self._anns: list[list[tuple[int, dict | Annotation]]] = [[] for _ in self._images]
         seen_ids: dict = {}
         for pos, ann in enumerate(doc.get("annotations") or []):
             where = _ann_element(ann, pos)
@@ -394,10 +395,10 @@ class CocoDataset(Dataset):
                       image_path=str(found) if found else None, order_rule=ORDER)
 
 
-def _declared(ann: dict) -> dict:
+def _declared(ann: dict | Annotation) -> dict:
     """The annotation's own ``area`` and ``bbox`` (when they are numbers), for the validator to compare
     with the pixels (:func:`convert.checks.declared_field_findings`)."""
-    out = {}
+    out: dict[str, Any] = {}
     area, bbox = ann.get("area"), ann.get("bbox")
     if _is_number(area) and np.isfinite(area):
         out["declared_area"] = float(area)

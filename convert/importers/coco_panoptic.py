@@ -185,9 +185,10 @@ class CocoPanopticDataset(Dataset):
         own_index = all(isinstance(c.get("index"), int) and c["index"] >= 0 for c in categories.values())
         classes = []
         for cid, cat in sorted(categories.items()):
-            level = cat.get("level") if isinstance(cat.get("level"), int) and cat["level"] >= 0 else 1
+            level: int = cat["level"] if isinstance(cat.get("level"), int) and cat["level"] >= 0 else 1
             index = cat["index"] if own_index else cid
-            color = tuple(int(v) for v in cat["color"]) if own_colors else voc_color(index)
+            color = (int(cat["color"][0]), int(cat["color"][1]), int(cat["color"][2])) if own_colors \
+                else voc_color(index)
             thing = cat.get("isthing")
             classes.append(LabelClass(cat["name"], index, level, color, fill=cat.get("fill") is True,
                                       isthing=bool(thing) if thing in (0, 1, True, False) else None))
@@ -250,7 +251,7 @@ class CocoPanopticDataset(Dataset):
         pixels = {v: (s, e) for v, s, e in runs.by_value(starts, ends, values)}
         regions: list[Region] = []
         listed: set[int] = set()
-        stuff = Counter()
+        stuff: Counter[str] = Counter()
         for position, seg in enumerate(entry["segments"]):
             element = f"segment id={seg.get('id') if isinstance(seg, dict) else '?'}"
             if not isinstance(seg, dict) or not isinstance(seg.get("id"), int):
@@ -261,7 +262,7 @@ class CocoPanopticDataset(Dataset):
                 report("duplicate-id", f"segment id {sid} is listed twice; the first is used", element=element)
                 continue
             listed.add(sid)
-            cat = self.categories.get(seg.get("category_id"))
+            cat = self.categories.get(seg["category_id"]) if isinstance(seg.get("category_id"), int) else None
             if sid not in pixels:
                 report("panoptic-segment-missing", f"segment {sid} ({cat['name'] if cat else '?'}) has no pixel "
                                                    "in the PNG", element=element, pixels=0)

@@ -196,7 +196,7 @@ class CvatDataset(Dataset):
         task = meta.find("task") if meta is not None else None
         size = task.find("original_size") if task is not None else None
         try:
-            width, height = int(size.findtext("width")), int(size.findtext("height"))  # type: ignore[union-attr,arg-type]
+            width, height = int(size.findtext("width")), int(size.findtext("height"))  # type: ignore[union-attr]
         except (AttributeError, TypeError, ValueError):
             raise SegconvError("video annotations need <meta><task><original_size> with width and height",
                                file=self.file) from None

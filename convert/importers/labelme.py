@@ -39,7 +39,7 @@ from ..findings import Finding
 from ..images import ImageProblem, oriented_size
 from ..labelmap import LabelMap
 from ..limits import DEFAULT_MAX_PIXELS
-from ..model import Bitmap, Box, Ellipse, OrderRule, Origin, Polygon, Region, Sample, Stroke
+from ..model import Bitmap, Box, Ellipse, Geometry, OrderRule, Origin, Polygon, Region, Sample, Stroke
 from ..paths import normalize_name, unsafe_reason
 from .coco import load_json
 
@@ -181,12 +181,12 @@ class LabelmeDataset(FileDataset):
 
         image_file = self._image_file(doc.get("imagePath"), file)
         size = self._real_size(doc, image_file, file, name, findings)
-        declared = (doc.get("imageWidth"), doc.get("imageHeight"))
+        declared: tuple = (doc.get("imageWidth"), doc.get("imageHeight"))
         ok_declared = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in declared)
         if size is None:
             if not ok_declared:
                 return unusable("bad-value", "no usable imageWidth/imageHeight and no readable image")
-            size = declared
+            size = (int(declared[0]), int(declared[1]))
         elif ok_declared and tuple(declared) != size:
             findings.append(Finding(
                 "image-size-mismatch",
@@ -289,7 +289,7 @@ class LabelmeDataset(FileDataset):
                 return False
             return True
 
-        geometry = None
+        geometry: Geometry | None = None
         if kind == "polygon":
             if need(3, exact=False):
                 geometry = Polygon((arr,))

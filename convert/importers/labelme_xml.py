@@ -240,7 +240,7 @@ class LabelmeXmlDataset(FileDataset):
                     if im.mode in ("RGBA", "LA", "PA"):
                         mask = np.asarray(im.convert("RGBA"))[..., 3] > 0
                     elif im.mode in ("RGB",):
-                        mask = np.asarray(im).any(axis=2)
+                        mask = np.asarray(np.asarray(im).any(axis=2))
                     else:
                         mask = np.asarray(im.convert("L")) > 0
             except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:

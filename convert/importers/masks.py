@@ -43,14 +43,15 @@ class MasksDataset(FileDataset):
         self.files = sorted((root / "masks").rglob("*.png"))
         self.images = Path(images) if images else None
         self.max_pixels = max_pixels
-        super().__init__(str(root), [], LabelMap.load(root / "labelmap.json"))
+        self.own_labelmap = LabelMap.load(root / "labelmap.json")
+        super().__init__(str(root), [], self.own_labelmap)
 
     @property
     def label_names(self) -> list[str]:
-        return [c.name for c in sorted(self.source_labelmap.classes, key=lambda c: c.index)]
+        return [c.name for c in sorted(self.own_labelmap.classes, key=lambda c: c.index)]
 
     def sample(self, file: Path) -> Sample:
-        lm = self.source_labelmap
+        lm = self.own_labelmap
         name = file.relative_to(self.root / "masks").as_posix()
         findings: list[Finding] = []
         origin = Origin(str(file))
