@@ -9,21 +9,41 @@ commands that use them, so ``--help``, ``--version`` and ``formats`` start fast.
 
 from __future__ import annotations
 
-import enum
 import functools
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from .cli_options import (
+    CocoMode,
+    DaskOpt,
+    FailOn,
+    FailOnOpt,
+    FromFormat,
+    FromOpt,
+    ImagesOpt,
+    JobsOpt,
+    LabelsOpt,
+    MaxPixelsOpt,
+    OptionOpt,
+    ProfileOpt,
+    QuietOpt,
+    Rule,
+    RuleOpt,
+    SrcArg,
+    ToFormat,
+    choice,
+    flag,
+    parse_pairs,
+    value_of,
+)
+from .cli_output import counts_line, note_labelmap, print_report, progress_bar, stderr, stdout, stop_interrupted
 from .errors import SegconvError, UsageError
 from .exporters import WRITERS
 from .importers import READERS
-from .limits import DEFAULT_MAX_PIXELS
 from .severity import Severity
 
 app = typer.Typer(
@@ -35,43 +55,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-
-# choices, matched whatever their case (--to PNG, --from COCO)
-ToFormat = enum.Enum("ToFormat", {name: name for name in WRITERS}, type=str)  # type: ignore[misc]
-FromFormat = enum.Enum("FromFormat", {name: name for name in READERS}, type=str)  # type: ignore[misc]
-Rule = enum.Enum("Rule", {"coco": "coco", "labelme": "labelme"}, type=str)
-FailOn = enum.Enum("FailOn", {"error": "error", "warning": "warning"}, type=str)
-CocoMode = enum.Enum("CocoMode", {"instance": "instance", "semantic": "semantic"}, type=str)
-
-
-def _flag(*names: str, help: str):
-    """A flag: no value, shown without a type."""
-    return typer.Option(False, *names, help=help, metavar="")
-
-
-def _choice(default, *names: str, help: str):
-    return typer.Option(default, *names, help=help, case_sensitive=False)
-
-
-SrcArg = typer.Argument(..., help="Source file or folder.", show_default=False)
-FromOpt = _choice(None, "--from", help="Input format (default: detected). See `segconv formats`.")
-LabelsOpt = typer.Option(None, "--labels", help="Label map (JSON or YAML). Default: derived from the source.")
-RuleOpt = _choice(Rule.coco, "--rule", help="Pixel rule: coco (pycocotools) or labelme (labelme2voc).")
-FailOnOpt = _choice(FailOn.error, "--fail-on", help="Exit 1 on findings of this severity or worse.")
-MaxPixelsOpt = typer.Option(DEFAULT_MAX_PIXELS, "--max-pixels", help="Refuse images declaring more pixels than this.")
-QuietOpt = _flag("--quiet", "-q", help="No progress or summary on stderr.")
-ImagesOpt = typer.Option(None, "--images",
-                         help="Folder holding the image files, when they are not beside the annotations.")
-JobsOpt = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes; outputs are identical whatever N is.")
-DaskOpt = typer.Option(None, "--dask", help="Run on a Dask scheduler at ADDRESS ('local' starts one here); "
-                                            "needs pip install 'segconv\\[dask]'.")
-ProfileOpt = _flag("--profile", help="Print where the time went (parse, import, paint, check, write).")
-OptionOpt = typer.Option(None, "--option", "-O", metavar="KEY=VALUE",
-                         help="An option of the reader or the writer (see `segconv formats`); repeatable.")
-
 
 def _version(value: bool) -> None:
     if value:
@@ -103,92 +86,26 @@ def _interruptible(command):
     return wrapper
 
 
-@contextmanager
-def _progress(quiet: bool, what: str):
-    if quiet or not stderr.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=stderr, transient=True)
-    with bar:
-        task = bar.add_task(what, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
-def _options(pairs: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs or []:
-        key, eq, value = pair.partition("=")
-        if not eq or not key.strip():
-            raise UsageError(f"-O {pair!r}: write options as KEY=VALUE")
-        out[key.strip()] = value.strip()
-    return out
-
-
-def _value(choice) -> str | None:
-    return None if choice is None else choice.value
-
-
-def _note_labelmap(report_or_inv, quiet: bool) -> None:
-    if not report_or_inv.labelmap_derived or quiet:
-        return
-    lm = report_or_inv.labelmap
-    if lm.source and not lm.source.startswith("derived"):
-        stderr.print(f"note: no --labels given; using the source's own label list ({escape(lm.source)}, "
-                     f"{len(lm)} classes, indices kept). `segconv labels SRC > labels.yaml` writes it for "
-                     "editing levels.")
-        return
-    stderr.print(f"note: no --labels given; using a label map derived from the source ({len(lm)} classes, "
-                 f"{escape(lm.fill.name) if lm.fill else 'no'} fill class at index 0, every category at level 1). "
-                 "`segconv labels SRC > labels.yaml` writes it for editing.")
-
-
-def _report(report, quiet: bool, stages: dict | None) -> None:
-    from .terminal import print_findings, print_worst
-
-    _print_profile(stages, report.images)
-    if quiet:
-        return
-    for note in report.notes:
-        stderr.print(f"note: {escape(note)}")
-    _note_labelmap(report, quiet)
-    print_findings(stderr, report.findings)
-    print_worst(stderr, report.worst)
-
-
-def _counts(report) -> str:
-    from .terminal import severity_counts
-    from .wording import plural
-
-    return f"{severity_counts(report.findings)} in {plural(report.images, 'image')}"
-
-
 @app.command()
 @_interruptible
 def convert(
     src: Path = SrcArg,
     out: Path = typer.Option(..., "-o", "--out", help="Output folder.", show_default=False),
-    to: ToFormat = _choice(ToFormat("png"), "--to", help="Output layout. See `segconv formats`."),
+    to: ToFormat = choice(ToFormat("png"), "--to", help="Output layout. See `segconv formats`."),
     fmt: FromFormat | None = FromOpt,
     labels: Path | None = LabelsOpt,
     rule: Rule = RuleOpt,
-    overwrite: bool = _flag("--overwrite", help="Write into an existing OUT, removing what an earlier segconv "
+    overwrite: bool = flag("--overwrite", help="Write into an existing OUT, removing what an earlier segconv "
                                                 "run wrote there (nothing else)."),
-    dry_run: bool = _flag("--dry-run", help="Do everything but write; report what would be written."),
-    strict: bool = _flag("--strict", help="Write nothing if any warning or error is found."),
+    dry_run: bool = flag("--dry-run", help="Do everything but write; report what would be written."),
+    strict: bool = flag("--strict", help="Write nothing if any warning or error is found."),
     fail_on: FailOn = FailOnOpt,
     max_pixels: int = MaxPixelsOpt,
     images: Path | None = ImagesOpt,
-    coco_mode: CocoMode = _choice(CocoMode.instance, "--coco-mode",
+    coco_mode: CocoMode = choice(CocoMode.instance, "--coco-mode",
                                   help="coco-rle: one annotation per visible object (instance) or per class "
                                        "(semantic)."),
-    link: bool = _flag("--link", help="Symlink images into the output instead of copying them."),
+    link: bool = flag("--link", help="Symlink images into the output instead of copying them."),
     split: str | None = typer.Option(None, "--split", metavar="NAME=SHARE,...",
                                         help="Split images without a subset of their own, by a hash of their "
                                              "name: train=0.8,val=0.2. Default: all train."),
@@ -196,7 +113,7 @@ def convert(
     option: list[str] | None = OptionOpt,
     jobs: int = JobsOpt,
     dask: str | None = DaskOpt,
-    resume: bool = _flag("--resume", help="Finish an interrupted conversion into OUT (a fresh run when there "
+    resume: bool = flag("--resume", help="Finish an interrupted conversion into OUT (a fresh run when there "
                                           "is none)."),
     profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
@@ -207,23 +124,23 @@ def convert(
     threshold = Severity.WARNING if strict else Severity(fail_on.value)
     stages: dict | None = {} if profile else None
     try:
-        with _progress(quiet, "converting") as progress:
-            report = api.convert(src, out, to=to.value, fmt=_value(fmt), labels=labels, rule=rule.value,
+        with progress_bar(quiet, "converting") as progress:
+            report = api.convert(src, out, to=to.value, fmt=value_of(fmt), labels=labels, rule=rule.value,
                                  overwrite=overwrite, dry_run=dry_run, strict=strict, max_pixels=max_pixels,
                                  images=images, coco_mode=coco_mode.value, link=link, jobs=jobs, dask=dask,
-                                 resume=resume, split=split, seed=seed, options=_options(option),
+                                 resume=resume, split=split, seed=seed, options=parse_pairs(option),
                                  profile=stages, progress=progress)
     except api.Interrupted as stop:
-        _interrupted(stop, quiet, "`segconv convert … --resume` (same settings) finishes the run")
-    _report(report, quiet, stages)
+        stop_interrupted(stop, quiet, "`segconv convert … --resume` (same settings) finishes the run")
+    print_report(report, quiet, stages)
     if not quiet:
         if report.refused:
-            stderr.print(f"[red]--strict: nothing written[/red] ({_counts(report)})")
+            stderr.print(f"[red]--strict: nothing written[/red] ({counts_line(report)})")
         elif dry_run:
             from .wording import plural
 
             stderr.print(f"dry run: nothing written; {plural(report.images, 'image')} would be written as "
-                         f"{to.value} to {escape(str(out))} ({_counts(report)})")
+                         f"{to.value} to {escape(str(out))} ({counts_line(report)})")
         else:
             stderr.print(escape(report.summary))
             if report.reused:
@@ -233,19 +150,8 @@ def convert(
                              f"already there (kept); {report.files - report.reused:,} written now")
             if report.subsets and getattr(WRITERS[to.value].target, "has_splits", False):
                 stderr.print("subsets: " + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(report.subsets.items())))
-            stderr.print(_counts(report))
+            stderr.print(counts_line(report))
     raise typer.Exit(report.exit_code(threshold))
-
-
-def _interrupted(stop, quiet: bool, how: str) -> None:
-    """Ctrl-C mid-run: the findings of the images done, one line, exit 130."""
-    report = stop.report
-    if not quiet:
-        from .terminal import print_findings
-
-        print_findings(stderr, report.findings)
-    stderr.print(f"interrupted after {stop.done:,} of {stop.total:,} images; {how}")
-    sys.exit(130)
 
 
 @app.command()
@@ -258,7 +164,7 @@ def validate(
     json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report here."),
     html_path: Path | None = typer.Option(None, "--html", help="Write the HTML report (with pictures) here."),
     fail_on: FailOn = FailOnOpt,
-    strict: bool = _flag("--strict", help="Fail on warnings (same as --fail-on warning)."),
+    strict: bool = flag("--strict", help="Fail on warnings (same as --fail-on warning)."),
     explain_code: str | None = typer.Option(None, "--explain", metavar="CODE",
                                                help="Print what a finding code means, and exit."),
     max_pixels: int = MaxPixelsOpt,
@@ -285,36 +191,20 @@ def validate(
     threshold = Severity.WARNING if strict else Severity(fail_on.value)
     stages: dict | None = {} if profile else None
     try:
-        with _progress(quiet, "validating") as progress:
-            report = api.validate(src, fmt=_value(fmt), labels=labels, rule=rule.value, strict=strict,
+        with progress_bar(quiet, "validating") as progress:
+            report = api.validate(src, fmt=value_of(fmt), labels=labels, rule=rule.value, strict=strict,
                                   fail_on=threshold, json_path=json_path, html_path=html_path,
                                   max_pixels=max_pixels, images=images, jobs=jobs, dask=dask,
-                                  options=_options(option), profile=stages, progress=progress)
+                                  options=parse_pairs(option), profile=stages, progress=progress)
     except api.Interrupted as stop:
-        _interrupted(stop, quiet, "no report was written; the findings so far are above")
-    _report(report, quiet, stages)
+        stop_interrupted(stop, quiet, "no report was written; the findings so far are above")
+    print_report(report, quiet, stages)
     if not quiet:
-        stderr.print(_counts(report))
+        stderr.print(counts_line(report))
         for path, what in ((json_path, "JSON report"), (html_path, "HTML report")):
             if path:
                 stderr.print(f"{what}: {escape(str(path))}")
     raise typer.Exit(report.exit_code(threshold))
-
-
-def _print_profile(stages: dict | None, images: int) -> None:
-    """Seconds per stage: parse is the main process; import..write are summed over workers."""
-    if stages is None:
-        return
-    from rich.table import Table
-
-    table = Table(title="profile", show_edge=False)
-    for col in ("stage", "seconds", "ms / image"):
-        table.add_column(col, justify="left" if col == "stage" else "right")
-    for stage in ("parse", "import", "paint", "check", "write", "collect", "wall"):
-        if stage in stages:
-            per = "" if stage in ("parse", "wall") else f"{1000 * stages[stage] / max(images, 1):.2f}"
-            table.add_row(stage, f"{stages[stage]:.3f}", per)
-    stderr.print(table)
 
 
 @app.command()
@@ -323,8 +213,8 @@ def diff(
     a: Path = typer.Argument(..., help="The first delivery (file or folder).", show_default=False),
     b: Path = typer.Argument(..., help="The second delivery, of the same images.", show_default=False),
     labels: Path | None = LabelsOpt,
-    fmt_a: FromFormat | None = _choice(None, "--from-a", help="A's format (default: detected)."),
-    fmt_b: FromFormat | None = _choice(None, "--from-b", help="B's format (default: detected)."),
+    fmt_a: FromFormat | None = choice(None, "--from-a", help="A's format (default: detected)."),
+    fmt_b: FromFormat | None = choice(None, "--from-b", help="B's format (default: detected)."),
     rule: Rule = RuleOpt,
     images: Path | None = ImagesOpt,
     json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report here."),
@@ -341,9 +231,9 @@ def diff(
     for option, path in (("--json", json_path), ("--html", html_path)):
         if path is not None and path.is_dir():
             raise UsageError(f"{option} {path} is a folder; give a file name")
-    a_ds, b_ds, labelmap, derived = diffing.open_pair(a, b, labels=labels, fmt_a=_value(fmt_a), fmt_b=_value(fmt_b),
+    a_ds, b_ds, labelmap, derived = diffing.open_pair(a, b, labels=labels, fmt_a=value_of(fmt_a), fmt_b=value_of(fmt_b),
                                                       images=images)
-    with _progress(quiet, "comparing") as progress:
+    with progress_bar(quiet, "comparing") as progress:
         report = diffing.diff(a_ds, b_ds, labelmap, rule=rule.value, jobs=jobs, progress=progress, derived=derived)
     if json_path:
         write_json(report, json_path)
@@ -403,8 +293,8 @@ def inspect(
     from . import api
     from .wording import plural
 
-    inv = api.inspect(src, fmt=_value(fmt), labels=labels, max_pixels=max_pixels, images=images,
-                      options=_options(option))
+    inv = api.inspect(src, fmt=value_of(fmt), labels=labels, max_pixels=max_pixels, images=images,
+                      options=parse_pairs(option))
     stdout.print(f"{inv.path}: {inv.format}, {plural(inv.images, 'image')}, {plural(inv.regions, 'region')}",
                  markup=False)
     table = Table(show_edge=False)
@@ -421,7 +311,7 @@ def inspect(
         table.add_row(f"[red]{escape(name)} (not in label map: void)[/red]", "", "", "",
                       str(inv.regions_per_label[name]), str(inv.images_per_label[name]), "")
     stdout.print(table)
-    _note_labelmap(inv, quiet)
+    note_labelmap(inv, quiet)
     if not quiet and inv.findings:
         stderr.print(f"{plural(len(inv.findings), 'finding')} while reading; `segconv validate` lists them")
 
@@ -437,7 +327,7 @@ def labels(
     """Print SRC's label map as YAML (its own label list, or one derived from its labels), to edit and save."""
     from . import api
 
-    inv_src = api.inspect(src, fmt=_value(fmt), max_pixels=max_pixels, options=_options(option))
+    inv_src = api.inspect(src, fmt=value_of(fmt), max_pixels=max_pixels, options=parse_pairs(option))
     lm = inv_src.labelmap
     origin = lm.source if lm.source and not lm.source.startswith("derived") else "its labels"
     stdout.print(f"# label map of {src} ({inv_src.format}), from {origin}", markup=False)

@@ -25,23 +25,22 @@ counts not summing to h*w    ``rle-count-sum``
 dangling ids                 ``unknown-category-id`` / ``dangling-image-id``
 ===========================  =====================================================
 
-The whole JSON is parsed once (orjson; the standard library's parser as a
-fallback for files holding ``NaN``), annotations are grouped by image, and
-samples are built one at a time as the caller iterates.
+The whole JSON is parsed once, by msgspec, keeping each ``segmentation`` as its
+raw bytes until its image is built (a file msgspec refuses, such as one holding
+``NaN``, goes through :func:`~convert.importers.jsonfile.load_json`, whose checks
+name what is wrong); annotations are grouped by image, and samples are built one
+at a time as the caller iterates.  Segmentations are decoded by
+:mod:`convert.importers.coco_segmentation`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from numbers import Real
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 import msgspec
 import numpy as np
-import orjson
-from pycocotools import mask as cocomask
 
 from ..dataset import Dataset
 from ..errors import SegconvError, read_source
@@ -49,9 +48,10 @@ from ..findings import Finding
 from ..images import locate
 from ..labelmap import LabelMap
 from ..limits import DEFAULT_MAX_PIXELS
-from ..model import OrderRule, Origin, Polygon, Region, Rle, Sample
+from ..model import OrderRule, Origin, Region, Sample
 from ..paths import normalize_name, stem_of, unsafe_reason
-from ..rle import RleError, check_counts, string_to_counts
+from .coco_segmentation import parse_segmentation, rle_of
+from .jsonfile import all_numbers, as_size, head, is_int, is_number, load_json
 
 NAME = "coco"
 ORDER = OrderRule(("position",), "the annotations list")  # Region.order: the annotation's index in the file
@@ -62,15 +62,15 @@ def detect(path: Path) -> str | None:
     """Why ``path`` looks like COCO instances JSON, or ``None``."""
     if not path.is_file() or path.suffix.lower() != ".json":
         return None
-    head = _head(path)
-    stripped = head.lstrip()
+    start = head(path)
+    stripped = start.lstrip()
     if not stripped.startswith(b"{"):
         return None
-    if b'"shapes"' in head and b'"imagePath"' in head:
+    if b'"shapes"' in start and b'"imagePath"' in start:
         return None  # labelme
-    if b'"segments_info"' in head:
+    if b'"segments_info"' in start:
         return None  # COCO panoptic
-    if b'"images"' in head or b'"annotations"' in head:
+    if b'"images"' in start or b'"annotations"' in start:
         return "a JSON object with 'images' / 'annotations'"
     return None
 
@@ -79,13 +79,8 @@ def looks_like_results(path: Path) -> bool:
     """A COCO *results* file: a bare JSON array of detections."""
     if not path.is_file() or path.suffix.lower() != ".json":
         return False
-    head = _head(path).lstrip()
-    return head.startswith(b"[") and b'"image_id"' in head
-
-
-def _head(path: Path, size: int = 1 << 22) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(size)
+    start = head(path).lstrip()
+    return start.startswith(b"[") and b'"image_id"' in start
 
 
 # --------------------------------------------------------------------- loading
@@ -140,57 +135,6 @@ def load_coco(path: Path):
     return out
 
 
-def load_json(path: Path, data: bytes | None = None):
-    """Parse ``path``; errors name the file and line.  Files with NaN/Infinity
-    (written by Python's ``json.dump``) are accepted so that those values become
-    per-annotation findings rather than a failed run."""
-    data = read_source(path) if data is None else data
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as first:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SegconvError(
-                f"not valid UTF-8 at byte {exc.start}", file=str(path)
-            ) from None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SegconvError(
-                f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno
-            ) from None
-        except RecursionError:
-            raise SegconvError(f"invalid JSON: {first}", file=str(path)) from None
-
-
-def _is_int(v: object) -> TypeGuard[int]:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _as_size(v) -> int | None:
-    """A positive integer size, accepting integral floats such as ``640.0``."""
-    if _is_int(v):
-        return v if v > 0 else None
-    if isinstance(v, float) and v.is_integer() and v > 0:
-        return int(v)
-    return None
-
-
-_NUMBER_TYPES = frozenset((int, float))
-
-
-def _is_number(v: object) -> TypeGuard[float]:
-    """int or float (JSON numbers), not bool; exact types keep this fast on millions of coordinates."""
-    return type(v) in _NUMBER_TYPES or (isinstance(v, Real) and not isinstance(v, bool))
-
-
-def _all_numbers(values: list) -> bool:
-    """Every value a number (not bool): the set of exact types, built in C, decides
-    at once for what JSON parsers give; other types are looked at one by one."""
-    return set(map(type, values)) <= _NUMBER_TYPES or all(_is_number(v) for v in values)
-
-
 class CocoDataset(Dataset):
     """An opened COCO instances file.  Iterating yields one sample per image,
     in the file's order of ``images``."""
@@ -235,7 +179,7 @@ class CocoDataset(Dataset):
         self.categories: dict[int, str] = {}
         for i, cat in enumerate(doc.get("categories") or []):
             where = f"categories[{i}]"
-            if not isinstance(cat, dict) or not _is_int(cat.get("id")) or not isinstance(cat.get("name"), str) \
+            if not isinstance(cat, dict) or not is_int(cat.get("id")) or not isinstance(cat.get("name"), str) \
                     or not cat.get("name"):
                 findings.append(Finding("bad-category", "needs an integer 'id' and a non-empty string 'name'",
                                         file=file, element=where))
@@ -259,9 +203,9 @@ class CocoDataset(Dataset):
             if img_id is not None:
                 where = f"image id={img_id}"
             name = img.get("file_name")
-            width, height = _as_size(img.get("width")), _as_size(img.get("height"))
+            width, height = as_size(img.get("width")), as_size(img.get("height"))
             problems = []
-            if not _is_int(img_id) and not isinstance(img_id, str):
+            if not is_int(img_id) and not isinstance(img_id, str):
                 problems.append("'id' missing or not an integer")
             if not isinstance(name, str) or not name:
                 problems.append("'file_name' missing or not a string")
@@ -311,14 +255,14 @@ class CocoDataset(Dataset):
                 findings.append(Finding("bad-value", "annotation is not an object", file=file, element=where))
                 continue
             ann_id = ann.get("id")
-            if _is_int(ann_id) or isinstance(ann_id, str):  # ids of other types (lists...) cannot collide
+            if is_int(ann_id) or isinstance(ann_id, str):  # ids of other types (lists...) cannot collide
                 if ann_id in seen_ids:
                     findings.append(Finding("duplicate-id", f"annotation id {ann_id} also used by "
                                             f"annotations[{seen_ids[ann_id]}]", file=file, element=where))
                 else:
                     seen_ids[ann_id] = pos
             image_ref = ann.get("image_id")
-            slot = by_id.get(image_ref) if _is_int(image_ref) or isinstance(image_ref, str) else None
+            slot = by_id.get(image_ref) if is_int(image_ref) or isinstance(image_ref, str) else None
             if slot is None:
                 findings.append(Finding("dangling-image-id",
                                         f"image_id {ann.get('image_id')!r} matches no converted image; not painted",
@@ -332,7 +276,7 @@ class CocoDataset(Dataset):
 
     def _levelled_labelmap(self, categories: list):
         """The label map of a file written by segconv's coco-rle writer (categories carry ``level``)."""
-        if not categories or not all(isinstance(c, dict) and _is_int(c.get("level")) and _is_int(c.get("id"))
+        if not categories or not all(isinstance(c, dict) and is_int(c.get("level")) and is_int(c.get("id"))
                                      and isinstance(c.get("name"), str) for c in categories):
             return None
         data = {"classes": [{"name": c["name"], "index": c["id"], "level": c["level"],
@@ -373,7 +317,7 @@ class CocoDataset(Dataset):
                 findings.append(Finding(code, message, file=self._file, image=name, element=where, pixels=pixels))
 
             cat = ann.get("category_id")
-            label = self.categories.get(cat) if _is_int(cat) else None
+            label = self.categories.get(cat) if is_int(cat) else None
             if label is None:
                 report("unknown-category-id", f"category_id {cat!r} matches no category; not painted")
                 continue
@@ -382,10 +326,10 @@ class CocoDataset(Dataset):
                 continue
             regions.append(Region(label=label, geometry=geometry, order=(pos,), origin=origin,
                                   instance=pos, crowd=bool(ann.get("iscrowd")), attributes=_declared(ann),
-                                  source_id=ann.get("id") if _is_int(ann.get("id")) else None))
+                                  source_id=ann.get("id") if is_int(ann.get("id")) else None))
         if img["void"] is not None:  # written by segconv's coco-rle writer: explicit void pixels
             where = "segconv_void"
-            geometry = _rle(img["void"], h, w, lambda code, message, pixels=None: findings.append(
+            geometry = rle_of(img["void"], h, w, lambda code, message, pixels=None: findings.append(
                 Finding(code, message, file=self._file, image=name, element=where)))
             if geometry is not None:
                 regions.append(Region(None, geometry, (-1,), Origin(self._file, where)))
@@ -400,9 +344,9 @@ def _declared(ann: dict | Annotation) -> dict:
     with the pixels (:func:`convert.checks.declared_field_findings`)."""
     out: dict[str, Any] = {}
     area, bbox = ann.get("area"), ann.get("bbox")
-    if _is_number(area) and np.isfinite(area):
+    if is_number(area) and np.isfinite(area):
         out["declared_area"] = float(area)
-    if isinstance(bbox, list) and len(bbox) == 4 and _all_numbers(bbox) and np.isfinite(bbox).all():
+    if isinstance(bbox, list) and len(bbox) == 4 and all_numbers(bbox) and np.isfinite(bbox).all():
         out["declared_bbox"] = tuple(float(v) for v in bbox)
     return out
 
@@ -411,86 +355,3 @@ def _ann_element(ann, pos: int) -> str:
     if isinstance(ann, (dict, Annotation)) and ann.get("id") is not None:
         return f"annotation id={ann.get('id')}"
     return f"annotations[{pos}]"
-
-
-# --------------------------------------------------------------------- segmentation
-def parse_segmentation(seg, height: int, width: int, report):
-    """Geometry for one annotation's ``segmentation``, or ``None`` (reported)."""
-    if seg is None or (isinstance(seg, list) and (not seg or all(isinstance(r, list) and not r for r in seg))):
-        report("empty-segmentation", "no segmentation (box-only annotation); not painted")
-        return None
-    if isinstance(seg, list):
-        return _polygon(seg, report)
-    if isinstance(seg, dict):
-        return _rle(seg, height, width, report)
-    report("bad-value", f"segmentation must be a list of rings or an RLE object, not {type(seg).__name__}")
-    return None
-
-
-def _polygon(seg: list, report) -> Polygon | None:
-    if not any(isinstance(v, list) for v in seg) and _all_numbers(seg):
-        report("bad-value", "segmentation is a flat list of numbers; COCO needs a list of rings [[x1, y1, ...]]; "
-                            "not painted")
-        return None
-    rings = []
-    for i, ring in enumerate(seg):
-        if not isinstance(ring, list) or not _all_numbers(ring):
-            report("bad-value", f"ring {i} must be a list of numbers; ring not painted")
-            continue
-        n = len(ring)
-        if n == 4:
-            report("box-as-polygon", f"ring {i} has exactly 4 numbers, which pycocotools reads as a box; "
-                                     "ring not painted")
-            continue
-        arr = np.asarray(ring, dtype=np.float64)
-        if not np.isfinite(arr).all():
-            report("non-finite-coordinate", f"ring {i} holds NaN or infinity; ring not painted")
-            continue
-        if n < 6:
-            report("too-few-points", f"ring {i} has {n} numbers: fewer than 3 vertices; ring not painted")
-            continue
-        if n % 2:
-            report("odd-coordinate-count", f"ring {i} has {n} numbers (odd); the last one is ignored, "
-                                           "as pycocotools does")
-            arr = arr[:-1]
-        rings.append(arr.reshape(-1, 2))
-    return Polygon(tuple(rings)) if rings else None
-
-
-def _rle(seg: dict, height: int, width: int, report) -> Rle | None:
-    if not isinstance(seg, dict):
-        report("bad-value", f"RLE must be an object, not {type(seg).__name__}; not painted")
-        return None
-    size, counts = seg.get("size"), seg.get("counts")
-    if not (isinstance(size, list) and len(size) == 2 and all(_is_int(v) and v >= 0 for v in size)):
-        report("bad-value", f"RLE 'size' must be [height, width], got {size!r}; not painted")
-        return None
-    if list(size) != [height, width]:
-        hint = " — it looks like [width, height], a transposed mask" if list(size) == [width, height] else ""
-        report("rle-size-mismatch", f"RLE size {size} differs from the image's [height, width] = "
-                                    f"[{height}, {width}]{hint}; not painted")
-        return None
-    if isinstance(counts, list):
-        if not all(_is_int(v) for v in counts):
-            report("bad-value", "uncompressed RLE counts must be integers; not painted")
-            return None
-        arr = np.asarray(counts, dtype=np.int64)
-        try:
-            check_counts(arr, height, width)
-        except RleError as exc:
-            report("rle-count-sum" if "sum" in str(exc) else "rle-invalid", f"{exc}; not painted")
-            return None
-        encoded = cocomask.frPyObjects({"size": [height, width], "counts": counts}, height, width)
-        return Rle((height, width), encoded["counts"].decode("ascii"))
-    if isinstance(counts, str):
-        if len(counts) >= 3 and counts[:2] in ("b'", 'b"') and counts[-1] == counts[1]:
-            report("rle-bytes-literal", "counts are written as a Python bytes literal; the string inside is used")
-            counts = counts[2:-1].replace("\\\\", "\\")
-        try:
-            check_counts(string_to_counts(counts), height, width)
-        except RleError as exc:
-            report("rle-count-sum" if "sum" in str(exc) else "rle-invalid", f"{exc}; not painted")
-            return None
-        return Rle((height, width), counts)
-    report("bad-value", f"RLE 'counts' must be a list or a string, not {type(counts).__name__}; not painted")
-    return None

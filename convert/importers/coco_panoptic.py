@@ -39,7 +39,7 @@ from ..limits import DEFAULT_MAX_PIXELS
 from ..model import OrderRule, Origin, Region, Runs, Sample
 from ..paths import normalize_name, unsafe_reason
 from ..wording import plural
-from .coco import _head, load_json
+from .jsonfile import head, load_json
 
 ORDER = OrderRule(("position",), "segments_info")
 
@@ -47,8 +47,8 @@ ORDER = OrderRule(("position",), "segments_info")
 def _is_panoptic(path: Path) -> bool:
     if not path.is_file() or path.suffix.lower() != ".json":
         return False
-    head = _head(path)
-    return head.lstrip().startswith(b"{") and b'"segments_info"' in head
+    start = head(path)
+    return start.lstrip().startswith(b"{") and b'"segments_info"' in start
 
 
 def find_jsons(path: Path) -> list[Path]:

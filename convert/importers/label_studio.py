@@ -40,7 +40,7 @@ from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Ellipse, OrderRule, Origin, Polygon, Region, Sample
 from ..paths import normalize_name, unsafe_reason
 from ..wording import plural
-from .coco import _head, load_json
+from .jsonfile import head, load_json
 
 ORDER = OrderRule(("position",), "the annotation's result list")
 GEOMETRY = {"polygon": "polygon", "polygonlabels": "polygon", "rectangle": "rectangle",
@@ -52,8 +52,8 @@ _UPLOAD = re.compile(r"^[0-9a-f]{8}-")
 def detect(path: Path) -> str | None:
     if not path.is_file() or path.suffix.lower() != ".json":
         return None
-    head = _head(path).lstrip()
-    if head.startswith(b"[") and b'"data"' in head and (b'"annotations"' in head or b'"predictions"' in head):
+    start = head(path).lstrip()
+    if start.startswith(b"[") and b'"data"' in start and (b'"annotations"' in start or b'"predictions"' in start):
         return "a JSON list of Label Studio tasks ('data', 'annotations')"
     return None
 

@@ -41,7 +41,7 @@ from ..labelmap import LabelMap
 from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Box, Ellipse, Geometry, OrderRule, Origin, Polygon, Region, Sample, Stroke
 from ..paths import normalize_name, unsafe_reason
-from .coco import load_json
+from .jsonfile import load_json
 
 NAME = "labelme"
 ORDER = OrderRule(("position",), "the shapes list")  # labelme paints shapes in file order

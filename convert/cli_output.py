@@ -1,0 +1,98 @@
+"""What the ``segconv`` commands print on the terminal: progress, notes, findings, counts, profile.
+
+Data goes to ``stdout``; everything for people (progress, findings, summaries) to ``stderr``.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def progress_bar(quiet: bool, what: str):
+    """A progress bar on a terminal (``None`` when quiet or piped): yields ``update(done, total)``."""
+    if quiet or not stderr.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=stderr, transient=True)
+    with bar:
+        task = bar.add_task(what, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def note_labelmap(report_or_inv, quiet: bool) -> None:
+    """Say where the label map came from when no ``--labels`` was given."""
+    if not report_or_inv.labelmap_derived or quiet:
+        return
+    lm = report_or_inv.labelmap
+    if lm.source and not lm.source.startswith("derived"):
+        stderr.print(f"note: no --labels given; using the source's own label list ({escape(lm.source)}, "
+                     f"{len(lm)} classes, indices kept). `segconv labels SRC > labels.yaml` writes it for "
+                     "editing levels.")
+        return
+    stderr.print(f"note: no --labels given; using a label map derived from the source ({len(lm)} classes, "
+                 f"{escape(lm.fill.name) if lm.fill else 'no'} fill class at index 0, every category at level 1). "
+                 "`segconv labels SRC > labels.yaml` writes it for editing.")
+
+
+def print_report(report, quiet: bool, stages: dict | None) -> None:
+    """The profile, the notes, the findings and the worst images of a run."""
+    from .terminal import print_findings, print_worst
+
+    print_profile(stages, report.images)
+    if quiet:
+        return
+    for note in report.notes:
+        stderr.print(f"note: {escape(note)}")
+    note_labelmap(report, quiet)
+    print_findings(stderr, report.findings)
+    print_worst(stderr, report.worst)
+
+
+def counts_line(report) -> str:
+    """``2 errors, 1 warning in 3 images``."""
+    from .terminal import severity_counts
+    from .wording import plural
+
+    return f"{severity_counts(report.findings)} in {plural(report.images, 'image')}"
+
+
+def stop_interrupted(stop, quiet: bool, how: str) -> None:
+    """Ctrl-C mid-run: the findings of the images done, one line, exit 130."""
+    report = stop.report
+    if not quiet:
+        from .terminal import print_findings
+
+        print_findings(stderr, report.findings)
+    stderr.print(f"interrupted after {stop.done:,} of {stop.total:,} images; {how}")
+    sys.exit(130)
+
+
+def print_profile(stages: dict | None, images: int) -> None:
+    """Seconds per stage: parse is the main process; import..write are summed over workers."""
+    if stages is None:
+        return
+    from rich.table import Table
+
+    table = Table(title="profile", show_edge=False)
+    for col in ("stage", "seconds", "ms / image"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for stage in ("parse", "import", "paint", "check", "write", "collect", "wall"):
+        if stage in stages:
+            per = "" if stage in ("parse", "wall") else f"{1000 * stages[stage] / max(images, 1):.2f}"
+            table.add_row(stage, f"{stages[stage]:.3f}", per)
+    stderr.print(table)
