@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import SegconvError, UsageError
 from .exporters import WRITERS
 from .findings import Finding
 from .importers import READERS, detect_format, open_dataset
@@ -167,13 +167,17 @@ def convert(
         if manifest is not None:
             manifest.close(finished=False)
         raise
+    except SegconvError:  # the cluster lost mid-run: what was written stays listed, --resume finishes it
+        if manifest is not None:
+            manifest.close(finished=False)
+        raise
     finally:
         if connection is not None:
             connection.close()
     if not dry_run:
         remove_partial_files(out)  # temporary files of workers that died mid-write
     report.labelmap_derived = derived
-    report.notes = notes
+    report.notes = notes + report.notes
     if writer is not None and manifest is not None:
         manifest.add(writer.finish() or [])
         manifest.close(finished=True)

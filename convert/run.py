@@ -27,6 +27,7 @@ from .images import ImageProblem, oriented_size
 from .labelmap import LabelMap
 from .paint import paint
 from .severity import Severity
+from .wording import plural
 
 Progress = Callable[[int, int], None]  # (done, total)
 WORST_KEPT = 10
@@ -239,6 +240,10 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             stages["collect"] = stages.get("collect", 0.0) + time.perf_counter() - t0
             if progress:
                 progress(done, total)
+        if dask_run is not None and dask_run.resubmitted:
+            again = dask_run.resubmitted
+            report.notes.append(f"Dask: {plural(again, 'batch', 'batches')} sent again after the scheduler "
+                                f"cancelled or lost {'it' if again == 1 else 'them'}; the results are the same")
         sample_findings += _missing_image_findings(missing_images, found_images, dataset)
         report.findings = list(dataset.findings) + sample_findings + _unused_classes(labelmap, report)
         report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
@@ -280,8 +285,6 @@ def _missing_image_findings(missing: list, found: int, dataset) -> list[Finding]
     if found:
         return [Finding("missing-image", "image file not found (pass --images DIR); its size is not checked",
                         image=name, file=file) for name, file in missing]
-    from .wording import plural
-
     return [Finding("missing-image", f"no image file was found beside the annotations ({plural(len(missing), 'image')} "
                     "looked for); image sizes are not checked (pass --images DIR)", file=str(dataset.path),
                     severity=Severity.INFO)]
@@ -292,8 +295,6 @@ def _unused_classes(labelmap: LabelMap, report: RunReport) -> list[Finding]:
     out: list[Finding] = []
     if not report.images:
         return out
-    from .wording import plural
-
     for cls in sorted(labelmap.classes, key=lambda c: c.index):
         if cls.name not in report.classes and (fill is None or cls.name != fill.name):
             out.append(Finding("class-unused", f"class {cls.name!r} (index {cls.index}) appears in no image "

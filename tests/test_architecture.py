@@ -1,9 +1,10 @@
 """The house rules that keep the code readable as formats are added: no import circles, no module over
-450 lines, every reader and writer registered in one line each (see CONTRIBUTING.md)."""
+450 lines, every reader and writer registered in one entry each (see CONTRIBUTING.md)."""
 
 import ast
 
 import pytest
+
 from conftest import ROOT
 
 PACKAGE = ROOT / "convert"

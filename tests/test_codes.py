@@ -2,9 +2,9 @@
 
 import re
 
-from conftest import ROOT
-
 from convert import codes
+
+from conftest import ROOT
 
 
 def test_each_code_lives_in_its_familys_module_once():
