@@ -36,6 +36,19 @@ def explain(exc: BaseException) -> str:
     return "\n".join(lines)
 
 
+def property_of(fmt: str, work: Path, count: dict, examples: int):
+    """The fuzz property of one format (hypothesis refuses @given on a function with default arguments,
+    so the loop's values are bound here)."""
+
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def run(data):
+        count["n"] += 1
+        CHECKS[fmt](data, work)
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--examples", type=int, default=2000)
@@ -45,14 +58,7 @@ def main() -> None:
     for fmt in args.formats.split(","):
         work = Path(tempfile.mkdtemp(prefix=f"segconv-fuzz-{fmt}-"))
         count = {"n": 0}
-
-        @settings(max_examples=args.examples, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(data=st.data())
-        def run(data, count=count, fmt=fmt, work=work):
-            count["n"] += 1
-            CHECKS[fmt](data, work)
-
+        run = property_of(fmt, work, count, args.examples)
         t = time.perf_counter()
         try:
             run()
@@ -60,7 +66,7 @@ def main() -> None:
         except Exception as exc:  # noqa: BLE001 - report the bug and go on with the next format
             failures += 1
             outcome = f"FAILED: {type(exc).__name__}: {exc}\n" + explain(exc)
-        print(f"{fmt:8s} {count['n']:6d} inputs in {time.perf_counter() - t:6.1f} s: {outcome}", flush=True)
+        print(f"{fmt:14s} {count['n']:6d} inputs in {time.perf_counter() - t:6.1f} s: {outcome}", flush=True)
     sys.exit(1 if failures else 0)
 
 

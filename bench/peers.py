@@ -4,6 +4,9 @@
     python bench/peers.py segconv SRC LABELS OUT [--jobs N] [--to LAYOUT]
     python bench/peers.py segconv-dask SRC LABELS OUT      # --dask local (2 worker processes)
     python bench/peers.py validate SRC LABELS [--json FILE] [--html FILE]
+    python bench/peers.py diff A B LABELS [--json FILE]  # segconv diff
+    python bench/peers.py parse SRC                      # segconv opening a COCO file (the parse only)
+    python bench/peers.py pycocotools-load SRC           # COCO(SRC), what a pycocotools script starts with
     python bench/peers.py pycocotools SRC LABELS OUT
     python bench/peers.py floor MASKS OUT
     python bench/peers.py floor-default MASKS OUT
@@ -70,14 +73,14 @@ def levels_of(labels: Path) -> dict:
     return {c["name"]: (c["level"], c["index"]) for c in data["classes"]}
 
 
-def run_segconv(src, labels, out, jobs=1, to="png", dask=None, options=None):
+def run_segconv(src, labels, out, jobs=1, to="png", dask=None, options=None, link=False):
     sys.path.insert(0, str(HERE.parent))
     from convert import api
 
     t = time.perf_counter()
     stages: dict = {}
     report = api.convert(src, out, to=to, labels=labels, overwrite=True, jobs=jobs, dask=dask, profile=stages,
-                         options=options)
+                         options=options, link=link)
     wall = time.perf_counter() - t
     return {"wall": wall, "images": report.written, "stages": {k: round(v, 3) for k, v in stages.items()}}
 
@@ -92,6 +95,37 @@ def run_validate(src, labels, jobs=1, json_path=None, html_path=None):
     if html_path:
         out["html_bytes"] = Path(html_path).stat().st_size
     return out
+
+
+def run_diff(a, b, labels, json_path=None):
+    sys.path.insert(0, str(HERE.parent))
+    from convert import diff as diffing
+    from convert.diff_report import write_json
+
+    t = time.perf_counter()
+    a_ds, b_ds, labelmap, derived = diffing.open_pair(a, b, labels=labels)
+    report = diffing.diff(a_ds, b_ds, labelmap, derived=derived)
+    if json_path:
+        write_json(report, json_path)
+    return {"wall": time.perf_counter() - t, "images": len(report.images),
+            "changed_pixels": report.summary()["changed_pixels"]}
+
+
+def run_parse(src):
+    sys.path.insert(0, str(HERE.parent))
+    from convert import open_dataset
+
+    t = time.perf_counter()
+    dataset = open_dataset(src)
+    return {"wall": time.perf_counter() - t, "images": len(dataset)}
+
+
+def run_pycocotools_load(src):
+    from pycocotools.coco import COCO
+
+    t = time.perf_counter()
+    coco = COCO(str(src))
+    return {"wall": time.perf_counter() - t, "images": len(coco.dataset["images"])}
 
 
 def run_pycocotools(src, labels, out):
@@ -202,11 +236,16 @@ def main(argv: list[str]) -> None:
     jobs = int(flag("--jobs", 1))
     to = flag("--to", "png")
     json_path, html_path = flag("--json"), flag("--html")
+    link = "--link" in args
+    args = [a for a in args if a != "--link"]
     if what == "setup":
         print(setup())
         return
     result = {
-        "segconv": lambda: run_segconv(*args, jobs=jobs, to=to),
+        "segconv": lambda: run_segconv(*args, jobs=jobs, to=to, link=link),
+        "diff": lambda: run_diff(*args, json_path=json_path),
+        "parse": lambda: run_parse(*args),
+        "pycocotools-load": lambda: run_pycocotools_load(*args),
         "segconv-dask": lambda: run_segconv(*args, dask="local"),
         "validate": lambda: run_validate(*args, jobs=jobs, json_path=json_path, html_path=html_path),
         "pycocotools": lambda: run_pycocotools(*args),

@@ -157,7 +157,7 @@ def convert(
 @app.command()
 @_interruptible
 def validate(
-    src: Path | None = typer.Argument(None, help="Source file or folder.", show_default=False),
+    src: Path | None = typer.Argument(None, help="Source file or folder.", show_default=False, metavar="SRC"),
     fmt: FromFormat | None = FromOpt,
     labels: Path | None = LabelsOpt,
     rule: Rule = RuleOpt,
@@ -210,8 +210,8 @@ def validate(
 @app.command()
 @_interruptible
 def diff(
-    a: Path = typer.Argument(..., help="The first delivery (file or folder).", show_default=False),
-    b: Path = typer.Argument(..., help="The second delivery, of the same images.", show_default=False),
+    a: Path = typer.Argument(..., help="The first delivery (file or folder).", show_default=False, metavar="A"),
+    b: Path = typer.Argument(..., help="The second delivery, of the same images.", show_default=False, metavar="B"),
     labels: Path | None = LabelsOpt,
     fmt_a: FromFormat | None = choice(None, "--from-a", help="A's format (default: detected)."),
     fmt_b: FromFormat | None = choice(None, "--from-b", help="B's format (default: detected)."),

@@ -28,7 +28,7 @@ def choice(default, *names: str, help: str):
     return typer.Option(default, *names, help=help, case_sensitive=False)
 
 
-SrcArg = typer.Argument(..., help="Source file or folder.", show_default=False)
+SrcArg = typer.Argument(..., help="Source file or folder.", show_default=False, metavar="SRC")
 FromOpt = choice(None, "--from", help="Input format (default: detected). See `segconv formats`.")
 LabelsOpt = typer.Option(None, "--labels", help="Label map (JSON or YAML). Default: derived from the source.")
 RuleOpt = choice(Rule.coco, "--rule", help="Pixel rule: coco (pycocotools) or labelme (labelme2voc).")

@@ -123,4 +123,63 @@ def check_voc(data, work: Path) -> None:
     _run(root, "voc")
 
 
-CHECKS = {"coco": check_coco, "labelme": check_labelme, "cvat": check_cvat, "voc": check_voc}
+def check_yolo(data, work: Path) -> None:
+    """Mutated rows of the food fixture's YOLO labels (numbers, tokens, lines) and of its data.yaml."""
+    root = work / "yolo"
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "labels").mkdir(parents=True)
+    shutil.copytree(FOOD / "images", root / "images", ignore=shutil.ignore_patterns("breakfast"))
+    text = (FOOD / "labels" / "table_01.txt").read_text()
+    tokens = text.split(" ")
+    for _ in range(data.draw(st.integers(1, 5))):
+        i = data.draw(st.integers(0, len(tokens) - 1))
+        tokens[i] = data.draw(st.sampled_from(["", "nan", "inf", "-0.5", "1.5", "1e308", "x", "0", "7", "\n",
+                                               "0.5\n0", "3 0.1 0.1 0.2 0.2"]))
+    raw = " ".join(tokens).encode()
+    if data.draw(st.integers(0, 5)) == 0:
+        raw = raw[: data.draw(st.integers(0, len(raw)))] + data.draw(st.sampled_from([b"", b"\xff\xfe", b"\x00"]))
+    (root / "labels" / "table_01.txt").write_bytes(raw)
+    yaml_text = (FOOD / "data.yaml").read_text()
+    if data.draw(st.booleans()):
+        yaml_text = yaml_text.replace(data.draw(st.sampled_from(["images", "plate", "path: .", "names:", "  0:"])),
+                                      data.draw(st.sampled_from(["", "[", "{a: 1}", "- x", "9999999999", "~"])), 1)
+    (root / "data.yaml").write_text(yaml_text)
+    _run(root / "data.yaml", "yolo", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
+
+
+def check_label_studio(data, work: Path) -> None:
+    """A mutated Label Studio export of the food fixture (brush RLE bytes included)."""
+    doc = json.loads((FOOD / "label-studio" / "tasks.json").read_text())[:2]
+    if data.draw(st.booleans()):  # damage a brush's RLE bytes
+        for task in doc:
+            for result in task["annotations"][0]["result"]:
+                rle = result["value"].get("rle")
+                if rle:
+                    i = data.draw(st.integers(0, len(rle) - 1))
+                    rle[i] = data.draw(st.sampled_from([0, 255, -1, 256, 3.5, "x", None]))
+                    if data.draw(st.booleans()):
+                        del rle[data.draw(st.integers(0, len(rle) - 1)):]
+    doc = mutate_json(data, doc)
+    src = work / "tasks.json"
+    src.write_bytes(_serialize(data, doc))
+    _run(src, "label-studio", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
+
+
+def check_coco_panoptic(data, work: Path) -> None:
+    """A mutated panoptic JSON beside the fixture's PNGs, one of them damaged at times."""
+    root = work / "panoptic"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(FOOD / "panoptic", root)
+    doc = mutate_json(data, json.loads((root / "panoptic_food.json").read_text()))
+    (root / "panoptic_food.json").write_bytes(_serialize(data, doc))
+    if data.draw(st.integers(0, 3)) == 0:
+        png = root / "panoptic_food" / "table_01.png"
+        raw = bytearray(png.read_bytes())
+        for _ in range(data.draw(st.integers(1, 3))):
+            raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+        png.write_bytes(bytes(raw[: data.draw(st.integers(0, len(raw)))]))
+    _run(root / "panoptic_food.json", "coco-panoptic", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
+
+
+CHECKS = {"coco": check_coco, "labelme": check_labelme, "cvat": check_cvat, "voc": check_voc, "yolo": check_yolo,
+          "label-studio": check_label_studio, "coco-panoptic": check_coco_panoptic}

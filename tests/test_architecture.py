@@ -98,3 +98,20 @@ def test_each_format_is_one_registry_entry():
         for name, entry in registry.items():
             assert text.count(f'{kind}("{name}"') == 1, f"{folder}: {name} is registered more than once"
             assert (PACKAGE / folder / f"{entry.where.partition(':')[0].rsplit('.', 1)[-1]}.py").is_file()
+
+
+def test_docstrings_cite_documents_that_are_in_the_repository():
+    """Citations of docs/formats.md name one of its sections; nothing cites files a clone does not have."""
+    import re
+
+    headings = set(re.findall(r"^## (.+)$", (ROOT / "docs" / "formats.md").read_text(), re.M))
+    cited = 0
+    for path in [*PACKAGE.rglob("*.py"), *(ROOT / "tests").glob("*.py")]:
+        if path.name == "test_architecture.py":
+            continue
+        text = path.read_text()
+        assert not re.search(r"(?<!docs/)\bformats\.md|PRODUCT\.md|next-formats\.md|user-pain\.md", text), path
+        for section in re.findall(r'docs/formats\.md``?,? \(?"([^"]+)"', text):
+            assert section in headings, (path.name, section)
+            cited += 1
+    assert cited >= 8

@@ -177,6 +177,22 @@ def test_version_and_short_help():
     assert proc.returncode == 0 and "--overwrite" in proc.stdout
 
 
+def test_one_version_in_one_place():
+    """pyproject.toml holds the version; the package metadata, convert.__version__ and the changelog agree."""
+    import re
+
+    from convert import __version__
+
+    from conftest import ROOT
+
+    project = (ROOT / "pyproject.toml").read_text().split("[project]", 1)[1].split("\n[", 1)[0]
+    declared = re.search(r'^version = "([^"]+)"$', project, re.M).group(1)
+    assert __version__ == declared
+    assert re.search(rf"^## {re.escape(declared)} ", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    sources = "\n".join(p.read_text() for p in (ROOT / "convert").rglob("*.py"))
+    assert declared not in sources  # written nowhere else
+
+
 def test_help_shows_flags_as_flags_and_keeps_brackets():
     help_text = run_cli("convert", "--help").stdout
     assert "<bool>" not in help_text  # --overwrite, --strict, --link... take no value

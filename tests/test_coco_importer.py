@@ -1,4 +1,4 @@
-"""COCO instances: every trap of formats.md §1.3/§1.5 is a finding on its annotation."""
+"""COCO instances: every trap of docs/formats.md ("COCO instances") is a finding on its annotation."""
 
 import json
 

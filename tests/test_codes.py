@@ -31,3 +31,21 @@ def test_explain_states_the_severity_the_findings_carry():
     for code, info in codes.CODES.items():
         assert Finding(code, "x").severity is info.severity
         assert f"({info.family}, {info.severity.value})" in codes.explain(code)
+
+
+def test_a_severity_set_at_the_call_site_is_documented_in_the_codes_entry():
+    """Findings take their code's severity; the few that set another say so in the code's summary."""
+    seen: list[str] = []
+    for path in (ROOT / "convert").rglob("*.py"):
+        text = path.read_text()
+        for call in text.split("Finding(")[1:]:
+            code = re.match(r'\s*"([a-z-]+)"', call)
+            given = re.search(r"severity=Severity\.([A-Z]+)", call[:600])
+            if not code or not given:
+                continue
+            code, severity = code.group(1), given.group(1).lower()
+            seen.append(code)
+            if severity != codes.CODES[code].severity.value:
+                assert f"{'an' if severity[0] in 'aeiou' else 'a'} {severity}" in codes.CODES[code].summary, \
+                    (path.name, code, severity)
+    assert seen.count("missing-image") == 2  # the checker sees both overrides

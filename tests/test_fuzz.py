@@ -1,4 +1,5 @@
-"""Property-based fuzzing (hypothesis): mutated COCO, CVAT, LabelMe and VOC inputs end
+"""Property-based fuzzing (hypothesis): mutated COCO, CVAT, LabelMe, VOC, YOLO, Label Studio and COCO
+panoptic inputs end
 with segconv's own error or findings, never another exception.  bench/fuzz.py runs
 the same properties with a much larger budget."""
 

@@ -1,5 +1,5 @@
 """LabelMe JSON: every shape type, the labelme pixel rule against labelme2voc's own
-masks, and the traps of formats.md §4.3."""
+masks, and the traps of docs/formats.md ("LabelMe JSON")."""
 
 import base64
 import io

@@ -93,7 +93,9 @@ TABLE = [
     ),
     CodeInfo(
         "missing-image", "files", W,
-        "The image file an annotation refers to cannot be found, so its size cannot be checked.",
+        "The image file an annotation refers to cannot be found, so its size cannot be checked. A warning per "
+        "image; an info instead when no image at all is found (an annotations-only delivery: one finding for "
+        "the set) and when a YOLO YAML's `path` does not exist here (its folder is used).",
         "labelme `imagePath: \"..\\\\images\\\\a.jpg\"` with no such file and no `imageData`",
         "Deliver the image, pass --images DIR, or fix the path.",
     ),

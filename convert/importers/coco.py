@@ -1,4 +1,4 @@
-"""COCO instances JSON (``formats.md`` §1).
+"""COCO instances JSON (``docs/formats.md``, "COCO instances").
 
 The decoder follows the JSON type of ``segmentation``, as pycocotools'
 ``annToRLE`` does: a list is polygons (one or more rings ``[x1, y1, x2, y2,
@@ -9,7 +9,7 @@ the decoder and is not void: a crowd region is painted with its class.
 Category ids are kept as they are (gappy ids are normal: COCO 2017 uses 1..90
 with holes); categories reach the label map by *name*.
 
-Every trap of ``formats.md`` §1.3 and §1.5 becomes a finding on the annotation,
+Every trap listed in ``docs/formats.md`` becomes a finding on the annotation,
 never a crash and never a silently different mask:
 
 ===========================  =====================================================

@@ -1,4 +1,4 @@
-"""CVAT XML 1.1 (``formats.md`` §3): "CVAT for images" and "CVAT for video".
+"""CVAT XML 1.1 (``docs/formats.md``, "CVAT XML"): "CVAT for images" and "CVAT for video".
 
 SRC is the ``annotations.xml`` (any name) or a folder holding one.  Read:
 

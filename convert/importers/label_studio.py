@@ -93,7 +93,8 @@ class LabelStudioDataset(Dataset):
         self.use = options.get("use", "annotation")
         self.alpha = int(options.get("alpha", 128))
         self.max_pixels = max_pixels
-        self.image_dirs = [d for d in (images, src.parent, src.parent / "images") if d is not None and Path(d).is_dir()]
+        self.image_dirs = [d for d in (images, src.parent, src.parent / "images", src.parent.parent / "images")
+                           if d is not None and Path(d).is_dir()]
         findings: list[Finding] = []
         self.entries: list[tuple[int, dict, list, str]] = []
         seen: dict[str, int] = {}

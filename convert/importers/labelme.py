@@ -1,4 +1,4 @@
-"""LabelMe JSON (wkentaro/labelme, ``formats.md`` §4.1): one file per image.
+"""LabelMe JSON (wkentaro/labelme, ``docs/formats.md``, "LabelMe JSON"): one file per image.
 
 SRC is one ``.json`` file or a folder of them (searched recursively).  Every
 shape type is read: ``polygon``, ``rectangle`` (corners in any order),

@@ -1,4 +1,4 @@
-"""MIT LabelMe XML (CSAIL LabelMe web tool; ``formats.md`` §4.2): one XML per image.
+"""MIT LabelMe XML (CSAIL LabelMe web tool; ``docs/formats.md``, "MIT LabelMe XML"): one XML per image.
 
 SRC is a LabelMe collection (``Annotations/<folder>/*.xml`` beside
 ``Images/`` and ``Masks/``), a folder of XML files (Datumaro's layout, with

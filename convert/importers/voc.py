@@ -1,4 +1,4 @@
-"""Pascal VOC segmentation trees (``formats.md`` §2), including Datumaro's and
+"""Pascal VOC segmentation trees (``docs/formats.md``, "Pascal VOC"), including Datumaro's and
 CVAT's "Segmentation mask 1.1" exports.
 
 SRC is a VOC root (or a folder holding one ``VOC*`` root)::
