@@ -315,7 +315,7 @@ def main() -> None:
                                                                      "images, 448 MB; 46k here gives a file as large)")
     p.add_argument("--layouts", default="voc,coco-rle", help="other --to layouts timed against png (photos scene)")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--work", type=Path, default=Path("/tmp/segconv-bench"))
+    p.add_argument("--work", type=Path, default=HERE / ".work", help="generated deliveries and outputs (kept)")
     p.add_argument("--no-datumaro", action="store_true")
     p.add_argument("--no-dask", action="store_true")
     p.add_argument("--repeat", type=int, default=3, help="rounds; each contender's median is reported")

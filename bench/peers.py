@@ -20,12 +20,13 @@ number of images written.
 - ``pycocotools``: the script a user writes: ``COCO(path)``, then per image
   ``annToMask`` of every annotation, painted by the label map's level then file
   order, saved with Pillow as a palette PNG.
-- ``floor``: Pillow writing the very same masks and nothing else: segconv's
-  masks are loaded into memory first (not timed), then only ``Image.save``
-  runs, with the same palette and PNG settings segconv uses
-  (``convert.exporters.png.PNG_OPTIONS``), so it writes the very same bytes.
-- ``floor-default``: the same, with Pillow's default PNG settings (what a
-  plain ``im.save(path)`` costs; the pycocotools script saves that way).
+- ``floor``: writing the very same masks and nothing else: segconv's masks
+  are loaded into memory first (not timed), then only the encoding and the
+  writing run, with the encoder segconv uses (``convert.pngencode``), so it
+  writes the very same bytes.
+- ``floor-default``: the same masks saved by Pillow at its default settings
+  (what a plain ``im.save(path)`` costs; the pycocotools script saves that
+  way).
 - ``datumaro``: ``coco_instances`` import → ``polygons_to_masks`` →
   ``voc_segmentation`` export without images, in Datumaro's own virtual
   environment (never a segconv dependency); ``datumaro-voc``: the raster
@@ -167,10 +168,9 @@ def run_floor(masks, out, pillow_defaults=False):
     from PIL import Image
 
     sys.path.insert(0, str(HERE.parent))
-    from convert.exporters.png import PNG_OPTIONS
     from convert.labelmap import LabelMap
+    from convert.pngencode import encode_png
 
-    options = {} if pillow_defaults else PNG_OPTIONS
     masks = Path(masks)
     lm = LabelMap.load(masks.parent / "labelmap.json")
     arrays = [(p.relative_to(masks), np.asarray(Image.open(p))) for p in sorted(masks.rglob("*.png"))]
@@ -179,12 +179,16 @@ def run_floor(masks, out, pillow_defaults=False):
     palette = lm.palette()
     t = time.perf_counter()
     for rel, array in arrays:
-        image = Image.fromarray(array)
-        image.putpalette(palette)
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", **options)
+        if pillow_defaults:
+            image = Image.fromarray(array)
+            image.putpalette(palette)
+            buf = io.BytesIO()
+            image.save(buf, format="PNG")
+            data = buf.getvalue()
+        else:
+            data = encode_png(array, palette)
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_bytes(buf.getvalue())
+        (out / rel).write_bytes(data)
     return {"wall": time.perf_counter() - t, "images": len(arrays)}
 
 

@@ -11,8 +11,8 @@ rule, image by image, so the comparison is of the masks training would see:
 - the findings B has and A had not: for every code, B's findings when B has more of them than A.
 
     >>> from convert.labelmap import LabelMap
-    >>> a, b = np.array([[0, 1], [1, 1]]), np.array([[0, 1], [2, 1]])
-    >>> confusion(a, b, LabelMap.derive(["plate", "bowl"]))
+    >>> pixels = {(0, 0): 1, (1, 1): 2, (1, 2): 1}      # {(class value in A, in B): pixels}
+    >>> confusion(pixels, LabelMap.derive(["plate", "bowl"]))
     [{'from': 'plate', 'to': 'bowl', 'pixels': 1}]
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .checks import CheckOptions, check_sample
-from .exporters.objects import visible_objects
+from .exporters.objects import visible_list
 from .findings import Finding
 from .labelmap import LabelMap
 from .paint import paint
@@ -112,15 +112,15 @@ def pair(a_names: list[str], b_names: list[str]) -> tuple[list[tuple[int, int]],
     return pairs, sorted(only_a), sorted(only_b)
 
 
-def confusion(a: np.ndarray, b: np.ndarray, labelmap: LabelMap) -> list[dict]:
-    """The pixels whose class changed, grouped by (class in A, class in B), most first."""
-    changed = a != b
-    if not changed.any():
-        return []
-    keys = a[changed].astype(np.int64) * 65537 + b[changed].astype(np.int64)
-    values, counts = np.unique(keys, return_counts=True)
-    out = [{"from": _name(int(v) // 65537, labelmap), "to": _name(int(v) % 65537, labelmap), "pixels": int(n)}
-           for v, n in zip(values, counts)]
+def confusion(joint: dict[tuple[int, int], int], labelmap: LabelMap) -> list[dict]:
+    """The pixels whose class changed, grouped by (class in A, class in B), most first.
+
+    >>> from convert.labelmap import LabelMap
+    >>> confusion({(0, 0): 5, (1, 2): 1}, LabelMap.derive(["plate", "bowl"]))
+    [{'from': 'plate', 'to': 'bowl', 'pixels': 1}]
+    """
+    out = [{"from": _name(va, labelmap), "to": _name(vb, labelmap), "pixels": n}
+           for (va, vb), n in sorted(joint.items()) if va != vb]
     return sorted(out, key=lambda d: -d["pixels"])
 
 
@@ -133,17 +133,49 @@ def _name(value: int, labelmap: LabelMap) -> str:
     return str(value)
 
 
-def compare_objects(a_painted, b_painted, labelmap: LabelMap) -> dict:
-    """Objects added, removed, changed and unchanged: visible objects of A and B matched inside a class by
-    IoU, best pairs first."""
-    a_objs, a_ids = visible_objects(a_painted, labelmap)
-    b_objs, b_ids = visible_objects(b_painted, labelmap)
+def _stretch_columns(painted, labelmap: LabelMap) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """(stretch starts, class value of each stretch, visible object number 1..K of each stretch or 0,
+    the visible objects): the painted image as the painter's stretches, which cover it whole."""
+    st = painted.runs
+    objects = visible_list(painted, labelmap)
+    renumber = np.zeros(len(painted.instances) + 1, dtype=np.int64)
+    for number, obj in enumerate(objects, start=1):
+        renumber[obj.id] = number
+    return (st.starts, st.per_stretch(st.values, st.empty).astype(np.int64),
+            renumber[st.per_stretch(st.object_ids, 0)], objects)
+
+
+def overlay(a_starts, a_columns, b_starts, b_columns, total: int) -> tuple[list, list, np.ndarray]:
+    """Two images given as stretches (``starts`` covering ``0..total``, and per stretch the values of some
+    columns) cut at every start of either: per piece the values of A's columns, of B's, and its length.
+
+    >>> a, b, n = overlay(np.array([0, 4]), [np.array([1, 2])], np.array([0, 2]), [np.array([1, 1])], 6)
+    >>> [c.tolist() for c in a], [c.tolist() for c in b], n.tolist()
+    ([[1, 1, 2]], [[1, 1, 1]], [2, 2, 2])
+    """
+    cuts = np.union1d(a_starts, b_starts)
+    ia = np.searchsorted(a_starts, cuts, side="right") - 1
+    ib = np.searchsorted(b_starts, cuts, side="right") - 1
+    lengths = np.diff(np.append(cuts, total))
+    return [c[ia] for c in a_columns], [c[ib] for c in b_columns], lengths
+
+
+def _sum_by(keys: np.ndarray, lengths: np.ndarray) -> dict[int, int]:
+    values, inverse = np.unique(keys, return_inverse=True)
+    return dict(zip(values.tolist(), np.bincount(inverse, weights=lengths).astype(np.int64).tolist()))
+
+
+def compare_objects(a_objs: list, b_objs: list, inter_pairs: dict[tuple[int, int], int]) -> dict:
+    """Objects added, removed, changed and unchanged: visible objects of A and B (numbered 1..K, 0 = none)
+    matched inside a class by IoU, best pairs first; ``inter_pairs`` holds the pixels of every pair
+    (object in A, object in B), 0 included."""
     na, nb = len(a_objs), len(b_objs)
     counts = Counter(added=0, removed=0, changed=0, unchanged=0)
     if not na and not nb:
         return dict(counts)
-    inter = np.bincount(a_ids.ravel().astype(np.int64) * (nb + 1) + b_ids.ravel().astype(np.int64),
-                        minlength=(na + 1) * (nb + 1)).reshape(na + 1, nb + 1)
+    inter = np.zeros((na + 1, nb + 1), dtype=np.int64)
+    for (i, j), n in inter_pairs.items():
+        inter[i, j] = n
     area_a, area_b = inter.sum(axis=1), inter.sum(axis=0)
     candidates = []
     for i in range(1, na + 1):
@@ -184,21 +216,31 @@ def compare(a_sample, b_sample, labelmap: LabelMap, rule: str) -> dict:
         checked, _ = check_sample(sample, labelmap, p, options)
         painted.append(p)
         found.append(list(sample.findings) + p.findings + checked)
-    a, b = painted[0].class_mask, painted[1].class_mask
-    changed = int((a != b).sum())
+    total = painted[0].class_mask.size
+    # the two paintings as stretches, cut at every start of either: no pass over the pixels
+    a_starts, a_class, a_object, a_objs = _stretch_columns(painted[0], labelmap)
+    b_starts, b_class, b_object, b_objs = _stretch_columns(painted[1], labelmap)
+    (ca, oa), (cb, ob), lengths = overlay(a_starts, [a_class, a_object], b_starts, [b_class, b_object], total)
+    joint = {(k >> 32, k & 0xFFFFFFFF): n for k, n in _sum_by(ca << 32 | cb, lengths).items()}
+    objects = {(k >> 32, k & 0xFFFFFFFF): n for k, n in _sum_by(oa << 32 | ob, lengths).items()}
+    changed = sum(n for (va, vb), n in joint.items() if va != vb)
+    in_a: Counter[int] = Counter()
+    in_b: Counter[int] = Counter()
+    for (va, vb), n in joint.items():
+        in_a[va] += n
+        in_b[vb] += n
     classes = {}
     for cls in labelmap.classes:
-        in_a, in_b = a == cls.index, b == cls.index
-        na, nb = int(in_a.sum()), int(in_b.sum())
+        na, nb = in_a[cls.index], in_b[cls.index]
         if na or nb:
-            inter = int((in_a & in_b).sum())
+            inter = joint.get((cls.index, cls.index), 0)
             classes[cls.name] = {"a": na, "b": nb, "intersection": inter, "union": na + nb - inter}
     count_a = Counter(f.code for f in found[0])
     count_b = Counter(f.code for f in found[1])
     new = [f.to_dict() for f in found[1] if count_b[f.code] > count_a[f.code]]
     entry.update(status="changed" if changed else "same", width=a_sample.width, height=a_sample.height,
-                 pixels=a.size, changed_pixels=changed, classes=classes, confusion=confusion(a, b, labelmap),
-                 objects=compare_objects(painted[0], painted[1], labelmap), findings_new=new)
+                 pixels=total, changed_pixels=changed, classes=classes, confusion=confusion(joint, labelmap),
+                 objects=compare_objects(a_objs, b_objs, objects), findings_new=new)
     if entry["objects"]["added"] or entry["objects"]["removed"] or entry["objects"]["changed"]:
         entry["status"] = "changed"  # the same class mask, other objects: still a change
     return entry

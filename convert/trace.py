@@ -55,7 +55,8 @@ def signed_area(ring: np.ndarray) -> float:
     1.0
     """
     x, y = ring[:, 0].astype(np.float64), ring[:, 1].astype(np.float64)
-    return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2
+    closing = x[-1] * y[0] - x[0] * y[-1]  # the edge from the last vertex back to the first
+    return float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]) + closing) / 2
 
 
 def _edges(padded: np.ndarray, height: int, width: int):
@@ -64,7 +65,7 @@ def _edges(padded: np.ndarray, height: int, width: int):
     parts = []
     # horizontal lines y = r, r = 0..height: the pixel above is padded[r], the pixel below padded[r + 1]
     above, below = padded[:-1, 1:-1], padded[1:, 1:-1]
-    r, c = np.nonzero(above != below)
+    r, c = _where(above != below)
     down_obj, up_obj = below[r, c], above[r, c]
     keep = down_obj != 0  # the top edge of the pixel below, running right
     parts.append((down_obj[keep], c[keep], r[keep], 0))
@@ -72,7 +73,7 @@ def _edges(padded: np.ndarray, height: int, width: int):
     parts.append((up_obj[keep], c[keep] + 1, r[keep], 2))
     # vertical lines x = c, c = 0..width: the pixel left is padded[:, c], the pixel right padded[:, c + 1]
     left, right = padded[1:-1, :-1], padded[1:-1, 1:]
-    r, c = np.nonzero(left != right)
+    r, c = _where(left != right)
     right_obj, left_obj = right[r, c], left[r, c]
     keep = right_obj != 0  # the left edge of the pixel on the right, running up
     parts.append((right_obj[keep], c[keep], r[keep] + 1, 3))
@@ -85,10 +86,16 @@ def _edges(padded: np.ndarray, height: int, width: int):
     return obj, sx, sy, direction
 
 
+def _where(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of the true cells: ``np.nonzero``'s answer, about five times faster on a 2-D mask."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
 def _link(obj, sx, sy, direction, width: int, height: int):
     """Chain the edges into rings: the successor of an edge is its object's edge that starts where it ends;
     where two do (two pixels of the object meet at a corner only), the one turning right, which keeps the
-    two pixels' rings apart.  Then every ring is labelled and put in order by pointer jumping."""
+    two pixels' rings apart.  Then each ring is walked from its lowest-numbered edge (a plain loop over the
+    successor list: one step per edge, cheaper here than vectorised pointer jumping)."""
     corners = (width + 1) * (height + 1)
     n = len(obj)
     start_key = obj * corners + sy * (width + 1) + sx
@@ -104,34 +111,30 @@ def _link(obj, sx, sy, direction, width: int, height: int):
         other = order[first[pinch] + 1]
         right_turn = (direction[pinch] + 1) % 4
         nxt[pinch] = np.where(direction[nxt[pinch]] == right_turn, nxt[pinch], other)
-    # ring label: the smallest edge index on the ring, by pointer doubling
-    label = np.arange(n)
-    jump = nxt.copy()
-    steps = 1
-    while steps < n:
-        np.minimum(label, label[jump], out=label)
-        jump = jump[jump]
-        steps *= 2
-    # position on the ring: cut each ring before its first edge, then rank by pointer jumping
-    succ = nxt.copy()
-    succ[succ == label[succ]] = -1  # the edge whose successor is the ring's first edge ends the chain
-    dist = (succ >= 0).astype(np.int64)
-    hop = succ.copy()
-    while (hop >= 0).any():
-        valid = hop >= 0
-        dist[valid] += dist[hop[valid]]
-        hop[valid] = hop[hop[valid]]
-    ring_order = np.lexsort((-dist, label))  # each ring from its first edge on
-    label, direction, sx, sy = label[ring_order], direction[ring_order], sx[ring_order], sy[ring_order]
-    bounds = np.flatnonzero(np.r_[True, label[1:] != label[:-1], True])
+    following = nxt.tolist()
+    seen = bytearray(n)
+    walk: list[int] = []  # edge numbers, ring after ring, each ring from its lowest-numbered edge on
+    cuts = [0]
+    for first_edge in range(n):
+        if seen[first_edge]:
+            continue
+        edge = first_edge
+        while not seen[edge]:
+            seen[edge] = 1
+            walk.append(edge)
+            edge = following[edge]
+        cuts.append(len(walk))
+    ring_order = np.array(walk, dtype=np.int64)
+    obj, direction, sx, sy = obj[ring_order], direction[ring_order], sx[ring_order], sy[ring_order]
+    bounds = np.array(cuts, dtype=np.int64)
     previous = np.empty_like(direction)  # the direction of the edge before, on the same ring
     previous[1:] = direction[:-1]
     previous[bounds[:-1]] = direction[bounds[1:] - 1]
     turn = direction != previous
     rings = []
-    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+    for a, b in zip(cuts[:-1], cuts[1:]):
         keep = turn[a:b]
-        rings.append((int(obj[label[a]]), np.stack((sx[a:b][keep], sy[a:b][keep]), axis=1)))
+        rings.append((int(obj[a]), np.stack((sx[a:b][keep], sy[a:b][keep]), axis=1)))
     return rings
 
 

@@ -162,3 +162,21 @@ def test_jobs_give_the_same_report(tmp_path):
     one, two = (json.loads((tmp_path / f"{j}.json").read_text()) for j in ("1", "2"))
     assert one == two
     assert np.isclose(one["summary"]["classes"]["plate"]["iou"], 1.0)
+
+
+def test_every_form_of_the_bundled_example_against_its_coco_form(tmp_path):
+    """YOLO, Label Studio and panoptic sources through diff (their readers' names(), their image
+    matching): panoptic paints the same masks; YOLO and Label Studio differ by the edge pixels that
+    tests/test_cross_format.py measures and explains, and diff finds exactly those."""
+    from test_cross_format import EDGE_TIES
+
+    for fmt, src, expected in (("coco-panoptic", FOOD / "panoptic" / "panoptic_food.json", 0),
+                               ("yolo", FOOD / "data.yaml", EDGE_TIES["yolo"]),
+                               ("label-studio", FOOD / "label-studio" / "tasks.json", EDGE_TIES["label-studio"])):
+        out = tmp_path / f"{fmt}.json"
+        proc = run_cli("diff", FOOD / "annotations.json", src, "--labels", FOOD / "labelmap.yaml", "--json", out)
+        assert proc.returncode == (1 if expected else 0), proc.stderr
+        report = json.loads(out.read_text())
+        assert report["summary"]["images"] == 4 and report["summary"]["compared"] == 4, fmt
+        assert report["summary"]["changed_pixels"] == expected, fmt
+        assert sum(entry.get("changed_pixels", 0) for entry in report["images"]) == expected

@@ -72,16 +72,14 @@ def test_writer_refuses_a_symlink_leading_out(tmp_path):
 
 
 def test_run_length_deflate_is_lossless_and_no_larger_than_pillows_default(tmp_path):
-    """Masks are written with zlib's run-length strategy (faster); it must decode to the same
-    pixels in any reader and not cost disk: checked on the food fixture's masks."""
+    """Masks are written by convert.pngencode (no row filter, zlib's run-length strategy: faster); they
+    must decode to the same pixels in any reader and not cost disk: checked on the food fixture's masks."""
     import io
 
     from convert import api
-    from convert.exporters.png import PNG_OPTIONS
 
     from conftest import FOOD
 
-    assert PNG_OPTIONS == {"compress_type": 3}  # zlib.Z_RLE
     api.convert(FOOD / "annotations.json", tmp_path / "o", labels=FOOD / "labelmap.yaml")
     ours = default = 0
     for path in sorted((tmp_path / "o" / "masks").rglob("*.png")):

@@ -35,10 +35,10 @@ from ..findings import Finding
 from ..labelmap import LabelMap
 from ..model import Sample
 from ..paint import Painted
+from ..pngencode import encode_png_rgb
 from ..wording import plural
 from .base import LayoutWriter, Written, within_split
 from .ids import Ids
-from .png import png_bytes
 from .voc import place_image
 
 
@@ -105,8 +105,11 @@ class CocoPanopticWriter(LayoutWriter):
                 per_region[k] = segment_of_class[cls_value]
         segment = st.per_stretch(per_region, fill_segment)
         self._measure(info, segment, st, h)
-        ids = st.image(per_region.astype(np.uint32), np.uint32(fill_segment), (h, w))
-        self.put(written, f"annotations/panoptic_{subset}/{stem}.png", lambda: png_bytes(id_to_rgb(ids)))
+        # segments are numbered 1..n: draw the small numbers, the PNG colours them through id_to_rgb's table
+        small = np.uint8 if len(info) < 256 else np.uint32
+        numbers = st.image(per_region.astype(small), small(fill_segment), (h, w))
+        colours = id_to_rgb(np.arange(len(info) + 1))
+        self.put(written, f"annotations/panoptic_{subset}/{stem}.png", lambda: encode_png_rgb(numbers, colours))
         if sample.image_path and Path(sample.image_path).is_file():
             ext = Path(sample.image_path).suffix.lower() or ".jpg"
             place_image(self, written, Path(sample.image_path), f"images/{subset}/{stem}{ext}")

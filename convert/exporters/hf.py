@@ -9,7 +9,9 @@
 ``image`` holds the image file's own bytes and name; ``label`` the PNG bytes of the class mask as one 8-bit
 channel (value = class index, 255 = void), both in the storage of ``datasets``' ``Image`` feature
 (``{bytes, path}``).  (Handed a palette image in memory, ``datasets`` would store it as TIFF.)  Shards
-stay under 500 MB of image and label bytes (``datasets``' own default size), in row groups of 100 rows.
+stay under 500 MB of image and label bytes (``datasets``' own default size), in row groups of 100 rows
+(fewer once 64 MiB are waiting, so memory stays bounded); the image and label bytes are stored
+uncompressed, as they are compressed already.
 ``datasets.load_dataset(OUT)`` and ``load_dataset("parquet", data_files=...)`` load it offline;
 ``huggingface-cli upload USER/NAME OUT --repo-type dataset`` publishes it.
 Needs pyarrow: ``pip install 'segconv[hf]'``.
@@ -34,7 +36,8 @@ from .base import LayoutWriter, Written, split_order, within_split
 from .png import png_bytes
 
 MAX_SHARD_BYTES = 500 * 10**6
-ROW_GROUP = 100
+ROW_GROUP = 100  # rows per row group, as datasets writes image datasets...
+ROW_GROUP_BYTES = 64 * 2**20  # ...or fewer when their bytes reach this, so memory stays bounded
 
 
 def _pyarrow():
@@ -107,7 +110,8 @@ class HfWriter(LayoutWriter):
             current = None
         writer, path, size, waiting = current or self._new_shard(split)
         waiting.append((image, label, name))
-        if len(waiting) >= ROW_GROUP:
+        pending = sum(len(i["bytes"] or b"") + len(lab["bytes"]) for i, lab, _ in waiting)
+        if len(waiting) >= ROW_GROUP or pending >= ROW_GROUP_BYTES:
             self._flush(writer, waiting)
         self._open[split] = (writer, path, size + row, waiting)
         self.rows[split] = self.rows.get(split, 0) + 1
@@ -117,14 +121,35 @@ class HfWriter(LayoutWriter):
         (self.out / "data").mkdir(parents=True, exist_ok=True)
         path = self.out / "data" / f".{split}-{len(self.shards.get(split, [])):05d}.parquet.partial"
         self.shards.setdefault(split, []).append(path.name)
-        return pq.ParquetWriter(str(path), schema()), path, 0, []
+        # the image and label bytes are PNG and JPEG already: compressing them again (parquet's default, snappy)
+        # or trying a dictionary of them costs time and saves nothing; file names are small and compress
+        return pq.ParquetWriter(str(path), schema(), compression={"image.bytes": "NONE", "label.bytes": "NONE",
+                                                                "image.path": "SNAPPY", "label.path": "SNAPPY",
+                                                                "file_name": "SNAPPY"},
+                                use_dictionary=["file_name"], write_statistics=["file_name"]), path, 0, []
 
     @staticmethod
     def _flush(writer, waiting: list) -> None:
         pa, _ = _pyarrow()
         if waiting:
             images, labels, names = zip(*waiting)
-            writer.write_table(pa.table({"image": list(images), "label": list(labels), "file_name": list(names)},
+
+            def binary(values: list) -> object:  # one join and an offsets array: a single copy of the bytes
+                blobs = [v or b"" for v in values]
+                offsets = np.zeros(len(blobs) + 1, dtype=np.int32)
+                np.cumsum([len(b) for b in blobs], out=offsets[1:])
+                valid = np.array([v is not None for v in values])
+                mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+                return pa.Array.from_buffers(pa.binary(), len(blobs),
+                                             [mask, pa.py_buffer(offsets), pa.py_buffer(b"".join(blobs))],
+                                             null_count=int((~valid).sum()))
+
+            def column(cells) -> object:  # {bytes, path} cells as one struct array, built from two plain arrays
+                return pa.StructArray.from_arrays(
+                    [binary([c["bytes"] for c in cells]), pa.array([c["path"] for c in cells], pa.string())],
+                    fields=list(writer.schema.field("image").type))
+
+            writer.write_table(pa.table([column(images), column(labels), pa.array(names, pa.string())],
                                         schema=writer.schema))
             waiting.clear()
 

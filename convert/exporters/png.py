@@ -11,32 +11,26 @@ training code still reads the indices; otherwise it is 16-bit grayscale.
 
 from __future__ import annotations
 
-import io
 import json
-import zlib
 
 import numpy as np
-from PIL import Image
 
 from ..atomic import write_text
 from ..labelmap import LabelMap
 from ..model import Sample
 from ..paint import Painted
+from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written
 
 NAME = "png"
 
 
-# zlib's run-length strategy: label masks are long runs of one value, and on them it is about three
-# times faster than the default strategy and a few per cent smaller (bench/RESULTS.md); any PNG
-# reader decodes it, the strategy is an encoder choice only
-PNG_OPTIONS = {"compress_type": zlib.Z_RLE}
-
-
 def encode_mask(mask: np.ndarray, labelmap: LabelMap) -> bytes:
     """PNG bytes of a class mask: palette PNG for ``uint8``, 16-bit grayscale for ``uint16``.
 
+    >>> import io
+    >>> from PIL import Image
     >>> from convert.labelmap import LabelMap
     >>> lm = LabelMap.derive(["plate"])
     >>> png = encode_mask(np.array([[0, 1], [1, 255]], dtype=np.uint8), lm)
@@ -48,13 +42,8 @@ def encode_mask(mask: np.ndarray, labelmap: LabelMap) -> bytes:
 
 def png_bytes(array: np.ndarray, palette: list[int] | None = None) -> bytes:
     """PNG bytes of a 2-D integer array: a palette image when ``palette`` is given
-    (``uint8``), else grayscale (16-bit for ``uint16``)."""
-    image = Image.fromarray(np.ascontiguousarray(array))
-    if palette is not None:
-        image.putpalette(palette)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", **PNG_OPTIONS)
-    return buffer.getvalue()
+    (``uint8``), else grayscale (16-bit for ``uint16``); see :mod:`convert.pngencode`."""
+    return encode_png(array, palette)
 
 
 class PngWriter(LayoutWriter):

@@ -52,6 +52,7 @@ class YoloWriter(LayoutWriter):
         super().__init__(out, labelmap, **kwargs)
         self.classes = [c for c in sorted(labelmap.classes, key=lambda c: c.index) if not c.fill]
         self.yolo_index = {c.index: k for k, c in enumerate(self.classes)}
+        self._numbers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.splits: dict[str, int] = {}
         self.rows = self.differ = self.void = self.images_differ = self.pixels = 0
 
@@ -64,11 +65,14 @@ class YoloWriter(LayoutWriter):
         traced = trace(ids) if objects else {}
         lines: list[str] = []
         regions: list[Region] = []
+        x_text, x_read = self._written_numbers(width)
+        y_text, y_read = self._written_numbers(height)
         for number, obj in enumerate(objects, start=1):
             for ring in self._rows(traced.get(number, [])):
-                text = " ".join(f"{v:.6f}" for v in (ring / [width, height]).ravel())
-                lines.append(f"{self.yolo_index[obj.label.index]} {text}")
-                coords = np.array(text.split(), dtype=np.float64).reshape(-1, 2) * [width, height]
+                cells = np.empty(2 * len(ring), dtype=object)
+                cells[0::2], cells[1::2] = x_text[ring[:, 0]], y_text[ring[:, 1]]
+                lines.append(f"{self.yolo_index[obj.label.index]} " + " ".join(cells.tolist()))
+                coords = np.stack((x_read[ring[:, 0]] * width, y_read[ring[:, 1]] * height), axis=1)
                 regions.append(Region(obj.label.name, Polygon((coords,)), (len(regions),), Origin("row")))
         self.put(written, f"labels/{split}/{stem}.txt", lambda: "".join(line + "\n" for line in lines).encode())
         back = paint(Sample(sample.name, width, height, regions, sample.origin), self.labelmap).class_mask
@@ -89,6 +93,15 @@ class YoloWriter(LayoutWriter):
                                             f"images/{split}/ lacks it", image=sample.name, file=sample.origin.file))
         written.record = (split, len(lines), differ, void, height * width)
         return written
+
+    def _written_numbers(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """For every corner coordinate 0..size of a side of that length: the text written for it (``k / size``
+        with 6 decimals) and the number that text reads back as.  Rows are written from the first and
+        painted back from the second, so what is measured is what a reader of the file gets."""
+        if size not in self._numbers:
+            text = [f"{k / size:.6f}" for k in range(size + 1)]
+            self._numbers[size] = (np.array(text, dtype=object), np.array([float(t) for t in text]))
+        return self._numbers[size]
 
     def _rows(self, rings: list[np.ndarray]) -> list[np.ndarray]:
         """The rows of one object's rings under the ``multipart`` and ``holes`` policies."""

@@ -1,0 +1,53 @@
+"""convert.pngencode: every kind of label PNG decodes, in Pillow, to exactly the array it was made from."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from convert.pngencode import encode_png, encode_png_rgb
+
+SHAPES = [(1, 1), (1, 7), (5, 1), (3, 4), (37, 53)]
+
+
+def decode(png: bytes) -> Image.Image:
+    im = Image.open(io.BytesIO(png))
+    im.load()  # checks every CRC and the zlib stream
+    return im
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_grayscale_palette_and_16_bit(shape):
+    rng = np.random.default_rng(sum(shape))
+    mask = rng.integers(0, 4, shape).astype(np.uint8) * 60
+    im = decode(encode_png(mask))
+    assert im.mode == "L" and np.array_equal(np.asarray(im), mask)
+    palette = [v for i in range(256) for v in (i, 255 - i, 7)]
+    im = decode(encode_png(mask, palette))
+    assert im.mode == "P" and np.array_equal(np.asarray(im), mask) and im.getpalette() == palette
+    wide = rng.integers(0, 65535, shape).astype(np.uint16)
+    im = decode(encode_png(wide))
+    assert np.array_equal(np.asarray(im).astype(np.uint16), wide)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_rgb_with_the_sub_filter_and_from_an_index_table(shape):
+    rng = np.random.default_rng(7 + sum(shape))
+    rgb = rng.integers(0, 256, (*shape, 3)).astype(np.uint8)
+    rgb[:, : shape[1] // 2] = (250, 3, 129)  # runs, and values that wrap around in the filter
+    assert np.array_equal(np.asarray(decode(encode_png(rgb))), rgb)
+    index = rng.integers(0, 300, shape)
+    colours = rng.integers(0, 256, (300, 3)).astype(np.uint8)
+    colours[:, 2] = 0  # a channel that is zero everywhere is skipped: still zeros in the image
+    png = encode_png_rgb(index, colours)
+    assert np.array_equal(np.asarray(decode(png)), colours[index])
+    # panopticapi reads ids as np.array(Image.open(png), dtype=np.uint32): the RGB channels, not a palette
+    assert np.array(Image.open(io.BytesIO(png)), dtype=np.uint32).shape == (*shape, 3)
+
+
+def test_other_arrays_are_refused():
+    with pytest.raises(ValueError, match="cannot encode"):
+        encode_png(np.zeros((2, 2), dtype=np.float32))
+    with pytest.raises(ValueError, match="cannot encode"):
+        encode_png(np.zeros((2, 2, 4), dtype=np.uint8))
