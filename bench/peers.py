@@ -214,14 +214,16 @@ def run_datumaro_voc(src, labels, out):
 
 
 def setup() -> Path:
-    """Create Datumaro's own virtual environment under bench/.peers (once)."""
+    """Create Datumaro's own virtual environment under bench/.peers (once), with its command line."""
     env = PEERS / "datumaro"
     python = env / "bin" / "python"
-    if python.exists() and subprocess.run([python, "-c", "import datumaro"], capture_output=True).returncode == 0:
+    datum = env / "bin" / "datum"
+    if datum.exists() and subprocess.run([datum, "--version"], capture_output=True).returncode == 0:
         return python
     PEERS.mkdir(exist_ok=True)
-    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
-    subprocess.run([python, "-m", "pip", "install", "-q", "datumaro", "pyyaml"], check=True)
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", "datumaro[cli]", "pyyaml"], check=True)  # [cli]: `datum`
     return python
 
 
