@@ -16,13 +16,13 @@ reported (``written-pixels-differ``).  Create the project with ``labeling-config
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, TextIO
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
+import orjson
 
 from .. import brushrle
 from ..atomic import open_atomic, write_text
@@ -106,7 +106,7 @@ class LabelStudioWriter(LayoutWriter):
         if self._predictions:
             entry["model_version"] = "segconv"
         task = {"data": {"image": self.options["image-root"] + sample.name}, key: [entry]}
-        written.record = (json.dumps(task), len(results), void)
+        written.record = (orjson.dumps(task).decode(), len(results), void)  # 10x json.dumps on long rle lists
         return written
 
     @property
