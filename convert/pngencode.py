@@ -84,15 +84,21 @@ def encode_png_rgb(index: np.ndarray, colours: np.ndarray) -> bytes:
         table = np.ascontiguousarray(colours[:, channel])
         if not table.any():
             continue
-        values = table.take(index)
+        values = index if _identity(table, index) else table.take(index)
         rows[:, 1 + channel] = values[:, 0]
         np.subtract(values[:, 1:], values[:, :-1], out=rows[:, 4 + channel::3])
     return _png(struct.pack(">IIBBBBB", width, height, 8, RGB, 0, 0, 0), rows)
 
 
+def _identity(table: np.ndarray, index: np.ndarray) -> bool:
+    """Whether ``table.take(index)`` is ``index`` itself: a uint8 image through a table that maps every value
+    to itself (the red channel of panoptic segments 1..255), so the lookup can be skipped."""
+    return index.dtype == np.uint8 and len(table) <= 256 and bool((table == np.arange(len(table))).all())
+
+
 def _png(header: bytes, rows: np.ndarray, palette: list[int] | None = None) -> bytes:
     compressor = _deflate.compressobj(1, _deflate.DEFLATED, 15, 9, _deflate.Z_RLE)
-    data = compressor.compress(rows.tobytes()) + compressor.flush()
+    data = compressor.compress(memoryview(np.ascontiguousarray(rows)).cast("B")) + compressor.flush()
     chunks = [_chunk(b"IHDR", header)]
     if palette is not None and header[9] == PALETTE:
         chunks.append(_chunk(b"PLTE", bytes(palette[: 3 * 256])))

@@ -35,10 +35,10 @@ def trace(ids: np.ndarray) -> dict[int, list[np.ndarray]]:
         return {}
     padded = np.zeros((height + 2, width + 2), dtype=ids.dtype)
     padded[1:-1, 1:-1] = ids
-    obj, sx, sy, direction = _edges(padded, height, width)
+    obj, sx, sy, ex, ey, direction = _edges(padded, height, width)
     if not len(obj):
         return {}
-    rings = _link(obj, sx, sy, direction, width, height)
+    rings = _link(obj, sx, sy, ex, ey, direction, width, height)
     out: dict[int, list[np.ndarray]] = {}
     for key, ring in rings:
         out.setdefault(key, []).append(ring)
@@ -60,30 +60,51 @@ def signed_area(ring: np.ndarray) -> float:
 
 
 def _edges(padded: np.ndarray, height: int, width: int):
-    """Every directed unit edge between an object's pixel and a pixel of anything else, with the object on
-    its right-hand side (on screen): ``(object, start x, start y, direction)``."""
+    """Every straight stretch of boundary between an object's pixels and anything else, with the object on
+    its right-hand side (on screen): ``(object, start x, start y, end x, end y, direction)``, the stretches
+    running right first, in row-major order of their start.  A stretch is as long as the boundary runs
+    straight along one object, so consecutive stretches of a ring always turn."""
     parts = []
     # horizontal lines y = r, r = 0..height: the pixel above is padded[r], the pixel below padded[r + 1]
     above, below = padded[:-1, 1:-1], padded[1:, 1:-1]
     r, c = _where(above != below)
     down_obj, up_obj = below[r, c], above[r, c]
-    keep = down_obj != 0  # the top edge of the pixel below, running right
-    parts.append((down_obj[keep], c[keep], r[keep], 0))
-    keep = up_obj != 0  # the bottom edge of the pixel above, running left
-    parts.append((up_obj[keep], c[keep] + 1, r[keep], 2))
-    # vertical lines x = c, c = 0..width: the pixel left is padded[:, c], the pixel right padded[:, c + 1]
-    left, right = padded[1:-1, :-1], padded[1:-1, 1:]
-    r, c = _where(left != right)
-    right_obj, left_obj = right[r, c], left[r, c]
-    keep = right_obj != 0  # the left edge of the pixel on the right, running up
-    parts.append((right_obj[keep], c[keep], r[keep] + 1, 3))
-    keep = left_obj != 0  # the right edge of the pixel on the left, running down
-    parts.append((left_obj[keep], c[keep], r[keep], 1))
-    obj = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    sx = np.concatenate([p[1] for p in parts]).astype(np.int64)
-    sy = np.concatenate([p[2] for p in parts]).astype(np.int64)
-    direction = np.concatenate([np.full(len(p[0]), p[3], dtype=np.int64) for p in parts])
-    return obj, sx, sy, direction
+    keep = down_obj != 0  # top edges of the pixels below, running right
+    o, line, first, last = _straight(down_obj[keep], r[keep], c[keep])
+    parts.append((o, first, line, last + 1, line, 0))
+    keep = up_obj != 0  # bottom edges of the pixels above, running left
+    o, line, first, last = _straight(up_obj[keep], r[keep], c[keep])
+    parts.append((o, last + 1, line, first, line, 2))
+    # vertical lines x = c, c = 0..width, walked column by column: the pixel left of the line is
+    # padded[:, c], the pixel right of it padded[:, c + 1]
+    columns = np.ascontiguousarray(padded.T)
+    left, right = columns[:-1, 1:-1], columns[1:, 1:-1]
+    c, r = _where(left != right)
+    right_obj, left_obj = right[c, r], left[c, r]
+    keep = right_obj != 0  # left edges of the pixels on the right, running up
+    o, line, first, last = _straight(right_obj[keep], c[keep], r[keep])
+    parts.append((o, line, last + 1, line, first, 3))
+    keep = left_obj != 0  # right edges of the pixels on the left, running down
+    o, line, first, last = _straight(left_obj[keep], c[keep], r[keep])
+    parts.append((o, line, first, line, last + 1, 1))
+    columns_out = [np.concatenate([p[k] for p in parts]).astype(np.int64) for k in range(5)]
+    direction = np.concatenate([np.full(len(p[0]), p[5], dtype=np.int64) for p in parts])
+    return (*columns_out, direction)
+
+
+def _straight(obj: np.ndarray, line: np.ndarray, along: np.ndarray):
+    """Unit edges sorted by (line, position along it) merged into straight stretches of one object:
+    ``(object, line, first position, last position)`` of every stretch."""
+    n = len(obj)
+    if not n:
+        return obj, line, along, along
+    new = np.ones(n, dtype=bool)
+    new[1:] = (line[1:] != line[:-1]) | (along[1:] != along[:-1] + 1) | (obj[1:] != obj[:-1])
+    first = np.flatnonzero(new)
+    last = np.empty_like(first)
+    last[:-1] = first[1:] - 1
+    last[-1] = n - 1
+    return obj[first], line[first], along[first], along[last]
 
 
 def _where(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,15 +112,15 @@ def _where(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.divmod(np.flatnonzero(mask), mask.shape[1])
 
 
-def _link(obj, sx, sy, direction, width: int, height: int):
-    """Chain the edges into rings: the successor of an edge is its object's edge that starts where it ends;
-    where two do (two pixels of the object meet at a corner only), the one turning right, which keeps the
-    two pixels' rings apart.  Then each ring is walked from its lowest-numbered edge (a plain loop over the
-    successor list: one step per edge, cheaper here than vectorised pointer jumping)."""
+def _link(obj, sx, sy, ex, ey, direction, width: int, height: int):
+    """Chain the stretches into rings: the successor of a stretch is its object's stretch that starts where it
+    ends; where two do (two pixels of the object meet at a corner only), the one turning right, which keeps
+    the two pixels' rings apart.  Then each ring is walked from its lowest-numbered stretch (a plain loop over
+    the successor list: one step per vertex, cheaper here than vectorised pointer jumping); the vertices are
+    the stretches' starts."""
     corners = (width + 1) * (height + 1)
     n = len(obj)
     start_key = obj * corners + sy * (width + 1) + sx
-    ex, ey = sx + _DX[direction], sy + _DY[direction]
     end_key = obj * corners + ey * (width + 1) + ex
     order = np.argsort(start_key, kind="stable")
     sorted_keys = start_key[order]
@@ -113,7 +134,7 @@ def _link(obj, sx, sy, direction, width: int, height: int):
         nxt[pinch] = np.where(direction[nxt[pinch]] == right_turn, nxt[pinch], other)
     following = nxt.tolist()
     seen = bytearray(n)
-    walk: list[int] = []  # edge numbers, ring after ring, each ring from its lowest-numbered edge on
+    walk: list[int] = []  # stretch numbers, ring after ring, each ring from its lowest-numbered stretch on
     cuts = [0]
     for first_edge in range(n):
         if seen[first_edge]:
@@ -125,17 +146,9 @@ def _link(obj, sx, sy, direction, width: int, height: int):
             edge = following[edge]
         cuts.append(len(walk))
     ring_order = np.array(walk, dtype=np.int64)
-    obj, direction, sx, sy = obj[ring_order], direction[ring_order], sx[ring_order], sy[ring_order]
-    bounds = np.array(cuts, dtype=np.int64)
-    previous = np.empty_like(direction)  # the direction of the edge before, on the same ring
-    previous[1:] = direction[:-1]
-    previous[bounds[:-1]] = direction[bounds[1:] - 1]
-    turn = direction != previous
-    rings = []
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        keep = turn[a:b]
-        rings.append((int(obj[a]), np.stack((sx[a:b][keep], sy[a:b][keep]), axis=1)))
-    return rings
+    vertices = np.stack((sx[ring_order], sy[ring_order]), axis=1)
+    owner = obj[ring_order]
+    return [(int(owner[a]), vertices[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
 
 
 def bridged(rings: list[np.ndarray]) -> np.ndarray:

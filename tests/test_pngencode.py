@@ -51,3 +51,20 @@ def test_other_arrays_are_refused():
         encode_png(np.zeros((2, 2), dtype=np.float32))
     with pytest.raises(ValueError, match="cannot encode"):
         encode_png(np.zeros((2, 2, 4), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("table_kind", ["identity", "shuffled", "wide"])
+def test_rgb_of_uint8_numbers_equals_the_table_lookup(table_kind):
+    """Panoptic PNGs are drawn from uint8 segment numbers; the red channel's lookup is skipped when the table
+    maps every number to itself, and must not be when it does not."""
+    rng = np.random.default_rng(3)
+    numbers = rng.integers(0, 12, size=(37, 53), dtype=np.uint8)
+    if table_kind == "identity":
+        colours = np.stack([np.arange(12), np.zeros(12), np.zeros(12)], axis=1).astype(np.uint8)
+    elif table_kind == "shuffled":
+        colours = rng.integers(0, 256, size=(12, 3), dtype=np.uint8)
+    else:  # more than 256 entries: never the identity, whatever the first ones are
+        colours = np.stack([np.arange(300) % 256, np.arange(300) // 256, np.zeros(300)], axis=1).astype(np.uint8)
+    decoded = np.asarray(Image.open(io.BytesIO(encode_png_rgb(numbers, colours))))
+    assert decoded.shape == (37, 53, 3)
+    assert (decoded == colours[numbers]).all()
