@@ -98,7 +98,7 @@ def _identity(table: np.ndarray, index: np.ndarray) -> bool:
 
 def _png(header: bytes, rows: np.ndarray, palette: list[int] | None = None) -> bytes:
     compressor = _deflate.compressobj(1, _deflate.DEFLATED, 15, 9, _deflate.Z_RLE)
-    data = compressor.compress(memoryview(np.ascontiguousarray(rows)).cast("B")) + compressor.flush()
+    data = compressor.compress(np.ascontiguousarray(rows).data.cast("B")) + compressor.flush()
     chunks = [_chunk(b"IHDR", header)]
     if palette is not None and header[9] == PALETTE:
         chunks.append(_chunk(b"PLTE", bytes(palette[: 3 * 256])))
