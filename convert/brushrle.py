@@ -141,14 +141,23 @@ def encode_runs(lengths: np.ndarray, run_values: np.ndarray,
                 sizes: tuple[int, int, int, int] = SDK_SIZES) -> list[int]:
     """The brush RLE of a value stream given as runs (``lengths`` of ``run_values``, neighbours differing),
     without the stream itself: a writer encodes an object from its pixel runs, never from a full mask."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    run_values = np.asarray(run_values, dtype=np.int64)
-    num = int(lengths.sum())
+    return encode_many([(lengths, run_values)], sizes)[0]
+
+
+def encode_many(streams: list[tuple[np.ndarray, np.ndarray]],
+                sizes: tuple[int, int, int, int] = SDK_SIZES) -> list[list[int]]:
+    """:func:`encode_runs` of several streams (every object of an image) in one vectorised pass: the
+    streams' bits are laid out one after the other, each from a byte boundary, and cut apart at the end."""
+    count = np.array([len(lengths) for lengths, _ in streams], dtype=np.int64)
+    owner = np.repeat(np.arange(len(streams)), count)
+    lengths = np.concatenate([np.asarray(s[0], dtype=np.int64) for s in streams] + [np.zeros(0, np.int64)])
+    run_values = np.concatenate([np.asarray(s[1], dtype=np.int64) for s in streams] + [np.zeros(0, np.int64)])
+    num = [int(np.asarray(s[0], dtype=np.int64).sum()) for s in streams]
     longest = 1 << sizes[3]
     pieces = (lengths + longest - 1) // longest  # runs longer than the largest size are split
     if (pieces > 1).any():
         first = np.repeat(np.cumsum(pieces) - pieces, pieces)
-        run_values = np.repeat(run_values, pieces)
+        run_values, owner = np.repeat(run_values, pieces), np.repeat(owner, pieces)
         lengths = np.minimum(np.repeat(lengths, pieces) - longest * (np.arange(pieces.sum()) - first), longest)
     k = np.searchsorted(np.array([1 << s for s in sizes]), lengths)  # the smallest size class that holds it
     single = lengths == 1
@@ -156,13 +165,22 @@ def encode_runs(lengths: np.ndarray, run_values: np.ndarray,
     x = (~single).astype(np.int64)  # a run of one is a literal chunk of one value
     size = np.array(sizes, dtype=np.int64)[k]
     # every chunk as one integer of at most 1 + 2 + 16 + 8 = 27 bits: x, k, n - 1, the value
-    packed = (((x << 2 | k) << size | (lengths - 1)) << 8 | run_values).astype(">u4")
+    packed = ((x << 2 | k) << size | (lengths - 1)) << 8 | run_values
     chunk_bits = 3 + size + 8
-    header = num << 21 | 7 << 16 | sum((s - 1) << (12 - 4 * i) for i, s in enumerate(sizes))  # 53 bits
-    total = HEADER_BITS + int(chunk_bits.sum())
-    total_bytes = total // 8 + 1  # the SDK pads to a byte boundary, a whole zero byte when already aligned
-    rows = np.unpackbits(packed.view(np.uint8).reshape(-1, 4), axis=1)  # 32 bits per chunk
-    keep = np.arange(32) >= (32 - chunk_bits)[:, None]  # each chunk's own low bits, most significant first
-    head_bits = np.array([(header >> (HEADER_BITS - 1 - i)) & 1 for i in range(HEADER_BITS)], dtype=np.uint8)
-    bits = np.concatenate((head_bits, rows[keep], np.zeros(total_bytes * 8 - total, dtype=np.uint8)))
-    return np.packbits(bits).tolist()
+    stream_bits = np.bincount(owner, weights=chunk_bits, minlength=len(streams)).astype(np.int64)
+    total_bytes = (HEADER_BITS + stream_bits) // 8 + 1  # the SDK pads to a byte boundary, a whole zero byte
+    first_byte = np.cumsum(total_bytes) - total_bytes  # when already aligned; each stream starts on a byte
+    before = np.cumsum(chunk_bits) - chunk_bits  # bits of all chunks before, then of this stream's before
+    offset = 8 * first_byte[owner] + HEADER_BITS + before - (np.cumsum(stream_bits) - stream_bits)[owner]
+    # each chunk lands in the 5 bytes from its first bit's byte on: shifted into a 40-bit window, its bytes
+    # are added to the output's (the chunks' bits never overlap, so adding is OR-ing)
+    window = packed << (40 - chunk_bits - (offset & 7))
+    byte = (offset >> 3)[:, None] + np.arange(5)
+    parts = (window[:, None] >> np.arange(32, -1, -8)) & 255
+    out = np.bincount(byte.ravel(), weights=parts.ravel(), minlength=int(total_bytes.sum()) + 5)
+    fields = sum((s - 1) << (12 - 4 * i) for i, s in enumerate(sizes))
+    for where, values in zip(first_byte.tolist(), num):  # 53 header bits, then 3 of the chunks'
+        header = values << 21 | 7 << 16 | fields
+        out[where:where + 7] += np.frombuffer((header << 3).to_bytes(7, "big"), dtype=np.uint8)
+    flat = out.astype(np.uint8).tolist()
+    return [flat[a:a + n] for a, n in zip(first_byte.tolist(), total_bytes.tolist())]

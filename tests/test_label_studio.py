@@ -95,6 +95,22 @@ def test_round_trip_of_random_masks(mask):
     assert rle == spec_bits(np.repeat(values.ravel(), 4).tolist(), sdk_padding=True)  # the SDK's own bytes
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(arrays(np.uint8, st.tuples(st.integers(1, 30), st.integers(1, 30)),
+                       elements=st.sampled_from([0, 7, 255])), max_size=5))
+def test_streams_encoded_together_equal_each_encoded_alone(masks):
+    """The writer encodes every object of an image in one pass; each object's bytes are those the spec
+    gives for it alone (its bits start on a byte of their own)."""
+    streams = []
+    for mask in masks:
+        values = np.repeat(mask.ravel(), 4)
+        cut = np.flatnonzero(values[1:] != values[:-1]) + 1
+        starts = np.r_[0, cut]
+        streams.append((np.diff(np.r_[starts, len(values)]), values[starts]))
+    together = brushrle.encode_many(streams)
+    assert together == [spec_bits(np.repeat(m.ravel(), 4).tolist(), sdk_padding=True) for m in masks]
+
+
 @pytest.mark.parametrize("broken, reason", [
     (lambda r: [0, 0, 3, 232] + r[4:], "the header counts"),  # a count that is not width x height x 4
     (lambda r: [232, 212, 165, 16] + r[4:], "the header counts"),  # 3.9 billion values: never allocated

@@ -55,9 +55,9 @@ def object_runs(ids: np.ndarray):
     return out
 
 
-def brush_of(starts: np.ndarray, ends: np.ndarray, total: int) -> list[int]:
-    """The brush RLE of one object from its row-major pixel runs: 255 on its pixels, 0 elsewhere, each pixel
-    four values (RGBA)."""
+def brush_stream(starts: np.ndarray, ends: np.ndarray, total: int) -> tuple[np.ndarray, np.ndarray]:
+    """The value stream of one object's brush from its row-major pixel runs, as runs: 255 on its pixels, 0
+    elsewhere, each pixel four values (RGBA).  :func:`convert.brushrle.encode_many` encodes them."""
     gaps = np.r_[starts[0], starts[1:] - ends[:-1], total - ends[-1]]
     lengths = np.empty(2 * len(starts) + 1, dtype=np.int64)
     lengths[0::2] = gaps
@@ -65,7 +65,7 @@ def brush_of(starts: np.ndarray, ends: np.ndarray, total: int) -> list[int]:
     values = np.zeros(len(lengths), dtype=np.int64)
     values[1::2] = 255
     keep = lengths > 0
-    return brushrle.encode_runs(4 * lengths[keep], values[keep])
+    return 4 * lengths[keep], values[keep]
 
 
 class LabelStudioWriter(LayoutWriter):
@@ -88,14 +88,15 @@ class LabelStudioWriter(LayoutWriter):
         objects, ids = visible_objects(painted, self.labelmap)
         runs = object_runs(ids) if objects else {}
         results = []
-        for number, obj in enumerate(objects, start=1):
-            starts, ends = runs[number]
+        brushes = brushrle.encode_many([brush_stream(runs[number][0], runs[number][1], width * height)
+                                        for number in range(1, len(objects) + 1)])
+        for number, (obj, brush) in enumerate(zip(objects, brushes), start=1):
             results.append({"id": f"segconv-{number}", "type": "brushlabels", "from_name": "tag",
                             "to_name": "image", "original_width": width, "original_height": height,
                             "image_rotation": 0, "origin": "prediction" if self._predictions else "manual",
-                            "value": {"format": "rle", "rle": brush_of(starts, ends, width * height),
+                            "value": {"format": "rle", "rle": brush,
                                       "brushlabels": [obj.label.name]}})
-        void = int((painted.class_mask == self.labelmap.void).sum())
+        void = int(np.count_nonzero(painted.class_mask == self.labelmap.void))
         if void:
             written.findings.append(Finding(
                 "written-pixels-differ", f"{plural(void, 'void pixel')}: Label Studio brushes have no void, so "

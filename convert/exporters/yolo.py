@@ -77,8 +77,8 @@ class YoloWriter(LayoutWriter):
         self.put(written, f"labels/{split}/{stem}.txt", lambda: "".join(line + "\n" for line in lines).encode())
         back = paint(Sample(sample.name, width, height, regions, sample.origin), self.labelmap).class_mask
         changed = back != painted.class_mask
-        differ = int(changed.sum())
-        void = int((changed & (painted.class_mask == self.labelmap.void)).sum())
+        differ = int(np.count_nonzero(changed))
+        void = int(np.count_nonzero(changed & (painted.class_mask == self.labelmap.void))) if differ else 0
         if differ:
             what = f" ({plural(void, 'void pixel')}: YOLO has no void)" if void else ""
             written.findings.append(Finding(
