@@ -68,15 +68,17 @@ def _placeholder(size: tuple[int, int], text: str) -> Image.Image:
 
 
 def photo_thumbnail(sample, width: int, height: int) -> tuple[Image.Image, bool]:
-    """The sample's photo at most ``THUMB_WIDTH`` wide (EXIF orientation applied), or a labelled placeholder
-    of that size when it is not found; and whether it was found."""
+    """The sample's photo at :func:`thumb_size` (EXIF orientation applied), or a labelled placeholder of that
+    size when it is not found; and whether it was found."""
     size = thumb_size(width, height)
     if sample.image_path:
         try:
             with Image.open(sample.image_path) as im:
                 im.draft("RGB", size)  # JPEG: decode at a reduced scale
                 photo = ImageOps.exif_transpose(im).convert("RGB")
-                if photo.size != size:
+                if photo.size[0] < size[0]:  # a small image enlarged: every pixel a sharp block
+                    photo = photo.resize(size, Image.Resampling.NEAREST)
+                elif photo.size != size:
                     photo = photo.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
                 return photo, True
         except Exception:  # noqa: BLE001 - a picture is a courtesy; the report must still be written
@@ -86,8 +88,18 @@ def photo_thumbnail(sample, width: int, height: int) -> tuple[Image.Image, bool]
 
 
 def thumb_size(width: int, height: int) -> tuple[int, int]:
-    scale = min(1.0, THUMB_WIDTH / width)
-    return max(1, int(width * scale)), max(1, int(height * scale))
+    """The size of an image's pictures in the report: at most ``THUMB_WIDTH`` wide; an image smaller than
+    that is enlarged by a whole factor (within ``THUMB_WIDTH`` both ways), so that its pixels, and the
+    placeholder's text, can be seen.
+
+    >>> thumb_size(4000, 3000), thumb_size(8, 8), thumb_size(10, 2000)
+    ((480, 360), (480, 480), (10, 2000))
+    """
+    if width > THUMB_WIDTH:
+        scale = THUMB_WIDTH / width
+        return THUMB_WIDTH, max(1, int(height * scale))
+    factor = max(1, min(THUMB_WIDTH // width, THUMB_WIDTH // height))
+    return width * factor, height * factor
 
 
 def overlay(photo: Image.Image, class_mask: np.ndarray, labelmap: LabelMap, highlight: np.ndarray | None = None,

@@ -105,6 +105,7 @@ def work(sample, st: dict) -> dict:
     things: findings, accounting, the writer's record and files, timings; never masks."""
     clock = time.perf_counter
     t1 = clock()
+    own_subset = sample.subset is not None
     if sample.subset is None:  # the source's own subsets win; then --split; then the writer's default
         split, writer = st.get("split"), st.get("writer")
         if split is not None:
@@ -113,7 +114,7 @@ def work(sample, st: dict) -> dict:
             sample.subset = writer.default_subset
     out = {"name": sample.name, "findings": list(sample.findings), "account": None, "record": None,
            "found": True, "usable": sample.usable, "origin": sample.origin.file, "files": [], "reused": 0,
-           "subset": sample.subset, "score": None}
+           "subset": sample.subset, "own_subset": own_subset, "score": None}
     times = {}
     if sample.usable:
         labelmap, rule = st["labelmap"], st["rule"]
@@ -183,6 +184,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                   options=CheckOptions(rule=rule, strict=strict), split=split)
     sample_findings: list[Finding] = []
     missing_images: list = []
+    own_subsets: Counter = Counter()  # images whose subset the source gave, by subset
     found_images = 0
     worst: list = []
     total = report.total = len(dataset)
@@ -220,6 +222,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                     report.reused += out["reused"]
                     report.files += len(out["files"])
                     report.subsets[out["subset"] or "default"] += 1
+                    if out["own_subset"]:
+                        own_subsets[out["subset"]] += 1
                     if manifest is not None:
                         manifest.add(out["files"])
                 report.images += 1
@@ -240,6 +244,10 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             stages["collect"] = stages.get("collect", 0.0) + time.perf_counter() - t0
             if progress:
                 progress(done, total)
+        if split is not None and own_subsets:
+            given = ", ".join(f"{name} {count:,}" for name, count in sorted(own_subsets.items()))
+            report.notes.append(f"--split was not applied to {plural(sum(own_subsets.values()), 'image')}: the "
+                                f"source gives their subsets ({given}), and a source's own subsets win")
         if dask_run is not None and dask_run.resubmitted:
             again = dask_run.resubmitted
             report.notes.append(f"Dask: {plural(again, 'batch', 'batches')} sent again after the scheduler "
@@ -297,8 +305,8 @@ def _unused_classes(labelmap: LabelMap, report: RunReport) -> list[Finding]:
         return out
     for cls in sorted(labelmap.classes, key=lambda c: c.index):
         if cls.name not in report.classes and (fill is None or cls.name != fill.name):
-            out.append(Finding("class-unused", f"class {cls.name!r} (index {cls.index}) appears in no image "
-                               f"({plural(report.images, 'image')} checked)", file=labelmap.source,
+            out.append(Finding("class-unused", f"class {cls.name!r} (index {cls.index}) has no painted region in any "
+                               f"image ({plural(report.images, 'image')} checked)", file=labelmap.source,
                                element=f"class {cls.name}"))
     return out
 

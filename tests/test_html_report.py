@@ -136,3 +136,25 @@ def test_page_of_the_bundled_example_is_small(tmp_path):
     page = tmp_path / "r.html"
     api.validate(tmp_path / "food" / "annotations.json", labels=FOOD / "labelmap.yaml", html_path=page)
     assert page.stat().st_size < 400_000
+
+
+def test_small_images_are_enlarged_in_whole_blocks_so_their_pixels_and_placeholders_can_be_seen(report, tmp_path):
+    """The 60x40 images are drawn 8x larger (480x320); the placeholder of the missing photo has the same size,
+    so its text fits; an enlarged photo is its pixels as sharp blocks, not a blur."""
+    import base64
+    import io
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from convert.html_report import photo_thumbnail
+
+    page, _, _ = report
+    pictures = [Image.open(io.BytesIO(base64.b64decode(uri)))
+                for uri in re.findall(r"src='data:image/jpeg;base64,([^']+)'", page.read_text())]
+    assert pictures and all(p.size == (480, 320) for p in pictures)
+    pixels = np.random.default_rng(0).integers(0, 256, (4, 6, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "tiny.png")
+    photo, found = photo_thumbnail(SimpleNamespace(image_path=str(tmp_path / "tiny.png"), name="tiny.png"), 6, 4)
+    assert found and photo.size == (480, 320)
+    assert (np.asarray(photo) == np.kron(pixels, np.ones((80, 80, 1), dtype=np.uint8))).all()

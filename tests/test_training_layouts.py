@@ -141,6 +141,10 @@ def test_source_subsets_win_over_split_and_the_summary_gives_sizes(tmp_path):
     lists = sorted(p.stem for p in (tmp_path / "o" / "ImageSets" / "Segmentation").glob("*.txt"))
     assert lists == ["Test", "Train", "Validation"]
     assert "subsets: Test 2, Train 2, Validation 2" in proc.stderr
+    assert ("note: --split was not applied to 6 images: the source gives their subsets (Test 2, Train 2, "
+            "Validation 2), and a source's own subsets win") in " ".join(proc.stderr.split())
+    without = run_cli("convert", src, "-o", tmp_path / "o2", "--to", "voc")
+    assert "--split was not applied" not in without.stderr  # no --split, nothing to say
 
 
 def test_without_split_or_subsets_everything_is_train(tmp_path):

@@ -234,6 +234,17 @@ def test_classes_never_used_are_noted(tmp_path):
     unused = [f for f in api.validate(src, labels=lm).findings if f.code == "class-unused"]
     assert sorted(f.element for f in unused) == ["class bowl", "class rice", "class sauce"]
     assert all(f.severity.value == "info" and f.file == str(lm) for f in unused)
+    assert unused[0].message == "class 'bowl' (index 2) has no painted region in any image (1 image checked)"
+
+
+def test_a_class_painted_but_hidden_is_not_called_unused(tmp_path):
+    """The message claims no region of the class was painted: a bowl painted and then hidden entirely by a
+    plate of its level was painted (region-hidden says so), so it is not 'unused'."""
+    src, lm = delivery(tmp_path, [(2, box(2, 2, 6, 6)), (1, box(0, 0, 10, 10))])
+    report = api.validate(src, labels=lm)
+    unused = sorted(f.element for f in report.findings if f.code == "class-unused")
+    assert unused == ["class rice", "class sauce"]
+    assert any(f.code == "region-hidden" for f in report.findings)
 
 
 def test_coco_area_and_bbox_fields_are_checked_against_the_pixels(tmp_path):

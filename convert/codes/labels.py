@@ -28,7 +28,8 @@ TABLE = [
     ),
     CodeInfo(
         "class-unused", "labels", I,
-        "A class of the label map has no pixel in any image of the delivery.",
+        "A class of the label map has no painted region in any image of the delivery: nothing is labelled with "
+        "it, or only shapes without area are (polylines, points: see `no-area-shape`).",
         "the label map lists `cup`, and no image shows a cup",
         "Nothing, if the delivery is a part of a larger set; otherwise check the label names.",
     ),
