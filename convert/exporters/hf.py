@@ -183,7 +183,10 @@ class HfWriter(LayoutWriter):
         return ("\n".join(lines) + "\n" + splits + "configs:\n- config_name: default\n  data_files:\n" + files + "---\n"
                 + "\n# Semantic segmentation dataset\n\nWritten by segconv. `image` is the photo, `label` the class "
                   "mask: one 8-bit channel, value = class index (`id2label.json`), "
-                  f"{void} = void (ignore it in the loss).\n\n```python\nfrom datasets import load_dataset\n"
+                  f"{void} = void (ignore it in the loss). The photos are stored as delivered; the masks are "
+                  "drawn in their EXIF-oriented frame, which is how `datasets` decodes them (other parquet "
+                  "readers must apply the EXIF orientation themselves).\n\n"
+                  "```python\nfrom datasets import load_dataset\n"
                   "dataset = load_dataset(\"path/to/this/folder\")\n```\n\nTo publish it: "
                   "`huggingface-cli upload USER/NAME path/to/this/folder --repo-type dataset`.\n")
 
