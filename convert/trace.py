@@ -30,6 +30,16 @@ def trace(ids: np.ndarray) -> dict[int, list[np.ndarray]]:
     """The rings of every object of ``ids`` (``(height, width)`` integers, 0 = no object): ``{id: [ring,
     ...]}``, each ring an ``(n, 2)`` int64 array of (x, y) corners, outer rings first in the order their
     first edge is met, then holes."""
+    return {key: outer + holes for key, (outer, holes) in trace_parts(ids).items()}
+
+
+def trace_parts(ids: np.ndarray) -> dict[int, tuple[list[np.ndarray], list[np.ndarray]]]:
+    """:func:`trace`'s rings of every object as ``{id: (outer rings, holes)}``, each list in the order met.
+
+    >>> outer, holes = trace_parts(np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]]))[1]
+    >>> [r.tolist() for r in outer], [r.tolist() for r in holes]
+    ([[[0, 0], [3, 0], [3, 3], [0, 3]]], [[[1, 2], [2, 2], [2, 1], [1, 1]]])
+    """
     height, width = ids.shape
     if not ids.size or not ids.any():
         return {}
@@ -38,12 +48,10 @@ def trace(ids: np.ndarray) -> dict[int, list[np.ndarray]]:
     obj, sx, sy, ex, ey, direction = _edges(padded, height, width)
     if not len(obj):
         return {}
-    rings = _link(obj, sx, sy, ex, ey, direction, width, height)
-    out: dict[int, list[np.ndarray]] = {}
-    for key, ring in rings:
-        out.setdefault(key, []).append(ring)
-    for found in out.values():
-        found.sort(key=lambda r: signed_area(r) < 0)  # outer rings first, each group in the order met
+    out: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+    for key, ring, area in _link(obj, sx, sy, ex, ey, direction, width, height):
+        outer, holes = out.setdefault(key, ([], []))
+        (outer if area > 0 else holes).append(ring)
     return out
 
 
@@ -115,40 +123,49 @@ def _where(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _link(obj, sx, sy, ex, ey, direction, width: int, height: int):
     """Chain the stretches into rings: the successor of a stretch is its object's stretch that starts where it
     ends; where two do (two pixels of the object meet at a corner only), the one turning right, which keeps
-    the two pixels' rings apart.  Then each ring is walked from its lowest-numbered stretch (a plain loop over
-    the successor list: one step per vertex, cheaper here than vectorised pointer jumping); the vertices are
-    the stretches' starts."""
+    the two pixels' rings apart.  Stretches turn at every vertex, so a ring alternates horizontal and vertical
+    stretches: each ring is walked over its horizontal ones only, from its lowest-numbered stretch (a
+    horizontal one: they are numbered first), with a plain loop (cheaper here than vectorised pointer
+    jumping), and the vertical stretch after each is put in behind it.  The vertices are the stretches'
+    starts."""
     corners = (width + 1) * (height + 1)
-    n = len(obj)
     start_key = obj * corners + sy * (width + 1) + sx
     end_key = obj * corners + ey * (width + 1) + ex
     order = np.argsort(start_key, kind="stable")
-    sorted_keys = start_key[order]
-    first = np.searchsorted(sorted_keys, end_key, side="left")
-    last = np.searchsorted(sorted_keys, end_key, side="right")
+    sorted_keys = np.append(start_key[order], -1)  # -1: no key, past the end
+    first = np.searchsorted(sorted_keys[:-1], end_key, side="left")
     nxt = order[first]
-    pinch = np.flatnonzero(last - first == 2)
+    pinch = np.flatnonzero(sorted_keys[first + 1] == end_key)  # two stretches start there
     if len(pinch):
         other = order[first[pinch] + 1]
         right_turn = (direction[pinch] + 1) % 4
         nxt[pinch] = np.where(direction[nxt[pinch]] == right_turn, nxt[pinch], other)
-    following = nxt.tolist()
-    seen = bytearray(n)
-    walk: list[int] = []  # stretch numbers, ring after ring, each ring from its lowest-numbered stretch on
+    horizontal = int(np.count_nonzero(direction % 2 == 0))  # numbered before every vertical stretch
+    two_on = nxt[nxt[:horizontal]].tolist()  # the horizontal stretch after the next one
+    seen = bytearray(horizontal)
+    walk: list[int] = []  # horizontal stretch numbers, ring after ring, each from its lowest-numbered on
     cuts = [0]
-    for first_edge in range(n):
+    for first_edge in range(horizontal):
         if seen[first_edge]:
             continue
         edge = first_edge
         while not seen[edge]:
             seen[edge] = 1
             walk.append(edge)
-            edge = following[edge]
-        cuts.append(len(walk))
-    ring_order = np.array(walk, dtype=np.int64)
-    vertices = np.stack((sx[ring_order], sy[ring_order]), axis=1)
+            edge = two_on[edge]
+        cuts.append(2 * len(walk))
+    ring_order = np.empty(2 * len(walk), dtype=np.int64)
+    ring_order[0::2] = walk
+    ring_order[1::2] = nxt[ring_order[0::2]]
+    x, y = sx[ring_order], sy[ring_order]
+    vertices = np.stack((x, y), axis=1)
     owner = obj[ring_order]
-    return [(int(owner[a]), vertices[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    # every ring's shoelace sum at once (signed_area's convention: > 0 for an outer ring)
+    following = np.arange(1, len(x) + 1)
+    following[np.array(cuts[1:]) - 1] = cuts[:-1]
+    cross = x * y[following] - x[following] * y
+    areas = np.add.reduceat(cross, cuts[:-1]).tolist() if len(cross) else []
+    return [(int(owner[a]), vertices[a:b], area) for a, b, area in zip(cuts[:-1], cuts[1:], areas)]
 
 
 def bridged(rings: list[np.ndarray]) -> np.ndarray:

@@ -36,7 +36,7 @@ from ..findings import Finding
 from ..labelmap import LabelMap
 from ..model import Origin, Polygon, Region, Sample
 from ..paint import Painted, paint
-from ..trace import bridged, signed_area, trace
+from ..trace import bridged, trace_parts
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
 from .objects import visible_objects
@@ -62,13 +62,13 @@ class YoloWriter(LayoutWriter):
         stem = within_split(sample.stem, split)
         height, width = painted.class_mask.shape
         objects, ids = visible_objects(painted, self.labelmap)
-        traced = trace(ids) if objects else {}
+        traced = trace_parts(ids) if objects else {}
         lines: list[str] = []
         regions: list[Region] = []
         x_text, x_read = self._written_numbers(width)
         y_text, y_read = self._written_numbers(height)
         for number, obj in enumerate(objects, start=1):
-            for ring in self._rows(traced.get(number, [])):
+            for ring in self._rows(*traced.get(number, ([], []))):
                 cells = np.empty(2 * len(ring), dtype=object)
                 cells[0::2], cells[1::2] = x_text[ring[:, 0]], y_text[ring[:, 1]]
                 lines.append(f"{self.yolo_index[obj.label.index]} " + " ".join(cells.tolist()))
@@ -103,10 +103,10 @@ class YoloWriter(LayoutWriter):
             self._numbers[size] = (np.array(text, dtype=object), np.array([float(t) for t in text]))
         return self._numbers[size]
 
-    def _rows(self, rings: list[np.ndarray]) -> list[np.ndarray]:
-        """The rows of one object's rings under the ``multipart`` and ``holes`` policies."""
-        outer = [r for r in rings if signed_area(r) > 0]
-        holes = [r for r in rings if signed_area(r) < 0] if self.options["holes"] == "bridge" else []
+    def _rows(self, outer: list[np.ndarray], holes: list[np.ndarray]) -> list[np.ndarray]:
+        """The rows of one object's rings (outer rings, holes) under the ``multipart`` and ``holes`` policies."""
+        if self.options["holes"] != "bridge":
+            holes = []
         if not outer:
             return []
         if self.options["multipart"] == "bridge":
