@@ -7,6 +7,8 @@ import shutil
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from pycocotools import mask as cocomask
 
@@ -243,3 +245,31 @@ def test_images_are_copied_into_their_split(tmp_path):
         split_and_stem = txt.relative_to(out / "labels").with_suffix("")
         assert list((out / "images").glob(f"{split_and_stem}.*")), txt
     shutil.rmtree(out)
+
+
+BOXES = st.lists(st.tuples(st.sampled_from(["plate", "bowl", "rice", "not-in-the-map"]),
+                           st.integers(0, 11), st.integers(0, 8), st.integers(1, 12), st.integers(1, 9)),
+                 max_size=6)
+
+
+@settings(max_examples=80, deadline=None)
+@given(BOXES, BOXES)
+def test_pixels_differing_between_two_paintings_counted_from_their_stretches(first, second):
+    """The writer compares the rows painted back with the layered mask through the painter's stretches; the
+    counts must be those of comparing the two images, void included (a label the map lacks is void)."""
+    from convert.exporters.yolo import _differing
+    from convert.model import Box, Origin, Region, Sample
+
+    labels = LabelMap.from_dict({"classes": [
+        {"name": "background", "index": 0, "level": 0, "fill": True}, {"name": "plate", "index": 1, "level": 1},
+        {"name": "bowl", "index": 2, "level": 1}, {"name": "rice", "index": 3, "level": 2}]})
+
+    def painted(boxes):
+        regions = [Region(name, Box(x, y, x + w, y + h), (k,), Origin("test"))
+                   for k, (name, x, y, w, h) in enumerate(boxes)]
+        return paint(Sample("a", 13, 10, regions, Origin("test")), labels)
+
+    a, b = painted(first), painted(second)
+    changed = a.class_mask != b.class_mask
+    assert _differing(a.runs, b.runs, labels.void) == (
+        int(changed.sum()), int((changed & (a.class_mask == labels.void)).sum()))

@@ -69,16 +69,15 @@ class YoloWriter(LayoutWriter):
         y_text, y_read = self._written_numbers(height)
         for number, obj in enumerate(objects, start=1):
             for ring in self._rows(*traced.get(number, ([], []))):
-                cells = np.empty(2 * len(ring), dtype=object)
-                cells[0::2], cells[1::2] = x_text[ring[:, 0]], y_text[ring[:, 1]]
-                lines.append(f"{self.yolo_index[obj.label.index]} " + " ".join(cells.tolist()))
+                cells = np.empty((len(ring), 2, 9), dtype=np.uint8)  # "x.xxxxxx " and "y.yyyyyy " per vertex
+                cells[:, 0, :8], cells[:, 1, :8] = x_text[ring[:, 0]], y_text[ring[:, 1]]
+                cells[:, :, 8] = 32
+                lines.append(f"{self.yolo_index[obj.label.index]} " + cells.tobytes()[:-1].decode("ascii"))
                 coords = np.stack((x_read[ring[:, 0]] * width, y_read[ring[:, 1]] * height), axis=1)
                 regions.append(Region(obj.label.name, Polygon((coords,)), (len(regions),), Origin("row")))
         self.put(written, f"labels/{split}/{stem}.txt", lambda: "".join(line + "\n" for line in lines).encode())
-        back = paint(Sample(sample.name, width, height, regions, sample.origin), self.labelmap).class_mask
-        changed = back != painted.class_mask
-        differ = int(np.count_nonzero(changed))
-        void = int(np.count_nonzero(changed & (painted.class_mask == self.labelmap.void))) if differ else 0
+        back = paint(Sample(sample.name, width, height, regions, sample.origin), self.labelmap)
+        differ, void = _differing(painted.runs, back.runs, self.labelmap.void)
         if differ:
             what = f" ({plural(void, 'void pixel')}: YOLO has no void)" if void else ""
             written.findings.append(Finding(
@@ -96,11 +95,13 @@ class YoloWriter(LayoutWriter):
 
     def _written_numbers(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """For every corner coordinate 0..size of a side of that length: the text written for it (``k / size``
-        with 6 decimals) and the number that text reads back as.  Rows are written from the first and
-        painted back from the second, so what is measured is what a reader of the file gets."""
+        with 6 decimals: always 8 ASCII characters, ``0.000000`` to ``1.000000``, as a ``(size + 1, 8)`` uint8
+        table) and the number that text reads back as.  Rows are written from the first and painted back from
+        the second, so what is measured is what a reader of the file gets."""
         if size not in self._numbers:
             text = [f"{k / size:.6f}" for k in range(size + 1)]
-            self._numbers[size] = (np.array(text, dtype=object), np.array([float(t) for t in text]))
+            table = np.frombuffer("".join(text).encode("ascii"), dtype=np.uint8).reshape(size + 1, 8)
+            self._numbers[size] = (table, np.array([float(t) for t in text]))
         return self._numbers[size]
 
     def _rows(self, outer: list[np.ndarray], holes: list[np.ndarray]) -> list[np.ndarray]:
@@ -153,6 +154,25 @@ class YoloWriter(LayoutWriter):
         return (f"wrote a YOLO-seg dataset of {plural(images, 'image')} ({splits}) to {self.out}: "
                 f"{plural(self.rows, 'row')} (multipart={self.options['multipart']}, holes={self.options['holes']}); "
                 + loss)
+
+
+def _differing(a, b, void: int) -> tuple[int, int]:
+    """The pixels whose class differs between two paintings of one image, and how many of them are void in
+    ``a``, from their stretches (both cover the column-major pixel order 0..h*w without a gap), without
+    comparing images.
+
+    >>> from convert.paint import Stretches
+    >>> a = Stretches(np.array([0, 4]), np.array([4, 10]), np.array([-1, 0]), np.array([255]), 0)
+    >>> b = Stretches(np.array([0, 6]), np.array([6, 10]), np.array([-1, 0]), np.array([3]), 0)
+    >>> _differing(a, b, 255)
+    (6, 6)
+    """
+    bounds = np.union1d(a.ends, b.ends)
+    lengths = np.diff(bounds, prepend=0)
+    class_a = a.per_stretch(a.values, a.empty)[np.searchsorted(a.ends, bounds)]
+    class_b = b.per_stretch(b.values, b.empty)[np.searchsorted(b.ends, bounds)]
+    changed = class_a != class_b
+    return int(lengths[changed].sum()), int(lengths[changed & (class_a == void)].sum())
 
 
 def _inside(hole: np.ndarray, outer: np.ndarray) -> bool:
