@@ -161,13 +161,10 @@ def convert(
         t0 = time.perf_counter()
         report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress, jobs=jobs,
                      dask=connection, profile=profile, split=splitter, manifest=manifest)
-    except Interrupted as stop:
-        stop.report.notes = notes
-        stop.report.labelmap_derived = derived
-        if manifest is not None:
-            manifest.close(finished=False)
-        raise
-    except SegconvError:  # the cluster lost mid-run: what was written stays listed, --resume finishes it
+    except (Interrupted, SegconvError) as stop:  # Ctrl-C, the cluster lost: what was written stays listed,
+        if isinstance(stop, Interrupted):  # and --resume finishes it
+            stop.report.notes = notes
+            stop.report.labelmap_derived = derived
         if manifest is not None:
             manifest.close(finished=False)
         raise

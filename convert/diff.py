@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import runs
 from .checks import CheckOptions, check_sample
 from .exporters.objects import visible_list
 from .findings import Finding
@@ -134,35 +135,27 @@ def _name(value: int, labelmap: LabelMap) -> str:
 
 
 def _stretch_columns(painted, labelmap: LabelMap) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
-    """(stretch starts, class value of each stretch, visible object number 1..K of each stretch or 0,
-    the visible objects): the painted image as the painter's stretches, which cover it whole."""
+    """(stretch starts, ends, per stretch its class value and its visible object number 1..K or 0, the
+    visible objects): the painted image as the painter's stretches, which cover it whole."""
     st = painted.runs
     objects = visible_list(painted, labelmap)
     renumber = np.zeros(len(painted.instances) + 1, dtype=np.int64)
     for number, obj in enumerate(objects, start=1):
         renumber[obj.id] = number
-    return (st.starts, st.per_stretch(st.values, st.empty).astype(np.int64),
-            renumber[st.per_stretch(st.object_ids, 0)], objects)
+    columns = np.stack((st.per_stretch(st.values, st.empty).astype(np.int64),
+                        renumber[st.per_stretch(st.object_ids, 0)]), axis=1)
+    return st.starts, st.ends, columns, objects
 
 
-def overlay(a_starts, a_columns, b_starts, b_columns, total: int) -> tuple[list, list, np.ndarray]:
-    """Two images given as stretches (``starts`` covering ``0..total``, and per stretch the values of some
-    columns) cut at every start of either: per piece the values of A's columns, of B's, and its length.
+def _pair_sums(first: np.ndarray, second: np.ndarray, lengths: np.ndarray) -> dict[tuple[int, int], int]:
+    """The summed ``lengths`` of every (first, second) pair of values.
 
-    >>> a, b, n = overlay(np.array([0, 4]), [np.array([1, 2])], np.array([0, 2]), [np.array([1, 1])], 6)
-    >>> [c.tolist() for c in a], [c.tolist() for c in b], n.tolist()
-    ([[1, 1, 2]], [[1, 1, 1]], [2, 2, 2])
+    >>> _pair_sums(np.array([1, 1, 2]), np.array([1, 1, 1]), np.array([2, 2, 2]))
+    {(1, 1): 4, (2, 1): 2}
     """
-    cuts = np.union1d(a_starts, b_starts)
-    ia = np.searchsorted(a_starts, cuts, side="right") - 1
-    ib = np.searchsorted(b_starts, cuts, side="right") - 1
-    lengths = np.diff(np.append(cuts, total))
-    return [c[ia] for c in a_columns], [c[ib] for c in b_columns], lengths
-
-
-def _sum_by(keys: np.ndarray, lengths: np.ndarray) -> dict[int, int]:
-    values, inverse = np.unique(keys, return_inverse=True)
-    return dict(zip(values.tolist(), np.bincount(inverse, weights=lengths).astype(np.int64).tolist()))
+    keys, inverse = np.unique(first << 32 | second, return_inverse=True)
+    sums = np.bincount(inverse, weights=lengths).astype(np.int64).tolist()
+    return {(k >> 32, k & 0xFFFFFFFF): n for k, n in zip(keys.tolist(), sums)}
 
 
 def compare_objects(a_objs: list, b_objs: list, inter_pairs: dict[tuple[int, int], int]) -> dict:
@@ -218,11 +211,12 @@ def compare(a_sample, b_sample, labelmap: LabelMap, rule: str) -> dict:
         found.append(list(sample.findings) + p.findings + checked)
     total = painted[0].class_mask.size
     # the two paintings as stretches, cut at every start of either: no pass over the pixels
-    a_starts, a_class, a_object, a_objs = _stretch_columns(painted[0], labelmap)
-    b_starts, b_class, b_object, b_objs = _stretch_columns(painted[1], labelmap)
-    (ca, oa), (cb, ob), lengths = overlay(a_starts, [a_class, a_object], b_starts, [b_class, b_object], total)
-    joint = {(k >> 32, k & 0xFFFFFFFF): n for k, n in _sum_by(ca << 32 | cb, lengths).items()}
-    objects = {(k >> 32, k & 0xFFFFFFFF): n for k, n in _sum_by(oa << 32 | ob, lengths).items()}
+    *a_stretches, a_objs = _stretch_columns(painted[0], labelmap)
+    *b_stretches, b_objs = _stretch_columns(painted[1], labelmap)
+    starts, ends, in_a_columns, in_b_columns = runs.overlay(*a_stretches, *b_stretches)
+    lengths = ends - starts
+    joint = _pair_sums(in_a_columns[:, 0], in_b_columns[:, 0], lengths)  # (class in A, in B): pixels
+    objects = _pair_sums(in_a_columns[:, 1], in_b_columns[:, 1], lengths)  # (object in A, in B): pixels
     changed = sum(n for (va, vb), n in joint.items() if va != vb)
     in_a: Counter[int] = Counter()
     in_b: Counter[int] = Counter()

@@ -30,7 +30,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import SegconvError, UsageError
 
@@ -95,10 +95,9 @@ class _Batch:
     samples: list
     future: object = None
     resubmitted: int = 0
-    names: tuple = field(default=())
 
     def what(self) -> str:
-        first, last = self.names[0], self.names[-1]
+        first, last = self.samples[0].name, self.samples[-1].name
         return f"the batch {first!r}" if first == last else f"the batch {first!r} .. {last!r}"
 
 
@@ -141,7 +140,7 @@ class dask_results:  # noqa: N801 - used like a generator function
             yield from self._take(window.popleft(), work, state)
 
     def _send(self, samples: list, work, state: dict) -> _Batch:
-        item = _Batch(samples, names=(samples[0].name, samples[-1].name))
+        item = _Batch(samples)
         self._submit(item, work, state)
         return item
 

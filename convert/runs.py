@@ -77,6 +77,16 @@ def from_window(left: int, top: int, mask_t: np.ndarray, height: int) -> tuple[n
     return join(starts, ends)
 
 
+def where(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of the true cells of a 2-D mask: ``np.nonzero``'s answer, 5 to 10 times faster
+    (``flatnonzero`` and ``divmod``).
+
+    >>> [a.tolist() for a in where(np.array([[False, True], [True, False]]))]
+    [[0, 1], [1, 0]]
+    """
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
 def from_label_image(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The column-major runs of an integer label image (row-major ``(height, width)``) and the value of
     each: ``(starts, ends, values)``, runs in flat order, neighbouring runs always of different values.
@@ -89,8 +99,7 @@ def from_label_image(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     height, width = image.shape
     if not image.size:
         return EMPTY, EMPTY, EMPTY
-    # pixel (r + 1, c) differs from (r, c); flatnonzero and divmod give np.nonzero's answer, 5-10x faster
-    rows, cols = np.divmod(np.flatnonzero(image[1:] != image[:-1]), width)
+    rows, cols = where(image[1:] != image[:-1])  # pixel (r + 1, c) differs from (r, c)
     starts = np.concatenate((np.arange(width, dtype=np.int64) * height, cols * height + rows + 1))
     starts.sort()
     col, row = np.divmod(starts, height)
@@ -121,7 +130,8 @@ def by_value(starts: np.ndarray, ends: np.ndarray, values: np.ndarray):
 
 def overlay(starts_a, ends_a, values_a, starts_b, ends_b, values_b):
     """Two run lists that both cover the whole image (as :func:`from_label_image` gives), cut where either
-    changes: ``(starts, ends, values_a, values_b)``.
+    changes: ``(starts, ends, values_a, values_b)``.  ``values_a`` and ``values_b`` may be ``(runs, k)``
+    arrays: several values per run, cut alike.
 
     >>> [r.tolist() for r in overlay(np.array([0, 4]), np.array([4, 6]), np.array([1, 2]),
     ...                              np.array([0, 2]), np.array([2, 6]), np.array([0, 9]))]

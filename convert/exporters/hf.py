@@ -10,7 +10,7 @@
 channel (value = class index, 255 = void), both in the storage of ``datasets``' ``Image`` feature
 (``{bytes, path}``).  (Handed a palette image in memory, ``datasets`` would store it as TIFF.)  Shards
 stay under 500 MB of image and label bytes (``datasets``' own default size), in row groups of 100 rows
-(fewer once 64 MiB are waiting, so memory stays bounded); the image and label bytes are stored
+(fewer once 32 MiB are waiting, so memory stays bounded); the image and label bytes are stored
 uncompressed, as they are compressed already.
 ``datasets.load_dataset(OUT)`` and ``load_dataset("parquet", data_files=...)`` load it offline;
 ``huggingface-cli upload USER/NAME OUT --repo-type dataset`` publishes it.
@@ -31,9 +31,9 @@ from ..findings import Finding
 from ..labelmap import MAX_INDEX_8BIT, LabelMap
 from ..model import Sample
 from ..paint import Painted
+from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
-from .png import png_bytes
 
 MAX_SHARD_BYTES = 500 * 10**6
 ROW_GROUP = 100  # rows per row group, as datasets writes image datasets...
@@ -88,7 +88,7 @@ class HfWriter(LayoutWriter):
         written = Written()
         split = sample.subset or self.default_subset
         stem = within_split(sample.stem, split)
-        label = png_bytes(painted.class_mask.astype(np.uint8, copy=False))
+        label = encode_png(painted.class_mask.astype(np.uint8, copy=False))
         image = None
         if sample.image_path and Path(sample.image_path).is_file():
             image = Path(sample.image_path).read_bytes()

@@ -26,9 +26,9 @@ from ..findings import Finding
 from ..labelmap import MAX_INDEX_8BIT, LabelMap
 from ..model import Sample
 from ..paint import Painted
+from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
-from .png import png_bytes
 from .voc import place_image
 
 
@@ -60,7 +60,7 @@ class MmsegWriter(LayoutWriter):
         split = sample.subset or self.default_subset
         stem = within_split(sample.stem, split)
         mask = painted.class_mask.astype(np.uint8, copy=False)
-        self.put(written, f"ann_dir/{split}/{stem}.png", lambda: png_bytes(mask))
+        self.put(written, f"ann_dir/{split}/{stem}.png", lambda: encode_png(mask))
         suffix = None
         if sample.image_path and Path(sample.image_path).is_file():
             suffix = Path(sample.image_path).suffix.lower() or ".jpg"

@@ -37,13 +37,7 @@ def encode_mask(mask: np.ndarray, labelmap: LabelMap) -> bytes:
     >>> im = Image.open(io.BytesIO(png)); im.mode, np.asarray(im).tolist()
     ('P', [[0, 1], [1, 255]])
     """
-    return png_bytes(mask, labelmap.palette() if mask.dtype == np.uint8 else None)
-
-
-def png_bytes(array: np.ndarray, palette: list[int] | None = None) -> bytes:
-    """PNG bytes of a 2-D integer array: a palette image when ``palette`` is given
-    (``uint8``), else grayscale (16-bit for ``uint16``); see :mod:`convert.pngencode`."""
-    return encode_png(array, palette)
+    return encode_png(mask, labelmap.palette() if mask.dtype == np.uint8 else None)
 
 
 class PngWriter(LayoutWriter):

@@ -29,10 +29,11 @@ from ..labelmap import LabelMap, voc_color
 from ..model import Sample
 from ..paint import Painted
 from ..paths import safe_join
+from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written
 from .objects import visible_objects
-from .png import encode_mask, png_bytes
+from .png import encode_mask
 
 NAME = "voc"
 INSTANCE_PALETTE = [v for i in range(256) for v in voc_color(i)]
@@ -43,10 +44,10 @@ def encode_instances(ids: np.ndarray, void: np.ndarray) -> bytes:
     if (int(ids.max()) if ids.size else 0) <= 254:
         out = ids.astype(np.uint8)
         out[void] = 255
-        return png_bytes(out, INSTANCE_PALETTE)
+        return encode_png(out, INSTANCE_PALETTE)
     out = ids.astype(np.uint16)
     out[void] = 65535
-    return png_bytes(out)
+    return encode_png(out)
 
 
 class VocWriter(LayoutWriter):

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .. import runs
 from ..atomic import write_text
 from ..findings import Finding
 from ..labelmap import LabelMap
@@ -167,10 +168,9 @@ def _differing(a, b, void: int) -> tuple[int, int]:
     >>> _differing(a, b, 255)
     (6, 6)
     """
-    bounds = np.union1d(a.ends, b.ends)
-    lengths = np.diff(bounds, prepend=0)
-    class_a = a.per_stretch(a.values, a.empty)[np.searchsorted(a.ends, bounds)]
-    class_b = b.per_stretch(b.values, b.empty)[np.searchsorted(b.ends, bounds)]
+    starts, ends, class_a, class_b = runs.overlay(a.starts, a.ends, a.per_stretch(a.values, a.empty),
+                                                  b.starts, b.ends, b.per_stretch(b.values, b.empty))
+    lengths = ends - starts
     changed = class_a != class_b
     return int(lengths[changed].sum()), int(lengths[changed & (class_a == void)].sum())
 
