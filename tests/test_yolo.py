@@ -161,6 +161,20 @@ def test_missing_label_file_is_an_image_without_objects_and_missing_image_an_err
     assert (f.code, f.severity.value) == ("missing-image", "error") and not samples["train/a.jpg"].usable
 
 
+def test_a_label_file_without_its_image_is_said_not_dropped(tmp_path):
+    """Ultralytics finds labels from the images: a label file whose image is missing is read by nobody.
+    Images listed in a .txt (CVAT's train.txt) are not a folder to search, so nothing is said for them."""
+    independent_yolo(tmp_path, SCENE, NAMES)
+    stray = tmp_path / "labels" / "val" / "gone.txt"
+    stray.write_text("0 0.1 0.1 0.5 0.1 0.5 0.5\n")
+    ds = YoloDataset(tmp_path / "data.yaml")
+    [f] = [f for f in ds.findings if f.code == "label-without-image"]
+    assert (f.file, f.severity.value) == (str(stray), "warning")
+    assert not [f for s in ds for f in s.findings if f.code == "label-without-image"]  # on no image
+    (tmp_path / "data.yaml").write_text(yaml.safe_dump({"train": "images/train", "names": NAMES}))
+    assert not [f for f in YoloDataset(tmp_path / "data.yaml").findings if f.code == "label-without-image"]
+
+
 # --------------------------------------------------------------------------- the writer
 def food_yolo(tmp_path, *extra):
     out = tmp_path / "yolo"

@@ -188,6 +188,13 @@ TABLE = [
         "Remove the copy; it usually means an object was exported twice.",
     ),
     CodeInfo(
+        "label-without-image", "files", W,
+        "A YOLO label file has no image in the dataset. Ultralytics looks for labels from the images, so it never "
+        "reads the file; segconv does not either, and says so.",
+        "labels/train/img_7.txt and no images/train/img_7.*",
+        "Deliver the image, or remove the label file if the image was dropped on purpose.",
+    ),
+    CodeInfo(
         "no-label-file", "files", I,
         "A YOLO image has no label file: an image without objects (all background), as Ultralytics reads it.",
         "images/val/img_9.jpg and no labels/val/img_9.txt",

@@ -16,7 +16,8 @@ folder with ``images/`` and ``labels/`` and no YAML.  As Ultralytics reads it:
 Rows carry no level: the label map gives it (class names matched), and row order decides inside a level.
 What Ultralytics rejects or drops in silence is a finding (``ultralytics-rejects``: a value outside [0, 1],
 an odd number of coordinates, box rows among polygon rows, a class index not in ``names``: it drops the whole
-image as corrupt; ``duplicate-row``: it removes one; ``no-label-file``: an image without objects).
+image as corrupt; ``duplicate-row``: it removes one; ``no-label-file``: an image without objects;
+``label-without-image``: a label file nobody reads).
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ class YoloDataset(Dataset):
                     continue
                 seen[name] = split
                 self.entries.append((image, name, split))
+        findings += self._labels_without_images(lists)
         self._labels: list[str] | None = None
         own = (yaml_file.parent if yaml_file else src) / "labelmap.json"  # written beside it by segconv
         super().__init__(self.file, findings, LabelMap.load(own) if own.is_file() else None)
@@ -184,6 +186,18 @@ class YoloDataset(Dataset):
                 findings.append(Finding("missing-image", f"{split}: {item!r} is neither a folder nor a .txt list "
                                         "of images here; that split is empty", file=self.file, element=split))
         return out
+
+    def _labels_without_images(self, lists: dict) -> list[Finding]:
+        """A label file under a split's labels folder whose image is not there: Ultralytics finds labels from
+        the images, so nobody reads it; said, not dropped in silence."""
+        expected = {label_path(image) for image, _, _ in self.entries}
+        folders = {label_path(self.root / str(item) / "_.jpg").parent
+                   for spec in lists.values() for item in (spec if isinstance(spec, list) else [spec])
+                   if (self.root / str(item)).is_dir()}
+        return [Finding("label-without-image", "a label file whose image is not in the dataset: Ultralytics never "
+                        "reads it, and neither does segconv", file=str(labels))
+                for folder in sorted(folders) if folder.is_dir()
+                for labels in sorted(folder.rglob("*.txt")) if labels not in expected]
 
     def _name(self, image: Path) -> str:
         try:
