@@ -183,6 +183,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     _STATE.update(dataset=dataset, labelmap=labelmap, rule=rule, writer=writer, html=html_report is not None,
                   options=CheckOptions(rule=rule, strict=strict), split=split)
     sample_findings: list[Finding] = []
+    unusable: list[Finding] = []  # why images could not be used (the first finding of each)
     missing_images: list = []
     own_subsets: Counter = Counter()  # images whose subset the source gave, by subset
     found_images = 0
@@ -232,6 +233,9 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                     json_report.add(out["account"])
                 if html_report and out["score"] is not None:
                     html_report.consider(out["score"], i, out["name"], findings, out["account"])
+            else:
+                unusable.append(next((f for f in findings if f.severity >= Severity.WARNING),
+                                     Finding("bad-image", "no reason given", image=out["name"])))
             sev = Counter(f.severity for f in findings)
             if sev[Severity.ERROR] or sev[Severity.WARNING]:
                 item = (sev[Severity.ERROR], sev[Severity.WARNING], -i, out["name"])
@@ -253,6 +257,11 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             report.notes.append(f"Dask: {plural(again, 'batch', 'batches')} sent again after the scheduler "
                                 f"cancelled or lost {'it' if again == 1 else 'them'}; the results are the same")
         sample_findings += _missing_image_findings(missing_images, found_images, dataset)
+        if not report.images:
+            dropped = _dropped_images(dataset)  # images the reader could not even index (no size, no id)
+            if total or dropped:
+                sample_findings.append(nothing_usable(unusable + dropped, total + len(dropped), writer is not None,
+                                                      str(dataset.path)))
         report.findings = list(dataset.findings) + sample_findings + _unused_classes(labelmap, report)
         report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
         head = {"segconv": _version(), "source": str(dataset.path), "format": dataset.format, "rule": rule,
@@ -296,6 +305,33 @@ def _missing_image_findings(missing: list, found: int, dataset) -> list[Finding]
     return [Finding("missing-image", f"no image file was found beside the annotations ({plural(len(missing), 'image')} "
                     "looked for); image sizes are not checked (pass --images DIR)", file=str(dataset.path),
                     severity=Severity.INFO)]
+
+
+def _dropped_images(dataset) -> list[Finding]:
+    """The first error of each image the reader dropped while indexing (it is not among the samples)."""
+    kept = set(dataset.names()) if len(dataset) else set()
+    first: dict[str, Finding] = {}
+    for f in dataset.findings:
+        if f.image and f.severity >= Severity.ERROR and f.image not in kept:
+            first.setdefault(f.image, f)
+    return list(first.values())
+
+
+def nothing_usable(reasons: list[Finding], total: int, writing: bool, source: str) -> Finding:
+    """The error of a run in which no image of the source could be used: why, by code, with the first case.
+
+    >>> why = [Finding("missing-mask", "no a.png", image="a.jpg")] * 2
+    >>> print(nothing_usable(why, 2, True, "pan.json").message)
+    nothing was written: none of the 2 images could be used (2 missing-mask; the first, a.jpg: no a.png)
+    >>> print(nothing_usable(why[:1], 1, False, "pan.json").message)
+    nothing was checked: the source's only image could not be used (1 missing-mask; a.jpg: no a.png)
+    """
+    by_code = Counter(f.code for f in reasons)
+    codes = ", ".join(f"{n} {code}" for code, n in by_code.most_common())
+    first = f"; {'the first, ' if len(reasons) > 1 else ''}{reasons[0].image}: {reasons[0].message}" if reasons else ""
+    what = "nothing was written" if writing else "nothing was checked"
+    which = "the source's only image could not" if total == 1 else f"none of the {total:,} images could"
+    return Finding("no-usable-image", f"{what}: {which} be used ({codes}{first})", file=source)
 
 
 def _unused_classes(labelmap: LabelMap, report: RunReport) -> list[Finding]:

@@ -86,10 +86,21 @@ TABLE = [
     ),
     CodeInfo(
         "missing-mask", "files", W,
-        "An image listed in ImageSets has no SegmentationClass PNG; no mask is written for it "
-        "(normal for a test split).",
+        "An image's mask file is not there: a VOC image listed in ImageSets has no SegmentationClass PNG "
+        "(normal for a test split), or a COCO panoptic annotation's PNG is not in the folder its JSON's PNGs "
+        "are in. No mask is written for it.",
         "ImageSets/Segmentation/test.txt lists 2007_000002, SegmentationClass/2007_000002.png is absent",
         "Deliver the mask, or remove the id from the list.",
+    ),
+    CodeInfo(
+        "no-usable-image", "files", E,
+        "The source lists images, but none of them could be used (every mask missing, every size unknown, "
+        "every file unreadable), so the run wrote nothing (or, in `validate`, checked nothing). The message "
+        "counts the reasons by code and quotes the first; those findings are listed too.",
+        "nothing was written: none of the 12 images could be used (12 missing-mask; the first, a.jpg: its PNG "
+        "panoptic/panoptic_2018/a.png does not exist)",
+        "Fix the cause the message names: usually a layout segconv does not know (see docs/formats.md for where "
+        "each reader looks), or --images pointing at the wrong folder.",
     ),
     CodeInfo(
         "missing-image", "files", W,

@@ -1,0 +1,60 @@
+"""A run that can use none of the source's images fails with its own error (``no-usable-image``), which
+says why: the reasons counted by code and the first one quoted.  A run that uses at least one image does not."""
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from convert import api
+
+from conftest import run_cli
+
+
+def voc_test_split(root, with_mask=()):
+    """A VOC tree whose list names a and b; only the masks in ``with_mask`` are delivered."""
+    (root / "ImageSets/Segmentation").mkdir(parents=True)
+    (root / "SegmentationClass").mkdir()
+    (root / "ImageSets/Segmentation/test.txt").write_text("a\nb\n")
+    for stem in with_mask:
+        Image.fromarray(np.ones((3, 4), np.uint8), "P").save(root / "SegmentationClass" / f"{stem}.png")
+    return root
+
+
+def test_every_mask_missing_is_a_failed_run_that_says_why(tmp_path):
+    src = voc_test_split(tmp_path / "voc")
+    result = run_cli("convert", src, "-o", tmp_path / "out")
+    assert result.returncode == 1, result.stdout + result.stderr  # it was 0: two warnings, 0 masks written
+    line = next(x for x in (result.stdout + result.stderr).splitlines() if x.startswith("error[no-usable-image]"))
+    assert "nothing was written: none of the 2 images could be used (2 missing-mask; the first, a.jpg: " in line
+    assert "a.png does not exist" in line
+    assert not list((tmp_path / "out" / "masks").glob("**/*.png"))  # true: nothing was written
+
+
+def test_validate_says_nothing_was_checked(tmp_path):
+    report = api.validate(voc_test_split(tmp_path / "voc"))
+    (finding,) = [f for f in report.findings if f.code == "no-usable-image"]
+    assert finding.message.startswith("nothing was checked: none of the 2 images could be used (2 missing-mask")
+    assert report.exit_code() == 1 and report.images == 0
+
+
+def test_images_the_reader_dropped_count_as_images_of_the_source(tmp_path):
+    """COCO image entries without a size never become samples; the run still had images to convert."""
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps({"images": [{"id": 1, "file_name": "a.jpg"}, {"id": 2, "file_name": "b.jpg"}],
+                               "annotations": [], "categories": [{"id": 1, "name": "x"}]}))
+    report = api.convert(src, tmp_path / "out")
+    (finding,) = [f for f in report.findings if f.code == "no-usable-image"]
+    assert "none of the 2 images could be used (2 bad-image; the first, a.jpg: 'width'/'height'" in finding.message
+
+
+def test_one_usable_image_is_not_this_error(tmp_path):
+    report = api.convert(voc_test_split(tmp_path / "voc", with_mask=("a",)), tmp_path / "out")
+    assert report.written == 1 and "no-usable-image" not in {f.code for f in report.findings}
+    assert report.exit_code() == 0  # b's missing mask is a warning (normal for a test split)
+
+
+def test_a_source_without_images_is_not_this_error(tmp_path):
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps({"images": [], "annotations": [], "categories": [{"id": 1, "name": "x"}]}))
+    assert "no-usable-image" not in {f.code for f in api.convert(src, tmp_path / "out").findings}
