@@ -40,6 +40,7 @@ from ..model import OrderRule, Origin, Region, Runs, Sample
 from ..paths import normalize_name, unsafe_reason
 from ..wording import plural
 from .jsonfile import head, load_json
+from .panoptic_layout import image_folders, png_folder, subset_of
 
 ORDER = OrderRule(("position",), "segments_info")
 
@@ -55,7 +56,7 @@ def find_jsons(path: Path) -> list[Path]:
     if _is_panoptic(path):
         return [path]
     if path.is_dir():
-        for folder in (path / "annotations", path):
+        for folder in (path / "annotations", path, path / "panoptic"):
             found = [p for p in sorted(folder.glob("panoptic_*.json")) if _is_panoptic(p)]
             if found:
                 return found
@@ -68,12 +69,6 @@ def detect(path: Path) -> str | None:
         return None
     return "a COCO panoptic JSON ('segments_info')" if found == [path] else \
         f"a folder holding {', '.join(p.name for p in found)}"
-
-
-def subset_of(json_path: Path) -> str | None:
-    """``panoptic_val2017.json`` → ``val2017``; a JSON of another name has no subset."""
-    stem = json_path.stem
-    return stem[len("panoptic_"):] if stem.startswith("panoptic_") and len(stem) > len("panoptic_") else None
 
 
 def rgb_to_id(rgb: np.ndarray) -> np.ndarray:
@@ -118,11 +113,9 @@ class CocoPanopticDataset(Dataset):
                 continue
             categories.setdefault(cat["id"], cat)
         subset = subset_of(json_path)
-        png_dir = self._png_dir(json_path, doc)
-        image_dirs = [images, json_path.parent, json_path.parent / "images",
-                      json_path.parent.parent / "images" / (subset or ""),
-                      json_path.parent.parent / "images"] + sorted(p for p in json_path.parent.iterdir() if p.is_dir())
-        image_dirs = [d for d in image_dirs if d is not None and Path(d).is_dir()]
+        png_dir = png_folder(json_path, [a["file_name"] for a in doc["annotations"]
+                                         if isinstance(a, dict) and isinstance(a.get("file_name"), str)])
+        image_dirs = image_folders(json_path, subset, images)
         by_id = {}
         for i, img in enumerate(doc.get("images") or []):
             if isinstance(img, dict) and isinstance(img.get("id"), (int, str)):
@@ -162,19 +155,6 @@ class CocoPanopticDataset(Dataset):
                                  "segments": ann["segments_info"], "name": name, "subset": subset,
                                  "image_id": img["id"], "size": (img.get("width"), img.get("height")),
                                  "image": str(image) if image else None})
-
-    @staticmethod
-    def _png_dir(json_path: Path, doc: dict) -> Path:
-        """The JSON's name without extension, else a folder beside it holding the first PNG."""
-        named = json_path.with_suffix("")
-        if named.is_dir():
-            return named
-        first = next((a.get("file_name") for a in doc["annotations"] if isinstance(a, dict)), None)
-        if isinstance(first, str):
-            for folder in sorted(p for p in json_path.parent.iterdir() if p.is_dir()):
-                if (folder / normalize_name(first)).is_file():
-                    return folder
-        return named
 
     @staticmethod
     def _labelmap(categories: dict[int, dict], source: str) -> LabelMap | None:
