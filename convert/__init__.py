@@ -23,8 +23,8 @@ import importlib
 _EXPORTS = {
     "Bitmap": "model", "Box": "model", "Origin": "model", "Polygon": "model", "Region": "model", "Rle": "model",
     "Sample": "model", "Finding": "findings", "Severity": "severity", "LabelClass": "labelmap",
-    "LabelMap": "labelmap", "voc_color": "labelmap", "Painted": "paint", "paint": "paint",
-    "rasterize": "rasterize", "RunReport": "run", "Interrupted": "run", "convert": "api", "inspect": "api",
+    "LabelMap": "labelmap", "voc_color": "labelmap", "Painted": "painting", "paint": "painting",
+    "rasterize": "rasterizing", "RunReport": "run", "Interrupted": "run", "convert": "api", "inspect": "api",
     "validate": "api", "validate_samples": "api", "SegconvError": "errors", "UsageError": "errors",
     "detect_format": "importers", "open_dataset": "importers",
 }

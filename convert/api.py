@@ -9,7 +9,7 @@
     ...                      labels="fixtures/food/labelmap.yaml", json_path="report.json")  # doctest: +SKIP
 
 Smaller steps for one-off scripts: :func:`open_dataset` (load a source),
-iterate its samples, :func:`~convert.paint.paint` one, and a writer from
+iterate its samples, :func:`~convert.painting.paint` one, and a writer from
 :data:`~convert.exporters.WRITERS` to write it.  :func:`convert` and
 :func:`validate` share one loop (:mod:`convert.run`); the output folder's
 rules (refuse, overwrite, resume) are :mod:`convert.outfolder`'s.
@@ -30,7 +30,7 @@ from .importers import READERS, detect_format, open_dataset
 from .labelmap import LabelMap
 from .limits import DEFAULT_MAX_PIXELS
 from .options import parse_options, split_options
-from .rasterize import RULES
+from .rasterizing import RULES
 from .run import Interrupted, Progress, RunReport, run
 from .severity import Severity
 from .splits import Split

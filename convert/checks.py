@@ -1,6 +1,6 @@
 """The validator's checks on one painted sample: levels, completeness, geometry.
 
-``check_sample`` reads the painter's :class:`~convert.paint.Trace` and the
+``check_sample`` reads the painter's :class:`~convert.painting.Trace` and the
 sample's geometry and returns findings plus the image's pixel accounting:
 
 - **levels**: two classes of one level overlapping (``level-overlap``, pixels
@@ -17,7 +17,7 @@ sample's geometry and returns findings plus the image's pixel accounting:
 
     >>> from convert.labelmap import LabelMap
     >>> from convert.model import Box, Origin, Region, Sample
-    >>> from convert.paint import paint
+    >>> from convert.painting import paint
     >>> lm = LabelMap.derive(["plate", "bowl"])              # both at level 1
     >>> o = Origin("demo.json", "annotation id=1")
     >>> s = Sample("a.jpg", 4, 2, [Region("plate", Box(0, 0, 3, 2), (0,), o),
@@ -43,7 +43,7 @@ from .findings import Finding, located
 from .labelmap import LabelClass, LabelMap
 from .model import Box, Ellipse, Polygon, Region, Sample
 from .ordering import describe_level, why_on_top
-from .paint import Painted
+from .painting import Painted
 from .wording import plural
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from .atomic import write_text
 from .diff import DiffReport
 from .html_report import _HEAD, jpeg_uri, overlay, photo_thumbnail
-from .paint import paint
+from .painting import paint
 from .wording import plural
 
 CARDS = 8

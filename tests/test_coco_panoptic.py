@@ -14,7 +14,7 @@ from convert.exporters.coco_panoptic import id_to_rgb
 from convert.importers import detect_format
 from convert.importers.coco_panoptic import CocoPanopticDataset, rgb_to_id
 from convert.labelmap import LabelMap
-from convert.paint import paint
+from convert.painting import paint
 
 from conftest import FOOD, corpus, run_cli
 

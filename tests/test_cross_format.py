@@ -5,7 +5,7 @@ import pytest
 
 from convert.importers import open_dataset
 from convert.labelmap import LabelMap
-from convert.paint import paint
+from convert.painting import paint
 
 from conftest import FOOD
 

@@ -5,8 +5,8 @@ import pytest
 from convert.errors import SegconvError
 from convert.importers.cvat import CvatDataset
 from convert.labelmap import LabelMap
-from convert.paint import paint
-from convert.rasterize import rasterize
+from convert.painting import paint
+from convert.rasterizing import rasterize
 
 from conftest import corpus, run_cli
 

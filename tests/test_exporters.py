@@ -15,7 +15,7 @@ from pycocotools.coco import COCO
 from convert import api
 from convert.importers import open_dataset
 from convert.labelmap import LabelMap
-from convert.paint import paint
+from convert.painting import paint
 
 from conftest import FOOD, corpus, run_cli
 

@@ -18,7 +18,7 @@ from convert import api, brushrle
 from convert.importers import detect_format
 from convert.importers.label_studio import LabelStudioDataset, image_name
 from convert.labelmap import LabelMap
-from convert.paint import paint
+from convert.painting import paint
 
 from conftest import FOOD, run_cli
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from convert.importers.labelme import LabelmeDataset
 from convert.labelmap import LabelMap
-from convert.paint import paint
+from convert.painting import paint
 
 from conftest import corpus, run_cli
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from convert.importers.labelme_xml import LabelmeXmlDataset
 from convert.labelmap import LabelMap
-from convert.paint import paint
+from convert.painting import paint
 
 from conftest import corpus
 

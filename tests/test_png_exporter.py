@@ -10,7 +10,7 @@ from convert.errors import SegconvError
 from convert.exporters.png import PngWriter, encode_mask
 from convert.labelmap import LabelMap
 from convert.model import Origin, Sample
-from convert.paint import Painted
+from convert.painting import Painted
 
 
 def test_palette_png_keeps_indices_and_colours(tmp_path):

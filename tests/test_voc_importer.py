@@ -7,7 +7,7 @@ from PIL import Image
 from convert.errors import SegconvError
 from convert.importers.voc import VocDataset
 from convert.labelmap import voc_color
-from convert.paint import paint
+from convert.painting import paint
 
 from conftest import corpus
 

@@ -16,7 +16,7 @@ from convert import api
 from convert.importers import detect_format
 from convert.importers.yolo import YoloDataset, label_path
 from convert.labelmap import LabelMap
-from convert.paint import paint
+from convert.painting import paint
 
 from conftest import FOOD, run_cli
 

@@ -34,7 +34,7 @@ from ..atomic import write_text
 from ..findings import Finding
 from ..labelmap import LabelMap
 from ..model import Sample
-from ..paint import Painted
+from ..painting import Painted
 from ..pngencode import encode_png_rgb
 from ..wording import plural
 from .base import LayoutWriter, Written, within_split

@@ -39,7 +39,7 @@ from .. import runs
 from ..atomic import open_atomic
 from ..labelmap import LabelMap
 from ..model import Sample
-from ..paint import Painted
+from ..painting import Painted
 from ..wording import plural
 from .base import LayoutWriter, Written
 from .ids import Ids

@@ -30,7 +30,7 @@ from ..errors import UsageError
 from ..findings import Finding
 from ..labelmap import MAX_INDEX_8BIT, LabelMap
 from ..model import Sample
-from ..paint import Painted
+from ..painting import Painted
 from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split

@@ -29,7 +29,7 @@ from ..atomic import open_atomic, write_text
 from ..findings import Finding
 from ..labelmap import LabelMap
 from ..model import Sample
-from ..paint import Painted
+from ..painting import Painted
 from ..wording import plural
 from .base import LayoutWriter, Written
 from .objects import visible_objects

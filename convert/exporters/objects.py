@@ -8,7 +8,7 @@ class and void left out (they are background and "don't care", not objects).
     >>> import numpy as np
     >>> from convert.labelmap import LabelMap
     >>> from convert.model import Box, Origin, Region, Sample
-    >>> from convert.paint import paint
+    >>> from convert.painting import paint
     >>> lm = LabelMap.derive(["plate", "rice"])
     >>> o = Origin("demo")
     >>> s = Sample("a", 3, 1, [Region("plate", Box(0, 0, 1, 1), (0,), o), Region("rice", Box(0, 0, 3, 1), (1,), o)], o)
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..labelmap import LabelClass, LabelMap
-from ..paint import Painted
+from ..painting import Painted
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import numpy as np
 from ..atomic import write_text
 from ..labelmap import LabelMap
 from ..model import Sample
-from ..paint import Painted
+from ..painting import Painted
 from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written

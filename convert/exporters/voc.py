@@ -27,7 +27,7 @@ from ..atomic import open_atomic, write_text
 from ..findings import Finding
 from ..labelmap import LabelMap, voc_color
 from ..model import Sample
-from ..paint import Painted
+from ..painting import Painted
 from ..paths import safe_join
 from ..pngencode import encode_png
 from ..wording import plural

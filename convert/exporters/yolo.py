@@ -36,7 +36,7 @@ from ..atomic import write_text
 from ..findings import Finding
 from ..labelmap import LabelMap
 from ..model import Origin, Polygon, Region, Sample
-from ..paint import Painted, paint
+from ..painting import Painted, paint
 from ..trace import bridged, trace_parts
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
@@ -162,7 +162,7 @@ def _differing(a, b, void: int) -> tuple[int, int]:
     ``a``, from their stretches (both cover the column-major pixel order 0..h*w without a gap), without
     comparing images.
 
-    >>> from convert.paint import Stretches
+    >>> from convert.painting import Stretches
     >>> a = Stretches(np.array([0, 4]), np.array([4, 10]), np.array([-1, 0]), np.array([255]), 0)
     >>> b = Stretches(np.array([0, 6]), np.array([6, 10]), np.array([-1, 0]), np.array([3]), 0)
     >>> _differing(a, b, 255)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from pycocotools import mask as cocomask
 
 from convert.model import Bitmap, Box, Polygon, Rle
-from convert.rasterize import rasterize
+from convert.rasterizing import rasterize
 
 
 def square(a, b):

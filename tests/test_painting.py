@@ -8,8 +8,8 @@ from pycocotools import mask as cocomask
 from convert.importers.coco import CocoDataset
 from convert.labelmap import LabelMap
 from convert.model import Box, Origin, Polygon, Region, Sample
-from convert.paint import paint
-from convert.rasterize import rasterize
+from convert.painting import paint
+from convert.rasterizing import rasterize
 
 from conftest import reference_masks, write_json
 

@@ -47,7 +47,7 @@ from .labelmap import LabelClass, LabelMap
 from .layers import lookup, sweep_bands
 from .model import Region, Sample
 from .ordering import paint_level, painting_order, void_level
-from .rasterize import has_area, runs_many
+from .rasterizing import has_area, runs_many
 
 
 @dataclass(slots=True)
@@ -177,7 +177,7 @@ class Painted:
     def runs(self) -> Stretches:
         """The stretches the mask was written from (always there after :func:`paint`)."""
         if self.stretches is None:
-            raise ValueError("not painted by convert.paint.paint")
+            raise ValueError("not painted by convert.painting.paint")
         return self.stretches
 
     @property
