@@ -86,6 +86,14 @@ def _interruptible(command):
     return wrapper
 
 
+def _quiet_dask(dask: str | None) -> None:
+    """The command owns its process: with ``--dask`` it quiets Dask's loggers (the library leaves them)."""
+    if dask:
+        from .distributed import quiet_dask_logs
+
+        quiet_dask_logs()
+
+
 @app.command()
 @_interruptible
 def convert(
@@ -121,6 +129,7 @@ def convert(
     """Convert SRC into training masks under OUT."""
     from . import api
 
+    _quiet_dask(dask)
     threshold = Severity.WARNING if strict else Severity(fail_on.value)
     stages: dict | None = {} if profile else None
     try:
@@ -188,6 +197,7 @@ def validate(
         raise UsageError("SRC is required (or use --explain CODE)")
     from . import api
 
+    _quiet_dask(dask)
     threshold = Severity.WARNING if strict else Severity(fail_on.value)
     stages: dict | None = {} if profile else None
     try:

@@ -3,8 +3,9 @@
 A and B may be in any two formats segconv reads; both are painted through one label map and one pixel
 rule, image by image, so the comparison is of the masks training would see:
 
-- images are matched by name without extension (``breakfast/table_03``), else by their last part when that
-  is unique on both sides; images only in A or only in B are listed;
+- images are matched by name, else by name without extension (``breakfast/table_03``), else by its last
+  part, each where it is unique on both sides (:func:`pair`); every image of A and of B is in the report
+  exactly once: compared with one image of the other side, or listed as only in A or only in B;
 - per image: the pixels whose class changed, from what to what (a confusion list), the pixels and IoU of
   every class, and the objects added, removed and changed, matched inside a class by IoU (greedy, best
   first, at least ``MATCH_IOU``); an image whose size differs is reported as such;
@@ -19,18 +20,17 @@ rule, image by image, so the comparison is of the masks training would see:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import runs
+from . import runs, workers
 from .checks import CheckOptions, check_sample
 from .exporters.objects import visible_list
 from .findings import Finding
 from .labelmap import LabelMap
-from .paint import paint
+from .painting import paint
 from .paths import stem_of
 from .wording import plural
 
@@ -87,30 +87,39 @@ def key_of(name: str) -> str:
 
 
 def pair(a_names: list[str], b_names: list[str]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """Pairs of indices of the same image in A and B, and the indices only in A, only in B.
+    """Pairs of indices of the same image in A and B (in A's order), and the indices only in A, only in B:
+    every index of either side is in exactly one of the three.  Images are matched in three rounds, each
+    among the images no earlier round matched:
+
+    1. the same name (``train/a.jpg`` and ``train/a.jpg``; several images of one name pair in order);
+    2. the same name without extension (``a.jpg`` and ``a.png``), where exactly one image of each side has it;
+    3. the same last part of that (``x/a.jpg`` and ``train/a.png``), where exactly one of each side has it.
 
     >>> pair(["x/a.jpg", "b.jpg", "c.jpg"], ["train/a.jpg", "b.png"])
-    ([(1, 1), (0, 0)], [2], [])
+    ([(0, 0), (1, 1)], [2], [])
+    >>> pair(["a.jpg", "a.png"], ["a.jpg"])      # a.png is not taken for a second a.jpg
+    ([(0, 0)], [1], [])
+    >>> pair(["a.jpg", "a.png"], ["a.bmp"])      # which of A's two is B's a.bmp? Neither is guessed
+    ([], [0, 1], [0])
     """
-    a_keys = {key_of(n): i for i, n in enumerate(a_names)}
-    b_keys = {key_of(n): i for i, n in enumerate(b_names)}
-    pairs = [(a_keys[k], b_keys[k]) for k in a_keys if k in b_keys]
-    left_a = {k: i for k, i in a_keys.items() if k not in b_keys}
-    left_b = {k: i for k, i in b_keys.items() if k not in a_keys}
-    base_a = Counter(k.rsplit("/", 1)[-1] for k in left_a)
-    base_b = Counter(k.rsplit("/", 1)[-1] for k in left_b)
-    by_base_b = {k.rsplit("/", 1)[-1]: i for k, i in left_b.items()}
-    matched_b = set()
-    only_a = []
-    for k, i in left_a.items():
-        base = k.rsplit("/", 1)[-1]
-        if base_a[base] == 1 and base_b.get(base) == 1:  # the last part, unique on both sides
-            pairs.append((i, by_base_b[base]))
-            matched_b.add(by_base_b[base])
-        else:
-            only_a.append(i)
-    only_b = [i for i in left_b.values() if i not in matched_b]
-    return pairs, sorted(only_a), sorted(only_b)
+    left_a, left_b = list(range(len(a_names))), list(range(len(b_names)))
+    pairs: list[tuple[int, int]] = []
+    for key, unique in ((lambda n: n, False), (key_of, True), (lambda n: key_of(n).rsplit("/", 1)[-1], True)):
+        by_a: dict[str, list[int]] = {}
+        by_b: dict[str, list[int]] = {}
+        for i in left_a:
+            by_a.setdefault(key(a_names[i]), []).append(i)
+        for j in left_b:
+            by_b.setdefault(key(b_names[j]), []).append(j)
+        for k, a_side in by_a.items():
+            b_side = by_b.get(k, [])
+            if unique and (len(a_side) != 1 or len(b_side) != 1):
+                continue
+            pairs += zip(a_side, b_side)
+        matched_a, matched_b = {i for i, _ in pairs}, {j for _, j in pairs}
+        left_a = [i for i in left_a if i not in matched_a]
+        left_b = [j for j in left_b if j not in matched_b]
+    return sorted(pairs), left_a, left_b
 
 
 def confusion(joint: dict[tuple[int, int], int], labelmap: LabelMap) -> list[dict]:
@@ -240,12 +249,8 @@ def compare(a_sample, b_sample, labelmap: LabelMap, rule: str) -> dict:
     return entry
 
 
-_STATE: dict = {}
-
-
-def _work(pair_ab: tuple[int, int]) -> dict:
-    a_ds, b_ds, labelmap, rule = _STATE["a"], _STATE["b"], _STATE["labelmap"], _STATE["rule"]
-    return compare(a_ds[pair_ab[0]], b_ds[pair_ab[1]], labelmap, rule)
+def _work(state: dict, pair_ab: tuple[int, int]) -> dict:
+    return compare(state["a"][pair_ab[0]], state["b"][pair_ab[1]], state["labelmap"], state["rule"])
 
 
 def diff(a_dataset, b_dataset, labelmap: LabelMap, *, rule: str = "coco", jobs: int = 1, progress=None,
@@ -255,18 +260,9 @@ def diff(a_dataset, b_dataset, labelmap: LabelMap, *, rule: str = "coco", jobs: 
     a_names, b_names = a_dataset.names(), b_dataset.names()
     pairs, only_a, only_b = pair(a_names, b_names)
     report.findings = list(a_dataset.findings) + list(b_dataset.findings)
-    _STATE.update(a=a_dataset, b=b_dataset, labelmap=labelmap, rule=rule)
-    pool = None
+    state = {"a": a_dataset, "b": b_dataset, "labelmap": labelmap, "rule": rule}
+    results, pool = workers.results(_work, pairs, state, jobs=jobs, chunksize=max(1, len(pairs) // (jobs * 8) or 1))
     try:
-        if jobs > 1 and len(pairs) > 1:
-            import multiprocessing
-
-            from .run import _ignore_sigint
-
-            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint)
-            results: Iterator[dict] = pool.imap(_work, pairs, chunksize=max(1, len(pairs) // (jobs * 8) or 1))
-        else:
-            results = map(_work, pairs)
         for done, entry in enumerate(results, start=1):
             report.images.append(entry)
             for name, counts in entry.get("classes", {}).items():
@@ -278,10 +274,7 @@ def diff(a_dataset, b_dataset, labelmap: LabelMap, *, rule: str = "coco", jobs: 
             if progress:
                 progress(done, len(pairs))
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-        _STATE.clear()
+        workers.stop(pool)
     report.images += [{"image": a_names[i], "status": "only-a"} for i in only_a]
     report.images += [{"image": b_names[i], "status": "only-b"} for i in only_b]
     report.classes = {name: dict(c) for name, c in report.classes.items()}

@@ -43,11 +43,17 @@ NO_WORKER_GRACE = 60.0  # seconds without any worker before the run gives up (a 
 RESUME_HINT = "the files written so far are whole; run the same command with --resume to finish"
 
 
-def _quiet_dask_logs() -> None:
-    """segconv says in one line what happened to the cluster; Dask's own logs (each of its loggers has a
-    level of its own) would add tracebacks and retries to it.  ``SEGCONV_DEBUG=1`` keeps them."""
+def quiet_dask_logs() -> None:
+    """For the ``segconv`` command, which owns its process: it says in one line what happened to the
+    cluster, and Dask's own logs (each of its loggers has a level of its own) would add tracebacks and
+    retries to it.  ``SEGCONV_DEBUG=1`` keeps them.  The library never calls this: a program that calls
+    :func:`convert.api.convert` keeps its logging as it set it."""
     if os.environ.get("SEGCONV_DEBUG"):
         return
+    try:
+        import distributed  # noqa: F401 - configures its loggers on import: quieted after that
+    except ImportError:
+        return  # the run says how to install it
     for name in ["distributed", "asyncio", *logging.root.manager.loggerDict]:
         if name in ("distributed", "asyncio") or name.startswith("distributed."):
             logging.getLogger(name).setLevel(logging.CRITICAL + 1)
@@ -58,7 +64,6 @@ def _client(address: str):
         from distributed import Client, LocalCluster
     except ImportError:
         raise UsageError("--dask needs Dask's distributed scheduler: pip install 'segconv[dask]'") from None
-    _quiet_dask_logs()
     cluster = None
     try:
         if address == "local":

@@ -35,6 +35,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from .atomic import write_text
 from .findings import Finding
+from .images import open_image
 from .labelmap import LabelMap
 from .severity import Severity
 from .wording import plural
@@ -73,7 +74,7 @@ def photo_thumbnail(sample, width: int, height: int) -> tuple[Image.Image, bool]
     size = thumb_size(width, height)
     if sample.image_path:
         try:
-            with Image.open(sample.image_path) as im:
+            with open_image(sample.image_path) as im:  # its size was checked against --max-pixels
                 im.draft("RGB", size)  # JPEG: decode at a reduced scale
                 photo = ImageOps.exif_transpose(im).convert("RGB")
                 if photo.size[0] < size[0]:  # a small image enlarged: every pixel a sharp block
@@ -176,7 +177,7 @@ class HtmlReport:
             return list(pool.map(lambda item: self._draw(dataset, rule, item), kept))
 
     def _draw(self, dataset, rule: str, item) -> dict:
-        from .paint import paint
+        from .painting import paint
 
         image_score, _, index, name, findings, account = item
         sample = dataset[index]

@@ -15,10 +15,13 @@ is 480 wide.
 from __future__ import annotations
 
 import io
-import warnings
+import struct
 from pathlib import Path
+from typing import IO, cast
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+from .limits import DEFAULT_MAX_PIXELS
 
 EXIF_ORIENTATION = 0x0112
 _TRANSPOSED = {5, 6, 7, 8}  # orientations that swap width and height
@@ -28,40 +31,66 @@ class ImageProblem(Exception):
     """The file is not a decodable image; the message says why."""
 
 
-def oriented_size(source: Path | bytes) -> tuple[int, int]:
+def open_image(source: Path | str | bytes) -> ImageFile.ImageFile:
+    """Pillow's lazy image of a file or of its bytes (nothing decoded yet), like ``Image.open``, but without
+    Pillow's decompression-bomb guard: that guard reads the process-wide ``Image.MAX_IMAGE_PIXELS``, which
+    belongs to the program segconv runs in and is neither changed nor consulted here.  Callers check the
+    size against ``--max-pixels`` before decoding (``im.width * im.height``).  Use it as a context manager.
+
+        >>> buf = io.BytesIO(); Image.new("L", (5, 2)).save(buf, "PNG")
+        >>> with open_image(buf.getvalue()) as im:
+        ...     im.size, im.format
+        ((5, 2), 'PNG')
+    """
+    if isinstance(source, (bytes, bytearray)):
+        prefix = bytes(source[:16])
+    else:
+        with open(source, "rb") as fh:
+            prefix = fh.read(16)
+    for register in (Image.preinit, Image.init):  # the common plugins first, then every one, as Image.open
+        register()
+        for fmt in list(Image.ID):
+            factory, accept = Image.OPEN[fmt]
+            # a path is opened (and closed) by Pillow itself
+            fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else str(source)
+            try:
+                verdict = accept(prefix) if accept else True
+                if not verdict or isinstance(verdict, str):  # a string: "looks like it, but cannot be read"
+                    continue
+                return factory(cast("IO[bytes]", fp), "")
+            except (SyntaxError, IndexError, TypeError, struct.error):
+                continue
+    raise UnidentifiedImageError(f"cannot identify image file {source if isinstance(source, (str, Path)) else ''!s}"
+                                 .rstrip())
+
+
+def oriented_size(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
     """(width, height) of an image file or its bytes, EXIF orientation applied.
     Reads the header only: :mod:`convert.imageheader` for JPEG, PNG, WebP, TIFF
     and BMP, Pillow's header reading for other formats and for files that
-    parser does not understand (Pillow then says why)."""
+    parser does not understand (Pillow then says why).  An image above
+    ``max_pixels`` (``--max-pixels``) is refused as a decompression bomb."""
     from .imageheader import read_header
 
     header = read_header(source)
     if header is not None:
         width, height, orientation = header
-        limit = Image.MAX_IMAGE_PIXELS
-        if limit and width * height > 2 * limit:  # what Pillow refuses to open, refused alike (--max-pixels)
-            raise ImageProblem(f"refused as a decompression bomb ({width}x{height} = {width * height} pixels); "
-                               "raise --max-pixels if it is real")
-        return (height, width) if orientation in _TRANSPOSED else (width, height)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
-            with Image.open(handle) as im:
+    else:
+        try:
+            with open_image(source) as im:
                 width, height = im.size
                 try:
                     orientation = im.getexif().get(EXIF_ORIENTATION, 1)
                 except Exception:  # a broken EXIF block does not make the image unusable
                     orientation = 1
-    except FileNotFoundError:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise ImageProblem(f"refused as a decompression bomb ({exc}); raise --max-pixels if it is real") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise ImageProblem(f"not a decodable image ({exc})") from None
-    if orientation in _TRANSPOSED:
-        width, height = height, width
-    return width, height
+        except FileNotFoundError:
+            raise
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            raise ImageProblem(f"not a decodable image ({exc})") from None
+    if width * height > max_pixels:
+        raise ImageProblem(f"refused as a decompression bomb ({width}x{height} = {width * height} pixels, above "
+                           f"--max-pixels {max_pixels}); raise --max-pixels if it is real")
+    return (height, width) if orientation in _TRANSPOSED else (width, height)
 
 
 def find_image(folder: Path, stem: str, extensions=(".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")):
@@ -87,10 +116,3 @@ def locate(name: str, candidates) -> Path | None:
             if candidate.is_file():
                 return candidate
     return None
-
-
-def allow_pixels(max_pixels: int) -> None:
-    """Make Pillow's decompression-bomb guard follow ``--max-pixels``: Pillow
-    refuses images above twice ``Image.MAX_IMAGE_PIXELS``; segconv checks
-    declared sizes against ``max_pixels`` itself, before decoding."""
-    Image.MAX_IMAGE_PIXELS = max(max_pixels // 2, 1)

@@ -13,19 +13,21 @@ the images done so far.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
-import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import workers
 from .checks import CheckOptions, check_sample
 from .findings import Finding
 from .images import ImageProblem, oriented_size
 from .labelmap import LabelMap
-from .paint import paint
+from .limits import DEFAULT_MAX_PIXELS
+from .painting import paint
 from .severity import Severity
 from .wording import plural
 
@@ -71,7 +73,7 @@ class Interrupted(Exception):
         self.report, self.done, self.total = report, done, total
 
 
-def image_file_findings(sample) -> tuple[list[Finding], bool]:
+def image_file_findings(sample, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[list[Finding], bool]:
     """Compare the declared size with the image file (EXIF applied), for importers
     that did not; returns (findings, whether the image was found)."""
     if sample.size_checked:
@@ -79,7 +81,7 @@ def image_file_findings(sample) -> tuple[list[Finding], bool]:
     if not sample.image_path:
         return [], False
     try:
-        real = oriented_size(Path(sample.image_path))
+        real = oriented_size(Path(sample.image_path), max_pixels)
     except (ImageProblem, OSError) as exc:
         return [Finding("missing-image", f"{sample.image_path}: {exc}", image=sample.name,
                         file=sample.origin.file, element=sample.origin.element)], True
@@ -96,22 +98,29 @@ def image_file_findings(sample) -> tuple[list[Finding], bool]:
 
 
 # --------------------------------------------------------------------------- per image
-_STATE: dict = {}  # what a worker needs; set before the pool forks, so workers share it
+def subset_of(sample, st: dict) -> str | None:
+    """The subset an image is written to: the source's own; else ``--split``'s; else the writer's default."""
+    if sample.subset is not None:
+        return sample.subset
+    split, writer = st.get("split"), st.get("writer")
+    if split is not None:
+        return split.assign(sample.name)
+    if writer is not None and getattr(writer, "has_splits", False):
+        return writer.default_subset
+    return None
 
 
 def work(sample, st: dict) -> dict:
     """Paint, check and write one sample: the per-image work, run in a worker
     process (``--jobs``) or on a Dask worker (``--dask``).  Returns only small
-    things: findings, accounting, the writer's record and files, timings; never masks."""
+    things: findings, accounting, the writer's record and files, timings; never masks.
+    The caller's sample is not changed (the writer gets a copy with the subset it is written to)."""
     clock = time.perf_counter
     t1 = clock()
     own_subset = sample.subset is not None
-    if sample.subset is None:  # the source's own subsets win; then --split; then the writer's default
-        split, writer = st.get("split"), st.get("writer")
-        if split is not None:
-            sample.subset = split.assign(sample.name)
-        elif writer is not None and getattr(writer, "has_splits", False):
-            sample.subset = writer.default_subset
+    subset = subset_of(sample, st)
+    if subset != sample.subset:
+        sample = dataclasses.replace(sample, subset=subset)
     out = {"name": sample.name, "findings": list(sample.findings), "account": None, "record": None,
            "found": True, "usable": sample.usable, "origin": sample.origin.file, "files": [], "reused": 0,
            "subset": sample.subset, "own_subset": own_subset, "score": None}
@@ -123,7 +132,7 @@ def work(sample, st: dict) -> dict:
                         trace=True)
         t2 = clock()
         checked, account = check_sample(sample, labelmap, painted, st["options"])
-        file_findings, out["found"] = image_file_findings(sample)
+        file_findings, out["found"] = image_file_findings(sample, st.get("max_pixels", DEFAULT_MAX_PIXELS))
         out["findings"] += painted.findings + checked + file_findings
         t3 = clock()
         if writer is not None:
@@ -141,11 +150,11 @@ def work(sample, st: dict) -> dict:
     return out
 
 
-def _process(i: int) -> dict:
-    """Sample ``i`` of the dataset shared with forked workers."""
+def _process(st: dict, i: int) -> dict:
+    """Sample ``i`` of the run's dataset (``st["dataset"]``), built and worked here."""
     t0 = time.perf_counter()
-    sample = _STATE["dataset"][i]
-    out = work(sample, _STATE)
+    sample = st["dataset"][i]
+    out = work(sample, st)
     out["times"]["import"] = time.perf_counter() - t0 - sum(out["times"].values())
     return out
 
@@ -153,10 +162,6 @@ def _process(i: int) -> dict:
 def process_batch(samples: list, state: dict) -> list[dict]:
     """A Dask task: the per-image work on a batch of samples the client built."""
     return [work(sample, state) for sample in samples]
-
-
-def _ignore_sigint() -> None:  # pool workers: Ctrl-C is the main process's to handle
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # --------------------------------------------------------------------------- the loop
@@ -179,9 +184,9 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     report = RunReport(dataset.format, labelmap, False, source=str(dataset.path), rule=rule)
     json_report = JsonReport(json_path) if json_path else None
     html_report = HtmlReport(html_path, labelmap) if html_path else None
-    _STATE.clear()
-    _STATE.update(dataset=dataset, labelmap=labelmap, rule=rule, writer=writer, html=html_report is not None,
-                  options=CheckOptions(rule=rule, strict=strict), split=split)
+    state = {"dataset": dataset, "labelmap": labelmap, "rule": rule, "writer": writer,
+             "html": html_report is not None, "options": CheckOptions(rule=rule, strict=strict), "split": split,
+             "max_pixels": getattr(dataset, "max_pixels", DEFAULT_MAX_PIXELS)}
     sample_findings: list[Finding] = []
     unusable: list[Finding] = []  # why images could not be used (the first finding of each)
     missing_images: list = []
@@ -198,15 +203,11 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         if dask:
             from .distributed import dask_results
 
-            state = {k: v for k, v in _STATE.items() if k != "dataset"}
-            results = dask_run = dask_results(dataset, state, dask, process_batch)
-        elif jobs > 1 and total > 1:
-            import multiprocessing
-
-            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint)
-            results = pool.imap(_process, range(total), chunksize=max(1, min(16, total // (jobs * 8) or 1)))
+            sent = {k: v for k, v in state.items() if k != "dataset"}
+            results = dask_run = dask_results(dataset, sent, dask, process_batch)
         else:
-            results = map(_process, range(total))
+            results, pool = workers.results(_process, range(total), state, jobs=jobs,
+                                            chunksize=max(1, min(16, total // (jobs * 8) or 1)))
         for i, out in enumerate(results):
             t0 = time.perf_counter()
             findings = out["findings"]
@@ -277,14 +278,11 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
         raise Interrupted(report, done, total) from None
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        workers.stop(pool)
         if isinstance(dask, str) and dask_run is not None:
             dask_run.close()  # a connection run() opened itself: stop the client and any local cluster
         if json_report:
             json_report.abort()
-        _STATE.clear()
     if profile is not None:
         profile.update(stages)
     return report

@@ -180,3 +180,46 @@ def test_every_form_of_the_bundled_example_against_its_coco_form(tmp_path):
         assert report["summary"]["images"] == 4 and report["summary"]["compared"] == 4, fmt
         assert report["summary"]["changed_pixels"] == expected, fmt
         assert sum(entry.get("changed_pixels", 0) for entry in report["images"]) == expected
+
+
+def test_every_image_of_either_side_appears_exactly_once(tmp_path):
+    """A delivers a.jpg and a.png (CVAT keeps both), B only a.jpg: A's a.jpg is compared with B's a.jpg and
+    A's a.png is only in A.  (segconv 0.2 keyed images by name without extension and lost A's a.jpg.)"""
+    a = tmp_path / "a.xml"
+    a.write_text('<annotations><meta><task><labels><label><name>plate</name></label></labels></task></meta>'
+                 '<image id="0" name="a.jpg" width="4" height="4"><box label="plate" xtl="0" ytl="0" xbr="2" '
+                 'ybr="2" occluded="0"/></image>'
+                 '<image id="1" name="a.png" width="4" height="4"><box label="plate" xtl="0" ytl="0" xbr="4" '
+                 'ybr="4" occluded="0"/></image></annotations>')
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps({"images": [{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}],
+                             "categories": [{"id": 1, "name": "plate"}],
+                             "annotations": [{"id": 1, "image_id": 1, "category_id": 1,
+                                              "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]}]}))
+    proc = run_cli("diff", a, b, "--json", tmp_path / "d.json")
+    doc = json.loads((tmp_path / "d.json").read_text())
+    entries = sorted((x["image"], x.get("b_image"), x["status"]) for x in doc["images"])
+    assert entries == [("a.jpg", "a.jpg", "same"), ("a.png", None, "only-a")], proc.stderr
+    assert proc.returncode == 1 and "1 only in A, 0 only in B" in proc.stderr
+
+
+def test_pairing_keeps_every_index_once():
+    """Random name lists: every image of A and of B is paired once or listed once."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from convert.diff import pair
+
+    name = st.builds(lambda d, s, e: f"{d}{s}{e}", st.sampled_from(["", "x/", "train/"]), st.sampled_from("abc"),
+                     st.sampled_from([".jpg", ".png", ""]))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(name, max_size=8), st.lists(name, max_size=8))
+    def check(a_names, b_names):
+        pairs, only_a, only_b = pair(a_names, b_names)
+        assert sorted([i for i, _ in pairs] + only_a) == list(range(len(a_names)))
+        assert sorted([j for _, j in pairs] + only_b) == list(range(len(b_names)))
+        for i, j in pairs:  # a pair is the same name, or the same stem, or the same last part of it
+            assert a_names[i].rsplit(".", 1)[0].rsplit("/", 1)[-1] == b_names[j].rsplit(".", 1)[0].rsplit("/", 1)[-1]
+
+    check()

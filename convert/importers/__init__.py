@@ -116,10 +116,6 @@ def open_dataset(src: str | Path, fmt: str | None = None, **options) -> Dataset:
     if images is not None and not Path(images).is_dir():
         what = "is not a folder" if Path(images).exists() else "does not exist"
         raise UsageError(f"--images {images} {what}; give the folder that holds the image files")
-    if "max_pixels" in options:
-        from ..images import allow_pixels
-
-        allow_pixels(options["max_pixels"])
     given = options.pop("options", None)
     if reader.options:
         from ..options import parse_options

@@ -33,7 +33,7 @@ from .. import runs
 from ..dataset import Dataset
 from ..errors import SegconvError
 from ..findings import Finding
-from ..images import locate
+from ..images import locate, open_image
 from ..labelmap import LabelClass, LabelMap, voc_color
 from ..limits import DEFAULT_MAX_PIXELS
 from ..model import OrderRule, Origin, Region, Runs, Sample
@@ -211,7 +211,7 @@ class CocoPanopticDataset(Dataset):
                           findings=findings, usable=False)
 
         try:
-            with Image.open(png) as im:
+            with open_image(png) as im:
                 if im.width * im.height > self.max_pixels:
                     report("image-too-large", f"{im.width}x{im.height} exceeds --max-pixels", where=str(png))
                     return unusable()

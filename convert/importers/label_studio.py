@@ -255,7 +255,7 @@ class LabelStudioDataset(Dataset):
         real = None
         if image is not None:
             try:
-                real = oriented_size(image)
+                real = oriented_size(image, self.max_pixels)
             except (ImageProblem, OSError) as exc:
                 report("missing-image", f"{image}: {exc}")
         if declared and real and declared != real:

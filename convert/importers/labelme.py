@@ -24,19 +24,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import math
 from numbers import Real
 from pathlib import Path
 
 import numpy as np
 import orjson
-from PIL import Image
 
 from ..dataset import FileDataset
 from ..errors import SegconvError
 from ..findings import Finding
-from ..images import ImageProblem, oriented_size
+from ..images import ImageProblem, open_image, oriented_size
 from ..labelmap import LabelMap
 from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Box, Ellipse, Geometry, OrderRule, Origin, Polygon, Region, Sample, Stroke
@@ -227,7 +225,7 @@ class LabelmeDataset(FileDataset):
         data = doc.get("imageData")
         if isinstance(data, str) and data:
             try:
-                return oriented_size(base64.b64decode(data, validate=False))
+                return oriented_size(base64.b64decode(data, validate=False), self.max_pixels)
             except (binascii.Error, ValueError, ImageProblem) as exc:  # ValueError: non-ASCII text
                 findings.append(Finding("bad-value", f"imageData is not a decodable image ({exc}); "
                                         "trying imagePath", file=str(file), image=name, element="imageData"))
@@ -238,7 +236,7 @@ class LabelmeDataset(FileDataset):
             return None
         if image_file is not None:
             try:
-                return oriented_size(image_file)
+                return oriented_size(image_file, self.max_pixels)
             except ImageProblem as exc:
                 findings.append(Finding("missing-image", f"imagePath {image_path!r}: {exc}",
                                         file=str(file), image=name, element="imagePath"))
@@ -327,7 +325,7 @@ class LabelmeDataset(FileDataset):
             report("bad-value", "mask shape without 'mask' data; not painted")
             return None
         try:
-            with Image.open(io.BytesIO(base64.b64decode(data))) as im:
+            with open_image(base64.b64decode(data)) as im:
                 if im.width * im.height > width * height * 4 + 1_000_000:
                     report("image-too-large", f"mask PNG of {im.width}x{im.height} is far larger than the "
                                               f"{width}x{height} image; not painted")

@@ -26,7 +26,7 @@ from PIL import Image, UnidentifiedImageError
 from ..dataset import FileDataset
 from ..errors import SegconvError
 from ..findings import Finding
-from ..images import ImageProblem, oriented_size
+from ..images import ImageProblem, open_image, oriented_size
 from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Box, Origin, Polygon, Region, Sample
 from ..paths import unsafe_reason
@@ -127,7 +127,7 @@ class LabelmeXmlDataset(FileDataset):
         real = None
         if image is not None:
             try:
-                real = oriented_size(image)
+                real = oriented_size(image, self.max_pixels)
             except ImageProblem as exc:
                 findings.append(Finding("missing-image", f"{image.name}: {exc}", file=str(file), image=name))
         if real and declared and image is not None and real != declared:
@@ -231,7 +231,7 @@ class LabelmeXmlDataset(FileDataset):
                 report("missing-mask", f"mask file {mask_name!r} not found under Masks/; not painted")
                 return None
             try:
-                with Image.open(path) as im:
+                with open_image(path) as im:
                     if im.width * im.height > self.max_pixels:
                         report("image-too-large", f"{path.name} is {im.width}x{im.height}, above --max-pixels "
                                                   f"{self.max_pixels}; not painted")

@@ -17,6 +17,7 @@ from .. import runs
 from ..dataset import FileDataset
 from ..errors import SegconvError
 from ..findings import Finding
+from ..images import open_image
 from ..labelmap import LabelMap
 from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Origin, Region, Runs, Sample
@@ -56,9 +57,10 @@ class MasksDataset(FileDataset):
         findings: list[Finding] = []
         origin = Origin(str(file))
         try:
-            with Image.open(file) as im:
+            with open_image(file) as im:
                 if im.width * im.height > self.max_pixels:
-                    raise ValueError(f"{im.width}x{im.height} exceeds --max-pixels {self.max_pixels}")
+                    raise Image.DecompressionBombError(f"{im.width}x{im.height} exceeds --max-pixels "
+                                                       f"{self.max_pixels}; refused before decoding")
                 if im.mode not in ("P", "L", "I;16", "I;16B", "I"):
                     raise ValueError(f"mode {im.mode!r} is not palette or grayscale")
                 values = np.asarray(im)

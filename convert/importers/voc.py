@@ -39,7 +39,7 @@ from .. import runs
 from ..dataset import Dataset
 from ..errors import SegconvError
 from ..findings import Finding
-from ..images import ImageProblem, find_image, oriented_size
+from ..images import ImageProblem, find_image, open_image, oriented_size
 from ..labelmap import LabelClass, LabelMap, voc_color
 from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Origin, Region, Runs, Sample
@@ -215,7 +215,7 @@ class VocDataset(Dataset):
         (height, width), class_runs = classes
         if image is not None:
             try:
-                real = oriented_size(image)
+                real = oriented_size(image, self.max_pixels)
                 if real != (width, height):
                     report("image-size-mismatch", f"mask is {width}x{height} but {image.name} is "
                                                   f"{real[0]}x{real[1]}")
@@ -254,7 +254,7 @@ class VocDataset(Dataset):
         run by run, never pixel by pixel.  ``None`` when the PNG is unusable (reported)."""
         file = file or str(png)
         try:
-            with Image.open(png) as im:
+            with open_image(png) as im:
                 if im.width * im.height > self.max_pixels:
                     report("image-too-large", f"{im.width}x{im.height} exceeds --max-pixels {self.max_pixels}",
                            file=file)

@@ -253,7 +253,7 @@ class YoloDataset(Dataset):
             return Sample(name, 0, 0, [], origin, subset=split, findings=findings, usable=False)
 
         try:
-            width, height = oriented_size(image)
+            width, height = oriented_size(image, self.max_pixels)
         except FileNotFoundError:
             return unusable("missing-image", f"image {image} not found: YOLO keeps no image size, so its labels "
                             "cannot be painted", str(labels), Severity.ERROR)
