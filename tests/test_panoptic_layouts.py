@@ -13,7 +13,7 @@ from convert import api
 from convert.errors import SegconvError
 from convert.importers import detect_format
 from convert.importers.coco_panoptic import CocoPanopticDataset
-from convert.paint import paint
+from convert.painting import paint
 
 # one 4x6 image: a thing (id 5, category 17, "Bird") over the top-left 2x3, a stuff segment (id 300,
 # category 63, "Road") over the bottom two rows, the rest void (id 0)
