@@ -1,18 +1,48 @@
-"""The ``segconv`` command's entry point: Ctrl-C at any moment, start-up included, is a
-one-line message and exit code 130, never a traceback."""
+"""The ``segconv`` command's entry point: Ctrl-C at any moment once segconv's code runs, start-up included,
+is a one-line message and exit code 130, never a traceback.
+
+A signal that lands in the interpreter's own start-up, before this module runs, is Python's to handle.
+Tests that send one wait for segconv to say it has started: with ``SEGCONV_TEST_STARTED=1`` in the
+environment the first thing :func:`main` does is write ``STARTED_MARKER`` and a newline to stderr.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+
+STARTED_MARKER = "segconv: started"
 
 
 def main() -> None:
+    code: int | str | None = 0
     try:
+        if os.environ.get("SEGCONV_TEST_STARTED"):
+            sys.stderr.write(STARTED_MARKER + "\n")
+            sys.stderr.flush()
         from .cli import main as cli_main
+
+        cli_main()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
-    cli_main()
+        code = 130
+    except SystemExit as exc:
+        code = exc.code
+    # the command is over: a Ctrl-C from here on would only interrupt the interpreter's own clean-up
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if code == 130:
+        # Under ``python -m``, CPython ends a run whose Ctrl-C landed inside code run by a string exec()
+        # (dataclasses, namedtuple) by killing itself with SIGINT after exit, whatever the exit code
+        # (Py_RunMain checks a flag run_eval_code_obj set); the run loop has already closed its pool,
+        # cluster and part files, so leave at once with the exit code the README promises.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(130)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
