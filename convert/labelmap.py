@@ -198,7 +198,10 @@ class LabelMap:
             else:
                 data = yaml.safe_load(text)
         except json.JSONDecodeError as exc:
-            raise SegconvError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno) from None
+            from .importers.jsonfile import json_error
+
+            message, line = json_error(exc)
+            raise SegconvError(message, file=str(path), line=line) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise SegconvError(

@@ -31,11 +31,34 @@ _LINE = "{segconv}line"
 class _LineBuilder(ET.TreeBuilder):
     parser: DefusedXMLParser | None = None
 
+    def __init__(self):
+        super().__init__()
+        self.open: list[str] = []  # the start tags not closed yet, to say where a cut file stops
+
     def start(self, tag, attrs):
         attrs = dict(attrs)
         if self.parser is not None:
             attrs[_LINE] = str(self.parser.parser.CurrentLineNumber)
+        named = " ".join(f'{k}="{attrs[k]}"' for k in ("id", "name") if k in attrs)
+        self.open.append(f"<{tag}{' ' + named if named else ''}>")
         return super().start(tag, attrs)
+
+    def end(self, tag):
+        if self.open:
+            self.open.pop()
+        return super().end(tag)
+
+
+_CUT = {3, 5, 20}  # expat: no element found, unclosed token, unclosed CDATA section: the text stopped
+
+
+def _ends_early(data: bytes, open_tags: list[str]) -> str:
+    text = data.decode("utf-8", "replace")
+    line = text.count("\n") + 1
+    column = len(text) - (text.rfind("\n") + 1) + 1
+    inside = f" inside {' '.join(open_tags[-3:])}" if open_tags else ""
+    return (f"the file ends early: the XML stops at the end of the file (line {line:,}, column {column}){inside}; "
+            "it was cut short (an interrupted download, copy or export?): get the whole file again")
 
 
 def line_of(element) -> int | None:
@@ -68,6 +91,9 @@ def parse_bytes(data: bytes, name: str) -> ET.Element:
     except (UnicodeError, ValueError) as exc:
         raise SegconvError(f"invalid XML: {exc}", file=name) from None
     except ET.ParseError as exc:
+        if getattr(exc, "code", None) in _CUT:
+            raise SegconvError(_ends_early(data, builder.open), file=name,
+                               line=data.count(b"\n") + 1) from None
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise SegconvError(f"invalid XML: {exc.msg if hasattr(exc, 'msg') else exc}", file=name, line=line) from None
 

@@ -91,16 +91,30 @@ def detect_format(src: str | Path) -> str:
     if len(found) == 1:
         return next(iter(found))
     if not found:
-        looked = "; ".join(f"{name}: {r.looks_for}" for name, r in READERS.items())
-        extra = ""
         from . import coco
 
+        _raise_if_cut_json(path)  # a file cut short is named as one: --from would only meet the same end
         if coco.looks_like_results(path):
-            extra = " It looks like a COCO results list (a bare array of detections), which is not a dataset."
-        raise SegconvError(f"matches no known format (looked for {looked}).{extra} Use --from to force one.",
+            raise SegconvError("this is a COCO results list (a bare array of detections), not a dataset; segconv "
+                               "reads the dataset the detections refer to (a COCO .json with 'images', "
+                               "'annotations' and 'categories')", file=str(path))
+        looked = "; ".join(f"{name}: {r.looks_for}" for name, r in READERS.items())
+        raise SegconvError(f"matches no known format (looked for {looked}). Use --from to force one.",
                            file=str(path))
     which = "; ".join(f"{k} ({v})" for k, v in found.items())
     raise SegconvError(f"matches several formats: {which}. Use --from to choose.", file=str(path))
+
+
+def _raise_if_cut_json(path: Path) -> None:
+    """A JSON file no reader recognised is parsed whole: if it does not parse (a file cut short, a wrong
+    character), that is what the user needs to hear, not a list of formats."""
+    if not path.is_file():
+        return
+    from .jsonfile import head, load_json
+
+    start = head(path, 64).lstrip()
+    if path.suffix.lower() == ".json" or start[:1] in (b"{", b"["):
+        load_json(path)
 
 
 def open_dataset(src: str | Path, fmt: str | None = None, **options) -> Dataset:

@@ -11,6 +11,7 @@ failed run.  A file that is not JSON is a :class:`~convert.errors.SegconvError` 
 from __future__ import annotations
 
 import json
+import re
 from numbers import Real
 from pathlib import Path
 from typing import TypeGuard
@@ -43,11 +44,67 @@ def load_json(path: Path, data: bytes | None = None):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SegconvError(
-                f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno
-            ) from None
+            message, line = json_error(exc)
+            raise SegconvError(message, file=str(path), line=line) from None
         except RecursionError:
             raise SegconvError(f"invalid JSON: {first}", file=str(path)) from None
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[][{}:,]')  # a string (closed, or cut by the end), a sign
+_SCANNED_AT_MOST = 256 << 20  # characters; a longer cut file is named by line and column only
+
+
+def ends_early(exc: json.JSONDecodeError) -> bool:
+    """Whether the parse failed because the text stopped (a file cut short), not because of a wrong character:
+    the error is at the end of the text (nothing but blanks after it), or a string runs to the end."""
+    return exc.msg.startswith("Unterminated string") or not exc.doc[exc.pos:].strip()
+
+
+def open_path(text: str) -> str:
+    """Where a cut JSON text stops: the path of the innermost value left open, ``annotations[1].segmentation[0]``
+    (indices from 0); empty when the text stops in the outermost value.
+
+    >>> open_path('{"images": [], "annotations": [{"id": 1}, {"id": 2, "segmentation": [[1, 2,')
+    'annotations[1].segmentation[0]'
+    """
+    stack: list[list] = []  # per open value: [bracket, the key or index of its child being read, last string]
+    for token in _TOKEN.finditer(text):
+        t = token.group()
+        if t in "{[":
+            stack.append([t, 0 if t == "[" else None, None])
+        elif t in "}]":
+            if stack:
+                stack.pop()
+        elif t == ",":
+            if stack and stack[-1][0] == "[":
+                stack[-1][1] += 1
+        elif t == ":":
+            if stack:
+                stack[-1][1] = stack[-1][2]
+        elif stack:
+            stack[-1][2] = t
+    parts = []
+    for kind, at, _ in stack[:-1]:  # each open value names the child that is open inside it
+        if kind == "[":
+            parts.append(f"[{at}]")
+        elif at is not None:
+            parts.append(("." if parts else "") + str(json.loads(at if at.endswith('"') else at + '"')))
+    return "".join(parts)
+
+
+def json_error(exc: json.JSONDecodeError) -> tuple[str, int]:
+    """What is wrong with a text that is not JSON, for a person, and the line to name: a cut file is named as
+    one, with where it stops (its last line) and the value left open; any other error is the parser's words
+    and the column of the line where it is."""
+    if not ends_early(exc):
+        return f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno
+    text = exc.doc
+    line = text.count("\n") + 1
+    column = len(text) - (text.rfind("\n") + 1) + 1
+    inside = open_path(text) if len(text) <= _SCANNED_AT_MOST else ""
+    return (f"the file ends early: the JSON stops at the end of the file (line {line:,}, column {column}, "
+            f"character {len(text):,})" + (f" inside {inside}" if inside else " with a value unfinished")
+            + "; it was cut short (an interrupted download, copy or export?): get the whole file again"), line
 
 
 def is_int(v: object) -> TypeGuard[int]:

@@ -78,7 +78,8 @@ def main() -> None:
          "unsafe-path")
     case("coco_huge_declared.json", j(coco([{**img, "width": 100000, "height": 100000}])), 1, "--max-pixels",
          "image-too-large")
-    case("coco_truncated.json", j(coco())[:57], 2, "invalid JSON")
+    case("coco_truncated.json", j(coco())[:57], 2, "the file ends early: the JSON stops at the end of the file "
+         "(line 1, column 58, character 57) inside images[0]; it was cut short")
     case("coco_empty.json", b"", 2, "file is empty")
     case("coco_non_utf8.json", j(coco([{**img, "file_name": "caf\u00e9.jpg"}])).encode("utf-8").replace(
         b"caf\\u00e9", b"caf\xe9"), 2, "not valid UTF-8")
@@ -118,7 +119,8 @@ def main() -> None:
     case("cvat_path_escape.xml", CVAT_HEAD + '<image id="0" name="../../../x.jpg" width="8" height="6">'
                                              '<polygon label="plate" points="1,1;5,1;5,5"/></image></annotations>\n',
          1, "contains '..'", "unsafe-path")
-    case("cvat_truncated.xml", CVAT_HEAD + '<image id="0" name="a.jpg" width="8" heig', 2, "invalid XML",
+    case("cvat_truncated.xml", CVAT_HEAD + '<image id="0" name="a.jpg" width="8" heig', 2,
+         "the file ends early: the XML stops at the end of the file (line 3, column 42) inside <annotations>;",
          args=["--from", "cvat"])
     case("cvat_unknown_encoding.xml", CVAT_HEAD.replace('encoding="utf-8"', 'encoding="nan"') + "</annotations>\n",
          2, "encoding", args=["--from", "cvat"])  # found by bench/fuzz.py
