@@ -175,6 +175,7 @@ def convert(
         remove_partial_files(out)  # temporary files of workers that died mid-write
     report.labelmap_derived = derived
     report.notes = notes + report.notes
+    report.resumed = bool(writer is not None and writer.skip_existing)
     if writer is not None and manifest is not None:
         manifest.add(writer.finish() or [])
         manifest.close(finished=True)

@@ -40,7 +40,16 @@ from .cli_options import (
     parse_pairs,
     value_of,
 )
-from .cli_output import counts_line, note_labelmap, print_report, progress_bar, stderr, stdout, stop_interrupted
+from .cli_output import (
+    counts_line,
+    note_labelmap,
+    print_new_in_b,
+    print_report,
+    progress_bar,
+    stderr,
+    stdout,
+    stop_interrupted,
+)
 from .errors import SegconvError, UsageError
 from .exporters import WRITERS
 from .importers import READERS
@@ -152,11 +161,15 @@ def convert(
                          f"{to.value} to {escape(str(out))} ({counts_line(report)})")
         else:
             stderr.print(escape(report.summary))
-            if report.reused:
+            if report.resumed:
                 from .wording import plural
 
-                stderr.print(f"resumed: {report.reused:,} of the {plural(report.files, 'file')} for the images were "
-                             f"already there (kept); {report.files - report.reused:,} written now")
+                if report.files:
+                    stderr.print(f"resumed: {report.reused:,} of the {plural(report.files, 'file')} for the images "
+                                 f"were already there (kept); {report.files - report.reused:,} written now")
+                else:
+                    stderr.print(f"resumed: --to {to.value} writes its files when the run ends, so the interrupted "
+                                 f"run left none to keep; all {plural(report.written, 'image')} written now")
             if report.subsets and getattr(WRITERS[to.value].target, "has_splits", False):
                 stderr.print("subsets: " + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(report.subsets.items())))
             stderr.print(counts_line(report))
@@ -279,6 +292,7 @@ def diff(
                 table.add_row(escape(name), f"{entry['a']:,}", f"{entry['b']:,}",
                               "" if entry["iou"] is None else f"{entry['iou']:.4f}")
             stderr.print(table)
+        print_new_in_b(report)
         stderr.print(escape(diffing.describe(report)))
         for path, what in ((json_path, "JSON report"), (html_path, "HTML report")):
             if path:
@@ -348,17 +362,9 @@ def labels(
 @_interruptible
 def formats() -> None:
     """What segconv can read and write, with each format's -O options."""
-    from rich.table import Table
+    from .cli_output import formats_text
 
-    table = Table(show_edge=False)
-    for col in ("direction", "name", "description", "options (-O KEY=VALUE)"):
-        table.add_column(col)
-    for direction, registry in (("read", READERS), ("write", WRITERS)):
-        for entry in registry.values():
-            opts = "; ".join(f"{o.key}=" + ("|".join(o.choices) if o.choices else o.type.__name__)
-                             + f" (default {o.default}): {o.help}" for o in entry.options.values())
-            table.add_row(direction, entry.name, escape(entry.description), escape(opts))
-    stdout.print(table)
+    stdout.print(formats_text(READERS, WRITERS, stdout.width), markup=False, end="")
 
 
 def _command():

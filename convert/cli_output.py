@@ -96,3 +96,54 @@ def print_profile(stages: dict | None, images: int) -> None:
             per = "" if stage in ("parse", "wall") else f"{1000 * stages[stage] / max(images, 1):.2f}"
             table.add_row(stage, f"{stages[stage]:.3f}", per)
     stderr.print(table)
+
+
+def formats_text(readers: dict, writers: dict, width: int) -> str:
+    """``segconv formats``: every reader and writer with its description and ``-O`` options, wrapped at
+    ``width`` columns and never cut (a word longer than a line gets a line of its own).
+
+        Read (--from NAME):
+          coco           COCO instances JSON: polygons, uncompressed and compressed RLE
+          label-studio   Label Studio JSON export: polygons, rectangles, ellipses in percent; ...
+                         -O use=annotation|prediction (default annotation): read each task's ...
+    """
+    import textwrap
+
+    width = max(width, 60)
+    name_width = max(len(e.name) for e in [*readers.values(), *writers.values()]) + 2
+    indent = " " * (2 + name_width)
+    out = []
+    for direction, flag, registry in (("read", "--from", readers), ("write", "--to", writers)):
+        out.append(f"{direction.capitalize()} ({flag} NAME):")
+        for entry in registry.values():
+            head = f"  {entry.name:<{name_width}}"
+            out += textwrap.wrap(entry.description, width, initial_indent=head, subsequent_indent=indent,
+                                 break_long_words=False, break_on_hyphens=False)
+            for o in entry.options.values():
+                values = "|".join(o.choices) if o.choices else o.type.__name__
+                out += textwrap.wrap(f"-O {o.key}={values} (default {o.default}): {o.help}", width,
+                                     initial_indent=indent, subsequent_indent=indent + "  ",
+                                     break_long_words=False, break_on_hyphens=False)
+        out.append("")
+    return "\n".join(out)
+
+
+NEW_IN_B_LISTED = 10
+
+
+def print_new_in_b(report) -> None:
+    """``segconv diff``: the findings B has and A had not, one line each (errors first), at most
+    ``NEW_IN_B_LISTED``; the JSON report has them all, per image."""
+    from .severity import Severity
+
+    new = [f for entry in report.images for f in entry.get("findings_new", [])]
+    if not new:
+        return
+    new.sort(key=lambda f: -Severity(f["severity"]).rank)
+    stderr.print(f"findings new in B ({len(new):,}):")
+    for f in new[:NEW_IN_B_LISTED]:
+        where = ": ".join(str(f[k]) for k in ("image", "element") if f.get(k))
+        stderr.print(escape(f"  {f['severity']}[{f['code']}] {where}: {f['message']}"))
+    if len(new) > NEW_IN_B_LISTED:
+        stderr.print(f"  … and {len(new) - NEW_IN_B_LISTED:,} more; the JSON report (--json FILE) lists them "
+                     "per image")

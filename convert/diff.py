@@ -313,5 +313,9 @@ def describe(report: DiffReport) -> str:
         parts.append(f"{plural(s['size_differs'], 'image')} of another size")
     o = s["objects"]
     parts.append(f"objects: {o['added']:,} added, {o['removed']:,} removed, {o['changed']:,} changed")
+    new = Counter(f["code"] for entry in report.images for f in entry.get("findings_new", []))
+    if new:
+        by_code = ", ".join(f"{code} {n:,}" for code, n in sorted(new.items(), key=lambda kv: (-kv[1], kv[0])))
+        parts.append(f"findings new in B: {sum(new.values()):,} ({by_code})")
     return "; ".join(parts)
 

@@ -60,6 +60,9 @@ def _parse_color(value) -> tuple[int, int, int]:
     return (int(value[0]), int(value[1]), int(value[2]))
 
 
+LABELMAP_SUFFIXES = (".yaml", ".yml", ".json", ".txt")  # what --labels reads
+
+
 @dataclass(frozen=True, slots=True)
 class LabelClass:
     """One class of the label map."""
@@ -187,7 +190,10 @@ class LabelMap:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise SegconvError("label map file not found", file=str(path)) from None
+            from .suggest import nearby_file
+
+            raise SegconvError("label map file not found" + nearby_file(path, LABELMAP_SUFFIXES),
+                               file=str(path)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise SegconvError(f"cannot read label map: {exc}", file=str(path)) from None
         if path.suffix.lower() == ".txt":
@@ -438,3 +444,4 @@ class LabelMap:
             r, g, b = voc_color(self.void)
             lines.append(f"ignored:{r},{g},{b}::")
         return "\n".join(lines) + "\n"
+

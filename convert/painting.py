@@ -246,7 +246,7 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
             continue
         findings.append(Finding(
             "no-area-shape",
-            f"{region.attributes.get('shape', type(region.geometry).__name__.lower())} has no area under "
+            f"a {region.attributes.get('shape', type(region.geometry).__name__.lower())!r} shape has no area under "
             f"rule '{rule}'; not painted (rule 'labelme' draws it as labelme does)", **located(region, sample)))
     starts, ends, which, failed = runs_many([r.geometry for r, _ in candidates], h, w, rule)
     painted = candidates

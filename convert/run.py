@@ -48,6 +48,7 @@ class RunReport:
     written: int = 0  # images handed to the writer
     files: int = 0  # files the writer put into OUT for the images
     reused: int = 0  # of them, files an interrupted run had written already (--resume)
+    resumed: bool = False  # the run finished an interrupted one (--resume found one)
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False  # --strict found problems and nothing was written
     classes: dict = field(default_factory=dict)  # pixel accounting summed over images

@@ -51,15 +51,43 @@ def validate(document, name: str, *, file: str | None = None) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        # an unknown key explains the "required" error beside it (a misspelt 'level'): say it first
+        # an unknown key explains the "required" error beside it (a misspelt 'level'): say it first, and
+        # leave out the missing key it stands for
         unknown = [e for e in errors if e.validator == "additionalProperties"]
+        meant = {(json_path(e.absolute_path), key) for e in unknown for key in _meant(e)}
+        errors = [e for e in errors if not (e.validator == "required" and
+                                            (json_path(e.absolute_path), _missing(e)) in meant)]
         first = unknown[0] if unknown else errors[0]
-        more = f" (and {plural(len(errors) - 1, 'more problem')})" if len(errors) > 1 else ""
+        rest = [e for e in errors if e is not first]
+        more = ""
+        if rest:
+            listed = "; ".join(f"{json_path(e.absolute_path)}: {_message(e)}" for e in rest[:MORE_LISTED])
+            left = f"; … and {len(rest) - MORE_LISTED} more" if len(rest) > MORE_LISTED else ""
+            more = f" (and {plural(len(rest), 'more problem')}: {listed}{left})"
         raise SegconvError(
             f"{_message(first)}{more}",
             file=file,
             element=json_path(first.absolute_path),
         )
+
+
+MORE_LISTED = 5
+
+
+def _meant(error) -> list[str]:
+    """The known keys an unknown-key error's keys are probably meant to be."""
+    if not isinstance(error.instance, dict):
+        return []
+    known = sorted(error.schema.get("properties", {}))
+    return [close[0] for key in error.instance if key not in known
+            for close in [difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)] if close]
+
+
+def _missing(error) -> str | None:
+    """The property a ``required`` error says is missing."""
+    missing = [key for key in error.validator_value if key not in error.instance] \
+        if isinstance(error.instance, dict) else []
+    return missing[0] if len(missing) == 1 else None
 
 
 def _message(error) -> str:

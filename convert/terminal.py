@@ -9,6 +9,11 @@ Every line shows the finding's own severity, and so does the table.
     >>> fs = [Finding("class-unused", "...", element=f"class c{i}") for i in range(5)]
     >>> [line for _, line in finding_lines(fs)]
     ['info[class-unused] 5 notes: class c0, class c1, class c2, class c3, class c4']
+    >>> fs = [Finding("outside-image", "...", image=i, element=f"annotation id={n}")
+    ...       for n, i in enumerate(["a.jpg", "a.jpg", "b.jpg", "c.jpg"])]
+    >>> print(finding_lines(fs)[0][1])
+    info[outside-image] 4 notes in 3 images: a.jpg: annotation id=0, annotation id=1; b.jpg:
+    annotation id=2; c.jpg: annotation id=3
 """
 
 from __future__ import annotations
@@ -46,17 +51,36 @@ def finding_lines(findings: list[Finding], limit: int = MAX_LISTED) -> list[tupl
         if len(group) < GROUP_AT:
             lines += [("info", f"info[{code}] {_where(f)}{f.message}") for f in group]
             continue
-        names = [f.element or f.image or f.file or "" for f in group]
-        parts = list(dict.fromkeys(n for n in names if n))
-        shown = ", ".join(parts[:NAMES_SHOWN]) + (f", … and {len(parts) - NAMES_SHOWN} more"
-                                                  if len(parts) > NAMES_SHOWN else "")
-        lines.append(("info", f"info[{code}] {plural(len(group), 'note')}: {shown}"))
+        lines.append(("info", f"info[{code}] {plural(len(group), 'note')}{_grouped_places(group)}"))
     if len(loud) > limit:
         left = Counter(f.severity for f in loud[limit:])
         what = " and ".join(plural(left[s], *NOUNS[s.value]) for s in (Severity.ERROR, Severity.WARNING) if left[s])
         lines.append(("info", f"… {what} more not shown here; the JSON report (--json FILE) lists all "
                               f"{plural(len(findings), 'finding')}"))
     return lines
+
+
+def _grouped_places(group: list[Finding]) -> str:
+    """Where a group of notes is, image by image: ``in 2 images: a.jpg: annotation id=3, annotation id=4;
+    b.jpg: annotation id=9``; at most ``NAMES_SHOWN`` places, then how many more."""
+    by_image: dict[str, list[str]] = {}
+    for f in group:
+        place = f.element if f.image else (f.element or f.file or "")
+        by_image.setdefault(f.image or "", [])
+        if place and place not in by_image[f.image or ""]:
+            by_image[f.image or ""].append(place)
+    total = sum(max(1, len(places)) for places in by_image.values())
+    shown, parts = 0, []
+    for image, places in by_image.items():
+        if shown >= NAMES_SHOWN:
+            break
+        take = places[:NAMES_SHOWN - shown]
+        shown += max(1, len(take))
+        parts.append(": ".join(x for x in (image, ", ".join(take)) if x))
+    images = [image for image in by_image if image]
+    head = f" in {plural(len(images), 'image')}: " if images else ": "
+    more = f"; … and {total - shown} more" if total > shown else ""
+    return head + "; ".join(p for p in parts if p) + more
 
 
 def _where(f: Finding) -> str:

@@ -1,13 +1,17 @@
 """The segconv command as a user runs it: exit codes, messages, outputs, no traceback."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from convert.labelmap import LabelMap
 
-from conftest import FOOD, coco_doc, run_cli, tree_digest, write_json
+from conftest import FOOD, ROOT, coco_doc, run_cli, tree_digest, write_json
 
 
 def no_traceback(proc):
@@ -213,7 +217,14 @@ def test_a_misspelt_label_map_key_is_named(tmp_path):
     proc = run_cli("validate", FOOD / "annotations.json", "--labels", lm)
     assert proc.returncode == 2
     assert "classes[0]: unknown key 'levle'; did you mean 'level'?" in proc.stderr
-    assert "(and 1 more problem)" in proc.stderr  # the missing 'level', explained by the typo
+    assert "more problem" not in proc.stderr  # the missing 'level' is the typo, not a second problem
+    lm.write_text("classes:\n  - {name: background, index: 0, levle: 0, fill: true}\n"
+                  "  - {name: plate, index: x, level: 1}\n  - {name: bowl, level: 1}\n")
+    proc = run_cli("validate", FOOD / "annotations.json", "--labels", lm)
+    assert proc.returncode == 2
+    assert ("classes[0]: unknown key 'levle'; did you mean 'level'? (known keys: aliases, color, fill, index, "
+            "isthing, level, name, within) (and 2 more problems: classes[1].index: 'x' is not of type 'integer'; "
+            "classes[2]: 'index' is a required property)") in proc.stderr  # each other problem, with its place
 
 
 def test_counts_are_plural_only_when_plural(tmp_path):
@@ -301,3 +312,58 @@ def test_the_bundled_example_passes_strict(tmp_path):
                    "--strict")
     assert proc.returncode == 0, proc.stderr
     assert "unlabelled-pixels" not in proc.stderr and (tmp_path / "o/masks/table_01.png").exists()
+
+
+@pytest.mark.parametrize("columns", ["80", "60", "200"])
+def test_formats_wraps_every_option_whole_at_the_terminal_width(columns):
+    """Nothing is cut: every reader's and writer's description and every -O option with its help are in the
+    output word for word, and no line is wider than the terminal."""
+    from convert.exporters import WRITERS
+    from convert.importers import READERS
+
+    env = dict(os.environ, COLUMNS=columns)
+    proc = subprocess.run([sys.executable, "-m", "convert", "formats"], capture_output=True, text=True, env=env,
+                          cwd=ROOT)
+    assert proc.returncode == 0 and "…" not in proc.stdout
+    assert max(len(line) for line in proc.stdout.splitlines()) <= int(columns)
+    flat = " ".join(proc.stdout.split())
+    for direction, registry in (("--from", READERS), ("--to", WRITERS)):
+        assert f"({direction} NAME):" in flat
+        for entry in registry.values():
+            assert f"{entry.name} {' '.join(entry.description.split())}" in flat
+            for o in entry.options.values():
+                values = "|".join(o.choices) if o.choices else o.type.__name__
+                assert f"-O {o.key}={values} (default {o.default}): {' '.join(o.help.split())}" in flat
+
+
+def test_grouped_notes_name_each_annotation_with_its_image(tmp_path):
+    report = tmp_path / "r.json"
+    proc = run_cli("validate", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml", "--json", report)
+    notes = [f for f in json.loads(report.read_text())["findings"] if f["code"] == "outside-image"]
+    by_image: dict = {}
+    for f in notes:
+        by_image.setdefault(f["image"], []).append(f["element"])
+    assert len(notes) == 4 and len(by_image) == 2  # the claim below, from the JSON report
+    places = "; ".join(f"{image}: {', '.join(elements)}" for image, elements in by_image.items())
+    assert f"info[outside-image] 4 notes in 2 images: {places}\n" in proc.stderr
+
+
+@pytest.mark.parametrize("typed, meant", [("levl-overlap", "level-overlap"), ("unlabeled-pixels", "unlabelled-pixels"),
+                                          ("Self-Intersection", None)])
+def test_explain_suggests_the_code_meant(typed, meant):
+    proc = run_cli("validate", "--explain", typed)
+    if meant is None:  # any case is the code itself
+        assert proc.returncode == 0 and proc.stdout.startswith("self-intersection (geometry, warning)")
+        return
+    assert proc.returncode == 2 and f"unknown finding code {typed!r}; did you mean {meant!r}?" in proc.stderr
+    assert run_cli("validate", "--explain", meant).returncode == 0
+
+
+def test_a_label_map_with_the_other_yaml_suffix_is_suggested(tmp_path):
+    (tmp_path / "labelmap.yaml").write_text((FOOD / "labelmap.yaml").read_text())
+    proc = run_cli("validate", FOOD / "annotations.json", "--labels", tmp_path / "labelmap.yml")
+    assert proc.returncode == 2
+    assert f"{tmp_path / 'labelmap.yml'}: label map file not found; did you mean 'labelmap.yaml' (in the same " \
+           "folder)?" in proc.stderr
+    proc = run_cli("validate", FOOD / "annotations.json", "--labels", tmp_path / "classes.yaml")
+    assert proc.stderr.strip().endswith("label map file not found")  # nothing close: no guess

@@ -162,3 +162,27 @@ def test_hostile_or_broken_xml_is_refused_with_the_file_named(tmp_path, content,
         CvatDataset(path)
     proc = run_cli("convert", path, "-o", tmp_path / "o", "--from", "cvat")
     assert proc.returncode == 2 and "annotations.xml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_shapes_without_area_are_named_in_plain_words_and_skeletons_outside_are_not_reported():
+    """CVAT's own example: frame 1's skeleton has every point outside="1" (the object left the view): not in
+    the image, so not reported; frames 0, 6 and 13 hold visible skeletons, each reported once."""
+    ds = CvatDataset(corpus("cvat-docs-example/for_video"))
+    reported = {s.name: [f.message for f in s.findings] for s in ds if s.findings}
+    assert reported == {name: ["a <skeleton> is keypoints joined by lines, without area; not painted"]
+                        for name in ("frame_000000", "frame_000006", "frame_000013")}
+    images = CvatDataset(corpus("cvat-docs-example/for_images"))
+    words = sorted({f.message for s in images for f in s.findings if f.code == "no-area-shape"})
+    assert words == ["a <points> is a set of points, without area; not painted",
+                     "a <polyline> is a line, without area; not painted",
+                     "a <skeleton> is keypoints joined by lines, without area; not painted"]
+
+
+def test_a_skeleton_of_an_image_with_every_point_outside_is_not_reported(tmp_path):
+    path = tmp_path / "annotations.xml"
+    points = "".join(f'<points label="{k}" outside="{o}" points="{k},{k}"/>' for k, o in ((1, 1), (2, 1)))
+    partly = "".join(f'<points label="{k}" outside="{o}" points="{k},{k}"/>' for k, o in ((1, 1), (2, 0)))
+    path.write_text(META + f'<image id="0" name="a.jpg" width="8" height="6"><skeleton label="s">{points}'
+                           f'</skeleton><skeleton label="s">{partly}</skeleton></image></annotations>')
+    (sample,) = CvatDataset(path)
+    assert [(f.code, f.element) for f in sample.findings] == [("no-area-shape", "<skeleton> #2 (s)")]

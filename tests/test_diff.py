@@ -223,3 +223,29 @@ def test_pairing_keeps_every_index_once():
             assert a_names[i].rsplit(".", 1)[0].rsplit("/", 1)[-1] == b_names[j].rsplit(".", 1)[0].rsplit("/", 1)[-1]
 
     check()
+
+
+def test_the_terminal_summary_names_the_findings_new_in_b(tmp_path):
+    """B relabels one annotation with a label the map does not know, and gives another a bow-tie outline:
+    both are new in B, and the terminal lists them with their image, as the JSON report has them."""
+    doc = food_doc()
+    b = copy.deepcopy(doc)
+    b["categories"].append({"id": 99, "name": "plat"})
+    b["annotations"][0]["category_id"] = 99
+    x0, y0, x1, y1 = 10, 10, 60, 40
+    b["annotations"][1]["segmentation"] = [[x0, y0, x1, y1, x1, y0, x0, y1]]  # crosses itself
+    src_b = tmp_path / "b.json"
+    src_b.write_text(json.dumps(b))
+    report = tmp_path / "diff.json"
+    proc = run_cli("diff", FOOD / "annotations.json", src_b, "--labels", LABELS, "--json", report)
+    assert proc.returncode == 1, proc.stderr
+    new = [f for x in json.loads(report.read_text())["images"] for f in x.get("findings_new", [])]
+    codes = sorted(f["code"] for f in new)
+    assert "unknown-label" in codes and "self-intersection" in codes
+    assert f"findings new in B ({len(new)}):" in proc.stderr
+    for f in new:
+        assert f"  {f['severity']}[{f['code']}] {f['image']}: {f['element']}: {f['message']}\n" in proc.stderr
+    by_code = ", ".join(f"{c} {codes.count(c)}" for c in sorted(set(codes), key=lambda c: (-codes.count(c), c)))
+    assert f"findings new in B: {len(new)} ({by_code})" in proc.stderr
+    same = run_cli("diff", FOOD / "annotations.json", FOOD / "annotations.json", "--labels", LABELS)
+    assert "new in B" not in same.stderr

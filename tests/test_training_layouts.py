@@ -157,3 +157,42 @@ def test_without_split_or_subsets_everything_is_train(tmp_path):
 def test_bad_split_specs_are_usage_errors(tmp_path, spec):
     proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--split", spec)
     assert proc.returncode == 2 and "--split" in proc.stderr and not (tmp_path / "o").exists()
+
+
+def test_hf_card_is_read_by_datasets_without_a_warning(tmp_path, caplog, monkeypatch):
+    """The card's splits carry name, num_bytes and num_examples, as `datasets` wants them (without num_bytes it
+    logs "The `splits` field in YAML is malformed" on every load); num_bytes is the Arrow size `datasets`
+    measures itself, so the card is true."""
+    datasets = pytest.importorskip("datasets")
+    pq = pytest.importorskip("pyarrow.parquet")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    out = tmp_path / "hf"
+    assert api.convert(FOOD / "annotations.json", out, to="hf", labels=LABELS,
+                       split="train=0.5,val=0.5").exit_code() == 0
+    card = (out / "README.md").read_text()
+    with caplog.at_level("WARNING"):
+        loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))
+    assert not [r for r in caplog.records if "splits" in r.getMessage()], caplog.text
+    for split in loaded:
+        measured = sum(pq.read_table(f).nbytes for f in (out / "data").glob(f"{split}-*.parquet"))
+        assert f"  - name: {split}\n    num_bytes: {measured}\n    num_examples: {len(loaded[split])}\n" in card
+
+
+def test_hf_resume_says_what_was_kept(tmp_path):
+    """hf writes its shards when the run ends: an interrupted run leaves nothing to keep, and the resumed run
+    says so and how many images it wrote (the line README promises for every resumed run)."""
+    out = tmp_path / "hf"
+
+    def stop(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(api.Interrupted):
+        api.convert(FOOD / "annotations.json", out, to="hf", labels=LABELS, progress=stop)
+    assert (out / ".segconv-run.json").exists() and not list((out / "data").glob("*.parquet"))
+    proc = run_cli("convert", FOOD / "annotations.json", "--labels", LABELS, "-o", out, "--to", "hf", "--resume")
+    assert proc.returncode == 0, proc.stderr
+    assert ("resumed: --to hf writes its files when the run ends, so the interrupted run left none to keep; all "
+            "4 images written now") in proc.stderr
+    assert len(list((out / "data").glob("train-*.parquet"))) == 1

@@ -19,10 +19,13 @@ CODES: dict[str, CodeInfo] = {c.code: c for c in _TABLE}
 
 def explain(code: str) -> str:
     """The documentation of ``code`` as plain text (for ``--explain``)."""
-    info = CODES.get(code)
+    info = CODES.get(code.strip().lower())
     if info is None:
+        from ..suggest import did_you_mean
+
+        hint = did_you_mean(code.strip().lower(), CODES)
         known = ", ".join(sorted(CODES))
-        raise KeyError(f"unknown finding code {code!r}; known codes: {known}")
+        raise KeyError(f"unknown finding code {code!r}{hint} (known codes: {known})")
     return (
         f"{info.code} ({info.family}, {info.severity.value})\n\n"
         f"{info.summary}\n\n"

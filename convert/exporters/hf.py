@@ -77,6 +77,7 @@ class HfWriter(LayoutWriter):
         super().__init__(out, labelmap, **kwargs)
         self.shards: dict[str, list[str]] = {}  # split -> temporary shard names, in order
         self.rows: dict[str, int] = {}
+        self.arrow_bytes: dict[str, int] = {}  # per split, the Arrow size of its rows: the card's num_bytes
         self._open: dict[str, tuple] = {}  # split -> (writer, path, bytes so far, rows waiting)
 
     def __getstate__(self):  # sent to workers: no open files
@@ -113,7 +114,7 @@ class HfWriter(LayoutWriter):
         waiting.append((image, label, name))
         pending = sum(len(i["bytes"] or b"") + len(lab["bytes"]) for i, lab, _ in waiting)
         if len(waiting) >= ROW_GROUP or pending >= ROW_GROUP_BYTES:
-            self._flush(writer, waiting)
+            self._flush(split, writer, waiting)
         self._open[split] = (writer, path, size + row, waiting)
         self.rows[split] = self.rows.get(split, 0) + 1
 
@@ -129,8 +130,7 @@ class HfWriter(LayoutWriter):
                                                                 "file_name": "SNAPPY"},
                                 use_dictionary=["file_name"], write_statistics=["file_name"]), path, 0, []
 
-    @staticmethod
-    def _flush(writer, waiting: list) -> None:
+    def _flush(self, split: str, writer, waiting: list) -> None:
         pa, _ = _pyarrow()
         if waiting:
             images, labels, names = zip(*waiting)
@@ -150,13 +150,15 @@ class HfWriter(LayoutWriter):
                     [binary([c["bytes"] for c in cells]), pa.array([c["path"] for c in cells], pa.string())],
                     fields=list(writer.schema.field("image").type))
 
-            writer.write_table(pa.table([column(images), column(labels), pa.array(names, pa.string())],
-                                        schema=writer.schema))
+            table = pa.table([column(images), column(labels), pa.array(names, pa.string())], schema=writer.schema)
+            writer.write_table(table)
+            # what `datasets` counts as the split's num_bytes when it loads the rows (the Arrow buffers' size)
+            self.arrow_bytes[split] = self.arrow_bytes.get(split, 0) + table.nbytes
             waiting.clear()
 
     def _close(self, split: str) -> None:
         writer, path, _, waiting = self._open.pop(split)
-        self._flush(writer, waiting)
+        self._flush(split, writer, waiting)
         writer.close()
 
     def finish(self) -> list[str]:
@@ -175,7 +177,8 @@ class HfWriter(LayoutWriter):
 
     def card(self) -> str:
         order = split_order(self.rows)
-        splits = "".join(f"  - name: {split}\n    num_examples: {self.rows[split]}\n" for split in order)
+        splits = "".join(f"  - name: {split}\n    num_bytes: {self.arrow_bytes.get(split, 0)}\n"
+                         f"    num_examples: {self.rows[split]}\n" for split in order)
         files = "".join(f"  - split: {split}\n    path: data/{split}-*\n" for split in order)
         void = self.labelmap.void
         lines = ["---", "dataset_info:", "  features:", "  - name: image", "    dtype: image", "  - name: label",

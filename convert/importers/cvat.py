@@ -42,6 +42,16 @@ NAME = "cvat"
 AREA_SHAPES = ("box", "polygon", "ellipse", "mask")
 ORDER = OrderRule(("z_order", "position"), "the image's element list")  # CVAT paints z_order, then document order
 NO_AREA_SHAPES = ("polyline", "points", "skeleton", "cuboid", "tag")
+NO_AREA_WORDS = {"polyline": "a <polyline> is a line, without area", "points": "a <points> is a set of points, "
+                 "without area", "skeleton": "a <skeleton> is keypoints joined by lines, without area",
+                 "cuboid": "a <cuboid> is a 3-D box in perspective, which segconv does not paint"}
+
+
+def _skeleton_outside(shape) -> bool:
+    """A skeleton whose every point is marked ``outside="1"`` is not in the image (CVAT writes this for a
+    frame where the tracked object has left the view)."""
+    points = [child for child in shape if child.tag == "points"] if shape.tag == "skeleton" else []
+    return bool(points) and all(child.get("outside") == "1" for child in points)
 
 
 def find_xml(path: Path) -> Path | None:
@@ -203,7 +213,7 @@ class CvatDataset(Dataset):
         frames: dict[int, list] = {}
         for track in self.tracks:
             for shape in track:
-                if shape.tag == "track" or shape.get("outside") == "1":
+                if shape.tag == "track" or shape.get("outside") == "1" or _skeleton_outside(shape):
                     continue  # nested tracks are a skeleton's points, reported with the skeleton
                 try:
                     frame = int(shape.get("frame"))  # type: ignore[arg-type]  # None raises TypeError, reported
@@ -275,7 +285,8 @@ class CvatDataset(Dataset):
         if shape.tag == "tag":
             return None  # an image attribute (kept on the sample), not a shape
         if shape.tag in NO_AREA_SHAPES:
-            report("no-area-shape", f"a {shape.tag} has no area; not painted")
+            if not _skeleton_outside(shape):
+                report("no-area-shape", f"{NO_AREA_WORDS[shape.tag]}; not painted")
             return None
         if shape.tag not in AREA_SHAPES:
             if shape.tag != "attribute":

@@ -308,7 +308,7 @@ class LabelmeDataset(FileDataset):
             if need(1):
                 geometry = Stroke(arr, "point")
         elif kind == "points":
-            report("no-area-shape", "a 'points' shape has no area; not painted")
+            report("no-area-shape", "a 'points' shape is a set of points, without area; not painted")
         elif kind == "mask":
             if need(2):
                 geometry = self._mask(shape, arr, width, height, report)
