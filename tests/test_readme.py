@@ -26,3 +26,30 @@ def test_the_first_command_writes_the_masks_the_readme_names(tmp_path):
     assert written == ["out/masks/breakfast/table_03.png", "out/masks/table_01.png", "out/masks/table_02.png",
                        "out/masks/table_04.png"]  # one per image, named like it, its folder kept
     assert Path(ROOT / "fixtures/food/images/breakfast/table_03.jpg").exists()
+
+
+def test_corpus_tests_are_skipped_without_the_corpus_and_say_which_file(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, SEGCONV_CORPUS=str(tmp_path / "no-corpus"))
+    test = "tests/test_corpus_coco.py::test_cocoapi_results_list_is_refused_clearly"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-ra", "-p", "no:cacheprovider", test], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "1 skipped" in proc.stdout, proc.stdout
+    assert re.search(r"SKIPPED \[1\] tests/conftest.py:\d+: corpus file cocoapi-results/results/"
+                     r"instances_val2014_fakesegm100_results.json not available at " + re.escape(str(tmp_path)),
+                     proc.stdout), proc.stdout
+    assert "README" in (ROOT / ".ci" / "run").read_text() and "-ra" in (ROOT / "pyproject.toml").read_text()
+
+
+def test_the_suite_is_about_as_large_as_readme_says():
+    import subprocess
+    import sys
+
+    said = int(re.search(r"The suite \(about (\d+) tests\)", README).group(1))
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    collected = int(re.search(r"(\d+) tests collected", proc.stdout).group(1))
+    assert 0.8 * said <= collected <= 1.25 * said, collected
