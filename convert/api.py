@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import SegconvError, UsageError
 from .exporters import WRITERS
@@ -61,6 +62,12 @@ def _check_common(rule: str, jobs: int) -> None:
         raise UsageError("--jobs must be at least 1")
 
 
+def _check_report_paths(json_path, html_path) -> None:
+    for option, path in (("--json", json_path), ("--html", html_path)):
+        if path is not None and Path(path).is_dir():
+            raise UsageError(f"{option} {path} is a folder; give a file name")
+
+
 def _open(src, fmt, images, max_pixels, reader_options):
     if fmt is not None and fmt not in READERS:
         raise UsageError(f"unknown input format {fmt!r}; known: {', '.join(sorted(READERS))}")
@@ -91,6 +98,9 @@ def convert(
     options: dict | None = None,
     profile: dict | None = None,
     progress: Progress | None = None,
+    json_path: str | Path | None = None,
+    html_path: str | Path | None = None,
+    fail_on: Severity = Severity.ERROR,
 ) -> RunReport:
     """Convert ``src`` into the ``to`` layout under ``out``, running every check.
 
@@ -103,14 +113,21 @@ def convert(
     written, to the same bytes an uninterrupted run writes); where there is
     none, the run starts afresh.  ``split`` (``"train=0.8,val=0.2"``) and
     ``seed`` split images without a subset of their own; ``options`` are the
-    reader's and the writer's ``-O`` options.  Ctrl-C raises
-    :class:`~convert.run.Interrupted` with the findings so far.
+    reader's and the writer's ``-O`` options.  ``json_path`` and ``html_path``
+    receive the reports ``validate`` writes, with every finding of the run
+    (the writer's too), also when ``strict`` refused to write or ``dry_run``
+    wrote nothing; ``fail_on`` is the severity their verdict fails at
+    (``strict``: warning).  Ctrl-C raises :class:`~convert.run.Interrupted`
+    with the findings so far, and writes no report.
     """
     if to not in WRITERS:
         raise UsageError(f"unknown output layout {to!r}; known: {', '.join(WRITERS)}")
     _check_common(rule, jobs)
     if coco_mode not in ("instance", "semantic"):
         raise UsageError(f"unknown --coco-mode {coco_mode!r}; known: instance, semantic")
+    _check_report_paths(json_path, html_path)
+    fail_on = Severity.WARNING if strict else fail_on
+    reports: dict[str, Any] = {"json_path": json_path, "html_path": html_path, "fail_on": fail_on}
     splitter = Split.parse(split, seed) if split else None
     src, out = Path(src), Path(out)
     if src.exists() and (_inside(out, src) or _inside(src, out)):
@@ -142,11 +159,14 @@ def convert(
     notes: list[str] = []
     try:
         if strict:
-            checked = run(dataset, labelmap, rule=rule, strict=True, progress=progress, jobs=jobs, dask=connection)
+            checked = run(dataset, labelmap, rule=rule, strict=True, progress=progress, jobs=jobs, dask=connection,
+                          finish_reports=False, **reports)
             if any(f.severity >= Severity.WARNING for f in checked.findings):
                 checked.refused = True
                 checked.labelmap_derived = derived
+                checked.pending.finish(checked)
                 return checked
+            checked.pending.abort()  # the reports come from the run that writes, with the writer's findings
         params = {"source": str(Path(os.path.realpath(src))), "to": to, "rule": rule, "coco_mode": coco_mode,
                   "labelmap": labelmap.to_dict(), "split": splitter.to_dict() if splitter else None,
                   "options": dict(writer_opts)}
@@ -160,7 +180,8 @@ def convert(
             manifest = Manifest(out)
         t0 = time.perf_counter()
         report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress, jobs=jobs,
-                     dask=connection, profile=profile, split=splitter, manifest=manifest)
+                     dask=connection, profile=profile, split=splitter, manifest=manifest, finish_reports=False,
+                     **reports)
     except (Interrupted, SegconvError) as stop:  # Ctrl-C, the cluster lost: what was written stays listed,
         if isinstance(stop, Interrupted):  # and --resume finishes it
             stop.report.notes = notes
@@ -177,11 +198,16 @@ def convert(
     report.notes = notes + report.notes
     report.resumed = bool(writer is not None and writer.skip_existing)
     if writer is not None and manifest is not None:
-        manifest.add(writer.finish() or [])
+        try:
+            manifest.add(writer.finish() or [])
+        except BaseException:
+            report.pending.abort()
+            raise
         manifest.close(finished=True)
         (out / ".segconv-run.json").unlink(missing_ok=True)
         report.summary = writer.summary(report.written)
         report.findings += getattr(writer, "findings", [])
+    report.pending.finish(report)
     if profile is not None:
         profile["parse"] = parse_time
         profile["wall"] = time.perf_counter() - t0 + parse_time
@@ -208,9 +234,7 @@ def validate(
 ) -> RunReport:
     """Check ``src`` without writing masks; write the JSON and HTML reports if asked."""
     _check_common(rule, jobs)
-    for option, path in (("--json", json_path), ("--html", html_path)):
-        if path is not None and Path(path).is_dir():
-            raise UsageError(f"{option} {path} is a folder; give a file name")
+    _check_report_paths(json_path, html_path)
     t0 = time.perf_counter()
     reader_name = fmt or detect_format(src)
     reader_opts, _ = split_options(options, READERS[reader_name].options if reader_name in READERS else {}, {},

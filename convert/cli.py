@@ -24,8 +24,10 @@ from .cli_options import (
     FailOnOpt,
     FromFormat,
     FromOpt,
+    HtmlOpt,
     ImagesOpt,
     JobsOpt,
+    JsonOpt,
     LabelsOpt,
     MaxPixelsOpt,
     OptionOpt,
@@ -45,6 +47,7 @@ from .cli_output import (
     note_labelmap,
     print_new_in_b,
     print_report,
+    print_report_paths,
     progress_bar,
     stderr,
     stdout,
@@ -132,6 +135,8 @@ def convert(
     dask: str | None = DaskOpt,
     resume: bool = flag("--resume", help="Finish an interrupted conversion into OUT (a fresh run when there "
                                           "is none)."),
+    json_path: Path | None = JsonOpt,
+    html_path: Path | None = HtmlOpt,
     profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -147,9 +152,11 @@ def convert(
                                  overwrite=overwrite, dry_run=dry_run, strict=strict, max_pixels=max_pixels,
                                  images=images, coco_mode=coco_mode.value, link=link, jobs=jobs, dask=dask,
                                  resume=resume, split=split, seed=seed, options=parse_pairs(option),
-                                 profile=stages, progress=progress)
+                                 profile=stages, progress=progress, json_path=json_path, html_path=html_path,
+                                 fail_on=threshold)
     except api.Interrupted as stop:
-        stop_interrupted(stop, quiet, "`segconv convert … --resume` (same settings) finishes the run")
+        stop_interrupted(stop, quiet, "`segconv convert … --resume` (same settings) finishes the run"
+                         + ("; no report was written" if json_path or html_path else ""))
     print_report(report, quiet, stages)
     if not quiet:
         if report.refused:
@@ -173,6 +180,7 @@ def convert(
             if report.subsets and getattr(WRITERS[to.value].target, "has_splits", False):
                 stderr.print("subsets: " + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(report.subsets.items())))
             stderr.print(counts_line(report))
+        print_report_paths(json_path, html_path)
     raise typer.Exit(report.exit_code(threshold))
 
 
@@ -183,8 +191,8 @@ def validate(
     fmt: FromFormat | None = FromOpt,
     labels: Path | None = LabelsOpt,
     rule: Rule = RuleOpt,
-    json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report here."),
-    html_path: Path | None = typer.Option(None, "--html", help="Write the HTML report (with pictures) here."),
+    json_path: Path | None = JsonOpt,
+    html_path: Path | None = HtmlOpt,
     fail_on: FailOn = FailOnOpt,
     strict: bool = flag("--strict", help="Fail on warnings (same as --fail-on warning)."),
     explain_code: str | None = typer.Option(None, "--explain", metavar="CODE",
@@ -224,9 +232,7 @@ def validate(
     print_report(report, quiet, stages)
     if not quiet:
         stderr.print(counts_line(report))
-        for path, what in ((json_path, "JSON report"), (html_path, "HTML report")):
-            if path:
-                stderr.print(f"{what}: {escape(str(path))}")
+        print_report_paths(json_path, html_path)
     raise typer.Exit(report.exit_code(threshold))
 
 
@@ -240,8 +246,8 @@ def diff(
     fmt_b: FromFormat | None = choice(None, "--from-b", help="B's format (default: detected)."),
     rule: Rule = RuleOpt,
     images: Path | None = ImagesOpt,
-    json_path: Path | None = typer.Option(None, "--json", help="Write the JSON report here."),
-    html_path: Path | None = typer.Option(None, "--html", help="Write the HTML report (with pictures) here."),
+    json_path: Path | None = JsonOpt,
+    html_path: Path | None = HtmlOpt,
     jobs: int = JobsOpt,
     quiet: bool = QuietOpt,
 ) -> None:

@@ -63,3 +63,7 @@ def parse_pairs(pairs: list[str] | None) -> dict[str, str]:
 def value_of(choice) -> str | None:
     """The string of a choice, or ``None``."""
     return None if choice is None else choice.value
+
+
+JsonOpt = typer.Option(None, "--json", help="Write the JSON report (every finding) here.")
+HtmlOpt = typer.Option(None, "--html", help="Write the HTML report (with pictures) here.")

@@ -63,6 +63,12 @@ def print_report(report, quiet: bool, stages: dict | None) -> None:
     print_worst(stderr, report.worst)
 
 
+def print_report_paths(json_path, html_path) -> None:
+    for path, what in ((json_path, "JSON report"), (html_path, "HTML report")):
+        if path:
+            stderr.print(f"{what}: {escape(str(path))}")
+
+
 def counts_line(report) -> str:
     """``2 errors, 1 warning in 3 images``."""
     from .terminal import severity_counts

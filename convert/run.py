@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import workers
 from .checks import CheckOptions, check_sample
@@ -57,6 +58,7 @@ class RunReport:
     total: int = 0  # images in the source
     notes: list[str] = field(default_factory=list)  # what the run decided on the user's behalf
     summary: str = ""  # what the writer wrote, in one line
+    pending: Any = None  # reports left to the caller (run(..., finish_reports=False)): PendingReports
 
     def counts(self) -> Counter:
         return Counter(f.severity for f in self.findings)
@@ -169,18 +171,22 @@ def process_batch(samples: list, state: dict) -> list[dict]:
 def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False, writer=None,
         json_path: str | Path | None = None, html_path: str | Path | None = None,
         fail_on: Severity = Severity.ERROR, progress: Progress | None = None, jobs: int = 1,
-        dask=None, profile: dict | None = None, split=None, manifest=None) -> RunReport:
+        dask=None, profile: dict | None = None, split=None, manifest=None,
+        finish_reports: bool = True) -> RunReport:
     """Run the loop over ``dataset`` (see the module docstring).
 
     ``dask`` is a scheduler address (the connection is opened and closed here)
     or an open :class:`~convert.distributed.Connection` (its owner closes it).
+    With ``finish_reports`` false, the JSON and HTML reports are left to the
+    caller (``report.pending.finish(report)``, or ``.abort()``), who has
+    findings to add first (a writer's ``finish``).
     ``split`` (:class:`~convert.splits.Split`) assigns images without a subset
     of their own; ``manifest`` (:class:`~convert.outfolder.Manifest`) receives
     the names of the files written.  ``profile``, if given, receives seconds
     per stage.
     """
     from .html_report import HtmlReport
-    from .report import JsonReport, summary
+    from .report import JsonReport
 
     report = RunReport(dataset.format, labelmap, False, source=str(dataset.path), rule=rule)
     json_report = JsonReport(json_path) if json_path else None
@@ -266,14 +272,12 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                                                       str(dataset.path)))
         report.findings = list(dataset.findings) + sample_findings + _unused_classes(labelmap, report)
         report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
-        head = {"segconv": _version(), "source": str(dataset.path), "format": dataset.format, "rule": rule,
-                "strict": strict, "fail_on": fail_on.value, "labelmap": labelmap.to_dict(),
-                "summary": summary(report, report.exit_code(fail_on), report.classes)}
-        if json_report:
-            json_report.finish(head, report.findings)
-            json_report = None
-        if html_report:
-            html_report.finish(head, report.findings, dataset, rule)
+        pending = PendingReports(json_report, html_report, dataset, strict, fail_on)
+        json_report = None
+        if finish_reports:
+            pending.finish(report)
+        else:
+            report.pending = pending
     except KeyboardInterrupt:
         report.findings = list(dataset.findings) + sample_findings
         report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
@@ -287,6 +291,37 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     if profile is not None:
         profile.update(stages)
     return report
+
+
+@dataclass
+class PendingReports:
+    """The JSON and HTML reports of a run whose loop is over, to be written once its findings are final."""
+
+    json: Any  # JsonReport | None
+    html: Any  # HtmlReport | None
+    dataset: Any
+    strict: bool
+    fail_on: Severity
+
+    def finish(self, report: RunReport) -> None:
+        from .report import summary
+
+        head = {"segconv": _version(), "source": str(self.dataset.path), "format": self.dataset.format,
+                "rule": report.rule, "strict": self.strict, "fail_on": self.fail_on.value,
+                "labelmap": report.labelmap.to_dict(),
+                "summary": summary(report, report.exit_code(self.fail_on), report.classes)}
+        if self.json is not None:
+            self.json.finish(head, report.findings)
+            self.json = None
+        if self.html is not None:
+            self.html.finish(head, report.findings, self.dataset, report.rule)
+            self.html = None
+
+    def abort(self) -> None:
+        if self.json is not None:
+            self.json.abort()
+            self.json = None
+        self.html = None
 
 
 def _version() -> str:

@@ -367,3 +367,66 @@ def test_a_label_map_with_the_other_yaml_suffix_is_suggested(tmp_path):
            "folder)?" in proc.stderr
     proc = run_cli("validate", FOOD / "annotations.json", "--labels", tmp_path / "classes.yaml")
     assert proc.stderr.strip().endswith("label map file not found")  # nothing close: no guess
+
+
+# --------------------------------------------------------------------------- convert --json / --html (#27.4)
+def test_convert_writes_the_reports_validate_writes(tmp_path):
+    """The sixty-finding delivery: convert's terminal points to its JSON report, and that report lists all the
+    findings it counts (as validate's does), valid by the schema; the HTML report is written beside it."""
+    import jsonschema
+
+    from convert.schemas import load_schema
+
+    anns = [{"id": i, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 1, 1]]} for i in range(1, 61)]
+    doc = coco_doc([{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}], anns, [{"id": 1, "name": "p"}])
+    src = write_json(tmp_path / "sixty.json", doc)
+    converted = run_cli("convert", src, "-o", tmp_path / "o", "--json", tmp_path / "c.json", "--html",
+                        tmp_path / "c.html")
+    assert converted.returncode == 1
+    assert "… 10 errors more not shown here; the JSON report (--json FILE) lists all 62 findings" in converted.stderr
+    assert f"JSON report: {tmp_path / 'c.json'}" in converted.stderr
+    assert f"HTML report: {tmp_path / 'c.html'}" in converted.stderr
+    report = json.loads((tmp_path / "c.json").read_text())
+    jsonschema.validate(report, load_schema("report"))
+    assert len(report["findings"]) == 62 and report["summary"]["exit_code"] == 1
+    validated = run_cli("validate", src, "--json", tmp_path / "v.json")
+    assert validated.returncode == 1
+    assert report["findings"] == json.loads((tmp_path / "v.json").read_text())["findings"]
+    assert "<html" in (tmp_path / "c.html").read_text()[:200].lower()
+    assert (tmp_path / "o" / "masks" / "a.png").exists()
+
+
+@pytest.mark.parametrize("mode", ["--strict", "--dry-run"])
+def test_convert_reports_also_when_nothing_is_written(tmp_path, mode):
+    src = FOOD / "annotations.json"  # 4 outside-image notes; an unknown label makes an error under --strict
+    doc = json.loads(src.read_text())
+    doc["categories"][0]["name"] = "plat"
+    bad = write_json(tmp_path / "a.json", doc)
+    proc = run_cli("convert", bad, "--labels", FOOD / "labelmap.yaml", "-o", tmp_path / "o", mode,
+                   "--json", tmp_path / "r.json")
+    assert proc.returncode == 1, proc.stderr
+    assert not (tmp_path / "o").exists()
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["summary"]["errors"] >= 1 and "unknown-label" in report["summary"]["by_code"]
+    assert report["strict"] is (mode == "--strict") and report["fail_on"] == ("warning" if mode == "--strict"
+                                                                              else "error")
+
+
+def test_convert_refuses_a_report_path_that_is_a_folder_before_writing(tmp_path):
+    proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--json", tmp_path)
+    assert proc.returncode == 2 and f"--json {tmp_path} is a folder; give a file name" in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_interrupted_convert_leaves_no_report_and_no_part_file(tmp_path):
+    from convert import api
+
+    def stop(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(api.Interrupted):
+        api.convert(FOOD / "annotations.json", tmp_path / "o", labels=FOOD / "labelmap.yaml", progress=stop,
+                    json_path=tmp_path / "r.json", html_path=tmp_path / "r.html")
+    assert not (tmp_path / "r.json").exists() and not (tmp_path / "r.html").exists()
+    assert not list(tmp_path.glob(".r.json*"))
