@@ -53,3 +53,46 @@ def test_the_suite_is_about_as_large_as_readme_says():
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     collected = int(re.search(r"(\d+) tests collected", proc.stdout).group(1))
     assert 0.8 * said <= collected <= 1.25 * said, collected
+
+
+def library_block() -> str:
+    return README.split("## Library", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+
+
+def test_the_library_example_runs_and_its_findings_are_the_clis(tmp_path, monkeypatch):
+    """README's Library block, run as written (OUT moved to a temporary folder): `checked.findings` are the
+    findings `segconv validate` reports for the same delivery, one for one."""
+    import json
+
+    monkeypatch.chdir(ROOT)
+    code = library_block().replace('"out"', repr(str(tmp_path / "out")))
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert scope["report"].exit_code() == 0 and (tmp_path / "out" / "masks" / "table_01.png").exists()
+    checked = scope["checked"]
+    proc = run_cli("validate", "fixtures/food/annotations.json", "--labels", "fixtures/food/labelmap.yaml",
+                   "--json", tmp_path / "v.json")
+    listed = json.loads((tmp_path / "v.json").read_text())["findings"]
+    assert [f.to_dict() for f in checked.findings] == listed and len(listed) == 4
+    assert checked.exit_code() == proc.returncode == 0
+
+
+def test_validate_samples_finds_what_the_cli_finds_where_painting_alone_does_not(tmp_path):
+    """labelme's own examples under the coco rule: the CLI's warnings come from the checks, which a sample's and
+    a painting's findings do not hold (the README's earlier example showed those, and missed them)."""
+    import json
+
+    import convert
+    from convert.api import resolve_labelmap
+
+    from conftest import corpus
+
+    src = corpus("labelme-examples/instance_segmentation/data_annotated")
+    dataset = convert.open_dataset(src)
+    labelmap, _ = resolve_labelmap(dataset, None)
+    checked = convert.validate_samples(dataset, labelmap)
+    run_cli("validate", src, "--json", tmp_path / "v.json")
+    listed = json.loads((tmp_path / "v.json").read_text())["findings"]
+    assert [f.to_dict() for f in checked.findings] == listed
+    painting_only = [f for sample in dataset for f in sample.findings + convert.paint(sample, labelmap).findings]
+    assert sum(f["severity"] != "info" for f in listed) > sum(f.severity.value != "info" for f in painting_only)
