@@ -175,7 +175,7 @@ def convert(
             plan = prepare(out, params, overwrite=overwrite, resume=resume)
             if plan.note:
                 notes.append(plan.note)
-            writer = writer_cls(out, labelmap, coco_mode=coco_mode, link=link, skip_existing=plan.resuming,
+            writer = writer_cls(out, labelmap, coco_mode=coco_mode, link=link, skip_existing=plan.resuming, rule=rule,
                                 options=writer_opts)
             manifest = Manifest(out)
         t0 = time.perf_counter()

@@ -207,3 +207,49 @@ def test_labels_txt_one_folder_up_as_in_labelmes_examples(tmp_path):
 def test_corpus_labelme_examples_find_their_labels_txt():
     ds = LabelmeDataset(corpus("labelme-examples/semantic_segmentation/data_annotated"))
     assert ds.source_labelmap is not None and ds.source_labelmap.void_aliases == ("__ignore__",)
+
+
+@pytest.mark.parametrize("kind", ["semantic_segmentation", "instance_segmentation"])
+def test_convert_to_voc_under_the_labelme_rule_writes_labelme2vocs_pngs(kind, tmp_path):
+    """README's claim, through the command line: `--to voc --rule labelme` writes the SegmentationClass and
+    SegmentationObject PNGs labelme2voc wrote, value for value and palette for palette (objects numbered as
+    labelme numbers them, `__ignore__` 0 in SegmentationObject), but for the Pillow edge pixel."""
+    root = corpus(f"labelme-examples/{kind}")
+    out = tmp_path / "voc"
+    proc = run_cli("convert", root / "data_annotated", "--labels", root / "labels.txt", "-o", out, "--to", "voc",
+                   "--rule", "labelme")
+    assert proc.returncode == 0, proc.stderr
+    compared = 0
+    for folder in ("SegmentationClass", "SegmentationObject"):
+        for theirs in sorted((root / "data_dataset_voc" / folder).glob("*.png")):
+            ours = Image.open(out / folder / theirs.name)
+            expected = Image.open(theirs)
+            assert ours.mode == expected.mode == "P"
+            assert ours.getpalette()[:3 * 256] == expected.getpalette()[:3 * 256]
+            diff = [tuple(p) for p in np.argwhere(np.asarray(expected) != np.asarray(ours)).tolist()]
+            assert diff == PILLOW_EDGE_PIXEL.get(theirs.stem, []), (folder, theirs.name)
+            compared += 1
+    assert compared == (3 if kind == "semantic_segmentation" else 6)
+
+
+def test_labelme_object_numbers_count_hidden_and_ignored_shapes_in_file_order(tmp_path):
+    """labelme numbers (label, group_id) in the order shapes appear, an __ignore__ shape and a shape hidden
+    under a later one included; its pixels are 0 in SegmentationObject. Worked by hand on a 8x6 image:
+    shape 1 __ignore__ (object 1), shape 2 plate (2) fully under shape 3 bowl (3), shape 4 plate again with
+    group 7 (4), shape 5 rice in group 7 (5: another label, another object)."""
+    from convert.exporters.voc import labelme_objects
+
+    path = tmp_path / "a.json"
+    labelme_file(path, [shape("__ignore__", [[0, 0], [1, 1]], "rectangle"),
+                        shape("plate", [[3, 0], [4, 1]], "rectangle"),
+                        shape("bowl", [[2, 0], [5, 2]], "rectangle"),
+                        shape("plate", [[6, 3], [7, 5]], "rectangle", group_id=7),
+                        shape("rice", [[0, 4], [1, 5]], "rectangle", group_id=7)])
+    lm = LabelMap.from_txt("__ignore__\n_background_\nplate\nbowl\nrice\n")
+    [sample] = list(LabelmeDataset(path))
+    ids = labelme_objects(paint(sample, lm, rule="labelme", instances=True))
+    expected = np.zeros((6, 8), int)
+    expected[0:3, 2:6] = 3  # the bowl covers the plate (labelme's boundary-inclusive rectangles)
+    expected[3:6, 6:8] = 4
+    expected[4:6, 0:2] = 5
+    np.testing.assert_array_equal(ids, expected)  # the __ignore__ square (object 1) is 0

@@ -5,6 +5,7 @@
     OUT/JPEGImages/<id>.<ext>          the images, copied (or symlinked with --link)
     OUT/SegmentationClass/<id>.png     palette PNG: class index, void 255
     OUT/SegmentationObject/<id>.png    palette PNG: objects 1..K in painting order, 0 background, 255 void
+                                       (--rule labelme: as labelme2voc writes it, see labelme_objects)
     OUT/ImageSets/Segmentation/<subset>.txt   one id per line; train.txt without subsets or --split
     OUT/labelmap.txt                   Datumaro / CVAT syntax, line = index
 
@@ -55,9 +56,10 @@ class VocWriter(LayoutWriter):
     needs_instances = True
     has_splits = True
 
-    def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
+    def __init__(self, out: Path, labelmap: LabelMap, *, rule: str = "coco", **kwargs):
         super().__init__(out, labelmap, **kwargs)
         self.subsets: dict[str, list[str]] = {}
+        self.labelme = rule == "labelme"  # SegmentationObject as labelme2voc writes it
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
@@ -65,6 +67,8 @@ class VocWriter(LayoutWriter):
         self.put(written, f"SegmentationClass/{stem}.png", lambda: encode_mask(painted.class_mask, self.labelmap))
 
         def objects() -> bytes:
+            if self.labelme:
+                return encode_instances(labelme_objects(painted), np.zeros(painted.class_mask.shape, bool))
             _, ids = visible_objects(painted, self.labelmap)
             return encode_instances(ids, painted.class_mask == self.labelmap.void)
 
@@ -99,6 +103,19 @@ class VocWriter(LayoutWriter):
     def summary(self, images: int) -> str:
         lists = ", ".join(f"{name}.txt ({len(stems)})" for name, stems in self.subsets.items())
         return f"wrote a VOC tree of {plural(images, 'image')} to {self.out} (ImageSets/Segmentation: {lists})"
+
+
+def labelme_objects(painted: Painted) -> np.ndarray:
+    """labelme2voc's SegmentationObject: every object (a label and ``group_id``, or a shape without one)
+    numbered from 1 in the order it first appears in the file, hidden ones and ``__ignore__`` shapes counted
+    (labelme's ``shapes_to_label``), and 0 on void pixels (its ``ins[cls == -1] = 0``) and where no shape is."""
+    first = sorted(painted.instances, key=lambda obj: min(region.order for region in obj.regions))
+    lut = np.zeros(len(painted.instances) + 1, dtype=np.min_scalar_type(len(first)))
+    for number, obj in enumerate(first, start=1):
+        lut[obj.id] = number
+    st = painted.runs
+    assert st.objects is not None, "painted without instances=True"
+    return st.image(lut[st.objects], 0, painted.class_mask.shape)
 
 
 def place_image(writer: LayoutWriter, written: Written, src: Path, relative: str) -> None:
