@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .atomic import write_text
 from .diff import DiffReport
-from .html_report import _HEAD, jpeg_uri, overlay, photo_thumbnail
+from .html_pictures import jpeg_uri, overlay, photo_thumbnail
+from .html_sections import HEAD
 from .painting import paint
 from .wording import plural
 
@@ -36,7 +37,7 @@ def write_html(report: DiffReport, path: str | Path, a_dataset, b_dataset, rule:
                f"<p class='verdict fail'>Exit code 1: {plural(s['changed_images'], 'image')} changed "
                f"({plural(s['changed_pixels'], 'pixel')}), {s['only_a']:,} only in A, {s['only_b']:,} only in B"
                + (f", {s['size_differs']:,} of another size" if s["size_differs"] else "") + ".</p>")
-    parts = [_HEAD.replace("{title}", e("segconv diff")), f"<h1>segconv diff</h1><p>A: <code>{e(s['a'])}</code><br>"
+    parts = [HEAD.replace("{title}", e("segconv diff")), f"<h1>segconv diff</h1><p>A: <code>{e(s['a'])}</code><br>"
              f"B: <code>{e(s['b'])}</code></p>", verdict,
              f"<p>objects: {s['objects']['added']:,} added, {s['objects']['removed']:,} removed, "
              f"{s['objects']['changed']:,} changed, {s['objects']['unchanged']:,} unchanged (matched inside a class "

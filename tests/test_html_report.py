@@ -66,12 +66,19 @@ def test_every_error_and_warning_is_on_the_rendered_page(report):
     assert "duplicate-id" in text
 
 
-def test_the_verdict_says_why_the_exit_code_is_what_it_is(report):
+def test_the_verdict_is_written_for_a_person_with_the_rule_below(report):
+    """"Rejected: 9 errors (…)" with the count of each code, as the JSON report has them, then the rule."""
     page, doc, result = report
-    errors = doc["summary"]["errors"]
+    errors = [f["code"] for f in doc["findings"] if f["severity"] == "error"]
+    by_code = ", ".join(f"{errors.count(c)} {c}" for c in sorted(set(errors), key=lambda c: (-errors.count(c), c)))
     text = rendered_text(page)
-    assert result.exit_code() == 1
-    assert f"Exit code 1: {errors} errors at or above the failing severity (error); each is listed below." in text
+    assert result.exit_code() == 1 and len(errors) == doc["summary"]["errors"] > 1
+    lines = [line for line in text.splitlines() if line.strip()]
+    at = lines.index(f"Rejected: {len(errors)} errors ({by_code}); each is listed below.")
+    assert lines[at + 1] == ("The rule: a delivery is rejected when it has an error; warnings and notes do not "
+                             "reject it, but say what to check. segconv exits with code 1 when it rejects a "
+                             "delivery and 0 when it accepts it.")
+    assert "Exit code" not in text
 
 
 def test_filter_by_severity_code_and_text(report):
@@ -125,10 +132,10 @@ def test_classes_are_in_index_order_and_zero_counts_are_not_red(tmp_path):
     page = tmp_path / "r.html"
     api.validate(src, labels=lm, html_path=page)
     html = page.read_text()
-    assert "Left: the image" not in html and "class='card'" not in html  # no cards, no caption for them
-    assert html.index("<td>background</td>") < html.index("<td>apple</td>") < html.index("<td>zebra</td>")
+    body = html.split("<h2>Pixels per class, whole delivery</h2>")[1]
+    assert body.index("<td>background</td>") < body.index("<td>apple</td>") < body.index("<td>zebra</td>")
     colour = evaluate(page, "getComputedStyle(document.querySelector('span.zero')).color")
-    assert colour != "rgb(187, 0, 0)" and "Exit code 0" in rendered_text(page)
+    assert colour != "rgb(187, 0, 0)" and "Accepted: no errors (1 note to review below)." in rendered_text(page)
 
 
 def test_page_of_the_bundled_example_is_small(tmp_path):
@@ -147,7 +154,7 @@ def test_small_images_are_enlarged_in_whole_blocks_so_their_pixels_and_placehold
 
     import numpy as np
 
-    from convert.html_report import photo_thumbnail
+    from convert.html_pictures import photo_thumbnail
 
     page, _, _ = report
     pictures = [Image.open(io.BytesIO(base64.b64decode(uri)))
