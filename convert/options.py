@@ -29,6 +29,7 @@ class Option:
     help: str
     choices: tuple[str, ...] = ()
     type: Callable = str
+    bounds: tuple[int, int] | None = None  # a number's smallest and largest allowed value
 
     def parse(self, text: str):
         if self.choices:
@@ -37,9 +38,23 @@ class Option:
                 raise UsageError(f"-O {self.key}={text}: must be one of {', '.join(self.choices)}")
             return value
         try:
-            return self.type(text)
+            value = self.type(text)
         except (TypeError, ValueError):
             raise UsageError(f"-O {self.key}={text}: not a valid {self.type.__name__}") from None
+        return self.check(value)
+
+    def check(self, value):
+        """``value`` if it lies within ``bounds``; a usage error naming them otherwise.
+
+        >>> Option("alpha", 128, "", type=int, bounds=(1, 255)).check(0)
+        Traceback (most recent call last):
+        convert.errors.UsageError: -O alpha=0: must be from 1 to 255
+        """
+        if self.bounds is not None:
+            low, high = self.bounds
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise UsageError(f"-O {self.key}={value}: must be from {low} to {high}")
+        return value
 
 
 def parse_options(given: dict | None, declared: dict[str, Option], what: str) -> dict:
@@ -49,7 +64,8 @@ def parse_options(given: dict | None, declared: dict[str, Option], what: str) ->
     for key, value in (given or {}).items():
         if key not in declared:
             raise UsageError(unknown_key(key, declared, what))
-        values[key] = declared[key].parse(value) if isinstance(value, str) else value
+        option = declared[key]
+        values[key] = option.parse(value) if isinstance(value, str) else option.check(value)
     return values
 
 

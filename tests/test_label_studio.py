@@ -206,10 +206,20 @@ def test_which_annotation_is_read(tmp_path):
              {"data": {"image": "c.jpg"}, "annotations": [{"result": [square], "was_cancelled": True}],
               "predictions": [{"result": [other], "model_version": "m1"}]}]
     ds = LabelStudioDataset(task_file(tmp_path, tasks))
-    assert [[r.label for r in s.regions] for s in ds] == [["bowl"], ["bowl"], []]
-    assert [f.code for f in ds.findings] == ["no-annotation"]
+    samples = list(ds)
+    assert [[r.label for r in s.regions] for s in samples] == [["bowl"], ["bowl"], []]
+    assert [s.usable for s in samples] == [True, True, False]  # c is unlabelled: not painted, not background
+    assert [f.code for f in samples[2].findings] == ["unlabelled-task"]
     ds = LabelStudioDataset(task_file(tmp_path, tasks), options={"use": "prediction"})
-    assert [[r.label for r in s.regions] for s in ds] == [[], [], ["bowl"]]  # a and b: no prediction
+    samples = list(ds)
+    assert [s.usable for s in samples] == [False, False, True]  # a and b: no prediction
+    assert [r.label for r in samples[2].regions] == ["bowl"]
+    assert samples[2].attributes == {"model_version": "m1"}
+    ds = LabelStudioDataset(task_file(tmp_path, tasks), options={"use": "auto"})
+    assert [[r.label for r in s.regions] for s in ds] == [["bowl"], ["bowl"], ["bowl"]]
+    assert [f.code for f in ds.findings] == ["prediction-read"]
+    assert ds.findings[0].message == ("1 task without an annotation read from its newest prediction "
+                                      "(-O use=auto): tasks[2]")
 
 
 def test_image_names_and_sizes_from_files(tmp_path):

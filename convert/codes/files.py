@@ -171,11 +171,20 @@ TABLE = [
         "Remove the segment from the JSON, or re-export.",
     ),
     CodeInfo(
-        "no-annotation", "files", I,
-        "A Label Studio task has no annotation to read (none, or every one cancelled; with `-O use=prediction`, "
-        "no prediction): an image without objects.",
-        "a task whose only annotation has `was_cancelled: true`",
-        "Nothing, if the image was skipped on purpose; otherwise annotate it.",
+        "unlabelled-task", "files", W,
+        "A Label Studio task gives nothing to read under the `-O use=` rule (no annotation, or every one "
+        "cancelled; with `use=prediction`, no prediction). Nobody drew on it, which is not an image without "
+        "objects, so it is not painted (never as background); the message says what the task holds and the "
+        "option that would read it.",
+        "a task with 2 predictions and no annotation, read with the default `-O use=annotation`",
+        "Annotate the task, or pass `-O use=auto` to read the predictions of tasks without an annotation.",
+    ),
+    CodeInfo(
+        "prediction-read", "files", I,
+        "With `-O use=auto`, tasks without an annotation were read from their newest prediction; one note "
+        "for the file, counting them and naming the first.",
+        "3 tasks without an annotation read from their newest prediction (-O use=auto): task id=4, task id=9, …",
+        "Nothing, if model predictions are meant to count as labels; otherwise annotate those tasks.",
     ),
     CodeInfo(
         "skipped-result", "files", I,

@@ -7,7 +7,9 @@
 
 Every visible object (after layering) is one ``brushlabels`` result whose RLE (:mod:`convert.brushrle`, as
 label-studio-sdk encodes masks) Label Studio decodes to exactly that object's pixels; the fill class is what
-no brush covers.  ``-O target=predictions`` writes them as predictions (pre-annotation) instead;
+no brush covers.  ``-O target=predictions`` writes them as predictions (pre-annotation) instead, keeping a Label Studio
+source's ``model_version``, its prediction ``score`` and each result's ``score`` (``segconv`` is the
+``model_version`` of a source without one);
 ``-O image-root=...`` is put before every image name (default ``/data/local-files/?d=``, Label Studio's
 local-files storage; use your storage's URL prefix).  Void has no brush form: its pixels are counted and
 reported (``written-pixels-differ``).  Create the project with ``labeling-config.xml`` and import
@@ -91,11 +93,14 @@ class LabelStudioWriter(LayoutWriter):
         brushes = brushrle.encode_many([brush_stream(runs[number][0], runs[number][1], width * height)
                                         for number in range(1, len(objects) + 1)])
         for number, (obj, brush) in enumerate(zip(objects, brushes), start=1):
-            results.append({"id": f"segconv-{number}", "type": "brushlabels", "from_name": "tag",
-                            "to_name": "image", "original_width": width, "original_height": height,
-                            "image_rotation": 0, "origin": "prediction" if self._predictions else "manual",
-                            "value": {"format": "rle", "rle": brush,
-                                      "brushlabels": [obj.label.name]}})
+            result = {"id": f"segconv-{number}", "type": "brushlabels", "from_name": "tag",
+                      "to_name": "image", "original_width": width, "original_height": height,
+                      "image_rotation": 0, "origin": "prediction" if self._predictions else "manual",
+                      "value": {"format": "rle", "rle": brush, "brushlabels": [obj.label.name]}}
+            score = next((r.attributes["score"] for r in obj.regions if "score" in r.attributes), None)
+            if self._predictions and score is not None:
+                result["score"] = score  # the source prediction's confidence, kept
+            results.append(result)
         void = int(np.count_nonzero(painted.class_mask == self.labelmap.void))
         if void:
             written.findings.append(Finding(
@@ -104,8 +109,10 @@ class LabelStudioWriter(LayoutWriter):
                 pixels=void))
         key = "predictions" if self._predictions else "annotations"
         entry: dict[str, Any] = {"result": results}
-        if self._predictions:
-            entry["model_version"] = "segconv"
+        if self._predictions:  # the source's model and score where it had them (a Label Studio prediction)
+            entry["model_version"] = sample.attributes.get("model_version", "segconv")
+            if "prediction_score" in sample.attributes:
+                entry["score"] = sample.attributes["prediction_score"]
         task = {"data": {"image": self.options["image-root"] + sample.name}, key: [entry]}
         written.record = (orjson.dumps(task).decode(), len(results), void)  # 10x json.dumps on long rle lists
         return written

@@ -53,10 +53,14 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            "a .json whose annotations hold 'segments_info', or a folder holding annotations/panoptic_*.json"),
     Reader("label-studio", "convert.importers.label_studio:LabelStudioDataset",
            "Label Studio JSON export: polygons, rectangles, ellipses in percent; brush RLE; the chosen annotation",
-           "a .json file holding a list of tasks with 'data' and 'annotations' or 'predictions'",
-           (Option("use", "annotation", "read each task's annotation (ground truth, else the newest not "
-                                        "cancelled) or its newest prediction", choices=("annotation", "prediction")),
-            Option("alpha", 128, "brush pixels with at least this alpha (0-255) are painted", type=int))),
+           "a .json file holding a list of tasks, or one task, with 'data' and 'annotations' or 'predictions' "
+           "(from its structure, in any key order), or a folder holding tasks.json",
+           (Option("use", "annotation", "read each task's annotation (ground truth, else the newest not cancelled), "
+                                        "its newest prediction, or auto: the annotation, else the newest prediction; "
+                                        "a task that gives nothing is unlabelled, not painted",
+                   choices=("annotation", "prediction", "auto")),
+            Option("alpha", 128, "brush pixels with at least this alpha (1-255) are painted", type=int,
+                   bounds=(1, 255)))),
     Reader("labelme", "convert.importers.labelme:LabelmeDataset",
            "LabelMe JSON (wkentaro/labelme, X-AnyLabeling): every shape type, imageData or imagePath, labels.txt",
            "a .json file with 'shapes', or a folder of them"),

@@ -52,6 +52,8 @@ from ..model import OrderRule, Origin, Region, Sample
 from ..paths import normalize_name, stem_of, unsafe_reason
 from .coco_segmentation import parse_segmentation, rle_of
 from .jsonfile import all_numbers, as_size, head, is_int, is_number, load_json
+from .jsonshape import shape
+from .label_studio import is_task
 
 NAME = "coco"
 ORDER = OrderRule(("position",), "the annotations list")  # Region.order: the annotation's index in the file
@@ -62,17 +64,19 @@ def detect(path: Path) -> str | None:
     """Why ``path`` looks like COCO instances JSON, or ``None``."""
     if not path.is_file() or path.suffix.lower() != ".json":
         return None
-    start = head(path)
-    stripped = start.lstrip()
-    if not stripped.startswith(b"{"):
-        return None
-    if b'"shapes"' in start and b'"imagePath"' in start:
-        return None  # labelme
-    if b'"segments_info"' in start:
-        return None  # COCO panoptic
-    if b'"images"' in start or b'"annotations"' in start:
-        return "a JSON object with 'images' / 'annotations'"
-    return None
+    return _instances_file(path)
+
+
+def _instances_file(path: Path) -> str | None:
+    """From the file's structure (:mod:`~convert.importers.jsonshape`), not a window of its first bytes: an
+    object with ``images`` or ``annotations`` that is neither a Label Studio task nor COCO panoptic (whose
+    first annotation holds ``segments_info``, maybe after megabytes of ``images``)."""
+    found = shape(path)
+    if found.top != "object" or found.first_key_among((), ("images", "annotations")) is None:
+        return None  # labelme files, among others, have neither
+    if is_task(found, ()) or found.has(("annotations", 0, "segments_info")):
+        return None  # Label Studio, COCO panoptic
+    return "a JSON object with 'images' / 'annotations'"
 
 
 def looks_like_results(path: Path) -> bool:
@@ -167,8 +171,8 @@ class CocoDataset(Dataset):
         anns = doc.get("annotations") or []
         if anns and isinstance(anns[0], (dict, Annotation)) and anns[0].get("segments_info") is not None:
             raise SegconvError(
-                "this is a COCO panoptic file (annotations hold 'segments_info' and a PNG), "
-                "which segconv does not read yet; only COCO instances are supported",
+                "this is a COCO panoptic file (annotations hold 'segments_info' and a PNG): "
+                "read it with --from coco-panoptic",
                 file=file, element="annotations[0]")
 
         self._file = file

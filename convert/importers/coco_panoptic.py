@@ -39,7 +39,8 @@ from ..limits import DEFAULT_MAX_PIXELS
 from ..model import OrderRule, Origin, Region, Runs, Sample
 from ..paths import normalize_name, unsafe_reason
 from ..wording import plural
-from .jsonfile import head, load_json
+from .jsonfile import load_json
+from .jsonshape import shape
 from .panoptic_layout import image_folders, png_folder, subset_of
 
 ORDER = OrderRule(("position",), "segments_info")
@@ -48,8 +49,8 @@ ORDER = OrderRule(("position",), "segments_info")
 def _is_panoptic(path: Path) -> bool:
     if not path.is_file() or path.suffix.lower() != ".json":
         return False
-    start = head(path)
-    return start.lstrip().startswith(b"{") and b'"segments_info"' in start
+    found = shape(path)  # the structure: a first annotation after megabytes of 'images' is still seen
+    return found.top == "object" and found.has(("annotations", 0, "segments_info"))
 
 
 def find_jsons(path: Path) -> list[Path]:

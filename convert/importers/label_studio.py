@@ -40,7 +40,9 @@ from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Ellipse, OrderRule, Origin, Polygon, Region, Sample
 from ..paths import normalize_name, unsafe_reason
 from ..wording import plural
-from .jsonfile import head, load_json
+from .jsonfile import load_json
+from .jsonshape import Shape, shape
+from .label_studio_choice import choose
 
 ORDER = OrderRule(("position",), "the annotation's result list")
 GEOMETRY = {"polygon": "polygon", "polygonlabels": "polygon", "rectangle": "rectangle",
@@ -50,12 +52,49 @@ _UPLOAD = re.compile(r"^[0-9a-f]{8}-")
 
 
 def detect(path: Path) -> str | None:
+    if path.is_dir():
+        tasks = path / "tasks.json"
+        if tasks.is_file() and task_file(tasks):
+            return "a folder holding tasks.json (Label Studio tasks: segconv's label-studio layout)"
+        return None
     if not path.is_file() or path.suffix.lower() != ".json":
         return None
-    start = head(path).lstrip()
-    if start.startswith(b"[") and b'"data"' in start and (b'"annotations"' in start or b'"predictions"' in start):
-        return "a JSON list of Label Studio tasks ('data', 'annotations')"
+    return task_file(path)
+
+
+def task_file(path: Path) -> str | None:
+    """Why ``path`` holds Label Studio tasks (a list of them, or one task as the editor saves it), from the
+    file's structure (:mod:`~convert.importers.jsonshape`): the first task has ``data`` and ``annotations``
+    or ``predictions``, or its first annotation or prediction has a ``result``; in whatever key order, however
+    long a result is, reading only as far as that takes."""
+    found = shape(path)
+    if found.top == "list" and is_task(found, (0,)):
+        return "a JSON list of Label Studio tasks ('data', 'annotations' or 'predictions')"
+    if found.top == "object" and is_task(found, ()):
+        return "one Label Studio task (an object with 'data' and 'annotations' or 'predictions')"
     return None
+
+
+def is_task(found: Shape, at: tuple) -> bool:
+    """Whether the object at ``at`` is a Label Studio task (see :func:`task_file`)."""
+    data = lists = False
+    for path, kind in found.events():
+        if kind == "end" and path == at[:len(path)]:
+            return False
+        if kind != "key" or path[:len(at)] != at:
+            continue
+        rest = path[len(at):]
+        if rest == ("data",):
+            data = True
+        elif rest in (("annotations",), ("predictions",)):
+            lists = True
+        elif len(rest) == 3 and rest[0] in ("annotations", "predictions") and rest[2] == "result":
+            return True
+        elif rest in (("images",), ("shapes",)):  # COCO, labelme
+            return False
+        if data and lists:
+            return True
+    return False
 
 
 def image_name(reference: str) -> str:
@@ -85,10 +124,16 @@ class LabelStudioDataset(Dataset):
     def __init__(self, path: str | Path, *, images: str | Path | None = None,
                  max_pixels: int = DEFAULT_MAX_PIXELS, options: dict | None = None, **_):
         src = Path(path)
+        if src.is_dir():
+            src = src / "tasks.json"  # segconv's label-studio layout
         self.file = str(src)
         doc = load_json(src)
+        if isinstance(doc, dict) and "data" in doc:
+            doc = [doc]  # one task, as the editor saves it
         if not isinstance(doc, list):
-            raise SegconvError(f"a Label Studio export is a list of tasks, not {type(doc).__name__}", file=self.file)
+            raise SegconvError("a Label Studio file is a list of tasks, or one task (an object with 'data'); this "
+                               f"is {'an object without data' if isinstance(doc, dict) else type(doc).__name__}",
+                               file=self.file)
         options = options or {}
         self.use = options.get("use", "annotation")
         self.alpha = int(options.get("alpha", 128))
@@ -96,7 +141,8 @@ class LabelStudioDataset(Dataset):
         self.image_dirs = [d for d in (images, src.parent, src.parent / "images", src.parent.parent / "images")
                            if d is not None and Path(d).is_dir()]
         findings: list[Finding] = []
-        self.entries: list[tuple[int, dict, list, str]] = []
+        self.entries: list[tuple[int, dict, dict | None, str, str]] = []
+        from_predictions: list[str] = []
         seen: dict[str, int] = {}
         names: dict[str, None] = {}
         for i, task in enumerate(doc):
@@ -105,11 +151,8 @@ class LabelStudioDataset(Dataset):
             if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
                 findings.append(Finding("bad-value", "a task is an object with 'data'", file=self.file, element=where))
                 continue
-            chosen, why = self._choose(task)
-            if chosen is None:
-                findings.append(Finding("no-annotation", f"{why}: an image without objects", file=self.file,
-                                        element=where))
-            results = chosen.get("result") if isinstance(chosen, dict) else []
+            chosen, how = choose(task, self.use)
+            results = chosen.get("result") if chosen is not None else _any_results(task)
             if not isinstance(results, list):
                 findings.append(Finding("bad-value", "'result' must be a list", file=self.file, element=where))
                 results = []
@@ -128,29 +171,23 @@ class LabelStudioDataset(Dataset):
                                         "is skipped", file=self.file, element=where, image=name))
                 continue
             seen[name] = i
+            if chosen is None:
+                self.entries.append((i, task, None, how, name))  # unlabelled: a sample that says so
+                continue
+            if how == "prediction" and self.use == "auto":
+                from_predictions.append(where)
             for result in results:
                 for label in _labels_of(result):
                     names.setdefault(label, None)
-            self.entries.append((i, task, results, name))
+            self.entries.append((i, task, chosen, how, name))
+        if from_predictions:
+            shown = ", ".join(from_predictions[:5]) + (f", … and {len(from_predictions) - 5} more"
+                                                       if len(from_predictions) > 5 else "")
+            findings.append(Finding("prediction-read", f"{plural(len(from_predictions), 'task')} without an "
+                                    f"annotation read from {'its' if len(from_predictions) == 1 else 'their'} "
+                                    f"newest prediction (-O use=auto): {shown}", file=self.file))
         self.label_list = list(names)
         super().__init__(self.file, findings)
-
-    def _choose(self, task: dict) -> tuple[dict | None, str]:
-        """The annotation (or prediction) read for a task, by the stated rule."""
-        if self.use == "prediction":
-            predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
-            if not predictions:
-                return None, "the task has no prediction"
-            return max(enumerate(predictions), key=lambda ip: (str(ip[1].get("created_at") or ""), ip[0]))[1], ""
-        annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict)]
-        truth = [a for a in annotations if a.get("ground_truth") and not a.get("was_cancelled")]
-        if truth:
-            return truth[0], ""
-        kept = [a for a in annotations if not a.get("was_cancelled")]
-        if not kept:
-            return None, "the task has no annotation that was not cancelled" if annotations else \
-                "the task has no annotation"
-        return max(enumerate(kept), key=lambda ia: (str(ia[1].get("created_at") or ""), ia[0]))[1], ""
 
     @staticmethod
     def _reference(task: dict, results: list) -> str | None:
@@ -170,7 +207,7 @@ class LabelStudioDataset(Dataset):
         return self.label_list
 
     def names(self) -> list[str]:
-        return [name for *_, name in self.entries]
+        return [entry[-1] for entry in self.entries]
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -183,10 +220,19 @@ class LabelStudioDataset(Dataset):
             yield self.sample(*entry)
 
     # ------------------------------------------------------------------ one task
-    def sample(self, i: int, task: dict, results: list, name: str) -> Sample:
+    def sample(self, i: int, task: dict, chosen: dict | None, how: str, name: str) -> Sample:
         element = f"task id={task.get('id')}" if task.get("id") is not None else f"tasks[{i}]"
         origin = Origin(self.file, element)
         findings: list[Finding] = []
+        if chosen is None:
+            findings.append(Finding("unlabelled-task", how, file=self.file, image=name, element=element))
+            return Sample(name, 0, 0, [], origin, findings=findings, usable=False, image_id=task.get("id"))
+        results = chosen["result"] if isinstance(chosen.get("result"), list) else []
+        attributes = {}
+        if how == "prediction":
+            attributes = {name: chosen[key] for key, name in (("model_version", "model_version"),
+                                                              ("score", "prediction_score"))
+                          if chosen.get(key) is not None}
 
         def report(code, message, where=element, pixels=None, severity=None):
             findings.append(Finding(code, message, file=self.file, image=name, element=where, pixels=pixels,
@@ -230,9 +276,11 @@ class LabelStudioDataset(Dataset):
             if geometry is None:
                 continue
             for label in labels[:1]:  # one class per region; more labels are reported
+                own = {"shape": GEOMETRY[kind]}
+                if isinstance(result.get("score"), (int, float)) and not isinstance(result["score"], bool):
+                    own["score"] = result["score"]  # a prediction's confidence, kept for writers
                 regions.append(Region(label, geometry, (position,), Origin(self.file, where),
-                                      instance=position, attributes={"shape": GEOMETRY[kind]},
-                                      source_id=result.get("id")))
+                                      instance=position, attributes=own, source_id=result.get("id")))
             if len(labels) > 1:
                 report("bad-value", f"a region with {len(labels)} labels ({', '.join(labels)}); painted as "
                                     f"{labels[0]!r}", where)
@@ -241,7 +289,7 @@ class LabelStudioDataset(Dataset):
             report("skipped-result", f"results that paint no pixels skipped: {listed}")
         return Sample(name, width, height, regions, origin, findings=findings,
                       image_path=str(image) if image else None, size_checked=True, order_rule=ORDER,
-                      image_id=task.get("id"))
+                      image_id=task.get("id"), attributes=attributes)
 
     def _size(self, results: list, image: Path | None, report) -> tuple[int, int] | None:
         declared = None
@@ -313,6 +361,15 @@ class LabelStudioDataset(Dataset):
             report("faint-brush-pixels", f"{plural(faint, 'pixel')} of the stroke are fainter than alpha "
                                          f"{self.alpha} (anti-aliased edges) and are not painted", where, faint)
         return Bitmap(mask)
+
+
+def _any_results(task: dict) -> list:
+    """The results of a task's first annotation or prediction: only to find which ``data`` key is its image."""
+    for key in ("annotations", "predictions"):
+        for entry in task.get(key) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("result"), list):
+                return entry["result"]
+    return []
 
 
 def _labels_of(result) -> list[str]:
