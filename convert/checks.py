@@ -7,7 +7,8 @@ sample's geometry and returns findings plus the image's pixel accounting:
   per pair of regions); a region covered entirely (``region-hidden``); a region
   outside the classes a ``within`` rule asks for (``outside-container``).
 - **completeness**: regions that rasterise to nothing (``region-empty``);
-  pixel counts far from the geometric area (``area-mismatch``, rule ``coco``);
+  pixel counts far from the geometric area (``area-mismatch``, rule ``coco``, polygons without a rule of
+  their own);
   area outside the image (``outside-image``); when the label map sets
   ``every_pixel_drawn``, pixels only the fill class covers
   (``unlabelled-pixels``).
@@ -164,7 +165,7 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions,
             out.append(Finding("outside-image", f"{lost:.1f} px² of its area lie outside the "
                                                 f"{sample.width}x{sample.height} image and are clipped",
                                **located(region, sample, pixels=int(round(lost)))))
-        if opts.rule == "coco" and inner > 0:
+        if opts.rule == "coco" and inner > 0 and getattr(region.geometry, "rule", None) is None:
             limit = max(opts.area_floor, opts.area_tolerance * inner)
             diff = raster - inner
             if abs(diff) > limit:

@@ -51,10 +51,13 @@ class Polygon:
 
     Rings close implicitly.  How several rings combine is the rasteriser's
     rule: under ``coco`` they are unioned (a ring inside another is added, not
-    subtracted), as pycocotools' ``merge`` does.
+    subtracted), as pycocotools' ``merge`` does.  ``rule`` is the polygon's own
+    pixel rule where its format has one, whatever the run's: ``"ultralytics"``
+    for YOLO rows (:mod:`convert.ultralytics_fill`).
     """
 
     rings: tuple[np.ndarray, ...]
+    rule: str | None = None
 
     def bounds(self) -> tuple[float, float, float, float]:
         allpts = np.concatenate(self.rings) if self.rings else np.zeros((0, 2))

@@ -101,6 +101,8 @@ def runs_many(geometries, height: int, width: int, rule: str = "coco"):
             if tuple(g.size) != (height, width):
                 raise ValueError(f"runs of a {g.size} image on a {(height, width)} image")
             parts.append((k, g.starts, g.ends))
+        elif isinstance(g, Polygon) and g.rule == "ultralytics":
+            parts.append((k, *_ultralytics_runs(g, height, width, k, failed)))
         elif rule == "coco" and isinstance(g, (Polygon, Box)):
             for ring in (g.rings if isinstance(g, Polygon) else (g.corners(),)):
                 if len(ring) >= 3:  # pycocotools reads a 2-vertex ring as a box; it has no area
@@ -174,6 +176,31 @@ def _window_runs(g: Geometry, height: int, width: int, rule: str):
     else:
         top, left, mask = 0, 0, _labelme(g, height, width)
     return runs.from_window(left, top, mask.T, height)
+
+
+def _ultralytics_runs(g: Polygon, height: int, width: int, k: int, failed: dict):
+    """Runs of a YOLO row as Ultralytics fills it (:mod:`convert.ultralytics_fill`): resampled, truncated to
+    integers, ``cv2.fillPoly``; several rings unioned.  The outline-length guard of the other polygons
+    applies."""
+    from .ultralytics_fill import fill_poly, resample
+
+    rings = [np.asarray(r, dtype=np.float64) for r in g.rings if len(r) >= 3]
+    steps = ring_steps(rings).sum() if rings else 0.0
+    if not rings or not np.isfinite(steps) or steps > MAX_BOUNDARY_STEPS:
+        if rings:
+            failed[k] = GeometryTooLarge(f"the outline would take {steps:.0f} rasterisation steps "
+                                         f"(coordinates far outside the image?); limit {MAX_BOUNDARY_STEPS}")
+        return runs.EMPTY, runs.EMPTY
+    vertices = [resample(ring.astype(np.float32)).astype(np.int32).astype(np.int64) for ring in rings]
+    every = np.concatenate(vertices)
+    (left, top), (right, bottom) = np.maximum(every.min(axis=0), 0), np.minimum(every.max(axis=0), [width - 1,
+                                                                                                  height - 1])
+    if right < left or bottom < top:
+        return runs.EMPTY, runs.EMPTY
+    window = np.zeros((int(bottom - top + 1), int(right - left + 1)), dtype=np.uint8)
+    for points in vertices:
+        fill_poly(window, points - [left, top])
+    return runs.from_window(int(left), int(top), window.T.astype(bool), height)
 
 
 def _bitmap_in_image(bitmap: Bitmap, height: int, width: int):

@@ -16,7 +16,8 @@ SOURCES = {"coco": FOOD / "annotations.json", "cvat": FOOD / "cvat", "labelme": 
 # 0.2 px grid, (int)(5x + 0.5): a vertex exactly on a tie (x = 210.1, 210.3, ...; the scene's coordinates
 # have 2 decimals) lands on either side once divided and multiplied back, which moves a pixel on the
 # region's edge.  Measured, and pinned: every such pixel lies on a class boundary.
-EDGE_TIES = {"yolo": 25, "label-studio": 4}
+EDGE_TIES = {"yolo": 25, "label-studio": 4}  # YOLO read with -O fill=pycocotools, the rule the others use
+ULTRALYTICS_OUTLINE = 5198  # YOLO read as Ultralytics fills its rows: the outline it paints, measured
 
 
 @pytest.mark.parametrize("rule", ["coco"])
@@ -24,7 +25,7 @@ def test_food_scene_is_the_same_in_every_format(rule):
     lm = LabelMap.load(FOOD / "labelmap.yaml")
     masks = {}
     for fmt, src in SOURCES.items():
-        ds = open_dataset(src)
+        ds = open_dataset(src, options={"fill": "pycocotools"}) if fmt == "yolo" else open_dataset(src)
         assert ds.format == fmt
         for sample in ds:
             assert sample.findings == [], (fmt, sample.findings)
@@ -43,6 +44,23 @@ def test_food_scene_is_the_same_in_every_format(rule):
             differ += int(bad.sum())
             assert (on_boundary(coco)[bad]).all(), (stem, fmt)
         assert differ == expected, fmt
+
+
+def test_yolo_read_as_ultralytics_fills_it_gains_the_outline_on_class_edges():
+    """By default YOLO rows are painted as Ultralytics trains on them (cv2.fillPoly, outline included, vertices
+    truncated): the scene gains its rows' outlines, every such pixel within 2 pixels of a class edge."""
+    lm = LabelMap.load(FOOD / "labelmap.yaml")
+    coco = {s.stem: paint(s, lm).class_mask for s in open_dataset(SOURCES["coco"])}
+    differ = 0
+    for sample in open_dataset(SOURCES["yolo"]):
+        mask = paint(sample, lm).class_mask
+        bad = mask != coco[sample.stem]
+        near = on_boundary(coco[sample.stem])
+        for _ in range(2):
+            near = near | on_boundary(near)
+        assert near[bad].all()
+        differ += int(bad.sum())
+    assert differ == ULTRALYTICS_OUTLINE
 
 
 def on_boundary(mask):

@@ -166,12 +166,12 @@ def test_jobs_give_the_same_report(tmp_path):
 
 def test_every_form_of_the_bundled_example_against_its_coco_form(tmp_path):
     """YOLO, Label Studio and panoptic sources through diff (their readers' names(), their image
-    matching): panoptic paints the same masks; YOLO and Label Studio differ by the edge pixels that
-    tests/test_cross_format.py measures and explains, and diff finds exactly those."""
-    from test_cross_format import EDGE_TIES
+    matching): panoptic paints the same masks; YOLO (painted as Ultralytics fills it) and Label Studio differ
+    by the edge pixels that tests/test_cross_format.py measures and explains, and diff finds exactly those."""
+    from test_cross_format import EDGE_TIES, ULTRALYTICS_OUTLINE
 
     for fmt, src, expected in (("coco-panoptic", FOOD / "panoptic" / "panoptic_food.json", 0),
-                               ("yolo", FOOD / "data.yaml", EDGE_TIES["yolo"]),
+                               ("yolo", FOOD / "data.yaml", ULTRALYTICS_OUTLINE),
                                ("label-studio", FOOD / "label-studio" / "tasks.json", EDGE_TIES["label-studio"])):
         out = tmp_path / f"{fmt}.json"
         proc = run_cli("diff", FOOD / "annotations.json", src, "--labels", FOOD / "labelmap.yaml", "--json", out)

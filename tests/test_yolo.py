@@ -76,10 +76,10 @@ NAMES = ["plate", "bowl", "rice"]
 
 
 @pytest.mark.parametrize("names_as", ["list", "dict"])
-def test_independent_set_reads_to_what_pycocotools_paints_by_level(tmp_path, names_as):
+def test_independent_set_reads_with_fill_pycocotools_to_what_pycocotools_paints_by_level(tmp_path, names_as):
     data = independent_yolo(tmp_path, SCENE, NAMES, names_as=names_as)
     assert detect_format(tmp_path) == "yolo" and detect_format(data) == "yolo"
-    ds = YoloDataset(data)
+    ds = YoloDataset(data, options={"fill": "pycocotools"})
     expected = pycocotools_by_level(SCENE, NAMES, LABELS)
     assert sorted(s.name for s in ds) == sorted(expected)
     for sample in ds:
@@ -185,8 +185,9 @@ def food_yolo(tmp_path, *extra):
 
 
 def test_the_written_set_reads_back_to_the_png_masks(tmp_path):
-    out, proc = food_yolo(tmp_path, "--split", "train=0.5,val=0.5")
-    assert "the rows give exactly the layered masks (0 pixels differ)" in proc.stderr
+    out, proc = food_yolo(tmp_path, "--split", "train=0.5,val=0.5", "-O", "multipart=split")
+    assert "read back as Ultralytics trains on them (cv2.fillPoly of truncated vertices, smaller objects on top), " \
+        "the rows give exactly the layered masks (0 pixels differ)" in proc.stderr
     doc = yaml.safe_load((out / "data.yaml").read_text())
     lm = LabelMap.load(FOOD / "labelmap.yaml")
     assert doc["names"] == {k: c.name for k, c in enumerate(c for c in lm.classes if not c.fill)}
@@ -231,15 +232,22 @@ def test_holes_two_parts_crowd_and_border_lose_nothing(tmp_path):
     doc["annotations"][0]["segmentation"] = {"size": [h, w],
                                              "counts": cocomask.encode(np.asfortranarray(ring))["counts"].decode()}
     src.write_text(json.dumps(doc))
-    report = api.convert(src, tmp_path / "y", to="yolo", labels=lm)
+    report = api.convert(src, tmp_path / "y", to="yolo", labels=lm, options={"rows": "pycocotools"})
     assert report.exit_code() == 0
     assert "0 pixels differ" in report.summary
     rows = (tmp_path / "y" / "labels" / "train" / "a.txt").read_text().splitlines()
     assert len(rows) == 4  # one per object, parts and holes bridged
-    report = api.convert(src, tmp_path / "s", to="yolo", labels=lm, options={"multipart": "split"})
+    report = api.convert(src, tmp_path / "s", to="yolo", labels=lm, options={"multipart": "split",
+                                                                          "rows": "pycocotools"})
     assert len((tmp_path / "s" / "labels" / "train" / "a.txt").read_text().splitlines()) == 5
     assert "0 pixels differ" in report.summary
-    report = api.convert(src, tmp_path / "f", to="yolo", labels=lm, options={"holes": "fill"})
+    for rows in ("pycocotools", "ultralytics"):  # through pixel centres too: split parts, holes cut, exact
+        report = api.convert(src, tmp_path / f"u{rows}", to="yolo", labels=lm,
+                             options={"multipart": "split", "rows": rows})
+        assert f"read back {'as Ultralytics' if rows == 'ultralytics' else 'by pycocotools'}" in report.summary
+        assert report.summary.split("; ")[1].endswith("give exactly the layered masks (0 pixels differ)")
+    report = api.convert(src, tmp_path / "f", to="yolo", labels=lm, options={"holes": "fill",
+                                                                           "rows": "pycocotools"})
     # the plate's 100-pixel hole and the crowd's 50-pixel hole are filled: both are written as plate now
     [f] = [f for f in report.findings if f.code == "written-pixels-differ"]
     assert f.pixels == 150 and "150 pixels" in report.summary

@@ -36,8 +36,11 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
            Option("image-root", "/data/local-files/?d=", "put before every image name in data.image"))),
     Entry("yolo", "convert.exporters.yolo:YoloWriter",
           "Ultralytics YOLO-seg: data.yaml, images/<split>/, labels/<split>/*.txt; the loss measured and stated",
-          (Option("multipart", "bridge", "an object in several parts: one row joined by zero-width bridges, or a "
-                                         "row per part", choices=("bridge", "split")),
+          (Option("rows", "ultralytics", "rows exact under the fill Ultralytics trains with (cv2.fillPoly of "
+                                         "truncated vertices: rows through pixel centres), or under pycocotools' "
+                                         "(rows along pixel edges)", choices=("ultralytics", "pycocotools")),
+           Option("multipart", "bridge", "an object in several parts: one row joined by bridges, or a row per part",
+                  choices=("bridge", "split")),
            Option("holes", "bridge", "holes: joined to the outline (even-odd fill keeps them), or filled",
                   choices=("bridge", "fill")))),
 ]}

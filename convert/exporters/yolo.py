@@ -33,11 +33,14 @@ import yaml
 
 from .. import runs
 from ..atomic import write_text
+from ..centre_rows import centre_ring, centre_text, fewer_vertices, joined
 from ..findings import Finding
 from ..labelmap import LabelMap
 from ..model import Origin, Polygon, Region, Sample
 from ..painting import Painted, paint
+from ..rasterizing import rasterize
 from ..trace import bridged, trace_parts
+from ..ultralytics_fill import compose, row_mask
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
 from .objects import visible_objects
@@ -53,9 +56,11 @@ class YoloWriter(LayoutWriter):
         super().__init__(out, labelmap, **kwargs)
         self.classes = [c for c in sorted(labelmap.classes, key=lambda c: c.index) if not c.fill]
         self.yolo_index = {c.index: k for k, c in enumerate(self.classes)}
-        self._numbers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._numbers: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.splits: dict[str, int] = {}
-        self.rows = self.differ = self.void = self.images_differ = self.pixels = 0
+        self.rows = self.void = self.pixels = 0  # pixels: of the visible objects, the rows' subject
+        self.differ = {"ultralytics": 0, "pycocotools": 0}  # pixels the rows lose, under each fill
+        self.images_differ = {"ultralytics": 0, "pycocotools": 0}
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
@@ -64,26 +69,39 @@ class YoloWriter(LayoutWriter):
         height, width = painted.class_mask.shape
         objects, ids = visible_objects(painted, self.labelmap)
         traced = trace_parts(ids) if objects else {}
+        centred = self.options["rows"] == "ultralytics"
+        x_text, x_read, x32 = self._written_numbers(width, centred)
+        y_text, y_read, y32 = self._written_numbers(height, centred)
+        cell = x_text.shape[1] + 1
         lines: list[str] = []
         regions: list[Region] = []
-        x_text, x_read = self._written_numbers(width)
-        y_text, y_read = self._written_numbers(height)
+        rows: list[tuple[int, np.ndarray]] = []
         for number, obj in enumerate(objects, start=1):
-            for ring in self._rows(*traced.get(number, ([], []))):
-                cells = np.empty((len(ring), 2, 9), dtype=np.uint8)  # "x.xxxxxx " and "y.yyyyyy " per vertex
-                cells[:, 0, :8], cells[:, 1, :8] = x_text[ring[:, 0]], y_text[ring[:, 1]]
-                cells[:, :, 8] = 32
+            outer, holes = traced.get(number, ([], []))
+            if centred:  # Ultralytics paints smaller objects on top: a hole they fill need not be cut
+                holes = [hole for hole in holes if _shows_background(hole, ids)]
+            for ring in self._rows(outer, holes, centred):
+                cells = np.empty((len(ring), 2, cell), dtype=np.uint8)  # "x.xxxxxx " and "y.yyyyyy " per vertex
+                cells[:, 0, :-1], cells[:, 1, :-1] = x_text[ring[:, 0]], y_text[ring[:, 1]]
+                cells[:, :, -1] = 32
                 lines.append(f"{self.yolo_index[obj.label.index]} " + cells.tobytes()[:-1].decode("ascii"))
                 coords = np.stack((x_read[ring[:, 0]] * width, y_read[ring[:, 1]] * height), axis=1)
                 regions.append(Region(obj.label.name, Polygon((coords,)), (len(regions),), Origin("row")))
-        self.put(written, f"labels/{split}/{stem}.txt", lambda: "".join(line + "\n" for line in lines).encode())
+                rows.append((obj.label.index, np.stack((x32[ring[:, 0]], y32[ring[:, 1]]), axis=1)))
+        path = f"labels/{split}/{stem}.txt"
+        self.put(written, path, lambda: "".join(line + "\n" for line in lines).encode())
         back = paint(Sample(sample.name, width, height, regions, sample.origin), self.labelmap)
-        differ, void = _differing(painted.runs, back.runs, self.labelmap.void)
+        coco_differ, void = _differing(painted.runs, back.runs, self.labelmap.void)
+        fill = self.labelmap.fill
+        trained = compose([row_mask(points, width, height) for _, points in rows], [c for c, _ in rows],
+                          fill.index if fill else self.labelmap.void, (height, width))
+        ultra_differ = int(np.count_nonzero(trained != painted.class_mask))
+        differ = ultra_differ if centred else coco_differ
         if differ:
             what = f" ({plural(void, 'void pixel')}: YOLO has no void)" if void else ""
             written.findings.append(Finding(
-                "written-pixels-differ", f"the written rows, painted back by level, differ from the layered mask "
-                f"on {plural(differ, 'pixel')}{what}", file=str(self.out / f"labels/{split}/{stem}.txt"),
+                "written-pixels-differ", f"the written rows, read back {RULE_WORDS[self.options['rows']]}, differ "
+                f"from the layered mask on {plural(differ, 'pixel')}{what}", file=str(self.out / path),
                 image=sample.name, pixels=differ))
         if sample.image_path and Path(sample.image_path).is_file():
             ext = Path(sample.image_path).suffix.lower() or ".jpg"
@@ -91,38 +109,52 @@ class YoloWriter(LayoutWriter):
         else:
             written.findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
                                             f"images/{split}/ lacks it", image=sample.name, file=sample.origin.file))
-        written.record = (split, len(lines), differ, void, height * width)
+        written.record = (split, len(lines), ultra_differ, coco_differ, void, sum(obj.pixels for obj in objects))
         return written
 
-    def _written_numbers(self, size: int) -> tuple[np.ndarray, np.ndarray]:
-        """For every corner coordinate 0..size of a side of that length: the text written for it (``k / size``
-        with 6 decimals: always 8 ASCII characters, ``0.000000`` to ``1.000000``, as a ``(size + 1, 8)`` uint8
-        table) and the number that text reads back as.  Rows are written from the first and painted back from
-        the second, so what is measured is what a reader of the file gets."""
-        if size not in self._numbers:
-            text = [f"{k / size:.6f}" for k in range(size + 1)]
-            table = np.frombuffer("".join(text).encode("ascii"), dtype=np.uint8).reshape(size + 1, 8)
-            self._numbers[size] = (table, np.array([float(t) for t in text]))
-        return self._numbers[size]
+    def _written_numbers(self, size: int, centred: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The text written for every position of a side of that length, as a ``(positions, characters)`` uint8
+        table, the number each text reads back as, and the float32 Ultralytics reads it as.  Centred rows
+        (``rows=ultralytics``): pixel c as ``(c + ½) / size`` (:func:`~convert.centre_rows.centre_text`);
+        edge rows: corner k as ``k / size``, 6 decimals, ``0.000000`` to ``1.000000``.  Rows are written from
+        the first and read back from the others, so what is measured is what a reader of the file gets."""
+        key = (size, centred)
+        if key not in self._numbers:
+            if centred:
+                table, read = centre_text(size)
+            else:
+                text = [f"{k / size:.6f}" for k in range(size + 1)]
+                table = np.frombuffer("".join(text).encode("ascii"), dtype=np.uint8).reshape(size + 1, 8)
+                read = np.array([float(t) for t in text])
+            words = table.view(f"S{table.shape[1]}").ravel()
+            self._numbers[key] = (table, read, np.array(words.astype(str), dtype=np.float32))
+        return self._numbers[key]
 
-    def _rows(self, outer: list[np.ndarray], holes: list[np.ndarray]) -> list[np.ndarray]:
-        """The rows of one object's rings (outer rings, holes) under the ``multipart`` and ``holes`` policies."""
+    def _rows(self, outer: list[np.ndarray], holes: list[np.ndarray], centred: bool) -> list[np.ndarray]:
+        """The rows of one object's rings (outer rings, holes) under the ``multipart`` and ``holes`` policies:
+        edge rings bridged (``rows=pycocotools``), or rings through pixel centres joined (``ultralytics``)."""
         if self.options["holes"] != "bridge":
             holes = []
         if not outer:
             return []
         if self.options["multipart"] == "bridge":
-            return [bridged(outer + holes)]
-        return [bridged([ring] + [h for h in holes if _inside(h, ring)]) for ring in outer]
+            groups = [outer + holes]
+        else:
+            groups = [[ring] + [h for h in holes if _inside(h, ring)] for ring in outer]
+        if centred:
+            return [_three_points(fewer_vertices(joined([centre_ring(ring) for ring in group]))) for group in groups]
+        return [bridged(group) for group in groups]
 
     def collect(self, record) -> None:
-        split, rows, differ, void, pixels = record
+        split, rows, ultra_differ, coco_differ, void, pixels = record
         self.splits[split] = self.splits.get(split, 0) + 1
         self.rows += rows
-        self.differ += differ
+        self.differ["ultralytics"] += ultra_differ
+        self.differ["pycocotools"] += coco_differ
+        self.images_differ["ultralytics"] += bool(ultra_differ)
+        self.images_differ["pycocotools"] += bool(coco_differ)
         self.void += void
         self.pixels += pixels
-        self.images_differ += bool(differ)
 
     def finish(self) -> list[str]:
         splits = split_order(self.splits)
@@ -144,17 +176,29 @@ class YoloWriter(LayoutWriter):
 
     def summary(self, images: int) -> str:
         splits = ", ".join(f"{s} {self.splits[s]:,}" for s in split_order(self.splits))
-        share = 100 * self.differ / self.pixels if self.pixels else 0.0
-        if self.differ:
-            loss = (f"painted back by level, the rows differ from the layered masks on "
-                    f"{plural(self.differ, 'pixel')} ({share:.4f} %) in {plural(self.images_differ, 'image')}")
-        else:
-            loss = "painted back by level, the rows give exactly the layered masks (0 pixels differ)"
+        chosen = self.options["rows"]
+        other = "pycocotools" if chosen == "ultralytics" else "ultralytics"
+        text = (f"wrote a YOLO-seg dataset of {plural(images, 'image')} ({splits}) to {self.out}: "
+                f"{plural(self.rows, 'row')} (rows={chosen}, multipart={self.options['multipart']}, "
+                f"holes={self.options['holes']}); read back {RULE_WORDS[chosen]}, the rows "
+                + self._loss(chosen))
         if self.void:
-            loss += f", {self.void:,} of them void (YOLO has no void)"
-        return (f"wrote a YOLO-seg dataset of {plural(images, 'image')} ({splits}) to {self.out}: "
-                f"{plural(self.rows, 'row')} (multipart={self.options['multipart']}, holes={self.options['holes']}); "
-                + loss)
+            text += f", {self.void:,} of them void (YOLO has no void)"
+        return text + f"; {RULE_WORDS[other]}, they " + self._loss(other)
+
+    def _loss(self, rule: str) -> str:
+        differ = self.differ[rule]
+        if not differ:
+            return "give exactly the layered masks (0 pixels differ)"
+        share = f"{100 * differ / self.pixels:.3f} % of the objects' {self.pixels:,} pixels" if self.pixels else \
+            "the objects have no pixel"
+        return (f"differ from the layered masks on {plural(differ, 'pixel')} ({share}) "
+                f"in {plural(self.images_differ[rule], 'image')}")
+
+
+RULE_WORDS = {"ultralytics": "as Ultralytics trains on them (cv2.fillPoly of truncated vertices, smaller objects "
+                             "on top)",
+              "pycocotools": "by pycocotools' rule (annToMask, by level)"}
 
 
 def _differing(a, b, void: int) -> tuple[int, int]:
@@ -173,6 +217,27 @@ def _differing(a, b, void: int) -> tuple[int, int]:
     lengths = ends - starts
     changed = class_a != class_b
     return int(lengths[changed].sum()), int(lengths[changed & (class_a == void)].sum())
+
+
+def _three_points(row: np.ndarray) -> np.ndarray:
+    """A row of at least 3 points: a part one or two pixels long is a centre ring of 1 or 2 points, which
+    Ultralytics would read as a box row (5 numbers) or reject; the way there and back paints the same.
+
+    >>> _three_points(np.array([[4, 1], [5, 1]])).tolist()
+    [[4, 1], [5, 1], [4, 1]]
+    """
+    return row if len(row) >= 3 else np.concatenate((row, row, row))[:3]
+
+
+def _shows_background(hole: np.ndarray, ids: np.ndarray) -> bool:
+    """Whether some pixel inside a hole (an edge ring) is no object (the fill class, void): such a hole must be
+    cut.  One whose pixels are all other objects' can stay filled under ``rows=ultralytics``: those objects lie
+    inside it, so their rows are smaller, and Ultralytics (``polygons2masks_overlap``) paints smaller rows on
+    top."""
+    (x0, y0), (x1, y1) = hole.min(axis=0), hole.max(axis=0)
+    window = ids[y0:y1, x0:x1]
+    inside = rasterize(Polygon((hole - [x0, y0],)), y1 - y0, x1 - x0)
+    return bool((window[inside] == 0).any())
 
 
 def _inside(hole: np.ndarray, outer: np.ndarray) -> bool:

@@ -76,7 +76,10 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            "a folder with masks/ and labelmap.json (segconv's png layout)"),
     Reader("yolo", "convert.importers.yolo:YoloDataset",
            "Ultralytics YOLO segmentation: data.yaml (names list or dict), images/ and labels/*.txt, CVAT's export",
-           "a dataset YAML with 'names' (data.yaml), a folder holding one, or images/ and labels/*.txt"),
+           "a dataset YAML with 'names' (data.yaml), a folder holding one, or images/ and labels/*.txt",
+           (Option("fill", "ultralytics", "rows painted as Ultralytics trains on them (cv2.fillPoly of truncated "
+                                          "vertices, outline included) or by pycocotools' centre rule",
+                   choices=("ultralytics", "pycocotools")),)),
     Reader("voc", "convert.importers.voc:VocDataset",
            "Pascal VOC segmentation tree (palette, grayscale or RGB masks; Datumaro/CVAT labelmap.txt)",
            "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),

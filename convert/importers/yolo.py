@@ -13,7 +13,10 @@ folder with ``images/`` and ``labels/`` and no YAML.  As Ultralytics reads it:
   a vertex and are painted as one ring;
 - YOLO keeps no image size, so each size comes from the image file's header: a missing image is an error.
 
-Rows carry no level: the label map gives it (class names matched), and row order decides inside a level.
+Rows are painted as Ultralytics trains on them (``-O fill=ultralytics``, the default: resampled to 1,000
+points, truncated to integers, ``cv2.fillPoly`` with its outline; :mod:`convert.ultralytics_fill`), or by
+pycocotools' centre rule (``-O fill=pycocotools``), as polygons of other formats are.  Rows carry no level:
+the label map gives it (class names matched), and row order decides inside a level.
 What Ultralytics rejects or drops in silence is a finding (``ultralytics-rejects``: a value outside [0, 1],
 an odd number of coordinates, box rows among polygon rows, a class index not in ``names``: it drops the whole
 image as corrupt; ``duplicate-row``: it removes one; ``no-label-file``: an image without objects;
@@ -97,10 +100,11 @@ class YoloDataset(Dataset):
     format = "yolo"
 
     def __init__(self, path: str | Path, *, images: str | Path | None = None,
-                 max_pixels: int = DEFAULT_MAX_PIXELS, **_):
+                 max_pixels: int = DEFAULT_MAX_PIXELS, options: dict | None = None, **_):
         src = Path(path)
         findings: list[Finding] = []
         self.max_pixels = max_pixels
+        self.fill = (options or {}).get("fill", "ultralytics")
         yaml_file = find_yaml(src)
         if yaml_file is not None:
             doc = _yaml_of(yaml_file)
@@ -347,7 +351,7 @@ class YoloDataset(Dataset):
                     continue
                 with np.errstate(over="ignore"):  # 1e308 x width: infinite, refused by the painter's guard
                     ring = coords.reshape(-1, 2) * [width, height]
-                geometry = Polygon((ring,))
+                geometry = Polygon((ring,), rule="ultralytics" if self.fill == "ultralytics" else None)
             regions.append(Region(label, geometry, (position,), Origin(str(labels), element, number),
                                   instance=position, attributes={"shape": "box" if is_box else "polygon"}))
         if rejects:
