@@ -111,6 +111,18 @@ def _shapes(items):
     return rings_of, shapes
 
 
+def _what_pixels_show(shape) -> str:
+    """What the pixels of a ring that touches or crosses itself show (:mod:`convert.windings`)."""
+    from .windings import doubly_wound_area
+
+    doubled = doubly_wound_area(np.asarray(shape.exterior.coords)[:-1])
+    if doubled == 0:
+        return ("no part of it is wound twice (its loops touch, run back along a bridge or cross), so even-odd "
+                "and nonzero fills paint the same pixels: no hole is made")
+    return (f"{doubled:.1f} px² lie inside two of its loops turning the same way: an even-odd fill (pycocotools, "
+            "OpenCV's fillPoly, segconv's masks) leaves them empty, a nonzero fill would paint them")
+
+
 def _name(region: Region) -> str:
     return region.origin.element or region.label or "region"
 
@@ -132,9 +144,8 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions,
         for i in range(count):
             if not valid[first + i]:
                 reason = shapely.is_valid_reason(shapes[first + i])
-                out.append(Finding("self-intersection", f"ring {i} is not a simple polygon ({reason}); pixels "
-                                                        "are filled even-odd, so overlapping loops are holes",
-                                   **located(region, sample)))
+                out.append(Finding("self-intersection", f"ring {i} is not a simple polygon ({reason}); "
+                                   + _what_pixels_show(shapes[first + i]), **located(region, sample)))
         if count == 1 and valid[first]:
             merged.append(shapes[first])
         else:

@@ -34,8 +34,12 @@ TABLE = [
     ),
     CodeInfo(
         "self-intersection", "geometry", W,
-        "A polygon ring crosses itself (shapely's reason is quoted). Pixels are filled even-odd, so a "
-        "loop that overlaps the rest of the ring becomes a hole.",
+        "A polygon ring touches or crosses itself (shapely's reason is quoted), and the message says what "
+        "the pixels show. Masks are filled even-odd (pycocotools, OpenCV's fillPoly): only where two loops "
+        "overlap turning the same way is a face wound twice, left empty where a nonzero fill would paint it "
+        "(the area is given). Loops that only touch at a repeated vertex (as Ultralytics joins the parts of "
+        "one object), run back along a bridge, or cross like a bow-tie paint the same under both rules: no "
+        "hole is made.",
         "`[[0,0, 10,10, 10,0, 0,10]]` (a bow-tie)",
         "Redraw the outline without crossings.",
     ),
