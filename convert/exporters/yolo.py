@@ -45,6 +45,7 @@ from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
 from .objects import visible_objects
 from .voc import place_image
+from .yolo_splits import map_splits
 
 
 class YoloWriter(LayoutWriter):
@@ -157,13 +158,13 @@ class YoloWriter(LayoutWriter):
         self.pixels += pixels
 
     def finish(self) -> list[str]:
-        splits = split_order(self.splits)
-        doc: dict = {split: f"images/{split}" for split in splits}
-        note = ""
-        if "val" not in doc:
-            doc["val"] = f"images/{splits[0] if splits else 'train'}"
-            note = ("# There is no val split: 'val' points at the training images. Split with\n"
-                    "# segconv convert ... --to yolo --split train=0.8,val=0.2\n")
+        plan = map_splits(self.splits)
+        doc: dict = {key: f"images/{subset}" for key, subset in plan.keys.items()}
+        doc.update({subset: f"images/{subset}" for subset in plan.others})
+        note = f"# Subsets as Ultralytics' splits: {plan.words}.\n" if plan.words else ""
+        if plan.val_is_train:
+            note += ("# There is no val subset: 'val' points at the training images. Split with\n"
+                     "# segconv convert ... --to yolo --split train=0.8,val=0.2\n")
         doc["names"] = {k: c.name for k, c in enumerate(self.classes)}
         header = ("# Ultralytics YOLO segmentation dataset, written by segconv.\n"
                   "# No 'path': Ultralytics then takes this file's folder as the root.\n"
@@ -184,7 +185,9 @@ class YoloWriter(LayoutWriter):
                 + self._loss(chosen))
         if self.void:
             text += f", {self.void:,} of them void (YOLO has no void)"
-        return text + f"; {RULE_WORDS[other]}, they " + self._loss(other)
+        text += f"; {RULE_WORDS[other]}, they " + self._loss(other)
+        words = map_splits(self.splits).words
+        return text + (f"; data.yaml: {words}" if words else "")
 
     def _loss(self, rule: str) -> str:
         differ = self.differ[rule]
