@@ -6,7 +6,7 @@ plus one line in :data:`READERS` naming both; nothing is imported until the
 format is used.
 
     >>> READERS["coco"].target.__name__, "yolo" in READERS
-    ('CocoDataset', True)
+    ('CocoSource', True)
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ class Reader(Entry):
 
 
 READERS: dict[str, Reader] = {r.name: r for r in [
-    Reader("coco", "convert.importers.coco:CocoDataset",
-           "COCO instances JSON: polygons, uncompressed and compressed RLE",
-           "a .json file holding an object with 'images' and 'annotations'"),
+    Reader("coco", "convert.importers.coco_folder:CocoSource",
+           "COCO instances JSON: polygons, uncompressed and compressed RLE; a folder of subsets as exported",
+           "a .json file holding an object with 'images' and 'annotations', or a folder holding "
+           "annotations/instances_<subset>.json (CVAT's, Datumaro's export, the COCO download) or annotations.json"),
     Reader("coco-panoptic", "convert.importers.coco_panoptic:CocoPanopticDataset",
            "COCO panoptic: panoptic_<subset>.json and its PNGs (id = R + 256 G + 256² B), segments checked both ways",
            "a .json whose annotations hold 'segments_info', or a folder holding annotations/panoptic_*.json"),

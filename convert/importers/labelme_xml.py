@@ -18,6 +18,7 @@ SRC is a LabelMe collection (``Annotations/<folder>/*.xml`` beside
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,9 @@ from ..xmlsafe import line_of, parse_file, root_tag
 NAME = "labelme-xml"
 
 
+_MIT_TAG = re.compile(rb"<(?:imagesize|polygon|segm)[\s>/]")
+
+
 def _is_mit(path: Path) -> bool:
     if path.suffix.lower() != ".xml" or root_tag(path) != "annotation":
         return False
@@ -43,7 +47,8 @@ def _is_mit(path: Path) -> bool:
             head = fh.read(1 << 16)
     except OSError:
         return False
-    return b"<bndbox" not in head and (b"<imagesize" in head or b"<polygon" in head or b"<segm" in head)
+    # whole tags: VOC's <segmented> is no <segm> (a VOC file without objects has no <bndbox> to tell it by)
+    return b"<bndbox" not in head and _MIT_TAG.search(head) is not None
 
 
 def _xml_files(path: Path) -> tuple[Path, list[Path]]:
