@@ -112,7 +112,7 @@ def test_png_and_segments_are_checked_both_ways(tmp_path):
         segs.append({"id": 99, "category_id": 1, "area": 5, "bbox": [0, 0, 1, 1], "iscrowd": 0})  # listed, no pixel
         segs[0]["category_id"] = 999  # unknown
         segs[1]["area"] += 1  # off by one pixel
-        segs[2]["bbox"] = []  # empty: nothing to compare
+        segs[2]["bbox"] = []  # empty: reported, not compared
         doc["images"][0]["id"] = str(doc["images"][0]["id"])  # string ids
         doc["annotations"][0]["image_id"] = str(doc["annotations"][0]["image_id"])
         edit.gone = gone
@@ -125,7 +125,8 @@ def test_png_and_segments_are_checked_both_ways(tmp_path):
     assert any(code == "unknown-category-id" for code, _ in found)
     report = api.validate(tmp_path / "pan" / "panoptic_examples.json")
     codes = {f.code for f in report.findings if f.image == "000000142238.jpg"}
-    assert "area-field-mismatch" in codes and "bbox-field-mismatch" not in codes
+    boxes = [f.message for f in report.findings if f.code == "bbox-field-mismatch"]
+    assert "area-field-mismatch" in codes and len(boxes) == 1 and boxes[0].startswith("bbox [] is not 4 numbers")
 
 
 def test_a_repeated_stuff_category_is_a_warning(tmp_path):

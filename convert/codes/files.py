@@ -20,7 +20,8 @@ TABLE = [
         "bbox-field-mismatch", "files", W,
         "A COCO annotation's `bbox` (or a panoptic segment's) disagrees with its segmentation, or has no "
         "area. Tolerance per edge: 5 % of the box's side, at least 2 pixels, against the pixels' box or the "
-        "shape's own box; a panoptic segment's bbox must be its tight pixel box exactly.",
+        "shape's own box; a panoptic segment's bbox must be its tight pixel box exactly, and a bbox that is "
+        "not 4 numbers (`[]`, a string) is reported with the box the pixels give.",
         '`"bbox": [0, 5, 256, 251]` for a mask whose pixels span [0, 0, 209, 199]',
         "Recompute `bbox` from the mask (`pycocotools.mask.toBbox`) or from the polygon's extent.",
     ),

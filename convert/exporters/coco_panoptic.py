@@ -16,8 +16,9 @@ The layout Datumaro's ``coco_panoptic`` and detectron2 read.  ``<subset>`` is th
 - void pixels (and, without a fill class, pixels no region covers) are id 0.
 
 ``area`` is the segment's pixel count and ``bbox`` its tight box ``[x, y, width, height]``, both from the
-written PNG.  Category ids are the label map's indices plus one: COCO's category ids start at 1, and some
-readers (Datumaro's among them) drop a category 0.  Categories carry ``isthing``, ``color`` and segconv's
+written PNG.  Category ids are the label map's indices (a panoptic source's own ids), or, when a class has
+index 0, the indices plus one, which the summary says (:mod:`convert.exporters.categories`); supercategories
+are the source's.  Categories carry ``isthing``, ``color`` and segconv's
 ``index`` and ``level`` (and ``fill``), so reading the set back gives the same label map.  Image ids are the
 source's where they are integers.
 """
@@ -38,6 +39,7 @@ from ..painting import Painted
 from ..pngencode import encode_png_rgb
 from ..wording import plural
 from .base import LayoutWriter, Written, within_split
+from .categories import category_ids, supercategories_of
 from .ids import Ids
 from .voc import place_image
 
@@ -68,6 +70,8 @@ class CocoPanopticWriter(LayoutWriter):
         super().__init__(out, labelmap, **kwargs)
         self.subsets: dict[str, dict] = {}  # subset -> {"images": [...], "annotations": [...], "ids": Ids}
         self.segments = 0
+        self.category_id, self.ids_note = category_ids(labelmap)
+        self.supercategory: dict[str, str] = {}
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
@@ -82,7 +86,7 @@ class CocoPanopticWriter(LayoutWriter):
         info: list[dict] = []
 
         def new_segment(cls, crowd: bool) -> int:
-            info.append({"id": len(info) + 1, "category_id": cls.index + 1, "iscrowd": int(crowd)})
+            info.append({"id": len(info) + 1, "category_id": self.category_id[cls.index], "iscrowd": int(crowd)})
             return len(info)
 
         for obj in painted.instances:
@@ -119,7 +123,8 @@ class CocoPanopticWriter(LayoutWriter):
                                             f"images/{subset}/ lacks it", image=sample.name, file=sample.origin.file))
             file_name = within_split(sample.name, subset)
         image = {"file_name": file_name, "width": w, "height": h}
-        written.record = (subset, sample.image_id, image, {"file_name": f"{stem}.png", "segments_info": info})
+        written.record = (subset, sample.image_id, image, {"file_name": f"{stem}.png", "segments_info": info},
+                          supercategories_of(sample.regions, lm))
         return written
 
     @staticmethod
@@ -135,7 +140,9 @@ class CocoPanopticWriter(LayoutWriter):
             entry["bbox"] = list(runs.bbox(starts, ends, height)) if len(starts) else [0, 0, 0, 0]
 
     def collect(self, record) -> None:
-        subset, source_id, image, annotation = record
+        subset, source_id, image, annotation, supercategories = record
+        for name, found in supercategories.items():
+            self.supercategory.setdefault(name, found)
         part = self.subsets.setdefault(subset, {"images": [], "annotations": [], "ids": Ids()})
         image_id = part["ids"].take(source_id)
         part["images"].append({"id": image_id, **image})
@@ -145,7 +152,8 @@ class CocoPanopticWriter(LayoutWriter):
     def finish(self) -> list[str]:
         categories = []
         for cls in sorted(self.labelmap.classes, key=lambda c: c.index):
-            entry = {"id": cls.index + 1, "name": cls.name, "supercategory": "",
+            entry = {"id": self.category_id[cls.index], "name": cls.name,
+                     "supercategory": self.supercategory.get(cls.name, ""),
                      "isthing": int(isthing(cls, self.labelmap)), "color": list(cls.color), "index": cls.index,
                      "level": cls.level}
             if cls.fill:
@@ -168,5 +176,6 @@ class CocoPanopticWriter(LayoutWriter):
 
     def summary(self, images: int) -> str:
         subsets = ", ".join(f"panoptic_{s}.json ({len(p['images']):,})" for s, p in self.subsets.items())
+        kept = f"; {self.ids_note}" if self.ids_note else "; category ids kept (the class indices)"
         return (f"wrote COCO panoptic of {plural(images, 'image')} to {self.out}: {subsets}, "
-                f"{plural(self.segments, 'segment')}; area and bbox from the written PNGs")
+                f"{plural(self.segments, 'segment')}; area and bbox from the written PNGs" + kept)

@@ -42,6 +42,7 @@ from ..model import Sample
 from ..painting import Painted
 from ..wording import plural
 from .base import LayoutWriter, Written
+from .categories import supercategories_of
 from .ids import Ids
 from .objects import visible_list
 
@@ -105,6 +106,7 @@ class CocoRleWriter(LayoutWriter):
         self._anns: TextIO | None = None
         self._image_ids = Ids()  # the source's ids where they can be kept, new ones numbered in finish()
         self._ann_ids = Ids()
+        self.supercategory: dict[str, str] = {}  # the source's, by class name
 
     def __getstate__(self):  # sent to workers: no open files
         state = dict(self.__dict__)
@@ -141,12 +143,14 @@ class CocoRleWriter(LayoutWriter):
                     continue
                 crowd = any(r.crowd and r.label is not None and lm.resolve(r.label) is cls for r in sample.regions)
                 anns.append(annotation(None, 0, cls.index, rle_where(values == cls.index), crowd))
-        return Written(record=(image, anns))
+        return Written(record=(image, anns, supercategories_of(sample.regions, lm)))
 
     def collect(self, record) -> None:
         """In the main process, in sample order: the source's ids where they can be kept (placeholders
         ``{"new": k}`` for the others, numbered in :meth:`finish`), and the lines of the part files."""
-        image, anns = record
+        image, anns, supercategories = record
+        for name, found in supercategories.items():
+            self.supercategory.setdefault(name, found)
         images_part, anns_part = self._parts()
         image_id = self._image_ids.take(image.pop("source_id"))
         images_part.write(json.dumps({"id": image_id, **image}) + "\n")
@@ -165,7 +169,8 @@ class CocoRleWriter(LayoutWriter):
     def finish(self) -> list[str]:
         for opened in self._parts():  # opened here when there was no image at all
             opened.close()
-        categories = [{"id": c.index, "name": c.name, "supercategory": "", "level": c.level,
+        categories = [{"id": c.index, "name": c.name, "supercategory": self.supercategory.get(c.name, ""),
+                       "level": c.level,
                        **({"fill": True} if c.fill else {})}
                       for c in sorted(self.labelmap.classes, key=lambda c: c.index)]
         head = {"info": {"description": "written by segconv", "coco_mode": self.mode},

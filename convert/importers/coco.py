@@ -181,6 +181,7 @@ class CocoDataset(Dataset):
 
         # categories: id -> name, in file order
         self.categories: dict[int, str] = {}
+        self.supercategories: dict[str, str] = {}  # category name -> its supercategory, kept for writers
         for i, cat in enumerate(doc.get("categories") or []):
             where = f"categories[{i}]"
             if not isinstance(cat, dict) or not is_int(cat.get("id")) or not isinstance(cat.get("name"), str) \
@@ -193,6 +194,8 @@ class CocoDataset(Dataset):
                                         file=file, element=f"{where} (id={cat['id']})"))
                 continue
             self.categories[cat["id"]] = cat["name"]
+            if isinstance(cat.get("supercategory"), str) and cat["supercategory"]:
+                self.supercategories[cat["name"]] = cat["supercategory"]
 
         # images, in file order
         self._images: list[dict] = []
@@ -329,7 +332,8 @@ class CocoDataset(Dataset):
             if geometry is None:
                 continue
             regions.append(Region(label=label, geometry=geometry, order=(pos,), origin=origin,
-                                  instance=pos, crowd=bool(ann.get("iscrowd")), attributes=_declared(ann),
+                                  instance=pos, crowd=bool(ann.get("iscrowd")),
+                                  attributes=_declared(ann, self.supercategories.get(label or "")),
                                   source_id=ann.get("id") if is_int(ann.get("id")) else None))
         if img["void"] is not None:  # written by segconv's coco-rle writer: explicit void pixels
             where = "segconv_void"
@@ -343,10 +347,10 @@ class CocoDataset(Dataset):
                       image_path=str(found) if found else None, order_rule=ORDER)
 
 
-def _declared(ann: dict | Annotation) -> dict:
+def _declared(ann: dict | Annotation, supercategory: str | None = None) -> dict:
     """The annotation's own ``area`` and ``bbox`` (when they are numbers), for the validator to compare
-    with the pixels (:func:`convert.checks.declared_field_findings`)."""
-    out: dict[str, Any] = {}
+    with the pixels (:func:`convert.checks.declared_field_findings`), and its category's supercategory."""
+    out: dict[str, Any] = {"supercategory": supercategory} if supercategory else {}
     area, bbox = ann.get("area"), ann.get("bbox")
     if is_number(area) and np.isfinite(area):
         out["declared_area"] = float(area)

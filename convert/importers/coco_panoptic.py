@@ -4,8 +4,8 @@ SRC is a panoptic JSON (``annotations`` hold ``segments_info``), or a folder hol
 ``annotations/panoptic_*.json`` (one subset each: ``panoptic_val2017.json`` is subset ``val2017``).  The
 PNGs: RGB, ``id = R + 256 G + 256² B``, 0 = void; their folder is the JSON's name without extension
 (``annotations/panoptic_val2017/``), else a folder beside the JSON that holds them (``panoptic/``, the
-panopticapi sample's ``panoptic_examples/``).  Tolerant of what real files do: string image ids, empty
-``bbox`` lists, category id 0, a crowd segment whose id is a bare class id.
+panopticapi sample's ``panoptic_examples/``).  Tolerant of what real files do: string image ids, category
+id 0, a crowd segment whose id is a bare class id; a ``bbox`` that is not 4 numbers (``[]``) is reported.
 
 Every segment is a region of its category, read straight from the PNG as runs (one pass); segments own
 their pixels, so levels never have to decide.  Void pixels (id 0) stay void.  Checked both ways:
@@ -22,6 +22,7 @@ wrote carries each class's ``index`` and ``level``, which are used.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -257,11 +258,18 @@ class CocoPanopticDataset(Dataset):
             if not cat.get("isthing"):
                 stuff[cat["name"]] += 1
             attributes = {"shape": "segment", "declared_exact": True}
+            if isinstance(cat.get("supercategory"), str) and cat["supercategory"]:
+                attributes["supercategory"] = cat["supercategory"]
             if isinstance(seg.get("area"), (int, float)):
                 attributes["declared_area"] = float(seg["area"])
             bbox = seg.get("bbox")
-            if isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox):
+            if isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) and
+                                                                 not isinstance(v, bool) for v in bbox):
                 attributes["declared_bbox"] = tuple(float(v) for v in bbox)
+            elif "bbox" in seg:
+                box = list(runs.bbox(s, e, height))
+                report("bbox-field-mismatch", f"bbox {json.dumps(bbox)} is not 4 numbers [x, y, width, height]; "
+                                              f"the PNG's box of the segment is {box}", element=element)
             regions.append(Region(cat["name"], Runs(s, e, (height, width)), (position,), Origin(file, element),
                                   instance=sid, crowd=bool(seg.get("iscrowd")), attributes=attributes,
                                   source_id=sid))

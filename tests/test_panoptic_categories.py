@@ -1,0 +1,59 @@
+"""--to coco-panoptic keeps the source's category ids and supercategories (17 and 63 stay 17 and 63; they
+came out as 18 and 64, other COCO classes, with every supercategory emptied); new ids only where a class has
+index 0 (no COCO category has), from 1, and the summary says so.  A panoptic segment whose bbox is not 4
+numbers (``[]``) is reported."""
+
+import json
+
+from convert import api
+from convert.importers.coco_panoptic import CocoPanopticDataset
+
+from test_panoptic_layouts import panoptic_doc, write_scene  # isort: skip
+
+
+def panoptic_source(tmp_path):
+    src = tmp_path / "annotations" / "panoptic_val2017.json"
+    return write_scene(src, src.with_suffix(""), tmp_path / "val2017")
+
+
+def test_category_ids_and_supercategories_are_kept(tmp_path):
+    report = api.convert(panoptic_source(tmp_path / "in"), tmp_path / "out", to="coco-panoptic")
+    doc = json.loads((tmp_path / "out" / "annotations" / "panoptic_val2017.json").read_text())
+    assert {(c["id"], c["name"], c["supercategory"]) for c in doc["categories"]} == \
+        {(17, "Bird", "animal--bird"), (63, "Road", "construction--flat--road")}
+    assert sorted(s["category_id"] for a in doc["annotations"] for s in a["segments_info"]) == [17, 63]
+    assert report.summary.endswith("; category ids kept (the class indices)")
+    rle = tmp_path / "rle"
+    api.convert(panoptic_source(tmp_path / "in2"), rle, to="coco-rle")
+    categories = json.loads((rle / "annotations.json").read_text())["categories"]
+    assert {(c["id"], c["supercategory"]) for c in categories} == {(17, "animal--bird"),
+                                                                   (63, "construction--flat--road")}
+
+
+def test_new_ids_start_at_1_only_where_a_class_has_index_0_and_the_run_says_so(tmp_path):
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps({
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 8, "height": 6}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 5, "segmentation": [[1, 1, 5, 1, 5, 4, 1, 4]]}],
+        "categories": [{"id": 5, "name": "cat", "supercategory": "animal"}]}))
+    report = api.convert(src, tmp_path / "out", to="coco-panoptic")  # derived map: background 0, cat 1
+    doc = json.loads((tmp_path / "out" / "annotations" / "panoptic_default.json").read_text())
+    assert [(c["id"], c["name"], c["supercategory"]) for c in doc["categories"]] == \
+        [(1, "background", ""), (2, "cat", "animal")]
+    assert ("category ids made from the class indices plus one, as class 'background' has index 0, which no COCO "
+            "category has") in report.summary
+
+
+def test_a_bbox_that_is_not_4_numbers_is_reported(tmp_path):
+    src = panoptic_source(tmp_path)
+    doc = panoptic_doc()
+    doc["annotations"][0]["segments_info"][0]["bbox"] = []
+    doc["annotations"][0]["segments_info"][1]["bbox"] = [0, 2, 6]
+    src.write_text(json.dumps(doc))
+    (sample,) = list(CocoPanopticDataset(src))
+    found = [(f.code, f.element, f.message) for f in sample.findings]
+    assert found == [
+        ("bbox-field-mismatch", "segment id=5", "bbox [] is not 4 numbers [x, y, width, height]; the PNG's box of "
+                                                "the segment is [0, 0, 3, 2]"),
+        ("bbox-field-mismatch", "segment id=300", "bbox [0, 2, 6] is not 4 numbers [x, y, width, height]; the "
+                                                  "PNG's box of the segment is [0, 2, 6, 2]")]
