@@ -35,6 +35,7 @@ class Dataset:
     """
 
     format: str = ""
+    images_given: str | None = None  # --images, when given (set by open_dataset)
 
     def __init__(self, path: str, findings: list[Finding] | None = None,
                  source_labelmap: LabelMap | None = None) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from . import workers
 from .checks import CheckOptions, check_sample
 from .findings import Finding
-from .images import ImageProblem, oriented_size
+from .images import ImageProblem, images_hint, oriented_size
 from .labelmap import LabelMap
 from .limits import DEFAULT_MAX_PIXELS
 from .painting import paint
@@ -189,6 +189,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     from .report import JsonReport
 
     report = RunReport(dataset.format, labelmap, False, source=str(dataset.path), rule=rule)
+    if writer is not None:
+        writer.images_given = getattr(dataset, "images_given", None)  # for the words of missing-image
     json_report = JsonReport(json_path) if json_path else None
     html_report = HtmlReport(html_path, labelmap) if html_path else None
     state = {"dataset": dataset, "labelmap": labelmap, "rule": rule, "writer": writer,
@@ -199,7 +201,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     missing_images: list = []
     own_subsets: Counter = Counter()  # images whose subset the source gave, by subset
     found_images = 0
-    worst: list = []
+    worst: dict[str, list[int]] = {}  # image -> [errors, warnings, -position], images with either only
     total = report.total = len(dataset)
     stages: dict[str, float] = {}
     pool = None
@@ -244,13 +246,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             else:
                 unusable.append(next((f for f in findings if f.severity >= Severity.WARNING),
                                      Finding("bad-image", "no reason given", image=out["name"])))
-            sev = Counter(f.severity for f in findings)
-            if sev[Severity.ERROR] or sev[Severity.WARNING]:
-                item = (sev[Severity.ERROR], sev[Severity.WARNING], -i, out["name"])
-                if len(worst) < WORST_KEPT:
-                    heapq.heappush(worst, item)
-                else:
-                    heapq.heappushpop(worst, item)
+            tally(worst, findings, i, out["name"])
             sample_findings += findings
             done = i + 1
             stages["collect"] = stages.get("collect", 0.0) + time.perf_counter() - t0
@@ -264,14 +260,16 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             again = dask_run.resubmitted
             report.notes.append(f"Dask: {plural(again, 'batch', 'batches')} sent again after the scheduler "
                                 f"cancelled or lost {'it' if again == 1 else 'them'}; the results are the same")
-        sample_findings += _missing_image_findings(missing_images, found_images, dataset)
+        late = _missing_image_findings(missing_images, found_images, dataset)
+        tally(worst, list(dataset.findings) + late, total)  # findings that name an image outside its sample
+        sample_findings += late
         if not report.images:
             dropped = _dropped_images(dataset)  # images the reader could not even index (no size, no id)
             if total or dropped:
                 sample_findings.append(nothing_usable(unusable + dropped, total + len(dropped), writer is not None,
                                                       str(dataset.path)))
         report.findings = list(dataset.findings) + sample_findings + _unused_classes(labelmap, report)
-        report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
+        report.worst = worst_images(worst)
         pending = PendingReports(json_report, html_report, dataset, strict, fail_on)
         json_report = None
         if finish_reports:
@@ -280,7 +278,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             report.pending = pending
     except KeyboardInterrupt:
         report.findings = list(dataset.findings) + sample_findings
-        report.worst = [(e, w, name) for e, w, _, name in sorted(worst, reverse=True)]
+        report.worst = worst_images(worst)
         raise Interrupted(report, done, total) from None
     finally:
         workers.stop(pool)
@@ -333,12 +331,38 @@ def _version() -> str:
 def _missing_image_findings(missing: list, found: int, dataset) -> list[Finding]:
     if not missing:
         return []
+    given = getattr(dataset, "images_given", None)
     if found:
-        return [Finding("missing-image", "image file not found (pass --images DIR); its size is not checked",
+        return [Finding("missing-image", f"image file not found ({images_hint(given)}); its size is not checked",
                         image=name, file=file) for name, file in missing]
-    return [Finding("missing-image", f"no image file was found beside the annotations ({plural(len(missing), 'image')} "
-                    "looked for); image sizes are not checked (pass --images DIR)", file=str(dataset.path),
-                    severity=Severity.INFO)]
+    where = "beside the annotations" + (f" nor in --images {given}" if given else "")
+    return [Finding("missing-image", f"no image file was found {where} ({plural(len(missing), 'image')} looked "
+                    "for); image sizes are not checked" + ("" if given else " (pass --images DIR)"),
+                    file=str(dataset.path), severity=Severity.INFO)]
+
+
+def tally(worst: dict[str, list[int]], findings: list[Finding], position: int, image: str | None = None) -> None:
+    """Count the errors and warnings of ``findings`` against ``image`` (a sample's own findings), or else the
+    images they name; an image first met here takes ``position`` in the order."""
+    for f in findings:
+        name = image or f.image
+        if name is None or f.severity < Severity.WARNING:
+            continue
+        entry = worst.setdefault(name, [0, 0, -position])
+        entry[0 if f.severity >= Severity.ERROR else 1] += 1
+
+
+def worst_images(worst: dict[str, list[int]]) -> list[tuple[int, int, str]]:
+    """The :data:`WORST_KEPT` images with the most errors, then warnings, then first in the source.
+
+    >>> tallied = {}
+    >>> tally(tallied, [Finding("missing-image", "a", image="b.jpg"), Finding("unknown-label", "x", image="a.jpg")], 0)
+    >>> tally(tallied, [Finding("missing-image", "again", image="b.jpg")], 5)
+    >>> worst_images(tallied)
+    [(1, 0, 'a.jpg'), (0, 2, 'b.jpg')]
+    """
+    ranked = heapq.nlargest(WORST_KEPT, worst.items(), key=lambda item: tuple(item[1]))
+    return [(e, w, name) for name, (e, w, _) in ranked]
 
 
 def _dropped_images(dataset) -> list[Finding]:

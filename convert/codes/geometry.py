@@ -65,9 +65,9 @@ TABLE = [
     ),
     CodeInfo(
         "no-area-shape", "geometry", W,
-        "A shape without area (polyline, points, skeleton, tag, cuboid; labelme line, linestrip, point) "
+        "A shape without area (CVAT polyline, points, skeleton, cuboid; labelme line, linestrip, point) "
         "is skipped, never dropped silently. Under `--rule labelme` labelme's lines and points are drawn "
-        "as labelme draws them.",
+        "as labelme draws them. CVAT `<tag>`s are image labels, not shapes: kept on the image, no finding.",
         '`<polyline label="traffic_line" points="462.10,0.00;126.80,1200.00"/>`',
         "Nothing, if the shapes are meant for another task; otherwise redraw them as polygons.",
     ),

@@ -71,6 +71,7 @@ class LayoutWriter:
     needs_instances = False  # paint(..., instances=True) for this layout
     has_splits = False  # the layout keeps subsets (train/val...) apart
     default_subset = "train"  # the subset of images that have none, without --split
+    images_given: str | None = None  # --images, when given (set by the run, for the words of missing-image)
 
     def __init__(self, out: Path, labelmap: LabelMap, *, skip_existing: bool = False, link: bool = False,
                  options: dict | None = None, **_):

@@ -33,6 +33,7 @@ import numpy as np
 from .. import runs
 from ..atomic import write_text
 from ..findings import Finding
+from ..images import images_hint
 from ..labelmap import LabelMap
 from ..model import Sample
 from ..painting import Painted
@@ -119,7 +120,8 @@ class CocoPanopticWriter(LayoutWriter):
             place_image(self, written, Path(sample.image_path), f"images/{subset}/{stem}{ext}")
             file_name = f"{stem}{ext}"
         else:
-            written.findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
+            written.findings.append(Finding("missing-image",
+                                            f"image file not found ({images_hint(self.images_given)}); "
                                             f"images/{subset}/ lacks it", image=sample.name, file=sample.origin.file))
             file_name = within_split(sample.name, subset)
         image = {"file_name": file_name, "width": w, "height": h}

@@ -28,6 +28,7 @@ import numpy as np
 from ..atomic import write_text
 from ..errors import UsageError
 from ..findings import Finding
+from ..images import images_hint
 from ..labelmap import MAX_INDEX_8BIT, LabelMap
 from ..model import Sample
 from ..painting import Painted
@@ -95,7 +96,8 @@ class HfWriter(LayoutWriter):
             image = Path(sample.image_path).read_bytes()
             name = f"{stem}{Path(sample.image_path).suffix.lower()}"
         else:
-            written.findings.append(Finding("missing-image", "image file not found (pass --images DIR); its row "
+            written.findings.append(Finding("missing-image",
+                                            f"image file not found ({images_hint(self.images_given)}); its row "
                                             "has no image", image=sample.name, file=sample.origin.file))
             name = within_split(sample.name, split)
         written.record = (split, {"bytes": image, "path": name}, {"bytes": label, "path": f"{stem}.png"}, name)

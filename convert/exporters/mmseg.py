@@ -23,6 +23,7 @@ import numpy as np
 from ..atomic import write_text
 from ..errors import UsageError
 from ..findings import Finding
+from ..images import images_hint
 from ..labelmap import MAX_INDEX_8BIT, LabelMap
 from ..model import Sample
 from ..painting import Painted
@@ -66,7 +67,8 @@ class MmsegWriter(LayoutWriter):
             suffix = Path(sample.image_path).suffix.lower() or ".jpg"
             place_image(self, written, Path(sample.image_path), f"img_dir/{split}/{stem}{suffix}")
         else:
-            written.findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
+            written.findings.append(Finding("missing-image",
+                                            f"image file not found ({images_hint(self.images_given)}); "
                                             f"img_dir/{split}/ lacks it", image=sample.name, file=sample.origin.file))
         written.record = (split, suffix)
         return written

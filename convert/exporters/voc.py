@@ -26,6 +26,7 @@ import numpy as np
 
 from ..atomic import open_atomic, write_text
 from ..findings import Finding
+from ..images import images_hint
 from ..labelmap import LabelMap, voc_color
 from ..model import Sample
 from ..painting import Painted
@@ -81,7 +82,8 @@ class VocWriter(LayoutWriter):
                 written.findings.append(Finding("image-not-jpeg", f"image is {ext}, kept as it is; torchvision's "
                                                 "VOCSegmentation expects .jpg", image=sample.name, file=str(src)))
         else:
-            written.findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
+            written.findings.append(Finding("missing-image",
+                                            f"image file not found ({images_hint(self.images_given)}); "
                                             "JPEGImages/ lacks it", image=sample.name, file=sample.origin.file))
         written.record = (sample.subset or self.default_subset, stem)
         return written

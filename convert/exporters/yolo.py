@@ -35,6 +35,7 @@ from .. import runs
 from ..atomic import write_text
 from ..centre_rows import centre_ring, centre_text, fewer_vertices, joined
 from ..findings import Finding
+from ..images import images_hint
 from ..labelmap import LabelMap
 from ..model import Origin, Polygon, Region, Sample
 from ..painting import Painted, paint
@@ -108,7 +109,8 @@ class YoloWriter(LayoutWriter):
             ext = Path(sample.image_path).suffix.lower() or ".jpg"
             place_image(self, written, Path(sample.image_path), f"images/{split}/{stem}{ext}")
         else:
-            written.findings.append(Finding("missing-image", "image file not found (pass --images DIR); "
+            written.findings.append(Finding("missing-image",
+                                            f"image file not found ({images_hint(self.images_given)}); "
                                             f"images/{split}/ lacks it", image=sample.name, file=sample.origin.file))
         written.record = (split, len(lines), ultra_differ, coco_differ, void, sum(obj.pixels for obj in objects))
         return written

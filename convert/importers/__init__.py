@@ -147,4 +147,6 @@ def open_dataset(src: str | Path, fmt: str | None = None, **options) -> Dataset:
         from ..options import parse_options
 
         parse_options(given, {}, f"--from {fmt}")  # an error naming the key
-    return reader.open(src, **options)
+    dataset = reader.open(src, **options)
+    dataset.images_given = str(images) if images is not None else None
+    return dataset

@@ -7,7 +7,8 @@ SRC is a COCO instances JSON, or a folder holding
   photos in ``images/<subset>/`` or ``images/`` (CVAT's and Datumaro's COCO export) or ``<subset>/`` beside
   ``annotations/`` (the COCO download: ``val2017/``); other JSONs there (``person_keypoints_*``,
   ``captions_*``) are not instances and are left alone;
-- ``annotations.json`` (segconv's ``coco-rle`` output).
+- ``annotations.json`` written by segconv's ``coco-rle`` (its categories carry ``level``; another tool's
+  ``annotations.json`` is read when SRC names it).
 
 Several files are read as one source: each image keeps its file's subset, and its name is prefixed with it
 (``train/img0.jpg``), since exports repeat file names across subsets.  One file is read as it is.
@@ -38,7 +39,15 @@ def instance_files(path: Path) -> list[Path]:
         if found:
             return found
     own = path / "annotations.json"
-    return [own] if own.is_file() and coco.detect(own) else []
+    return [own] if own.is_file() and coco.detect(own) and _segconvs(own) else []
+
+
+def _segconvs(path: Path) -> bool:
+    """Whether a COCO file is segconv's ``coco-rle`` output: its categories carry a ``level``.  Another
+    tool's ``annotations.json`` in a folder (labelme2coco's, beside LabelMe files) is read when named."""
+    from .jsonshape import shape
+
+    return shape(path).has(("categories", 0, "level"))
 
 
 def detect(path: Path) -> str | None:

@@ -14,9 +14,10 @@ SRC is the ``annotations.xml`` (any name) or a folder holding one.  Read:
 - video tracks, exploded into per-frame shapes, ``outside`` frames dropped,
   frames named ``frame_000000`` as CVAT names them.
 
-Shapes without area (``polyline``, ``points``, ``skeleton``, ``cuboid``,
-``tag``) are reported as ``no-area-shape``, never dropped silently.  Findings
-carry the XML line of the element.
+Shapes without area (``polyline``, ``points``, ``skeleton``, ``cuboid``) are
+reported as ``no-area-shape``, never dropped silently; ``<tag>`` elements are
+image labels, kept as the image's ``tags`` attribute.  Findings carry the XML
+line of the element.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from .. import brushrle
 from ..dataset import Dataset
 from ..errors import SegconvError
 from ..findings import Finding
-from ..images import ImageProblem, locate, oriented_size
+from ..images import ImageProblem, images_hint, locate, oriented_size
 from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Ellipse, OrderRule, Origin, Polygon, Region, Sample
 from ..paths import normalize_name, unsafe_reason
@@ -138,6 +138,7 @@ class LabelStudioDataset(Dataset):
         self.use = options.get("use", "annotation")
         self.alpha = int(options.get("alpha", 128))
         self.max_pixels = max_pixels
+        self.images_given = str(images) if images is not None else None
         self.image_dirs = [d for d in (images, src.parent, src.parent / "images", src.parent.parent / "images")
                            if d is not None and Path(d).is_dir()]
         findings: list[Finding] = []
@@ -242,7 +243,7 @@ class LabelStudioDataset(Dataset):
         size = self._size(results, image, report)
         if size is None:
             report("missing-image", "no result carries original_width/original_height and the image file is not "
-                                    "found (pass --images DIR): the size is unknown", severity=None)
+                                    f"found ({images_hint(self.images_given)}): the size is unknown", severity=None)
             return Sample(name, 0, 0, [], origin, findings=findings, usable=False)
         width, height = size
         if width * height > self.max_pixels:
