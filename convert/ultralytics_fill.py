@@ -56,8 +56,21 @@ def pixel_vertices(points: np.ndarray, width: int, height: int) -> np.ndarray:
 def row_mask(points: np.ndarray, width: int, height: int) -> np.ndarray:
     """The ``(height, width)`` uint8 mask of one row (1 inside) as Ultralytics rasterises it."""
     mask = np.zeros((height, width), dtype=np.uint8)
-    fill_poly(mask, pixel_vertices(points, width, height))
+    top, left, window = row_window(points, width, height)
+    mask[top:top + window.shape[0], left:left + window.shape[1]] = window
     return mask
+
+
+def row_window(points: np.ndarray, width: int, height: int) -> tuple[int, int, np.ndarray]:
+    """:func:`row_mask` over the row's own box only: ``(top, left, window)``."""
+    vertices = pixel_vertices(points, width, height)
+    lo = np.maximum(vertices.min(axis=0), 0)
+    hi = np.minimum(vertices.max(axis=0), [width - 1, height - 1])
+    if (hi < lo).any():
+        return 0, 0, np.zeros((0, 0), dtype=np.uint8)
+    window = np.zeros((int(hi[1] - lo[1] + 1), int(hi[0] - lo[0] + 1)), dtype=np.uint8)
+    fill_poly(window, vertices - lo)
+    return int(lo[1]), int(lo[0]), window
 
 
 def fill_poly(mask: np.ndarray, vertices: np.ndarray) -> None:
@@ -137,11 +150,14 @@ def _line(mask: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> None:
     _outline(mask, np.array([[x0, y0]]), np.array([[x1, y1]]))
 
 
-def compose(masks: list[np.ndarray], classes: list[int], background: int, shape: tuple[int, int]) -> np.ndarray:
-    """Ultralytics' ``polygons2masks_overlap`` read as classes: the rows' masks painted larger first, smaller on
-    top; pixels no row covers are ``background``."""
+def compose(windows: list[tuple[int, int, np.ndarray]], classes: list[int], background: int,
+            shape: tuple[int, int]) -> np.ndarray:
+    """Ultralytics' ``polygons2masks_overlap`` read as classes: the rows (:func:`row_window`) painted larger
+    first, smaller on top; pixels no row covers are ``background``."""
     out = np.full(shape, background, dtype=np.int64)
-    areas = [int(m.sum()) for m in masks]
-    for k in sorted(range(len(masks)), key=lambda k: -areas[k]):  # a stable sort, as numpy's argsort(-areas)
-        out[masks[k] != 0] = classes[k]
+    areas = [int(w.sum()) for _, _, w in windows]
+    for k in sorted(range(len(windows)), key=lambda k: -areas[k]):  # stable; numpy's argsort(-areas) is not
+        top, left, window = windows[k]
+        region = out[top:top + window.shape[0], left:left + window.shape[1]]
+        region[window != 0] = classes[k]
     return out

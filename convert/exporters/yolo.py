@@ -41,7 +41,7 @@ from ..model import Origin, Polygon, Region, Sample
 from ..painting import Painted, paint
 from ..rasterizing import rasterize
 from ..trace import bridged, trace_parts
-from ..ultralytics_fill import compose, row_mask
+from ..ultralytics_fill import compose, row_window
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
 from .objects import visible_objects
@@ -95,7 +95,7 @@ class YoloWriter(LayoutWriter):
         back = paint(Sample(sample.name, width, height, regions, sample.origin), self.labelmap)
         coco_differ, void = _differing(painted.runs, back.runs, self.labelmap.void)
         fill = self.labelmap.fill
-        trained = compose([row_mask(points, width, height) for _, points in rows], [c for c, _ in rows],
+        trained = compose([row_window(points, width, height) for _, points in rows], [c for c, _ in rows],
                           fill.index if fill else self.labelmap.void, (height, width))
         ultra_differ = int(np.count_nonzero(trained != painted.class_mask))
         differ = ultra_differ if centred else coco_differ
