@@ -57,7 +57,7 @@ class Polygon:
     """
 
     rings: tuple[np.ndarray, ...]
-    rule: str | None = None
+    rule: str | None = field(default=None, repr=False)
 
     def bounds(self) -> tuple[float, float, float, float]:
         allpts = np.concatenate(self.rings) if self.rings else np.zeros((0, 2))
