@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .environment import EnvironmentProblem
 from .errors import SegconvError, UsageError
 from .exporters import WRITERS
 from .findings import Finding
@@ -38,6 +39,12 @@ from .splits import Split
 
 __all__ = ["Interrupted", "Inventory", "RunReport", "convert", "inspect", "resolve_labelmap", "validate",
            "validate_samples"]
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 def resolve_labelmap(dataset, labels: str | Path | None) -> tuple[LabelMap, bool]:
@@ -147,70 +154,103 @@ def convert(
     check = getattr(writer_cls, "check_labelmap", None)
     if check is not None:
         check(labelmap)
+    settings = {"segconv": _version(), "source": os.path.realpath(src), "from": dataset.format,
+                "reader_options": parse_options(reader_opts, READERS[dataset.format].options, "")
+                if dataset.format in READERS else reader_opts,
+                "images": os.path.realpath(images) if images else None, "max_pixels": max_pixels,
+                "labelmap": labelmap.to_dict(), "rule": rule, "to": to,
+                "coco_mode": coco_mode if to == "coco-rle" else None, "link": link,
+                "split": splitter.to_dict() if splitter else None, "options": dict(writer_opts)}
+    from .outfolder import plan
 
+    target = plan(out, settings, overwrite=overwrite, resume=resume)  # only looks: a dry run refuses alike
     connection = None
     if dask:
         from .distributed import Connection
 
         connection = Connection(dask)  # before anything is written: an unreachable scheduler changes nothing
-    from .outfolder import Manifest, prepare, remove_partial_files
+    from .outputs import ignores_case
 
-    manifest = None
-    notes: list[str] = []
+    kwargs: dict[str, Any] = {"rule": rule, "progress": progress, "jobs": jobs, "dask": connection, "split": splitter,
+                              **reports}
+    writer_kwargs: dict[str, Any] = {"coco_mode": coco_mode, "link": link, "rule": rule, "options": writer_opts}
+    fold_case = ignores_case(out)
     try:
-        if strict:
-            checked = run(dataset, labelmap, rule=rule, strict=True, progress=progress, jobs=jobs, dask=connection,
-                          finish_reports=False, **reports)
-            if any(f.severity >= Severity.WARNING for f in checked.findings):
-                checked.refused = True
-                checked.labelmap_derived = derived
-                checked.pending.finish(checked)
+        if dry_run or strict:  # the writer runs, and decides what the real run would, writing nothing
+            dry = writer_cls(out, labelmap, dry_run=True, skip_existing=target.resuming, **writer_kwargs)
+            checked = run(dataset, labelmap, strict=strict, writer=dry, profile=profile if dry_run else None,
+                          outputs=_outputs(None, dataset, fold_case), finish_reports=False, **kwargs)
+            checked.labelmap_derived = derived
+            checked.notes = [n for n in (target.dry_note(),) if n and dry_run] + dry.notes + checked.notes
+            checked.refused = strict and any(f.severity >= Severity.WARNING for f in checked.findings)
+            if dry_run or checked.refused:
+                checked.pending.finish(checked)  # the reports, with the writer's findings: nothing else is run
                 return checked
-            checked.pending.abort()  # the reports come from the run that writes, with the writer's findings
-        params = {"source": str(Path(os.path.realpath(src))), "to": to, "rule": rule, "coco_mode": coco_mode,
-                  "labelmap": labelmap.to_dict(), "split": splitter.to_dict() if splitter else None,
-                  "options": dict(writer_opts)}
-        writer = None
-        if not dry_run:
-            plan = prepare(out, params, overwrite=overwrite, resume=resume)
-            if plan.note:
-                notes.append(plan.note)
-            writer = writer_cls(out, labelmap, coco_mode=coco_mode, link=link, skip_existing=plan.resuming, rule=rule,
-                                options=writer_opts)
-            manifest = Manifest(out)
+            checked.pending.abort()  # the reports come from the run that writes
         t0 = time.perf_counter()
-        report = run(dataset, labelmap, rule=rule, strict=strict, writer=writer, progress=progress, jobs=jobs,
-                     dask=connection, profile=profile, split=splitter, manifest=manifest, finish_reports=False,
-                     **reports)
-    except (Interrupted, SegconvError) as stop:  # Ctrl-C, the cluster lost: what was written stays listed,
-        if isinstance(stop, Interrupted):  # and --resume finishes it
-            stop.report.notes = notes
-            stop.report.labelmap_derived = derived
-        if manifest is not None:
-            manifest.close(finished=False)
-        raise
+        report = _write(dataset, labelmap, target, writer_cls, writer_kwargs, fold_case, derived, strict, profile,
+                        kwargs)
     finally:
         if connection is not None:
             connection.close()
-    if not dry_run:
-        remove_partial_files(out)  # temporary files of workers that died mid-write
-    report.labelmap_derived = derived
-    report.notes = notes + report.notes
-    report.resumed = bool(writer is not None and writer.skip_existing)
-    if writer is not None and manifest is not None:
+    if profile is not None:
+        profile["parse"] = parse_time
+        profile["wall"] = time.perf_counter() - t0 + parse_time
+    return report
+
+
+def _outputs(out, dataset, fold_case: bool, manifest=None):
+    from .outputs import Outputs
+
+    return Outputs(out, manifest=manifest, name_of=lambda i: dataset[i].name, fold_case=fold_case)
+
+
+def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict, fold_case: bool, derived: bool,
+           strict: bool, profile: dict | None, kwargs: dict) -> RunReport:
+    """The writing run: OUT prepared as planned, every image written and placed, the set's files last, the
+    run state removed.  Stopped by Ctrl-C, a lost cluster or the machine (:class:`EnvironmentProblem`), what was
+    written stays whole and listed, the run's temporary files are removed, and ``--resume`` finishes it."""
+    from .outfolder import RUN_STATE, Manifest, temporary_files
+
+    out = target.out
+    manifest = None
+    notes: list[str] = []
+    try:
+        note = target.apply()
+        if note:
+            notes.append(note)
+        writer = writer_cls(out, labelmap, skip_existing=target.resuming, owner=target.token, **writer_kwargs)
+        manifest = writer.manifest = Manifest(out, target.token)
+        report = run(dataset, labelmap, strict=strict, writer=writer, profile=profile,
+                     outputs=_outputs(out, dataset, fold_case, manifest), finish_reports=False, **kwargs)
         try:
             manifest.add(writer.finish() or [])
         except BaseException:
             report.pending.abort()
             raise
         manifest.close(finished=True)
-        (out / ".segconv-run.json").unlink(missing_ok=True)
-        report.summary = writer.summary(report.written)
-        report.findings += getattr(writer, "findings", [])
-    report.pending.finish(report)
-    if profile is not None:
-        profile["parse"] = parse_time
-        profile["wall"] = time.perf_counter() - t0 + parse_time
+        (out / RUN_STATE).unlink(missing_ok=True)
+    except (Interrupted, SegconvError, OSError) as stop:
+        if isinstance(stop, Interrupted):
+            stop.report.notes = notes + stop.report.notes
+            stop.report.labelmap_derived = derived
+        if manifest is not None:
+            manifest.close(finished=False)
+        if isinstance(stop, OSError):
+            raise EnvironmentProblem.of(stop, out) from None  # an OSError of no known cause is raised as it is
+        raise
+    finally:
+        for path in temporary_files(out, target.token) if out.is_dir() else []:  # of workers stopped mid-write
+            try:
+                path.unlink()
+            except OSError:
+                pass
+    report.labelmap_derived = derived
+    report.notes = notes + writer.notes + report.notes
+    report.resumed = target.resuming
+    report.summary = writer.summary(report.written)
+    report.findings += getattr(writer, "findings", [])
+    report.pending.finish(report)  # the reports last, with every finding, the writer's too
     return report
 
 
@@ -249,6 +289,8 @@ def validate(
     except Interrupted as stop:
         stop.report.labelmap_derived = derived
         raise
+    except OSError as exc:  # writing a report: the machine's doing, said plainly (exit 3)
+        raise EnvironmentProblem.of(exc, ".", resumable=False, doing="write", elsewhere="write it elsewhere") from None
     if profile is not None:
         profile["parse"] = parse_time
         profile["wall"] = time.perf_counter() - t0

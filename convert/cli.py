@@ -1,10 +1,12 @@
 """The ``segconv`` command: a thin layer over :mod:`convert.api`.
 
 Data goes to stdout, progress and findings to stderr.  Exit codes: 0 clean,
-1 findings at or above the failing severity, 2 unusable input or usage, 130
-interrupted (Ctrl-C).  No traceback reaches the user: set ``SEGCONV_DEBUG=1``
-to see one.  Heavy modules (numpy, pycocotools, shapely) are imported by the
-commands that use them, so ``--help``, ``--version`` and ``formats`` start fast.
+1 findings at or above the failing severity, 2 unusable input or usage, 3 the
+machine stopped the run (a full disk, no permission, a read-only file system,
+a path that is a file: :mod:`convert.environment`), 130 interrupted (Ctrl-C).
+No traceback reaches the user: set ``SEGCONV_DEBUG=1`` to see one.  Heavy
+modules (numpy, pycocotools, shapely) are imported by the commands that use
+them, so ``--help``, ``--version`` and ``formats`` start fast.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from .cli_output import (
     stdout,
     stop_interrupted,
 )
+from .environment import EnvironmentProblem, is_environment_error
 from .errors import SegconvError, UsageError
 from .exporters import WRITERS
 from .importers import READERS
@@ -394,9 +397,9 @@ def main() -> None:
     """Entry point: run the app, turning every error into a message and an exit code."""
     try:
         code = _command()(standalone_mode=False)
-    except SegconvError as exc:
+    except SegconvError as exc:  # EnvironmentProblem (the machine stopped the run) exits 3, the others 2
         stderr.print(f"[red]error:[/red] {escape(str(exc))}")
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
@@ -406,6 +409,10 @@ def main() -> None:
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # click's usage errors (typer ships its own click)
             exc.show()
             sys.exit(2)
+        if isinstance(exc, OSError) and is_environment_error(exc):  # a report file, a diff's pages: not resumable
+            problem = EnvironmentProblem.of(exc, ".", resumable=False, doing="write", elsewhere="write it elsewhere")
+            stderr.print(f"[red]error:[/red] {escape(str(problem))}")
+            sys.exit(EnvironmentProblem.exit_code)
         if os.environ.get("SEGCONV_DEBUG"):  # pragma: no cover - a bug in segconv, not in the input
             raise
         stderr.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "

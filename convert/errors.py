@@ -18,7 +18,9 @@ from pathlib import Path
 
 
 class SegconvError(Exception):
-    """An input or usage problem that makes the whole run impossible."""
+    """An input or usage problem that makes the whole run impossible (exit code 2)."""
+
+    exit_code = 2
 
     def __init__(
         self,

@@ -141,7 +141,8 @@ def work(sample, st: dict) -> dict:
         if writer is not None:
             written = writer.write(sample, painted)
             out["findings"] += written.findings
-            out["record"], out["files"], out["reused"] = written.record, written.files, written.reused
+            out.update(record=written.record, files=written.files, reused=written.reused, staged=written.staged,
+                       entries=written.entries)
         t4 = clock()
         out["account"] = account
         if st["html"]:
@@ -171,7 +172,7 @@ def process_batch(samples: list, state: dict) -> list[dict]:
 def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False, writer=None,
         json_path: str | Path | None = None, html_path: str | Path | None = None,
         fail_on: Severity = Severity.ERROR, progress: Progress | None = None, jobs: int = 1,
-        dask=None, profile: dict | None = None, split=None, manifest=None,
+        dask=None, profile: dict | None = None, split=None, outputs=None,
         finish_reports: bool = True) -> RunReport:
     """Run the loop over ``dataset`` (see the module docstring).
 
@@ -181,8 +182,9 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     caller (``report.pending.finish(report)``, or ``.abort()``), who has
     findings to add first (a writer's ``finish``).
     ``split`` (:class:`~convert.splits.Split`) assigns images without a subset
-    of their own; ``manifest`` (:class:`~convert.outfolder.Manifest`) receives
-    the names of the files written.  ``profile``, if given, receives seconds
+    of their own; ``outputs`` (:class:`~convert.outputs.Outputs`) places the
+    files of each image in sample order (by default: one without a manifest, in
+    the writer's folder).  ``profile``, if given, receives seconds
     per stage.
     """
     from .html_report import HtmlReport
@@ -196,6 +198,10 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     state = {"dataset": dataset, "labelmap": labelmap, "rule": rule, "writer": writer,
              "html": html_report is not None, "options": CheckOptions(rule=rule, strict=strict), "split": split,
              "max_pixels": getattr(dataset, "max_pixels", DEFAULT_MAX_PIXELS)}
+    if writer is not None and outputs is None:
+        from .outputs import Outputs
+
+        outputs = Outputs(None if writer.dry_run else writer.out, name_of=lambda i: dataset[i].name)
     sample_findings: list[Finding] = []
     unusable: list[Finding] = []  # why images could not be used (the first finding of each)
     missing_images: list = []
@@ -227,16 +233,18 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                     found_images += 1
                 else:
                     missing_images.append((out["name"], out["origin"]))
-                if writer is not None:
-                    writer.collect(out["record"])
+                refused = outputs.place(i, out) if writer is not None else None
+                if refused is not None:  # a name an earlier image took: this image is not written
+                    findings = findings + [refused]
+                elif writer is not None:
+                    if not writer.dry_run:
+                        writer.collect(out["record"])
                     report.written += 1
                     report.reused += out["reused"]
                     report.files += len(out["files"])
                     report.subsets[out["subset"] or "default"] += 1
                     if out["own_subset"]:
                         own_subsets[out["subset"]] += 1
-                    if manifest is not None:
-                        manifest.add(out["files"])
                 report.images += 1
                 _add_accounting(report.classes, out["account"])
                 if json_report:

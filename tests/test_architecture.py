@@ -115,3 +115,33 @@ def test_docstrings_cite_documents_that_are_in_the_repository():
             assert section in headings, (path.name, section)
             cited += 1
     assert cited >= 8
+
+
+WRITING = {"open": 0, "open_atomic": 0, "write_text": 0, "write_bytes": 0, "replace": 1, "rename": 1, "symlink": 1,
+           "copyfile": 1, "copy": 1, "copy2": 1, "mkdir": None, "makedirs": 0}
+
+
+def test_writers_create_files_only_through_the_base_class():
+    """A writer's per-image files are staged by LayoutWriter (put, place_image) and placed by the run loop;
+    the files of the whole set and working files are named through self.scratch / self.write_file first, so
+    every file is listed in the manifest before it exists (an interrupted run leaves nothing unlisted)."""
+    offences = []
+    for path in sorted((PACKAGE / "exporters").glob("*.py")):
+        if path.name == "base.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name not in WRITING or name == "mkdir":
+                continue
+            if name == "open" and (len(node.args) < 2 or not isinstance(node.args[1], ast.Constant)
+                                   or node.args[1].value in ("r", "rb")):
+                continue  # reading
+            position = WRITING[name]
+            target = node.args[position] if position is not None and len(node.args) > position else None
+            named = (isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute)
+                     and target.func.attr == "scratch")
+            if not named:
+                offences.append(f"{path.name}:{node.lineno} {name}(...)")
+    assert offences == []

@@ -56,3 +56,131 @@ def test_food_fixture_untouched_by_overwrite(tmp_path):
     for _ in range(2):
         assert run_cli("convert", FOOD / "annotations.json", "-o", out, "--overwrite").returncode == 0
     assert tree_digest(FOOD) == before
+
+
+def interrupted(src, out, after=1, **kwargs):
+    """An api.convert stopped by Ctrl-C once ``after`` images are done."""
+    import pytest
+
+    from convert import api
+
+    def progress(done, total):
+        if done == after:
+            raise KeyboardInterrupt
+
+    with pytest.raises(api.Interrupted):
+        api.convert(src, out, progress=progress, **kwargs)
+
+
+def files_under(out):
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def test_other_part_files_survive_runs_and_overwrite(tmp_path):
+    """A user's `.notes.part` is not segconv's: neither the end of a run nor --overwrite removes it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".notes.part").write_text("mine")
+    (out / "masks").mkdir()
+    (out / "masks" / ".draft.png.part").write_text("mine too")
+    src = two_image_delivery(tmp_path)
+    for _ in range(2):
+        proc = run_cli("convert", src, "-o", out, "--overwrite")
+        assert proc.returncode == 0, proc.stderr
+        assert (out / ".notes.part").read_text() == "mine" and (out / "masks" / ".draft.png.part").exists()
+    assert "removed 4 files an earlier segconv run wrote here; kept 2 other files" in proc.stderr
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("to", ["hf", "coco-rle", "label-studio", "voc"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_interrupted_run_leaves_nothing_unlisted_and_overwrite_says_so_truly(tmp_path, to, jobs):
+    """Ctrl-C after 2 of 4 images: every file in OUT is in the manifest (hf's unfinished shards, coco-rle's and
+    Label Studio's part files, the images written so far); --overwrite removes them all and keeps the
+    user's one file, saying exactly that."""
+    if to == "hf":
+        pytest.importorskip("pyarrow")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("mine")
+    interrupted(FOOD / "annotations.json", out, after=2, labels=FOOD / "labelmap.yaml", to=to, jobs=jobs,
+                overwrite=True)
+    listed = set((out / ".segconv-files.txt").read_text().split())
+    unlisted = [f for f in files_under(out) if f not in listed]
+    assert unlisted == [".segconv-files.txt", ".segconv-run.json", "mine.txt"]
+    there = [f for f in listed if (out / f).is_file() or (out / f).is_symlink()]
+    assert there and not [f for f in files_under(out) if f.endswith(".part")]  # the run removed its temporaries
+    proc = run_cli("convert", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml", "-o", out, "--to", "png",
+                   "--overwrite")
+    assert proc.returncode == 0, proc.stderr
+    from convert.wording import plural
+
+    assert f"removed {plural(len(there), 'file')} an earlier segconv run wrote here; kept 1 other file" in proc.stderr
+    assert [f for f in files_under(out) if not f.startswith(("masks/", "labelmap."))] == [
+        ".segconv-files.txt", "mine.txt"]
+
+
+def test_a_killed_parallel_run_leaves_only_listed_files_and_its_own_temporaries(tmp_path):
+    """SIGKILL to the run and its workers mid-way: every file left is listed, or a temporary file named with
+    the run's token; --overwrite removes them all."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT, generated_delivery
+
+    src, labels = generated_delivery(tmp_path / "d", 80, 640, 480)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "convert", "convert", str(src), "--labels", str(labels), "-o",
+                             str(out), "--to", "voc", "--jobs", "2", "-q"], cwd=ROOT, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((out / "SegmentationClass").glob("*.png"))) < 10:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    token = json.loads((out / ".segconv-run.json").read_text())["token"]
+    listed = set((out / ".segconv-files.txt").read_text().split("\n")[:-1])
+    left = [f for f in files_under(out) if f not in listed and f not in (".segconv-files.txt", ".segconv-run.json")]
+    assert all(f".{token}." in f.rsplit("/", 1)[-1] and f.endswith(".part") for f in left), left
+    again = run_cli("convert", src, "--labels", labels, "-o", out, "--to", "png", "--overwrite", "-q")
+    assert again.returncode == 0, again.stderr
+    assert not [f for f in files_under(out) if f.endswith(".part")]
+    assert not (out / "SegmentationClass").exists()
+
+
+@pytest.mark.parametrize("change, named", [
+    (["--link"], "--link (then off, now on)"),
+    (["--images", str(FOOD / "images")], "--images (then none, now"),
+    (["--from", "coco"], None),  # detected as coco already: the same reader, resumable
+    (["--max-pixels", "1000000"], "--max-pixels (then 268435456, now 1000000)"),
+    (["--rule", "labelme"], "--rule (then coco, now labelme)"),
+    (["--split", "train=0.5,val=0.5"], "--split, --seed"),
+    (["-O", "holes=fill"], "-O (the writer's options)"),
+])
+def test_resume_compares_every_setting_that_changes_bytes(tmp_path, change, named):
+    out = tmp_path / "out"
+    interrupted(FOOD / "annotations.json", out, labels=FOOD / "labelmap.yaml", to="yolo")
+    proc = run_cli("convert", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml", "-o", out, "--to", "yolo",
+                   "--resume", *change)
+    if named is None:
+        assert proc.returncode == 0, proc.stderr
+        return
+    assert proc.returncode == 2
+    assert "--resume: the interrupted run used other settings: " + named in proc.stderr
+
+
+def test_every_parameter_of_convert_is_classified():
+    """A new option of api.convert must say whether it changes the bytes (and --resume compares it)."""
+    import inspect
+
+    from convert import api
+    from convert.settings import CHANGES_BYTES, PARAMETERS
+
+    assert set(PARAMETERS) == set(inspect.signature(api.convert).parameters)
+    for param, key in PARAMETERS.items():
+        assert key in CHANGES_BYTES or key.startswith("no: "), param

@@ -29,3 +29,39 @@ def test_reports_are_identical_across_jobs(tmp_path):
         texts.append(((tmp_path / f"r{jobs}.json").read_bytes(), (tmp_path / f"r{jobs}.html").read_bytes(),
                       [str(f) for f in report.findings]))
     assert texts[0] == texts[1]
+
+
+def test_a_worker_killed_mid_run_stops_the_run_with_a_message(tmp_path):
+    """A worker process killed (as the out-of-memory killer does) stops the run with one message instead of
+    leaving it waiting for results that never come."""
+    import os
+    import signal
+
+    import pytest
+
+    from convert.dataset import Dataset
+    from convert.environment import EnvironmentProblem
+    from convert.labelmap import LabelMap
+    from convert.model import Origin, Sample
+    from convert.run import run
+
+    parent = os.getpid()
+
+    class Deadly(Dataset):
+        format = "deadly"
+        label_names = ["plate"]
+
+        def __init__(self):
+            super().__init__("deadly")
+
+        def __len__(self):
+            return 20
+
+        def __getitem__(self, i):
+            if i == 7 and os.getpid() != parent:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return Sample(f"{i}.jpg", 2, 2, [], Origin("deadly"))
+
+    with pytest.raises(EnvironmentProblem) as caught:
+        run(Deadly(), LabelMap.derive(["plate"]), jobs=2)
+    assert "a worker process was killed by signal 9 in the middle of the run" in str(caught.value)

@@ -67,7 +67,9 @@ TABLE = [
     ),
     CodeInfo(
         "duplicate-image", "files", E,
-        "Two image entries share an id or an output name; the later one is not converted.",
+        "Two image entries share an id or an output name; the later one is not converted. Output names are "
+        "checked for every reader and layout when writing, in the source's order (the first image keeps the "
+        "name, whatever --jobs is); the message names both images.",
         '`{"id": 1, "file_name": "a.jpg"}` twice, or `a.jpg` and `a.png` (both become masks/a.png)',
         "Give every image a unique id and a unique name without its extension.",
     ),

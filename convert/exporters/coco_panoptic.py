@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 
 from .. import runs
-from ..atomic import write_text
 from ..findings import Finding
 from ..images import images_hint
 from ..labelmap import LabelMap
@@ -42,7 +41,6 @@ from ..wording import plural
 from .base import LayoutWriter, Written, within_split
 from .categories import category_ids, supercategories_of
 from .ids import Ids
-from .voc import place_image
 
 
 def id_to_rgb(ids: np.ndarray) -> np.ndarray:
@@ -117,7 +115,7 @@ class CocoPanopticWriter(LayoutWriter):
         self.put(written, f"annotations/panoptic_{subset}/{stem}.png", lambda: encode_png_rgb(numbers, colours))
         if sample.image_path and Path(sample.image_path).is_file():
             ext = Path(sample.image_path).suffix.lower() or ".jpg"
-            place_image(self, written, Path(sample.image_path), f"images/{subset}/{stem}{ext}")
+            self.place_image(written, Path(sample.image_path), f"images/{subset}/{stem}{ext}")
             file_name = f"{stem}{ext}"
         else:
             written.findings.append(Finding("missing-image",
@@ -170,11 +168,8 @@ class CocoPanopticWriter(LayoutWriter):
                 annotation["image_id"] = ids.final(annotation["image_id"])
             doc = {"info": {"description": "written by segconv"}, "licenses": [], "images": part["images"],
                    "annotations": part["annotations"], "categories": categories}
-            relative = f"annotations/panoptic_{subset}.json"
-            write_text(self.out / relative, json.dumps(doc) + "\n")
-            files.append(relative)
-        write_text(self.out / "labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
-        return files + ["labelmap.json"]
+            files.append(self.write_file(f"annotations/panoptic_{subset}.json", json.dumps(doc) + "\n"))
+        return files + [self.write_file("labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")]
 
     def summary(self, images: int) -> str:
         subsets = ", ".join(f"panoptic_{s}.json ({len(p['images']):,})" for s, p in self.subsets.items())

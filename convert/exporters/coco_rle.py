@@ -109,7 +109,7 @@ class CocoRleWriter(LayoutWriter):
         self.supercategory: dict[str, str] = {}  # the source's, by class name
 
     def __getstate__(self):  # sent to workers: no open files
-        state = dict(self.__dict__)
+        state = super().__getstate__()
         state["_images"] = state["_anns"] = None
         return state
 
@@ -117,6 +117,8 @@ class CocoRleWriter(LayoutWriter):
         """Encode the sample's annotations (in a worker); ids are given in :meth:`collect`.
         Every RLE is built from the painter's stretches, not from a mask per object."""
         h, w = painted.class_mask.shape
+        written = Written()
+        self.entry(written, f"annotations.json: the image file_name {sample.name!r}")
         image = {"file_name": sample.name, "width": sample.width, "height": sample.height,
                  "source_id": sample.image_id}
         lm = self.labelmap
@@ -143,7 +145,8 @@ class CocoRleWriter(LayoutWriter):
                     continue
                 crowd = any(r.crowd and r.label is not None and lm.resolve(r.label) is cls for r in sample.regions)
                 anns.append(annotation(None, 0, cls.index, rle_where(values == cls.index), crowd))
-        return Written(record=(image, anns, supercategories_of(sample.regions, lm)))
+        written.record = (image, anns, supercategories_of(sample.regions, lm))
+        return written
 
     def collect(self, record) -> None:
         """In the main process, in sample order: the source's ids where they can be kept (placeholders
@@ -162,8 +165,9 @@ class CocoRleWriter(LayoutWriter):
         """The two part files (images, annotations), opened on first use; closed in :meth:`finish`."""
         if self._images is None or self._anns is None:
             self.out.mkdir(parents=True, exist_ok=True)
-            self._images = open(self.out / PART_IMAGES, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
-            self._anns = open(self.out / PART_ANNOTATIONS, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+            # both closed in finish()
+            self._images = open(self.scratch(PART_IMAGES), "w", encoding="utf-8")  # noqa: SIM115
+            self._anns = open(self.scratch(PART_ANNOTATIONS), "w", encoding="utf-8")  # noqa: SIM115
         return self._images, self._anns
 
     def finish(self) -> list[str]:
@@ -175,7 +179,7 @@ class CocoRleWriter(LayoutWriter):
                       for c in sorted(self.labelmap.classes, key=lambda c: c.index)]
         head = {"info": {"description": "written by segconv", "coco_mode": self.mode},
                 "licenses": [], "categories": categories}
-        with open_atomic(self.out / "annotations.json", "w", encoding="utf-8") as fh:
+        with open_atomic(self.scratch("annotations.json"), "w", encoding="utf-8", owner=self.owner) as fh:
             fh.write(json.dumps(head)[:-1])
             renumber = {"images": self._image_ids.new > 0,
                         "annotations": self._ann_ids.new > 0 or self._image_ids.new > 0}
@@ -191,8 +195,8 @@ class CocoRleWriter(LayoutWriter):
             fh.write("}\n")
         for part in (PART_IMAGES, PART_ANNOTATIONS):
             os.unlink(self.out / part)
-        with open_atomic(self.out / "labelmap.json", "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
+            self.forget(part)
+        self.write_file("labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
         self._written = (self._image_ids.new + len(self._image_ids.kept),
                          self._ann_ids.new + len(self._ann_ids.kept))
         return ["annotations.json", "labelmap.json"]

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import write_text
 from ..errors import UsageError
 from ..findings import Finding
 from ..images import images_hint
@@ -82,7 +81,7 @@ class HfWriter(LayoutWriter):
         self._open: dict[str, tuple] = {}  # split -> (writer, path, bytes so far, rows waiting)
 
     def __getstate__(self):  # sent to workers: no open files
-        state = dict(self.__dict__)
+        state = super().__getstate__()
         state["_open"] = {}
         return state
 
@@ -100,6 +99,7 @@ class HfWriter(LayoutWriter):
                                             f"image file not found ({images_hint(self.images_given)}); its row "
                                             "has no image", image=sample.name, file=sample.origin.file))
             name = within_split(sample.name, split)
+        self.entry(written, f"data/{split}-*.parquet: the row file_name {name!r}")
         written.record = (split, {"bytes": image, "path": name}, {"bytes": label, "path": f"{stem}.png"}, name)
         return written
 
@@ -123,7 +123,7 @@ class HfWriter(LayoutWriter):
     def _new_shard(self, split: str):
         _, pq = _pyarrow()
         (self.out / "data").mkdir(parents=True, exist_ok=True)
-        path = self.out / "data" / f".{split}-{len(self.shards.get(split, [])):05d}.parquet.partial"
+        path = self.scratch(f"data/.{split}-{len(self.shards.get(split, [])):05d}.parquet.partial")
         self.shards.setdefault(split, []).append(path.name)
         # the image and label bytes are PNG and JPEG already: compressing them again (parquet's default, snappy)
         # or trying a dictionary of them costs time and saves nothing; file names are small and compress
@@ -170,12 +170,12 @@ class HfWriter(LayoutWriter):
         for split, parts in self.shards.items():
             for i, part in enumerate(parts):
                 final = f"data/{split}-{i:05d}-of-{len(parts):05d}.parquet"
-                os.replace(self.out / "data" / part, self.out / final)
+                os.replace(self.out / "data" / part, self.scratch(final))
+                self.forget(f"data/{part}")
                 files.append(final)
         id2label = {str(c.index): c.name for c in sorted(self.labelmap.classes, key=lambda c: c.index)}
-        write_text(self.out / "id2label.json", json.dumps(id2label, indent=2) + "\n")
-        write_text(self.out / "README.md", self.card())
-        return files + ["id2label.json", "README.md"]
+        return files + [self.write_file("id2label.json", json.dumps(id2label, indent=2) + "\n"),
+                        self.write_file("README.md", self.card())]
 
     def card(self) -> str:
         order = split_order(self.rows)

@@ -27,7 +27,7 @@ import numpy as np
 import orjson
 
 from .. import brushrle
-from ..atomic import open_atomic, write_text
+from ..atomic import open_atomic
 from ..findings import Finding
 from ..labelmap import LabelMap
 from ..model import Sample
@@ -80,7 +80,7 @@ class LabelStudioWriter(LayoutWriter):
         self.tasks = self.results = self.void = 0
 
     def __getstate__(self):  # sent to workers: no open file
-        state = dict(self.__dict__)
+        state = super().__getstate__()
         state["_part"] = None
         return state
 
@@ -113,7 +113,9 @@ class LabelStudioWriter(LayoutWriter):
             entry["model_version"] = sample.attributes.get("model_version", "segconv")
             if "prediction_score" in sample.attributes:
                 entry["score"] = sample.attributes["prediction_score"]
-        task = {"data": {"image": self.options["image-root"] + sample.name}, key: [entry]}
+        image = self.options["image-root"] + sample.name
+        task = {"data": {"image": image}, key: [entry]}
+        self.entry(written, f"tasks.json: the task of image {image!r}")
         written.record = (orjson.dumps(task).decode(), len(results), void)  # 10x json.dumps on long rle lists
         return written
 
@@ -125,7 +127,7 @@ class LabelStudioWriter(LayoutWriter):
         line, results, void = record
         if self._part is None:
             self.out.mkdir(parents=True, exist_ok=True)
-            self._part = open(self.out / PART, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
+            self._part = open(self.scratch(PART), "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
         self._part.write(line + "\n")
         self.tasks += 1
         self.results += results
@@ -134,20 +136,21 @@ class LabelStudioWriter(LayoutWriter):
     def finish(self) -> list[str]:
         if self._part is None:
             self.out.mkdir(parents=True, exist_ok=True)
-            self._part = open(self.out / PART, "w", encoding="utf-8")  # noqa: SIM115 - closed just below
+            self._part = open(self.scratch(PART), "w", encoding="utf-8")  # noqa: SIM115 - closed just below
         self._part.close()
-        with open_atomic(self.out / "tasks.json", "w", encoding="utf-8") as fh, \
+        with open_atomic(self.scratch("tasks.json"), "w", encoding="utf-8", owner=self.owner) as fh, \
                 open(self.out / PART, encoding="utf-8") as part:
             fh.write("[")
             for i, line in enumerate(part):
                 fh.write(("," if i else "") + "\n" + line.rstrip("\n"))
             fh.write("\n]\n")
         os.unlink(self.out / PART)
+        self.forget(PART)
         labels = "".join(f"    <Label value={quoteattr(c.name)} background={quoteattr(_hex(c.color))}/>\n"
                          for c in sorted(self.labelmap.classes, key=lambda c: c.index) if not c.fill)
-        write_text(self.out / "labeling-config.xml",
-                   "<View>\n  <Image name=\"image\" value=\"$image\" zoom=\"true\"/>\n"
-                   f"  <BrushLabels name=\"tag\" toName=\"image\">\n{labels}  </BrushLabels>\n</View>\n")
+        self.write_file("labeling-config.xml",
+                        "<View>\n  <Image name=\"image\" value=\"$image\" zoom=\"true\"/>\n"
+                        f"  <BrushLabels name=\"tag\" toName=\"image\">\n{labels}  </BrushLabels>\n</View>\n")
         return ["tasks.json", "labeling-config.xml"]
 
     def summary(self, images: int) -> str:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import write_text
 from ..errors import UsageError
 from ..findings import Finding
 from ..images import images_hint
@@ -30,7 +29,6 @@ from ..painting import Painted
 from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
-from .voc import place_image
 
 
 class MmsegWriter(LayoutWriter):
@@ -65,7 +63,7 @@ class MmsegWriter(LayoutWriter):
         suffix = None
         if sample.image_path and Path(sample.image_path).is_file():
             suffix = Path(sample.image_path).suffix.lower() or ".jpg"
-            place_image(self, written, Path(sample.image_path), f"img_dir/{split}/{stem}{suffix}")
+            self.place_image(written, Path(sample.image_path), f"img_dir/{split}/{stem}{suffix}")
         else:
             written.findings.append(Finding("missing-image",
                                             f"image file not found ({images_hint(self.images_given)}); "
@@ -114,8 +112,7 @@ class MmsegWriter(LayoutWriter):
         return "\n".join(lines) + "\n"
 
     def finish(self) -> list[str]:
-        write_text(self.out / "mmseg_dataset.py", self.config())
-        return ["mmseg_dataset.py"]
+        return [self.write_file("mmseg_dataset.py", self.config())]
 
     def summary(self, images: int) -> str:
         splits = ", ".join(f"{s} {self.splits[s]:,}" for s in split_order(self.splits))

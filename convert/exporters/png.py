@@ -15,7 +15,6 @@ import json
 
 import numpy as np
 
-from ..atomic import write_text
 from ..labelmap import LabelMap
 from ..model import Sample
 from ..painting import Painted
@@ -52,9 +51,8 @@ class PngWriter(LayoutWriter):
         return written
 
     def finish(self) -> list[str]:
-        write_text(self.out / "labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
-        write_text(self.out / "labelmap.txt", self.labelmap.to_labelmap_txt())
-        return ["labelmap.json", "labelmap.txt"]
+        return [self.write_file("labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n"),
+                self.write_file("labelmap.txt", self.labelmap.to_labelmap_txt())]
 
     def summary(self, images: int) -> str:
         return f"wrote {plural(images, 'mask')} to {self.out / 'masks'} (+ labelmap.json, labelmap.txt)"

@@ -18,19 +18,15 @@ one image, or class indices above 254, make that PNG 16-bit grayscale.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 
-from ..atomic import open_atomic, write_text
 from ..findings import Finding
 from ..images import images_hint
 from ..labelmap import LabelMap, voc_color
 from ..model import Sample
 from ..painting import Painted
-from ..paths import safe_join
 from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written
@@ -77,7 +73,7 @@ class VocWriter(LayoutWriter):
         if sample.image_path and Path(sample.image_path).is_file():
             src = Path(sample.image_path)
             ext = src.suffix.lower() or ".jpg"
-            place_image(self, written, src, f"JPEGImages/{stem}{ext}")
+            self.place_image(written, src, f"JPEGImages/{stem}{ext}")
             if ext not in (".jpg", ".jpeg"):
                 written.findings.append(Finding("image-not-jpeg", f"image is {ext}, kept as it is; torchvision's "
                                                 "VOCSegmentation expects .jpg", image=sample.name, file=str(src)))
@@ -94,13 +90,9 @@ class VocWriter(LayoutWriter):
         self.subsets.setdefault(subset, []).append(stem)
 
     def finish(self) -> list[str]:
-        files = []
-        for subset, stems in self.subsets.items():
-            relative = f"ImageSets/Segmentation/{subset}.txt"
-            write_text(safe_join(self.out, relative), "".join(f"{s}\n" for s in stems))
-            files.append(relative)
-        write_text(self.out / "labelmap.txt", self.labelmap.to_labelmap_txt())
-        return files + ["labelmap.txt"]
+        files = [self.write_file(f"ImageSets/Segmentation/{subset}.txt", "".join(f"{s}\n" for s in stems))
+                 for subset, stems in self.subsets.items()]
+        return files + [self.write_file("labelmap.txt", self.labelmap.to_labelmap_txt())]
 
     def summary(self, images: int) -> str:
         lists = ", ".join(f"{name}.txt ({len(stems)})" for name, stems in self.subsets.items())
@@ -118,23 +110,3 @@ def labelme_objects(painted: Painted) -> np.ndarray:
     st = painted.runs
     assert st.objects is not None, "painted without instances=True"
     return st.image(lut[st.objects], 0, painted.class_mask.shape)
-
-
-def place_image(writer: LayoutWriter, written: Written, src: Path, relative: str) -> None:
-    """Copy the image ``src`` to ``OUT/relative`` byte for byte (or symlink it with ``--link``), atomically;
-    ``--resume`` keeps one already there."""
-    target = safe_join(writer.out, relative)
-    written.files.append(relative)
-    if writer.skip_existing and (target.is_file() or target.is_symlink()):
-        written.reused += 1
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if writer.link:
-        tmp = target.with_name(f".{target.name}.link")
-        if tmp.exists() or tmp.is_symlink():
-            tmp.unlink()
-        os.symlink(os.path.realpath(src), tmp)
-        os.replace(tmp, target)
-        return
-    with open(src, "rb") as fin, open_atomic(target, "wb") as fout:
-        shutil.copyfileobj(fin, fout, 1 << 20)

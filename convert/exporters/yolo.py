@@ -32,7 +32,6 @@ import numpy as np
 import yaml
 
 from .. import runs
-from ..atomic import write_text
 from ..centre_rows import centre_ring, centre_text, fewer_vertices, joined
 from ..findings import Finding
 from ..images import images_hint
@@ -45,7 +44,6 @@ from ..ultralytics_fill import compose, row_window
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
 from .objects import visible_objects
-from .voc import place_image
 from .yolo_splits import map_splits
 
 
@@ -107,7 +105,7 @@ class YoloWriter(LayoutWriter):
                 image=sample.name, pixels=differ))
         if sample.image_path and Path(sample.image_path).is_file():
             ext = Path(sample.image_path).suffix.lower() or ".jpg"
-            place_image(self, written, Path(sample.image_path), f"images/{split}/{stem}{ext}")
+            self.place_image(written, Path(sample.image_path), f"images/{split}/{stem}{ext}")
         else:
             written.findings.append(Finding("missing-image",
                                             f"image file not found ({images_hint(self.images_given)}); "
@@ -171,11 +169,10 @@ class YoloWriter(LayoutWriter):
         header = ("# Ultralytics YOLO segmentation dataset, written by segconv.\n"
                   "# No 'path': Ultralytics then takes this file's folder as the root.\n"
                   "# YOLO class k is the k-th class of labelmap.json in index order, its fill class left out.\n")
-        write_text(self.out / "data.yaml", header + note + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
         import json
 
-        write_text(self.out / "labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
-        return ["data.yaml", "labelmap.json"]
+        return [self.write_file("data.yaml", header + note + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)),
+                self.write_file("labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")]
 
     def summary(self, images: int) -> str:
         splits = ", ".join(f"{s} {self.splits[s]:,}" for s in split_order(self.splits))
