@@ -2,9 +2,13 @@
 in CI) and bench/fuzz.py (large budget, results in bench/RESULTS.md).
 
 Each ``check_*`` takes hypothesis ``data`` and a scratch folder, mutates a valid
-delivery of the food fixture, runs segconv's validation in process, and lets
-only :class:`~convert.errors.SegconvError` through: any other exception is a
-bug.
+delivery of the food fixture, runs segconv in process and lets only
+:class:`~convert.errors.SegconvError` through: any other exception is a bug.
+Each input is validated, then converted by a writer hypothesis draws (every
+layout takes its turn), with ``--overwrite`` into the same folder each time;
+the converted folder must hold only files segconv listed, no temporary file,
+no run state, and the images the run says it wrote; a layout segconv reads
+back is then validated too.
 """
 
 from __future__ import annotations
@@ -51,11 +55,40 @@ def mutate_json(data, doc):
     return doc
 
 
-def _run(src: Path, fmt: str, labels: Path | None = None) -> None:
+# the layouts segconv reads back, and where
+READ_BACK = {"png": ("masks", "."), "voc": ("voc", "."), "coco-rle": ("coco", "annotations.json"),
+             "yolo": ("yolo", "data.yaml"), "label-studio": ("label-studio", "tasks.json")}
+
+
+def _run(data, src: Path, fmt: str, labels: Path | None = None) -> None:
     try:
         api.validate(src, fmt=fmt, labels=labels)
     except SegconvError:
-        pass
+        return
+    from convert.exporters import WRITERS
+
+    to = data.draw(st.sampled_from(sorted(WRITERS)), label="writer")
+    out = src.parent / "out"
+    try:
+        report = api.convert(src, out, fmt=fmt, labels=labels, to=to, overwrite=True)
+    except SegconvError:
+        return
+    check_written(out, report)
+    if to in READ_BACK:
+        reader, where = READ_BACK[to]
+        try:
+            api.validate(out / where, fmt=reader)
+        except SegconvError:
+            pass
+
+
+def check_written(out: Path, report) -> None:
+    """What a finished conversion leaves in OUT: listed files only, no temporary file, no run state."""
+    listed = set((out / ".segconv-files.txt").read_text(encoding="utf-8").splitlines())
+    found = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() or p.is_symlink()}
+    assert found - listed == {".segconv-files.txt"}, sorted(found - listed)
+    assert not [name for name in found if name.endswith(".part")]
+    assert report.written <= report.images and report.files >= 0
 
 
 def _serialize(data, doc) -> bytes:
@@ -69,7 +102,7 @@ def check_coco(data, work: Path) -> None:
     doc = mutate_json(data, json.loads((FOOD / "annotations.json").read_text()))
     src = work / "a.json"
     src.write_bytes(_serialize(data, doc))
-    _run(src, "coco", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
+    _run(data, src, "coco", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
 
 
 def check_labelme(data, work: Path) -> None:
@@ -80,7 +113,7 @@ def check_labelme(data, work: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     (folder / "a.json").write_bytes(_serialize(data, doc))
-    _run(folder, "labelme")
+    _run(data, folder, "labelme")
 
 
 def check_cvat(data, work: Path) -> None:
@@ -95,7 +128,7 @@ def check_cvat(data, work: Path) -> None:
         text = text[: data.draw(st.integers(0, len(text)))]
     src = work / "annotations.xml"
     src.write_text(text)
-    _run(src, "cvat", FOOD / "labelmap.yaml")
+    _run(data, src, "cvat", FOOD / "labelmap.yaml")
 
 
 def check_voc(data, work: Path) -> None:
@@ -120,7 +153,7 @@ def check_voc(data, work: Path) -> None:
     (root / "SegmentationClass" / "a.png").write_bytes(bytes(raw))
     (root / "ImageSets" / "Segmentation" / "train.txt").write_text(
         data.draw(st.sampled_from(["a\n", "a\r\n", "", "../a\n", "a\nb\n", "\x00\n"])))
-    _run(root, "voc")
+    _run(data, root, "voc")
 
 
 def check_yolo(data, work: Path) -> None:
@@ -144,7 +177,7 @@ def check_yolo(data, work: Path) -> None:
         yaml_text = yaml_text.replace(data.draw(st.sampled_from(["images", "plate", "path: .", "names:", "  0:"])),
                                       data.draw(st.sampled_from(["", "[", "{a: 1}", "- x", "9999999999", "~"])), 1)
     (root / "data.yaml").write_text(yaml_text)
-    _run(root / "data.yaml", "yolo", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
+    _run(data, root / "data.yaml", "yolo", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
 
 
 def check_label_studio(data, work: Path) -> None:
@@ -162,7 +195,7 @@ def check_label_studio(data, work: Path) -> None:
     doc = mutate_json(data, doc)
     src = work / "tasks.json"
     src.write_bytes(_serialize(data, doc))
-    _run(src, "label-studio", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
+    _run(data, src, "label-studio", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
 
 
 def check_coco_panoptic(data, work: Path) -> None:
@@ -178,7 +211,8 @@ def check_coco_panoptic(data, work: Path) -> None:
         for _ in range(data.draw(st.integers(1, 3))):
             raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
         png.write_bytes(bytes(raw[: data.draw(st.integers(0, len(raw)))]))
-    _run(root / "panoptic_food.json", "coco-panoptic", FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None)
+    labels = FOOD / "labelmap.yaml" if data.draw(st.booleans()) else None
+    _run(data, root / "panoptic_food.json", "coco-panoptic", labels)
 
 
 CHECKS = {"coco": check_coco, "labelme": check_labelme, "cvat": check_cvat, "voc": check_voc, "yolo": check_yolo,

@@ -166,13 +166,14 @@ def test_jobs_give_the_same_report(tmp_path):
 
 def test_every_form_of_the_bundled_example_against_its_coco_form(tmp_path):
     """YOLO, Label Studio and panoptic sources through diff (their readers' names(), their image
-    matching): panoptic paints the same masks; YOLO (painted as Ultralytics fills it) and Label Studio differ
-    by the edge pixels that tests/test_cross_format.py measures and explains, and diff finds exactly those."""
-    from test_cross_format import EDGE_TIES, ULTRALYTICS_OUTLINE
+    matching): panoptic paints the same masks; YOLO (painted as Ultralytics fills it) differs by the outline
+    tests/test_cross_format.py measures; Label Studio by the edge pixels where pycocotools paints its
+    normalised coordinates otherwise (derived there); diff finds exactly those."""
+    from test_cross_format import ULTRALYTICS_OUTLINE, tie_pixels
 
     for fmt, src, expected in (("coco-panoptic", FOOD / "panoptic" / "panoptic_food.json", 0),
                                ("yolo", FOOD / "data.yaml", ULTRALYTICS_OUTLINE),
-                               ("label-studio", FOOD / "label-studio" / "tasks.json", EDGE_TIES["label-studio"])):
+                               ("label-studio", FOOD / "label-studio" / "tasks.json", tie_pixels("label-studio"))):
         out = tmp_path / f"{fmt}.json"
         proc = run_cli("diff", FOOD / "annotations.json", src, "--labels", FOOD / "labelmap.yaml", "--json", out)
         assert proc.returncode == (1 if expected else 0), proc.stderr
