@@ -102,6 +102,7 @@ def convert(
     resume: bool = False,
     split: str | None = None,
     seed: int = 0,
+    split_by: str = "sequence",
     options: dict | None = None,
     profile: dict | None = None,
     progress: Progress | None = None,
@@ -119,7 +120,8 @@ def convert(
     (every sample is checked again, outputs that exist are kept, the rest is
     written, to the same bytes an uninterrupted run writes); where there is
     none, the run starts afresh.  ``split`` (``"train=0.8,val=0.2"``) and
-    ``seed`` split images without a subset of their own; ``options`` are the
+    ``seed`` split images without a subset of their own, by the groups
+    ``split_by`` makes (:mod:`convert.splits`); ``options`` are the
     reader's and the writer's ``-O`` options.  ``json_path`` and ``html_path``
     receive the reports ``validate`` writes, with every finding of the run
     (the writer's too), also when ``strict`` refused to write or ``dry_run``
@@ -135,7 +137,7 @@ def convert(
     _check_report_paths(json_path, html_path)
     fail_on = Severity.WARNING if strict else fail_on
     reports: dict[str, Any] = {"json_path": json_path, "html_path": html_path, "fail_on": fail_on}
-    splitter = Split.parse(split, seed) if split else None
+    splitter = Split.parse(split, seed, split_by) if split else None
     src, out = Path(src), Path(out)
     if src.exists() and (_inside(out, src) or _inside(src, out)):
         raise UsageError(f"output folder {out} and the source {src} lie one inside the other; "

@@ -133,6 +133,9 @@ def convert(
                                         help="Split images without a subset of their own, by a hash of their "
                                              "name: train=0.8,val=0.2. Default: all train."),
     seed: int = typer.Option(0, "--seed", help="Seed of --split."),
+    split_by: str = typer.Option("sequence", "--split-by", metavar="RULE",
+                                 help="What --split keeps together: sequence (a video's frames, as the source "
+                                      "says), folder, image, or pattern:REGEX (its first group)."),
     option: list[str] | None = OptionOpt,
     jobs: int = JobsOpt,
     dask: str | None = DaskOpt,
@@ -154,7 +157,8 @@ def convert(
             report = api.convert(src, out, to=to.value, fmt=value_of(fmt), labels=labels, rule=rule.value,
                                  overwrite=overwrite, dry_run=dry_run, strict=strict, max_pixels=max_pixels,
                                  images=images, coco_mode=coco_mode.value, link=link, jobs=jobs, dask=dask,
-                                 resume=resume, split=split, seed=seed, options=parse_pairs(option),
+                                 resume=resume, split=split, seed=seed, split_by=split_by,
+                                 options=parse_pairs(option),
                                  profile=stages, progress=progress, json_path=json_path, html_path=html_path,
                                  fail_on=threshold)
     except api.Interrupted as stop:

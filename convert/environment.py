@@ -1,6 +1,7 @@
 """When the machine, not the input, stops a run: a full disk, a folder segconv may not write, a read-only
-file system, a path that is a file, a worker process killed (:mod:`convert.workers`).  Not a bug in segconv, and not bad input: a plain message naming the
-path and what to do, and exit code 3 (:data:`EXIT_CODE`).  A conversion stopped this way keeps what it
+file system, a path that is a file, a worker process killed (:mod:`convert.workers`).  Not a bug in
+segconv, and not bad input: a plain message naming the path and what to do, and exit code 3
+(:data:`EXIT_CODE`).  A conversion stopped this way keeps what it
 wrote whole and listed, and ``--resume`` finishes it once the cause is gone.
 
     >>> import errno

@@ -251,6 +251,7 @@ class Sample:
     size_source: str = "declared"  # where width/height came from, as findings word it ("its panoptic PNG")
     order_rule: OrderRule = SOURCE_ORDER  # what ``Region.order`` means in this source
     attributes: dict = field(default_factory=dict)  # image-level attributes (CVAT ``<tag>`` labels...)
+    sequence: str | None = None  # the sequence the image is a frame of (a CVAT video): --split keeps it whole
 
     @property
     def stem(self) -> str:

@@ -107,7 +107,7 @@ def subset_of(sample, st: dict) -> str | None:
         return sample.subset
     split, writer = st.get("split"), st.get("writer")
     if split is not None:
-        return split.assign(sample.name)
+        return split.assign(split.group_of(sample.name, sample.sequence))
     if writer is not None and getattr(writer, "has_splits", False):
         return writer.default_subset
     return None
@@ -126,7 +126,9 @@ def work(sample, st: dict) -> dict:
         sample = dataclasses.replace(sample, subset=subset)
     out = {"name": sample.name, "findings": list(sample.findings), "account": None, "record": None,
            "found": True, "usable": sample.usable, "origin": sample.origin.file, "files": [], "reused": 0,
-           "subset": sample.subset, "own_subset": own_subset, "score": None}
+           "subset": sample.subset, "own_subset": own_subset, "score": None,
+           "group": st["split"].group_of(sample.name, sample.sequence) if st.get("split") and not own_subset
+           else None}
     times = {}
     if sample.usable:
         labelmap, rule = st["labelmap"], st["rule"]
@@ -198,6 +200,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     state = {"dataset": dataset, "labelmap": labelmap, "rule": rule, "writer": writer,
              "html": html_report is not None, "options": CheckOptions(rule=rule, strict=strict), "split": split,
              "max_pixels": getattr(dataset, "max_pixels", DEFAULT_MAX_PIXELS)}
+    if writer is not None and not writer.dry_run:
+        writer.staging = True  # its files wait for ``outputs`` to place them, in sample order
     if writer is not None and outputs is None:
         from .outputs import Outputs
 
@@ -206,6 +210,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     unusable: list[Finding] = []  # why images could not be used (the first finding of each)
     missing_images: list = []
     own_subsets: Counter = Counter()  # images whose subset the source gave, by subset
+    groups: Counter = Counter()  # images --split assigned, by the group they went with
     found_images = 0
     worst: dict[str, list[int]] = {}  # image -> [errors, warnings, -position], images with either only
     total = report.total = len(dataset)
@@ -245,6 +250,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                     report.subsets[out["subset"] or "default"] += 1
                     if out["own_subset"]:
                         own_subsets[out["subset"]] += 1
+                    if out["group"] is not None:
+                        groups[out["group"]] += 1
                 report.images += 1
                 _add_accounting(report.classes, out["account"])
                 if json_report:
@@ -260,6 +267,11 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             stages["collect"] = stages.get("collect", 0.0) + time.perf_counter() - t0
             if progress:
                 progress(done, total)
+        if split is not None and groups and max(groups.values()) > 1:
+            together = [n for n in groups.values() if n > 1]
+            report.notes.append(f"--split kept {plural(sum(together), 'image')} together in "
+                                f"{plural(len(together), 'group')} of more than one (--split-by {split.by}); each "
+                                "group went whole to one split")
         if split is not None and own_subsets:
             given = ", ".join(f"{name} {count:,}" for name, count in sorted(own_subsets.items()))
             report.notes.append(f"--split was not applied to {plural(sum(own_subsets.values()), 'image')}: the "

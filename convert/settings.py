@@ -27,14 +27,14 @@ CHANGES_BYTES = {
     "to": "--to",
     "coco_mode": "--coco-mode",
     "link": "--link",
-    "split": "--split, --seed",
+    "split": "--split, --split-by, --seed",
     "options": "-O (the writer's options)",
 }
 
 # parameters of api.convert -> the recorded key that holds their effect, or why they change no byte
 PARAMETERS = {
     "src": "source", "fmt": "from", "images": "images", "max_pixels": "max_pixels", "labels": "labelmap",
-    "rule": "rule", "to": "to", "coco_mode": "coco_mode", "link": "link", "split": "split",
+    "rule": "rule", "to": "to", "coco_mode": "coco_mode", "link": "link", "split": "split", "split_by": "split",
     "seed": "split", "options": "options",  # (-O holds the reader's and the writer's options: both recorded)
     "out": "no: where the bytes go, not what they are",
     "overwrite": "no: what happens to earlier files, not what is written",

@@ -290,3 +290,26 @@ def test_predictions_and_image_root(tmp_path):
     task = json.loads((out / "tasks.json").read_text())[0]
     assert "annotations" not in task and task["predictions"][0]["model_version"] == "segconv"
     assert task["data"]["image"].startswith("s3://bucket/food/")
+
+
+@pytest.mark.parametrize("name", ["a b.jpg", "tray #2.jpg", "x+y&z?.jpg", "100%.jpg", "Käse/teller 1.png"])
+def test_image_names_are_url_encoded_after_the_image_root(tmp_path, name):
+    """A space, '#' (a fragment), '+' (a space in a query), '&', '?' or '%' in a name reach Label Studio as they
+    are: its local-files storage reads the name from the ?d= parameter, other storages from the URL path."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    doc = {"images": [{"id": 1, "file_name": name, "width": 4, "height": 4}], "categories": [{"id": 1, "name": "p"}],
+           "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]}]}
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps(doc))
+    api.convert(src, tmp_path / "local", to="label-studio")
+    url = json.loads((tmp_path / "local" / "tasks.json").read_text())[0]["data"]["image"]
+    assert parse_qs(urlsplit(url).query)["d"] == [name] and " " not in url and "#" not in url
+    api.convert(src, tmp_path / "s3", to="label-studio", options={"image-root": "https://host/bucket/"})
+    url = json.loads((tmp_path / "s3" / "tasks.json").read_text())[0]["data"]["image"]
+    parts = urlsplit(url)
+    assert unquote(parts.path) == f"/bucket/{name}" and not parts.query and not parts.fragment
+    from convert.importers import open_dataset
+
+    [sample] = list(open_dataset(tmp_path / "local" / "tasks.json"))  # segconv reads it back by its name
+    assert sample.name == name

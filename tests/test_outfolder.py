@@ -159,7 +159,7 @@ def test_a_killed_parallel_run_leaves_only_listed_files_and_its_own_temporaries(
     (["--from", "coco"], None),  # detected as coco already: the same reader, resumable
     (["--max-pixels", "1000000"], "--max-pixels (then 268435456, now 1000000)"),
     (["--rule", "labelme"], "--rule (then coco, now labelme)"),
-    (["--split", "train=0.5,val=0.5"], "--split, --seed"),
+    (["--split", "train=0.5,val=0.5"], "--split, --split-by, --seed"),
     (["-O", "holes=fill"], "-O (the writer's options)"),
 ])
 def test_resume_compares_every_setting_that_changes_bytes(tmp_path, change, named):

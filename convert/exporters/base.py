@@ -31,6 +31,7 @@ its default when not given).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,7 @@ class LayoutWriter:
         self.skip_existing = skip_existing  # --resume: files already written are whole (atomic writes)
         self.link = link
         self.dry_run = dry_run  # list the names, write nothing
+        self.staging = False  # True in a run (convert.run sets it): files wait for the run loop to place them
         self.owner = owner  # the run's token, in the names of its temporary files
         self.manifest = None  # the run's list of files (main process only): add(names), forget(names)
         self.notes: list[str] = []  # what the writer decided on the user's behalf, for the run's summary
@@ -119,7 +121,7 @@ class LayoutWriter:
         path = safe_join(self.out, relative)
         written.files.append(relative)
         if not self.dry_run and not self._already_there(written, path):
-            written.staged[relative] = stage_bytes(path, make(), self.owner)
+            self._staged(written, relative, path, stage_bytes(path, make(), self.owner))
         return path
 
     def place_image(self, written: Written, src: Path, relative: str) -> None:
@@ -128,7 +130,14 @@ class LayoutWriter:
         written.files.append(relative)
         if not self.dry_run and not self._already_there(written, path):
             stage = stage_link if self.link else stage_copy
-            written.staged[relative] = stage(src, path, self.owner)
+            self._staged(written, relative, path, stage(src, path, self.owner))
+
+    def _staged(self, written: Written, relative: str, path: Path, tmp: str) -> None:
+        """In a run, the run loop places the file; a writer used on its own (a script) places it now."""
+        if self.staging:
+            written.staged[relative] = tmp
+        else:
+            os.replace(tmp, path)
 
     @staticmethod
     def entry(written: Written, name: str) -> None:

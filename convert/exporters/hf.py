@@ -28,12 +28,13 @@ import numpy as np
 from ..errors import UsageError
 from ..findings import Finding
 from ..images import images_hint
-from ..labelmap import MAX_INDEX_8BIT, LabelMap
+from ..labelmap import LabelMap
 from ..model import Sample
 from ..painting import Painted
 from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
+from .eightbit import EightBit, eight_bit, to_8bit
 
 MAX_SHARD_BYTES = 500 * 10**6
 ROW_GROUP = 100  # rows per row group, as datasets writes image datasets...
@@ -64,17 +65,15 @@ class HfWriter(LayoutWriter):
     has_splits = True
 
     @staticmethod
-    def check_labelmap(labelmap: LabelMap) -> None:
+    def check_labelmap(labelmap: LabelMap) -> EightBit:
         _pyarrow()
-        too_large = [c for c in labelmap.classes if c.index > MAX_INDEX_8BIT]
-        if too_large:
-            names = ", ".join(f"{c.name!r} ({c.index})" for c in too_large[:10])
-            raise UsageError(f"--to hf writes 8-bit label images and these classes have an index above "
-                             f"{MAX_INDEX_8BIT}: {names}; renumber them in the label map")
+        return eight_bit(labelmap, "hf")
 
     def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
-        self.check_labelmap(labelmap)
         super().__init__(out, labelmap, **kwargs)
+        self.eight = self.check_labelmap(labelmap)
+        if self.eight.note:
+            self.notes.append(self.eight.note)
         self.shards: dict[str, list[str]] = {}  # split -> temporary shard names, in order
         self.rows: dict[str, int] = {}
         self.arrow_bytes: dict[str, int] = {}  # per split, the Arrow size of its rows: the card's num_bytes
@@ -89,7 +88,7 @@ class HfWriter(LayoutWriter):
         written = Written()
         split = sample.subset or self.default_subset
         stem = within_split(sample.stem, split)
-        label = encode_png(painted.class_mask.astype(np.uint8, copy=False))
+        label = encode_png(to_8bit(painted.class_mask, self.labelmap, self.eight))
         image = None
         if sample.image_path and Path(sample.image_path).is_file():
             image = Path(sample.image_path).read_bytes()
@@ -182,18 +181,24 @@ class HfWriter(LayoutWriter):
         splits = "".join(f"  - name: {split}\n    num_bytes: {self.arrow_bytes.get(split, 0)}\n"
                          f"    num_examples: {self.rows[split]}\n" for split in order)
         files = "".join(f"  - split: {split}\n    path: data/{split}-*\n" for split in order)
-        void = self.labelmap.void
+        void = self.eight.void
         lines = ["---", "dataset_info:", "  features:", "  - name: image", "    dtype: image", "  - name: label",
                  "    dtype: image", "  - name: file_name", "    dtype: string", "  splits:"]
         return ("\n".join(lines) + "\n" + splits + "configs:\n- config_name: default\n  data_files:\n" + files + "---\n"
                 + "\n# Semantic segmentation dataset\n\nWritten by segconv. `image` is the photo, `label` the class "
                   "mask: one 8-bit channel, value = class index (`id2label.json`), "
-                  f"{void} = void (ignore it in the loss). The photos are stored as delivered; the masks are "
+                  f"{void} = void (ignore it in the loss{self._void_note()}). The photos are stored as delivered; "
+                  "the masks are "
                   "drawn in their EXIF-oriented frame, which is how `datasets` decodes them (other parquet "
                   "readers must apply the EXIF orientation themselves).\n\n"
                   "```python\nfrom datasets import load_dataset\n"
                   "dataset = load_dataset(\"path/to/this/folder\")\n```\n\nTo publish it: "
                   "`huggingface-cli upload USER/NAME path/to/this/folder --repo-type dataset`.\n")
+
+    def _void_note(self) -> str:
+        if self.eight.void == self.labelmap.void:
+            return ""
+        return f"; the label map's void, {self.labelmap.void}, does not fit in 8 bits"
 
     def summary(self, images: int) -> str:
         splits = ", ".join(f"{s} {self.rows[s]:,}" for s in split_order(self.rows))

@@ -7,12 +7,13 @@
 
 Every visible object (after layering) is one ``brushlabels`` result whose RLE (:mod:`convert.brushrle`, as
 label-studio-sdk encodes masks) Label Studio decodes to exactly that object's pixels; the fill class is what
-no brush covers.  ``-O target=predictions`` writes them as predictions (pre-annotation) instead, keeping a Label Studio
-source's ``model_version``, its prediction ``score`` and each result's ``score`` (``segconv`` is the
-``model_version`` of a source without one);
-``-O image-root=...`` is put before every image name (default ``/data/local-files/?d=``, Label Studio's
-local-files storage; use your storage's URL prefix).  Void has no brush form: its pixels are counted and
-reported (``written-pixels-differ``).  Create the project with ``labeling-config.xml`` and import
+no brush covers.  ``-O target=predictions`` writes them as predictions (pre-annotation) instead, keeping
+a Label Studio source's ``model_version``, its prediction ``score`` and each result's ``score`` (``segconv``
+is the ``model_version`` of a source without one); ``-O image-root=...`` is put before every image name,
+which is percent-encoded (:func:`image_url`; default ``/data/local-files/?d=``, Label Studio's local-files
+storage; use your storage's URL prefix).  Void has no brush form: with a fill class its pixels read back
+as that class, and are counted and reported (``written-pixels-differ``); without one, pixels no brush
+covers read back as void, and nothing is lost.  Create the project with ``labeling-config.xml`` and import
 ``tasks.json``.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -37,6 +39,17 @@ from .base import LayoutWriter, Written
 from .objects import visible_objects
 
 PART = ".label-studio-tasks.jsonl"  # one task per line while the run goes; tasks.json at the end
+
+
+def image_url(root: str, name: str) -> str:
+    """``data.image`` of a task: ``root`` as given, then the image name percent-encoded (UTF-8), so a space, a
+    ``#`` (which would start a fragment), ``?``, ``&``, ``+`` (a space in a query) or ``%`` arrive as they are
+    in Label Studio's local-files ``?d=`` parameter and in a URL path alike.
+
+    >>> image_url("/data/local-files/?d=", "trays/a b#2+1.jpg")
+    '/data/local-files/?d=trays/a%20b%232%2B1.jpg'
+    """
+    return root + quote(name, safe="/")
 
 
 def object_runs(ids: np.ndarray):
@@ -101,7 +114,9 @@ class LabelStudioWriter(LayoutWriter):
             if self._predictions and score is not None:
                 result["score"] = score  # the source prediction's confidence, kept
             results.append(result)
-        void = int(np.count_nonzero(painted.class_mask == self.labelmap.void))
+        # no brush covers void: it reads back as the fill class, or (without one) as void again, which is no loss
+        fill = self.labelmap.fill
+        void = int(np.count_nonzero(painted.class_mask == self.labelmap.void)) if fill is not None else 0
         if void:
             written.findings.append(Finding(
                 "written-pixels-differ", f"{plural(void, 'void pixel')}: Label Studio brushes have no void, so "
@@ -113,7 +128,7 @@ class LabelStudioWriter(LayoutWriter):
             entry["model_version"] = sample.attributes.get("model_version", "segconv")
             if "prediction_score" in sample.attributes:
                 entry["score"] = sample.attributes["prediction_score"]
-        image = self.options["image-root"] + sample.name
+        image = image_url(self.options["image-root"], sample.name)
         task = {"data": {"image": image}, key: [entry]}
         self.entry(written, f"tasks.json: the task of image {image!r}")
         written.record = (orjson.dumps(task).decode(), len(results), void)  # 10x json.dumps on long rle lists

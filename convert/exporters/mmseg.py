@@ -8,7 +8,8 @@
 
 The annotations are plain grayscale (mode ``L``): mmsegmentation's loader squeezes and casts to uint8, so a
 16-bit PNG would silently wrap its values mod 256, and an RGB one would break; a label map with an index above
-254 is refused before anything is written.  ``classes`` lists every index from 0 to the largest (gaps as
+254 is refused before anything is written, and a void other than 255 is written as 255, said in a note and in
+the config (:mod:`convert.exporters.eightbit`).  ``classes`` lists every index from 0 to the largest (gaps as
 ``_unused_<i>_``, so a value is the position of its class), ``reduce_zero_label=False`` because value 0 is a
 class of the label map that the model should learn and void is already 255 (``True`` would turn class 0 into
 255 and shift every class down by one), ``ignore_index=255``.
@@ -18,17 +19,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from ..errors import UsageError
 from ..findings import Finding
 from ..images import images_hint
-from ..labelmap import MAX_INDEX_8BIT, LabelMap
+from ..labelmap import LabelMap
 from ..model import Sample
 from ..painting import Painted
 from ..pngencode import encode_png
 from ..wording import plural
 from .base import LayoutWriter, Written, split_order, within_split
+from .eightbit import EightBit, eight_bit, to_8bit
 
 
 class MmsegWriter(LayoutWriter):
@@ -36,21 +35,16 @@ class MmsegWriter(LayoutWriter):
     has_splits = True
 
     @staticmethod
-    def check_labelmap(labelmap: LabelMap) -> None:
-        """mmsegmentation reads 8-bit annotations: refuse indices it would wrap, naming the classes."""
-        too_large = [c for c in labelmap.classes if c.index > MAX_INDEX_8BIT]
-        if too_large:
-            names = ", ".join(f"{c.name!r} ({c.index})" for c in too_large[:10])
-            raise UsageError(f"--to mmseg writes 8-bit annotations and these classes have an index above "
-                             f"{MAX_INDEX_8BIT}: {names}; mmsegmentation would read them mod 256. Renumber them "
-                             "in the label map")
-        if labelmap.void != 255:
-            raise UsageError(f"--to mmseg writes void as 255 (mmsegmentation's ignore_index); the label map's void "
-                             f"is {labelmap.void}")
+    def check_labelmap(labelmap: LabelMap) -> EightBit:
+        """mmsegmentation reads 8-bit annotations: refuse indices it would wrap, naming the classes; void is
+        written as 255, its ignore_index."""
+        return eight_bit(labelmap, "mmseg", fixed_void=255, why="mmsegmentation's ignore_index")
 
     def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
-        self.check_labelmap(labelmap)
         super().__init__(out, labelmap, **kwargs)
+        self.eight = self.check_labelmap(labelmap)
+        if self.eight.note:
+            self.notes.append(self.eight.note)
         self.splits: dict[str, int] = {}
         self.suffixes: dict[str, int] = {}
 
@@ -58,8 +52,8 @@ class MmsegWriter(LayoutWriter):
         written = Written()
         split = sample.subset or self.default_subset
         stem = within_split(sample.stem, split)
-        mask = painted.class_mask.astype(np.uint8, copy=False)
-        self.put(written, f"ann_dir/{split}/{stem}.png", lambda: encode_png(mask))
+        self.put(written, f"ann_dir/{split}/{stem}.png",
+                 lambda: encode_png(to_8bit(painted.class_mask, self.labelmap, self.eight)))
         suffix = None
         if sample.image_path and Path(sample.image_path).is_file():
             suffix = Path(sample.image_path).suffix.lower() or ".jpg"
@@ -91,6 +85,8 @@ class MmsegWriter(LayoutWriter):
                  f"# reduce_zero_label=False: {reason};",
                  "# True would make class 0 void (255) and shift every class down by one.",
                  "# ignore_index=255: void pixels count in no loss and no metric."]
+        if self.eight.void != self.labelmap.void:
+            lines.append(f"# Void is written as 255 (the label map's void is {self.labelmap.void}).")
         if len(self.suffixes) > 1:
             others = ", ".join(s for s in self.suffixes if s != suffix)
             lines.append(f"# The images have several extensions; img_suffix takes one ({suffix}): images with {others}"

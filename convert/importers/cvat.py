@@ -12,7 +12,10 @@ SRC is the ``annotations.xml`` (any name) or a folder holding one.  Read:
   images are keyed by (subset, name), and mask names get the subset as a
   folder when the file holds several subsets;
 - video tracks, exploded into per-frame shapes, ``outside`` frames dropped,
-  frames named ``frame_000000`` as CVAT names them.
+  frames named ``frame_000000`` as CVAT names them;
+- sequences, for ``--split`` (``--split-by sequence``): the frames of a video
+  are one sequence, and so are the images of a task whose ``<mode>`` is
+  ``interpolation`` (the mode of tracks), by the image's ``task_id``.
 
 Shapes without area (``polyline``, ``points``, ``skeleton``, ``cuboid``) are
 reported as ``no-area-shape``, never dropped silently; ``<tag>`` elements are
@@ -134,6 +137,7 @@ class CvatDataset(Dataset):
         self.undeclared: dict[str, None] = {}
         self.images = root.findall("image")
         self.tracks = root.findall("track")
+        self.sequence_tasks = _sequence_tasks(meta)  # task id -> its name, for tasks annotated as sequences
         subsets = {img.get("subset") for img in self.images if img.get("subset")}
         self.prefix_subset = len(subsets) > 1
         self.entries: list = []
@@ -200,8 +204,10 @@ class CvatDataset(Dataset):
                                         file=self.file, element=where, line=line_of(img), image=raw))
                 return None
             name = f"{subset}/{name}"
+        task = img.get("task_id")
         return {"name": name, "width": width, "height": height, "subset": subset, "shapes": list(img),
-                "id": img.get("id"), "element": where, "line": line_of(img)}
+                "id": img.get("id"), "element": where, "line": line_of(img),
+                "sequence": self.sequence_tasks.get(task) if task else None}
 
     def _video_entries(self, meta, findings) -> list[dict]:
         task = meta.find("task") if meta is not None else None
@@ -234,13 +240,15 @@ class CvatDataset(Dataset):
         except ValueError:
             count = 0
         images_dir = self.xml.parent / "images"
+        task_id = (task.findtext("id") or "").strip() if task is not None else ""
+        sequence = f"CVAT task {task_id}" if task_id else f"the video of {self.xml.name}"
         entries = []
         for frame in sorted(set(range(count)) | set(frames)):
             stem = f"frame_{frame:06d}"
             found = sorted(images_dir.glob(stem + ".*")) if images_dir.is_dir() else []
             entries.append({"name": found[0].name if found else stem, "width": width, "height": height,
                             "subset": None, "shapes": frames.get(frame, []), "id": frame,
-                            "element": f"frame {frame}", "line": None})
+                            "element": f"frame {frame}", "line": None, "sequence": sequence})
         return entries
 
     def names(self) -> list[str]:
@@ -272,7 +280,7 @@ class CvatDataset(Dataset):
         return Sample(entry["name"], entry["width"], entry["height"], regions,
                       Origin(self.file, entry["element"], entry["line"]), subset=entry["subset"],
                       image_id=_int_id(entry["id"]), findings=findings, image_path=str(found) if found else None,
-                      order_rule=ORDER, attributes={"tags": tags} if tags else {})
+                      order_rule=ORDER, attributes={"tags": tags} if tags else {}, sequence=entry.get("sequence"))
 
     def _shape(self, shape, position: int, nth: int, entry: dict, findings: list):
         label = shape.get("label", "")
@@ -393,3 +401,16 @@ class CvatDataset(Dataset):
             report("mask-outside-image", f"{plural(lost, 'mask pixel')} outside the {width}x{height} image; cropped",
                    pixels=lost)
         return Bitmap(mask, left=left, top=top)
+
+
+def _sequence_tasks(meta) -> dict[str, str]:
+    """The tasks of ``<meta>`` (a task export's ``<task>``, a project's ``<tasks>``) annotated as sequences
+    (``<mode>interpolation</mode>``): task id -> ``"CVAT task <id>"``."""
+    if meta is None:
+        return {}
+    out = {}
+    for task in meta.iter("task"):
+        task_id = (task.findtext("id") or "").strip()
+        if task_id and (task.findtext("mode") or "").strip() == "interpolation":
+            out[task_id] = f"CVAT task {task_id}"
+    return out
