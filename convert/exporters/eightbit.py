@@ -9,7 +9,7 @@ and what void becomes.  One check, shared by every writer of such images.
   writer's own description of the set (mmseg's config, hf's dataset card) names the value written.
 
     >>> from convert.labelmap import LabelMap
-    >>> lm = LabelMap.from_dict({"void": 300, "classes": [{"name": "plate", "index": 1}]})
+    >>> lm = LabelMap.from_dict({"void": 300, "classes": [{"name": "plate", "index": 1, "level": 1}]})
     >>> plan = eight_bit(lm, "hf")
     >>> plan.void
     255
