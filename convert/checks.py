@@ -45,6 +45,7 @@ from .labelmap import LabelClass, LabelMap
 from .model import Box, Ellipse, Polygon, Region, Sample
 from .ordering import describe_level, why_on_top
 from .painting import Painted
+from .severity import Severity
 from .wording import plural
 
 
@@ -111,16 +112,32 @@ def _shapes(items):
     return rings_of, shapes
 
 
-def _what_pixels_show(shape) -> str:
-    """What the pixels of a ring that touches or crosses itself show (:mod:`convert.windings`)."""
-    from .windings import doubly_wound_area
+NEGLIGIBLE_FACE = 0.5  # px²: faces wound twice or the other way smaller than this change no decision of note
 
-    doubled = doubly_wound_area(np.asarray(shape.exterior.coords)[:-1])
-    if doubled == 0:
-        return ("no part of it is wound twice (its loops touch, run back along a bridge or cross), so even-odd "
-                "and nonzero fills paint the same pixels: no hole is made")
-    return (f"{doubled:.1f} px² lie inside two of its loops turning the same way: an even-odd fill (pycocotools, "
-            "OpenCV's fillPoly, segconv's masks) leaves them empty, a nonzero fill would paint them")
+
+def _what_pixels_show(shape) -> tuple[str, Severity]:
+    """What the pixels of a ring that touches or crosses itself show (:mod:`convert.windings`), and how much it
+    matters: a ring that only touches itself or runs back along a bridge (faces wound twice or against its
+    turn adding up to less than ``NEGLIGIBLE_FACE``, as coordinates rounded in a file leave) paints as a simple
+    outline would, and is a note; loops wound twice, or a bow-tie's lobe turning the other way, a warning."""
+    from .windings import wound_areas
+
+    doubled, opposite = wound_areas(np.asarray(shape.exterior.coords)[:-1])
+    if doubled >= NEGLIGIBLE_FACE:
+        return (f"{doubled:.1f} px² lie inside two of its loops turning the same way: an even-odd fill "
+                "(pycocotools, OpenCV's fillPoly, segconv's masks) leaves them empty, a nonzero fill would paint "
+                "them"), Severity.WARNING
+    if opposite >= NEGLIGIBLE_FACE:
+        return (f"its outline crosses itself and {opposite:.1f} px² turn the other way (a bow-tie): even-odd and "
+                "nonzero fills paint the same pixels, but an outline drawn this way is rarely the shape meant"), \
+            Severity.WARNING
+    if doubled or opposite:
+        small = " and ".join(f"{area:.2f} px² {what}" for area, what in ((doubled, "wound twice"),
+                                                                       (opposite, "turning the other way")) if area)
+        return (f"it crosses itself, but only {small} (under {NEGLIGIBLE_FACE:g} px²: a slip of the hand, or "
+                "coordinates rounded in a file), so it paints as a simple outline would but for that"), Severity.INFO
+    return ("it only touches itself or runs back along a bridge: no face is wound twice or against its turn, so "
+            "it paints as a simple outline would: no hole is made"), Severity.INFO
 
 
 def _name(region: Region) -> str:
@@ -144,8 +161,9 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions,
         for i in range(count):
             if not valid[first + i]:
                 reason = shapely.is_valid_reason(shapes[first + i])
-                out.append(Finding("self-intersection", f"ring {i} is not a simple polygon ({reason}); "
-                                   + _what_pixels_show(shapes[first + i]), **located(region, sample)))
+                shows, severity = _what_pixels_show(shapes[first + i])
+                out.append(Finding("self-intersection", f"ring {i} is not a simple polygon ({reason}); {shows}",
+                                   severity=severity, **located(region, sample)))
         if count == 1 and valid[first]:
             merged.append(shapes[first])
         else:
@@ -167,16 +185,18 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions,
             measured[k] = (area, inner, tuple(box), length)
     for (k, _, _), area, inner in zip(rings_of, areas.tolist(), inside.tolist()):
         region, raster = items[k]
+        own_rule = getattr(region.geometry, "rule", None)
         if area == 0:
-            out.append(Finding("zero-area", "the shape has no area (points on one line, or repeated)",
-                               **located(region, sample, pixels=raster)))
+            if own_rule is None or raster == 0:  # a fill of its own (a YOLO row: cv2.fillPoly) paints its outline
+                out.append(Finding("zero-area", "the shape has no area (points on one line, or repeated)",
+                                   **located(region, sample, pixels=raster)))
             continue
         lost = area - inner
         if lost > 0.5:
             out.append(Finding("outside-image", f"{lost:.1f} px² of its area lie outside the "
                                                 f"{sample.width}x{sample.height} image and are clipped",
                                **located(region, sample, pixels=int(round(lost)))))
-        if opts.rule == "coco" and inner > 0 and getattr(region.geometry, "rule", None) is None:
+        if opts.rule == "coco" and inner > 0 and own_rule is None:
             limit = max(opts.area_floor, opts.area_tolerance * inner)
             diff = raster - inner
             if abs(diff) > limit:
@@ -207,7 +227,10 @@ def overlap_findings(trace, sample: Sample) -> list[Finding]:
                    f"{cj.name!r} is painted on top because {why}")
         if shown < both:
             message += (f" ({both - shown:,} of these lie under a higher level, {shown:,} show {cj.name!r})")
-        out.append(Finding("level-overlap", message, **located(rj, sample, pixels=both)))
+        finding = Finding("level-overlap", message, **located(rj, sample, pixels=both))
+        if sample.order_rule.decides:  # the format composes overlapping objects itself: decided, a note
+            finding = Finding("level-overlap", message, severity=Severity.INFO, **located(rj, sample, pixels=both))
+        out.append(finding)
     return out
 
 

@@ -194,13 +194,17 @@ class OrderRule:
     """What the components of ``Region.order`` mean for one reader.
 
     ``keys`` names each component (``"position"`` is the region's position in
-    the source, anything else a value of the source's own, like CVAT
+    the source, ``"smaller"`` minus the object's pixel count, so that smaller
+    objects come later, anything else a value of the source's own, like CVAT
     ``z_order``); ``source`` says where positions count, for messages
-    ("the annotations list").
+    ("the annotations list").  ``decides`` marks a rule that is the format's
+    own way of composing overlapping objects, which its consumer applies too
+    (YOLO rows under Ultralytics' fill): an overlap it decides is a note.
     """
 
     keys: tuple[str, ...] = ("position",)
     source: str = "the source"
+    decides: bool = False  # the format's own rule of composition (Ultralytics: smaller objects on top)
 
 
 SOURCE_ORDER = OrderRule()

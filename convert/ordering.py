@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from .labelmap import LabelClass, LabelMap
 from .model import SOURCE_ORDER, OrderRule, Region
+from .wording import plural
 
 UNKNOWN_LEVEL = -1  # where regions with a label the label map does not know are painted (as void)
 
@@ -78,6 +79,8 @@ def why_on_top(lower: Region, lower_level: int, upper: Region, upper_level: int,
             continue
         if key == "position":
             reason = f"it comes later in {rule.source} (position {b} after {a})"
+        elif key == "smaller":
+            reason = f"it is smaller ({plural(-b, 'pixel')} against {-a:,}) and smaller objects are on top"
         else:
             reason = f"its {key} is higher ({b} over {a})"
         return ", and ".join(same + [reason])

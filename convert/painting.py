@@ -45,7 +45,7 @@ from . import runs
 from .findings import Finding, located
 from .labelmap import LabelClass, LabelMap
 from .layers import lookup, sweep_bands
-from .model import Region, Sample
+from .model import Region, Runs, Sample
 from .ordering import paint_level, painting_order, void_level
 from .rasterizing import has_area, runs_many
 
@@ -349,10 +349,13 @@ class _Study:
         self.outside: dict[int, list] = {}
         self.covers: list[np.ndarray] = []  # keys under * n + over: region `over` is on top of some of `under`
         names = [None if c is None else c.name for _, c in painted]
+        # a label image (masks, VOC, panoptic PNGs) holds one class per pixel: nothing lies beneath its regions,
+        # so a within rule has nothing to check there
+        drawn = np.array([not isinstance(r.geometry, Runs) for r, _ in painted], dtype=bool)
         self.rules = []  # (regions of a constrained class, regions of its containers)
         for cls in labelmap.classes:
             if cls.within and cls.name in names:
-                mine = np.array([name == cls.name for name in names], dtype=bool)
+                mine = np.array([name == cls.name for name in names], dtype=bool) & drawn
                 containers = np.array([name in cls.within for name in names], dtype=bool)
                 self.rules.append((mine, containers))
 

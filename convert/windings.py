@@ -23,14 +23,32 @@ import shapely
 
 def doubly_wound_area(ring: np.ndarray) -> float:
     """The area of the faces of ``ring`` wound an even, nonzero number of times (px² for pixel coordinates)."""
+    return wound_areas(ring)[0]
+
+
+def wound_areas(ring: np.ndarray) -> tuple[float, float]:
+    """(area wound an even, nonzero number of times; area wound against the ring's main turn), in px².
+
+    A ring that only touches itself or runs back along a bridge has neither: every face it paints is wound
+    once, the same way, as a simple outline's is.  A bow-tie's smaller lobe turns the other way:
+
+    >>> wound_areas(np.array([[0, 0], [4, 4], [4, 0], [0, 4]], dtype=float))
+    (0.0, 4.0)
+    >>> bridged = np.array([[0, 0], [4, 0], [4, 2], [6, 2], [6, 0], [8, 0], [8, 4], [6, 4], [6, 2], [4, 2], [4, 4],
+    ...                     [0, 4]], dtype=float)   # two squares joined by a bridge run out and back
+    >>> wound_areas(bridged)
+    (0.0, 0.0)
+    """
     closed = np.vstack((ring, ring[:1]))
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(shapely.linestrings(closed)))))
     if not len(faces):
-        return 0.0
+        return 0.0, 0.0
     points = shapely.get_coordinates(shapely.point_on_surface(faces))
     wound = winding_numbers(closed, points)
+    areas = shapely.area(faces)
     doubly = (wound != 0) & (wound % 2 == 0)
-    return float(shapely.area(faces[doubly]).sum())
+    turning = float(areas[wound > 0].sum()), float(areas[wound < 0].sum())
+    return float(areas[doubly].sum()), min(turning)
 
 
 def winding_numbers(closed: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -148,7 +148,9 @@ TABLE = [
     CodeInfo(
         "subset-overlap", "files", W,
         "An image is listed in two subsets (train and val): evaluation would see training data. It is "
-        "converted once, in the first subset (train, val, test, then the others).",
+        "converted once, in the first subset (train, val, test, then the others). A YOLO split that names "
+        "exactly the folders or lists of an earlier one (`val: images/train`, how a dataset without a val "
+        "split points Ultralytics at its training images) is an info (a note): its images are read once.",
         "ImageSets/Segmentation/train.txt and val.txt both list 2007_000033",
         "Remove the id from one of the lists.",
     ),

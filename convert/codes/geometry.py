@@ -37,11 +37,13 @@ TABLE = [
         "A polygon ring touches or crosses itself (shapely's reason is quoted), and the message says what "
         "the pixels show. Masks are filled even-odd (pycocotools, OpenCV's fillPoly): only where two loops "
         "overlap turning the same way is a face wound twice, left empty where a nonzero fill would paint it "
-        "(the area is given). Loops that only touch at a repeated vertex (as Ultralytics joins the parts of "
-        "one object), run back along a bridge, or cross like a bow-tie paint the same under both rules: no "
-        "hole is made.",
+        "(the area is given); a bow-tie's lobe turns the other way (the area is given too). Both are warnings. "
+        "A ring that only touches itself at a repeated vertex (as Ultralytics joins the parts of one object) "
+        "or runs back along a bridge (as segconv's YOLO rows do) paints as a simple outline would: no hole is "
+        "made, and it is an info (a note; faces wound twice or the other way below 0.5 px², as coordinates "
+        "rounded in a file leave, do not count).",
         "`[[0,0, 10,10, 10,0, 0,10]]` (a bow-tie)",
-        "Redraw the outline without crossings.",
+        "Redraw the outline without crossings (nothing to do for a note: a ring that only touches itself).",
     ),
     CodeInfo(
         "zero-area", "geometry", W,

@@ -12,14 +12,18 @@ TABLE = [
         "depends on the source's order inside the level, and the message says what decided (CVAT `z_order` "
         "with both values, or the position of both regions in the source). The count is per pair of regions: "
         "every pixel that lies in both, whatever lies between them or above them. When a higher level covers "
-        "part of those pixels the message says how many, and how many show the upper region's class.",
+        "part of those pixels the message says how many, and how many show the upper region's class. Where the "
+        "format itself composes overlapping objects and its consumer does the same (YOLO rows read as "
+        "Ultralytics fills them: smaller objects on top), the overlap is decided, not ambiguous: an info (a note).",
         "a `plate` and a `bowl` (both level 1) drawn over each other on 340 pixels",
         "Fix the annotation, or give the classes different levels in the label map.",
     ),
     CodeInfo(
         "outside-container", "levels", E,
         "A class with a `within` rule in the label map has pixels outside the classes it must lie on; "
-        "the message gives the count and bounding box.",
+        "the message gives the count and bounding box. A label image (masks, VOC, panoptic PNGs) holds one "
+        "class per pixel, so nothing lies beneath its regions and the rule is not checked there; the label "
+        "maps segconv writes beside YOLO rows and Label Studio brushes (visible pixels only) leave it out.",
         "`rice: {level: 2, within: [plate, bowl]}` and a rice polygon spilling 120 pixels onto the table",
         "Correct the food outline, or the plate's.",
     ),

@@ -4,6 +4,9 @@
 
     OUT/tasks.json               [{"data": {"image": <image-root><name>}, "annotations": [{"result": [...]}]}, ...]
     OUT/labeling-config.xml      <Image> + <BrushLabels> with the classes and their colours
+    OUT/labelmap.json            segconv's label map (indices, levels, fill, void), for reading the tasks back;
+                                 ``within`` rules left out: each brush holds its object's visible pixels only,
+                                 so no container lies beneath it
 
 Every visible object (after layering) is one ``brushlabels`` result whose RLE (:mod:`convert.brushrle`, as
 label-studio-sdk encodes masks) Label Studio decodes to exactly that object's pixels; the fill class is what
@@ -13,12 +16,14 @@ is the ``model_version`` of a source without one); ``-O image-root=...`` is put 
 which is percent-encoded (:func:`image_url`; default ``/data/local-files/?d=``, Label Studio's local-files
 storage; use your storage's URL prefix).  Void has no brush form: with a fill class its pixels read back
 as that class, and are counted and reported (``written-pixels-differ``); without one, pixels no brush
-covers read back as void, and nothing is lost.  Create the project with ``labeling-config.xml`` and import
-``tasks.json``.
+covers read back as void, and nothing is lost.  A task without any object carries the image size in its
+data (``original_width``, ``original_height``, as results name it).  Create the project with
+``labeling-config.xml`` and import ``tasks.json``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, TextIO
@@ -129,7 +134,10 @@ class LabelStudioWriter(LayoutWriter):
             if "prediction_score" in sample.attributes:
                 entry["score"] = sample.attributes["prediction_score"]
         image = image_url(self.options["image-root"], sample.name)
-        task = {"data": {"image": image}, key: [entry]}
+        data: dict[str, Any] = {"image": image}
+        if not results:  # no result to carry the size: the data does, so the task reads back (segconv reads it)
+            data.update(original_width=width, original_height=height)
+        task = {"data": data, key: [entry]}
         self.entry(written, f"tasks.json: the task of image {image!r}")
         written.record = (orjson.dumps(task).decode(), len(results), void)  # 10x json.dumps on long rle lists
         return written
@@ -166,12 +174,13 @@ class LabelStudioWriter(LayoutWriter):
         self.write_file("labeling-config.xml",
                         "<View>\n  <Image name=\"image\" value=\"$image\" zoom=\"true\"/>\n"
                         f"  <BrushLabels name=\"tag\" toName=\"image\">\n{labels}  </BrushLabels>\n</View>\n")
-        return ["tasks.json", "labeling-config.xml"]
+        self.write_file("labelmap.json", json.dumps(own_labelmap(self.labelmap), indent=2) + "\n")
+        return ["tasks.json", "labeling-config.xml", "labelmap.json"]
 
     def summary(self, images: int) -> str:
         where = "predictions" if self._predictions else "annotations"
         text = (f"wrote {self.out / 'tasks.json'}: {plural(self.tasks, 'task')}, "
-                f"{plural(self.results, 'brush result')} as {where} (+ labeling-config.xml)")
+                f"{plural(self.results, 'brush result')} as {where} (+ labeling-config.xml, labelmap.json)")
         if self.void:
             text += f"; {plural(self.void, 'void pixel')} have no brush form and read back as the fill class"
         return text
@@ -179,3 +188,11 @@ class LabelStudioWriter(LayoutWriter):
 
 def _hex(color) -> str:
     return "#{:02x}{:02x}{:02x}".format(*color)
+
+
+def own_labelmap(labelmap: LabelMap) -> dict:
+    """The label map written beside the tasks: the run's, without ``within`` rules (a brush of visible pixels
+    never lies on its container, so reading the tasks back would break every rule the source kept)."""
+    doc = labelmap.to_dict()
+    doc["classes"] = [{k: v for k, v in c.items() if k != "within"} for c in doc["classes"]]
+    return doc

@@ -36,6 +36,7 @@ from ..dataset import Dataset
 from ..errors import SegconvError
 from ..findings import Finding
 from ..images import ImageProblem, images_hint, locate, oriented_size
+from ..labelmap import LabelMap
 from ..limits import DEFAULT_MAX_PIXELS
 from ..model import Bitmap, Ellipse, OrderRule, Origin, Polygon, Region, Sample
 from ..paths import normalize_name, unsafe_reason
@@ -188,7 +189,8 @@ class LabelStudioDataset(Dataset):
                                     f"annotation read from {'its' if len(from_predictions) == 1 else 'their'} "
                                     f"newest prediction (-O use=auto): {shown}", file=self.file))
         self.label_list = list(names)
-        super().__init__(self.file, findings)
+        own = src.parent / "labelmap.json"  # written beside tasks.json by segconv's label-studio layout
+        super().__init__(self.file, findings, LabelMap.load(own) if own.is_file() else None)
 
     @staticmethod
     def _reference(task: dict, results: list) -> str | None:
@@ -240,7 +242,7 @@ class LabelStudioDataset(Dataset):
                                     severity=severity))
 
         image = locate(name, self.image_dirs)
-        size = self._size(results, image, report)
+        size = self._size([*results, task["data"]], image, report)  # a task without results: its data's size
         if size is None:
             report("missing-image", "no result carries original_width/original_height and the image file is not "
                                     f"found ({images_hint(self.images_given)}): the size is unknown", severity=None)
@@ -293,6 +295,8 @@ class LabelStudioDataset(Dataset):
                       image_id=task.get("id"), attributes=attributes)
 
     def _size(self, results: list, image: Path | None, report) -> tuple[int, int] | None:
+        """The image size: the first of ``results`` (dicts; a task's ``data`` last) with ``original_width`` and
+        ``original_height``, checked against the image file when it is found, or the file's."""
         declared = None
         for result in results:
             if isinstance(result, dict):

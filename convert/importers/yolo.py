@@ -16,7 +16,12 @@ folder with ``images/`` and ``labels/`` and no YAML.  As Ultralytics reads it:
 Rows are painted as Ultralytics trains on them (``-O fill=ultralytics``, the default: resampled to 1,000
 points, truncated to integers, ``cv2.fillPoly`` with its outline; :mod:`convert.ultralytics_fill`), or by
 pycocotools' centre rule (``-O fill=pycocotools``), as polygons of other formats are.  Rows carry no level:
-the label map gives it (class names matched), and row order decides inside a level.
+the label map gives it (class names matched; the ``labelmap.json`` segconv writes beside a YOLO set is read
+without ``within`` rules, as rows hold visible pixels, and with its classes at one level under
+``fill=ultralytics``).  Inside a level, under ``fill=ultralytics`` rows are
+composed as Ultralytics composes them (``overlap_mask``): larger first, smaller on top, the rows' order between
+equal sizes, so an overlap there is decided by the format's own rule and is a note; under
+``fill=pycocotools`` the rows' order decides.
 What Ultralytics rejects or drops in silence is a finding (``ultralytics-rejects``: a value outside [0, 1],
 an odd number of coordinates, box rows among polygon rows, a class index not in ``names``: it drops the whole
 image as corrupt; ``duplicate-row``: it removes one; ``no-label-file``: an image without objects;
@@ -26,6 +31,7 @@ image as corrupt; ``duplicate-row``: it removes one; ``no-label-file``: an image
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +49,9 @@ from ..paths import normalize_name
 from ..severity import Severity
 
 ORDER = OrderRule(("position",), "the label file's rows")
+# -O fill=ultralytics: rows composed as Ultralytics trains on them (polygons2masks_overlap), larger first,
+# smaller on top, the rows' order deciding between equal sizes
+ULTRALYTICS_ORDER = OrderRule(("smaller", "position"), "the label file's rows", decides=True)
 IMAGE_FORMATS = {".bmp", ".dng", ".jpeg", ".jpg", ".mpo", ".png", ".tif", ".tiff", ".webp", ".pfm", ".heic"}
 SPLITS = ("train", "val", "test")
 MAX_LABEL_BYTES = 64 << 20  # a label file beyond this is no annotation of one image
@@ -124,6 +133,12 @@ class YoloDataset(Dataset):
                                file=str(src))
         self.entries: list[tuple[Path, str, str]] = []  # (image, name, split)
         seen: dict[str, str] = {}
+        for split, same in self._same_as(lists).items():  # val: images/train, as when there is no val split
+            findings.append(Finding("subset-overlap", f"names the same images as {same} "
+                                    f"({lists[split]!r}), as a dataset without a separate {split} split does; "
+                                    f"they are read once, as {same}", file=self.file, element=split,
+                                    severity=Severity.INFO))
+            del lists[split]
         for split, spec in lists.items():
             for image in self._images(spec, split, findings):
                 name = self._name(image)
@@ -138,9 +153,26 @@ class YoloDataset(Dataset):
         findings += self._labels_without_images(lists)
         self._labels: list[str] | None = None
         own = (yaml_file.parent if yaml_file else src) / "labelmap.json"  # written beside it by segconv
-        super().__init__(self.file, findings, LabelMap.load(own) if own.is_file() else None)
+        source_map = _as_rows(LabelMap.load(own), self.fill == "ultralytics") if own.is_file() else None
+        super().__init__(self.file, findings, source_map)
 
     # ------------------------------------------------------------------ indexing
+    def _same_as(self, lists: dict) -> dict[str, str]:
+        """Splits that name exactly the folders or lists an earlier split names: {split: that earlier split}."""
+        def where(spec) -> tuple:
+            return tuple(sorted(os.path.realpath(self.root / str(item))
+                                for item in (spec if isinstance(spec, list) else [spec])))
+
+        first: dict[tuple, str] = {}
+        same = {}
+        for split, spec in lists.items():
+            key = where(spec)
+            if key in first:
+                same[split] = first[key]
+            else:
+                first[key] = split
+        return same
+
     def _root(self, yaml_file: Path, doc: dict, findings: list) -> Path:
         given = doc.get("path")
         here = yaml_file.parent
@@ -280,8 +312,11 @@ class YoloDataset(Dataset):
         except (OSError, UnicodeDecodeError) as exc:
             return unusable("unreadable-file", f"cannot read the label file ({exc})", str(labels))
         regions = self._rows(text, labels, name, width, height, findings)
+        rule = ORDER
+        if self.fill == "ultralytics":
+            regions, rule = _smaller_on_top(regions, width, height), ULTRALYTICS_ORDER
         return Sample(name, width, height, regions, origin, subset=split, findings=findings, image_path=str(image),
-                      size_checked=True, order_rule=ORDER)
+                      size_checked=True, order_rule=rule)
 
     def _rows(self, text: str, labels: Path, name: str, width: int, height: int, findings: list) -> list[Region]:
         rows = []
@@ -361,3 +396,29 @@ class YoloDataset(Dataset):
                                     + " (segconv paints the rows it can, clipped to the image)",
                                     file=str(labels), image=name))
         return regions
+
+
+def _smaller_on_top(regions: list[Region], width: int, height: int) -> list[Region]:
+    """The rows ordered as Ultralytics composes them: each row's order is (minus its pixel count under its own
+    fill, its position), so inside a level larger rows paint first and smaller ones over them."""
+    from ..rasterizing import runs_many
+
+    starts, ends, which, _ = runs_many([r.geometry for r in regions], height, width)
+    pixels = np.bincount(which, weights=ends - starts, minlength=len(regions)).astype(np.int64)
+    for region, count in zip(regions, pixels.tolist()):
+        region.order = (-count, *region.order)
+    return regions
+
+
+def _as_rows(labelmap: LabelMap, one_level: bool) -> LabelMap:
+    """The label map segconv wrote beside a YOLO set, as its rows are read: without ``within`` rules (each row
+    holds its object's visible pixels, so no container lies beneath it) and, for rows read as Ultralytics
+    trains on them (``one_level``), its classes at one level, the fill class beneath: Ultralytics composes
+    rows by size alone.  Indices, names, colours, fill class and void are kept; a ``--labels`` map is used
+    as given."""
+    doc = labelmap.to_dict()
+    doc["classes"] = [{k: v for k, v in c.items() if k != "within"} for c in doc["classes"]]
+    if one_level:
+        doc["classes"] = [dict(c, level=0 if c.get("fill") else 1) for c in doc["classes"]]
+    how = "; classes at one level: rows composed by size, as Ultralytics does" if one_level else ""
+    return LabelMap.from_dict(doc, source=f"{labelmap.source} (without within rules: rows hold visible pixels{how})")
