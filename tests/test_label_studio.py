@@ -313,3 +313,32 @@ def test_image_names_are_url_encoded_after_the_image_root(tmp_path, name):
 
     [sample] = list(open_dataset(tmp_path / "local" / "tasks.json"))  # segconv reads it back by its name
     assert sample.name == name
+
+
+def test_segconvs_tasks_read_back_with_their_label_map_and_every_image(tmp_path):
+    """--to label-studio writes labelmap.json (without within rules: a brush holds visible pixels) beside the
+    tasks, so they read back with the source's indices; an image without objects carries its size in its
+    task's data and reads back too, though no image is beside the tasks."""
+    doc = json.loads((FOOD / "annotations.json").read_text())
+    doc["images"].append({"id": 99, "file_name": "empty.jpg", "width": 32, "height": 24})
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps(doc))
+    labels = tmp_path / "lm.yaml"
+    labels.write_text((FOOD / "labelmap.yaml").read_text().replace(
+        "{name: rice,       index: 5,  level: 2}", "{name: rice,       index: 5,  level: 2, within: [plate, bowl]}"))
+    out = tmp_path / "ls"
+    api.convert(src, out, to="label-studio", labels=labels, images=FOOD / "images")
+    tasks = json.loads((out / "tasks.json").read_text())
+    empty = next(t for t in tasks if t["data"]["image"].endswith("empty.jpg"))
+    assert empty["data"]["original_width"] == 32 and empty["data"]["original_height"] == 24
+    assert all("original_width" not in t["data"] for t in tasks if t is not empty)  # results carry it there
+    written = json.loads((out / "labelmap.json").read_text())
+    assert [(c["name"], c["index"]) for c in written["classes"]] == \
+        [(c.name, c.index) for c in LabelMap.load(labels).classes]
+    assert not any("within" in c for c in written["classes"])
+    back = LabelStudioDataset(out)
+    assert back.source_labelmap.to_dict()["classes"] == written["classes"]
+    report = api.validate(out)
+    assert report.images == 5 and not [f for f in report.findings if f.severity.value in ("error", "warning")]
+    [sample] = [s for s in back if s.name.endswith("empty.jpg")]
+    assert (sample.width, sample.height, sample.regions) == (32, 24, [])

@@ -278,3 +278,26 @@ def test_polygon_area_and_bbox_fields(tmp_path):
           if f.code.endswith("field-mismatch")}
     assert set(fs) == {("area-field-mismatch", "annotation id=2"), ("bbox-field-mismatch", "annotation id=3")}
     assert "15.7 % off" in fs[("area-field-mismatch", "annotation id=2")]
+
+
+def test_within_rules_are_not_checked_on_label_images(tmp_path):
+    """The food scene with rice within plate or bowl: the COCO source keeps the rule (rice lies on its plates);
+    its png masks hold one class per pixel, where no plate lies beneath the rice: no outside-container, as
+    nothing beneath can be checked there. The same rule still catches rice drawn off its plate."""
+    labels = tmp_path / "lm.yaml"
+    labels.write_text((FOOD / "labelmap.yaml").read_text().replace(
+        "{name: rice,       index: 5,  level: 2}", "{name: rice,       index: 5,  level: 2, within: [plate, bowl]}"))
+    assert "within" in labels.read_text()
+    source = api.validate(FOOD / "annotations.json", labels=labels)
+    assert not [f for f in source.findings if f.code == "outside-container"]
+    api.convert(FOOD / "annotations.json", tmp_path / "png", labels=labels)
+    masks = api.validate(tmp_path / "png", labels=labels)
+    assert masks.images == 4 and not [f for f in masks.findings if f.code == "outside-container"]
+    doc = json.loads((FOOD / "annotations.json").read_text())
+    rice = next(c["id"] for c in doc["categories"] if c["name"] == "rice")
+    doc["annotations"].append({"id": 9000, "image_id": doc["images"][0]["id"], "category_id": rice,
+                               "segmentation": [[600, 440, 630, 440, 630, 470, 600, 470]]})  # on the table
+    (tmp_path / "spilt.json").write_text(json.dumps(doc))
+    spilt = api.validate(tmp_path / "spilt.json", labels=labels)
+    [off] = [f for f in spilt.findings if f.code == "outside-container"]
+    assert off.element == "annotation id=9000" and off.pixels == 900

@@ -295,3 +295,73 @@ def test_pixels_differing_between_two_paintings_counted_from_their_stretches(fir
     changed = a.class_mask != b.class_mask
     assert _differing(a.runs, b.runs, labels.void) == (
         int(changed.sum()), int((changed & (a.class_mask == labels.void)).sum()))
+
+
+# --------------------------------------------------------------------------- as segconv's own output reads (#27.2)
+def square(x0, y0, x1, y1):
+    """A row through the centres of the pixels x0..x1, y0..y1 (as segconv writes rows)."""
+    return [(x0 + 0.5, y0 + 0.5), (x1 + 0.5, y0 + 0.5), (x1 + 0.5, y1 + 0.5), (x0 + 0.5, y1 + 0.5)]
+
+
+def test_rows_are_composed_as_ultralytics_composes_them_smaller_on_top(tmp_path):
+    """A bowl (5x5 = 25 px) written first, a plate (2x2 = 4 px) inside it written after: row order would put
+    the plate on top too; with the bowl after the plate it would not, but Ultralytics puts the smaller on top,
+    and so does segconv. The overlap is decided by that rule: a note that says so."""
+    images = {"a.jpg": (8, 8, [(0, square(3, 3, 4, 4)), (1, square(1, 1, 5, 5))], "train")}  # plate, then bowl
+    src = independent_yolo(tmp_path, images, ["plate", "bowl"])
+    [sample] = list(YoloDataset(src))
+    painted = paint(sample, LabelMap.derive(["plate", "bowl"]), trace=True)
+    assert (painted.class_mask[3:5, 3:5] == 1).all() and (painted.class_mask == 2).sum() == 25 - 4
+    report = api.validate(src)
+    [overlap] = [f for f in report.findings if f.code == "level-overlap"]
+    assert overlap.severity.value == "info" and overlap.pixels == 4
+    assert "'plate' is painted on top because it is smaller (4 pixels against 25) and smaller objects are on top" \
+        in overlap.message
+    by_centre = YoloDataset(src, options={"fill": "pycocotools"})[0]  # the centre rule keeps the rows' order
+    assert (paint(by_centre, LabelMap.derive(["plate", "bowl"])).class_mask[3:5, 3:5] == 2).all()
+
+
+def test_val_naming_trains_folder_is_one_note_not_a_warning_per_image(tmp_path):
+    images = {f"{k}.jpg": (8, 8, [(0, square(1, 1, 3, 3))], "train") for k in "abc"}
+    src = independent_yolo(tmp_path, images, ["plate"])
+    doc = yaml.safe_load(src.read_text())
+    doc["val"] = doc["train"]
+    src.write_text(yaml.safe_dump(doc))
+    report = api.validate(src)
+    [note] = [f for f in report.findings if f.code == "subset-overlap"]
+    assert note.severity.value == "info" and note.element == "val"
+    assert note.message == ("names the same images as train ('images/train'), as a dataset without a separate val "
+                            "split does; they are read once, as train")
+    assert report.images == 3
+    doc["val"] = "extra.txt"  # another list holding one training image: a real overlap, a warning
+    (tmp_path / "extra.txt").write_text("images/train/a.jpg\n")
+    src.write_text(yaml.safe_dump(doc))
+    overlaps = [f for f in api.validate(src).findings if f.code == "subset-overlap"]
+    assert [(f.severity.value, f.image) for f in overlaps] == [("warning", "train/a.jpg")]
+
+
+def test_a_row_one_pixel_wide_paints_and_is_not_zero_area(tmp_path):
+    """A one-pixel object written as segconv writes it: the row runs there and back through the pixel's centre
+    (no area), and cv2.fillPoly paints it, so Ultralytics trains on it: no zero-area finding."""
+    images = {"a.jpg": (6, 6, [(0, [(2.5, 2.5), (2.5, 2.5), (2.5, 2.5)])], "train")}
+    src = independent_yolo(tmp_path, images, ["plate"])
+    report = api.validate(src)
+    assert not [f for f in report.findings if f.code == "zero-area"]
+    [sample] = list(YoloDataset(src))
+    assert paint(sample, LabelMap.derive(["plate"])).class_mask.tolist()[2][2] == 1
+    by_centre = api.validate(src, options={"fill": "pycocotools"})  # by the centre rule it paints nothing
+    assert [f.code for f in by_centre.findings if f.code == "zero-area"] == ["zero-area"]
+
+
+def test_segconvs_labelmap_beside_rows_is_read_at_one_level_without_within(tmp_path):
+    lm = tmp_path / "lm.yaml"
+    lm.write_text("classes:\n  - {name: background, index: 0, level: 0, fill: true}\n"
+                  "  - {name: plate, index: 1, level: 1}\n  - {name: rice, index: 4, level: 2, within: [plate]}\n")
+    out = tmp_path / "yolo"
+    api.convert(FOOD / "annotations.json", out, to="yolo", labels=lm)
+    read = YoloDataset(out).source_labelmap
+    assert [(c.name, c.index, c.level, c.within) for c in read.classes] == [
+        ("background", 0, 0, ()), ("plate", 1, 1, ()), ("rice", 4, 1, ())]
+    kept = YoloDataset(out, options={"fill": "pycocotools"}).source_labelmap
+    assert [(c.name, c.level, c.within) for c in kept.classes] == [("background", 0, ()), ("plate", 1, ()),
+                                                                    ("rice", 2, ())]
