@@ -162,15 +162,7 @@ def run_scene(to: str, doc: dict, work: Path) -> None:
     check_writer(to, src, work, reference, source_clean)
 
 
-NOT_DETECTED_YET: set[str] = set()  # (none left: issue 26 made coco-rle and label-studio folders detected)
-
-
-def writers():
-    return [pytest.param(to, marks=pytest.mark.xfail(strict=True, reason="output folder not detected yet"))
-            if to in NOT_DETECTED_YET else to for to in sorted(READS_AS)]
-
-
-@pytest.mark.parametrize("to", writers())
+@pytest.mark.parametrize("to", sorted(READS_AS))
 def test_the_bundled_example_converts_and_reads_back_clean(to, tmp_path):
     """The food scene (its 4 outside-image notes are the source's): every writer's output validates with no
     error or warning, read back without --from, with the png writer's masks."""
@@ -190,7 +182,7 @@ def test_the_bundled_example_converts_and_reads_back_clean(to, tmp_path):
         assert int((masks[name] != mask).sum()) == (lost.get(name) or 0), name
 
 
-@pytest.mark.parametrize("to", writers())
+@pytest.mark.parametrize("to", sorted(READS_AS))
 def test_every_writer_output_reads_back_clean_over_generated_scenes(to, tmp_path_factory):
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
