@@ -2,11 +2,12 @@
 
     python bench/micro.py [--work DIR]
 
-- **Image headers** (``convert.imageheader``): size and EXIF orientation of real-looking photos on disk
+- **Image headers** (``convert.files.image_header``): size and EXIF orientation of real-looking photos on disk
   (JPEG, PNG with its eXIf chunk before or after the pixels, WebP, TIFF, BMP; small and 4000x3000),
   against what Pillow needs for the same answer: ``Image.open`` and ``getexif()``, which for a PNG whose
   eXIf chunk follows the pixels decodes the whole image.  Every answer is checked equal to Pillow's.
-- **Label Studio brush RLE** (``convert.brushrle``): decoding and encoding a 1024x768 mask, smooth (one blob)
+- **Label Studio brush RLE** (``convert.formats.label_studio.brush``): decoding and encoding a 1024x768 mask,
+  smooth (one blob)
   and noise (every pixel random), against label-studio-sdk's own ``brush`` module when it is installed in
   ``bench/.peers/lssdk`` (``python -m venv bench/.peers/lssdk && bench/.peers/lssdk/bin/pip install
   label-studio-sdk``); the round trip is checked both ways.
@@ -31,7 +32,7 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from convert import brushrle  # noqa: E402
-from convert.imageheader import read_header  # noqa: E402
+from convert.files.image_header import read_header  # noqa: E402
 
 SDK_PYTHON = HERE / ".peers" / "lssdk" / "bin" / "python"
 

@@ -22,7 +22,7 @@ number of images written.
   order, saved with Pillow as a palette PNG.
 - ``floor``: writing the very same masks and nothing else: segconv's masks
   are loaded into memory first (not timed), then only the encoding and the
-  writing run, with the encoder segconv uses (``convert.pngencode``), so it
+  writing run, with the encoder segconv uses (``convert.pixels.png_encode``), so it
   writes the very same bytes.
 - ``floor-default``: the same masks saved by Pillow at its default settings
   (what a plain ``im.save(path)`` costs; the pycocotools script saves that
@@ -100,8 +100,8 @@ def run_validate(src, labels, jobs=1, json_path=None, html_path=None):
 
 def run_diff(a, b, labels, json_path=None):
     sys.path.insert(0, str(HERE.parent))
-    from convert import diff as diffing
-    from convert.diff_report import write_json
+    from convert.pipeline import diff as diffing
+    from convert.reports.diff_report import write_json
 
     t = time.perf_counter()
     a_ds, b_ds, labelmap, derived = diffing.open_pair(a, b, labels=labels)
@@ -155,7 +155,7 @@ def run_pycocotools(src, labels, out):
 
 def _palette(levels: dict) -> list[int]:
     sys.path.insert(0, str(HERE.parent))
-    from convert.labelmap import voc_color
+    from convert.model.labelmap import voc_color
 
     colors = [voc_color(i) for i in range(256)]
     return [v for rgb in colors for v in rgb]
@@ -168,8 +168,8 @@ def run_floor(masks, out, pillow_defaults=False):
     from PIL import Image
 
     sys.path.insert(0, str(HERE.parent))
-    from convert.labelmap import LabelMap
-    from convert.pngencode import encode_png
+    from convert.model.labelmap import LabelMap
+    from convert.pixels.png_encode import encode_png
 
     masks = Path(masks)
     lm = LabelMap.load(masks.parent / "labelmap.json")

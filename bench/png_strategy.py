@@ -3,8 +3,8 @@
     python bench/png_strategy.py [FOLDER ...]      # default: every palette/grey PNG of ../shared/corpus
 
 For every palette or greyscale PNG found, each encoder writes the same pixels (best of 5 runs each): Pillow
-at its defaults, Pillow with zlib's run-length strategy (what segconv used before ``convert.pngencode``),
-and ``convert.pngencode``.  The script prints total time and size for each, and checks that every result
+at its defaults, Pillow with zlib's run-length strategy (what segconv used before ``convert.pixels.png_encode``),
+and ``convert.pixels.png_encode``.  The script prints total time and size for each, and checks that every result
 decodes back to the original pixels.
 """
 
@@ -21,7 +21,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from convert.pngencode import encode_png  # noqa: E402
+from convert.pixels.png_encode import encode_png  # noqa: E402
 
 
 def pillow(options: dict):
@@ -38,7 +38,7 @@ def ours(im: Image.Image) -> bytes:
 
 
 ENCODERS = {"Pillow defaults": pillow({}), "Pillow, zlib RLE strategy": pillow({"compress_type": zlib.Z_RLE}),
-            "segconv (convert.pngencode)": ours}
+            "segconv (convert.pixels.png_encode)": ours}
 
 
 def main(folders: list[Path]) -> None:

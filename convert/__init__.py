@@ -1,6 +1,6 @@
 """segconv: convert and validate semantic-segmentation annotations.
 
-Every source is read into one indexed-layer model (:mod:`convert.model`):
+Every source is read into one indexed-layer model (:mod:`convert.model.sample`):
 classes have a *level*, higher levels paint over lower ones, and every pixel
 problem is reported as a :class:`~convert.findings.Finding` naming the file,
 the image and the annotation.  ``docs/design.md`` describes the pipeline.
@@ -21,12 +21,14 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "Bitmap": "model", "Box": "model", "Origin": "model", "Polygon": "model", "Region": "model", "Rle": "model",
-    "Sample": "model", "Finding": "findings", "Severity": "severity", "LabelClass": "labelmap",
-    "LabelMap": "labelmap", "voc_color": "labelmap", "Painted": "painting", "paint": "painting",
-    "rasterize": "rasterizing", "RunReport": "run", "Interrupted": "run", "convert": "api", "inspect": "api",
-    "validate": "api", "validate_samples": "api", "SegconvError": "errors", "UsageError": "errors",
-    "detect_format": "importers", "open_dataset": "importers",
+    "Bitmap": "model.sample", "Box": "model.sample", "Origin": "model.sample", "Polygon": "model.sample",
+    "Region": "model.sample", "Rle": "model.sample", "Sample": "model.sample",
+    "Finding": "findings", "Severity": "findings.severity", "LabelClass": "model.labelmap",
+    "LabelMap": "model.labelmap", "voc_color": "model.labelmap", "Painted": "painting.paint", "paint": "painting.paint",
+    "rasterize": "painting.rasterize", "RunReport": "pipeline.loop", "Interrupted": "pipeline.loop",
+    "convert": "api", "inspect": "api", "validate": "api", "validate_samples": "api",
+    "SegconvError": "errors", "UsageError": "errors",
+    "detect_format": "formats.readers", "open_dataset": "formats.readers",
 }
 
 __all__ = sorted(_EXPORTS)

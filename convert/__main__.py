@@ -1,6 +1,6 @@
 """``python -m convert`` is the ``segconv`` command."""
 
-from .entry import main
+from convert.cli import main
 
 if __name__ == "__main__":
     main()

@@ -9,10 +9,10 @@
     ...                      labels="fixtures/food/labelmap.yaml", json_path="report.json")  # doctest: +SKIP
 
 Smaller steps for one-off scripts: :func:`open_dataset` (load a source),
-iterate its samples, :func:`~convert.painting.paint` one, and a writer from
-:data:`~convert.exporters.WRITERS` to write it.  :func:`convert` and
-:func:`validate` share one loop (:mod:`convert.run`); the output folder's
-rules (refuse, overwrite, resume) are :mod:`convert.outfolder`'s.
+iterate its samples, :func:`~convert.painting.paint.paint` one, and a writer from
+:data:`~convert.formats.writers.WRITERS` to write it.  :func:`convert` and
+:func:`validate` share one loop (:mod:`convert.pipeline.loop`); the output folder's
+rules (refuse, overwrite, resume) are :mod:`convert.pipeline.outfolder`'s.
 """
 
 from __future__ import annotations
@@ -24,37 +24,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .environment import EnvironmentProblem
-from .errors import SegconvError, UsageError
-from .exporters import WRITERS
-from .findings import Finding
-from .importers import READERS, detect_format, open_dataset
-from .labelmap import LabelMap
-from .limits import DEFAULT_MAX_PIXELS
-from .options import parse_options, split_options
-from .rasterizing import RULES
-from .run import Interrupted, Progress, RunReport, run
-from .severity import Severity
-from .splits import Split
+from convert.errors import SegconvError, UsageError
+from convert.findings import Finding
+from convert.findings.severity import Severity
+from convert.formats.dataset import resolve_labelmap
+from convert.formats.options import parse_options, split_options
+from convert.formats.readers import READERS, detect_format, open_dataset
+from convert.formats.writers import WRITERS
+from convert.limits import DEFAULT_MAX_PIXELS
+from convert.model.labelmap import LabelMap
+from convert.painting.rasterize import RULES
+from convert.pipeline.environment import EnvironmentProblem
+from convert.pipeline.loop import Interrupted, Progress, RunReport, run
+from convert.pipeline.splits import Split
 
 __all__ = ["Interrupted", "Inventory", "RunReport", "convert", "inspect", "resolve_labelmap", "validate",
            "validate_samples"]
 
 
 def _version() -> str:
-    from . import __version__
+    from convert import __version__
 
     return __version__
 
 
-def resolve_labelmap(dataset, labels: str | Path | None) -> tuple[LabelMap, bool]:
-    """The label map from ``labels``, or the source's own, or one derived from
-    the source's label names (the flag says it was not given)."""
-    if labels is not None:
-        return LabelMap.load(labels), False
-    if dataset.source_labelmap is not None:
-        return dataset.source_labelmap, True
-    return LabelMap.derive(dataset.label_names, source=f"derived from {dataset.path}"), True
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -121,12 +114,12 @@ def convert(
     written, to the same bytes an uninterrupted run writes); where there is
     none, the run starts afresh.  ``split`` (``"train=0.8,val=0.2"``) and
     ``seed`` split images without a subset of their own, by the groups
-    ``split_by`` makes (:mod:`convert.splits`); ``options`` are the
+    ``split_by`` makes (:mod:`convert.pipeline.splits`); ``options`` are the
     reader's and the writer's ``-O`` options.  ``json_path`` and ``html_path``
     receive the reports ``validate`` writes, with every finding of the run
     (the writer's too), also when ``strict`` refused to write or ``dry_run``
     wrote nothing; ``fail_on`` is the severity their verdict fails at
-    (``strict``: warning).  Ctrl-C raises :class:`~convert.run.Interrupted`
+    (``strict``: warning).  Ctrl-C raises :class:`~convert.pipeline.loop.Interrupted`
     with the findings so far, and writes no report.
     """
     if to not in WRITERS:
@@ -163,15 +156,15 @@ def convert(
                 "labelmap": labelmap.to_dict(), "rule": rule, "to": to,
                 "coco_mode": coco_mode if to == "coco-rle" else None, "link": link,
                 "split": splitter.to_dict() if splitter else None, "options": dict(writer_opts)}
-    from .outfolder import plan
+    from convert.pipeline.outfolder import plan
 
     target = plan(out, settings, overwrite=overwrite, resume=resume)  # only looks: a dry run refuses alike
     connection = None
     if dask:
-        from .distributed import Connection
+        from convert.pipeline.cluster import Connection
 
         connection = Connection(dask)  # before anything is written: an unreachable scheduler changes nothing
-    from .outputs import ignores_case
+    from convert.pipeline.outputs import ignores_case
 
     kwargs: dict[str, Any] = {"rule": rule, "progress": progress, "jobs": jobs, "dask": connection, "split": splitter,
                               **reports}
@@ -202,7 +195,7 @@ def convert(
 
 
 def _outputs(out, dataset, fold_case: bool, manifest=None):
-    from .outputs import Outputs
+    from convert.pipeline.outputs import Outputs
 
     return Outputs(out, manifest=manifest, name_of=lambda i: dataset[i].name, fold_case=fold_case)
 
@@ -212,7 +205,7 @@ def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict,
     """The writing run: OUT prepared as planned, every image written and placed, the set's files last, the
     run state removed.  Stopped by Ctrl-C, a lost cluster or the machine (:class:`EnvironmentProblem`), what was
     written stays whole and listed, the run's temporary files are removed, and ``--resume`` finishes it."""
-    from .outfolder import RUN_STATE, Manifest, temporary_files
+    from convert.pipeline.outfolder import RUN_STATE, Manifest, temporary_files
 
     out = target.out
     manifest = None

@@ -65,7 +65,7 @@ def _run(data, src: Path, fmt: str, labels: Path | None = None) -> None:
         api.validate(src, fmt=fmt, labels=labels)
     except SegconvError:
         return
-    from convert.exporters import WRITERS
+    from convert.formats.writers import WRITERS
 
     to = data.draw(st.sampled_from(sorted(WRITERS)), label="writer")
     out = src.parent / "out"

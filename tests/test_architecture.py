@@ -73,9 +73,9 @@ def circles() -> list[list[str]]:
 
 
 def test_the_checker_sees_imports_both_ways():
-    assert "convert.api" in imports_of("convert.cli")
-    assert "convert.codes" in imports_of("convert.findings")
-    assert "convert.importers.jsonfile" in imports_of("convert.importers.coco")
+    assert "convert.api" in imports_of("convert.cli.commands")
+    assert "convert.findings.codes" in imports_of("convert.findings")
+    assert "convert.files.json_source" in imports_of("convert.formats.coco.instances")
 
 
 def test_no_import_circles():
@@ -89,15 +89,86 @@ def test_no_module_over_450_lines(name):
 
 
 def test_each_format_is_one_registry_entry():
-    from convert.exporters import WRITERS
-    from convert.importers import READERS
+    """READERS lives in formats/readers.py, WRITERS in formats/writers.py: one line each, pointing into the
+    format's own folder (formats/<name>/read.py or write*.py)."""
+    from convert.formats.readers import READERS
+    from convert.formats.writers import WRITERS
 
-    for registry, folder, kind in ((READERS, "importers", "Reader"), (WRITERS, "exporters", "Entry")):
-        text = (PACKAGE / folder / "__init__.py").read_text()
+    for registry, module, kind in ((READERS, "readers", "Reader"), (WRITERS, "writers", "Entry")):
+        text = (PACKAGE / "formats" / f"{module}.py").read_text()
         assert text.count(f"    {kind}(") == len(registry)
         for name, entry in registry.items():
-            assert text.count(f'{kind}("{name}"') == 1, f"{folder}: {name} is registered more than once"
-            assert (PACKAGE / folder / f"{entry.where.partition(':')[0].rsplit('.', 1)[-1]}.py").is_file()
+            assert text.count(f'{kind}("{name}"') == 1, f"{module}: {name} is registered more than once"
+            where = entry.where.partition(":")[0].split(".")
+            assert where[:2] == ["convert", "formats"] and len(where) == 4, entry.where
+            assert where[3].startswith("read" if kind == "Reader" else "write"), entry.where
+            assert (PACKAGE.joinpath(*where[1:]).with_suffix(".py")).is_file(), entry.where
+
+
+# Layers, lowest first.  A module may import its own layer and the layers before it, never one after it.
+# ``convert`` itself (the package, whose names are lazy) and imports made only for type checking are free.
+LAYERS = ["bottom", "files", "findings", "pixels", "model", "painting", "checks", "formats", "reports", "pipeline",
+          "api", "cli"]
+BOTTOM = {"errors", "wording", "suggest", "limits"}
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    if len(parts) == 1 or parts[1] == "__main__":
+        return None
+    return "bottom" if parts[1] in BOTTOM else parts[1]
+
+
+def runtime_imports_of(name: str) -> set[str]:
+    """Like imports_of, leaving out ``if TYPE_CHECKING:`` blocks (never executed)."""
+    path = MODULES[name]
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            node.body = []
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
+            for alias in node.names:
+                target = f"{base}.{alias.name}"
+                found.add(target if target in MODULES else base)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m in MODULES and m != name}
+
+
+def test_every_module_is_in_a_layer():
+    unknown = {name for name in MODULES if layer_of(name) not in (None, *LAYERS)}
+    assert unknown == set(), "add the folder to LAYERS (and to docs/design.md) or move the module"
+
+
+def test_imports_only_go_down_the_layers():
+    upward = []
+    for name in sorted(MODULES):
+        mine = layer_of(name)
+        if mine is None:
+            continue
+        for target in runtime_imports_of(name):
+            theirs = layer_of(target)
+            if theirs is not None and LAYERS.index(theirs) > LAYERS.index(mine):
+                upward.append(f"{name} ({mine}) imports {target} ({theirs})")
+    assert upward == []
+
+
+def test_the_top_of_the_package_is_small_and_every_layer_says_what_it_may_import():
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(top) <= 12, top
+    for folder in sorted(p for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").is_file()):
+        doc = ast.get_docstring(ast.parse((folder / "__init__.py").read_text()))
+        assert doc and "Layer:" in doc and "import" in doc, f"{folder.name}/__init__.py: say what the layer is " \
+                                                             "and what it may import"
+    for folder in sorted(p for p in (PACKAGE / "formats").iterdir() if p.is_dir() and p.name != "__pycache__"):
+        doc = ast.get_docstring(ast.parse((folder / "__init__.py").read_text()))
+        assert doc and 'docs/formats.md``, "' in doc, f"formats/{folder.name}/__init__.py: cite its section"
 
 
 def test_docstrings_cite_documents_that_are_in_the_repository():
@@ -126,8 +197,10 @@ def test_writers_create_files_only_through_the_base_class():
     the files of the whole set and working files are named through self.scratch / self.write_file first, so
     every file is listed in the manifest before it exists (an interrupted run leaves nothing unlisted)."""
     offences = []
-    for path in sorted((PACKAGE / "exporters").glob("*.py")):
-        if path.name == "base.py":
+    modules = [*(PACKAGE / "formats").glob("*/write*.py"), *(PACKAGE / "formats").glob("*.py")]
+    assert len(modules) > 15
+    for path in sorted(modules):
+        if path.name in ("writer.py", "readers.py") or path.name.startswith("read"):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):

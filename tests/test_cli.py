@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convert.labelmap import LabelMap
+from convert.model.labelmap import LabelMap
 
 from conftest import FOOD, ROOT, coco_doc, run_cli, tree_digest, write_json
 
@@ -139,7 +139,7 @@ def test_validate_lists_findings_and_explains_codes(tmp_path):
 
 
 def test_findings_doc_is_in_sync_with_the_registry():
-    from convert.codes import markdown
+    from convert.findings.codes import markdown
 
     from conftest import ROOT
 
@@ -318,8 +318,8 @@ def test_the_bundled_example_passes_strict(tmp_path):
 def test_formats_wraps_every_option_whole_at_the_terminal_width(columns):
     """Nothing is cut: every reader's and writer's description and every -O option with its help are in the
     output word for word, and no line is wider than the terminal."""
-    from convert.exporters import WRITERS
-    from convert.importers import READERS
+    from convert.formats.readers import READERS
+    from convert.formats.writers import WRITERS
 
     env = dict(os.environ, COLUMNS=columns)
     proc = subprocess.run([sys.executable, "-m", "convert", "formats"], capture_output=True, text=True, env=env,
@@ -375,7 +375,7 @@ def test_convert_writes_the_reports_validate_writes(tmp_path):
     findings it counts (as validate's does), valid by the schema; the HTML report is written beside it."""
     import jsonschema
 
-    from convert.schemas import load_schema
+    from convert.model.schemas import load_schema
 
     anns = [{"id": i, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 1, 1]]} for i in range(1, 61)]
     doc = coco_doc([{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}], anns, [{"id": 1, "name": "p"}])

@@ -11,7 +11,7 @@ from PIL import Image
 
 from convert import api
 from convert.errors import SegconvError
-from convert.importers import detect_format, open_dataset
+from convert.formats.readers import detect_format, open_dataset
 
 from conftest import FOOD, corpus
 

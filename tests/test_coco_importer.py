@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from convert.errors import SegconvError
-from convert.importers.coco import CocoDataset
-from convert.labelmap import LabelMap
-from convert.painting import paint
+from convert.formats.coco.instances import CocoDataset
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
 
 from conftest import coco_doc, corpus, write_json
 
@@ -183,7 +183,7 @@ def test_corpus_pycococreator_masks_match_the_source_pngs():
     crowd = [r for r in sample.regions if r.crowd]
     assert len(crowd) == 1
     lm = LabelMap.derive(ds.label_names)
-    from convert.rasterizing import rasterize
+    from convert.painting.rasterize import rasterize
 
     mask = rasterize(crowd[0].geometry, sample.height, sample.width)
     png = np.asarray(Image.open(corpus("pycococreator-example/example_data/annotations/100_crowd_1.png"))

@@ -10,11 +10,11 @@ from PIL import Image
 from pycocotools import mask as cocomask
 
 from convert import api
-from convert.exporters.coco_panoptic import id_to_rgb
-from convert.importers import detect_format
-from convert.importers.coco_panoptic import CocoPanopticDataset, rgb_to_id
-from convert.labelmap import LabelMap
-from convert.painting import paint
+from convert.formats.coco_panoptic.read import CocoPanopticDataset, rgb_to_id
+from convert.formats.coco_panoptic.write import id_to_rgb
+from convert.formats.readers import detect_format
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
 
 from conftest import FOOD, corpus, run_cli
 

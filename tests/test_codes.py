@@ -2,7 +2,7 @@
 
 import re
 
-from convert import codes
+from convert.findings import codes
 
 from conftest import ROOT
 

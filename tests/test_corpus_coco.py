@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convert.importers.coco import CocoDataset
-from convert.labelmap import LabelMap
+from convert.formats.coco.instances import CocoDataset
+from convert.model.labelmap import LabelMap
 
 from conftest import corpus, reference_masks, run_cli
 

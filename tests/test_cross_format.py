@@ -4,9 +4,9 @@ writes the bundled example in each, by hand, not through segconv)."""
 import pytest
 from pycocotools import mask as cocomask
 
-from convert.importers import open_dataset
-from convert.labelmap import LabelMap
-from convert.painting import paint
+from convert.formats.readers import open_dataset
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
 
 from conftest import FOOD, reference_masks
 
@@ -41,7 +41,7 @@ def own_coordinates(fmt) -> dict:
     import yaml
     from PIL import Image
 
-    from convert import brushrle
+    from convert.formats.label_studio import brush as brushrle
 
     images, anns = [], []
 

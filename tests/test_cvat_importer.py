@@ -5,10 +5,10 @@ import re
 import pytest
 
 from convert.errors import SegconvError
-from convert.importers.cvat import CvatDataset
-from convert.labelmap import LabelMap
-from convert.painting import paint
-from convert.rasterizing import rasterize
+from convert.formats.cvat.read import CvatDataset
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
+from convert.painting.rasterize import rasterize
 
 from conftest import corpus, run_cli
 

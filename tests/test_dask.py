@@ -177,7 +177,7 @@ def _convert(src, labels, out):
 
 
 def test_without_dask_installed_the_message_says_how_to_install(tmp_path):
-    code = ("import sys; sys.modules['distributed'] = None; from convert.cli import main; "
+    code = ("import sys; sys.modules['distributed'] = None; from convert.cli.commands import main; "
             f"sys.argv = ['segconv', 'convert', {str(FOOD / 'annotations.json')!r}, '-o', {str(tmp_path / 'o')!r}, "
             "'--dask', 'local']; main()")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

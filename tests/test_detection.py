@@ -3,7 +3,7 @@
 import pytest
 
 from convert.errors import SegconvError
-from convert.importers import READERS, detect_format
+from convert.formats.readers import READERS, detect_format
 
 from conftest import FOOD, corpus, run_cli
 
@@ -43,7 +43,7 @@ def test_every_corpus_set_imports_without_a_traceback():
     """Every file and folder of the corpus either validates or fails with a SegconvError
     (what the CLI prints as a one-line message and exit code 2)."""
     from convert import api
-    from convert.importers import open_dataset
+    from convert.formats.readers import open_dataset
 
     root = corpus("")
     sources = sorted(p for p in root.rglob("*") if p.suffix in (".json", ".xml") or p.is_dir())

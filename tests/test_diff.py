@@ -11,8 +11,8 @@ import jsonschema
 import numpy as np
 from PIL import Image
 
-from convert.labelmap import LabelMap
-from convert.schemas import load_schema
+from convert.model.labelmap import LabelMap
+from convert.model.schemas import load_schema
 
 from conftest import FOOD, reference_masks, run_cli
 
@@ -209,7 +209,7 @@ def test_pairing_keeps_every_index_once():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from convert.diff import pair
+    from convert.pipeline.diff import pair
 
     name = st.builds(lambda d, s, e: f"{d}{s}{e}", st.sampled_from(["", "x/", "train/"]), st.sampled_from("abc"),
                      st.sampled_from([".jpg", ".png", ""]))

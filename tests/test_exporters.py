@@ -13,9 +13,9 @@ from pycocotools import mask as cocomask
 from pycocotools.coco import COCO
 
 from convert import api
-from convert.importers import open_dataset
-from convert.labelmap import LabelMap
-from convert.painting import paint
+from convert.formats.readers import open_dataset
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
 
 from conftest import FOOD, corpus, run_cli
 
@@ -201,7 +201,7 @@ def painted_set(src, labels=None):
     for sample in ds:
         if sample.usable:
             p = paint(sample, lm, instances=True)
-            from convert.exporters.objects import visible_objects
+            from convert.formats.objects import visible_objects
             objects, ids = visible_objects(p, lm)
             out[sample.stem] = (p.class_mask, ids, [o.label.name for o in objects])
     return out, lm
@@ -241,8 +241,8 @@ def test_cli_to_voc_and_coco_rle(tmp_path):
 def test_rle_from_runs_is_the_string_pycocotools_encodes(mask):
     """coco-rle encodes objects from the painter's runs; the strings must be pycocotools' own,
     also when the mask starts on the first pixel or ends on the last one."""
-    from convert import runs
-    from convert.exporters.coco_rle import encode, encode_runs
+    from convert.formats.coco.write_rle import encode, encode_runs
+    from convert.pixels import runs
 
     if not mask.any():
         return

@@ -4,7 +4,8 @@ CVAT <tag>s are image labels, not shapes without area."""
 
 import shutil
 
-from convert import api, codes
+from convert import api
+from convert.findings import codes
 
 from conftest import FOOD, ROOT, corpus
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from convert import api
-from convert.html_report import KEEP
+from convert.reports.html_report import KEEP
 
 from browser import evaluate, page_session, rendered_text
 from conftest import FOOD, coco_doc, write_json
@@ -154,7 +154,7 @@ def test_small_images_are_enlarged_in_whole_blocks_so_their_pixels_and_placehold
 
     import numpy as np
 
-    from convert.html_pictures import photo_thumbnail
+    from convert.reports.html_pictures import photo_thumbnail
 
     page, _, _ = report
     pictures = [Image.open(io.BytesIO(base64.b64decode(uri)))

@@ -13,8 +13,8 @@ import numpy as np
 from PIL import Image
 
 from convert import api
-from convert.codes import CODES
-from convert.html_pictures import DECLARED_BOX, MEASURED_BOX, thumb_size
+from convert.findings.codes import CODES
+from convert.reports.html_pictures import DECLARED_BOX, MEASURED_BOX, thumb_size
 
 from browser import page_session, rendered_text
 from conftest import FOOD, corpus

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convert.imageheader import read_header
-from convert.images import ImageProblem, oriented_size
+from convert.files.image_header import read_header
+from convert.files.images import ImageProblem, oriented_size
 
 from conftest import CORPUS
 

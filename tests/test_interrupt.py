@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from convert.entry import STARTED_MARKER
+from convert.cli import STARTED_MARKER
 
 from conftest import ROOT, generated_delivery, run_cli, tree_digest
 
@@ -101,3 +101,25 @@ def test_ctrl_c_during_validate_keeps_the_findings_so_far(delivery, tmp_path):
         assert last.endswith("of 150 images; no report was written; the findings so far are above")
     assert not (tmp_path / "r.json").exists()
     assert not list(tmp_path.glob(".r.json*"))  # no part file left behind
+
+
+def test_a_ctrl_c_inside_an_import_is_sent_again_once_the_import_is_over(monkeypatch):
+    """Raised inside the import system (a module lock's weakref callback), KeyboardInterrupt can only be
+    printed as "Exception ignored"; segconv's handler defers it and sends the signal again instead."""
+    import types
+
+    from convert import cli
+
+    sent = []
+    monkeypatch.setattr(cli.os, "kill", lambda pid, sig: sent.append((pid, sig)))
+    importing = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename="<frozen importlib._bootstrap>"),
+                                      f_back=None)
+    inner = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename="weakref callback"), f_back=importing)
+    cli._interrupt(signal.SIGINT, inner)  # does not raise
+    deadline = time.monotonic() + 5
+    while not sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sent == [(os.getpid(), signal.SIGINT)]
+    outside = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename=__file__), f_back=None)
+    with pytest.raises(KeyboardInterrupt):
+        cli._interrupt(signal.SIGINT, outside)

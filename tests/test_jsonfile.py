@@ -7,7 +7,7 @@ import json
 import pytest
 
 from convert.errors import SegconvError
-from convert.importers.jsonfile import json_error, load_json, open_path
+from convert.files.json_source import json_error, load_json, open_path
 
 from conftest import FOOD, corpus, run_cli
 

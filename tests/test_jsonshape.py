@@ -7,8 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convert.importers import jsonshape
-from convert.importers.jsonshape import DEPTH, Shape
+from convert.files import json_shape as jsonshape
+from convert.files.json_shape import DEPTH, Shape
 
 KEYS = st.text(alphabet='ab"\\{}[],: é\n', min_size=0, max_size=4)
 LEAVES = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)

@@ -14,11 +14,12 @@ from hypothesis.extra.numpy import arrays
 from PIL import Image
 from pycocotools import mask as cocomask
 
-from convert import api, brushrle
-from convert.importers import detect_format
-from convert.importers.label_studio import LabelStudioDataset, image_name
-from convert.labelmap import LabelMap
-from convert.painting import paint
+from convert import api
+from convert.formats.label_studio import brush as brushrle
+from convert.formats.label_studio.read import LabelStudioDataset, image_name
+from convert.formats.readers import detect_format
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
 
 from conftest import FOOD, run_cli
 
@@ -309,7 +310,7 @@ def test_image_names_are_url_encoded_after_the_image_root(tmp_path, name):
     url = json.loads((tmp_path / "s3" / "tasks.json").read_text())[0]["data"]["image"]
     parts = urlsplit(url)
     assert unquote(parts.path) == f"/bucket/{name}" and not parts.query and not parts.fragment
-    from convert.importers import open_dataset
+    from convert.formats.readers import open_dataset
 
     [sample] = list(open_dataset(tmp_path / "local" / "tasks.json"))  # segconv reads it back by its name
     assert sample.name == name

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convert import api, brushrle
-from convert.importers import detect_format
-from convert.importers.jsonshape import shape
-from convert.importers.label_studio import LabelStudioDataset
+from convert import api
+from convert.files.json_shape import shape
+from convert.formats.label_studio import brush as brushrle
+from convert.formats.label_studio.read import LabelStudioDataset
+from convert.formats.readers import detect_format
 
 from conftest import FOOD, run_cli
 
@@ -70,7 +71,7 @@ def test_structure_not_bytes_decides(tmp_path):
     pan = write(tmp_path / "pan.json", {"images": images, "annotations": [
         {"image_id": 0, "file_name": "0.png", "segments_info": []}], "categories": []})
     assert pan.stat().st_size > 4 << 20
-    from convert.importers import READERS
+    from convert.formats.readers import READERS
 
     claims = {name for name, reader in READERS.items() if reader.detect(pan)}
     assert claims == {"coco-panoptic"}

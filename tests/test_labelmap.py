@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from convert.errors import SegconvError
-from convert.labelmap import LabelMap, voc_color
+from convert.model.labelmap import LabelMap, voc_color
 
 BASE = [
     {"name": "background", "index": 0, "level": 0, "fill": True},

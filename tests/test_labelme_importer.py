@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convert.importers.labelme import LabelmeDataset
-from convert.labelmap import LabelMap
-from convert.painting import paint
+from convert.formats.labelme.read import LabelmeDataset
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
 
 from conftest import corpus, run_cli
 
@@ -285,7 +285,7 @@ def test_labelme_object_numbers_count_hidden_and_ignored_shapes_in_file_order(tm
     under a later one included; its pixels are 0 in SegmentationObject. Worked by hand on a 8x6 image:
     shape 1 __ignore__ (object 1), shape 2 plate (2) fully under shape 3 bowl (3), shape 4 plate again with
     group 7 (4), shape 5 rice in group 7 (5: another label, another object)."""
-    from convert.exporters.voc import labelme_objects
+    from convert.formats.voc.write import labelme_objects
 
     path = tmp_path / "a.json"
     labelme_file(path, [shape("__ignore__", [[0, 0], [1, 1]], "rectangle"),

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from convert.importers.labelme_xml import LabelmeXmlDataset
-from convert.labelmap import LabelMap
-from convert.painting import paint
+from convert.formats.labelme_xml.read import LabelmeXmlDataset
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
 
 from conftest import corpus
 

@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convert import runs
-from convert.layers import Layers, sweep_bands
+from convert.pixels import runs
+from convert.pixels.layers import Layers, sweep_bands
 
 
 def naive(masks, height, width):

@@ -15,9 +15,9 @@ from PIL import Image
 
 import convert
 from convert import api
-from convert.dataset import Dataset
-from convert.labelmap import LabelMap
-from convert.model import Box, Origin, Region, Sample
+from convert.formats.dataset import Dataset
+from convert.model.labelmap import LabelMap
+from convert.model.sample import Box, Origin, Region, Sample
 
 from conftest import FOOD, ROOT, run_cli, tree_digest
 
@@ -81,9 +81,9 @@ class Kept(Dataset):
 
 
 def test_a_run_does_not_change_the_callers_samples(tmp_path):
-    from convert.exporters.voc import VocWriter
-    from convert.run import run
-    from convert.splits import Split
+    from convert.formats.voc.write import VocWriter
+    from convert.pipeline.loop import run
+    from convert.pipeline.splits import Split
 
     o = Origin("mine")
     samples = [Sample(f"img_{i}.jpg", 4, 4, [Region("plate", Box(0, 0, 2, 2), (0,), o)], o) for i in range(8)]
@@ -150,7 +150,7 @@ def test_no_lazy_name_of_the_package_is_also_a_module_of_it():
 
 WITHOUT_FORK = """
 import multiprocessing, sys
-from convert.entry import main
+from convert.cli import main
 fork = multiprocessing.get_context
 def no_fork(method=None):  # as on Windows: no such start method
     if method in (None, "fork"):
@@ -207,7 +207,7 @@ def test_an_unknown_start_method_is_named(tmp_path):
 
 def test_jobs_under_spawn_say_plainly_why_they_cannot_run(monkeypatch):
     from convert.errors import UsageError
-    from convert.run import run
+    from convert.pipeline.loop import run
 
     class Unpicklable(Kept):
         def __init__(self, samples):

@@ -179,7 +179,7 @@ def test_every_parameter_of_convert_is_classified():
     import inspect
 
     from convert import api
-    from convert.settings import CHANGES_BYTES, PARAMETERS
+    from convert.pipeline.settings import CHANGES_BYTES, PARAMETERS
 
     assert set(PARAMETERS) == set(inspect.signature(api.convert).parameters)
     for param, key in PARAMETERS.items():

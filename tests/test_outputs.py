@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from convert import api
-from convert.exporters import WRITERS
+from convert.formats.writers import WRITERS
 
 from conftest import run_cli, tree_digest
 
@@ -102,7 +102,7 @@ def test_a_yolo_source_with_two_images_of_one_stem(tmp_path):
 
 
 def test_names_differing_in_case_are_one_name_where_the_file_system_ignores_case():
-    from convert.outputs import Outputs
+    from convert.pipeline.outputs import Outputs
 
     names = Outputs(None, name_of=["A.jpg", "a.jpg"].__getitem__, fold_case=True)
     assert names.place(0, {"name": "A.jpg", "files": ["masks/A.png"], "staged": {}}) is None
@@ -118,10 +118,10 @@ def test_one_image_name_twice_inside_a_file_of_the_set(tmp_path, to):
     """coco-rle, label-studio and hf name images inside files of the set: the same name twice is refused
     there too (readers mostly refuse it already; a library user's dataset may not)."""
     pytest.importorskip("pyarrow")
-    from convert.dataset import Dataset
-    from convert.labelmap import LabelMap
-    from convert.model import Box, Origin, Region, Sample
-    from convert.run import run
+    from convert.formats.dataset import Dataset
+    from convert.model.labelmap import LabelMap
+    from convert.model.sample import Box, Origin, Region, Sample
+    from convert.pipeline.loop import run
 
     class Twice(Dataset):
         format = "mine"
@@ -151,7 +151,7 @@ def test_the_names_taken_cost_what_readme_says():
     """README: 116 bytes a name of 35 characters (the memory that grows with the number of images)."""
     import tracemalloc
 
-    from convert.outputs import Outputs
+    from convert.pipeline.outputs import Outputs
 
     names = Outputs(None)
     tracemalloc.start()

@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from convert import api
-from convert.importers import detect_format, open_dataset
-from convert.labelmap import LabelMap
-from convert.painting import paint
-from convert.paths import stem_of
+from convert.formats.readers import detect_format, open_dataset
+from convert.model.labelmap import LabelMap
+from convert.model.names import stem_of
+from convert.painting.paint import paint
 
 LABELS = """void: 255
 classes:

@@ -5,11 +5,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as cocomask
 
-from convert.importers.coco import CocoDataset
-from convert.labelmap import LabelMap
-from convert.model import Box, Origin, Polygon, Region, Sample
-from convert.painting import paint
-from convert.rasterizing import rasterize
+from convert.formats.coco.instances import CocoDataset
+from convert.model.labelmap import LabelMap
+from convert.model.sample import Box, Origin, Polygon, Region, Sample
+from convert.painting.paint import paint
+from convert.painting.rasterize import rasterize
 
 from conftest import reference_masks, write_json
 

@@ -6,7 +6,7 @@ numbers (``[]``) is reported."""
 import json
 
 from convert import api
-from convert.importers.coco_panoptic import CocoPanopticDataset
+from convert.formats.coco_panoptic.read import CocoPanopticDataset
 
 from test_panoptic_layouts import panoptic_doc, write_scene  # isort: skip
 

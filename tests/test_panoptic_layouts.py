@@ -11,9 +11,9 @@ from PIL import Image
 
 from convert import api
 from convert.errors import SegconvError
-from convert.importers import detect_format
-from convert.importers.coco_panoptic import CocoPanopticDataset
-from convert.painting import paint
+from convert.formats.coco_panoptic.read import CocoPanopticDataset
+from convert.formats.readers import detect_format
+from convert.painting.paint import paint
 
 # one 4x6 image: a thing (id 5, category 17, "Bird") over the top-left 2x3, a stuff segment (id 300,
 # category 63, "Road") over the bottom two rows, the rest void (id 0)

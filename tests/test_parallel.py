@@ -39,11 +39,11 @@ def test_a_worker_killed_mid_run_stops_the_run_with_a_message(tmp_path):
 
     import pytest
 
-    from convert.dataset import Dataset
-    from convert.environment import EnvironmentProblem
-    from convert.labelmap import LabelMap
-    from convert.model import Origin, Sample
-    from convert.run import run
+    from convert.formats.dataset import Dataset
+    from convert.model.labelmap import LabelMap
+    from convert.model.sample import Origin, Sample
+    from convert.pipeline.environment import EnvironmentProblem
+    from convert.pipeline.loop import run
 
     parent = os.getpid()
 

@@ -7,10 +7,10 @@ import pytest
 from PIL import Image
 
 from convert.errors import SegconvError
-from convert.exporters.png import PngWriter, encode_mask
-from convert.labelmap import LabelMap
-from convert.model import Origin, Sample
-from convert.painting import Painted
+from convert.formats.png.write import PngWriter, encode_mask
+from convert.model.labelmap import LabelMap
+from convert.model.sample import Origin, Sample
+from convert.painting.paint import Painted
 
 
 def test_palette_png_keeps_indices_and_colours(tmp_path):
@@ -72,7 +72,7 @@ def test_writer_refuses_a_symlink_leading_out(tmp_path):
 
 
 def test_run_length_deflate_is_lossless_and_no_larger_than_pillows_default(tmp_path):
-    """Masks are written by convert.pngencode (no row filter, zlib's run-length strategy: faster); they
+    """Masks are written by convert.pixels.png_encode (no row filter, zlib's run-length strategy: faster); they
     must decode to the same pixels in any reader and not cost disk: checked on the food fixture's masks."""
     import io
 

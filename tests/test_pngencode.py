@@ -1,4 +1,4 @@
-"""convert.pngencode: every kind of label PNG decodes, in Pillow, to exactly the array it was made from."""
+"""convert.pixels.png_encode: every kind of label PNG decodes, in Pillow, to exactly the array it was made from."""
 
 import io
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convert.pngencode import encode_png, encode_png_rgb
+from convert.pixels.png_encode import encode_png, encode_png_rgb
 
 SHAPES = [(1, 1), (1, 7), (5, 1), (3, 4), (37, 53)]
 

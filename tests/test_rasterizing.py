@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycocotools import mask as cocomask
 
-from convert.model import Bitmap, Box, Polygon, Rle
-from convert.rasterizing import rasterize
+from convert.model.sample import Bitmap, Box, Polygon, Rle
+from convert.painting.rasterize import rasterize
 
 
 def square(a, b):

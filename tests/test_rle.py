@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from pycocotools import mask as cocomask
 
-from convert import runs
-from convert.rle import RleError, check_counts, counts_many, counts_to_string, string_to_counts
+from convert.pixels import runs
+from convert.pixels.rle import RleError, check_counts, counts_many, counts_to_string, string_to_counts
 
 
 def runs_of(mask: np.ndarray) -> list[int]:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from convert import api
-from convert.splits import Split
+from convert.pipeline.splits import Split
 
 from conftest import run_cli
 

@@ -1,4 +1,4 @@
-"""Pixels back into polygons (convert/trace.py): rings that paint exactly the pixels they were traced from,
+"""Pixels back into polygons (convert/pixels/trace.py): rings that paint exactly the pixels they were traced from,
 outer rings clockwise on screen and holes counter-clockwise, a vertex only where a ring turns."""
 
 import numpy as np
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from pycocotools import mask as cocomask
 
-from convert.trace import bridged, signed_area, trace, trace_parts
+from convert.pixels.trace import bridged, signed_area, trace, trace_parts
 
 
 def painted_by_pycocotools(ring: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from convert import api
-from convert.exporters import hf
+from convert.formats.hf import write as hf
 
 from conftest import FOOD, corpus, generated_delivery, run_cli
 

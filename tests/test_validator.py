@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from convert import api
-from convert.schemas import load_schema
+from convert.model.schemas import load_schema
 
 from conftest import FOOD, run_cli
 

@@ -5,9 +5,9 @@ import pytest
 from PIL import Image
 
 from convert.errors import SegconvError
-from convert.importers.voc import VocDataset
-from convert.labelmap import voc_color
-from convert.painting import paint
+from convert.formats.voc.read import VocDataset
+from convert.model.labelmap import voc_color
+from convert.painting.paint import paint
 
 from conftest import corpus
 

@@ -11,10 +11,10 @@ from PIL import Image
 from pycocotools import mask as cocomask
 
 from convert import api
-from convert.exporters import WRITERS
-from convert.importers import open_dataset
-from convert.labelmap import LabelMap
-from convert.painting import paint
+from convert.formats.readers import open_dataset
+from convert.formats.writers import WRITERS
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
 
 VOID_REGION = (slice(4, 8), slice(4, 8))  # rows, columns
 PLATE = (slice(0, 4), slice(0, 4))

@@ -13,10 +13,10 @@ from PIL import Image
 from pycocotools import mask as cocomask
 
 from convert import api
-from convert.importers import detect_format
-from convert.importers.yolo import YoloDataset, label_path
-from convert.labelmap import LabelMap
-from convert.painting import paint
+from convert.formats.readers import detect_format
+from convert.formats.yolo.read import YoloDataset, label_path
+from convert.model.labelmap import LabelMap
+from convert.painting.paint import paint
 
 from conftest import FOOD, run_cli
 
@@ -279,8 +279,8 @@ BOXES = st.lists(st.tuples(st.sampled_from(["plate", "bowl", "rice", "not-in-the
 def test_pixels_differing_between_two_paintings_counted_from_their_stretches(first, second):
     """The writer compares the rows painted back with the layered mask through the painter's stretches; the
     counts must be those of comparing the two images, void included (a label the map lacks is void)."""
-    from convert.exporters.yolo import _differing
-    from convert.model import Box, Origin, Region, Sample
+    from convert.formats.yolo.write import _differing
+    from convert.model.sample import Box, Origin, Region, Sample
 
     labels = LabelMap.from_dict({"classes": [
         {"name": "background", "index": 0, "level": 0, "fill": True}, {"name": "plate", "index": 1, "level": 1},

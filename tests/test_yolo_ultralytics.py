@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 
 from convert import api
-from convert.centre_rows import centre_text
-from convert.labelmap import LabelMap
-from convert.ultralytics_fill import fill_poly
+from convert.formats.yolo.centre_rows import centre_text
+from convert.model.labelmap import LabelMap
+from convert.pixels.ultralytics_fill import fill_poly
 
 from conftest import FOOD, generated_delivery
 

@@ -1,0 +1,71 @@
+"""The command line: ``segconv`` (typer) as a thin layer over :mod:`convert.api`.  ``commands`` holds the
+commands, ``params`` the option declarations they share, ``console`` what they print.
+
+Layer: the top; may import everything.  This module is the entry point, kept light so that Ctrl-C at any
+moment once segconv's code runs, start-up included, is a one-line message and exit code 130, never a
+traceback.
+
+A signal that lands in the interpreter's own start-up, before this module runs, is Python's to handle.
+Tests that send one wait for segconv to say it has started: with ``SEGCONV_TEST_STARTED=1`` in the
+environment the first thing :func:`main` does is write ``STARTED_MARKER`` and a newline to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+STARTED_MARKER = "segconv: started"
+RETRY_SECONDS = 0.02  # a Ctrl-C that lands inside an import is raised again this much later
+
+
+def _interrupt(signum, frame) -> None:
+    """Ctrl-C as KeyboardInterrupt, but never inside the import system: raised there (a module lock's
+    weakref callback), Python can only print it as "Exception ignored" and carry on.  Commands import
+    lazily, so a Ctrl-C can land in an import at any time; it is sent again once the import is over."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            import threading
+
+            timer = threading.Timer(RETRY_SECONDS, os.kill, (os.getpid(), signal.SIGINT))
+            timer.daemon = True
+            timer.start()
+            return
+        frame = frame.f_back
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    code: int | str | None = 0
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        if os.environ.get("SEGCONV_TEST_STARTED"):
+            sys.stderr.write(STARTED_MARKER + "\n")
+            sys.stderr.flush()
+        from convert.cli.commands import main as cli_main
+
+        cli_main()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        code = 130
+    except SystemExit as exc:
+        code = exc.code
+    # the command is over: a Ctrl-C from here on would only interrupt the interpreter's own clean-up
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if code == 130:
+        # Under ``python -m``, CPython ends a run whose Ctrl-C landed inside code run by a string exec()
+        # (dataclasses, namedtuple) by killing itself with SIGINT after exit, whatever the exit code
+        # (Py_RunMain checks a flag run_eval_code_obj set); the run loop has already closed its pool,
+        # cluster and part files, so leave at once with the exit code the README promises.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(130)
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,143 @@
+"""Atomic file writes: a file either appears whole or not at all.
+
+Data goes to a temporary file in the target's folder, which is then renamed
+over the target (``os.replace``, atomic on POSIX and Windows).  A crash or a
+kill at any moment leaves either the old file or the new one, never half of
+one; the temporary file is removed on errors.
+
+Temporary names say who made them: ``.<name>.<owner>.<pid>.<n>.part``.  A
+conversion passes its run's token as ``owner`` (:mod:`convert.pipeline.outfolder`), so
+the temporary files a killed run left can be found and removed without
+touching anyone else's ``.something.part``.  An ``OSError`` raised while
+writing names the target when the system did not say which file it was
+(a full disk fails a ``write``, which knows no file name).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> write_bytes(d / "a" / "b.txt", b"hello")
+    >>> (d / "a" / "b.txt").read_bytes()
+    b'hello'
+    >>> tmp = stage_bytes(d / "c.txt", b"staged", owner="r1")    # written, not yet in place
+    >>> pathlib.Path(tmp).name.startswith(".c.txt.r1."), (d / "c.txt").exists()
+    (True, False)
+    >>> os.replace(tmp, d / "c.txt"); (d / "c.txt").read_bytes()
+    b'staged'
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+_COUNTER = itertools.count()
+OWNER = "segconv"  # the owner of temporary files written outside a conversion (reports, label maps)
+
+
+def is_temporary_of(name: str, owner: str) -> bool:
+    """Whether a file name is one of ``owner``'s temporary files.
+
+    >>> is_temporary_of(".a.png.r1.77.3.part", "r1"), is_temporary_of(".notes.part", "r1")
+    (True, False)
+    """
+    return name.startswith(".") and name.endswith(".part") and f".{owner}." in name
+
+
+def _create_temp(path: Path, owner: str) -> tuple[int, str]:
+    """A new file beside ``path`` (created exclusively, mode 0o666 less the umask)."""
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{owner}.{os.getpid()}.{next(_COUNTER)}.part")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file beside {path}")
+
+
+def _named(exc: OSError, path: Path) -> OSError:
+    """``exc`` naming the target ``path`` (not the temporary file; a full disk names no file at all), or the
+    folder in the way when one of its parents could not be made."""
+    if exc.filename is None or str(exc.filename).endswith(".part"):
+        exc.filename, exc.filename2 = str(path), None
+    return exc
+
+
+@contextmanager
+def open_temporary(path: Path, mode: str = "wb", encoding: str | None = None, owner: str = OWNER):
+    """Open a new temporary file beside ``path``; yields ``(file, temporary name)``.  The file is removed if
+    the block fails; otherwise it stays, for the caller to move into place."""
+    path = Path(path)
+    try:
+        try:
+            fd, tmp = _create_temp(path, owner)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = _create_temp(path, owner)
+    except OSError as exc:
+        raise _named(exc, path) from None
+    try:
+        with os.fdopen(fd, mode, encoding=encoding) as fh:
+            yield fh, tmp
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, OSError):
+            raise _named(exc, path) from None
+        raise
+
+
+@contextmanager
+def open_atomic(path: Path, mode: str = "wb", encoding: str | None = None, owner: str = OWNER):
+    """Open a temporary file that replaces ``path`` when the block ends without error."""
+    with open_temporary(path, mode, encoding, owner) as (fh, tmp):
+        yield fh
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        os.unlink(tmp)
+        raise _named(exc, Path(path)) from None
+
+
+def write_bytes(path: Path, data: bytes, owner: str = OWNER) -> None:
+    with open_atomic(path, "wb", owner=owner) as fh:
+        fh.write(data)
+
+
+def write_text(path: Path, text: str, owner: str = OWNER) -> None:
+    with open_atomic(path, "w", encoding="utf-8", owner=owner) as fh:
+        fh.write(text)
+
+
+def stage_bytes(path: Path, data: bytes, owner: str) -> str:
+    """Write ``data`` to a temporary file beside ``path`` and return its name: the caller moves it into place
+    (``os.replace``) or removes it."""
+    with open_temporary(path, "wb", owner=owner) as (fh, tmp):
+        fh.write(data)
+    return tmp
+
+
+def stage_copy(src: Path, path: Path, owner: str) -> str:
+    """A byte-for-byte copy of ``src``, staged beside ``path`` (see :func:`stage_bytes`)."""
+    with open(src, "rb") as fin, open_temporary(path, "wb", owner=owner) as (fout, tmp):
+        shutil.copyfileobj(fin, fout, 1 << 20)
+    return tmp
+
+
+def stage_link(src: Path, path: Path, owner: str) -> str:
+    """A symlink to ``src`` (its real path), staged beside ``path`` (see :func:`stage_bytes`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{owner}.{os.getpid()}.{next(_COUNTER)}.part")
+        try:
+            os.symlink(os.path.realpath(src), tmp)
+            return tmp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise _named(exc, path) from None
+    raise FileExistsError(f"cannot create a temporary link beside {path}")

@@ -1,0 +1,70 @@
+"""Finding codes of the family ``labels``: a label, category or class the label map does not know,
+or knows differently."""
+
+from __future__ import annotations
+
+from convert.findings.codes.info import CodeInfo, E, I, W
+
+TABLE = [
+    CodeInfo(
+        "unknown-label", "labels", E,
+        "An annotation's label is not a class or alias of the label map. Its pixels are painted as void (the "
+        "label map's `void`, 255 by default), never as the fill class, beneath every class: they are the "
+        "pixels nothing known covers, which would otherwise have been written as the fill class.",
+        'label map has `plate`, the COCO category is named `Plate ` (capital, trailing space)',
+        "Add the name to the class's `aliases`, or fix the label in the source.",
+    ),
+    CodeInfo(
+        "unknown-category-id", "labels", E,
+        "A COCO annotation's `category_id` matches no entry of `categories`; it is not painted.",
+        '`{"id": 7, "category_id": 99, ...}` while categories have ids 1, 2, 5',
+        "Add the category to `categories` or correct the id.",
+    ),
+    CodeInfo(
+        "undeclared-label", "labels", W,
+        "A CVAT shape's label is not declared in `<meta><labels>`; it is still painted if the label map knows it.",
+        '`<polygon label="truck" ...>` while meta declares only `car`',
+        "Add the label to the CVAT task or project.",
+    ),
+    CodeInfo(
+        "class-unused", "labels", I,
+        "A class of the label map has no painted region in any image of the delivery: nothing is labelled with "
+        "it, or only shapes without area are (polylines, points: see `no-area-shape`).",
+        "the label map lists `cup`, and no image shows a cup",
+        "Nothing, if the delivery is a part of a larger set; otherwise check the label names.",
+    ),
+    CodeInfo(
+        "bad-category", "labels", E,
+        "A COCO category entry lacks an integer `id` or a string `name`, or repeats an id; it is ignored.",
+        '`{"id": "3", "name": "rice"}` (id as a string)',
+        "Write categories as `{\"id\": <int>, \"name\": <str>}` with unique ids.",
+    ),
+    CodeInfo(
+        "unknown-color", "labels", E,
+        "An RGB class mask holds a colour that no class of the label map (labelmap.txt) has; those pixels "
+        "are written as void. The message gives the colour and the pixel count.",
+        "a CVAT 'Segmentation mask' PNG with anti-aliased edges, (127, 0, 0) next to (128, 0, 0)",
+        "Re-export the masks without smoothing, or add the colour's class to labelmap.txt.",
+    ),
+    CodeInfo(
+        "unknown-mask-value", "labels", E,
+        "A class or instance mask holds a value that is no class index of the source's label list; those "
+        "pixels are written as void.",
+        "SegmentationClass/a.png holds value 23 while labelmap.txt has 21 lines",
+        "Add the class to labelmap.txt, or fix the mask.",
+    ),
+    CodeInfo(
+        "palette-mismatch", "labels", W,
+        "A palette class PNG's colours disagree with labelmap.txt (typically after an editor re-quantised "
+        "the palette); as in Datumaro and CVAT, the colours decide.",
+        "labelmap.txt says `plate:200,10,10::` at line 1, the PNG's palette entry 1 is (128, 0, 0)",
+        "Check a few masks by eye; re-export them from the annotation tool.",
+    ),
+    CodeInfo(
+        "instance-mixed-classes", "labels", W,
+        "A SegmentationObject instance covers pixels of several classes in SegmentationClass; each part "
+        "keeps the class of its pixels.",
+        "instance 3 covers 200 'person' and 12 'chair' pixels",
+        "Fix the instance or the class mask so that each object has one class.",
+    ),
+]

@@ -1,0 +1,121 @@
+"""COCO instances as a file or as the folder tools export (``docs/formats.md``, "COCO instances", "Where
+segconv looks").
+
+SRC is a COCO instances JSON, or a folder holding
+
+- ``annotations/instances_<subset>.json`` (or ``instances_<subset>.json`` in it), one subset each, with the
+  photos in ``images/<subset>/`` or ``images/`` (CVAT's and Datumaro's COCO export) or ``<subset>/`` beside
+  ``annotations/`` (the COCO download: ``val2017/``); other JSONs there (``person_keypoints_*``,
+  ``captions_*``) are not instances and are left alone;
+- ``annotations.json`` written by segconv's ``coco-rle`` (its categories carry ``level``; another tool's
+  ``annotations.json`` is read when SRC names it).
+
+Several files are read as one source: each image keeps its file's subset, and its name is prefixed with it
+(``train/img0.jpg``), since exports repeat file names across subsets.  One file is read as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from convert.errors import SegconvError
+from convert.formats.coco import instances as coco
+from convert.formats.coco.instances import CocoDataset
+from convert.formats.dataset import Dataset
+from convert.limits import DEFAULT_MAX_PIXELS
+from convert.model.sample import Sample
+
+
+def instance_files(path: Path) -> list[Path]:
+    """The COCO instances files SRC is or holds (see the module docstring)."""
+    if path.is_file():
+        return [path] if coco.detect(path) else []
+    if not path.is_dir():
+        return []
+    for folder in (path / "annotations", path):
+        found = [p for p in sorted(folder.glob("instances_*.json")) if coco.detect(p)]
+        if found:
+            return found
+    own = path / "annotations.json"
+    return [own] if own.is_file() and coco.detect(own) and _segconvs(own) else []
+
+
+def _segconvs(path: Path) -> bool:
+    """Whether a COCO file is segconv's ``coco-rle`` output: its categories carry a ``level``.  Another
+    tool's ``annotations.json`` in a folder (labelme2coco's, beside LabelMe files) is read when named."""
+    from convert.files.json_shape import shape
+
+    return shape(path).has(("categories", 0, "level"))
+
+
+def detect(path: Path) -> str | None:
+    found = instance_files(path)
+    if not found:
+        return None
+    if found == [path]:
+        return coco.detect(path)
+    shown = ", ".join(p.relative_to(path).as_posix() for p in found[:3]) + (", …" if len(found) > 3 else "")
+    return f"a folder holding {shown} (COCO instances)"
+
+
+def subset_of(json_path: Path) -> str:
+    """``instances_val2017.json`` → ``val2017``."""
+    stem = json_path.stem
+    return stem[len("instances_"):] if stem.startswith("instances_") else stem
+
+
+class CocoSource(Dataset):
+    """One COCO instances file, or several read as one source with their subsets."""
+
+    format = coco.NAME
+
+    def __init__(self, path: str | Path, *, images: str | Path | None = None, max_pixels: int | None = None,
+                 **_):
+        src = Path(path)
+        files = instance_files(src)
+        if not files:
+            if src.is_dir():
+                raise SegconvError("no COCO instances file here: looked for annotations/instances_*.json, "
+                                   "instances_*.json and annotations.json", file=str(src))
+            files = [src]  # --from coco on a file detection doubts: the reader's own errors name the problem
+        limit = max_pixels if max_pixels is not None else DEFAULT_MAX_PIXELS
+        self.parts = [CocoDataset(f, images=images, max_pixels=limit) for f in files]
+        self.subsets = [subset_of(f) if len(files) > 1 else None for f in files]
+        self.offsets = [0]
+        for part in self.parts:
+            self.offsets.append(self.offsets[-1] + len(part))
+        findings = [replace(f, image=self._named(f.image, k)) if f.image is not None else f
+                    for k, part in enumerate(self.parts) for f in part.findings]
+        maps = [part.source_labelmap for part in self.parts]
+        first = maps[0]
+        same = first if first is not None and all(m is not None and m.to_dict() == first.to_dict()
+                                                   for m in maps) else None
+        super().__init__(str(src) if len(files) > 1 else str(files[0]), findings, same)
+
+    @property
+    def label_names(self) -> list[str]:
+        return list(dict.fromkeys(name for part in self.parts for name in part.label_names))
+
+    def names(self) -> list[str]:
+        return [self._named(name, k) for k, part in enumerate(self.parts) for name in part.names()]
+
+    def _named(self, name: str, k: int) -> str:
+        return f"{self.subsets[k]}/{name}" if self.subsets[k] else name
+
+    def __len__(self) -> int:
+        return self.offsets[-1]
+
+    def __getitem__(self, i: int) -> Sample:
+        k = next(k for k in range(len(self.parts)) if i < self.offsets[k + 1])
+        sample = self.parts[k][i - self.offsets[k]]
+        if self.subsets[k]:
+            sample.name = self._named(sample.name, k)
+            sample.subset = sample.subset or self.subsets[k]
+            sample.findings = [replace(f, image=sample.name) if f.image is not None else f for f in sample.findings]
+        return sample
+
+    def __iter__(self) -> Iterator[Sample]:
+        for i in range(len(self)):
+            yield self[i]

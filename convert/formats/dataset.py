@@ -1,0 +1,106 @@
+"""What every importer returns: a dataset that yields samples one by one.
+
+Importers index their source once (parse the file, list the files, group
+annotations by image) and then build each :class:`~convert.model.sample.Sample`
+only when it is asked for, so painting and writing stream image by image.
+
+    >>> from convert import open_dataset
+    >>> ds = open_dataset("fixtures/food/annotations.json")
+    >>> len(ds), ds.label_names[:3]
+    (4, ['plate', 'dish', 'bowl'])
+    >>> next(iter(ds)).name
+    'table_01.jpg'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from convert.findings import Finding
+from convert.model.labelmap import LabelMap
+from convert.model.sample import Sample
+
+
+class Dataset:
+    """A source opened by an importer.
+
+    ``label_names`` are the source's own label names in its order (used to
+    derive a label map), ``findings`` what was found while indexing (dangling
+    ids, duplicate images...); per-image findings travel on each sample, and a
+    sample that cannot be painted at all (an unreadable file in a folder)
+    comes with ``usable=False`` and the finding that says why.
+    ``source_labelmap`` is the label map a source carries itself (VOC
+    ``labelmap.txt``, labelme ``labels.txt``), used when the user gives none so
+    that indices and colours are kept.
+    """
+
+    format: str = ""
+    images_given: str | None = None  # --images, when given (set by open_dataset)
+
+    def __init__(self, path: str, findings: list[Finding] | None = None,
+                 source_labelmap: LabelMap | None = None) -> None:
+        self.path = path
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.source_labelmap = source_labelmap
+
+    @property
+    def label_names(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __len__(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Sample]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __getitem__(self, i: int) -> Sample:  # pragma: no cover - abstract
+        """The i-th sample, built on demand (parallel workers ask by index)."""
+        raise NotImplementedError
+
+    def names(self) -> list[str]:
+        """Every sample's image name, in order (readers that know them without building samples say so)."""
+        return [self[i].name for i in range(len(self))]
+
+
+class FileDataset(Dataset):
+    """A source of one annotation file per image (LabelMe JSON, MIT XML, mask
+    PNGs): ``files`` in a fixed order, ``sample(file)`` builds one sample."""
+
+    files: list
+    _label_names: list | None = None
+
+    @property
+    def label_names(self) -> list[str]:
+        """Labels of every file, in order of first appearance (each file parsed once, on demand)."""
+        if self._label_names is None:
+            names: dict[str, None] = {}
+            for file in self.files:
+                for name in self.labels_in(file):
+                    names.setdefault(name, None)
+            self._label_names = list(names)
+        return self._label_names
+
+    def labels_in(self, file) -> list[str]:  # pragma: no cover - abstract
+        """The label names one file uses (unreadable files: none)."""
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> Sample:
+        return self.sample(self.files[i])
+
+    def sample(self, file) -> Sample:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def resolve_labelmap(dataset: Dataset, labels: str | Path | None) -> tuple[LabelMap, bool]:
+    """The label map from ``labels``, or the source's own, or one derived from
+    the source's label names (the flag says it was not given)."""
+    if labels is not None:
+        return LabelMap.load(labels), False
+    if dataset.source_labelmap is not None:
+        return dataset.source_labelmap, True
+    return LabelMap.derive(dataset.label_names, source=f"derived from {dataset.path}"), True

@@ -1,0 +1,4 @@
+"""LabelMe JSON (wkentaro/labelme, X-AnyLabeling): the reader.
+
+The format's rules and traps: ``docs/formats.md``, "LabelMe JSON".
+"""

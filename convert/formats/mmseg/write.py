@@ -1,0 +1,117 @@
+"""The ``mmseg`` layout: what mmsegmentation's ``BaseSegDataset`` reads, and the config to read it.
+
+::
+
+    OUT/img_dir/<split>/<stem>.<ext>    the images, copied (or symlinked with --link)
+    OUT/ann_dir/<split>/<stem>.png      single-channel 8-bit PNG: value = class index, 255 = void
+    OUT/mmseg_dataset.py                the dataset config: classes, palette, reduce_zero_label, ignore_index
+
+The annotations are plain grayscale (mode ``L``): mmsegmentation's loader squeezes and casts to uint8, so a
+16-bit PNG would silently wrap its values mod 256, and an RGB one would break; a label map with an index above
+254 is refused before anything is written, and a void other than 255 is written as 255, said in a note and in
+the config (:mod:`convert.formats.eightbit`).  ``classes`` lists every index from 0 to the largest (gaps as
+``_unused_<i>_``, so a value is the position of its class), ``reduce_zero_label=False`` because value 0 is a
+class of the label map that the model should learn and void is already 255 (``True`` would turn class 0 into
+255 and shift every class down by one), ``ignore_index=255``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from convert.files.images import images_hint
+from convert.findings import Finding
+from convert.formats.eightbit import EightBit, eight_bit, to_8bit
+from convert.formats.writer import LayoutWriter, Written, split_order, within_split
+from convert.model.labelmap import LabelMap
+from convert.model.sample import Sample
+from convert.painting.paint import Painted
+from convert.pixels.png_encode import encode_png
+from convert.wording import plural
+
+
+class MmsegWriter(LayoutWriter):
+    name = "mmseg"
+    has_splits = True
+
+    @staticmethod
+    def check_labelmap(labelmap: LabelMap) -> EightBit:
+        """mmsegmentation reads 8-bit annotations: refuse indices it would wrap, naming the classes; void is
+        written as 255, its ignore_index."""
+        return eight_bit(labelmap, "mmseg", fixed_void=255, why="mmsegmentation's ignore_index")
+
+    def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
+        super().__init__(out, labelmap, **kwargs)
+        self.eight = self.check_labelmap(labelmap)
+        if self.eight.note:
+            self.notes.append(self.eight.note)
+        self.splits: dict[str, int] = {}
+        self.suffixes: dict[str, int] = {}
+
+    def write(self, sample: Sample, painted: Painted) -> Written:
+        written = Written()
+        split = sample.subset or self.default_subset
+        stem = within_split(sample.stem, split)
+        self.put(written, f"ann_dir/{split}/{stem}.png",
+                 lambda: encode_png(to_8bit(painted.class_mask, self.labelmap, self.eight)))
+        suffix = None
+        if sample.image_path and Path(sample.image_path).is_file():
+            suffix = Path(sample.image_path).suffix.lower() or ".jpg"
+            self.place_image(written, Path(sample.image_path), f"img_dir/{split}/{stem}{suffix}")
+        else:
+            written.findings.append(Finding("missing-image",
+                                            f"image file not found ({images_hint(self.images_given)}); "
+                                            f"img_dir/{split}/ lacks it", image=sample.name, file=sample.origin.file))
+        written.record = (split, suffix)
+        return written
+
+    def collect(self, record) -> None:
+        split, suffix = record
+        self.splits[split] = self.splits.get(split, 0) + 1
+        if suffix:
+            self.suffixes[suffix] = self.suffixes.get(suffix, 0) + 1
+
+    def config(self) -> str:
+        """The dataset config, as Python that mmsegmentation's config system (and ``ast``) reads."""
+        by_index = {c.index: c for c in self.labelmap.classes}
+        top = max(by_index)
+        classes = tuple(by_index[i].name if i in by_index else f"_unused_{i}_" for i in range(top + 1))
+        palette = [list(by_index[i].color) if i in by_index else [0, 0, 0] for i in range(top + 1)]
+        suffix = max(self.suffixes, key=lambda s: self.suffixes[s]) if self.suffixes else ".jpg"
+        zero = by_index.get(0)
+        reason = (f"value 0 is the class {zero.name!r}, which the model learns, and void is already 255"
+                  if zero else "no class has index 0, and void is already 255")
+        lines = ["# mmsegmentation dataset written by segconv: paste into your config, or `_base_` it.",
+                 f"# reduce_zero_label=False: {reason};",
+                 "# True would make class 0 void (255) and shift every class down by one.",
+                 "# ignore_index=255: void pixels count in no loss and no metric."]
+        if self.eight.void != self.labelmap.void:
+            lines.append(f"# Void is written as 255 (the label map's void is {self.labelmap.void}).")
+        if len(self.suffixes) > 1:
+            others = ", ".join(s for s in self.suffixes if s != suffix)
+            lines.append(f"# The images have several extensions; img_suffix takes one ({suffix}): images with {others}"
+                         " are not listed by mmsegmentation unless converted or given their own dataset.")
+        lines += [
+            "dataset_type = 'BaseSegDataset'",
+            f"data_root = {str(self.out.resolve())!r}",
+            f"metainfo = dict(classes={classes!r}, palette={palette!r})",
+            f"img_suffix = {suffix!r}",
+            "seg_map_suffix = '.png'",
+            "reduce_zero_label = False",
+            "ignore_index = 255",
+        ]
+        for split in split_order(self.splits):
+            lines.append(f"{split}_dataset = dict(type=dataset_type, data_root=data_root, metainfo=metainfo, "
+                         f"data_prefix=dict(img_path='img_dir/{split}', seg_map_path='ann_dir/{split}'), "
+                         "img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, reduce_zero_label=reduce_zero_label, "
+                         "ignore_index=ignore_index)")
+        return "\n".join(lines) + "\n"
+
+    def finish(self) -> list[str]:
+        return [self.write_file("mmseg_dataset.py", self.config())]
+
+    def summary(self, images: int) -> str:
+        splits = ", ".join(f"{s} {self.splits[s]:,}" for s in split_order(self.splits))
+        return (f"wrote an mmsegmentation layout of {plural(images, 'image')} ({splits}) to {self.out}; its dataset "
+                f"config is {self.out / 'mmseg_dataset.py'} (reduce_zero_label=False, ignore_index=255):\n"
+                + self.config())

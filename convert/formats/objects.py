@@ -1,0 +1,56 @@
+"""Instances as writers see them: the objects visible after layering.
+
+The painter numbers every object in painting order, including objects that
+higher levels hide completely and regions of the fill class.  Writers want
+the visible objects only, renumbered 1..K in painting order, with the fill
+class and void left out (they are background and "don't care", not objects).
+
+    >>> import numpy as np
+    >>> from convert.model.labelmap import LabelMap
+    >>> from convert.model.sample import Box, Origin, Region, Sample
+    >>> from convert.painting.paint import paint
+    >>> lm = LabelMap.derive(["plate", "rice"])
+    >>> o = Origin("demo")
+    >>> s = Sample("a", 3, 1, [Region("plate", Box(0, 0, 1, 1), (0,), o), Region("rice", Box(0, 0, 3, 1), (1,), o)], o)
+    >>> objs, ids = visible_objects(paint(s, lm, instances=True), lm)
+    >>> [(o.label.name, o.pixels) for o in objs], ids.tolist()
+    ([('rice', 3)], [[1, 1, 1]])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from convert.model.labelmap import LabelClass, LabelMap
+from convert.painting.paint import Painted
+
+
+@dataclass(frozen=True)
+class VisibleObject:
+    """An object that shows after layering: its id in ``painted.stretches``, class, regions, pixels."""
+
+    id: int
+    label: LabelClass
+    regions: list
+    pixels: int
+
+
+def visible_list(painted: Painted, labelmap: LabelMap) -> list[VisibleObject]:
+    """The visible objects in painting order: void, the fill class and hidden objects left out.  Writers that
+    work on runs select an object by its ``id`` in ``painted.stretches``."""
+    fill = labelmap.fill
+    return [VisibleObject(obj.id, obj.label, obj.regions, obj.pixels) for obj in painted.instances
+            if obj.pixels > 0 and obj.label is not None and (fill is None or obj.label.name != fill.name)]
+
+
+def visible_objects(painted: Painted, labelmap: LabelMap) -> tuple[list[VisibleObject], np.ndarray]:
+    """(visible objects in painting order, instance mask renumbered 1..K, 0 elsewhere)."""
+    keep = visible_list(painted, labelmap)
+    lut = np.zeros(len(painted.instances) + 1, dtype=np.min_scalar_type(len(keep)))
+    for new_id, obj in enumerate(keep, start=1):
+        lut[obj.id] = new_id
+    st = painted.runs  # renumbered stretch by stretch, drawn once
+    assert st.objects is not None, "painted without instances=True"
+    return keep, st.image(lut[st.objects], 0, painted.class_mask.shape)

@@ -1,0 +1,152 @@
+"""Readers: one module per input format, and detection of a source's format.
+
+A reader is a module that defines ``detect(path) -> str | None`` (why the path
+looks like its format) and a dataset class (:class:`~convert.formats.dataset.Dataset`),
+plus one line in :data:`READERS` naming both; nothing is imported until the
+format is used.
+
+    >>> READERS["coco"].target.__name__, "yolo" in READERS
+    ('CocoSource', True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from convert.errors import SegconvError, UsageError
+from convert.formats.options import Option
+from convert.formats.registry import Entry
+
+if TYPE_CHECKING:
+    from convert.formats.dataset import Dataset
+
+
+@dataclass(frozen=True)
+class Reader(Entry):
+    """A reader: its module defines ``detect(path) -> str | None`` (why the path looks like the format)
+    and the dataset class named here; ``looks_for`` tells a user what detection looked for."""
+
+    looks_for: str = ""
+
+    def __init__(self, name: str, where: str, description: str, looks_for: str, option_list: tuple = ()):
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "where", where)
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "looks_for", looks_for)
+        object.__setattr__(self, "option_list", option_list)
+
+    def detect(self, path: Path) -> str | None:
+        return self.module.detect(path)
+
+    def open(self, src, **options) -> Dataset:
+        return self.target(src, **options)
+
+
+READERS: dict[str, Reader] = {r.name: r for r in [
+    Reader("coco", "convert.formats.coco.read:CocoSource",
+           "COCO instances JSON: polygons, uncompressed and compressed RLE; a folder of subsets as exported",
+           "a .json file holding an object with 'images' and 'annotations', or a folder holding "
+           "annotations/instances_<subset>.json (CVAT's, Datumaro's export, the COCO download) or annotations.json"),
+    Reader("coco-panoptic", "convert.formats.coco_panoptic.read:CocoPanopticDataset",
+           "COCO panoptic: panoptic_<subset>.json and its PNGs (id = R + 256 G + 256² B), segments checked both ways",
+           "a .json whose annotations hold 'segments_info', or a folder holding annotations/panoptic_*.json"),
+    Reader("label-studio", "convert.formats.label_studio.read:LabelStudioDataset",
+           "Label Studio JSON export: polygons, rectangles, ellipses in percent; brush RLE; the chosen annotation",
+           "a .json file holding a list of tasks, or one task, with 'data' and 'annotations' or 'predictions' "
+           "(from its structure, in any key order), or a folder holding tasks.json",
+           (Option("use", "annotation", "read each task's annotation (ground truth, else the newest not cancelled), "
+                                        "its newest prediction, or auto: the annotation, else the newest prediction; "
+                                        "a task that gives nothing is unlabelled, not painted",
+                   choices=("annotation", "prediction", "auto")),
+            Option("alpha", 128, "brush pixels with at least this alpha (1-255) are painted", type=int,
+                   bounds=(1, 255)))),
+    Reader("labelme", "convert.formats.labelme.read:LabelmeDataset",
+           "LabelMe JSON (wkentaro/labelme, X-AnyLabeling): every shape type, imageData or imagePath, labels.txt",
+           "a .json file with 'shapes', or a folder of them"),
+    Reader("cvat", "convert.formats.cvat.read:CvatDataset",
+           "CVAT XML 1.1, for images and for video: box, polygon, ellipse, mask, z_order, groups, subsets",
+           "an .xml file whose root is <annotations>, or a folder holding one"),
+    Reader("labelme-xml", "convert.formats.labelme_xml.read:LabelmeXmlDataset",
+           "MIT LabelMe XML (CSAIL web tool): polygons, boxes, segm masks, parts, deleted objects",
+           "an .xml file whose root is <annotation> with <imagesize>/<polygon>/<segm>, or a folder "
+           "(Annotations/) of them"),
+    Reader("masks", "convert.formats.png.read:MasksDataset",
+           "segconv's png layout read back: masks/**/*.png with labelmap.json",
+           "a folder with masks/ and labelmap.json (segconv's png layout)"),
+    Reader("yolo", "convert.formats.yolo.read:YoloDataset",
+           "Ultralytics YOLO segmentation: data.yaml (names list or dict), images/ and labels/*.txt, CVAT's export",
+           "a dataset YAML with 'names' (data.yaml), a folder holding one, or images/ and labels/*.txt",
+           (Option("fill", "ultralytics", "rows painted as Ultralytics trains on them (cv2.fillPoly of truncated "
+                                          "vertices, outline included) or by pycocotools' centre rule",
+                   choices=("ultralytics", "pycocotools")),)),
+    Reader("voc", "convert.formats.voc.read:VocDataset",
+           "Pascal VOC segmentation tree (palette, grayscale or RGB masks; Datumaro/CVAT labelmap.txt)",
+           "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),
+]}
+
+
+def detect_format(src: str | Path) -> str:
+    """The one format ``src`` matches; a clear error when it matches none or several."""
+    path = Path(src)
+    if not path.exists():
+        raise SegconvError("no such file or folder", file=str(path))
+    if path.is_file() and path.stat().st_size == 0:
+        raise SegconvError("file is empty", file=str(path))
+    matches = {name: r.detect(path) for name, r in READERS.items()}
+    found = {k: v for k, v in matches.items() if v}
+    if len(found) == 1:
+        return next(iter(found))
+    if not found:
+        from convert.formats.coco import instances as coco
+
+        _raise_if_cut_json(path)  # a file cut short is named as one: --from would only meet the same end
+        if coco.looks_like_results(path):
+            raise SegconvError("this is a COCO results list (a bare array of detections), not a dataset; segconv "
+                               "reads the dataset the detections refer to (a COCO .json with 'images', "
+                               "'annotations' and 'categories')", file=str(path))
+        looked = "; ".join(f"{name}: {r.looks_for}" for name, r in READERS.items())
+        raise SegconvError(f"matches no known format (looked for {looked}). Use --from to force one.",
+                           file=str(path))
+    which = "; ".join(f"{k} ({v})" for k, v in found.items())
+    raise SegconvError(f"matches several formats: {which}. Use --from to choose.", file=str(path))
+
+
+def _raise_if_cut_json(path: Path) -> None:
+    """A JSON file no reader recognised is parsed whole: if it does not parse (a file cut short, a wrong
+    character), that is what the user needs to hear, not a list of formats."""
+    if not path.is_file():
+        return
+    from convert.files.json_source import head, load_json
+
+    start = head(path, 64).lstrip()
+    if path.suffix.lower() == ".json" or start[:1] in (b"{", b"["):
+        load_json(path)
+
+
+def open_dataset(src: str | Path, fmt: str | None = None, **options) -> Dataset:
+    """Open ``src`` with the reader ``fmt`` (detected when ``None``)."""
+    if fmt is None:
+        fmt = detect_format(src)
+    reader = READERS.get(fmt)
+    if reader is None:
+        raise SegconvError(f"unknown input format {fmt!r}; known: {', '.join(sorted(READERS))}")
+    if not Path(src).exists():
+        raise SegconvError("no such file or folder", file=str(src))
+    images = options.get("images")
+    if images is not None and not Path(images).is_dir():
+        what = "is not a folder" if Path(images).exists() else "does not exist"
+        raise UsageError(f"--images {images} {what}; give the folder that holds the image files")
+    given = options.pop("options", None)
+    if reader.options:
+        from convert.formats.options import parse_options
+
+        options["options"] = parse_options(given, reader.options, f"--from {fmt}")
+    elif given:
+        from convert.formats.options import parse_options
+
+        parse_options(given, {}, f"--from {fmt}")  # an error naming the key
+    dataset = reader.open(src, **options)
+    dataset.images_given = str(images) if images is not None else None
+    return dataset

@@ -1,0 +1,179 @@
+"""What every writer shares: the protocol, options, resumable file placement.
+
+A writer is created once per run with the output folder, the label map and
+its options; ``write(sample, painted)`` runs per image (in a worker process
+under ``--jobs``) and returns a :class:`Written`; ``collect(record)`` runs in
+the main process in sample order; ``finish()`` writes the files that describe
+the whole set and returns their names; ``summary(images)`` says in one line
+what was written.
+
+Files reach OUT only through this class, so that every one is known:
+
+- per image, ``put`` (bytes) and ``place_image`` (a copy or a symlink) stage a
+  temporary file; the run loop puts it in place, in sample order, once it
+  knows no earlier image took that name (:mod:`convert.pipeline.outputs`).  Names an
+  image takes inside files of the whole set are listed with ``entry``.
+- in the main process, ``scratch`` names a working file (a part file, a shard
+  being written) and ``write_file`` writes a file of the whole set; both are
+  listed in the manifest before the file exists, and ``forget`` takes a
+  working file off the list when it is gone.
+
+The run keeps the list in OUT (``.segconv-files.txt``), so a later
+``--overwrite`` removes exactly what segconv wrote there, also after an
+interrupted run, and nothing else.  A writer made with ``dry_run=True``
+stages nothing and lists the names only (``--dry-run``, ``--strict``).
+
+Writer-specific options (``-O KEY=VALUE`` on the command line) are declared
+in the writer's registry line (:data:`convert.formats.writers.WRITERS`), checked
+before anything is written, and arrive as ``self.options`` (every key, with
+its default when not given).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from convert.files.atomic import OWNER, stage_bytes, stage_copy, stage_link, write_bytes
+from convert.formats.options import parse_options
+from convert.model.labelmap import LabelMap
+from convert.model.names import safe_join
+
+
+def within_split(stem: str, split: str | None) -> str:
+    """An image's path inside its split's folder: a leading ``<split>/`` that the source put in the name
+    (CVAT project subsets, YOLO's ``images/<split>/``) is not repeated.
+
+    >>> within_split("train/a", "train"), within_split("a", "train"), within_split("Train/x/a", "Train")
+    ('a', 'a', 'x/a')
+    """
+    if split and stem.startswith(split + "/"):
+        return stem[len(split) + 1:]
+    return stem
+
+
+def split_order(names) -> list[str]:
+    """Split names in the order people read them: train, val, test, then the others.
+
+    >>> split_order(["val", "extra", "train"])
+    ['train', 'val', 'extra']
+    """
+    known = ("train", "val", "validation", "test")
+    return sorted(names, key=lambda s: (known.index(s) if s in known else len(known), s))
+
+
+@dataclass
+class Written:
+    """What writing one image gave: findings, a record for ``collect``, the files it takes (relative to
+    OUT), how many of them an interrupted run had written already (``--resume`` keeps them), the temporary
+    files staged for the others (``{relative: temporary path}``), and the names it takes inside files of
+    the whole set (``entries``)."""
+
+    findings: list = field(default_factory=list)
+    record: object = None
+    files: list[str] = field(default_factory=list)
+    reused: int = 0
+    staged: dict[str, str] = field(default_factory=dict)
+    entries: list[str] = field(default_factory=list)
+
+
+class LayoutWriter:
+    """Base of the writers: options, and placing files so that ``--resume`` keeps whole ones."""
+
+    name = ""
+    description = ""
+    needs_instances = False  # paint(..., instances=True) for this layout
+    has_splits = False  # the layout keeps subsets (train/val...) apart
+    default_subset = "train"  # the subset of images that have none, without --split
+    images_given: str | None = None  # --images, when given (set by the run, for the words of missing-image)
+
+    def __init__(self, out: Path, labelmap: LabelMap, *, skip_existing: bool = False, link: bool = False,
+                 options: dict | None = None, dry_run: bool = False, owner: str = OWNER, **_):
+        self.out = Path(out)
+        self.labelmap = labelmap
+        self.skip_existing = skip_existing  # --resume: files already written are whole (atomic writes)
+        self.link = link
+        self.dry_run = dry_run  # list the names, write nothing
+        self.staging = False  # True in a run (convert.pipeline.loop sets it): files wait for the run loop to place them
+        self.owner = owner  # the run's token, in the names of its temporary files
+        self.manifest = None  # the run's list of files (main process only): add(names), forget(names)
+        self.notes: list[str] = []  # what the writer decided on the user's behalf, for the run's summary
+        from convert.formats.writers import WRITERS
+
+        declared = WRITERS[self.name].options if self.name in WRITERS else {}
+        self.options = parse_options(options, declared, f"--to {self.name}")
+
+    def __getstate__(self):  # sent to workers: not the run's manifest (an open file, the main process's)
+        state = dict(self.__dict__)
+        state["manifest"] = None
+        return state
+
+    def _already_there(self, written: Written, path: Path) -> bool:
+        if self.skip_existing and (path.is_file() or path.is_symlink()):
+            written.reused += 1
+            return True
+        return False
+
+    def put(self, written: Written, relative: str, make: Callable[[], bytes]) -> Path:
+        """Stage ``make()`` for ``OUT/relative``, unless ``--resume`` finds it already there."""
+        path = safe_join(self.out, relative)
+        written.files.append(relative)
+        if not self.dry_run and not self._already_there(written, path):
+            self._staged(written, relative, path, stage_bytes(path, make(), self.owner))
+        return path
+
+    def place_image(self, written: Written, src: Path, relative: str) -> None:
+        """Stage a byte-for-byte copy of the image ``src`` for ``OUT/relative`` (a symlink with ``--link``)."""
+        path = safe_join(self.out, relative)
+        written.files.append(relative)
+        if not self.dry_run and not self._already_there(written, path):
+            stage = stage_link if self.link else stage_copy
+            self._staged(written, relative, path, stage(src, path, self.owner))
+
+    def _staged(self, written: Written, relative: str, path: Path, tmp: str) -> None:
+        """In a run, the run loop places the file; a writer used on its own (a script) places it now."""
+        if self.staging:
+            written.staged[relative] = tmp
+        else:
+            os.replace(tmp, path)
+
+    @staticmethod
+    def entry(written: Written, name: str) -> None:
+        """The image takes ``name`` inside a file of the whole set (``annotations.json: file_name a.jpg``):
+        two images may not take the same one."""
+        written.entries.append(name)
+
+    def scratch(self, relative: str) -> Path:
+        """A working file of the main process (a part file): listed before the caller creates it."""
+        if self.manifest is not None:
+            self.manifest.add([relative])
+        return safe_join(self.out, relative)
+
+    def forget(self, relative: str) -> None:
+        """A working file of :meth:`scratch` is gone (renamed or removed): off the list."""
+        if self.manifest is not None:
+            self.manifest.forget([relative])
+
+    def write_file(self, relative: str, data: str | bytes) -> str:
+        """Write a file of the whole set (``finish``), atomically, listed before it exists; returns
+        ``relative``."""
+        path = self.scratch(relative)
+        write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data, self.owner)
+        return relative
+
+    def write(self, sample, painted) -> Written:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def collect(self, record) -> None:
+        """In the main process, in sample order; nothing to gather by default."""
+
+    def finish(self) -> list[str]:
+        """Write the files that describe the whole set; returns their names relative to OUT."""
+        return []
+
+    def summary(self, images: int) -> str:
+        from convert.wording import plural
+
+        return f"wrote {plural(images, 'image')} as {self.name} to {self.out}"

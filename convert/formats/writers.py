@@ -1,0 +1,46 @@
+"""Writers: one module per output layout (``docs/formats.md``), one line each in :data:`WRITERS`.
+
+A writer (:class:`~convert.formats.writer.LayoutWriter`) is built with the
+output folder, the label map and its options (``coco_mode``, ``link``, ``-O``
+options), receives each painted sample through ``write(sample, painted)``
+(which returns a :class:`~convert.formats.writer.Written`) and ends with
+``finish()``, which writes the files that describe the whole set.
+
+    >>> WRITERS["png"].target.__name__, "yolo" in WRITERS
+    ('PngWriter', True)
+"""
+
+from __future__ import annotations
+
+from convert.formats.options import Option
+from convert.formats.registry import Entry
+
+WRITERS: dict[str, Entry] = {w.name: w for w in [
+    Entry("png", "convert.formats.png.write:PngWriter",
+          "indexed PNG masks (palette, or 16-bit above index 254) + labelmap.json/.txt"),
+    Entry("voc", "convert.formats.voc.write:VocWriter",
+          "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"),
+    Entry("coco-rle", "convert.formats.coco.write_rle:CocoRleWriter",
+          "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"),
+    Entry("coco-panoptic", "convert.formats.coco_panoptic.write:CocoPanopticWriter",
+          "COCO panoptic: annotations/panoptic_<subset>.json + PNGs, things per object, stuff per image, "
+          "area and bbox from the PNGs"),
+    Entry("mmseg", "convert.formats.mmseg.write:MmsegWriter",
+          "mmsegmentation: img_dir/<split>/, ann_dir/<split>/ (8-bit, 255 = void) and mmseg_dataset.py"),
+    Entry("hf", "convert.formats.hf.write:HfWriter",
+          "Hugging Face datasets: data/<split>-*.parquet (image, label, file_name), id2label.json, README.md"),
+    Entry("label-studio", "convert.formats.label_studio.write:LabelStudioWriter",
+          "Label Studio tasks.json (a brushlabels RLE per visible object) + labeling-config.xml",
+          (Option("target", "annotations", "write the brushes as annotations or as predictions (pre-annotation)",
+                  choices=("annotations", "predictions")),
+           Option("image-root", "/data/local-files/?d=", "put before every image name in data.image"))),
+    Entry("yolo", "convert.formats.yolo.write:YoloWriter",
+          "Ultralytics YOLO-seg: data.yaml, images/<split>/, labels/<split>/*.txt; the loss measured and stated",
+          (Option("rows", "ultralytics", "rows exact under the fill Ultralytics trains with (cv2.fillPoly of "
+                                         "truncated vertices: rows through pixel centres), or under pycocotools' "
+                                         "(rows along pixel edges)", choices=("ultralytics", "pycocotools")),
+           Option("multipart", "bridge", "an object in several parts: one row joined by bridges, or a row per part",
+                  choices=("bridge", "split")),
+           Option("holes", "bridge", "holes: joined to the outline (even-odd fill keeps them), or filled",
+                  choices=("bridge", "fill")))),
+]}

@@ -1,0 +1,255 @@
+"""The ``yolo`` layout: an Ultralytics YOLO segmentation dataset, with its loss measured and stated.
+
+::
+
+    OUT/data.yaml                       names (YOLO class index: name), train / val / test folders
+    OUT/images/<split>/<name>           the images, copied (or symlinked with --link)
+    OUT/labels/<split>/<stem>.txt       one row per object: class x1 y1 x2 y2 ..., 6 decimals, normalised
+    OUT/labelmap.json                   segconv's label map (levels, indices), for reading the set back
+
+YOLO classes are the label map's classes but the fill class, numbered 0..K-1 in index order.  Each row is
+an object's *visible* pixels after layering, traced along pixel edges (:mod:`convert.pixels.trace`), so that the
+rows paint exactly the layered mask under the ``coco`` rule, by level.  What YOLO cannot say is handled by
+a stated policy (``-O KEY=VALUE``):
+
+- ``multipart=bridge`` (default): the parts of one object in one row, joined by zero-width bridges, as
+  Ultralytics' own converter does (one object stays one instance); ``split``: a row per part;
+- ``holes=bridge`` (default): holes joined to their outline by zero-width bridges, so that an even-odd fill
+  (pycocotools, OpenCV's ``fillPoly``) keeps them empty; ``fill``: outlines only, holes filled;
+- crowd regions are traced like any other object, never dropped; void has no YOLO form.
+
+Every image's rows are read back from their written text and painted by level; the pixels that differ from
+the layered mask are reported per image (``written-pixels-differ``) and summed in the summary.  (Ultralytics
+rasterises rows for training with ``cv2.fillPoly`` on integer vertices, boundary included; that rule differs
+from pycocotools' by design and is not what is measured here.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from convert.files.images import images_hint
+from convert.findings import Finding
+from convert.formats.objects import visible_objects
+from convert.formats.writer import LayoutWriter, Written, split_order, within_split
+from convert.formats.yolo.centre_rows import centre_ring, centre_text, fewer_vertices, joined
+from convert.formats.yolo.splits import map_splits
+from convert.model.labelmap import LabelMap
+from convert.model.sample import Origin, Polygon, Region, Sample
+from convert.painting.paint import Painted, paint
+from convert.painting.rasterize import rasterize
+from convert.pixels import runs
+from convert.pixels.trace import bridged, trace_parts
+from convert.pixels.ultralytics_fill import compose, row_window
+from convert.wording import plural
+
+
+class YoloWriter(LayoutWriter):
+    name = "yolo"
+    needs_instances = True
+    has_splits = True
+
+    def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
+        super().__init__(out, labelmap, **kwargs)
+        self.classes = [c for c in sorted(labelmap.classes, key=lambda c: c.index) if not c.fill]
+        self.yolo_index = {c.index: k for k, c in enumerate(self.classes)}
+        self._numbers: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.splits: dict[str, int] = {}
+        self.rows = self.void = self.pixels = 0  # pixels: of the visible objects, the rows' subject
+        self.differ = {"ultralytics": 0, "pycocotools": 0}  # pixels the rows lose, under each fill
+        self.images_differ = {"ultralytics": 0, "pycocotools": 0}
+
+    def write(self, sample: Sample, painted: Painted) -> Written:
+        written = Written()
+        split = sample.subset or "train"
+        stem = within_split(sample.stem, split)
+        height, width = painted.class_mask.shape
+        objects, ids = visible_objects(painted, self.labelmap)
+        traced = trace_parts(ids) if objects else {}
+        centred = self.options["rows"] == "ultralytics"
+        x_text, x_read, x32 = self._written_numbers(width, centred)
+        y_text, y_read, y32 = self._written_numbers(height, centred)
+        cell = x_text.shape[1] + 1
+        lines: list[str] = []
+        regions: list[Region] = []
+        rows: list[tuple[int, np.ndarray]] = []
+        for number, obj in enumerate(objects, start=1):
+            outer, holes = traced.get(number, ([], []))
+            if centred:  # Ultralytics paints smaller objects on top: a hole they fill need not be cut
+                holes = [hole for hole in holes if _shows_background(hole, ids)]
+            for ring in self._rows(outer, holes, centred):
+                cells = np.empty((len(ring), 2, cell), dtype=np.uint8)  # "x.xxxxxx " and "y.yyyyyy " per vertex
+                cells[:, 0, :-1], cells[:, 1, :-1] = x_text[ring[:, 0]], y_text[ring[:, 1]]
+                cells[:, :, -1] = 32
+                lines.append(f"{self.yolo_index[obj.label.index]} " + cells.tobytes()[:-1].decode("ascii"))
+                coords = np.stack((x_read[ring[:, 0]] * width, y_read[ring[:, 1]] * height), axis=1)
+                regions.append(Region(obj.label.name, Polygon((coords,)), (len(regions),), Origin("row")))
+                rows.append((obj.label.index, np.stack((x32[ring[:, 0]], y32[ring[:, 1]]), axis=1)))
+        path = f"labels/{split}/{stem}.txt"
+        self.put(written, path, lambda: "".join(line + "\n" for line in lines).encode())
+        back = paint(Sample(sample.name, width, height, regions, sample.origin), self.labelmap)
+        coco_differ, void = _differing(painted.runs, back.runs, self.labelmap.void)
+        fill = self.labelmap.fill
+        trained = compose([row_window(points, width, height) for _, points in rows], [c for c, _ in rows],
+                          fill.index if fill else self.labelmap.void, (height, width))
+        ultra_differ = int(np.count_nonzero(trained != painted.class_mask))
+        differ = ultra_differ if centred else coco_differ
+        if differ:
+            what = f" ({plural(void, 'void pixel')}: YOLO has no void)" if void else ""
+            written.findings.append(Finding(
+                "written-pixels-differ", f"the written rows, read back {RULE_WORDS[self.options['rows']]}, differ "
+                f"from the layered mask on {plural(differ, 'pixel')}{what}", file=str(self.out / path),
+                image=sample.name, pixels=differ))
+        if sample.image_path and Path(sample.image_path).is_file():
+            ext = Path(sample.image_path).suffix.lower() or ".jpg"
+            self.place_image(written, Path(sample.image_path), f"images/{split}/{stem}{ext}")
+        else:
+            written.findings.append(Finding("missing-image",
+                                            f"image file not found ({images_hint(self.images_given)}); "
+                                            f"images/{split}/ lacks it", image=sample.name, file=sample.origin.file))
+        written.record = (split, len(lines), ultra_differ, coco_differ, void, sum(obj.pixels for obj in objects))
+        return written
+
+    def _written_numbers(self, size: int, centred: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The text written for every position of a side of that length, as a ``(positions, characters)`` uint8
+        table, the number each text reads back as, and the float32 Ultralytics reads it as.  Centred rows
+        (``rows=ultralytics``): pixel c as ``(c + ½) / size`` (:func:`~convert.formats.yolo.centre_rows.centre_text`);
+        edge rows: corner k as ``k / size``, 6 decimals, ``0.000000`` to ``1.000000``.  Rows are written from
+        the first and read back from the others, so what is measured is what a reader of the file gets."""
+        key = (size, centred)
+        if key not in self._numbers:
+            if centred:
+                table, read = centre_text(size)
+            else:
+                text = [f"{k / size:.6f}" for k in range(size + 1)]
+                table = np.frombuffer("".join(text).encode("ascii"), dtype=np.uint8).reshape(size + 1, 8)
+                read = np.array([float(t) for t in text])
+            words = table.view(f"S{table.shape[1]}").ravel()
+            self._numbers[key] = (table, read, np.array(words.astype(str), dtype=np.float32))
+        return self._numbers[key]
+
+    def _rows(self, outer: list[np.ndarray], holes: list[np.ndarray], centred: bool) -> list[np.ndarray]:
+        """The rows of one object's rings (outer rings, holes) under the ``multipart`` and ``holes`` policies:
+        edge rings bridged (``rows=pycocotools``), or rings through pixel centres joined (``ultralytics``)."""
+        if self.options["holes"] != "bridge":
+            holes = []
+        if not outer:
+            return []
+        if self.options["multipart"] == "bridge":
+            groups = [outer + holes]
+        else:
+            groups = [[ring] + [h for h in holes if _inside(h, ring)] for ring in outer]
+        if centred:
+            return [_three_points(fewer_vertices(joined([centre_ring(ring) for ring in group]))) for group in groups]
+        return [bridged(group) for group in groups]
+
+    def collect(self, record) -> None:
+        split, rows, ultra_differ, coco_differ, void, pixels = record
+        self.splits[split] = self.splits.get(split, 0) + 1
+        self.rows += rows
+        self.differ["ultralytics"] += ultra_differ
+        self.differ["pycocotools"] += coco_differ
+        self.images_differ["ultralytics"] += bool(ultra_differ)
+        self.images_differ["pycocotools"] += bool(coco_differ)
+        self.void += void
+        self.pixels += pixels
+
+    def finish(self) -> list[str]:
+        plan = map_splits(self.splits)
+        doc: dict = {key: f"images/{subset}" for key, subset in plan.keys.items()}
+        doc.update({subset: f"images/{subset}" for subset in plan.others})
+        note = f"# Subsets as Ultralytics' splits: {plan.words}.\n" if plan.words else ""
+        if plan.val_is_train:
+            note += ("# There is no val subset: 'val' points at the training images. Split with\n"
+                     "# segconv convert ... --to yolo --split train=0.8,val=0.2\n")
+        doc["names"] = {k: c.name for k, c in enumerate(self.classes)}
+        header = ("# Ultralytics YOLO segmentation dataset, written by segconv.\n"
+                  "# No 'path': Ultralytics then takes this file's folder as the root.\n"
+                  "# YOLO class k is the k-th class of labelmap.json in index order, its fill class left out.\n")
+        import json
+
+        return [self.write_file("data.yaml", header + note + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)),
+                self.write_file("labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")]
+
+    def summary(self, images: int) -> str:
+        splits = ", ".join(f"{s} {self.splits[s]:,}" for s in split_order(self.splits))
+        chosen = self.options["rows"]
+        other = "pycocotools" if chosen == "ultralytics" else "ultralytics"
+        text = (f"wrote a YOLO-seg dataset of {plural(images, 'image')} ({splits}) to {self.out}: "
+                f"{plural(self.rows, 'row')} (rows={chosen}, multipart={self.options['multipart']}, "
+                f"holes={self.options['holes']}); read back {RULE_WORDS[chosen]}, the rows "
+                + self._loss(chosen))
+        if self.void:
+            text += f", {self.void:,} of them void (YOLO has no void)"
+        text += f"; {RULE_WORDS[other]}, they " + self._loss(other)
+        words = map_splits(self.splits).words
+        return text + (f"; data.yaml: {words}" if words else "")
+
+    def _loss(self, rule: str) -> str:
+        differ = self.differ[rule]
+        if not differ:
+            return "give exactly the layered masks (0 pixels differ)"
+        share = f"{100 * differ / self.pixels:.3f} % of the objects' {self.pixels:,} pixels" if self.pixels else \
+            "the objects have no pixel"
+        return (f"differ from the layered masks on {plural(differ, 'pixel')} ({share}) "
+                f"in {plural(self.images_differ[rule], 'image')}")
+
+
+RULE_WORDS = {"ultralytics": "as Ultralytics trains on them (cv2.fillPoly of truncated vertices, smaller objects "
+                             "on top)",
+              "pycocotools": "by pycocotools' rule (annToMask, by level)"}
+
+
+def _differing(a, b, void: int) -> tuple[int, int]:
+    """The pixels whose class differs between two paintings of one image, and how many of them are void in
+    ``a``, from their stretches (both cover the column-major pixel order 0..h*w without a gap), without
+    comparing images.
+
+    >>> from convert.painting.paint import Stretches
+    >>> a = Stretches(np.array([0, 4]), np.array([4, 10]), np.array([-1, 0]), np.array([255]), 0)
+    >>> b = Stretches(np.array([0, 6]), np.array([6, 10]), np.array([-1, 0]), np.array([3]), 0)
+    >>> _differing(a, b, 255)
+    (6, 6)
+    """
+    starts, ends, class_a, class_b = runs.overlay(a.starts, a.ends, a.per_stretch(a.values, a.empty),
+                                                  b.starts, b.ends, b.per_stretch(b.values, b.empty))
+    lengths = ends - starts
+    changed = class_a != class_b
+    return int(lengths[changed].sum()), int(lengths[changed & (class_a == void)].sum())
+
+
+def _three_points(row: np.ndarray) -> np.ndarray:
+    """A row of at least 3 points: a part one or two pixels long is a centre ring of 1 or 2 points, which
+    Ultralytics would read as a box row (5 numbers) or reject; the way there and back paints the same.
+
+    >>> _three_points(np.array([[4, 1], [5, 1]])).tolist()
+    [[4, 1], [5, 1], [4, 1]]
+    """
+    return row if len(row) >= 3 else np.concatenate((row, row, row))[:3]
+
+
+def _shows_background(hole: np.ndarray, ids: np.ndarray) -> bool:
+    """Whether some pixel inside a hole (an edge ring) is no object (the fill class, void): such a hole must be
+    cut.  One whose pixels are all other objects' can stay filled under ``rows=ultralytics``: those objects lie
+    inside it, so their rows are smaller, and Ultralytics (``polygons2masks_overlap``) paints smaller rows on
+    top."""
+    (x0, y0), (x1, y1) = hole.min(axis=0), hole.max(axis=0)
+    window = ids[y0:y1, x0:x1]
+    inside = rasterize(Polygon((hole - [x0, y0],)), y1 - y0, x1 - x0)
+    return bool((window[inside] == 0).any())
+
+
+def _inside(hole: np.ndarray, outer: np.ndarray) -> bool:
+    """Whether a hole lies in an outer ring: the pixel on the object's side of the hole's first edge (a pixel of
+    the part around the hole) has its centre inside the outer ring."""
+    from shapely import contains_xy
+    from shapely.geometry import Polygon as ShapelyPolygon
+
+    (x0, y0), (x1, y1) = hole[0], hole[1]
+    dx, dy = np.sign(x1 - x0), np.sign(y1 - y0)
+    # the object lies on the right of every edge (on screen): the right of direction (dx, dy) is (-dy, dx)
+    cx, cy = x0 + 0.5 * dx - 0.5 * dy, y0 + 0.5 * dy + 0.5 * dx
+    return bool(contains_xy(ShapelyPolygon(outer), cx, cy))

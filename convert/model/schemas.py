@@ -1,0 +1,108 @@
+"""Loading the JSON Schemas of ``schemas/`` and validating documents against them.
+
+The schemas live in the repository's top-level ``schemas/`` folder; the wheel
+carries them as ``convert/schemas/``.  Validation errors name the file and the
+JSON path of the offending element::
+
+    classes[2].level: -1 is less than the minimum of 0
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from pathlib import Path
+
+import jsonschema
+
+from convert.errors import SegconvError
+from convert.wording import plural
+
+_PACKAGE = Path(__file__).resolve().parent.parent  # convert/
+_CANDIDATES = (_PACKAGE / "schemas", _PACKAGE.parent / "schemas")  # installed wheel; source tree
+
+
+def schema_path(name: str) -> Path:
+    """Path of ``schemas/<name>.schema.json`` (installed or in the source tree)."""
+    for folder in _CANDIDATES:
+        path = folder / f"{name}.schema.json"
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"schema {name!r} not found in {[str(c) for c in _CANDIDATES]}")
+
+
+@functools.cache
+def load_schema(name: str) -> dict:
+    return json.loads(schema_path(name).read_text(encoding="utf-8"))
+
+
+def json_path(parts) -> str:
+    """``['classes', 2, 'level']`` → ``'classes[2].level'``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def validate(document, name: str, *, file: str | None = None) -> None:
+    """Raise :class:`SegconvError` naming ``file`` and the element if ``document`` is invalid."""
+    schema = load_schema(name)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        # an unknown key explains the "required" error beside it (a misspelt 'level'): say it first, and
+        # leave out the missing key it stands for
+        unknown = [e for e in errors if e.validator == "additionalProperties"]
+        meant = {(json_path(e.absolute_path), key) for e in unknown for key in _meant(e)}
+        errors = [e for e in errors if not (e.validator == "required" and
+                                            (json_path(e.absolute_path), _missing(e)) in meant)]
+        first = unknown[0] if unknown else errors[0]
+        rest = [e for e in errors if e is not first]
+        more = ""
+        if rest:
+            listed = "; ".join(f"{json_path(e.absolute_path)}: {_message(e)}" for e in rest[:MORE_LISTED])
+            left = f"; … and {len(rest) - MORE_LISTED} more" if len(rest) > MORE_LISTED else ""
+            more = f" (and {plural(len(rest), 'more problem')}: {listed}{left})"
+        raise SegconvError(
+            f"{_message(first)}{more}",
+            file=file,
+            element=json_path(first.absolute_path),
+        )
+
+
+MORE_LISTED = 5
+
+
+def _meant(error) -> list[str]:
+    """The known keys an unknown-key error's keys are probably meant to be."""
+    if not isinstance(error.instance, dict):
+        return []
+    known = sorted(error.schema.get("properties", {}))
+    return [close[0] for key in error.instance if key not in known
+            for close in [difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)] if close]
+
+
+def _missing(error) -> str | None:
+    """The property a ``required`` error says is missing."""
+    missing = [key for key in error.validator_value if key not in error.instance] \
+        if isinstance(error.instance, dict) else []
+    return missing[0] if len(missing) == 1 else None
+
+
+def _message(error) -> str:
+    """jsonschema's message, or for unknown keys: which key, and the known key it is probably meant to be.
+
+    >>> schema = {"type": "object", "properties": {"level": {}}, "additionalProperties": False}
+    >>> _message(next(jsonschema.Draft202012Validator(schema).iter_errors({"levle": 1})))
+    "unknown key 'levle'; did you mean 'level'? (known keys: level)"
+    """
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return error.message
+    known = sorted(error.schema.get("properties", {}))
+    extra = [k for k in error.instance if k not in known]
+    parts = []
+    for key in extra:
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        parts.append(f"unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+    return "; ".join(parts) + f" (known keys: {', '.join(known)})"

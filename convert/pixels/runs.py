@@ -1,0 +1,175 @@
+"""A region's pixels as runs: sorted, disjoint, half-open intervals of the
+column-major flat index.
+
+Pixel (row r, column c) of an image ``height`` rows tall has flat index
+``c * height + r``: the order of COCO run-length encoding (Fortran order).  A
+run ``[s, e)`` covers pixels s .. e-1 in that order; it may go on from the
+bottom of one column to the top of the next.  Painting works on runs instead
+of pixels, so its cost follows the number of boundaries, not the image area.
+
+    >>> starts, ends = from_counts(np.array([6, 2, 3, 2, 7]))   # 5 rows x 4 columns
+    >>> starts.tolist(), ends.tolist()                          # rows 1-2 of columns 1-2
+    ([6, 11], [8, 13])
+    >>> to_mask(starts, ends, 5, 4).astype(int)
+    array([[0, 0, 0, 0],
+           [0, 1, 1, 0],
+           [0, 1, 1, 0],
+           [0, 0, 0, 0],
+           [0, 0, 0, 0]])
+    >>> bbox(starts, ends, 5)                                   # (x, y, width, height)
+    (1, 1, 2, 2)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convert.pixels.rle import counts_many
+
+EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def from_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of a mask given by COCO counts (background first, alternating)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    ends = np.cumsum(counts)[1::2]
+    lengths = counts[1::2]
+    keep = lengths > 0
+    return ends[keep] - lengths[keep], ends[keep]
+
+
+def from_strings(strings: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of several compressed COCO strings at once: ``(starts, ends, which)``,
+    ``which`` naming the string of every run.  Strings must be valid (see
+    :func:`convert.pixels.rle.counts_many`).
+
+    >>> s, e, which = from_strings([b"62304", b"0:"])
+    >>> s.tolist(), e.tolist(), which.tolist()
+    ([6, 11, 0], [8, 13, 10], [0, 0, 1])
+    """
+    counts, sizes = counts_many(strings)
+    first = np.cumsum(sizes) - sizes
+    total = np.cumsum(counts)
+    ends = total - np.repeat(total[first] - counts[first], sizes)  # running sums restarting per string
+    which = np.repeat(np.arange(len(sizes)), sizes)
+    keep = ((np.arange(len(counts)) - np.repeat(first, sizes)) % 2 == 1) & (counts > 0)  # odd runs: pixels
+    return ends[keep] - counts[keep], ends[keep], which[keep]
+
+
+def from_window(left: int, top: int, mask_t: np.ndarray, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of a boolean window ``mask_t[column, row]`` whose first pixel is
+    (column ``left``, row ``top``) of an image ``height`` rows tall.
+
+    >>> from_window(1, 1, np.array([[True, True], [False, True]]), 5)
+    (array([ 6, 12]), array([ 8, 13]))
+    """
+    cols, rows = mask_t.shape
+    if not cols or not rows:
+        return EMPTY, EMPTY
+    padded = np.zeros((cols, rows + 2), dtype=np.int8)  # a 0 above and below each column; int8 beats bool
+    padded[:, 1:-1] = mask_t
+    flat = padded.ravel()
+    before, after = flat[:-1], flat[1:]
+    col_s, row_s = np.divmod(np.flatnonzero(after > before) + 1, rows + 2)  # 0 -> 1: a run starts
+    col_e, row_e = np.divmod(np.flatnonzero(after < before) + 1, rows + 2)  # 1 -> 0: it ends
+    starts = (left + col_s) * height + (top - 1) + row_s
+    ends = (left + col_e) * height + (top - 1) + row_e
+    return join(starts, ends)
+
+
+def where(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of the true cells of a 2-D mask: ``np.nonzero``'s answer, 5 to 10 times faster
+    (``flatnonzero`` and ``divmod``).
+
+    >>> [a.tolist() for a in where(np.array([[False, True], [True, False]]))]
+    [[0, 1], [1, 0]]
+    """
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
+def from_label_image(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The column-major runs of an integer label image (row-major ``(height, width)``) and the value of
+    each: ``(starts, ends, values)``, runs in flat order, neighbouring runs always of different values.
+    One pass over the pixels (a comparison of each pixel with the one above it); no sort of the pixels.
+
+    >>> image = np.array([[0, 0, 7], [0, 5, 7]])        # 2 rows x 3 columns
+    >>> [r.tolist() for r in from_label_image(image)]
+    [[0, 3, 4], [3, 4, 6], [0, 5, 7]]
+    """
+    height, width = image.shape
+    if not image.size:
+        return EMPTY, EMPTY, EMPTY
+    rows, cols = where(image[1:] != image[:-1])  # pixel (r + 1, c) differs from (r, c)
+    starts = np.concatenate((np.arange(width, dtype=np.int64) * height, cols * height + rows + 1))
+    starts.sort()
+    col, row = np.divmod(starts, height)
+    values = image[row, col]
+    fresh = np.empty(len(starts), dtype=bool)  # a column's first pixel may go on the run of the column before
+    fresh[0] = True
+    np.not_equal(values[1:], values[:-1], out=fresh[1:])
+    starts, values = starts[fresh], values[fresh]
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = height * width
+    return starts, ends, values
+
+
+def by_value(starts: np.ndarray, ends: np.ndarray, values: np.ndarray):
+    """Yield ``(value, starts, ends)`` for every value present, in increasing order, each value's runs in
+    flat order.
+
+    >>> [(v, s.tolist()) for v, s, _ in by_value(np.array([0, 3, 4]), np.array([3, 4, 6]), np.array([7, 5, 7]))]
+    [(5, [3]), (7, [0, 4])]
+    """
+    order = np.argsort(values, kind="stable")
+    cuts = np.flatnonzero(values[order][1:] != values[order][:-1]) + 1
+    for part in np.split(order, cuts):
+        if len(part):
+            yield values[part[0]].item(), starts[part], ends[part]
+
+
+def overlay(starts_a, ends_a, values_a, starts_b, ends_b, values_b):
+    """Two run lists that both cover the whole image (as :func:`from_label_image` gives), cut where either
+    changes: ``(starts, ends, values_a, values_b)``.  ``values_a`` and ``values_b`` may be ``(runs, k)``
+    arrays: several values per run, cut alike.
+
+    >>> [r.tolist() for r in overlay(np.array([0, 4]), np.array([4, 6]), np.array([1, 2]),
+    ...                              np.array([0, 2]), np.array([2, 6]), np.array([0, 9]))]
+    [[0, 2, 4], [2, 4, 6], [1, 1, 2], [0, 9, 9]]
+    """
+    starts = np.union1d(starts_a, starts_b)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = ends_a[-1]
+    a = values_a[np.searchsorted(starts_a, starts, side="right") - 1]
+    b = values_b[np.searchsorted(starts_b, starts, side="right") - 1]
+    return starts, ends, a, b
+
+
+def join(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge runs that touch (one ends where the next starts)."""
+    if len(starts) < 2:
+        return starts, ends
+    touch = ends[:-1] == starts[1:]
+    if not touch.any():
+        return starts, ends
+    return starts[np.r_[True, ~touch]], ends[np.r_[~touch, True]]
+
+
+def bbox(starts: np.ndarray, ends: np.ndarray, height: int) -> tuple[int, int, int, int]:
+    """(x, y, width, height) of the pixels of non-empty runs."""
+    first_col, first_row = np.divmod(starts, height)
+    last_col, last_row = np.divmod(ends - 1, height)
+    c0, c1 = int(first_col.min()), int(last_col.max())
+    if (last_col > first_col).any():  # a run that goes on into the next column covers its top and bottom
+        r0, r1 = 0, height - 1
+    else:
+        r0, r1 = int(first_row.min()), int(last_row.max())
+    return c0, r0, c1 - c0 + 1, r1 - r0 + 1
+
+
+def to_mask(starts: np.ndarray, ends: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The boolean ``(height, width)`` mask of some runs."""
+    n = height * width
+    delta = np.bincount(starts, minlength=n + 1) - np.bincount(ends, minlength=n + 1)  # 10x np.add.at's speed
+    return np.cumsum(delta[:-1]).astype(bool).reshape(width, height).T

@@ -1,0 +1,76 @@
+"""The JSON report (``--json FILE``), validated by ``schemas/report.schema.json``.
+
+Layout::
+
+    {"segconv": "0.1.0", "source": ..., "format": "coco", "rule": "coco",
+     "labelmap": {...},                      # the label map used
+     "summary": {"images": 4, "errors": 0, "warnings": 2, "infos": 1,
+                 "by_code": {"level-overlap": 2, ...}, "exit_code": 0,
+                 "classes": {"plate": {"pixels": ..., "overwritten": ..., "regions": ..., "images": ...}}},
+     "findings": [{"code", "severity", "message", "file", "image", "element", "line", "pixels"}, ...],
+     "images": [{"image", "width", "height", "unlabelled", "void",
+                 "classes": {"plate": {"index", "level", "pixels", "overwritten", "regions"}}}, ...]}
+
+Per-image accounting is streamed to a part file while the run goes, so memory
+does not grow with the number of images; the file is assembled atomically at
+the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from convert.files.atomic import open_atomic
+
+
+def summary(run, exit_code: int, classes: dict) -> dict:
+    severities = Counter(f.severity.value for f in run.findings)
+    return {
+        "images": run.images,
+        "errors": severities["error"],
+        "warnings": severities["warning"],
+        "infos": severities["info"],
+        "by_code": dict(sorted(Counter(f.code for f in run.findings).items())),
+        "exit_code": exit_code,
+        "classes": classes,
+    }
+
+
+class JsonReport:
+    """Collects per-image accounting on disk; ``finish`` writes the report."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._part = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".images", dir=self.path.parent)
+        self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        self._count = 0
+
+    def add(self, account: dict) -> None:
+        self._fh.write(("," if self._count else "") + "\n" + json.dumps(account))
+        self._count += 1
+
+    def finish(self, head: dict, findings) -> None:
+        self._fh.close()
+        try:
+            with open_atomic(self.path, "w", encoding="utf-8") as out:
+                out.write(json.dumps(head)[:-1])
+                out.write(', "findings": [')
+                for i, f in enumerate(findings):
+                    out.write(("," if i else "") + "\n" + json.dumps(f.to_dict()))
+                out.write('], "images": [')
+                with open(self._part, encoding="utf-8") as part:
+                    for chunk in iter(lambda: part.read(1 << 20), ""):
+                        out.write(chunk)
+                out.write("]}\n")
+        finally:
+            os.unlink(self._part)
+
+    def abort(self) -> None:
+        self._fh.close()
+        if os.path.exists(self._part):
+            os.unlink(self._part)
