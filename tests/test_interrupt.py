@@ -45,8 +45,8 @@ def test_ctrl_c_during_start_up_prints_no_traceback(command, delay):
     out, err = proc.communicate(timeout=60)
     assert "Traceback" not in err and "Traceback" not in out and "Exception ignored" not in err
     assert proc.returncode in (0, 130), err
-    if proc.returncode == 130:
-        assert err.strip().splitlines()[-1] == "interrupted"
+    if proc.returncode == 130:  # "interrupted", or a run's own "interrupted before any image was done"
+        assert err.strip().splitlines()[-1].startswith("interrupted"), err
     else:
         assert out.strip() and "interrupted" not in err
 
@@ -112,14 +112,23 @@ def test_a_ctrl_c_inside_an_import_is_sent_again_once_the_import_is_over(monkeyp
 
     sent = []
     monkeypatch.setattr(cli.os, "kill", lambda pid, sig: sent.append((pid, sig)))
-    importing = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename="<frozen importlib._bootstrap>"),
-                                      f_back=None)
-    inner = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename="weakref callback"), f_back=importing)
+    importing = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename="<frozen importlib._bootstrap>",
+                                                                   co_name="_load_unlocked"), f_back=None)
+    inner = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename="weakref.py", co_name="cb"),
+                                  f_back=importing)
     cli._interrupt(signal.SIGINT, inner)  # does not raise
     deadline = time.monotonic() + 5
     while not sent and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sent == [(os.getpid(), signal.SIGINT)]
-    outside = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename=__file__), f_back=None)
+    sent.clear()
+    class_made = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename="functools.py",
+                                                                    co_name="__set_name__"), f_back=None)
+    cli._interrupt(signal.SIGINT, class_made)  # does not raise: Python 3.11 would wrap it in a RuntimeError
+    deadline = time.monotonic() + 5
+    while not sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sent == [(os.getpid(), signal.SIGINT)]
+    outside = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename=__file__, co_name="f"), f_back=None)
     with pytest.raises(KeyboardInterrupt):
         cli._interrupt(signal.SIGINT, outside)

@@ -20,12 +20,19 @@ STARTED_MARKER = "segconv: started"
 RETRY_SECONDS = 0.02  # a Ctrl-C that lands inside an import is raised again this much later
 
 
+# Functions where a KeyboardInterrupt is not raised to the caller: Python 3.11 wraps one raised in
+# ``__set_name__`` (a class being made) in a RuntimeError, and prints one raised in ``__del__`` as
+# "Exception ignored".
+_UNSAFE = frozenset({"__set_name__", "__del__"})
+
+
 def _interrupt(signum, frame) -> None:
-    """Ctrl-C as KeyboardInterrupt, but never inside the import system: raised there (a module lock's
-    weakref callback), Python can only print it as "Exception ignored" and carry on.  Commands import
-    lazily, so a Ctrl-C can land in an import at any time; it is sent again once the import is over."""
+    """Ctrl-C as KeyboardInterrupt, but never where Python cannot raise it as one: inside the import
+    system (a module lock's weakref callback prints it as "Exception ignored"), while a class is made
+    (``__set_name__``) or an object finalised.  Commands import lazily, so a Ctrl-C can land there at
+    any time; it is sent again once that is over."""
     while frame is not None:
-        if frame.f_code.co_filename.startswith("<frozen importlib"):
+        if frame.f_code.co_filename.startswith("<frozen importlib") or frame.f_code.co_name in _UNSAFE:
             import threading
 
             timer = threading.Timer(RETRY_SECONDS, os.kill, (os.getpid(), signal.SIGINT))
