@@ -33,14 +33,21 @@ def _interrupt(signum, frame) -> None:
     any time; it is sent again once that is over."""
     while frame is not None:
         if frame.f_code.co_filename.startswith("<frozen importlib") or frame.f_code.co_name in _UNSAFE:
-            import threading
-
-            timer = threading.Timer(RETRY_SECONDS, os.kill, (os.getpid(), signal.SIGINT))
-            timer.daemon = True
-            timer.start()
-            return
+            if _retry_later():
+                return
+            break
         frame = frame.f_back
     raise KeyboardInterrupt
+
+
+def _retry_later() -> bool:
+    """Raise the Ctrl-C a moment later, from a timer signal (nothing imported here: the handler may run
+    inside the import system).  Where there are no interval timers (Windows), it is raised now."""
+    if not hasattr(signal, "setitimer"):
+        return False
+    signal.signal(signal.SIGALRM, _interrupt)
+    signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
+    return True
 
 
 def main() -> None:
@@ -58,8 +65,12 @@ def main() -> None:
         code = 130
     except SystemExit as exc:
         code = exc.code
-    # the command is over: a Ctrl-C from here on would only interrupt the interpreter's own clean-up
+    # the command is over: a Ctrl-C from here on (or one deferred, still on its timer) would only
+    # interrupt the interpreter's own clean-up
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
     if code == 130:
         # Under ``python -m``, CPython ends a run whose Ctrl-C landed inside code run by a string exec()
         # (dataclasses, namedtuple) by killing itself with SIGINT after exit, whatever the exit code
