@@ -163,3 +163,12 @@ def test_the_names_taken_cost_what_readme_says():
     finally:
         tracemalloc.stop()
     assert 90 < used / 40000 < 140
+
+
+def test_a_dry_run_counts_what_the_real_run_would_write(tmp_path, twins):
+    """The dry run's line counts the images the real run writes, not every image of the source."""
+    src, lm = twins
+    proc = run_cli("convert", src, "--labels", lm, "-o", tmp_path / "o", "--dry-run")
+    assert proc.returncode == 1 and not (tmp_path / "o").exists()
+    assert ("nothing written; 2 images would be written as png" in proc.stderr
+            and "(1 of the 3 would not: see the findings)" in proc.stderr), proc.stderr

@@ -171,8 +171,11 @@ def convert(
         elif dry_run:
             from convert.wording import plural
 
-            stderr.print(f"dry run: nothing written; {plural(report.images, 'image')} would be written as "
-                         f"{to.value} to {escape(str(out))} ({counts_line(report)})")
+            held = report.images - report.written
+            stderr.print(f"dry run: nothing written; {plural(report.written, 'image')} would be written as "
+                         f"{to.value} to {escape(str(out))}"
+                         + (f" ({held:,} of the {report.images:,} would not: see the findings)" if held else "")
+                         + f" ({counts_line(report)})")
         else:
             stderr.print(escape(report.summary))
             if report.resumed:
