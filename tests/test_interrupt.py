@@ -127,3 +127,39 @@ def test_a_ctrl_c_inside_an_import_is_sent_again_once_the_import_is_over(monkeyp
     outside = types.SimpleNamespace(f_code=types.SimpleNamespace(co_filename=__file__, co_name="f"), f_back=None)
     with pytest.raises(KeyboardInterrupt):
         cli._interrupt(signal.SIGINT, outside)
+
+
+def _unraisable_args(exc: BaseException):
+    """A real ``sys.UnraisableHookArgs``, as Python builds it: from an exception raised in ``__del__``."""
+    caught = []
+
+    class Finalised:
+        def __del__(self):
+            raise exc
+
+    hook, sys.unraisablehook = sys.unraisablehook, caught.append
+    try:
+        Finalised()
+    finally:
+        sys.unraisablehook = hook
+    return caught[0]
+
+
+def test_a_ctrl_c_python_cannot_raise_is_sent_again_not_printed(capsys):
+    """Seen once in CI: a Ctrl-C that landed where Python can only print it ("Exception ignored in:
+    'Path'", then a traceback).  segconv's hook arms the timer that raises it again a moment later, and
+    prints nothing; any other unraisable exception is printed as Python prints it."""
+    from convert.cli import _unraisable
+
+    previous = signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    try:
+        _unraisable(_unraisable_args(KeyboardInterrupt()))
+        armed = signal.getitimer(signal.ITIMER_REAL)[0]
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        assert 0 < armed <= 0.02
+        assert capsys.readouterr().err == ""
+        _unraisable(_unraisable_args(ValueError("x")))
+        assert "ValueError: x" in capsys.readouterr().err
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -98,6 +98,19 @@ def test_coco_download_deeplab2_and_detectron2_layouts(tmp_path, layout):
         assert sample.subset == "val2017" and sample.image_path == str(tmp_path / "coco" / "val2017" / "a1.jpg")
 
 
+@pytest.mark.parametrize("key", ["images", "categories"])
+@pytest.mark.parametrize("value", [True, 7, {"id": 1}])
+def test_a_top_level_field_that_is_not_a_list_is_named(tmp_path, key, value):
+    """Found by the fuzzer: ``"images": true`` was a TypeError traceback."""
+    src = tmp_path / "panoptic_val.json"
+    doc = panoptic_doc()
+    doc[key] = value
+    src.write_text(json.dumps(doc))
+    with pytest.raises(SegconvError) as err:
+        CocoPanopticDataset(src)
+    assert str(err.value) == f"{src}: {key}: '{key}' must be a list, not {type(value).__name__}"
+
+
 def test_pngs_still_zipped_are_named_as_the_cause(tmp_path):
     src = tmp_path / "annotations" / "panoptic_val2017.json"
     src.parent.mkdir()

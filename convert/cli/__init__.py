@@ -50,8 +50,18 @@ def _retry_later() -> bool:
     return True
 
 
+def _unraisable(info) -> None:
+    """Where Python cannot raise the Ctrl-C (it would print "Exception ignored in: ..." and go on: seen
+    in a finaliser and in a type's slot lookup, places :func:`_interrupt` cannot name in advance), it is
+    sent again a moment later instead of printed; anything else is printed as Python would."""
+    if isinstance(info.exc_value, KeyboardInterrupt) and _retry_later():
+        return
+    sys.__unraisablehook__(info)
+
+
 def main() -> None:
     code: int | str | None = 0
+    sys.unraisablehook = _unraisable
     signal.signal(signal.SIGINT, _interrupt)
     try:
         if os.environ.get("SEGCONV_TEST_STARTED"):
@@ -68,6 +78,7 @@ def main() -> None:
     # the command is over: a Ctrl-C from here on (or one deferred, still on its timer) would only
     # interrupt the interpreter's own clean-up
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.unraisablehook = sys.__unraisablehook__
     if hasattr(signal, "setitimer"):
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_IGN)

@@ -108,6 +108,10 @@ class CocoPanopticDataset(Dataset):
         doc = load_json(json_path)
         if not isinstance(doc, dict) or not isinstance(doc.get("annotations"), list):
             raise SegconvError("a panoptic file is an object with an 'annotations' list", file=file)
+        for key in ("categories", "images"):
+            if doc.get(key) is not None and not isinstance(doc[key], list):
+                raise SegconvError(f"'{key}' must be a list, not {type(doc[key]).__name__}", file=file,
+                                   element=key)
         for i, cat in enumerate(doc.get("categories") or []):
             if not isinstance(cat, dict) or not isinstance(cat.get("id"), int) or not isinstance(cat.get("name"), str):
                 findings.append(Finding("bad-category", "needs an integer 'id' and a string 'name'", file=file,
