@@ -138,3 +138,19 @@ def test_segconvs_label_studio_output_is_read_back_without_from(tmp_path):
     for mask in (png / "masks").rglob("*.png"):
         np.testing.assert_array_equal(np.asarray(Image.open(mask)),
                                       np.asarray(Image.open(back / "masks" / mask.relative_to(png / "masks"))))
+
+
+@pytest.mark.parametrize("key", ["annotations", "predictions"])
+@pytest.mark.parametrize("value", [True, 3, {"result": []}])
+def test_annotations_or_predictions_that_are_not_a_list_name_the_task(tmp_path, key, value):
+    """Found by bench/fuzz.py: ``"predictions": true`` was a TypeError traceback.  The task is reported and
+    not converted; the other tasks are."""
+    tasks = [{"id": 1, "data": {"image": "a.jpg"}, "annotations": [{"result": [square("plate", 0, 0, 10, 10)]}]},
+             {"id": 2, "data": {"image": "b.jpg"}, "annotations": [{"result": [square("plate", 0, 0, 5, 5)]}],
+              key: value}]
+    src = write(tmp_path / "tasks.json", tasks)
+    report = api.convert(src, tmp_path / "out")
+    (bad,) = [f for f in report.findings if f.code == "bad-value"]
+    assert (bad.element, bad.message) == (
+        f"task id=2.{key}", f"'{key}' must be a list, not {type(value).__name__}; the task is not converted")
+    assert report.written == 1 and not (tmp_path / "out" / "masks" / "b.png").exists()

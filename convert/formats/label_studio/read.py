@@ -153,6 +153,13 @@ class LabelStudioDataset(Dataset):
             if not isinstance(task, dict) or not isinstance(task.get("data"), dict):
                 findings.append(Finding("bad-value", "a task is an object with 'data'", file=self.file, element=where))
                 continue
+            wrong = [key for key in ("annotations", "predictions")
+                     if task.get(key) is not None and not isinstance(task[key], list)]
+            if wrong:
+                key = wrong[0]
+                findings.append(Finding("bad-value", f"'{key}' must be a list, not {type(task[key]).__name__}; "
+                                        "the task is not converted", file=self.file, element=f"{where}.{key}"))
+                continue
             chosen, how = choose(task, self.use)
             results = chosen.get("result") if chosen is not None else _any_results(task)
             if not isinstance(results, list):
