@@ -102,15 +102,6 @@ def find_image(folder: Path, stem: str, extensions=(".jpg", ".jpeg", ".png", ".b
     return None
 
 
-def images_hint(images: str | Path | None) -> str:
-    """What to say about --images beside "image file not found": to pass it, or that it was passed.
-
-    >>> images_hint(None), images_hint("photos")
-    ('pass --images DIR', 'not beside the annotations nor in --images photos')
-    """
-    return "pass --images DIR" if images is None else f"not beside the annotations nor in --images {images}"
-
-
 def locate(name: str, candidates) -> Path | None:
     """The first existing file among ``folder / name`` for the candidate folders.
 

@@ -2,21 +2,26 @@
 
 A writer is created once per run with the output folder, the label map and
 its options; ``write(sample, painted)`` runs per image (in a worker process
-under ``--jobs``) and returns a :class:`Written`; ``collect(record)`` runs in
-the main process in sample order; ``finish()`` writes the files that describe
+under ``--jobs``) and returns a :class:`Written`, whose ``record`` (a small
+typed record of the writer's own, a ``NamedTuple``) reaches ``collect(record)``
+in the main process, in sample order; ``finish()`` writes the files that describe
 the whole set and returns their names; ``summary(images)`` says in one line
 what was written.
 
 Files reach OUT only through this class, so that every one is known:
 
-- per image, ``put`` (bytes) and ``place_image`` (a copy or a symlink) stage a
-  temporary file; the run loop puts it in place, in sample order, once it
-  knows no earlier image took that name (:mod:`convert.pipeline.outputs`).  Names an
-  image takes inside files of the whole set are listed with ``entry``.
+- per image, ``put`` (bytes) and ``place_image`` (the sample's image: a copy, a
+  symlink with ``--link``, or a ``missing-image`` finding when it is not there)
+  stage a temporary file; the run loop puts it in place, in sample order, once
+  it knows no earlier image took that name (:mod:`convert.pipeline.outputs`).
+  Names an image takes inside files of the whole set are listed with ``entry``.
 - in the main process, ``scratch`` names a working file (a part file, a shard
   being written) and ``write_file`` writes a file of the whole set; both are
   listed in the manifest before the file exists, and ``forget`` takes a
   working file off the list when it is gone.
+
+A writer that keeps open files in the main process (part files, shards) names
+those attributes in ``main_process_only``: workers receive ``None`` for them.
 
 The run keeps the list in OUT (``.segconv-files.txt``), so a later
 ``--overwrite`` removes exactly what segconv wrote there, also after an
@@ -35,11 +40,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from convert.files.atomic import OWNER, stage_bytes, stage_copy, stage_link, write_bytes
+from convert.findings.missing_image import missing_image
 from convert.formats.options import parse_options
 from convert.model.labelmap import LabelMap
 from convert.model.names import safe_join
+from convert.model.sample import Sample
 
 
 def within_split(stem: str, split: str | None) -> str:
@@ -88,6 +96,8 @@ class LayoutWriter:
     has_splits = False  # the layout keeps subsets (train/val...) apart
     default_subset = "train"  # the subset of images that have none, without --split
     images_given: str | None = None  # --images, when given (set by the run, for the words of missing-image)
+    # attributes of the main process only (open files), not sent to workers: each class names its own
+    main_process_only: ClassVar[tuple[str, ...]] = ("manifest",)
 
     def __init__(self, out: Path, labelmap: LabelMap, *, skip_existing: bool = False, link: bool = False,
                  options: dict | None = None, dry_run: bool = False, owner: str = OWNER, **_):
@@ -105,9 +115,13 @@ class LayoutWriter:
         declared = WRITERS[self.name].options if self.name in WRITERS else {}
         self.options = parse_options(options, declared, f"--to {self.name}")
 
-    def __getstate__(self):  # sent to workers: not the run's manifest (an open file, the main process's)
+    def __getstate__(self) -> dict:
+        """What a worker receives: everything but the attributes named in ``main_process_only`` by this class
+        or a base class (open files, the run's manifest), which arrive as ``None``."""
         state = dict(self.__dict__)
-        state["manifest"] = None
+        for cls in type(self).__mro__:
+            for name in vars(cls).get("main_process_only", ()):
+                state[name] = None
         return state
 
     def _already_there(self, written: Written, path: Path) -> bool:
@@ -124,13 +138,40 @@ class LayoutWriter:
             self._staged(written, relative, path, stage_bytes(path, make(), self.owner))
         return path
 
-    def place_image(self, written: Written, src: Path, relative: str) -> None:
-        """Stage a byte-for-byte copy of the image ``src`` for ``OUT/relative`` (a symlink with ``--link``)."""
+    def place_image(self, written: Written, sample: Sample, folder: str, stem: str) -> str | None:
+        """Stage the sample's image as ``OUT/<folder>/<stem><ext>``: a byte-for-byte copy, or a symlink with
+        ``--link``, never re-encoded; ``<ext>`` is the image's own extension in lower case (``.jpg`` without
+        one).  Returns that file name (``<stem><ext>``), or ``None`` with a ``missing-image`` finding (``<folder>/
+        lacks it``) when the image file is not there.
+
+        >>> from convert.model.sample import Origin
+        >>> w = LayoutWriter(Path("out"), LabelMap.derive(["plate"]), dry_run=True); written = Written()
+        >>> sample = Sample("a.JPG", 2, 2, [], Origin("a.json"))
+        >>> w.place_image(written, sample, "images/train", "a"), written.findings[0].message
+        (None, 'image file not found (pass --images DIR); images/train/ lacks it')
+        """
+        src = self.image_file(sample)
+        if src is None:
+            self.missing_image(written, sample, f"{folder}/ lacks it")
+            return None
+        name = f"{stem}{src.suffix.lower() or '.jpg'}"
+        relative = f"{folder}/{name}"
         path = safe_join(self.out, relative)
         written.files.append(relative)
         if not self.dry_run and not self._already_there(written, path):
             stage = stage_link if self.link else stage_copy
             self._staged(written, relative, path, stage(src, path, self.owner))
+        return name
+
+    @staticmethod
+    def image_file(sample: Sample) -> Path | None:
+        """The sample's image file, when it is there."""
+        return Path(sample.image_path) if sample.image_path and Path(sample.image_path).is_file() else None
+
+    def missing_image(self, written: Written, sample: Sample, then: str) -> None:
+        """A ``missing-image`` finding about the sample's image, saying what the output lacks (``then``)."""
+        written.findings.append(missing_image(then, images=self.images_given, image=sample.name,
+                                              file=sample.origin.file))
 
     def _staged(self, written: Written, relative: str, path: Path, tmp: str) -> None:
         """In a run, the run loop places the file; a writer used on its own (a script) places it now."""

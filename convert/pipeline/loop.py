@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from convert.checks.validator import CheckOptions, check_sample
-from convert.files.images import ImageProblem, images_hint, oriented_size
+from convert.files.images import ImageProblem, oriented_size
 from convert.findings import Finding
+from convert.findings.missing_image import missing_image, no_image_found
 from convert.findings.severity import Severity
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
@@ -86,8 +87,8 @@ def image_file_findings(sample, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[l
     try:
         real = oriented_size(Path(sample.image_path), max_pixels)
     except (ImageProblem, OSError) as exc:
-        return [Finding("missing-image", f"{sample.image_path}: {exc}", image=sample.name,
-                        file=sample.origin.file, element=sample.origin.element)], True
+        return [missing_image(subject=str(sample.image_path), problem=exc, image=sample.name,
+                              file=sample.origin.file, element=sample.origin.element)], True
     if real != (sample.width, sample.height):
         source, size = sample.size_source, f"{sample.width}x{sample.height}"
         said = f"declared {size}" if source == "declared" else f"{source} is {size}"
@@ -353,12 +354,8 @@ def _missing_image_findings(missing: list, found: int, dataset) -> list[Finding]
         return []
     given = getattr(dataset, "images_given", None)
     if found:
-        return [Finding("missing-image", f"image file not found ({images_hint(given)}); its size is not checked",
-                        image=name, file=file) for name, file in missing]
-    where = "beside the annotations" + (f" nor in --images {given}" if given else "")
-    return [Finding("missing-image", f"no image file was found {where} ({plural(len(missing), 'image')} looked "
-                    "for); image sizes are not checked" + ("" if given else " (pass --images DIR)"),
-                    file=str(dataset.path), severity=Severity.INFO)]
+        return [missing_image("its size is not checked", images=given, image=name, file=file) for name, file in missing]
+    return [no_image_found(len(missing), given, str(dataset.path))]
 
 
 def tally(worst: dict[str, list[int]], findings: list[Finding], position: int, image: str | None = None) -> None:

@@ -109,7 +109,8 @@ TABLE = [
         "missing-image", "files", W,
         "The image file an annotation refers to cannot be found, so its size cannot be checked. A warning per "
         "image; an info instead when no image at all is found (an annotations-only delivery: one finding for "
-        "the set) and when a YOLO YAML's `path` does not exist here (its folder is used).",
+        "the set) and when a YOLO YAML's `path` does not exist here (its folder is used); an error for a YOLO "
+        "image that is missing or unreadable (YOLO keeps no image size, so its labels cannot be painted).",
         "labelme `imagePath: \"..\\\\images\\\\a.jpg\"` with no such file and no `imageData`",
         "Deliver the image, pass --images DIR, or fix the path.",
     ),

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 import numpy as np
 from pycocotools import mask as cocomask
@@ -90,10 +90,22 @@ def annotation(ann_id, image_id, category_id: int, coco_rle: dict, crowd: bool) 
     }
 
 
+class CocoRecord(NamedTuple):
+    """One image of ``annotations.json``: the source's image id (kept where it can be), its ``images`` entry
+    without the id, its annotations (``id``: the source annotation's, or ``None``), the supercategories its
+    source names."""
+
+    source_id: object
+    image: dict
+    annotations: list[dict]
+    supercategories: dict[str, str]
+
+
 class CocoRleWriter(LayoutWriter):
     """Streams images and annotations to part files; ``finish`` assembles them."""
 
     name = NAME
+    main_process_only = ("_images", "_anns")  # the open part files
 
     def __init__(self, out: Path, labelmap: LabelMap, *, coco_mode: str = "instance", **kwargs):
         if coco_mode not in MODES:
@@ -108,19 +120,13 @@ class CocoRleWriter(LayoutWriter):
         self._ann_ids = Ids()
         self.supercategory: dict[str, str] = {}  # the source's, by class name
 
-    def __getstate__(self):  # sent to workers: no open files
-        state = super().__getstate__()
-        state["_images"] = state["_anns"] = None
-        return state
-
     def write(self, sample: Sample, painted: Painted) -> Written:
         """Encode the sample's annotations (in a worker); ids are given in :meth:`collect`.
         Every RLE is built from the painter's stretches, not from a mask per object."""
         h, w = painted.class_mask.shape
         written = Written()
         self.entry(written, f"annotations.json: the image file_name {sample.name!r}")
-        image = {"file_name": sample.name, "width": sample.width, "height": sample.height,
-                 "source_id": sample.image_id}
+        image = {"file_name": sample.name, "width": sample.width, "height": sample.height}
         lm = self.labelmap
         st = painted.runs
         values = st.per_stretch(st.values, st.empty)  # the class value each stretch shows
@@ -145,19 +151,18 @@ class CocoRleWriter(LayoutWriter):
                     continue
                 crowd = any(r.crowd and r.label is not None and lm.resolve(r.label) is cls for r in sample.regions)
                 anns.append(annotation(None, 0, cls.index, rle_where(values == cls.index), crowd))
-        written.record = (image, anns, supercategories_of(sample.regions, lm))
+        written.record = CocoRecord(sample.image_id, image, anns, supercategories_of(sample.regions, lm))
         return written
 
-    def collect(self, record) -> None:
+    def collect(self, record: CocoRecord) -> None:
         """In the main process, in sample order: the source's ids where they can be kept (placeholders
         ``{"new": k}`` for the others, numbered in :meth:`finish`), and the lines of the part files."""
-        image, anns, supercategories = record
-        for name, found in supercategories.items():
+        for name, found in record.supercategories.items():
             self.supercategory.setdefault(name, found)
         images_part, anns_part = self._parts()
-        image_id = self._image_ids.take(image.pop("source_id"))
-        images_part.write(json.dumps({"id": image_id, **image}) + "\n")
-        for ann in anns:
+        image_id = self._image_ids.take(record.source_id)
+        images_part.write(json.dumps({"id": image_id, **record.image}) + "\n")
+        for ann in record.annotations:
             ann["id"], ann["image_id"] = self._ann_ids.take(ann["id"]), image_id
             anns_part.write(json.dumps(ann) + "\n")
 

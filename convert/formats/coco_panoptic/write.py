@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from convert.files.images import images_hint
-from convert.findings import Finding
 from convert.formats.coco.categories import category_ids, supercategories_of
 from convert.formats.ids import Ids
 from convert.formats.writer import LayoutWriter, Written, within_split
@@ -57,6 +56,17 @@ def id_to_rgb(ids: np.ndarray) -> np.ndarray:
 def isthing(cls, labelmap: LabelMap) -> bool:
     """A class is a thing (one segment per object) unless the label map says otherwise or it is the fill class."""
     return cls.isthing if cls.isthing is not None else not cls.fill
+
+
+class PanopticRecord(NamedTuple):
+    """One image of a subset's JSON: its source id (kept where it can be), its ``images`` entry without the id,
+    its annotation without ``image_id``, and the supercategories its source names."""
+
+    subset: str
+    source_id: object
+    image: dict
+    annotation: dict
+    supercategories: dict[str, str]
 
 
 class CocoPanopticWriter(LayoutWriter):
@@ -113,18 +123,11 @@ class CocoPanopticWriter(LayoutWriter):
         numbers = st.image(per_region.astype(small), small(fill_segment), (h, w))
         colours = id_to_rgb(np.arange(len(info) + 1))
         self.put(written, f"annotations/panoptic_{subset}/{stem}.png", lambda: encode_png_rgb(numbers, colours))
-        if sample.image_path and Path(sample.image_path).is_file():
-            ext = Path(sample.image_path).suffix.lower() or ".jpg"
-            self.place_image(written, Path(sample.image_path), f"images/{subset}/{stem}{ext}")
-            file_name = f"{stem}{ext}"
-        else:
-            written.findings.append(Finding("missing-image",
-                                            f"image file not found ({images_hint(self.images_given)}); "
-                                            f"images/{subset}/ lacks it", image=sample.name, file=sample.origin.file))
-            file_name = within_split(sample.name, subset)
+        file_name = self.place_image(written, sample, f"images/{subset}", stem) or within_split(sample.name, subset)
         image = {"file_name": file_name, "width": w, "height": h}
-        written.record = (subset, sample.image_id, image, {"file_name": f"{stem}.png", "segments_info": info},
-                          supercategories_of(sample.regions, lm))
+        written.record = PanopticRecord(subset, sample.image_id, image,
+                                        {"file_name": f"{stem}.png", "segments_info": info},
+                                        supercategories_of(sample.regions, lm))
         return written
 
     @staticmethod
@@ -139,15 +142,14 @@ class CocoPanopticWriter(LayoutWriter):
             entry["area"] = int((ends - starts).sum())
             entry["bbox"] = list(runs.bbox(starts, ends, height)) if len(starts) else [0, 0, 0, 0]
 
-    def collect(self, record) -> None:
-        subset, source_id, image, annotation, supercategories = record
-        for name, found in supercategories.items():
+    def collect(self, record: PanopticRecord) -> None:
+        for name, found in record.supercategories.items():
             self.supercategory.setdefault(name, found)
-        part = self.subsets.setdefault(subset, {"images": [], "annotations": [], "ids": Ids()})
-        image_id = part["ids"].take(source_id)
-        part["images"].append({"id": image_id, **image})
-        part["annotations"].append({"image_id": image_id, **annotation})
-        self.segments += len(annotation["segments_info"])
+        part = self.subsets.setdefault(record.subset, {"images": [], "annotations": [], "ids": Ids()})
+        image_id = part["ids"].take(record.source_id)
+        part["images"].append({"id": image_id, **record.image})
+        part["annotations"].append({"image_id": image_id, **record.annotation})
+        self.segments += len(record.annotation["segments_info"])
 
     def finish(self) -> list[str]:
         categories = []

@@ -22,12 +22,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import NamedTuple, TypedDict
 
 import numpy as np
 
 from convert.errors import UsageError
-from convert.files.images import images_hint
-from convert.findings import Finding
 from convert.formats.eightbit import EightBit, eight_bit, to_8bit
 from convert.formats.writer import LayoutWriter, Written, split_order, within_split
 from convert.model.labelmap import LabelMap
@@ -60,9 +59,26 @@ def schema():
                      metadata={"huggingface": json.dumps({"info": {"features": features}})})
 
 
+class Cell(TypedDict):
+    """A cell of an ``Image`` column, as ``datasets`` stores it: the file's bytes (``None``: no image) and name."""
+
+    bytes: bytes | None
+    path: str
+
+
+class HfRecord(NamedTuple):
+    """One row of a split's parquet shards."""
+
+    split: str
+    image: Cell
+    label: Cell
+    file_name: str
+
+
 class HfWriter(LayoutWriter):
     name = "hf"
     has_splits = True
+    main_process_only = ("_open",)  # open parquet writers
 
     @staticmethod
     def check_labelmap(labelmap: LabelMap) -> EightBit:
@@ -79,41 +95,35 @@ class HfWriter(LayoutWriter):
         self.arrow_bytes: dict[str, int] = {}  # per split, the Arrow size of its rows: the card's num_bytes
         self._open: dict[str, tuple] = {}  # split -> (writer, path, bytes so far, rows waiting)
 
-    def __getstate__(self):  # sent to workers: no open files
-        state = super().__getstate__()
-        state["_open"] = {}
-        return state
-
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
         split = sample.subset or self.default_subset
         stem = within_split(sample.stem, split)
         label = encode_png(to_8bit(painted.class_mask, self.labelmap, self.eight))
         image = None
-        if sample.image_path and Path(sample.image_path).is_file():
-            image = Path(sample.image_path).read_bytes()
-            name = f"{stem}{Path(sample.image_path).suffix.lower()}"
+        src = self.image_file(sample)
+        if src is not None:
+            image = src.read_bytes()
+            name = f"{stem}{src.suffix.lower()}"
         else:
-            written.findings.append(Finding("missing-image",
-                                            f"image file not found ({images_hint(self.images_given)}); its row "
-                                            "has no image", image=sample.name, file=sample.origin.file))
+            self.missing_image(written, sample, "its row has no image")
             name = within_split(sample.name, split)
         self.entry(written, f"data/{split}-*.parquet: the row file_name {name!r}")
-        written.record = (split, {"bytes": image, "path": name}, {"bytes": label, "path": f"{stem}.png"}, name)
+        written.record = HfRecord(split, {"bytes": image, "path": name}, {"bytes": label, "path": f"{stem}.png"}, name)
         return written
 
-    def collect(self, record) -> None:
+    def collect(self, record: HfRecord) -> None:
         """In the main process, in sample order: rows appended to the split's current shard, a new shard past
         500 MB."""
         split, image, label, name = record
-        row = len(image["bytes"] or b"") + len(label["bytes"]) + len(name)
+        row = len(image["bytes"] or b"") + len(label["bytes"] or b"") + len(name)
         current = self._open.get(split)
         if current is not None and current[2] and current[2] + row > MAX_SHARD_BYTES:
             self._close(split)  # this row would take the shard past the limit: it starts the next one
             current = None
         writer, path, size, waiting = current or self._new_shard(split)
         waiting.append((image, label, name))
-        pending = sum(len(i["bytes"] or b"") + len(lab["bytes"]) for i, lab, _ in waiting)
+        pending = sum(len(i["bytes"] or b"") + len(lab["bytes"] or b"") for i, lab, _ in waiting)
         if len(waiting) >= ROW_GROUP or pending >= ROW_GROUP_BYTES:
             self._flush(split, writer, waiting)
         self._open[split] = (writer, path, size + row, waiting)

@@ -32,10 +32,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import numpy as np
 
 from convert.errors import SegconvError
-from convert.files.images import ImageProblem, images_hint, locate, oriented_size
+from convert.files.images import ImageProblem, locate, oriented_size
 from convert.files.json_shape import Shape, shape
 from convert.files.json_source import load_json
 from convert.findings import Finding
+from convert.findings.missing_image import missing_image
 from convert.formats.dataset import Dataset
 from convert.formats.label_studio import brush as brushrle
 from convert.formats.label_studio.choice import choose
@@ -249,10 +250,18 @@ class LabelStudioDataset(Dataset):
                                     severity=severity))
 
         image = locate(name, self.image_dirs)
-        size = self._size([*results, task["data"]], image, report)  # a task without results: its data's size
+        real = None
+        if image is not None:
+            try:
+                real = oriented_size(image, self.max_pixels)
+            except (ImageProblem, OSError) as exc:
+                findings.append(missing_image(subject=str(image), problem=exc, file=self.file, image=name,
+                                              element=element))
+        size = self._size([*results, task["data"]], real, report)  # a task without results: its data's size
         if size is None:
-            report("missing-image", "no result carries original_width/original_height and the image file is not "
-                                    f"found ({images_hint(self.images_given)}): the size is unknown", severity=None)
+            findings.append(missing_image("no result carries original_width/original_height, so the size is "
+                                          "unknown", images=self.images_given, file=self.file, image=name,
+                                          element=element))
             return Sample(name, 0, 0, [], origin, findings=findings, usable=False)
         width, height = size
         if width * height > self.max_pixels:
@@ -301,9 +310,10 @@ class LabelStudioDataset(Dataset):
                       image_path=str(image) if image else None, size_checked=True, order_rule=ORDER,
                       image_id=task.get("id"), attributes=attributes)
 
-    def _size(self, results: list, image: Path | None, report) -> tuple[int, int] | None:
+    @staticmethod
+    def _size(results: list, real: tuple[int, int] | None, report) -> tuple[int, int] | None:
         """The image size: the first of ``results`` (dicts; a task's ``data`` last) with ``original_width`` and
-        ``original_height``, checked against the image file when it is found, or the file's."""
+        ``original_height``, checked against the image file's (``real``, when it was read), or the file's."""
         declared = None
         for result in results:
             if isinstance(result, dict):
@@ -312,12 +322,6 @@ class LabelStudioDataset(Dataset):
                         and float(w).is_integer() and float(h).is_integer():
                     declared = (int(w), int(h))
                     break
-        real = None
-        if image is not None:
-            try:
-                real = oriented_size(image, self.max_pixels)
-            except (ImageProblem, OSError) as exc:
-                report("missing-image", f"{image}: {exc}")
         if declared and real and declared != real:
             report("image-size-mismatch", f"original_width x original_height {declared[0]}x{declared[1]} differs "
                                           f"from the image ({real[0]}x{real[1]}, EXIF orientation applied); the "

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
@@ -87,19 +87,23 @@ def brush_stream(starts: np.ndarray, ends: np.ndarray, total: int) -> tuple[np.n
     return 4 * lengths[keep], values[keep]
 
 
+class TaskRecord(NamedTuple):
+    """One task: its JSON text (a line of the part file), its brush results, its void pixels (no brush form)."""
+
+    line: str
+    results: int
+    void: int
+
+
 class LabelStudioWriter(LayoutWriter):
     name = "label-studio"
     needs_instances = True
+    main_process_only = ("_part",)  # the open part file
 
     def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
         super().__init__(out, labelmap, **kwargs)
         self._part: TextIO | None = None
         self.tasks = self.results = self.void = 0
-
-    def __getstate__(self):  # sent to workers: no open file
-        state = super().__getstate__()
-        state["_part"] = None
-        return state
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
@@ -138,22 +142,21 @@ class LabelStudioWriter(LayoutWriter):
             data.update(original_width=width, original_height=height)
         task = {"data": data, key: [entry]}
         self.entry(written, f"tasks.json: the task of image {image!r}")
-        written.record = (orjson.dumps(task).decode(), len(results), void)  # 10x json.dumps on long rle lists
+        written.record = TaskRecord(orjson.dumps(task).decode(), len(results), void)  # 10x json.dumps on long rle lists
         return written
 
     @property
     def _predictions(self) -> bool:
         return self.options["target"] == "predictions"
 
-    def collect(self, record) -> None:
-        line, results, void = record
+    def collect(self, record: TaskRecord) -> None:
         if self._part is None:
             self.out.mkdir(parents=True, exist_ok=True)
             self._part = open(self.scratch(PART), "w", encoding="utf-8")  # noqa: SIM115 - closed in finish()
-        self._part.write(line + "\n")
+        self._part.write(record.line + "\n")
         self.tasks += 1
-        self.results += results
-        self.void += void
+        self.results += record.results
+        self.void += record.void
 
     def finish(self) -> list[str]:
         if self._part is None:

@@ -35,6 +35,7 @@ from convert.errors import SegconvError
 from convert.files.images import ImageProblem, open_image, oriented_size
 from convert.files.json_source import load_json
 from convert.findings import Finding
+from convert.findings.missing_image import missing_image
 from convert.formats.dataset import FileDataset
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
@@ -231,19 +232,19 @@ class LabelmeDataset(FileDataset):
                                         "trying imagePath", file=str(file), image=name, element="imageData"))
         image_path = doc.get("imagePath")
         if not isinstance(image_path, str) or not image_path:
-            findings.append(Finding("missing-image", "no imageData and no imagePath; the declared size is used",
-                                    file=str(file), image=name))
+            findings.append(missing_image("the declared size is used", subject=None,
+                                          problem="no imageData and no imagePath", file=str(file), image=name))
             return None
         if image_file is not None:
             try:
                 return oriented_size(image_file, self.max_pixels)
             except ImageProblem as exc:
-                findings.append(Finding("missing-image", f"imagePath {image_path!r}: {exc}",
-                                        file=str(file), image=name, element="imagePath"))
+                findings.append(missing_image(subject=f"imagePath {image_path!r}", problem=exc, file=str(file),
+                                              image=name, element="imagePath"))
                 return None
-        findings.append(Finding("missing-image",
-                                f"imagePath {image_path!r} does not resolve (and no imageData); "
-                                "the declared size is used", file=str(file), image=name, element="imagePath"))
+        findings.append(missing_image("no imageData either, so the declared size is used",
+                                      subject=f"imagePath {image_path!r}", images=self.images, file=str(file),
+                                      image=name, element="imagePath"))
         return None
 
     def _shape(self, shape, i: int, file: Path, name: str, width: int, height: int, findings: list):

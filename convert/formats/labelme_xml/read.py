@@ -28,6 +28,7 @@ from convert.errors import SegconvError
 from convert.files.images import ImageProblem, open_image, oriented_size
 from convert.files.safe_xml import line_of, parse_file, root_tag
 from convert.findings import Finding
+from convert.findings.missing_image import missing_image
 from convert.formats.dataset import FileDataset
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.names import unsafe_reason
@@ -107,15 +108,15 @@ class LabelmeXmlDataset(FileDataset):
         origin = Origin(str(file))
         name = rel
 
-        def unusable(code, message):
-            findings.append(Finding(code, message, file=str(file), image=name))
+        def unusable(finding: Finding) -> Sample:
+            findings.append(finding)
             return Sample(name, 0, 0, [], origin, findings=findings, usable=False)
 
         try:
             root = parse_file(file)
         except SegconvError as exc:
-            return unusable("unreadable-file",
-                            str(exc.message if exc.line is None else f"line {exc.line}: {exc.message}"))
+            return unusable(Finding("unreadable-file", exc.message if exc.line is None else
+                                    f"line {exc.line}: {exc.message}", file=str(file), image=name))
         filename = (root.findtext("filename") or "").strip()
         folder = (root.findtext("folder") or "").strip()
         stem = rel[: -len(".xml")]
@@ -134,17 +135,19 @@ class LabelmeXmlDataset(FileDataset):
             try:
                 real = oriented_size(image, self.max_pixels)
             except ImageProblem as exc:
-                findings.append(Finding("missing-image", f"{image.name}: {exc}", file=str(file), image=name))
+                findings.append(missing_image(subject=image.name, problem=exc, file=str(file), image=name))
         if real and declared and image is not None and real != declared:
             findings.append(Finding("image-size-mismatch", f"<imagesize> says {declared[0]}x{declared[1]} but "
                                     f"{image.name} is {real[0]}x{real[1]}; the image's size is used",
                                     file=str(file), image=name, element="<imagesize>", line=line_of(size_el)))
         size = real or declared
         if size is None:
-            return unusable("missing-image", f"no <imagesize> and image {filename!r} not found: size unknown")
+            return unusable(missing_image("no <imagesize>, so the size is unknown", subject=f"image {filename!r}",
+                                          hint=False, file=str(file), image=name))
         width, height = size
         if width * height > self.max_pixels:
-            return unusable("image-too-large", f"{width}x{height} exceeds --max-pixels {self.max_pixels}")
+            return unusable(Finding("image-too-large", f"{width}x{height} exceeds --max-pixels {self.max_pixels}",
+                                    file=str(file), image=name))
 
         objects = root.findall("object")
         parent = {}

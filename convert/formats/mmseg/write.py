@@ -18,9 +18,8 @@ class of the label map that the model should learn and void is already 255 (``Tr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
-from convert.files.images import images_hint
-from convert.findings import Finding
 from convert.formats.eightbit import EightBit, eight_bit, to_8bit
 from convert.formats.writer import LayoutWriter, Written, split_order, within_split
 from convert.model.labelmap import LabelMap
@@ -28,6 +27,13 @@ from convert.model.sample import Sample
 from convert.painting.paint import Painted
 from convert.pixels.png_encode import encode_png
 from convert.wording import plural
+
+
+class MmsegRecord(NamedTuple):
+    """What one image adds to the config: its split, and its image's extension (``None``: no image)."""
+
+    split: str
+    suffix: str | None
 
 
 class MmsegWriter(LayoutWriter):
@@ -54,22 +60,14 @@ class MmsegWriter(LayoutWriter):
         stem = within_split(sample.stem, split)
         self.put(written, f"ann_dir/{split}/{stem}.png",
                  lambda: encode_png(to_8bit(painted.class_mask, self.labelmap, self.eight)))
-        suffix = None
-        if sample.image_path and Path(sample.image_path).is_file():
-            suffix = Path(sample.image_path).suffix.lower() or ".jpg"
-            self.place_image(written, Path(sample.image_path), f"img_dir/{split}/{stem}{suffix}")
-        else:
-            written.findings.append(Finding("missing-image",
-                                            f"image file not found ({images_hint(self.images_given)}); "
-                                            f"img_dir/{split}/ lacks it", image=sample.name, file=sample.origin.file))
-        written.record = (split, suffix)
+        placed = self.place_image(written, sample, f"img_dir/{split}", stem)
+        written.record = MmsegRecord(split, Path(placed).suffix if placed else None)
         return written
 
-    def collect(self, record) -> None:
-        split, suffix = record
-        self.splits[split] = self.splits.get(split, 0) + 1
-        if suffix:
-            self.suffixes[suffix] = self.suffixes.get(suffix, 0) + 1
+    def collect(self, record: MmsegRecord) -> None:
+        self.splits[record.split] = self.splits.get(record.split, 0) + 1
+        if record.suffix:
+            self.suffixes[record.suffix] = self.suffixes.get(record.suffix, 0) + 1
 
     def config(self) -> str:
         """The dataset config, as Python that mmsegmentation's config system (and ``ast``) reads."""

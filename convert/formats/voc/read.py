@@ -38,6 +38,7 @@ from PIL import Image, UnidentifiedImageError
 from convert.errors import SegconvError
 from convert.files.images import ImageProblem, find_image, open_image, oriented_size
 from convert.findings import Finding
+from convert.findings.missing_image import missing_image
 from convert.formats.dataset import Dataset
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelClass, LabelMap, voc_color
@@ -220,7 +221,7 @@ class VocDataset(Dataset):
                     report("image-size-mismatch", f"mask is {width}x{height} but {image.name} is "
                                                   f"{real[0]}x{real[1]}")
             except ImageProblem as exc:
-                report("missing-image", f"{image.name}: {exc}", file=str(image))
+                findings.append(missing_image(subject=image.name, problem=exc, file=str(image), image=name))
 
         starts, ends, values = class_runs
         for value in np.unique(values).tolist():

@@ -19,10 +19,10 @@ one image, or class indices above 254, make that PNG 16-bit grayscale.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from convert.files.images import images_hint
 from convert.findings import Finding
 from convert.formats.objects import visible_objects
 from convert.formats.png.write import encode_mask
@@ -48,6 +48,13 @@ def encode_instances(ids: np.ndarray, void: np.ndarray) -> bytes:
     return encode_png(out)
 
 
+class VocRecord(NamedTuple):
+    """What one image adds to the tree's lists: its id in its subset's ImageSets list."""
+
+    subset: str
+    stem: str
+
+
 class VocWriter(LayoutWriter):
     name = NAME
     needs_instances = True
@@ -70,24 +77,17 @@ class VocWriter(LayoutWriter):
             return encode_instances(ids, painted.class_mask == self.labelmap.void)
 
         self.put(written, f"SegmentationObject/{stem}.png", objects)
-        if sample.image_path and Path(sample.image_path).is_file():
-            src = Path(sample.image_path)
-            ext = src.suffix.lower() or ".jpg"
-            self.place_image(written, src, f"JPEGImages/{stem}{ext}")
-            if ext not in (".jpg", ".jpeg"):
-                written.findings.append(Finding("image-not-jpeg", f"image is {ext}, kept as it is; torchvision's "
-                                                "VOCSegmentation expects .jpg", image=sample.name, file=str(src)))
-        else:
-            written.findings.append(Finding("missing-image",
-                                            f"image file not found ({images_hint(self.images_given)}); "
-                                            "JPEGImages/ lacks it", image=sample.name, file=sample.origin.file))
-        written.record = (sample.subset or self.default_subset, stem)
+        placed = self.place_image(written, sample, "JPEGImages", stem)
+        if placed is not None and Path(placed).suffix not in (".jpg", ".jpeg"):
+            written.findings.append(Finding("image-not-jpeg", f"image is {Path(placed).suffix}, kept as it is; "
+                                            "torchvision's VOCSegmentation expects .jpg", image=sample.name,
+                                            file=str(self.image_file(sample))))
+        written.record = VocRecord(sample.subset or self.default_subset, stem)
         return written
 
-    def collect(self, record) -> None:
+    def collect(self, record: VocRecord) -> None:
         """In the main process, in sample order: the ImageSets lists."""
-        subset, stem = record
-        self.subsets.setdefault(subset, []).append(stem)
+        self.subsets.setdefault(record.subset, []).append(record.stem)
 
     def finish(self) -> list[str]:
         files = [self.write_file(f"ImageSets/Segmentation/{subset}.txt", "".join(f"{s}\n" for s in stems))

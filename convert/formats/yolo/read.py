@@ -41,6 +41,7 @@ import yaml
 from convert.errors import SegconvError
 from convert.files.images import ImageProblem, oriented_size
 from convert.findings import Finding
+from convert.findings.missing_image import missing_image
 from convert.findings.severity import Severity
 from convert.formats.dataset import Dataset
 from convert.limits import DEFAULT_MAX_PIXELS
@@ -54,6 +55,7 @@ ORDER = OrderRule(("position",), "the label file's rows")
 ULTRALYTICS_ORDER = OrderRule(("smaller", "position"), "the label file's rows", decides=True)
 IMAGE_FORMATS = {".bmp", ".dng", ".jpeg", ".jpg", ".mpo", ".png", ".tif", ".tiff", ".webp", ".pfm", ".heic"}
 SPLITS = ("train", "val", "test")
+CANNOT_PAINT = "YOLO keeps no image size, so its labels cannot be painted"
 MAX_LABEL_BYTES = 64 << 20  # a label file beyond this is no annotation of one image
 
 
@@ -182,9 +184,9 @@ class YoloDataset(Dataset):
         candidate = candidate if candidate.is_absolute() else here / candidate
         if candidate.is_dir():
             return candidate
-        findings.append(Finding("missing-image", f"path {given!r} does not exist here; images and labels are "
-                                "looked for from the YAML's folder", file=self.file, element="path",
-                                severity=Severity.INFO))
+        findings.append(missing_image("images and labels are looked for from the YAML's folder", subject=None,
+                                      problem=f"path {given!r} does not exist here", file=self.file, element="path",
+                                      severity=Severity.INFO))
         return here
 
     def _names(self, names) -> dict[int, str]:
@@ -219,8 +221,9 @@ class YoloDataset(Dataset):
                         image = local if local.exists() or not (where.parent / line).exists() else where.parent / line
                     out.append(image)
             else:
-                findings.append(Finding("missing-image", f"{split}: {item!r} is neither a folder nor a .txt list "
-                                        "of images here; that split is empty", file=self.file, element=split))
+                findings.append(missing_image("that split is empty", subject=split, problem=f"{item!r} is neither "
+                                              "a folder nor a .txt list of images here", file=self.file,
+                                              element=split))
         return out
 
     def _labels_without_images(self, lists: dict) -> list[Finding]:
@@ -284,33 +287,34 @@ class YoloDataset(Dataset):
         origin = Origin(str(labels))
         findings: list[Finding] = []
 
-        def unusable(code: str, message: str, file: str, severity=None) -> Sample:
-            findings.append(Finding(code, message, file=file, image=name, severity=severity))
+        def unusable(finding: Finding) -> Sample:
+            findings.append(finding)
             return Sample(name, 0, 0, [], origin, subset=split, findings=findings, usable=False)
 
         try:
             width, height = oriented_size(image, self.max_pixels)
         except FileNotFoundError:
-            return unusable("missing-image", f"image {image} not found: YOLO keeps no image size, so its labels "
-                            "cannot be painted", str(labels), Severity.ERROR)
+            return unusable(missing_image(CANNOT_PAINT, subject=f"image {image}", hint=False, file=str(labels),
+                                          image=name, severity=Severity.ERROR))
         except ImageProblem as exc:
-            return unusable("missing-image", f"{image}: {exc}; YOLO keeps no image size, so its labels cannot be "
-                            "painted", str(image), Severity.ERROR)
+            return unusable(missing_image(CANNOT_PAINT, subject=str(image), problem=exc, file=str(image), image=name,
+                                          severity=Severity.ERROR))
         if width * height > self.max_pixels:
-            return unusable("image-too-large", f"image size {width}x{height} exceeds --max-pixels "
-                            f"{self.max_pixels}", str(image))
+            return unusable(Finding("image-too-large", f"image size {width}x{height} exceeds --max-pixels "
+                                    f"{self.max_pixels}", file=str(image), image=name))
         if not labels.is_file():
             findings.append(Finding("no-label-file", f"no label file ({labels.name}): an image without objects, as "
                                     "for Ultralytics", file=str(labels), image=name))
             return Sample(name, width, height, [], origin, subset=split, findings=findings,
                           image_path=str(image), size_checked=True, order_rule=ORDER)
         if labels.stat().st_size > MAX_LABEL_BYTES:
-            return unusable("bad-value", f"label file of {labels.stat().st_size >> 20} MB: no annotation of one "
-                            "image is that long; not read", str(labels))
+            return unusable(Finding("bad-value", f"label file of {labels.stat().st_size >> 20} MB: no annotation of "
+                                    "one image is that long; not read", file=str(labels), image=name))
         try:
             text = labels.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            return unusable("unreadable-file", f"cannot read the label file ({exc})", str(labels))
+            return unusable(Finding("unreadable-file", f"cannot read the label file ({exc})", file=str(labels),
+                                    image=name))
         regions = self._rows(text, labels, name, width, height, findings)
         rule = ORDER
         if self.fill == "ultralytics":

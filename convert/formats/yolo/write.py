@@ -27,11 +27,11 @@ from pycocotools' by design and is not what is measured here.)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import yaml
 
-from convert.files.images import images_hint
 from convert.findings import Finding
 from convert.formats.objects import visible_objects
 from convert.formats.writer import LayoutWriter, Written, split_order, within_split
@@ -45,6 +45,18 @@ from convert.pixels import runs
 from convert.pixels.trace import bridged, trace_parts
 from convert.pixels.ultralytics_fill import compose, row_window
 from convert.wording import plural
+
+
+class YoloRecord(NamedTuple):
+    """What one image adds to the summary: its split, its rows, the pixels they lose read back under each fill
+    (of which void), and its objects' pixels."""
+
+    split: str
+    rows: int
+    ultralytics_differ: int
+    pycocotools_differ: int
+    void: int
+    pixels: int
 
 
 class YoloWriter(LayoutWriter):
@@ -103,14 +115,9 @@ class YoloWriter(LayoutWriter):
                 "written-pixels-differ", f"the written rows, read back {RULE_WORDS[self.options['rows']]}, differ "
                 f"from the layered mask on {plural(differ, 'pixel')}{what}", file=str(self.out / path),
                 image=sample.name, pixels=differ))
-        if sample.image_path and Path(sample.image_path).is_file():
-            ext = Path(sample.image_path).suffix.lower() or ".jpg"
-            self.place_image(written, Path(sample.image_path), f"images/{split}/{stem}{ext}")
-        else:
-            written.findings.append(Finding("missing-image",
-                                            f"image file not found ({images_hint(self.images_given)}); "
-                                            f"images/{split}/ lacks it", image=sample.name, file=sample.origin.file))
-        written.record = (split, len(lines), ultra_differ, coco_differ, void, sum(obj.pixels for obj in objects))
+        self.place_image(written, sample, f"images/{split}", stem)
+        written.record = YoloRecord(split, len(lines), ultra_differ, coco_differ, void,
+                                    sum(obj.pixels for obj in objects))
         return written
 
     def _written_numbers(self, size: int, centred: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -146,16 +153,15 @@ class YoloWriter(LayoutWriter):
             return [_three_points(fewer_vertices(joined([centre_ring(ring) for ring in group]))) for group in groups]
         return [bridged(group) for group in groups]
 
-    def collect(self, record) -> None:
-        split, rows, ultra_differ, coco_differ, void, pixels = record
-        self.splits[split] = self.splits.get(split, 0) + 1
-        self.rows += rows
-        self.differ["ultralytics"] += ultra_differ
-        self.differ["pycocotools"] += coco_differ
-        self.images_differ["ultralytics"] += bool(ultra_differ)
-        self.images_differ["pycocotools"] += bool(coco_differ)
-        self.void += void
-        self.pixels += pixels
+    def collect(self, record: YoloRecord) -> None:
+        self.splits[record.split] = self.splits.get(record.split, 0) + 1
+        self.rows += record.rows
+        self.differ["ultralytics"] += record.ultralytics_differ
+        self.differ["pycocotools"] += record.pycocotools_differ
+        self.images_differ["ultralytics"] += bool(record.ultralytics_differ)
+        self.images_differ["pycocotools"] += bool(record.pycocotools_differ)
+        self.void += record.void
+        self.pixels += record.pixels
 
     def finish(self) -> list[str]:
         plan = map_splits(self.splits)

@@ -1,0 +1,64 @@
+"""The ``missing-image`` finding, worded in one place for every reader, writer and the run loop.
+
+One message shape, ``<subject>: <problem>; <what follows>``, where the problem of a file that is not there
+says where it was looked for: ``--images`` is named when it was given, and asked for when it was not (and
+not at all by a reader that never looks there)::
+
+    >>> print(missing_image("its size is not checked", images=None).message)
+    image file not found (pass --images DIR); its size is not checked
+    >>> print(missing_image("JPEGImages/ lacks it", images="photos").message)
+    image file not found (not beside the annotations nor in --images photos); JPEGImages/ lacks it
+    >>> print(missing_image("the declared size is used", subject="imagePath 'a.jpg'", problem="truncated").message)
+    imagePath 'a.jpg': truncated; the declared size is used
+    >>> print(missing_image("YOLO keeps no image size", subject="image a.jpg", hint=False).message)
+    image a.jpg not found; YOLO keeps no image size
+
+:func:`no_image_found` is the one note of a set whose images are all missing (an annotations-only delivery).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from convert.findings import Finding
+from convert.findings.severity import Severity
+from convert.wording import plural
+
+
+def images_hint(images: str | Path | None) -> str:
+    """What to say about --images beside "image file not found": to pass it, or that it was passed.
+
+    >>> images_hint(None), images_hint("photos")
+    ('pass --images DIR', 'not beside the annotations nor in --images photos')
+    """
+    return "pass --images DIR" if images is None else f"not beside the annotations nor in --images {images}"
+
+
+def missing_image(then: str | None = None, *, subject: str | None = "image file", problem: object = None,
+                  images: str | Path | None = None, hint: bool = True, severity: Severity | None = None,
+                  file: str | None = None, image: str | None = None, element: str | None = None,
+                  line: int | None = None) -> Finding:
+    """The finding for an image that cannot be used: ``problem`` says why (an exception, or words), else the
+    file was not found, which says where it was looked for (``images``: ``--images`` as given, ``None`` when it
+    was not; ``hint=False`` for a reader that does not look there).  ``then``: what follows from it."""
+    if problem is None:
+        what = f"{subject} not found" + (f" ({images_hint(images)})" if hint else "")
+    else:
+        what = f"{subject}: {problem}" if subject else str(problem)
+    found = Finding("missing-image", what + (f"; {then}" if then else ""), file=file, image=image, element=element,
+                    line=line)
+    return found if severity is None else replace(found, severity=severity)
+
+
+def no_image_found(looked_for: int, images: str | Path | None, file: str) -> Finding:
+    """The one note of a set none of whose images was found: its sizes are not checked.
+
+    >>> for part in no_image_found(3, None, "a.json").message.split("; "): print(part)
+    no image file was found beside the annotations (3 images looked for)
+    image sizes are not checked (pass --images DIR)
+    """
+    where = "beside the annotations" + (f" nor in --images {images}" if images else "")
+    return Finding("missing-image", f"no image file was found {where} ({plural(looked_for, 'image')} looked for); "
+                   "image sizes are not checked" + ("" if images else " (pass --images DIR)"), file=file,
+                   severity=Severity.INFO)
