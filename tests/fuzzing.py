@@ -57,7 +57,8 @@ def mutate_json(data, doc):
 
 # the layouts segconv reads back, and where
 READ_BACK = {"png": ("masks", "."), "voc": ("voc", "."), "coco-rle": ("coco", "annotations.json"),
-             "yolo": ("yolo", "data.yaml"), "label-studio": ("label-studio", "tasks.json")}
+             "yolo": ("yolo", "data.yaml"), "label-studio": ("label-studio", "tasks.json"),
+             "cvat": ("cvat", "annotations.xml")}
 
 
 def _run(data, src: Path, fmt: str, labels: Path | None = None) -> None:

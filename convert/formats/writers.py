@@ -15,6 +15,11 @@ from __future__ import annotations
 from convert.formats.options import Option
 from convert.formats.registry import Entry
 
+SHAPES = Option("shapes", "auto", "auto: polygons, an object with a hole (or a ring touching itself at a corner) "
+                                   "as a mask; polygon: polygons only, holes "
+                                   "joined by bridges (exact, but a slit to whoever edits them); mask: masks only",
+                choices=("auto", "polygon", "mask"))
+
 WRITERS: dict[str, Entry] = {w.name: w for w in [
     Entry("png", "convert.formats.png.write:PngWriter",
           "indexed PNG masks (palette, or 16-bit above index 254) + labelmap.json/.txt"),
@@ -34,6 +39,10 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
           (Option("target", "annotations", "write the brushes as annotations or as predictions (pre-annotation)",
                   choices=("annotations", "predictions")),
            Option("image-root", "/data/local-files/?d=", "put before every image name in data.image"))),
+    Entry("cvat", "convert.formats.cvat.write:CvatWriter",
+          "CVAT for images 1.1 XML to send back to CVAT: each object's visible pixels as polygons exact under "
+          "pycocotools' rule, or masks; z_order from the levels; the loss measured as CVAT paints",
+          (SHAPES,)),
     Entry("yolo", "convert.formats.yolo.write:YoloWriter",
           "Ultralytics YOLO-seg: data.yaml, images/<split>/, labels/<split>/*.txt; the loss measured and stated",
           (Option("rows", "ultralytics", "rows exact under the fill Ultralytics trains with (cv2.fillPoly of "

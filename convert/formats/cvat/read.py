@@ -37,6 +37,7 @@ from convert.files.safe_xml import line_of, parse_file, root_tag
 from convert.findings import Finding
 from convert.formats.dataset import Dataset
 from convert.limits import DEFAULT_MAX_PIXELS
+from convert.model.labelmap import LabelMap
 from convert.model.names import normalize_name, unsafe_reason
 from convert.model.sample import Bitmap, Box, Ellipse, Geometry, OrderRule, Origin, Polygon, Region, Sample
 from convert.wording import plural
@@ -155,7 +156,8 @@ class CvatDataset(Dataset):
             self.entries.append(entry)
         if self.tracks:
             self.entries += self._video_entries(meta, findings)
-        super().__init__(self.file, findings)
+        own = xml.parent / "labelmap.json"  # written beside annotations.xml by segconv's cvat layout
+        super().__init__(self.file, findings, LabelMap.load(own) if own.is_file() else None)
 
     @property
     def label_names(self) -> list[str]:
@@ -276,6 +278,10 @@ class CvatDataset(Dataset):
                 regions.append(region)
         here = self.xml.parent
         found = locate(entry["name"], [self.images_option, here / "images", here, here.parent / "images"])
+        subset = entry["subset"]
+        if found is None and subset and not unsafe_reason(subset) and "/" not in subset:
+            inside = entry["name"][len(subset) + 1:] if entry["name"].startswith(subset + "/") else entry["name"]
+            found = locate(inside, [here / "images" / subset])  # a project export's layout, and segconv's
         tags = [shape.get("label", "") for shape in entry["shapes"] if shape.tag == "tag"]
         return Sample(entry["name"], entry["width"], entry["height"], regions,
                       Origin(self.file, entry["element"], entry["line"]), subset=entry["subset"],
