@@ -16,7 +16,7 @@ LABELS = "classes:\n  - {name: background, index: 0, level: 0, fill: true}\n  - 
 # per writer: the file both images would take (None: the layout names images, not files, and keeps both)
 TAKEN = {"png": "masks/a.png", "voc": "SegmentationClass/a.png", "coco-rle": None,
          "coco-panoptic": "annotations/panoptic_default/a.png", "mmseg": "ann_dir/train/a.png", "hf": None,
-         "label-studio": None, "yolo": "labels/train/a.txt", "cvat": None}
+         "label-studio": None, "yolo": "labels/train/a.txt", "cvat": None, "labelme": "a.json"}
 
 
 def cvat(path, boxes):

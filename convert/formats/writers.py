@@ -39,6 +39,10 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
           (Option("target", "annotations", "write the brushes as annotations or as predictions (pre-annotation)",
                   choices=("annotations", "predictions")),
            Option("image-root", "/data/local-files/?d=", "put before every image name in data.image"))),
+    Entry("labelme", "convert.formats.labelme.write:LabelmeWriter",
+          "labelme 5.x JSON per image, to send back to labelme: each object's visible pixels as polygons exact "
+          "under labelme's shape_to_mask and pycocotools' rule, or mask shapes; labels.txt",
+          (SHAPES,)),
     Entry("cvat", "convert.formats.cvat.write:CvatWriter",
           "CVAT for images 1.1 XML to send back to CVAT: each object's visible pixels as polygons exact under "
           "pycocotools' rule, or masks; z_order from the levels; the loss measured as CVAT paints",

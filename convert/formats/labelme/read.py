@@ -119,6 +119,8 @@ class LabelmeDataset(FileDataset):
             self.root = path
             files = []
             for candidate in sorted(p for p in path.rglob("*.json") if p.is_file()):
+                if candidate == path / "labelmap.json":
+                    continue  # segconv's label map, read below
                 other = _other_format(candidate)
                 if other is None:
                     files.append(candidate)
@@ -138,8 +140,10 @@ class LabelmeDataset(FileDataset):
         self.files = files
         self.images = Path(images) if images else None
         self.max_pixels = max_pixels
-        labels_txt = find_labels_txt(path if path.is_dir() else path.parent)
-        source_labelmap = LabelMap.load(labels_txt) if labels_txt else None
+        folder = path if path.is_dir() else path.parent
+        own = folder / "labelmap.json"  # written beside the files by segconv's labelme layout
+        labels_txt = find_labels_txt(folder)
+        source_labelmap = LabelMap.load(own) if own.is_file() else LabelMap.load(labels_txt) if labels_txt else None
         super().__init__(str(path), findings, source_labelmap)
 
     def labels_in(self, file: Path) -> list[str]:
@@ -279,6 +283,8 @@ class LabelmeDataset(FileDataset):
         for key in ("flags", "description"):
             if shape.get(key):
                 attributes[key] = shape[key]
+        if group is not None:
+            attributes["group_id"] = group
 
         def need(count: int, exact: bool = True) -> bool:
             if (n != count) if exact else (n < count):
