@@ -58,7 +58,7 @@ def mutate_json(data, doc):
 # the layouts segconv reads back, and where
 READ_BACK = {"png": ("masks", "."), "voc": ("voc", "."), "coco-rle": ("coco", "annotations.json"),
              "yolo": ("yolo", "data.yaml"), "label-studio": ("label-studio", "tasks.json"),
-             "cvat": ("cvat", "annotations.xml"), "labelme": ("labelme", ".")}
+             "coco": ("coco", "annotations"), "cvat": ("cvat", "annotations.xml"), "labelme": ("labelme", ".")}
 
 
 def _run(data, src: Path, fmt: str, labels: Path | None = None) -> None:

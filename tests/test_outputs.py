@@ -16,7 +16,7 @@ LABELS = "classes:\n  - {name: background, index: 0, level: 0, fill: true}\n  - 
 # per writer: the file both images would take (None: the layout names images, not files, and keeps both)
 TAKEN = {"png": "masks/a.png", "voc": "SegmentationClass/a.png", "coco-rle": None,
          "coco-panoptic": "annotations/panoptic_default/a.png", "mmseg": "ann_dir/train/a.png", "hf": None,
-         "label-studio": None, "yolo": "labels/train/a.txt", "cvat": None, "labelme": "a.json"}
+         "label-studio": None, "yolo": "labels/train/a.txt", "coco": None, "cvat": None, "labelme": "a.json"}
 
 
 def cvat(path, boxes):
@@ -46,7 +46,7 @@ def test_the_first_image_keeps_the_name_and_the_second_is_reported(tmp_path, twi
     src, lm = twins
     report = api.convert(src, tmp_path / "o", labels=lm, to=to)
     refused = [f for f in report.findings if f.code == "duplicate-image"]
-    if TAKEN[to] is None:  # coco-rle, cvat, label-studio, hf: a.jpg and a.png are two names there
+    if TAKEN[to] is None:  # coco-rle, coco, cvat, label-studio, hf: a.jpg and a.png are two names there
         assert refused == [] and report.written == 3
         return
     [finding] = refused

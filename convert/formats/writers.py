@@ -27,6 +27,11 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
           "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"),
     Entry("coco-rle", "convert.formats.coco.write_rle:CocoRleWriter",
           "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"),
+    Entry("coco", "convert.formats.coco.write:CocoWriter",
+          "COCO instances with polygons (annotations/instances_<subset>.json, images/<subset>/): each object's "
+          "visible pixels, rings exact under pycocotools' rule, RLE for holes and crowds",
+          (Option("holes", "rle", "an object with a hole: a compressed RLE, or rings with the holes joined by "
+                                  "bridges (exact under pycocotools' even-odd fill)", choices=("rle", "bridge")),)),
     Entry("coco-panoptic", "convert.formats.coco_panoptic.write:CocoPanopticWriter",
           "COCO panoptic: annotations/panoptic_<subset>.json + PNGs, things per object, stuff per image, "
           "area and bbox from the PNGs"),

@@ -46,9 +46,9 @@ TABLE = [
         "written-pixels-differ", "completeness", W,
         "A writer whose format cannot say everything (YOLO-seg, Label Studio brushes) reads its own output back "
         "and paints it by level: these pixels differ from the layered mask (void pixels, which YOLO cannot "
-        "express, are counted and named). The writers of editable shapes (CVAT, labelme) read their output "
-        "back as the consumer paints it, with no levels (CVAT: z_order, then document order, pycocotools' rule; "
-        "labelme: shape_to_mask in file order).",
+        "express, are counted and named). The writers of editable shapes (CVAT, labelme, COCO polygons) read "
+        "their output back as the consumer paints it, with no levels (CVAT: z_order, then document order, "
+        "pycocotools' rule; labelme: shape_to_mask in file order; COCO: annToMask in file order).",
         "a YOLO row written with `-O holes=fill` over a hole that no higher class covers",
         "Choose another policy (`segconv formats` lists them), or accept the stated loss.",
     ),

@@ -282,14 +282,18 @@ class CocoDataset(Dataset):
     format = NAME
 
     def _levelled_labelmap(self, categories: list):
-        """The label map of a file written by segconv's coco-rle writer (categories carry ``level``)."""
+        """The label map of a file written by segconv's coco-rle or coco writer (categories carry ``level``, and
+        ``index`` where it is not the id)."""
         if not categories or not all(isinstance(c, dict) and is_int(c.get("level")) and is_int(c.get("id"))
                                      and isinstance(c.get("name"), str) for c in categories):
             return None
-        data = {"classes": [{"name": c["name"], "index": c["id"], "level": c["level"],
+        if not all(is_int(c.get("index", 0)) for c in categories):
+            return None
+        data = {"classes": [{"name": c["name"], "index": c.get("index", c["id"]), "level": c["level"],
                              **({"fill": True} if c.get("fill") is True else {})} for c in categories]}
         try:
-            return LabelMap.from_dict(data, source=f"{self._file} categories (id = index, with levels)")
+            given = "index" if any("index" in c for c in categories) else "id = index"
+            return LabelMap.from_dict(data, source=f"{self._file} categories ({given}, with levels)")
         except SegconvError:
             return None
 
