@@ -106,17 +106,19 @@ def test_parts_of_one_object_share_the_sources_group_or_a_new_one(scene):
 def test_meta_lists_every_label_with_its_colour_type_and_attributes(scene):
     _, root, _ = convert(scene)
     assert root.find("version").text == "1.1"
-    task = root.find("meta/task")
+    project = root.find("meta/project")  # a project even for one subset: what Datumaro and CVAT's project import read
+    [task] = project.findall("tasks/task")
     assert task.find("size").text == "2" and task.find("mode").text == "annotation"
-    labels = {e.find("name").text: e for e in task.findall("labels/label")}
+    assert (task.find("subset").text, project.find("subsets").text) == ("default", "default")
+    labels = {e.find("name").text: e for e in project.findall("labels/label")}
     assert list(labels) == ["background", "plate", "rice", "day"]
     lm = LabelMap.load(scene / "lm.yaml")
     assert labels["plate"].find("color").text == "#{:02x}{:02x}{:02x}".format(*lm["plate"].color)
     assert [labels[n].find("type").text for n in labels] == ["any", "any", "any", "tag"]
     [attribute] = labels["plate"].findall("attributes/attribute")
     assert (attribute.find("name").text, attribute.find("input_type").text) == ("colour", "text")
-    assert [(i.get("id"), i.get("width"), i.get("height")) for i in root.iter("image")] == [("0", "6", "4"),
-                                                                                          ("1", "6", "4")]
+    assert [(i.get("id"), i.get("subset"), i.get("task_id")) for i in root.iter("image")] == [
+        ("0", "default", "1"), ("1", "default", "1")]
 
 
 def test_shapes_polygon_bridges_the_hole_and_pycocotools_paints_it_exactly(scene):

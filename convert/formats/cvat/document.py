@@ -1,10 +1,12 @@
 """The text of a CVAT for images 1.1 document as CVAT writes it (``docs/formats.md``, "Sending a delivery back"):
 ``<annotations>``, ``<version>1.1</version>``, ``<meta>`` and the ``<image>`` elements, two spaces a level.
 
-``<meta>`` holds a ``<task>`` when the images are one subset, or a ``<project>`` with one task per subset and
-``<subsets>`` when they are several (the layout CVAT's project export has, and what its project importer and
-Datumaro's look for); either lists every label with its ``color``, ``type`` and ``attributes`` (each with an
-``input_type``, which CVAT's project importer requires).
+``<meta>`` holds a ``<project>`` with one ``<task>`` per subset and ``<subsets>``, the layout of CVAT's project
+export, even for one subset: CVAT's project importer needs it, CVAT's task upload ignores ``<meta>``, and
+Datumaro's CVAT importer takes a ``<task>`` file's images as one subset named after the file, dropping every
+``<image>`` whose ``subset`` attribute says otherwise (Datumaro 1.13.12: 0 items).  It lists every label with
+its ``color``, ``type`` and ``attributes`` (each with an ``input_type``, which CVAT's project importer
+requires).
 
     >>> print(shape("polygon", [("label", "a&b"), ("occluded", "0"), ("points", "0.00,0.00;2.00,0.00;2.00,1.00"),
     ...                         ("z_order", "1")], [("colour", "<red>")]), end="")
@@ -53,18 +55,26 @@ IMAGE_CLOSE = "  </image>\n"
 
 
 def meta(subsets: dict[str, int], labels: list[Label], name: str) -> str:
-    """``<meta>``: a task (one subset) or a project of one task per subset, ``subsets`` = {subset: images}.
+    """``<meta>``: a project of one task per subset, ``subsets`` = {subset: images}.
 
     >>> print(meta({"default": 2}, [Label("plate", (128, 0, 0))], "food"), end="")
       <meta>
-        <task>
+        <project>
           <id>1</id>
           <name>food</name>
-          <size>2</size>
-          <mode>annotation</mode>
-          <overlap>0</overlap>
           <bugtracker></bugtracker>
-          <subset>default</subset>
+          <tasks>
+            <task>
+              <id>1</id>
+              <name>food default</name>
+              <size>2</size>
+              <mode>annotation</mode>
+              <overlap>0</overlap>
+              <bugtracker></bugtracker>
+              <subset>default</subset>
+            </task>
+          </tasks>
+          <subsets>default</subsets>
           <labels>
             <label>
               <name>plate</name>
@@ -74,13 +84,11 @@ def meta(subsets: dict[str, int], labels: list[Label], name: str) -> str:
               </attributes>
             </label>
           </labels>
-        </task>
+        </project>
       </meta>
     """
-    label_text = _labels(labels, "      ")  # meta, task or project, labels: the same depth
-    if len(subsets) <= 1:
-        subset, size = next(iter(subsets.items())) if subsets else ("default", 0)
-        return f"  <meta>\n{_task(1, name, size, subset, '    ', label_text)}  </meta>\n"
+    label_text = _labels(labels, "      ")
+    subsets = subsets or {"default": 0}
     tasks = "".join(_task(k, f"{name} {subset}", size, subset, "        ")
                     for k, (subset, size) in enumerate(subsets.items(), start=1))
     listed = "\n".join(escape(s) for s in subsets)

@@ -3,7 +3,7 @@
 
 ::
 
-    OUT/annotations.xml              <meta> (a task, or a project of one task per subset) and one <image> each
+    OUT/annotations.xml              <meta> (a project of one task per subset) and one <image> each
     OUT/images/<subset>/<name>       the images, copied (or symlinked with --link)
     OUT/labelmap.json                segconv's label map (indices, levels), for reading the set back
 
@@ -210,7 +210,6 @@ class CvatWriter(LayoutWriter):
                                                                                                      {})))
         labels += [document.Label(t, (255, 255, 255), type="tag") for t in self.tags if t not in
                    {label.name for label in labels}]
-        project = len(subsets) > 1
         with open_atomic(self.scratch("annotations.xml"), "w", encoding="utf-8", owner=self.owner) as fh:
             fh.write(document.HEAD + document.meta(subsets, labels, "segconv"))
             with open(self.out / PART, encoding="utf-8") as part:
@@ -218,8 +217,7 @@ class CvatWriter(LayoutWriter):
                     line = json.loads(text)
                     head = [("id", str(self.ids[line["subset"]].final(line["id"]))), tuple(line["head"][0])]
                     head.append(("subset", line["subset"]))
-                    if project:
-                        head.append(("task_id", str(tasks[line["subset"]])))
+                    head.append(("task_id", str(tasks[line["subset"]])))
                     head += [tuple(pair) for pair in line["head"][1:]]
                     fh.write(document.image_open(head) + line["body"] + document.IMAGE_CLOSE)
             fh.write(document.TAIL)
