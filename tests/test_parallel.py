@@ -7,7 +7,7 @@ from convert import api
 from conftest import FOOD, tree_digest
 
 
-@pytest.mark.parametrize("to", ["png", "voc", "coco-rle"])
+@pytest.mark.parametrize("to", ["png", "voc", "coco-rle", "coco", "cvat", "labelme"])
 def test_outputs_are_identical_across_jobs_and_runs(tmp_path, to):
     digests = []
     for n, jobs in enumerate([1, 2, 2]):

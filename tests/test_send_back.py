@@ -1,0 +1,65 @@
+"""The three send-back writers (issue 30) on the scenes the issue names — holes, parts, a crowd RLE, an object
+crossing the border, 1-pixel-wide features, a 16-bit class index: 0 pixels differ under the consumer's rule,
+and segconv's reader gives back the ``png`` masks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from convert import api
+
+LABELS = """classes:
+  - {name: background, index: 0, level: 0, fill: true}
+  - {name: plate, index: 1, level: 1}
+  - {name: rice, index: 300, level: 2}
+  - {name: sauce, index: 7, level: 3}
+"""
+RING = [2, 2, 18, 2, 18, 14, 2, 14]  # a plate; rice inside it leaves it a hole
+SOURCE = {
+    "images": [{"id": 1, "file_name": "a.jpg", "width": 20, "height": 16}],
+    "annotations": [
+        {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [RING], "iscrowd": 0},
+        {"id": 2, "image_id": 1, "category_id": 300, "segmentation": [[6, 5, 10, 5, 10, 9, 6, 9]], "iscrowd": 0},
+        # a 1-pixel-wide stroke of sauce, a diagonal staircase, and a sauce crossing the right border
+        {"id": 3, "image_id": 1, "category_id": 7, "segmentation": [[12, 3, 13, 3, 13, 12, 12, 12]], "iscrowd": 0},
+        {"id": 4, "image_id": 1, "category_id": 7, "iscrowd": 0,
+         "segmentation": [[3, 10, 4, 10, 4, 11, 5, 11, 5, 12, 6, 12, 6, 13, 3, 13]]},
+        {"id": 5, "image_id": 1, "category_id": 7, "segmentation": [[16.5, 0, 25, 0, 25, 4.2, 16.5, 4.2]],
+         "iscrowd": 0},
+        # a crowd of rice in RLE (column-major, 16 rows): pixels (0,0), (0,1) and (1,15)
+        {"id": 6, "image_id": 1, "category_id": 300, "iscrowd": 1,
+         "segmentation": {"size": [16, 20], "counts": [0, 2, 29, 1, 288]}},
+    ],
+    "categories": [{"id": 1, "name": "plate"}, {"id": 300, "name": "rice"}, {"id": 7, "name": "sauce"}],
+}
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sendback")
+    (root / "lm.yaml").write_text(LABELS)
+    (root / "src.json").write_text(json.dumps(SOURCE))
+    api.convert(root / "src.json", root / "png", labels=root / "lm.yaml", to="png")
+    return root
+
+
+@pytest.mark.parametrize("to, options", [("cvat", {"shapes": "auto"}), ("cvat", {"shapes": "polygon"}),
+                                         ("labelme", {"shapes": "auto"}), ("labelme", {"shapes": "polygon"}),
+                                         ("coco", {"holes": "rle"}), ("coco", {"holes": "bridge"})])
+def test_nothing_is_lost_and_the_reader_gives_back_the_png_masks(scene, to, options):
+    mask = np.asarray(Image.open(scene / "png" / "masks" / "a.png"))
+    assert mask.dtype == np.uint16 and set(np.unique(mask).tolist()) == {0, 1, 7, 300}
+    assert mask[5:9, 6:10].tolist() == [[300] * 4] * 4 and mask[0, 0] == 300 and mask[15, 1] == 300
+    assert (mask[3:12, 12] == 7).all()
+    assert (mask[0:4, 17:] == 7).all() and (mask[4, 17:] != 7).all() and (mask[:, 16] != 7).all()  # the crossing
+    name = f"{to}-{next(iter(options.values()))}"
+    report = api.convert(scene / "src.json", scene / name, labels=scene / "lm.yaml", to=to, options=options)
+    assert report.summary.count("(0 pixels differ)") == (2 if to == "labelme" else 1), report.summary
+    assert not [f for f in report.findings if f.code == "written-pixels-differ"]
+    back = api.convert(scene / name, scene / f"{name}-back", to="png")
+    assert back.format == to
+    assert (np.asarray(Image.open(scene / f"{name}-back" / "masks" / "a.png")) == mask).all()
