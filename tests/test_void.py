@@ -72,7 +72,8 @@ def read_back(to: str, out, lm: LabelMap) -> np.ndarray:
         if void:
             mask[cocomask.decode({**void, "counts": void["counts"].encode()}) == 1] = lm.void
         return mask
-    src = {"yolo": out / "data.yaml", "label-studio": out / "tasks.json"}[to]
+    src = {"yolo": out / "data.yaml", "label-studio": out / "tasks.json", "cvat": out / "annotations.xml",
+           "labelme": out, "coco": out / "annotations"}[to]
     [sample] = list(open_dataset(src, images=out.parent / "src" if to == "label-studio" else None))
     return paint(sample, lm).class_mask.astype(np.int64)
 
@@ -90,6 +91,8 @@ WRITTEN_AS = {
     "hf": (255, 255, "--to hf: void is written as 255 in the 8-bit label images (the label map's void, 300, does "
                      "not fit in 8 bits)"),
     "yolo": (0, 0, None), "label-studio": (0, 0, None),  # no void: read back as the fill class, and reported
+    # void as shapes of the void alias (cvat), __ignore__ (labelme), the image's segconv_void RLE (coco)
+    "cvat": (255, 300, None), "labelme": (255, 300, None), "coco": (255, 300, None),
 }
 
 
