@@ -195,7 +195,7 @@ def scene(args, label: str, images: int, width: int, height: int, per_image: int
     target("--jobs 1 / --jobs 2", base / result["segconv --jobs 2"]["wall"], ">=", 1.7)
     target("validate / convert", result["segconv validate"]["wall"] / base, "<=", 1.0)
     for layout in args.layouts:
-        goal = {"yolo": 2.0}.get(layout, 1.5)
+        goal = {"yolo": 2.0, "cvat": 2.0, "labelme": 2.0, "coco": 2.0}.get(layout, 1.5)
         target(f"--to {layout} / --to png", result[f"segconv --to {layout}"]["wall"] / base, "<=", goal)
         if layout in COPIES_PHOTOS:
             target(f"--to {layout} --link / --to png", result[f"segconv --to {layout} --link"]["wall"] / base,
@@ -208,7 +208,8 @@ def scene(args, label: str, images: int, width: int, height: int, per_image: int
                 print(f"  {stage:8s} {seconds:8.3f}{per}")
 
 
-COPIES_PHOTOS = ("voc", "mmseg", "yolo", "coco-panoptic")  # hf embeds the photos' bytes; --link does not apply
+# hf embeds the photos' bytes; --link does not apply
+COPIES_PHOTOS = ("voc", "mmseg", "yolo", "coco-panoptic", "cvat", "labelme", "coco")
 
 
 def diff_scene(args) -> None:
