@@ -158,3 +158,10 @@ def test_labelme_to_labelme_keeps_the_groups_and_reads_its_own_label_map(scene):
     shapes = json.loads((scene / "again" / "b.json").read_text())["shapes"]
     assert [(s["label"], s["group_id"]) for s in shapes] == [("plate", 4), ("plate", 4), ("rice", 5), ("rice", 5)]
     assert again.summary.count("(0 pixels differ)") == 2
+
+
+def test_a_missing_photo_is_said_and_imagePath_still_names_it(scene):
+    report = api.convert(scene / "src.xml", scene / "nophotos", labels=scene / "lm.yaml", to="labelme")
+    missing = sorted(f.message for f in report.findings if f.code == "missing-image" and f.image)
+    assert missing == ["image file not found (pass --images DIR); the output folder lacks it"] * 2
+    assert json.loads((scene / "nophotos" / "a.json").read_text())["imagePath"] == "a.jpg"

@@ -152,10 +152,10 @@ class LayoutWriter:
         """
         src = self.image_file(sample)
         if src is None:
-            self.missing_image(written, sample, f"{folder}/ lacks it")
+            self.missing_image(written, sample, f"{folder}/ lacks it" if folder else "the output folder lacks it")
             return None
         name = f"{stem}{src.suffix.lower() or '.jpg'}"
-        relative = f"{folder}/{name}"
+        relative = f"{folder}/{name}" if folder else name  # "": beside the annotation files (labelme)
         path = safe_join(self.out, relative)
         written.files.append(relative)
         if not self.dry_run and not self._already_there(written, path):

@@ -35,8 +35,6 @@ from typing import Any, NamedTuple, TextIO
 import numpy as np
 
 from convert.files.atomic import open_atomic
-from convert.files.images import images_hint
-from convert.findings import Finding
 from convert.formats.coco.categories import category_ids, supercategories_of
 from convert.formats.coco.write_rle import encode_runs
 from convert.formats.ids import Ids
@@ -45,6 +43,7 @@ from convert.formats.shape_attributes import crowd
 from convert.formats.traced import outlines
 from convert.formats.writer import LayoutWriter, Written, split_order, within_split
 from convert.model.labelmap import LabelMap
+from convert.model.names import stem_of
 from convert.model.sample import Origin, Polygon, Region, Rle, Sample
 from convert.painting.paint import Painted
 from convert.wording import plural
@@ -71,6 +70,7 @@ class CocoWriter(LayoutWriter):
     needs_instances = True
     has_splits = True
     default_subset = "default"
+    main_process_only = ("parts",)  # open files
 
     def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
         super().__init__(out, labelmap, **kwargs)
@@ -84,15 +84,11 @@ class CocoWriter(LayoutWriter):
         self.counts = [0, 0]
         self.loss = Loss(RULE)
 
-    def __getstate__(self):  # sent to workers: no open files
-        state = super().__getstate__()
-        state["parts"] = {}
-        return state
-
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
         subset = sample.subset or self.default_subset
         name = within_split(sample.name, subset)
+        name = self.place_image(written, sample, f"images/{subset}", stem_of(name)) or name  # extension lower-cased
         self.entry(written, f"annotations/instances_{subset}.json: the image file_name {name!r}")
         height, width = painted.class_mask.shape
         st = painted.runs
@@ -136,18 +132,9 @@ class CocoWriter(LayoutWriter):
         if differ:
             written.findings.append(loss_finding(differ, lost_void, "the written annotations", RULE,
                                                  str(self.out / relative), sample.name))
-        self._place(written, sample, f"images/{subset}/{name}")
         written.record = Image(subset, sample.image_id, image, anns, supercategories_of(sample.regions, self.labelmap),
                                (counts[0], counts[1]), differ, sum(o.pixels for o in found))
         return written
-
-    def _place(self, written: Written, sample: Sample, relative: str) -> None:
-        if sample.image_path and Path(sample.image_path).is_file():
-            self.place_image(written, Path(sample.image_path), relative)
-        else:
-            written.findings.append(Finding("missing-image", f"image file not found ({images_hint(self.images_given)}"
-                                            f"); {relative.rsplit('/', 1)[0]}/ lacks it", image=sample.name,
-                                            file=sample.origin.file))
 
     def collect(self, record: Image) -> None:
         """In the main process, in sample order: the source's ids where they can be kept (placeholders for the

@@ -35,8 +35,6 @@ from typing import NamedTuple, TextIO
 import numpy as np
 
 from convert.files.atomic import open_atomic
-from convert.files.images import images_hint
-from convert.findings import Finding
 from convert.formats.cvat import document, mask_rle
 from convert.formats.ids import Ids
 from convert.formats.readback import Loss, differing, flat, loss_finding, painted_back, without_within
@@ -44,6 +42,7 @@ from convert.formats.shape_attributes import crowd, cvat_attributes, made_by, ne
 from convert.formats.traced import Outline, outlines
 from convert.formats.writer import LayoutWriter, Written, split_order, within_split
 from convert.model.labelmap import LabelMap
+from convert.model.names import stem_of
 from convert.model.ordering import void_level
 from convert.model.sample import Bitmap, Origin, Polygon, Region, Sample
 from convert.painting.paint import Painted
@@ -87,6 +86,7 @@ class CvatWriter(LayoutWriter):
     needs_instances = True
     has_splits = True
     default_subset = "default"
+    main_process_only = ("_part",)  # an open file
 
     def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
         super().__init__(out, labelmap, **kwargs)
@@ -103,15 +103,12 @@ class CvatWriter(LayoutWriter):
         self.counts = [0, 0]
         self.loss = Loss(RULE)
 
-    def __getstate__(self):  # sent to workers: no open file
-        state = super().__getstate__()
-        state["_part"] = None
-        return state
-
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
         subset = sample.subset or self.default_subset
         name = within_split(sample.name, subset)
+        placed = self.place_image(written, sample, f"images/{subset}", stem_of(name))
+        name = placed or name  # the file's name, its extension in lower case, as <image name> says it
         self.entry(written, f"annotations.xml: the image {subset}/{name}")
         found = outlines(painted, self.labelmap)
         taken = {g for g in (source_group(o.obj.regions) for o in found if o.obj) if g is not None}
@@ -136,7 +133,6 @@ class CvatWriter(LayoutWriter):
         if differ:
             written.findings.append(loss_finding(differ, void, "the written shapes", RULE,
                                                  str(self.out / "annotations.xml"), sample.name))
-        self._place(written, sample, f"images/{subset}/{name}")
         head = [("name", name), ("width", str(sample.width)), ("height", str(sample.height))]
         written.record = Image(subset, sample.image_id, head, "".join(body), attributes, tags,
                                any(o.label is None for o in found), (counts[0], counts[1]), differ,
@@ -171,14 +167,6 @@ class CvatWriter(LayoutWriter):
             children.append(("is_crowd", "true"))
             declared["is_crowd"] = "checkbox"
         return before, after, children
-
-    def _place(self, written: Written, sample: Sample, relative: str) -> None:
-        if sample.image_path and Path(sample.image_path).is_file():
-            self.place_image(written, Path(sample.image_path), relative)
-        else:
-            written.findings.append(Finding("missing-image", f"image file not found ({images_hint(self.images_given)}"
-                                            f"); {relative.rsplit('/', 1)[0]}/ lacks it", image=sample.name,
-                                            file=sample.origin.file))
 
     def collect(self, record: Image) -> None:
         self.subsets[record.subset] = self.subsets.get(record.subset, 0) + 1

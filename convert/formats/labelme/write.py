@@ -40,8 +40,6 @@ import numpy as np
 import orjson
 import PIL
 
-from convert.files.images import images_hint
-from convert.findings import Finding
 from convert.formats.readback import Loss, differing, flat, loss_finding, painted_back, without_within
 from convert.formats.shape_attributes import description, labelme_flags, new_groups, source_group
 from convert.formats.traced import Outline, outlines
@@ -86,7 +84,7 @@ class LabelmeWriter(LayoutWriter):
         written = Written()
         stem = stem_of(sample.name)
         json_name = f"{stem}.json"
-        image_name = self._place(written, sample)
+        image_name = self._place(written, sample, stem)
         found = outlines(painted, self.labelmap)
         taken = {g for g in (source_group(o.obj.regions) for o in found if o.obj) if g is not None}
         groups = new_groups(taken)
@@ -104,7 +102,7 @@ class LabelmeWriter(LayoutWriter):
                                "flags": labelme_flags(regions), "mask": mask})
                 counts[shape_type == "mask"] += 1
         doc: dict[str, object] = {"version": VERSION, "flags": {}, "shapes": shapes,
-                                  "imagePath": image_name.rsplit("/", 1)[-1], "imageData": None,
+                                  "imagePath": image_name, "imageData": None,
                                   "imageHeight": sample.height, "imageWidth": sample.width}
         text = orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
         self.put(written, json_name, lambda: text)
@@ -131,16 +129,11 @@ class LabelmeWriter(LayoutWriter):
         return [("polygon", ring.tolist(), None)
                 for ring in outline.rings(bridge_holes=True, pillow=True)]
 
-    def _place(self, written: Written, sample: Sample) -> str:
-        """Stage the image beside its JSON; its name (the sample's, which ``imagePath`` gives)."""
-        if sample.image_path and Path(sample.image_path).is_file():
-            self.place_image(written, Path(sample.image_path), sample.name)
-        else:
-            folder = sample.name.rsplit("/", 1)[0] + "/" if "/" in sample.name else "OUT"
-            written.findings.append(Finding("missing-image", f"image file not found ({images_hint(self.images_given)}"
-                                            f"); {folder} lacks it, and imagePath names it", image=sample.name,
-                                            file=sample.origin.file))
-        return sample.name
+    def _place(self, written: Written, sample: Sample, stem: str) -> str:
+        """Stage the image beside its JSON; the file name ``imagePath`` gives (its extension in lower case)."""
+        folder, _, base = stem.rpartition("/")
+        placed = self.place_image(written, sample, folder, base)
+        return placed or sample.name.rsplit("/", 1)[-1]
 
     def collect(self, record: File) -> None:
         self.counts[0] += record.counts[0]
