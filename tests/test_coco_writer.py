@@ -116,6 +116,8 @@ def test_the_bundled_example_reads_back_equal_to_the_png_masks(tmp_path, holes):
     report = api.convert(FOOD / "annotations.json", tmp_path / "coco", labels=FOOD / "labelmap.yaml", to="coco",
                          options={"holes": holes})
     assert "(0 pixels differ)" in report.summary
+    assert {"rle": "13 annotations as polygons and 9 annotations as RLE",  # docs/formats.md
+            "bridge": "20 annotations as polygons and 2 annotations as RLE"}[holes] in report.summary
     api.convert(FOOD / "annotations.json", tmp_path / "png", labels=FOOD / "labelmap.yaml", to="png")
     back = api.convert(tmp_path / "coco", tmp_path / "back", to="png")
     given = LabelMap.load(FOOD / "labelmap.yaml")

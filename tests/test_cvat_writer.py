@@ -198,6 +198,8 @@ def test_the_bundled_example_reads_back_equal_to_the_png_masks(tmp_path, shapes)
     report = api.convert(FOOD / "annotations.json", tmp_path / "cvat", labels=FOOD / "labelmap.yaml", to="cvat",
                          options={"shapes": shapes})
     assert "(0 pixels differ)" in report.summary
+    if shapes == "auto":  # docs/formats.md
+        assert "16 polygons and 7 masks" in report.summary
     api.convert(FOOD / "annotations.json", tmp_path / "png", labels=FOOD / "labelmap.yaml", to="png")
     back = api.convert(tmp_path / "cvat", tmp_path / "back", to="png")
     given = LabelMap.load(FOOD / "labelmap.yaml")
