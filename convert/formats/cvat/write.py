@@ -229,7 +229,7 @@ def points_text(ring: np.ndarray) -> str:
     >>> points_text(np.array([[0, 0], [12, 0], [12, 3]]))
     '0.00,0.00;12.00,0.00;12.00,3.00'
     """
-    return ";".join(f"{x:.2f},{y:.2f}" for x, y in ring.tolist())
+    return ";".join(map("{:.2f},{:.2f}".format, ring[:, 0].tolist(), ring[:, 1].tolist()))
 
 
 def _read_back(tag: str, geometry: list[tuple[str, str]], label: str, z: int, position: int) -> Region:
@@ -237,7 +237,7 @@ def _read_back(tag: str, geometry: list[tuple[str, str]], label: str, z: int, po
     values = dict(geometry)
     origin = Origin("annotations.xml", f"<{tag}> #{position + 1}")
     if tag == "polygon":
-        numbers = np.array([pair.split(",") for pair in values["points"].split(";")], dtype=np.float64)
+        numbers = np.array(values["points"].replace(";", ",").split(","), dtype=np.float64).reshape(-1, 2)
         return Region(label, Polygon((numbers,)), (z, position), origin)
     width, height = int(values["width"]), int(values["height"])
     window = mask_rle.decode(mask_rle.parse(values["rle"]), width, height)
