@@ -174,8 +174,22 @@ def _window_runs(g: Geometry, height: int, width: int, rule: str):
             raise TypeError(f"cannot rasterise {type(g).__name__}")
         top, left, mask = ellipse_window(g, height, width)
     else:
-        top, left, mask = 0, 0, _labelme(g, height, width)
+        top, left, mask = _cropped(_labelme(g, height, width))
     return runs.from_window(left, top, mask.T, height)
+
+
+def _cropped(mask: np.ndarray) -> tuple[int, int, np.ndarray]:
+    """``(top, left, window)``: a full-image mask cut to the rows and columns that hold its pixels, so that
+    turning it into runs costs its box, not the image.
+
+    >>> _cropped(np.array([[0, 0, 0], [0, 1, 1]], dtype=np.uint8))
+    (1, 1, array([[1, 1]], dtype=uint8))
+    """
+    rows = np.flatnonzero(mask.any(axis=1))
+    if not rows.size:
+        return 0, 0, mask[:0, :0]
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(rows[0]), int(cols[0]), mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
 
 
 def _ultralytics_runs(g: Polygon, height: int, width: int, k: int, failed: dict):
