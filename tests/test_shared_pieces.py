@@ -12,8 +12,8 @@ from PIL import Image
 
 from convert import api
 from convert.findings.missing_image import missing_image
+from convert.formats.layout_writer import LayoutWriter
 from convert.formats.readers import open_dataset
-from convert.formats.writer import LayoutWriter
 from convert.formats.writers import WRITERS
 from convert.model.labelmap import LabelMap
 from convert.painting.paint import paint

@@ -1,9 +1,9 @@
 """Writers: one module per output layout (``docs/formats.md``), one line each in :data:`WRITERS`.
 
-A writer (:class:`~convert.formats.writer.LayoutWriter`) is built with the
+A writer (:class:`~convert.formats.layout_writer.LayoutWriter`) is built with the
 output folder, the label map and its options (``coco_mode``, ``link``, ``-O``
 options), receives each painted sample through ``write(sample, painted)``
-(which returns a :class:`~convert.formats.writer.Written`) and ends with
+(which returns a :class:`~convert.formats.layout_writer.Written`) and ends with
 ``finish()``, which writes the files that describe the whole set.
 
     >>> WRITERS["png"].target.__name__, "yolo" in WRITERS
@@ -20,7 +20,7 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
           "indexed PNG masks (palette, or 16-bit above index 254) + labelmap.json/.txt"),
     Entry("voc", "convert.formats.voc.write:VocWriter",
           "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"),
-    Entry("coco-rle", "convert.formats.coco.write_rle:CocoRleWriter",
+    Entry("coco-rle", "convert.formats.coco.write:CocoRleWriter",
           "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"),
     Entry("coco-panoptic", "convert.formats.coco_panoptic.write:CocoPanopticWriter",
           "COCO panoptic: annotations/panoptic_<subset>.json + PNGs, things per object, stuff per image, "

@@ -28,7 +28,7 @@ import numpy as np
 
 from convert.errors import UsageError
 from convert.formats.eightbit import EightBit, eight_bit, to_8bit
-from convert.formats.writer import LayoutWriter, Written, split_order, within_split
+from convert.formats.layout_writer import LayoutWriter, Written, split_order, within_split
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.paint import Painted

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from convert.formats.eightbit import EightBit, eight_bit, to_8bit
-from convert.formats.writer import LayoutWriter, Written, split_order, within_split
+from convert.formats.layout_writer import LayoutWriter, Written, split_order, within_split
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.paint import Painted

@@ -38,8 +38,8 @@ from pycocotools import mask as cocomask
 from convert.files.atomic import open_atomic
 from convert.formats.coco.categories import supercategories_of
 from convert.formats.ids import Ids
+from convert.formats.layout_writer import LayoutWriter, Written
 from convert.formats.objects import visible_list
-from convert.formats.writer import LayoutWriter, Written
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.paint import Painted
@@ -128,7 +128,7 @@ class CocoRleWriter(LayoutWriter):
         self.entry(written, f"annotations.json: the image file_name {sample.name!r}")
         image = {"file_name": sample.name, "width": sample.width, "height": sample.height}
         lm = self.labelmap
-        st = painted.runs
+        st = painted.stretches
         values = st.per_stretch(st.values, st.empty)  # the class value each stretch shows
 
         def rle_where(chosen: np.ndarray) -> dict:
