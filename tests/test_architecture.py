@@ -105,6 +105,21 @@ def test_each_format_is_one_registry_entry():
             assert (PACKAGE.joinpath(*where[1:]).with_suffix(".py")).is_file(), entry.where
 
 
+def test_readers_index_entries_and_the_base_class_walks_them():
+    """Length, indexing, iteration and names() are written once (formats/dataset.py ``IndexedDataset``): a
+    reader says how to build one entry's sample and name, never how to walk its list."""
+    walking = {"__len__", "__getitem__", "__iter__", "names"}
+    offences = []
+    for path in sorted((PACKAGE / "formats").glob("*/*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and node.name == "CocoSource":
+                continue  # several COCO files read as one: it walks its parts, each a CocoDataset
+            if isinstance(node, ast.ClassDef) and node.name.endswith(("Dataset", "Source")):
+                offences += [f"{path.parent.name}/{path.name}: {node.name}.{f.name}" for f in node.body
+                             if isinstance(f, ast.FunctionDef) and f.name in walking]
+    assert offences == []
+
+
 def one_letter_apart(a: str, b: str) -> bool:
     """One letter changed, added or dropped: ``run``/``runs``, ``writer``/``writers``, ``findings``/``windings``."""
     if len(a) > len(b):
