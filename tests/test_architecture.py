@@ -90,7 +90,7 @@ def test_no_module_over_450_lines(name):
 
 def test_each_format_is_one_registry_entry():
     """READERS lives in formats/readers.py, WRITERS in formats/writers.py: one line each, pointing into the
-    format's own folder (formats/<name>/read.py or write*.py)."""
+    format's own folder: formats/<name>/read.py, formats/<name>/write.py."""
     from convert.formats.readers import READERS
     from convert.formats.writers import WRITERS
 
@@ -101,8 +101,42 @@ def test_each_format_is_one_registry_entry():
             assert text.count(f'{kind}("{name}"') == 1, f"{module}: {name} is registered more than once"
             where = entry.where.partition(":")[0].split(".")
             assert where[:2] == ["convert", "formats"] and len(where) == 4, entry.where
-            assert where[3].startswith("read" if kind == "Reader" else "write"), entry.where
+            assert where[3] == ("read" if kind == "Reader" else "write"), entry.where
             assert (PACKAGE.joinpath(*where[1:]).with_suffix(".py")).is_file(), entry.where
+
+
+def test_readers_index_entries_and_the_base_class_walks_them():
+    """Length, indexing, iteration and names() are written once (formats/dataset.py ``IndexedDataset``): a
+    reader says how to build one entry's sample and name, never how to walk its list."""
+    walking = {"__len__", "__getitem__", "__iter__", "names"}
+    offences = []
+    for path in sorted((PACKAGE / "formats").glob("*/*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef) and node.name == "CocoSource":
+                continue  # several COCO files read as one: it walks its parts, each a CocoDataset
+            if isinstance(node, ast.ClassDef) and node.name.endswith(("Dataset", "Source")):
+                offences += [f"{path.parent.name}/{path.name}: {node.name}.{f.name}" for f in node.body
+                             if isinstance(f, ast.FunctionDef) and f.name in walking]
+    assert offences == []
+
+
+def one_letter_apart(a: str, b: str) -> bool:
+    """One letter changed, added or dropped: ``run``/``runs``, ``writer``/``writers``, ``findings``/``windings``."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    return len(b) == len(a) + 1 and any(b[:i] + b[i + 1:] == a for i in range(len(b)))
+
+
+def test_no_two_names_in_the_package_differ_by_one_letter():
+    """A reader tells modules and folders apart at a glance: no two names one typo apart, anywhere in the
+    package (a folder's name counts as a module's: ``findings/`` beside ``windings.py`` was one)."""
+    names = {p.stem for p in PACKAGE.rglob("*.py")} | {p.name for p in PACKAGE.rglob("*") if p.is_dir()}
+    names -= {"__init__", "__main__", "__pycache__"}
+    assert one_letter_apart("write", "writer") and one_letter_apart("findings", "windings")
+    close = sorted((a, b) for a in names for b in names if a < b and one_letter_apart(a, b))
+    assert close == []
 
 
 # Layers, lowest first.  A module may import its own layer and the layers before it, never one after it.
@@ -200,7 +234,7 @@ def test_writers_create_files_only_through_the_base_class():
     modules = [*(PACKAGE / "formats").glob("*/write*.py"), *(PACKAGE / "formats").glob("*.py")]
     assert len(modules) > 15
     for path in sorted(modules):
-        if path.name in ("writer.py", "readers.py") or path.name.startswith("read"):
+        if path.name in ("layout_writer.py", "readers.py") or path.name.startswith("read"):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Call):

@@ -95,7 +95,7 @@ def test_holes_bridge_writes_one_ring_that_annToMask_paints_exactly(scene):
 def test_the_loss_is_measured_on_the_written_values(scene, monkeypatch):
     """Rings one pixel lower than traced (the RLE ones stay): read back by annToMask, a.jpg's 2x2 rice leaves
     its top row to the plate hole's background (2 px) and covers 2 px of the plate below."""
-    from convert.formats.traced import Outline
+    from convert.formats.visible_outlines import Outline
 
     real = Outline.rings
     monkeypatch.setattr(Outline, "rings", lambda self, **kw: [r + np.array([0, 1]) for r in real(self, **kw)])

@@ -241,7 +241,7 @@ def test_cli_to_voc_and_coco_rle(tmp_path):
 def test_rle_from_runs_is_the_string_pycocotools_encodes(mask):
     """coco-rle encodes objects from the painter's runs; the strings must be pycocotools' own,
     also when the mask starts on the first pixel or ends on the last one."""
-    from convert.formats.coco.write_rle import encode, encode_runs
+    from convert.formats.coco.write import encode, encode_runs
     from convert.pixels import runs
 
     if not mask.any():

@@ -198,6 +198,7 @@ def test_mask_shape_outside_the_image_is_cropped_and_counted(tmp_path):
     [sample] = list(LabelmeDataset(labelme_file(tmp_path / "a.json", [s])))
     [finding] = sample.findings
     assert finding.code == "mask-outside-image" and finding.pixels == 12
+    assert finding.message == "12 mask pixels outside the 8x6 image; cropped"  # 2x2 inside; as CVAT says
     assert paint(sample, LabelMap.derive(["blob"])).class_mask.sum() == 4
 
 

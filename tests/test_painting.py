@@ -8,7 +8,7 @@ from pycocotools import mask as cocomask
 from convert.formats.coco.instances import CocoDataset
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Box, Origin, Polygon, Region, Sample
-from convert.painting.paint import paint
+from convert.painting.paint import Stretches, paint
 from convert.painting.rasterize import rasterize
 
 from conftest import reference_masks, write_json
@@ -29,6 +29,18 @@ def region(label, box, order):
 def test_higher_level_wins_whatever_the_file_order():
     s = Sample("a", 4, 2, [region("rice", (1, 0, 3, 2), 0), region("plate", (0, 0, 4, 2), 1)], ORIGIN)
     assert paint(s, FOOD).class_mask.tolist() == [[1, 4, 4, 1], [1, 4, 4, 1]]
+
+
+def test_the_stretches_a_mask_is_drawn_from_are_called_stretches():
+    """``Painted.stretches`` is a ``Stretches``: the column-major stretches (0..1 in column 0, rice on
+    pixels 2..5, plate after) with the class of the region on top of each; the mask is drawn from them."""
+    s = Sample("a", 4, 2, [region("rice", (1, 0, 3, 2), 0), region("plate", (0, 0, 4, 2), 1)], ORIGIN)
+    painted = paint(s, FOOD)
+    st = painted.stretches
+    assert type(st) is Stretches and not hasattr(painted, "runs")
+    assert list(zip(st.starts.tolist(), st.ends.tolist(), st.per_stretch(st.values, st.empty).tolist())) == [
+        (0, 2, 1), (2, 6, 4), (6, 8, 1)]
+    assert (st.image(st.values, st.empty, (2, 4)) == painted.class_mask).all()
 
 
 def test_inside_a_level_the_source_order_decides():

@@ -3,17 +3,19 @@ images by one policy, leaves its open files behind in one way when sent to a wor
 small typed record."""
 
 import ast
+import io
 import json
 import pickle
 import shutil
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from convert import api
 from convert.findings.missing_image import missing_image
+from convert.formats.layout_writer import LayoutWriter
 from convert.formats.readers import open_dataset
-from convert.formats.writer import LayoutWriter
 from convert.formats.writers import WRITERS
 from convert.model.labelmap import LabelMap
 from convert.painting.paint import paint
@@ -152,3 +154,22 @@ def test_a_writer_sent_to_a_worker_leaves_its_open_files_behind(tmp_path, name):
 def test_only_the_base_defines_getstate():
     overriding = [cls.__name__ for cls in (e.target for e in WRITERS.values()) if "__getstate__" in vars(cls)]
     assert overriding == [] and "__getstate__" in vars(LayoutWriter)
+
+
+def test_the_8_bit_layouts_check_and_encode_through_one_base(tmp_path):
+    """mmseg and hf differ only in void's value (255 fixed, or the label map's when it fits): the check, the
+    note and the encoding are EightBitWriter's, and the label PNG holds class indices with void as planned."""
+    from PIL import Image
+
+    from convert.formats.eightbit import EightBitWriter
+
+    eight = [name for name, e in WRITERS.items() if issubclass(e.target, EightBitWriter)]
+    assert sorted(eight) == ["hf", "mmseg"]
+    for name in eight:  # neither layout encodes label images itself
+        assert "label_png" not in vars(WRITERS[name].target) and "to_8bit" not in vars(WRITERS[name].module), name
+    lm = LabelMap.from_dict({"void": 100, "classes": [{"name": "plate", "index": 1, "level": 1}]})
+    mask = np.array([[0, 1, 100]], dtype=np.uint8)
+    for name, void in (("hf", 100), ("mmseg", 255)):
+        writer = WRITERS[name].target(tmp_path / name, lm)
+        image = Image.open(io.BytesIO(writer.label_png(mask)))
+        assert image.mode == "L" and np.asarray(image).tolist() == [[0, 1, void]], name

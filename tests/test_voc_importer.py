@@ -30,7 +30,7 @@ def rgb_png(path, array, colors):
 def test_real_voc2012_palette_masks_keep_indices_and_void():
     root = corpus("openagi-datum-voc/tests/dummy_data/seg/voc")
     ds = VocDataset(root)
-    assert ds.ids == [("2007_000033", "train"), ("2007_000032", "train")]
+    assert ds.entries == [("2007_000033", "train"), ("2007_000032", "train")]
     [leak] = ds.findings  # 2007_000033 is in train.txt and val.txt
     assert leak.code == "subset-overlap" and leak.image == "2007_000033"
     lm = ds.source_labelmap

@@ -293,7 +293,7 @@ def test_pixels_differing_between_two_paintings_counted_from_their_stretches(fir
 
     a, b = painted(first), painted(second)
     changed = a.class_mask != b.class_mask
-    assert _differing(a.runs, b.runs, labels.void) == (
+    assert _differing(a.stretches, b.stretches, labels.void) == (
         int(changed.sum()), int((changed & (a.class_mask == labels.void)).sum()))
 
 

@@ -116,11 +116,11 @@ NEGLIGIBLE_FACE = 0.5  # px²: faces wound twice or the other way smaller than t
 
 
 def _what_pixels_show(shape) -> tuple[str, Severity]:
-    """What the pixels of a ring that touches or crosses itself show (:mod:`convert.checks.windings`), and how much it
+    """What the pixels of a ring that touches or crosses itself show (:mod:`convert.checks.fill_rules`), and how much it
     matters: a ring that only touches itself or runs back along a bridge (faces wound twice or against its
     turn adding up to less than ``NEGLIGIBLE_FACE``, as coordinates rounded in a file leave) paints as a simple
     outline would, and is a note; loops wound twice, or a bow-tie's lobe turning the other way, a warning."""
-    from convert.checks.windings import wound_areas
+    from convert.checks.fill_rules import wound_areas
 
     doubled, opposite = wound_areas(np.asarray(shape.exterior.coords)[:-1])
     if doubled >= NEGLIGIBLE_FACE:

@@ -1,7 +1,7 @@
 """Readers and writers, one folder per format (``formats/<name>/read.py`` and/or ``write.py``, with the
 format's own helpers beside them), registered one line each in :mod:`convert.formats.readers` (``READERS``)
 and :mod:`convert.formats.writers` (``WRITERS``).  The bases they share: :mod:`convert.formats.dataset`
-(a reader's dataset), :mod:`convert.formats.writer` (a layout writer), :mod:`convert.formats.options`
+(a reader's dataset), :mod:`convert.formats.layout_writer` (a layout writer), :mod:`convert.formats.options`
 (``-O`` options), and the helpers several writers use.
 
 Layer: may import ``convert.checks``, ``convert.painting``, ``convert.model``, ``convert.findings``,

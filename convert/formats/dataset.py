@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from convert.findings import Finding
 from convert.model.labelmap import LabelMap
@@ -64,11 +65,51 @@ class Dataset:
         return [self[i].name for i in range(len(self))]
 
 
-class FileDataset(Dataset):
-    """A source of one annotation file per image (LabelMe JSON, MIT XML, mask
-    PNGs): ``files`` in a fixed order, ``sample(file)`` builds one sample."""
+Entry = TypeVar("Entry")
 
-    files: list
+
+class IndexedDataset(Dataset, Generic[Entry]):
+    """A source indexed once into ``entries``, one per image in order (a dict, a tuple, a file: whatever the
+    reader needs to build that image later); ``sample(entry)`` builds one image's sample and ``name_of(entry)``
+    gives its name without building it.  Length, indexing, iteration and ``names()`` follow from them.
+
+        >>> from convert.model.sample import Origin
+        >>> class Letters(IndexedDataset[str]):
+        ...     def sample(self, entry): return Sample(entry, 1, 1, [], Origin("letters.txt"))
+        ...     def name_of(self, entry): return entry
+        >>> ds = Letters("letters.txt"); ds.entries = ["a.png", "b.png"]
+        >>> len(ds), ds[1].name, ds.names()
+        (2, 'b.png', ['a.png', 'b.png'])
+    """
+
+    entries: list[Entry]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, i: int) -> Sample:
+        return self.sample(self.entries[i])
+
+    def __iter__(self) -> Iterator[Sample]:
+        for entry in self.entries:
+            yield self.sample(entry)
+
+    def names(self) -> list[str]:
+        return [self.name_of(entry) for entry in self.entries]
+
+    def sample(self, entry: Entry) -> Sample:  # pragma: no cover - abstract
+        """The sample of one entry, built now."""
+        raise NotImplementedError
+
+    def name_of(self, entry: Entry) -> str:
+        """The image name of one entry (readers that know it without building the sample say so)."""
+        return self.sample(entry).name
+
+
+class FileDataset(IndexedDataset[Path]):
+    """A source of one annotation file per image (LabelMe JSON, MIT XML, mask PNGs): the ``entries`` are
+    the files, in a fixed order; ``labels_in(file)`` reads the label names of one."""
+
     _label_names: list | None = None
 
     @property
@@ -76,7 +117,7 @@ class FileDataset(Dataset):
         """Labels of every file, in order of first appearance (each file parsed once, on demand)."""
         if self._label_names is None:
             names: dict[str, None] = {}
-            for file in self.files:
+            for file in self.entries:
                 for name in self.labels_in(file):
                     names.setdefault(name, None)
             self._label_names = list(names)
@@ -84,15 +125,6 @@ class FileDataset(Dataset):
 
     def labels_in(self, file) -> list[str]:  # pragma: no cover - abstract
         """The label names one file uses (unreadable files: none)."""
-        raise NotImplementedError
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(self.files[i])
-
-    def sample(self, file) -> Sample:  # pragma: no cover - abstract
         raise NotImplementedError
 
 

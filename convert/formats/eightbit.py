@@ -22,11 +22,14 @@ and what void becomes.  One check, shared by every writer of such images.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from convert.errors import UsageError
+from convert.formats.layout_writer import LayoutWriter
 from convert.model.labelmap import MAX_INDEX_8BIT, LabelMap
+from convert.pixels.png_encode import encode_png
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,23 @@ def to_8bit(mask: np.ndarray, labelmap: LabelMap, plan: EightBit) -> np.ndarray:
     out = mask.astype(np.uint8)
     out[mask == labelmap.void] = plan.void
     return out
+
+
+class EightBitWriter(LayoutWriter):
+    """A writer of 8-bit label images (mmseg, hf): its ``check_labelmap`` (:func:`eight_bit` with the layout's
+    void) runs before anything is written, the plan is kept as ``eight`` and its note goes to the run's
+    summary; ``label_png(class_mask)`` is one image's label PNG."""
+
+    @staticmethod
+    def check_labelmap(labelmap: LabelMap) -> EightBit:  # pragma: no cover - each layout says its void
+        raise NotImplementedError
+
+    def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
+        super().__init__(out, labelmap, **kwargs)
+        self.eight = self.check_labelmap(labelmap)
+        if self.eight.note:
+            self.notes.append(self.eight.note)
+
+    def label_png(self, class_mask: np.ndarray) -> bytes:
+        """The class mask as a single-channel 8-bit PNG: class indices, void as ``eight.void``."""
+        return encode_png(to_8bit(class_mask, self.labelmap, self.eight))

@@ -51,6 +51,6 @@ def visible_objects(painted: Painted, labelmap: LabelMap) -> tuple[list[VisibleO
     lut = np.zeros(len(painted.instances) + 1, dtype=np.min_scalar_type(len(keep)))
     for new_id, obj in enumerate(keep, start=1):
         lut[obj.id] = new_id
-    st = painted.runs  # renumbered stretch by stretch, drawn once
+    st = painted.stretches  # renumbered stretch by stretch, drawn once
     assert st.objects is not None, "painted without instances=True"
     return keep, st.image(lut[st.objects], 0, painted.class_mask.shape)

@@ -62,14 +62,14 @@ def differing(a: Painted, b: Painted, void: int) -> tuple[int, int]:
 
     >>> import numpy as np
     >>> from convert.painting.paint import Stretches
-    >>> a = Painted(np.zeros((1, 1)), stretches=Stretches(np.array([0, 4]), np.array([4, 10]), np.array([-1, 0]),
+    >>> a = Painted(np.zeros((1, 1)), drawn_from=Stretches(np.array([0, 4]), np.array([4, 10]), np.array([-1, 0]),
     ...                                                   np.array([255]), 0))
-    >>> b = Painted(np.zeros((1, 1)), stretches=Stretches(np.array([0, 6]), np.array([6, 10]), np.array([-1, 0]),
+    >>> b = Painted(np.zeros((1, 1)), drawn_from=Stretches(np.array([0, 6]), np.array([6, 10]), np.array([-1, 0]),
     ...                                                   np.array([3]), 0))
     >>> differing(a, b, 255)
     (6, 6)
     """
-    sa, sb = a.runs, b.runs
+    sa, sb = a.stretches, b.stretches
     starts, ends, class_a, class_b = runs.overlay(sa.starts, sa.ends, sa.per_stretch(sa.values, sa.empty),
                                                   sb.starts, sb.ends, sb.per_stretch(sb.values, sb.empty))
     lengths = ends - starts

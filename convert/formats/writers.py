@@ -1,9 +1,9 @@
 """Writers: one module per output layout (``docs/formats.md``), one line each in :data:`WRITERS`.
 
-A writer (:class:`~convert.formats.writer.LayoutWriter`) is built with the
+A writer (:class:`~convert.formats.layout_writer.LayoutWriter`) is built with the
 output folder, the label map and its options (``coco_mode``, ``link``, ``-O``
 options), receives each painted sample through ``write(sample, painted)``
-(which returns a :class:`~convert.formats.writer.Written`) and ends with
+(which returns a :class:`~convert.formats.layout_writer.Written`) and ends with
 ``finish()``, which writes the files that describe the whole set.
 
     >>> WRITERS["png"].target.__name__, "yolo" in WRITERS
@@ -25,9 +25,9 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
           "indexed PNG masks (palette, or 16-bit above index 254) + labelmap.json/.txt"),
     Entry("voc", "convert.formats.voc.write:VocWriter",
           "Pascal VOC tree: JPEGImages, SegmentationClass, SegmentationObject, ImageSets, labelmap.txt"),
-    Entry("coco-rle", "convert.formats.coco.write_rle:CocoRleWriter",
+    Entry("coco-rle", "convert.formats.coco.write:CocoRleWriter",
           "COCO instances JSON with compressed RLE of each object's visible pixels (or one per class)"),
-    Entry("coco", "convert.formats.coco.write:CocoWriter",
+    Entry("coco", "convert.formats.coco_polygons.write:CocoWriter",
           "COCO instances with polygons (annotations/instances_<subset>.json, images/<subset>/): each object's "
           "visible pixels, rings exact under pycocotools' rule, RLE for holes and crowds",
           (Option("holes", "rle", "an object with a hole: a compressed RLE, or rings with the holes joined by "

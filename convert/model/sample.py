@@ -130,6 +130,16 @@ class Bitmap:
         h, w = self.mask.shape
         return (float(self.left), float(self.top), float(self.left + w), float(self.top + h))
 
+    def pixels_outside(self, width: int, height: int) -> int:
+        """How many set pixels fall outside a ``width`` x ``height`` image (painting crops them).
+
+            >>> Bitmap(np.ones((2, 3), bool), left=-1, top=0).pixels_outside(4, 1)   # 6 set, 2 inside
+            4
+        """
+        top, left = self.top, self.left
+        inside = self.mask[max(0, -top):max(0, height - top), max(0, -left):max(0, width - left)]
+        return int(self.mask.sum() - inside.sum())
+
 
 @dataclass(frozen=True, slots=True)
 class Runs:

@@ -164,7 +164,7 @@ class Painted:
     findings: list[Finding] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
     trace: Trace | None = None
-    stretches: Stretches | None = None
+    drawn_from: Stretches | None = None  # set by paint(); read it as ``stretches``
 
     @property
     def traced(self) -> Trace:
@@ -174,18 +174,18 @@ class Painted:
         return self.trace
 
     @property
-    def runs(self) -> Stretches:
+    def stretches(self) -> Stretches:
         """The stretches the mask was written from (always there after :func:`paint`)."""
-        if self.stretches is None:
+        if self.drawn_from is None:
             raise ValueError("not painted by convert.painting.paint.paint")
-        return self.stretches
+        return self.drawn_from
 
     @property
     def instance_mask(self) -> np.ndarray | None:
         """With ``paint(..., instances=True)``: objects numbered 1..N in painting
         order, 0 where no object is and on void.  Drawn from the stretches when
         asked for; writers that work on runs never pay for it."""
-        st = self.stretches
+        st = self.drawn_from
         if st is None or st.objects is None:
             return None
         return st.image(st.objects.astype(np.min_scalar_type(len(self.instances))), 0, self.class_mask.shape)
@@ -284,7 +284,7 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
     if fill is None and n_bare:
         _report_bare(findings, sample, labelmap, n_bare, runs.bbox(*bare_runs, h))
 
-    result = Painted(class_mask, findings, stretches=stretches)
+    result = Painted(class_mask, findings, drawn_from=stretches)
     if instances:
         shown = np.bincount(object_of, weights=visible, minlength=len(inst_list) + 1)
         for obj in inst_list:

@@ -147,7 +147,7 @@ def _name(value: int, labelmap: LabelMap) -> str:
 def _stretch_columns(painted, labelmap: LabelMap) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
     """(stretch starts, ends, per stretch its class value and its visible object number 1..K or 0, the
     visible objects): the painted image as the painter's stretches, which cover it whole."""
-    st = painted.runs
+    st = painted.stretches
     objects = visible_list(painted, labelmap)
     renumber = np.zeros(len(painted.instances) + 1, dtype=np.int64)
     for number, obj in enumerate(objects, start=1):

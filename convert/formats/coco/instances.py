@@ -35,7 +35,6 @@ at a time as the caller iterates.  Segmentations are decoded by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +47,7 @@ from convert.files.json_shape import shape
 from convert.files.json_source import all_numbers, as_size, head, is_int, is_number, load_json
 from convert.findings import Finding
 from convert.formats.coco.segmentation import parse_segmentation, rle_of
-from convert.formats.dataset import Dataset
+from convert.formats.dataset import IndexedDataset
 from convert.formats.label_studio.read import is_task
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
@@ -139,7 +138,7 @@ def load_coco(path: Path):
     return out
 
 
-class CocoDataset(Dataset):
+class CocoDataset(IndexedDataset[dict]):
     """An opened COCO instances file.  Iterating yields one sample per image,
     in the file's order of ``images``."""
 
@@ -198,7 +197,7 @@ class CocoDataset(Dataset):
                 self.supercategories[cat["name"]] = cat["supercategory"]
 
         # images, in file order
-        self._images: list[dict] = []
+        self.entries: list[dict] = []  # the converted images, each with its annotations (position, annotation)
         by_id: dict = {}
         stems: dict[str, int] = {}
         for i, img in enumerate(doc["images"]):
@@ -245,16 +244,15 @@ class CocoDataset(Dataset):
             if stem in stems:
                 findings.append(Finding(
                     "duplicate-image",
-                    f"{name!r} would write the same mask as image id={self._images[stems[stem]]['id']}; skipped",
+                    f"{name!r} would write the same mask as image id={self.entries[stems[stem]]['id']}; skipped",
                     file=file, element=where, image=name))
                 continue
-            stems[stem] = len(self._images)
-            by_id[img_id] = len(self._images)
-            self._images.append({"id": img_id, "name": norm, "width": width, "height": height,
-                                 "subset": None, "void": img.get("segconv_void")})
+            stems[stem] = len(self.entries)
+            by_id[img_id] = len(self.entries)
+            self.entries.append({"id": img_id, "name": norm, "width": width, "height": height,
+                                 "subset": None, "void": img.get("segconv_void"), "annotations": []})
 
         # annotations grouped by image, keeping file order
-        self._anns: list[list[tuple[int, dict | Annotation]]] = [[] for _ in self._images]
         seen_ids: dict = {}
         for pos, ann in enumerate(doc.get("annotations") or []):
             where = _ann_element(ann, pos)
@@ -275,7 +273,7 @@ class CocoDataset(Dataset):
                                         f"image_id {ann.get('image_id')!r} matches no converted image; not painted",
                                         file=file, element=where))
                 continue
-            self._anns[slot].append((pos, ann))
+            self.entries[slot]["annotations"].append((pos, ann))
 
         super().__init__(file, findings, self._levelled_labelmap(doc.get("categories") or []))
 
@@ -301,26 +299,16 @@ class CocoDataset(Dataset):
     def label_names(self) -> list[str]:
         return list(dict.fromkeys(self.categories.values()))
 
-    def names(self) -> list[str]:
-        return [img["name"] for img in self._images]
+    def name_of(self, entry: dict) -> str:
+        return entry["name"]
 
-    def __len__(self) -> int:
-        return len(self._images)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(i)
-
-    def __iter__(self) -> Iterator[Sample]:
-        for slot in range(len(self._images)):
-            yield self.sample(slot)
-
-    def sample(self, slot: int) -> Sample:
-        """Build the sample of the ``slot``-th converted image."""
-        img = self._images[slot]
+    def sample(self, entry: dict) -> Sample:
+        """Build the sample of one converted image."""
+        img = entry
         h, w, name = img["height"], img["width"], img["name"]
         findings: list[Finding] = []
         regions: list[Region] = []
-        for pos, ann in self._anns[slot]:
+        for pos, ann in img["annotations"]:
             where = _ann_element(ann, pos)
             origin = Origin(self._file, where)
 

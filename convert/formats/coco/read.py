@@ -16,7 +16,6 @@ Several files are read as one source: each image keeps its file's subset, and it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -115,7 +114,3 @@ class CocoSource(Dataset):
             sample.subset = sample.subset or self.subsets[k]
             sample.findings = [replace(f, image=sample.name) if f.image is not None else f for f in sample.findings]
         return sample
-
-    def __iter__(self) -> Iterator[Sample]:
-        for i in range(len(self)):
-            yield self[i]

@@ -1,28 +1,28 @@
-"""The ``coco`` layout: COCO instances with **polygons**, as annotation tools import them (``docs/formats.md``,
-"Sending a delivery back").
+"""The ``coco-rle`` layout: ``OUT/annotations.json``, COCO instances in compressed RLE.
 
-::
+- ``images``: the source's own image ids where they are integers (COCO,
+  CVAT), so the output still joins with the user's other COCO files
+  (captions, keypoints, predictions); new ids, above the largest kept one,
+  for the others; ``file_name`` the image's name, ``width``, ``height``.
+- ``categories``: one per class, ``id`` = the class index (stable: the label
+  map decides it, not list order), plus ``level`` and ``fill`` as extra fields.
+- ``annotations``: one per visible object after layering (``--coco-mode
+  instance``, the default) or one per class per image (``semantic``); an
+  object made of one source annotation keeps that annotation's id, others get
+  new ids above the largest kept one.  Each is a
+  compressed RLE (``size`` = [h, w], ``counts`` an ASCII string) of exactly
+  the visible pixels, with ``area`` and ``bbox`` computed from that mask and
+  ``iscrowd`` 1 only for crowd regions of the source.
 
-    OUT/annotations/instances_<subset>.json     images, annotations, categories (CVAT's and Datumaro's export)
-    OUT/images/<subset>/<name>                  the images, copied (or symlinked with --link)
+The fill class is implicit (pixels in no annotation) and void pixels belong to
+no annotation.  So that a round trip through this layout loses nothing, an
+image whose void pixels are not all of its uncovered pixels carries them as
+``segconv_void`` (an RLE; other tools ignore unknown image fields, and
+segconv's COCO reader paints it as void).  Objects hidden entirely by higher
+levels are reported (``region-hidden``), never written as empty masks.
 
-One annotation per visible object after layering, its pixels exactly:
-
-- ``segmentation`` is a list of rings, one per part, traced along pixel edges (:mod:`convert.pixels.trace`),
-  which pycocotools' ``annToMask`` paints back exactly (rings of one annotation are unioned);
-- an object with a hole cannot be said by unioned rings: ``-O holes=rle`` (default) writes it as a compressed
-  RLE, ``holes=bridge`` as rings whose holes are joined by bridges crossed twice (the even-odd fill of one ring
-  keeps the hole empty);
-- a crowd object (``iscrowd`` 1 in the source) is a compressed RLE, as COCO has crowds;
-- ``area`` is the pixel count, ``bbox`` the pixels' box ``[x, y, width, height]``, ``iscrowd`` the source's.
-
-Image, annotation and category ids are the source's where it had integer ones (new ones above them
-otherwise; category ids made from the indices plus one when a class has index 0,
-:mod:`convert.formats.coco.categories`).  Categories carry segconv's ``index`` and ``level`` (and ``fill``), so
-reading the set back gives the same label map; void pixels, with a fill class, are the image field
-``segconv_void`` (an RLE other tools ignore).  Every image's annotations are read back from their written
-values and painted as ``annToMask`` paints them, in file order, with no levels, and compared with the layered
-mask (``written-pixels-differ``).
+Decoding any annotation with ``pycocotools.mask.decode`` and painting by level
+gives back exactly the ``png`` masks; the tests check it.
 """
 
 from __future__ import annotations
@@ -30,182 +30,195 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, NamedTuple, TextIO
+from typing import NamedTuple, TextIO
 
 import numpy as np
+from pycocotools import mask as cocomask
 
 from convert.files.atomic import open_atomic
-from convert.formats.coco.categories import category_ids, supercategories_of
-from convert.formats.coco.write_rle import encode_runs
+from convert.formats.coco.categories import supercategories_of
 from convert.formats.ids import Ids
-from convert.formats.readback import Loss, differing, flat, loss_finding, painted_back, without_within
-from convert.formats.shape_attributes import crowd
-from convert.formats.traced import outlines
-from convert.formats.writer import LayoutWriter, Written, split_order, within_split
+from convert.formats.layout_writer import LayoutWriter, Written
+from convert.formats.objects import visible_list
 from convert.model.labelmap import LabelMap
-from convert.model.names import stem_of
-from convert.model.sample import Origin, Polygon, Region, Rle, Sample
+from convert.model.sample import Sample
 from convert.painting.paint import Painted
+from convert.pixels import runs
 from convert.wording import plural
 
-NAME = "coco"
-RULE = "as pycocotools' annToMask paints them, in file order"
+NAME = "coco-rle"
+MODES = ("instance", "semantic")
+PART_IMAGES, PART_ANNOTATIONS = ".coco-images.jsonl", ".coco-annotations.jsonl"  # assembled by finish()
 
 
-class Image(NamedTuple):
-    """What ``write`` gives ``collect`` for one image."""
+def encode(mask: np.ndarray) -> dict:
+    """Compressed RLE of a boolean ``(h, w)`` mask, counts as an ASCII string."""
+    rle = cocomask.encode(np.asfortranarray(mask, dtype=np.uint8))
+    return {"size": [int(mask.shape[0]), int(mask.shape[1])], "counts": rle["counts"].decode("ascii")}
 
-    subset: str
+
+def encode_runs(starts: np.ndarray, ends: np.ndarray, height: int, width: int) -> dict:
+    """Compressed RLE (pycocotools' bytes form) of non-empty column-major runs
+    (:mod:`convert.pixels.runs`): the same string :func:`encode` gives for their mask,
+    without building the mask.
+
+    >>> mask = np.zeros((5, 4), dtype=bool); mask[1:3, 1:3] = True
+    >>> encode_runs(np.array([6, 11]), np.array([8, 13]), 5, 4)["counts"] == encode(mask)["counts"].encode()
+    True
+    """
+    starts, ends = runs.join(starts, ends)  # touching runs would give zero-length gaps: not canonical
+    counts = np.empty(2 * len(starts) + 1, dtype=np.int64)
+    counts[0] = starts[0]
+    counts[2:-1:2] = starts[1:] - ends[:-1]
+    counts[1::2] = ends - starts
+    counts[-1] = height * width - ends[-1]
+    if not counts[-1]:  # pycocotools ends on the last run: no trailing empty background run
+        counts = counts[:-1]
+    return cocomask.frPyObjects({"size": [height, width], "counts": counts.tolist()}, height, width)
+
+
+def annotation(ann_id, image_id, category_id: int, coco_rle: dict, crowd: bool) -> dict:
+    """One COCO annotation of a compressed RLE (bytes counts)."""
+    return {
+        "id": ann_id,
+        "image_id": image_id,
+        "category_id": category_id,
+        "segmentation": {"size": [int(v) for v in coco_rle["size"]], "counts": coco_rle["counts"].decode("ascii")},
+        "area": int(cocomask.area(coco_rle)),
+        "bbox": [float(v) for v in cocomask.toBbox(coco_rle)],
+        "iscrowd": int(crowd),
+    }
+
+
+class CocoRecord(NamedTuple):
+    """One image of ``annotations.json``: the source's image id (kept where it can be), its ``images`` entry
+    without the id, its annotations (``id``: the source annotation's, or ``None``), the supercategories its
+    source names."""
+
     source_id: object
-    image: dict  # file_name, width, height (and segconv_void)
-    annotations: list[dict]  # their "id" the source's, or None
+    image: dict
+    annotations: list[dict]
     supercategories: dict[str, str]
-    counts: tuple[int, int]  # annotations as polygons, as RLE
-    differ: int
-    objects: int
 
 
-class CocoWriter(LayoutWriter):
+class CocoRleWriter(LayoutWriter):
+    """Streams images and annotations to part files; ``finish`` assembles them."""
+
     name = NAME
-    needs_instances = True
-    has_splits = True
-    default_subset = "default"
-    main_process_only = ("parts",)  # open files
+    main_process_only = ("_images", "_anns")  # the open part files
 
-    def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
+    def __init__(self, out: Path, labelmap: LabelMap, *, coco_mode: str = "instance", **kwargs):
+        if coco_mode not in MODES:
+            raise ValueError(f"coco mode must be one of {MODES}")
         super().__init__(out, labelmap, **kwargs)
-        self.flat = flat(LabelMap.from_dict(without_within(labelmap)))
-        self.category_id, self.ids_note = category_ids(labelmap)
-        self.parts: dict[str, TextIO] = {}
-        self.image_ids: dict[str, Ids] = {}
-        self.ann_ids: dict[str, Ids] = {}
-        self.subsets: dict[str, int] = {}
-        self.supercategory: dict[str, str] = {}
-        self.counts = [0, 0]
-        self.loss = Loss(RULE)
+        self.mode = coco_mode
+        self.needs_instances = coco_mode == "instance"
+        # opened by the first collect(), in the main process
+        self._images: TextIO | None = None
+        self._anns: TextIO | None = None
+        self._image_ids = Ids()  # the source's ids where they can be kept, new ones numbered in finish()
+        self._ann_ids = Ids()
+        self.supercategory: dict[str, str] = {}  # the source's, by class name
 
     def write(self, sample: Sample, painted: Painted) -> Written:
+        """Encode the sample's annotations (in a worker); ids are given in :meth:`collect`.
+        Every RLE is built from the painter's stretches, not from a mask per object."""
+        h, w = painted.class_mask.shape
         written = Written()
-        subset = sample.subset or self.default_subset
-        name = within_split(sample.name, subset)
-        name = self.place_image(written, sample, f"images/{subset}", stem_of(name)) or name  # extension lower-cased
-        self.entry(written, f"annotations/instances_{subset}.json: the image file_name {name!r}")
-        height, width = painted.class_mask.shape
-        st = painted.runs
-        objects = st.per_stretch(st.object_ids, 0)
-        image: dict = {"file_name": name, "width": sample.width, "height": sample.height}
-        anns: list[dict[str, Any]] = []
-        regions: list[Region] = []
-        counts = [0, 0]
-        found = outlines(painted, self.labelmap, void=False)
-        for outline in found:
-            assert outline.obj is not None and outline.label is not None
-            obj = outline.obj
-            is_crowd = crowd(obj.regions)
-            x0, y0, x1, y1 = outline.box
-            ann: dict[str, Any] = {"id": obj.regions[0].source_id if len(obj.regions) == 1 else None,
-                   "category_id": self.category_id[outline.label.index]}
-            if is_crowd or (outline.holes and self.options["holes"] == "rle"):
-                rle = encode_runs(st.starts[objects == obj.id], st.ends[objects == obj.id], height, width)
-                ann["segmentation"] = {"size": [height, width], "counts": rle["counts"].decode("ascii")}
-                geometry: Polygon | Rle = Rle((height, width), ann["segmentation"]["counts"])
-                counts[1] += 1
-            else:
-                rings = outline.rings(bridge_holes=True)
-                ann["segmentation"] = [ring.ravel().tolist() for ring in rings]
-                geometry = Polygon(tuple(np.array(ring, dtype=np.float64).reshape(-1, 2)
-                                         for ring in ann["segmentation"]))
-                counts[0] += 1
-            ann.update({"area": obj.pixels, "bbox": [float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
-                        "iscrowd": int(is_crowd)})
-            anns.append(ann)
-            regions.append(Region(outline.label.name, geometry, (len(regions),), Origin(f"annotations[{len(anns)}]")))
-        void = st.per_stretch(st.values, st.empty) == self.labelmap.void
-        if self.labelmap.fill is not None and void.any():
-            rle = encode_runs(st.starts[void], st.ends[void], height, width)
-            image["segconv_void"] = {"size": [height, width], "counts": rle["counts"].decode("ascii")}
-            regions.append(Region(None, Rle((height, width), image["segconv_void"]["counts"]), (-1,),
-                                  Origin("segconv_void")))
-        back = painted_back(sample, regions, self.flat)
-        differ, lost_void = differing(painted, back, self.labelmap.void)
-        relative = f"annotations/instances_{subset}.json"
-        if differ:
-            written.findings.append(loss_finding(differ, lost_void, "the written annotations", RULE,
-                                                 str(self.out / relative), sample.name))
-        written.record = Image(subset, sample.image_id, image, anns, supercategories_of(sample.regions, self.labelmap),
-                               (counts[0], counts[1]), differ, sum(o.pixels for o in found))
+        self.entry(written, f"annotations.json: the image file_name {sample.name!r}")
+        image = {"file_name": sample.name, "width": sample.width, "height": sample.height}
+        lm = self.labelmap
+        st = painted.stretches
+        values = st.per_stretch(st.values, st.empty)  # the class value each stretch shows
+
+        def rle_where(chosen: np.ndarray) -> dict:
+            return encode_runs(st.starts[chosen], st.ends[chosen], h, w)
+
+        void = values == lm.void
+        if lm.fill is not None and void.any():
+            image["segconv_void"] = {"size": [h, w], "counts": rle_where(void)["counts"].decode("ascii")}
+        anns = []
+        if self.mode == "instance":
+            ids = st.per_stretch(st.object_ids, 0)
+            for obj in visible_list(painted, lm):
+                crowd = any(r.crowd for r in obj.regions)
+                source_id = obj.regions[0].source_id if len(obj.regions) == 1 else None
+                anns.append(annotation(source_id, 0, obj.label.index, rle_where(ids == obj.id), crowd))
+        else:
+            present = set(np.unique(values).tolist())
+            for cls in sorted(lm.classes, key=lambda c: (c.level, c.index)):
+                if cls.fill or cls.index not in present:
+                    continue
+                crowd = any(r.crowd and r.label is not None and lm.resolve(r.label) is cls for r in sample.regions)
+                anns.append(annotation(None, 0, cls.index, rle_where(values == cls.index), crowd))
+        written.record = CocoRecord(sample.image_id, image, anns, supercategories_of(sample.regions, lm))
         return written
 
-    def collect(self, record: Image) -> None:
-        """In the main process, in sample order: the source's ids where they can be kept (placeholders for the
-        others, numbered in :meth:`finish`), one line per image in its subset's part file."""
-        subset = record.subset
-        self.subsets[subset] = self.subsets.get(subset, 0) + 1
+    def collect(self, record: CocoRecord) -> None:
+        """In the main process, in sample order: the source's ids where they can be kept (placeholders
+        ``{"new": k}`` for the others, numbered in :meth:`finish`), and the lines of the part files."""
         for name, found in record.supercategories.items():
             self.supercategory.setdefault(name, found)
-        self.counts[0] += record.counts[0]
-        self.counts[1] += record.counts[1]
-        self.loss.add(record.differ, record.objects)
-        image_id = self.image_ids.setdefault(subset, Ids()).take(record.source_id)
-        ann_ids = self.ann_ids.setdefault(subset, Ids())
-        anns = [{"id": ann_ids.take(ann["id"]), "image_id": image_id, **{k: v for k, v in ann.items() if k != "id"}}
-                for ann in record.annotations]
-        self._part(subset).write(json.dumps({"image": {"id": image_id, **record.image}, "annotations": anns}) + "\n")
+        images_part, anns_part = self._parts()
+        image_id = self._image_ids.take(record.source_id)
+        images_part.write(json.dumps({"id": image_id, **record.image}) + "\n")
+        for ann in record.annotations:
+            ann["id"], ann["image_id"] = self._ann_ids.take(ann["id"]), image_id
+            anns_part.write(json.dumps(ann) + "\n")
 
-    def _part(self, subset: str) -> TextIO:
-        if subset not in self.parts:
+    def _parts(self) -> tuple[TextIO, TextIO]:
+        """The two part files (images, annotations), opened on first use; closed in :meth:`finish`."""
+        if self._images is None or self._anns is None:
             self.out.mkdir(parents=True, exist_ok=True)
-            # closed in finish()
-            self.parts[subset] = open(self.scratch(_part_name(len(self.parts))), "w", encoding="utf-8")  # noqa: SIM115
-        return self.parts[subset]
+            # both closed in finish()
+            self._images = open(self.scratch(PART_IMAGES), "w", encoding="utf-8")  # noqa: SIM115
+            self._anns = open(self.scratch(PART_ANNOTATIONS), "w", encoding="utf-8")  # noqa: SIM115
+        return self._images, self._anns
 
     def finish(self) -> list[str]:
-        if not self.parts:
-            self._part(self.default_subset)
-        for opened in self.parts.values():
+        for opened in self._parts():  # opened here when there was no image at all
             opened.close()
-        categories = [{"id": self.category_id[c.index], "name": c.name,
-                       "supercategory": self.supercategory.get(c.name, ""), "index": c.index, "level": c.level,
+        categories = [{"id": c.index, "name": c.name, "supercategory": self.supercategory.get(c.name, ""),
+                       "level": c.level,
                        **({"fill": True} if c.fill else {})}
                       for c in sorted(self.labelmap.classes, key=lambda c: c.index)]
-        head = {"info": {"description": "written by segconv"}, "licenses": [], "categories": categories}
-        files = []
-        for k, subset in enumerate(self.parts):
-            relative = f"annotations/instances_{subset}.json"
-            part = self.out / _part_name(k)
-            images, anns = self.image_ids.get(subset, Ids()), self.ann_ids.get(subset, Ids())
-            with open_atomic(self.scratch(relative), "w", encoding="utf-8", owner=self.owner) as fh:
-                fh.write(json.dumps(head)[:-1])
-                for key in ("images", "annotations"):
-                    fh.write(f', "{key}": [')
-                    first = True
-                    with open(part, encoding="utf-8") as src:
-                        for line in src:
-                            entry = json.loads(line)
-                            for record in ([entry["image"]] if key == "images" else entry["annotations"]):
-                                if key == "images":
-                                    record["id"] = images.final(record["id"])
-                                else:
-                                    record["id"] = anns.final(record["id"])
-                                    record["image_id"] = images.final(record["image_id"])
-                                fh.write(("" if first else ",") + "\n" + json.dumps(record))
-                                first = False
-                    fh.write("]")
-                fh.write("}\n")
-            os.unlink(part)
-            self.forget(_part_name(k))
-            files.append(relative)
-        return files
+        head = {"info": {"description": "written by segconv", "coco_mode": self.mode},
+                "licenses": [], "categories": categories}
+        with open_atomic(self.scratch("annotations.json"), "w", encoding="utf-8", owner=self.owner) as fh:
+            fh.write(json.dumps(head)[:-1])
+            renumber = {"images": self._image_ids.new > 0,
+                        "annotations": self._ann_ids.new > 0 or self._image_ids.new > 0}
+            for key, part in (("images", PART_IMAGES), ("annotations", PART_ANNOTATIONS)):
+                fh.write(f', "{key}": [')
+                with open(self.out / part, encoding="utf-8") as src:
+                    for i, line in enumerate(src):
+                        line = line.rstrip("\n")
+                        if renumber[key]:
+                            line = self._renumbered(line)
+                        fh.write(("," if i else "") + "\n" + line)
+                fh.write("]")
+            fh.write("}\n")
+        for part in (PART_IMAGES, PART_ANNOTATIONS):
+            os.unlink(self.out / part)
+            self.forget(part)
+        self.write_file("labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
+        self._written = (self._image_ids.new + len(self._image_ids.kept),
+                         self._ann_ids.new + len(self._ann_ids.kept))
+        return ["annotations.json", "labelmap.json"]
+
+    def _renumbered(self, line: str) -> str:
+        """A part-file line with its ``{"new": k}`` placeholders turned into ids."""
+        record = json.loads(line)
+        if "image_id" in record:
+            record["id"] = self._ann_ids.final(record["id"])
+            record["image_id"] = self._image_ids.final(record["image_id"])
+        else:
+            record["id"] = self._image_ids.final(record["id"])
+        return json.dumps(record)
 
     def summary(self, images: int) -> str:
-        subsets = ", ".join(f"{s} {self.subsets[s]:,}" for s in split_order(self.subsets))
-        polygons, rles = self.counts
-        note = f"; {self.ids_note}" if self.ids_note else ""
-        return (f"wrote COCO instances to {self.out / 'annotations'}: {plural(images, 'image')}"
-                + (f" ({subsets})" if len(self.subsets) > 1 else "")
-                + f", {plural(polygons, 'annotation')} as polygons and {plural(rles, 'annotation')} as RLE "
-                f"(holes={self.options['holes']}); {self.loss.words()}{note}")
-
-
-def _part_name(k: int) -> str:
-    return f".coco-part-{k}.jsonl"
+        n_images, n_anns = getattr(self, "_written", (images, 0))
+        kept = len(self._image_ids.kept)
+        return (f"wrote {self.out / 'annotations.json'}: COCO {self.mode} annotations in compressed RLE, "
+                f"{plural(n_images, 'image')} ({kept:,} keeping the source's image id), "
+                f"{plural(n_anns, 'annotation')} (+ labelmap.json)")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,7 @@ from convert.files.json_shape import shape
 from convert.files.json_source import load_json
 from convert.findings import Finding
 from convert.formats.coco_panoptic.layout import image_folders, png_folder, subset_of
-from convert.formats.dataset import Dataset
+from convert.formats.dataset import IndexedDataset
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelClass, LabelMap, voc_color
 from convert.model.names import normalize_name, unsafe_reason
@@ -83,7 +82,7 @@ def rgb_to_id(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
 
 
-class CocoPanopticDataset(Dataset):
+class CocoPanopticDataset(IndexedDataset[dict]):
     """Panoptic JSON files and their PNGs: one sample per annotation (image)."""
 
     format = "coco-panoptic"
@@ -190,18 +189,8 @@ class CocoPanopticDataset(Dataset):
     def label_names(self) -> list[str]:
         return [c["name"] for _, c in sorted(self.categories.items())]
 
-    def names(self) -> list[str]:
-        return [entry["name"] for entry in self.entries]
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(self.entries[i])
-
-    def __iter__(self) -> Iterator[Sample]:
-        for entry in self.entries:
-            yield self.sample(entry)
+    def name_of(self, entry: dict) -> str:
+        return entry["name"]
 
     # ------------------------------------------------------------------ one image
     def sample(self, entry: dict) -> Sample:

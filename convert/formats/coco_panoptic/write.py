@@ -33,7 +33,7 @@ import numpy as np
 
 from convert.formats.coco.categories import category_ids, supercategories_of
 from convert.formats.ids import Ids
-from convert.formats.writer import LayoutWriter, Written, within_split
+from convert.formats.layout_writer import LayoutWriter, Written, within_split
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.paint import Painted
@@ -87,7 +87,7 @@ class CocoPanopticWriter(LayoutWriter):
         lm = self.labelmap
         subset = sample.subset or self.default_subset
         stem = within_split(sample.stem, subset)
-        st = painted.runs
+        st = painted.stretches
         h, w = painted.class_mask.shape
         # one segment per visible object of a thing class, one per stuff class; numbered in painting order
         segment_of_object: dict[int, int] = {}

@@ -26,7 +26,6 @@ line of the element.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +34,12 @@ from convert.errors import SegconvError
 from convert.files.images import locate
 from convert.files.safe_xml import line_of, parse_file, root_tag
 from convert.findings import Finding
-from convert.formats.dataset import Dataset
+from convert.formats.dataset import IndexedDataset
+from convert.formats.placed_mask import placed_mask
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
 from convert.model.names import normalize_name, unsafe_reason
 from convert.model.sample import Bitmap, Box, Ellipse, Geometry, OrderRule, Origin, Polygon, Region, Sample
-from convert.wording import plural
 
 NAME = "cvat"
 
@@ -104,7 +103,7 @@ def _numbers(shape, keys, report) -> list[float] | None:
     return values
 
 
-class CvatDataset(Dataset):
+class CvatDataset(IndexedDataset[dict]):
     """A CVAT XML file: one sample per ``<image>``, or per video frame."""
 
     format = NAME
@@ -253,18 +252,8 @@ class CvatDataset(Dataset):
                             "element": f"frame {frame}", "line": None, "sequence": sequence})
         return entries
 
-    def names(self) -> list[str]:
-        return [entry["name"] for entry in self.entries]
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(self.entries[i])
-
-    def __iter__(self) -> Iterator[Sample]:
-        for entry in self.entries:
-            yield self.sample(entry)
+    def name_of(self, entry: dict) -> str:
+        return entry["name"]
 
     # ------------------------------------------------------------------ one image
     def sample(self, entry: dict) -> Sample:
@@ -400,13 +389,7 @@ class CvatDataset(Dataset):
         values = np.zeros(len(counts), dtype=bool)
         values[1::2] = True
         mask = np.repeat(values, counts).reshape(h, w)  # row-major
-        height, width = entry["height"], entry["width"]
-        inside = mask[max(0, -top):max(0, height - top), max(0, -left):max(0, width - left)]
-        lost = int(mask.sum() - inside.sum())
-        if lost:
-            report("mask-outside-image", f"{plural(lost, 'mask pixel')} outside the {width}x{height} image; cropped",
-                   pixels=lost)
-        return Bitmap(mask, left=left, top=top)
+        return placed_mask(mask, left, top, entry["width"], entry["height"], report)
 
 
 def _sequence_tasks(meta) -> dict[str, str]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
@@ -37,10 +38,10 @@ import numpy as np
 from convert.files.atomic import open_atomic
 from convert.formats.cvat import document, mask_rle
 from convert.formats.ids import Ids
+from convert.formats.layout_writer import LayoutWriter, Written, split_order, within_split
 from convert.formats.readback import Loss, differing, flat, loss_finding, painted_back, without_within
 from convert.formats.shape_attributes import crowd, cvat_attributes, made_by, new_groups, occluded, source_group
-from convert.formats.traced import Outline, outlines
-from convert.formats.writer import LayoutWriter, Written, split_order, within_split
+from convert.formats.visible_outlines import Outline, outlines
 from convert.model.labelmap import LabelMap
 from convert.model.names import stem_of
 from convert.model.ordering import void_level
@@ -237,7 +238,7 @@ def _read_back(tag: str, geometry: list[tuple[str, str]], label: str, z: int, po
     values = dict(geometry)
     origin = Origin("annotations.xml", f"<{tag}> #{position + 1}")
     if tag == "polygon":
-        numbers = np.array(values["points"].replace(";", ",").split(","), dtype=np.float64).reshape(-1, 2)
+        numbers = np.array(re.split("[;,]", values["points"]), dtype=np.float64).reshape(-1, 2)
         return Region(label, Polygon((numbers,)), (z, position), origin)
     width, height = int(values["width"]), int(values["height"])
     window = mask_rle.decode(mask_rle.parse(values["rle"]), width, height)

@@ -27,12 +27,11 @@ from typing import NamedTuple, TypedDict
 import numpy as np
 
 from convert.errors import UsageError
-from convert.formats.eightbit import EightBit, eight_bit, to_8bit
-from convert.formats.writer import LayoutWriter, Written, split_order, within_split
+from convert.formats.eightbit import EightBit, EightBitWriter, eight_bit
+from convert.formats.layout_writer import Written, split_order, within_split
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.paint import Painted
-from convert.pixels.png_encode import encode_png
 from convert.wording import plural
 
 MAX_SHARD_BYTES = 500 * 10**6
@@ -75,7 +74,7 @@ class HfRecord(NamedTuple):
     file_name: str
 
 
-class HfWriter(LayoutWriter):
+class HfWriter(EightBitWriter):
     name = "hf"
     has_splits = True
     main_process_only = ("_open",)  # open parquet writers
@@ -87,9 +86,6 @@ class HfWriter(LayoutWriter):
 
     def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
         super().__init__(out, labelmap, **kwargs)
-        self.eight = self.check_labelmap(labelmap)
-        if self.eight.note:
-            self.notes.append(self.eight.note)
         self.shards: dict[str, list[str]] = {}  # split -> temporary shard names, in order
         self.rows: dict[str, int] = {}
         self.arrow_bytes: dict[str, int] = {}  # per split, the Arrow size of its rows: the card's num_bytes
@@ -99,7 +95,7 @@ class HfWriter(LayoutWriter):
         written = Written()
         split = sample.subset or self.default_subset
         stem = within_split(sample.stem, split)
-        label = encode_png(to_8bit(painted.class_mask, self.labelmap, self.eight))
+        label = self.label_png(painted.class_mask)
         image = None
         src = self.image_file(sample)
         if src is not None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -37,7 +36,7 @@ from convert.files.json_shape import Shape, shape
 from convert.files.json_source import load_json
 from convert.findings import Finding
 from convert.findings.missing_image import missing_image
-from convert.formats.dataset import Dataset
+from convert.formats.dataset import IndexedDataset
 from convert.formats.label_studio import brush as brushrle
 from convert.formats.label_studio.choice import choose
 from convert.limits import DEFAULT_MAX_PIXELS
@@ -118,7 +117,10 @@ def image_name(reference: str) -> str:
     return last
 
 
-class LabelStudioDataset(Dataset):
+Task = tuple[int, dict, dict | None, str, str]  # (position in the file, task, chosen result, how chosen, name)
+
+
+class LabelStudioDataset(IndexedDataset[Task]):
     """A Label Studio JSON export: one sample per task."""
 
     format = "label-studio"
@@ -144,7 +146,7 @@ class LabelStudioDataset(Dataset):
         self.image_dirs = [d for d in (images, src.parent, src.parent / "images", src.parent.parent / "images")
                            if d is not None and Path(d).is_dir()]
         findings: list[Finding] = []
-        self.entries: list[tuple[int, dict, dict | None, str, str]] = []
+        self.entries: list[Task] = []
         from_predictions: list[str] = []
         seen: dict[str, int] = {}
         names: dict[str, None] = {}
@@ -217,21 +219,12 @@ class LabelStudioDataset(Dataset):
     def label_names(self) -> list[str]:
         return self.label_list
 
-    def names(self) -> list[str]:
-        return [entry[-1] for entry in self.entries]
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(*self.entries[i])
-
-    def __iter__(self) -> Iterator[Sample]:
-        for entry in self.entries:
-            yield self.sample(*entry)
+    def name_of(self, entry: Task) -> str:
+        return entry[-1]
 
     # ------------------------------------------------------------------ one task
-    def sample(self, i: int, task: dict, chosen: dict | None, how: str, name: str) -> Sample:
+    def sample(self, entry: Task) -> Sample:
+        i, task, chosen, how, name = entry
         element = f"task id={task.get('id')}" if task.get("id") is not None else f"tasks[{i}]"
         origin = Origin(self.file, element)
         findings: list[Finding] = []

@@ -35,8 +35,8 @@ import orjson
 from convert.files.atomic import open_atomic
 from convert.findings import Finding
 from convert.formats.label_studio import brush as brushrle
+from convert.formats.layout_writer import LayoutWriter, Written
 from convert.formats.objects import visible_objects
-from convert.formats.writer import LayoutWriter, Written
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.paint import Painted

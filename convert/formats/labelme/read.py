@@ -37,10 +37,11 @@ from convert.files.json_source import load_json
 from convert.findings import Finding
 from convert.findings.missing_image import missing_image
 from convert.formats.dataset import FileDataset
+from convert.formats.placed_mask import placed_mask
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
 from convert.model.names import normalize_name, unsafe_reason
-from convert.model.sample import Bitmap, Box, Ellipse, Geometry, OrderRule, Origin, Polygon, Region, Sample, Stroke
+from convert.model.sample import Box, Ellipse, Geometry, OrderRule, Origin, Polygon, Region, Sample, Stroke
 
 NAME = "labelme"
 ORDER = OrderRule(("position",), "the shapes list")  # labelme paints shapes in file order
@@ -137,7 +138,7 @@ class LabelmeDataset(FileDataset):
             files, self.root = [path], path.parent
         else:
             raise SegconvError("no such file or folder", file=str(path))
-        self.files = files
+        self.entries = files
         self.images = Path(images) if images else None
         self.max_pixels = max_pixels
         folder = path if path.is_dir() else path.parent
@@ -347,9 +348,4 @@ class LabelmeDataset(FileDataset):
         if (right - left + 1, bottom - top + 1) != (mw, mh):
             report("mask-size-mismatch", f"mask PNG is {mw}x{mh} but its corner points span "
                                          f"{right - left + 1}x{bottom - top + 1}; the PNG's size is used")
-        inside = mask[max(0, -top):max(0, height - top), max(0, -left):max(0, width - left)]
-        lost = int(mask.sum() - inside.sum())
-        if lost:
-            report("mask-outside-image", f"{lost} mask pixels lie outside the {width}x{height} image; cropped",
-                   pixels=lost)
-        return Bitmap(mask, left=left, top=top)
+        return placed_mask(mask, left, top, width, height, report)

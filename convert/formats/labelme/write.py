@@ -40,10 +40,10 @@ import numpy as np
 import orjson
 import PIL
 
+from convert.formats.layout_writer import LayoutWriter, Written
 from convert.formats.readback import Loss, differing, flat, loss_finding, painted_back, without_within
 from convert.formats.shape_attributes import description, labelme_flags, new_groups, source_group
-from convert.formats.traced import Outline, outlines
-from convert.formats.writer import LayoutWriter, Written
+from convert.formats.visible_outlines import Outline, outlines
 from convert.model.labelmap import LabelMap
 from convert.model.names import stem_of
 from convert.model.sample import Bitmap, Origin, Polygon, Region, Sample

@@ -20,12 +20,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from convert.formats.eightbit import EightBit, eight_bit, to_8bit
-from convert.formats.writer import LayoutWriter, Written, split_order, within_split
+from convert.formats.eightbit import EightBit, EightBitWriter, eight_bit
+from convert.formats.layout_writer import Written, split_order, within_split
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.paint import Painted
-from convert.pixels.png_encode import encode_png
 from convert.wording import plural
 
 
@@ -36,7 +35,7 @@ class MmsegRecord(NamedTuple):
     suffix: str | None
 
 
-class MmsegWriter(LayoutWriter):
+class MmsegWriter(EightBitWriter):
     name = "mmseg"
     has_splits = True
 
@@ -48,9 +47,6 @@ class MmsegWriter(LayoutWriter):
 
     def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
         super().__init__(out, labelmap, **kwargs)
-        self.eight = self.check_labelmap(labelmap)
-        if self.eight.note:
-            self.notes.append(self.eight.note)
         self.splits: dict[str, int] = {}
         self.suffixes: dict[str, int] = {}
 
@@ -59,7 +55,7 @@ class MmsegWriter(LayoutWriter):
         split = sample.subset or self.default_subset
         stem = within_split(sample.stem, split)
         self.put(written, f"ann_dir/{split}/{stem}.png",
-                 lambda: encode_png(to_8bit(painted.class_mask, self.labelmap, self.eight)))
+                 lambda: self.label_png(painted.class_mask))
         placed = self.place_image(written, sample, f"img_dir/{split}", stem)
         written.record = MmsegRecord(split, Path(placed).suffix if placed else None)
         return written

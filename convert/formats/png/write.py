@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 
-from convert.formats.writer import LayoutWriter, Written
+from convert.formats.layout_writer import LayoutWriter, Written
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.paint import Painted

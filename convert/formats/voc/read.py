@@ -29,7 +29,6 @@ colours are kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ from convert.errors import SegconvError
 from convert.files.images import ImageProblem, find_image, open_image, oriented_size
 from convert.findings import Finding
 from convert.findings.missing_image import missing_image
-from convert.formats.dataset import Dataset
+from convert.formats.dataset import IndexedDataset
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelClass, LabelMap, voc_color
 from convert.model.names import unsafe_reason
@@ -98,7 +97,7 @@ def voc_labelmap(names: list[str], colors: list[tuple] | None = None) -> LabelMa
     return LabelMap(tuple(classes), VOID, source="the 21 Pascal VOC classes")
 
 
-class VocDataset(Dataset):
+class VocDataset(IndexedDataset[tuple[str, str | None]]):
     """A VOC tree: one sample per id, subsets from the lists."""
 
     format = NAME
@@ -131,7 +130,7 @@ class VocDataset(Dataset):
             self.colors = {voc_color(i): i for i in range(len(VOC_CLASSES))}
             self.from_labelmap_txt = False
         self.colors.setdefault(voc_color(VOID), VOID)
-        self.ids: list[tuple[str, str | None]] = self._list_ids(findings)
+        self.entries: list[tuple[str, str | None]] = self._list_ids(findings)  # (image id, subset)
         super().__init__(str(root), findings, source)
 
     @property
@@ -181,18 +180,10 @@ class VocDataset(Dataset):
             return False
         return any((self.class_dir / f"{line}.png").is_file() for line in lines if not unsafe_reason(line))
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(*self.ids[i])
-
-    def __iter__(self) -> Iterator[Sample]:
-        for image_id, subset in self.ids:
-            yield self.sample(image_id, subset)
 
     # ------------------------------------------------------------------ one image
-    def sample(self, image_id: str, subset: str | None) -> Sample:
+    def sample(self, entry: tuple[str, str | None]) -> Sample:
+        image_id, subset = entry
         image = find_image(self.root / "JPEGImages", image_id)
         name = f"{image_id}{image.suffix}" if image else f"{image_id}.jpg"
         class_png = self.class_dir / f"{image_id}.png"

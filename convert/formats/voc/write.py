@@ -24,9 +24,9 @@ from typing import NamedTuple
 import numpy as np
 
 from convert.findings import Finding
+from convert.formats.layout_writer import LayoutWriter, Written
 from convert.formats.objects import visible_objects
 from convert.formats.png.write import encode_mask
-from convert.formats.writer import LayoutWriter, Written
 from convert.model.labelmap import LabelMap, voc_color
 from convert.model.sample import Sample
 from convert.painting.paint import Painted
@@ -107,6 +107,6 @@ def labelme_objects(painted: Painted) -> np.ndarray:
     lut = np.zeros(len(painted.instances) + 1, dtype=np.min_scalar_type(len(first)))
     for number, obj in enumerate(first, start=1):
         lut[obj.id] = number
-    st = painted.runs
+    st = painted.stretches
     assert st.objects is not None, "painted without instances=True"
     return st.image(lut[st.objects], 0, painted.class_mask.shape)

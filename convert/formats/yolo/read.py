@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +42,7 @@ from convert.files.images import ImageProblem, oriented_size
 from convert.findings import Finding
 from convert.findings.missing_image import missing_image
 from convert.findings.severity import Severity
-from convert.formats.dataset import Dataset
+from convert.formats.dataset import IndexedDataset
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
 from convert.model.names import normalize_name
@@ -105,7 +104,7 @@ def label_path(image: Path) -> Path:
     return Path(text).with_suffix(".txt")
 
 
-class YoloDataset(Dataset):
+class YoloDataset(IndexedDataset[tuple[Path, str, str]]):
     """A YOLO-seg dataset: one sample per image of its splits."""
 
     format = "yolo"
@@ -268,21 +267,12 @@ class YoloDataset(Dataset):
             self._labels = [str(i) for i in sorted(found)]
         return self._labels
 
-    def names(self) -> list[str]:
-        return [name for _, name, _ in self.entries]
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(*self.entries[i])
-
-    def __iter__(self) -> Iterator[Sample]:
-        for entry in self.entries:
-            yield self.sample(*entry)
+    def name_of(self, entry: tuple[Path, str, str]) -> str:
+        return entry[1]
 
     # ------------------------------------------------------------------ one image
-    def sample(self, image: Path, name: str, split: str) -> Sample:
+    def sample(self, entry: tuple[Path, str, str]) -> Sample:
+        image, name, split = entry
         labels = label_path(image)
         origin = Origin(str(labels))
         findings: list[Finding] = []

@@ -33,8 +33,8 @@ import numpy as np
 import yaml
 
 from convert.findings import Finding
+from convert.formats.layout_writer import LayoutWriter, Written, split_order, within_split
 from convert.formats.objects import visible_objects
-from convert.formats.writer import LayoutWriter, Written, split_order, within_split
 from convert.formats.yolo.centre_rows import centre_ring, centre_text, fewer_vertices, joined
 from convert.formats.yolo.splits import map_splits
 from convert.model.labelmap import LabelMap
@@ -103,7 +103,7 @@ class YoloWriter(LayoutWriter):
         path = f"labels/{split}/{stem}.txt"
         self.put(written, path, lambda: "".join(line + "\n" for line in lines).encode())
         back = paint(Sample(sample.name, width, height, regions, sample.origin), self.labelmap)
-        coco_differ, void = _differing(painted.runs, back.runs, self.labelmap.void)
+        coco_differ, void = _differing(painted.stretches, back.stretches, self.labelmap.void)
         fill = self.labelmap.fill
         trained = compose([row_window(points, width, height) for _, points in rows], [c for c, _ in rows],
                           fill.index if fill else self.labelmap.void, (height, width))

@@ -9,7 +9,7 @@ import numpy as np
 from pycocotools import mask as cocomask
 
 from convert import api
-from convert.checks.windings import doubly_wound_area, wound_areas
+from convert.checks.fill_rules import doubly_wound_area, wound_areas
 
 
 def self_intersections(tmp_path, ring):
