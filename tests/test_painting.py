@@ -8,7 +8,8 @@ from pycocotools import mask as cocomask
 from convert.formats.coco.instances import CocoDataset
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Box, Origin, Polygon, Region, Sample
-from convert.painting.paint import Stretches, paint
+from convert.painting.paint import paint
+from convert.painting.painted import Stretches
 from convert.painting.rasterize import rasterize
 
 from conftest import reference_masks, write_json

@@ -10,7 +10,7 @@ from convert.errors import SegconvError
 from convert.formats.png.write import PngWriter, encode_mask
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Origin, Sample
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 
 
 def test_palette_png_keeps_indices_and_colours(tmp_path):

@@ -1,6 +1,6 @@
 """The validator's checks on one painted sample: levels, completeness, geometry.
 
-``check_sample`` reads the painter's :class:`~convert.painting.paint.Trace` and the
+``check_sample`` reads the painter's :class:`~convert.painting.painted.Trace` and the
 sample's geometry and returns findings plus the image's pixel accounting:
 
 - **levels**: two classes of one level overlapping (``level-overlap``, pixels
@@ -45,7 +45,7 @@ from convert.findings.severity import Severity
 from convert.model.labelmap import LabelClass, LabelMap
 from convert.model.ordering import describe_level, why_on_top
 from convert.model.sample import Box, Ellipse, Polygon, Region, Sample
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 from convert.wording import plural
 
 

@@ -113,6 +113,15 @@ class FileDataset(IndexedDataset[Path]):
     _label_names: list | None = None
 
     @property
+    def files(self) -> list[Path]:
+        """The annotation files, one per image: this source's ``entries``."""
+        return self.entries
+
+    @files.setter
+    def files(self, files: list[Path]) -> None:
+        self.entries = files
+
+    @property
     def label_names(self) -> list[str]:
         """Labels of every file, in order of first appearance (each file parsed once, on demand)."""
         if self._label_names is None:

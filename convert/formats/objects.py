@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from convert.model.labelmap import LabelClass, LabelMap
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 
 
 @dataclass(frozen=True)

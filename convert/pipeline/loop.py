@@ -14,7 +14,6 @@ the images done so far.
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -25,16 +24,24 @@ from typing import Any
 from convert.checks.validator import CheckOptions, check_sample
 from convert.files.images import ImageProblem, oriented_size
 from convert.findings import Finding
-from convert.findings.missing_image import missing_image, no_image_found
+from convert.findings.missing_image import missing_image
 from convert.findings.severity import Severity
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
 from convert.painting.paint import paint
 from convert.pipeline import workers
+from convert.pipeline.whole_source import (
+    add_accounting,
+    dropped_images,
+    late_missing_images,
+    nothing_usable,
+    tally,
+    unused_classes,
+    worst_images,
+)
 from convert.wording import plural
 
 Progress = Callable[[int, int], None]  # (done, total)
-WORST_KEPT = 10
 
 
 @dataclass
@@ -254,7 +261,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                     if out["group"] is not None:
                         groups[out["group"]] += 1
                 report.images += 1
-                _add_accounting(report.classes, out["account"])
+                add_accounting(report.classes, out["account"])
                 if json_report:
                     json_report.add(out["account"])
                 if html_report and out["score"] is not None:
@@ -281,15 +288,16 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             again = dask_run.resubmitted
             report.notes.append(f"Dask: {plural(again, 'batch', 'batches')} sent again after the scheduler "
                                 f"cancelled or lost {'it' if again == 1 else 'them'}; the results are the same")
-        late = _missing_image_findings(missing_images, found_images, dataset)
+        late = late_missing_images(missing_images, found_images, dataset)
         tally(worst, list(dataset.findings) + late, total)  # findings that name an image outside its sample
         sample_findings += late
         if not report.images:
-            dropped = _dropped_images(dataset)  # images the reader could not even index (no size, no id)
+            dropped = dropped_images(dataset)  # images the reader could not even index (no size, no id)
             if total or dropped:
                 sample_findings.append(nothing_usable(unusable + dropped, total + len(dropped), writer is not None,
                                                       str(dataset.path)))
-        report.findings = list(dataset.findings) + sample_findings + _unused_classes(labelmap, report)
+        unused = unused_classes(labelmap, report.classes, report.images)
+        report.findings = list(dataset.findings) + sample_findings + unused
         report.worst = worst_images(worst)
         pending = PendingReports(json_report, html_report, dataset, strict, fail_on)
         json_report = None
@@ -347,86 +355,3 @@ def _version() -> str:
     from convert import __version__
 
     return __version__
-
-
-def _missing_image_findings(missing: list, found: int, dataset) -> list[Finding]:
-    if not missing:
-        return []
-    given = getattr(dataset, "images_given", None)
-    if found:
-        return [missing_image("its size is not checked", images=given, image=name, file=file) for name, file in missing]
-    return [no_image_found(len(missing), given, str(dataset.path))]
-
-
-def tally(worst: dict[str, list[int]], findings: list[Finding], position: int, image: str | None = None) -> None:
-    """Count the errors and warnings of ``findings`` against ``image`` (a sample's own findings), or else the
-    images they name; an image first met here takes ``position`` in the order."""
-    for f in findings:
-        name = image or f.image
-        if name is None or f.severity < Severity.WARNING:
-            continue
-        entry = worst.setdefault(name, [0, 0, -position])
-        entry[0 if f.severity >= Severity.ERROR else 1] += 1
-
-
-def worst_images(worst: dict[str, list[int]]) -> list[tuple[int, int, str]]:
-    """The :data:`WORST_KEPT` images with the most errors, then warnings, then first in the source.
-
-    >>> tallied = {}
-    >>> tally(tallied, [Finding("missing-image", "a", image="b.jpg"), Finding("unknown-label", "x", image="a.jpg")], 0)
-    >>> tally(tallied, [Finding("missing-image", "again", image="b.jpg")], 5)
-    >>> worst_images(tallied)
-    [(1, 0, 'a.jpg'), (0, 2, 'b.jpg')]
-    """
-    ranked = heapq.nlargest(WORST_KEPT, worst.items(), key=lambda item: tuple(item[1]))
-    return [(e, w, name) for name, (e, w, _) in ranked]
-
-
-def _dropped_images(dataset) -> list[Finding]:
-    """The first error of each image the reader dropped while indexing (it is not among the samples)."""
-    kept = set(dataset.names()) if len(dataset) else set()
-    first: dict[str, Finding] = {}
-    for f in dataset.findings:
-        if f.image and f.severity >= Severity.ERROR and f.image not in kept:
-            first.setdefault(f.image, f)
-    return list(first.values())
-
-
-def nothing_usable(reasons: list[Finding], total: int, writing: bool, source: str) -> Finding:
-    """The error of a run in which no image of the source could be used: why, by code, with the first case.
-
-    >>> why = [Finding("missing-mask", "no a.png", image="a.jpg")] * 2
-    >>> print(nothing_usable(why, 2, True, "pan.json").message)
-    nothing was written: none of the 2 images could be used (2 missing-mask; the first, a.jpg: no a.png)
-    >>> print(nothing_usable(why[:1], 1, False, "pan.json").message)
-    nothing was checked: the source's only image could not be used (1 missing-mask; a.jpg: no a.png)
-    """
-    by_code = Counter(f.code for f in reasons)
-    codes = ", ".join(f"{n} {code}" for code, n in by_code.most_common())
-    first = f"; {'the first, ' if len(reasons) > 1 else ''}{reasons[0].image}: {reasons[0].message}" if reasons else ""
-    what = "nothing was written" if writing else "nothing was checked"
-    which = "the source's only image could not" if total == 1 else f"none of the {total:,} images could"
-    return Finding("no-usable-image", f"{what}: {which} be used ({codes}{first})", file=source)
-
-
-def _unused_classes(labelmap: LabelMap, report: RunReport) -> list[Finding]:
-    fill = labelmap.fill
-    out: list[Finding] = []
-    if not report.images:
-        return out
-    for cls in sorted(labelmap.classes, key=lambda c: c.index):
-        if cls.name not in report.classes and (fill is None or cls.name != fill.name):
-            out.append(Finding("class-unused", f"class {cls.name!r} (index {cls.index}) has no painted region in any "
-                               f"image ({plural(report.images, 'image')} checked)", file=labelmap.source,
-                               element=f"class {cls.name}"))
-    return out
-
-
-def _add_accounting(totals: dict, account: dict) -> None:
-    for name, entry in account["classes"].items():
-        t = totals.setdefault(name, {"index": entry["index"], "level": entry["level"], "pixels": 0,
-                                     "overwritten": 0, "regions": 0, "images": 0})
-        t["pixels"] += entry["pixels"]
-        t["overwritten"] += entry["overwritten"]
-        t["regions"] += entry["regions"]
-        t["images"] += 1

@@ -42,7 +42,7 @@ from convert.formats.layout_writer import LayoutWriter, Written
 from convert.formats.objects import visible_list
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 from convert.pixels import runs
 from convert.wording import plural
 

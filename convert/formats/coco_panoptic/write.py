@@ -36,7 +36,7 @@ from convert.formats.ids import Ids
 from convert.formats.layout_writer import LayoutWriter, Written, within_split
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 from convert.pixels import runs
 from convert.pixels.png_encode import encode_png_rgb
 from convert.wording import plural

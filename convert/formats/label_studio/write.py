@@ -39,7 +39,7 @@ from convert.formats.layout_writer import LayoutWriter, Written
 from convert.formats.objects import visible_objects
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 from convert.wording import plural
 
 PART = ".label-studio-tasks.jsonl"  # one task per line while the run goes; tasks.json at the end

@@ -138,7 +138,7 @@ class LabelmeDataset(FileDataset):
             files, self.root = [path], path.parent
         else:
             raise SegconvError("no such file or folder", file=str(path))
-        self.entries = files
+        self.files = files
         self.images = Path(images) if images else None
         self.max_pixels = max_pixels
         folder = path if path.is_dir() else path.parent

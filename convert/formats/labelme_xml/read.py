@@ -87,8 +87,8 @@ class LabelmeXmlDataset(FileDataset):
 
     def __init__(self, path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, **_):
         src = Path(path)
-        self.base, self.entries = _xml_files(src)
-        if not self.entries:
+        self.base, self.files = _xml_files(src)
+        if not self.files:
             raise SegconvError("no MIT LabelMe XML files found", file=str(src))
         self.collection = self.base.parent if self.base.name == "Annotations" else self.base
         self.max_pixels = max_pixels

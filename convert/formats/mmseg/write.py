@@ -24,7 +24,7 @@ from convert.formats.eightbit import EightBit, EightBitWriter, eight_bit
 from convert.formats.layout_writer import Written, split_order, within_split
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 from convert.wording import plural
 
 

@@ -41,7 +41,7 @@ class MasksDataset(FileDataset):
         if detect(root) is None:
             raise SegconvError("not a segconv mask folder (masks/ and labelmap.json)", file=str(root))
         self.root = root
-        self.entries = sorted((root / "masks").rglob("*.png"))
+        self.files = sorted((root / "masks").rglob("*.png"))
         self.images = Path(images) if images else None
         self.max_pixels = max_pixels
         self.own_labelmap = LabelMap.load(root / "labelmap.json")

@@ -18,7 +18,7 @@ import numpy as np
 from convert.formats.layout_writer import LayoutWriter, Written
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 from convert.pixels.png_encode import encode_png
 from convert.wording import plural
 

@@ -29,7 +29,7 @@ from convert.formats.objects import visible_objects
 from convert.formats.png.write import encode_mask
 from convert.model.labelmap import LabelMap, voc_color
 from convert.model.sample import Sample
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 from convert.pixels.png_encode import encode_png
 from convert.wording import plural
 

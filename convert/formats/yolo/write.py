@@ -39,7 +39,8 @@ from convert.formats.yolo.centre_rows import centre_ring, centre_text, fewer_ver
 from convert.formats.yolo.splits import map_splits
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Origin, Polygon, Region, Sample
-from convert.painting.paint import Painted, paint
+from convert.painting.paint import paint
+from convert.painting.painted import Painted
 from convert.painting.rasterize import rasterize
 from convert.pixels import runs
 from convert.pixels.trace import bridged, trace_parts
@@ -214,7 +215,7 @@ def _differing(a, b, void: int) -> tuple[int, int]:
     ``a``, from their stretches (both cover the column-major pixel order 0..h*w without a gap), without
     comparing images.
 
-    >>> from convert.painting.paint import Stretches
+    >>> from convert.painting.painted import Stretches
     >>> a = Stretches(np.array([0, 4]), np.array([4, 10]), np.array([-1, 0]), np.array([255]), 0)
     >>> b = Stretches(np.array([0, 6]), np.array([6, 10]), np.array([-1, 0]), np.array([3]), 0)
     >>> _differing(a, b, 255)
