@@ -139,6 +139,15 @@ def test_no_two_names_in_the_package_differ_by_one_letter():
     assert close == []
 
 
+def test_one_name_is_one_concept():
+    """Two modules share a name only when they are the same kind of thing: a format's ``read.py`` and
+    ``write.py``.  (``splits.py`` was both --split's hashing and YOLO's data.yaml keys.)"""
+    from collections import Counter
+
+    stems = Counter(p.stem for p in PACKAGE.rglob("*.py") if p.stem not in ("__init__", "__main__", "read", "write"))
+    assert [stem for stem, n in stems.items() if n > 1] == []
+
+
 # Layers, lowest first.  A module may import its own layer and the layers before it, never one after it.
 # ``convert`` itself (the package, whose names are lazy) and imports made only for type checking are free.
 LAYERS = ["bottom", "files", "findings", "pixels", "model", "painting", "checks", "formats", "reports", "pipeline",

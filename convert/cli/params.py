@@ -1,4 +1,5 @@
-"""The options the ``segconv`` commands share, declared once; choices match whatever their case."""
+"""The options the ``segconv`` commands share, declared once (choices match whatever their case), and
+how their values are read (``-O KEY=VALUE`` pairs, a choice's string)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ DaskOpt = typer.Option(None, "--dask", help="Run on a Dask scheduler at ADDRESS 
 ProfileOpt = flag("--profile", help="Print where the time went (parse, import, paint, check, write).")
 OptionOpt = typer.Option(None, "--option", "-O", metavar="KEY=VALUE",
                          help="An option of the reader or the writer (see `segconv formats`); repeatable.")
+JsonOpt = typer.Option(None, "--json", help="Write the JSON report (every finding) here.")
+HtmlOpt = typer.Option(None, "--html", help="Write the HTML report (with pictures) here.")
 
 
 def parse_pairs(pairs: list[str] | None) -> dict[str, str]:
@@ -64,6 +67,3 @@ def value_of(choice) -> str | None:
     """The string of a choice, or ``None``."""
     return None if choice is None else choice.value
 
-
-JsonOpt = typer.Option(None, "--json", help="Write the JSON report (every finding) here.")
-HtmlOpt = typer.Option(None, "--html", help="Write the HTML report (with pictures) here.")

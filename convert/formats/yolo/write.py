@@ -36,7 +36,7 @@ from convert.findings import Finding
 from convert.formats.layout_writer import LayoutWriter, Written, split_order, within_split
 from convert.formats.objects import visible_objects
 from convert.formats.yolo.centre_rows import centre_ring, centre_text, fewer_vertices, joined
-from convert.formats.yolo.splits import map_splits
+from convert.formats.yolo.split_keys import map_splits
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Origin, Polygon, Region, Sample
 from convert.painting.paint import paint

@@ -1,4 +1,5 @@
-"""Which of a dataset's subsets Ultralytics trains and validates on (``docs/formats.md``, "YOLO-seg").
+"""The ``data.yaml`` key each subset takes: which subsets Ultralytics trains and validates on
+(``docs/formats.md``, "YOLO-seg").
 
 Ultralytics' ``check_det_dataset`` refuses a ``data.yaml`` without ``train`` (and ``val``), and reads no other
 key.  Subsets are mapped by a stated rule:
