@@ -379,3 +379,14 @@ def test_a_label_for_a_csv_with_classes_is_refused():
         open_dataset(KAGGLE / "severstal", options={"label": "car"})
     [sample] = list(open_dataset(KAGGLE / "carvana", options={"label": "car"}))[:1]
     assert {r.label for r in sample.regions} == {"car"}
+
+
+def test_diff_compares_carvanas_csv_with_its_gif_masks(tmp_path):
+    """README/CHANGELOG: ``segconv diff train_masks.csv train_masks/`` compares the two deliveries; a transposed
+    CSV differs on every image."""
+    proc = run_cli("diff", KAGGLE / "carvana" / "train_masks.csv", KAGGLE / "carvana" / "train_masks")
+    assert proc.returncode == 0, proc.stderr
+    assert "2 images compared: 0 changed, 0 pixels" in proc.stdout + proc.stderr
+    folder = carvana_in(tmp_path, "column")
+    proc = run_cli("diff", folder / "train_masks.csv", folder / "train_masks")
+    assert "2 images compared: 2 changed" in proc.stdout + proc.stderr
