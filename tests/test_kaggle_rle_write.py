@@ -161,3 +161,32 @@ def test_the_same_bytes_whatever_jobs_is(tmp_path):
                     options={"rows": "object"})
         digests.append({k: v for k, v in tree_digest(out).items() if not k.startswith(".segconv")})
     assert digests[0] == digests[1]
+
+
+def test_photos_are_placed_as_the_csv_names_them_and_read_back_without_size_columns(tmp_path):
+    """A photo's extension is written in lower case (as every layout places photos) and the CSV names the file
+    placed; an id without an image extension (SIIM's dotted ids) keeps its name, and its photo ``<id>.png`` is
+    found on reading, before and after."""
+    from conftest import coco_doc, write_json
+
+    src = tmp_path / "src"
+    (src / "images").mkdir(parents=True)
+    Image.new("RGB", (4, 3)).save(src / "A.JPG", format="JPEG")
+    write_json(src / "a.json", coco_doc([{"id": 1, "file_name": "A.JPG", "width": 4, "height": 3}],
+                                        [{"id": 1, "image_id": 1, "category_id": 1,
+                                          "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]}], [{"id": 1, "name": "plate"}]))
+    report = api.convert(src / "a.json", tmp_path / "o", to="kaggle-rle", options={"size-columns": "no"})
+    assert report.exit_code() == 0 and [row[0] for row in table(tmp_path / "o")[1:]] == ["A.jpg"]
+    assert [p.name for p in (tmp_path / "o" / "images").iterdir()] == ["A.jpg"]
+    assert [(s.name, s.size_checked) for s in open_dataset(tmp_path / "o")] == [("A.jpg", True)]
+
+    Image.new("RGB", (4, 3)).save(src / "images" / "1.2.276.0.1.png")
+    (src / "siim.csv").write_text("ImageId,EncodedPixels\n1.2.276.0.1,1 2\n")
+    [sample] = open_dataset(src / "siim.csv")
+    assert sample.image_path == str(src / "images" / "1.2.276.0.1.png") and sample.size_checked
+    api.convert(src / "siim.csv", tmp_path / "s", to="kaggle-rle", options={"size-columns": "no"})
+    assert [row[0] for row in table(tmp_path / "s")[1:]] == ["1.2.276.0.1"]
+    assert [p.name for p in (tmp_path / "s" / "images").iterdir()] == ["1.2.276.0.1.png"]
+    [back] = open_dataset(tmp_path / "s")
+    assert (back.name, back.size_checked, back.image_path) == ("1.2.276.0.1", True,
+                                                               str(tmp_path / "s" / "images" / "1.2.276.0.1.png"))

@@ -46,6 +46,7 @@ KNOWN = {
 }
 STANDARD = ("column", "Kaggle's standard evaluation text: top to bottom, then left to right")
 HEAD_BYTES = 64 << 10  # a header longer than this is no Kaggle CSV's
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,20 @@ class Header:
             if index is not None:
                 roles[index] = role
         return ", ".join(f"{self.names[i]!r} ({role})" for i, role in sorted(roles.items()))
+
+
+def split_image_name(name: str) -> tuple[str, str, str]:
+    """An image column's name as ``(folder, stem, image extension)``; the extension is empty for an id
+    without one (TGS' ``3e06571ef3``, SIIM's dotted ``1.2.276.0.7230010.3.1.4.1``), whose photo is
+    ``<id>.<any image extension>``.
+
+    >>> split_image_name("train/a.JPG"), split_image_name("1.2.276.0.1"), split_image_name("3e06571ef3")
+    (('train', 'a', '.JPG'), ('', '1.2.276.0.1', ''), ('', '3e06571ef3', ''))
+    """
+    parent, _, last = name.rpartition("/")
+    dot = last.rfind(".")
+    suffix = last[dot:] if dot > 0 and last[dot:].lower() in IMAGE_SUFFIXES else ""
+    return parent, last[:len(last) - len(suffix)], suffix
 
 
 def read_header(path: Path) -> Header | None:

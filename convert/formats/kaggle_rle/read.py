@@ -39,7 +39,7 @@ from convert.findings.severity import Severity
 from convert.formats.dataset import Dataset
 from convert.formats.kaggle_rle import reference
 from convert.formats.kaggle_rle.codec import decode, merge
-from convert.formats.kaggle_rle.columns import RLE, csvs_in, read_header
+from convert.formats.kaggle_rle.columns import RLE, csvs_in, read_header, split_image_name
 from convert.formats.kaggle_rle.table import Entry, Table
 from convert.formats.png.binary import TooLarge, read_binary
 from convert.formats.png.read import FOREGROUND
@@ -199,12 +199,13 @@ class KaggleRleDataset(Dataset):
 
     # ------------------------------------------------------------------ one image
     def _photo(self, name: str) -> Path | None:
+        parent, stem, suffix = split_image_name(name)
         for folder in self.photo_folders:
             candidate = folder / name
             if candidate.is_file():
                 return candidate
-            if "." not in name.rsplit("/", 1)[-1]:  # an id without extension (TGS, HuBMAP, Sartorius)
-                found = find_image(candidate.parent, candidate.name)
+            if not suffix:  # an id without an image extension (TGS, HuBMAP, Sartorius, SIIM)
+                found = find_image(folder / parent, stem)
                 if found is not None:
                     return found
         return None

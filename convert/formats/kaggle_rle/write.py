@@ -5,7 +5,8 @@ Severstal read it (``docs/formats.md``, "Kaggle run-length CSV").
 
     OUT/masks.csv        ImageId[,ClassId],EncodedPixels,width,height      (-O order=column, the default)
                          img[,ClassId],rle_mask,width,height               (-O order=row)
-    OUT/images/<name>    the photos, copied (or symlinked with --link), as the CSV names them
+    OUT/images/<name>    the photos, copied (or symlinked with --link), as the CSV names them (the
+                         extension in lower case; an id without one: images/<id>.<ext>)
     OUT/labelmap.json    the classes: ClassId is the class index (``within`` rules left out: a row holds
                          visible pixels)
     OUT/README.md        what the CSV cannot say: the pixel order, that starts count from 1, the columns, a
@@ -32,15 +33,15 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 import numpy as np
 
 from convert.errors import UsageError
 from convert.files.atomic import open_atomic
-from convert.files.images import images_hint
 from convert.findings import Finding
 from convert.formats.kaggle_rle.codec import encode
+from convert.formats.kaggle_rle.columns import split_image_name
 from convert.formats.kaggle_rle.reference import WORDS
 from convert.formats.objects import visible_objects
 from convert.formats.writer import LayoutWriter, Written
@@ -62,8 +63,17 @@ def named_classes(labelmap: LabelMap) -> list:
     return [c for c in sorted(labelmap.classes, key=lambda c: c.index) if not c.fill]
 
 
+class RowsRecord(NamedTuple):
+    """One image's rows: their CSV text, how many, its void pixels (no run-length form)."""
+
+    lines: str
+    rows: int
+    void: int
+
+
 class KaggleRleWriter(LayoutWriter):
     name = NAME
+    main_process_only = ("_part",)  # the open part file
 
     @staticmethod
     def check_labelmap(labelmap: LabelMap, options: dict | None = None) -> None:
@@ -89,11 +99,6 @@ class KaggleRleWriter(LayoutWriter):
         self._part: TextIO | None = None
         self.images = self.lines = self.void = 0
 
-    def __getstate__(self):  # sent to workers: no open file
-        state = super().__getstate__()
-        state["_part"] = None
-        return state
-
     @property
     def header(self) -> list[str]:
         image, runs = COLUMNS[self.order]
@@ -112,18 +117,18 @@ class KaggleRleWriter(LayoutWriter):
         if not cells:  # an image showing nothing keeps a row, so that it stays in the set
             cells.append([""] * (2 if self.classed else 1))
         size = [str(width), str(height)] if self.sizes else []
+        name = self._photo(written, sample)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         for row in cells:
-            writer.writerow([sample.name, *row, *size])
+            writer.writerow([name, *row, *size])
         void = int(np.count_nonzero(painted.class_mask == lm.void)) if lm.fill is not None else 0
         if void:
             written.findings.append(Finding(
                 "written-pixels-differ", f"{plural(void, 'void pixel')}: a Kaggle CSV has no void, so they read back "
                 "as the fill class", image=sample.name, file=str(self.out / CSV), pixels=void))
-        self.entry(written, f"{CSV}: the rows of image {sample.name!r}")
-        self._photo(written, sample)
-        written.record = (buffer.getvalue(), len(cells), void)
+        self.entry(written, f"{CSV}: the rows of image {name!r}")
+        written.record = RowsRecord(buffer.getvalue(), len(cells), void)
         return written
 
     def _keys(self, painted: Painted) -> tuple[np.ndarray, dict[int, int]]:
@@ -143,18 +148,23 @@ class KaggleRleWriter(LayoutWriter):
         keyed = np.where(shown, mask.astype(np.int64) + 1, 0)
         return keyed, {c.index + 1: c.index for c in lm.classes}
 
-    def _photo(self, written: Written, sample: Sample) -> None:
-        if sample.image_path and Path(sample.image_path).is_file():
-            src = Path(sample.image_path)
-            name = sample.name if "." in sample.name.rsplit("/", 1)[-1] else sample.name + src.suffix
-            self.place_image(written, src, f"images/{name}")
-            return
-        written.findings.append(Finding("missing-image", f"image file not found ({images_hint(self.images_given)}); "
-                                        "images/ lacks it" + ("" if self.sizes else ", and without width and height "
-                                                              "columns its runs cannot be placed when read back"),
-                                        image=sample.name, file=sample.origin.file))
+    def _photo(self, written: Written, sample: Sample) -> str:
+        """Stage the photo as ``images/<name>`` and return the name the CSV gives the image: the photo's (its
+        extension in lower case, as every layout places photos), or the sample's own where the photo is
+        missing or the name is an id without an image extension (TGS, SIIM: ``images/<id>.png``, the CSV
+        keeps ``<id>``)."""
+        parent, stem, suffix = split_image_name(sample.name)
+        then = "images/ lacks it" + ("" if self.sizes else ", and without width and height columns its runs "
+                                                           "cannot be placed when read back")
+        if self.image_file(sample) is None:
+            self.missing_image(written, sample, then)
+            return sample.name
+        placed = self.place_image(written, sample, f"images/{parent}" if parent else "images", stem)
+        if placed is None or not suffix:
+            return sample.name
+        return f"{parent}/{placed}" if parent else placed
 
-    def collect(self, record) -> None:
+    def collect(self, record: RowsRecord) -> None:
         lines, rows, void = record
         if self._part is None:
             self.out.mkdir(parents=True, exist_ok=True)
@@ -188,7 +198,8 @@ class KaggleRleWriter(LayoutWriter):
         reshape = "mask.reshape(width, height).T" if self.order == "column" else "mask.reshape(height, width)"
         classes = "\n".join(f"| {c.index} | {c.name} |" for c in named_classes(self.labelmap))
         fill = self.labelmap.fill
-        columns = [f"- `{image}`: the image's name; its photo is `images/<name>`."]
+        columns = [f"- `{image}`: the image's name; its photo is `images/<name>` (`images/<name>.<ext>` for an id "
+                   "without an image extension)."]
         if self.classed:
             columns.append("- `ClassId`: the class index (below, and in `labelmap.json`).")
         columns.append(f"- `{runs}`: the run-length mask, pairs `start length`; empty: no object.")
