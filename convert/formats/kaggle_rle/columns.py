@@ -18,7 +18,7 @@ The order the runs count in is not written anywhere; the known competitions' hea
     ('column', True, "SIIM's header")
 
 SIIM-ACR's ``train-rle.csv`` spells its header ``ImageId, EncodedPixels``, a space after the comma (kernels read
-the column ``' EncodedPixels'``), and its starts are relative (:mod:`.codec`); that spelling is what tells it
+the column ``' EncodedPixels'``), and its starts are relative (:mod:`.rle_strings`); that spelling is what tells it
 from Airbus' ``ImageId,EncodedPixels``.
     >>> Header.parse(["name", "mask"]) is None
     True

@@ -3,7 +3,7 @@ their kin (``docs/formats.md``, "Kaggle run-length CSV").
 
 SRC is the CSV, or a folder holding it (a sample submission beside it is left out).  Its header names the
 columns (:mod:`.columns`); each row is one image, one object or one image and class (:mod:`.table`); each
-run-length string is ``start length ...`` (:mod:`.codec`).  What the CSV never says:
+run-length string is ``start length ...`` (:mod:`.rle_strings`).  What the CSV never says:
 
 - **the image size**: from the image file's header (``--images``, else folders beside the CSV: ``images/``,
   ``train/``, ``train_images/``, ``train_v2/``, ``train/images/``, ``test/``, ``test_images/``, ``test_v2/``
@@ -36,10 +36,10 @@ from convert.files.images import ImageProblem, find_image, oriented_size
 from convert.findings import Finding
 from convert.findings.missing_image import missing_image
 from convert.findings.severity import Severity
-from convert.formats.dataset import Dataset
+from convert.formats.dataset import IndexedDataset
 from convert.formats.kaggle_rle import reference
-from convert.formats.kaggle_rle.codec import decode, merge
 from convert.formats.kaggle_rle.columns import RLE, csvs_in, read_header, split_image_name
+from convert.formats.kaggle_rle.rle_strings import decode, merge
 from convert.formats.kaggle_rle.table import Entry, Table
 from convert.formats.png.binary import TooLarge, read_binary
 from convert.formats.png.read import FOREGROUND
@@ -84,7 +84,7 @@ def parse_size(text: str) -> tuple[int, int] | None:
     raise UsageError(f"-O size={text}: write the image size as WIDTHxHEIGHT, as 1918x1280")
 
 
-class KaggleRleDataset(Dataset):
+class KaggleRleDataset(IndexedDataset[Entry]):
     """A Kaggle run-length CSV: one sample per image it names."""
 
     format = NAME
@@ -125,6 +125,7 @@ class KaggleRleDataset(Dataset):
         self.label = self._label(str(options.get("label", "")), own_map)
         findings.insert(0, Finding("rle-order", self._order_words(given, starts), file=str(self.csv)))
         super().__init__(str(self.csv), findings, own_map or self._class_map())
+        self.entries = self.table.entries
 
     @staticmethod
     def _csv(src: Path) -> Path:
@@ -188,14 +189,8 @@ class KaggleRleDataset(Dataset):
             return [self.label]
         return [self.by_index.get(v, v) for v in self.table.classes]
 
-    def names(self) -> list[str]:
-        return [entry.name for entry in self.table.entries]
-
-    def __len__(self) -> int:
-        return len(self.table.entries)
-
-    def __getitem__(self, i: int) -> Sample:
-        return self.sample(self.table.entries[i])
+    def name_of(self, entry: Entry) -> str:
+        return entry.name
 
     # ------------------------------------------------------------------ one image
     def _photo(self, name: str) -> Path | None:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from convert.findings import Finding
-from convert.formats.kaggle_rle.codec import is_empty
 from convert.formats.kaggle_rle.columns import Header
+from convert.formats.kaggle_rle.rle_strings import is_empty
 from convert.model.names import normalize_name, unsafe_reason
 
 MAX_ROW_BYTES = 64 << 20  # a row beyond this is no run list of one object: reported, not read

@@ -40,14 +40,14 @@ import numpy as np
 from convert.errors import UsageError
 from convert.files.atomic import open_atomic
 from convert.findings import Finding
-from convert.formats.kaggle_rle.codec import encode
 from convert.formats.kaggle_rle.columns import split_image_name
 from convert.formats.kaggle_rle.reference import WORDS
+from convert.formats.kaggle_rle.rle_strings import encode
+from convert.formats.layout_writer import LayoutWriter, Written
 from convert.formats.objects import visible_objects
-from convert.formats.writer import LayoutWriter, Written
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 from convert.pixels.scan import value_runs
 from convert.wording import plural
 

@@ -79,8 +79,8 @@ class MasksDataset(FileDataset):
     def label_names(self) -> list[str]:
         return [c.name for c in sorted(self.own_labelmap.classes, key=lambda c: c.index)]
 
-    def names(self) -> list[str]:
-        return [self._name(file)[0] for file in self.files]
+    def name_of(self, entry: Path) -> str:
+        return self._name(entry)[0]
 
     def _name(self, file: Path) -> tuple[str, Path | None]:
         """A mask's image name, and the photo where one is found (binary masks)."""
