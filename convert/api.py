@@ -21,6 +21,7 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass
+from inspect import signature
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +148,9 @@ def convert(
     parse_time = time.perf_counter() - t_parse
     # a writer refuses a label map or options it cannot honour before anything is written
     check = getattr(writer_cls, "check_labelmap", None)
-    if check is not None:
+    if check is not None and len(signature(check).parameters) > 1:  # the writer's options decide too
+        check(labelmap, writer_opts)
+    elif check is not None:
         check(labelmap)
     settings = {"segconv": _version(), "source": os.path.realpath(src), "from": dataset.format,
                 "reader_options": parse_options(reader_opts, READERS[dataset.format].options, "")

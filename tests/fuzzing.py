@@ -58,7 +58,8 @@ def mutate_json(data, doc):
 # the layouts segconv reads back, and where
 READ_BACK = {"png": ("masks", "."), "voc": ("voc", "."), "coco-rle": ("coco", "annotations.json"),
              "yolo": ("yolo", "data.yaml"), "label-studio": ("label-studio", "tasks.json"),
-             "coco": ("coco", "annotations"), "cvat": ("cvat", "annotations.xml"), "labelme": ("labelme", ".")}
+             "coco": ("coco", "annotations"), "cvat": ("cvat", "annotations.xml"), "labelme": ("labelme", "."),
+             "kaggle-rle": ("kaggle-rle", "masks.csv")}
 
 
 def _run(data, src: Path, fmt: str, labels: Path | None = None) -> None:
@@ -216,5 +217,44 @@ def check_coco_panoptic(data, work: Path) -> None:
     _run(data, root / "panoptic_food.json", "coco-panoptic", labels)
 
 
+def check_kaggle_rle(data, work: Path) -> None:
+    """A mutated Kaggle CSV (Severstal's fixture with size columns, or Carvana's beside its photos and GIF
+    masks): numbers, cells, lines, bytes and the header changed; read with mutated -O options at times."""
+    kaggle = FOOD.parent / "kaggle"
+    root = work / "kaggle"
+    shutil.rmtree(root, ignore_errors=True)
+    if data.draw(st.booleans()):
+        shutil.copytree(kaggle / "carvana", root)
+        src = root / "train_masks.csv"
+    else:
+        root.mkdir()
+        src = root / "train.csv"
+        lines = (kaggle / "severstal" / "train.csv").read_text().splitlines()
+        src.write_text("\n".join([lines[0] + ",width,height"] + [line + ",8,4" for line in lines[1:]]) + "\n")
+    lines = src.read_text().split("\n")
+    for _ in range(data.draw(st.integers(1, 5))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        tokens = lines[i].replace(",", " , ").split(" ")
+        j = data.draw(st.integers(0, len(tokens) - 1))
+        tokens[j] = data.draw(st.sampled_from(["", "0", "-1", "-", "1.5", "nan", "x", '"', "99999999999999999999",
+                                               "9223372036854775807", "4000000000", "1 1 1", "\x00", ",", "img",
+                                               "ImageId_ClassId", "../a.jpg", "7 2 1 3"]))
+        lines[i] = " ".join(tokens).replace(" , ", ",")
+        if data.draw(st.integers(0, 4)) == 0:
+            lines.insert(i, lines[i])
+    raw = "\n".join(lines).encode()
+    if data.draw(st.integers(0, 5)) == 0:
+        raw = raw[: data.draw(st.integers(0, len(raw)))] + data.draw(st.sampled_from([b"", b"\xff\xfe", b"\r"]))
+    src.write_bytes(raw)
+    options = {key: data.draw(st.sampled_from(values)) for key, values in
+               (("order", ["auto", "row", "column"]), ("starts", ["auto", "absolute", "relative"]))
+               if data.draw(st.booleans())}
+    try:
+        api.validate(src, fmt="kaggle-rle", options=options)
+    except SegconvError:
+        return
+    _run(data, src, "kaggle-rle")
+
+
 CHECKS = {"coco": check_coco, "labelme": check_labelme, "cvat": check_cvat, "voc": check_voc, "yolo": check_yolo,
-          "label-studio": check_label_studio, "coco-panoptic": check_coco_panoptic}
+          "label-studio": check_label_studio, "coco-panoptic": check_coco_panoptic, "kaggle-rle": check_kaggle_rle}

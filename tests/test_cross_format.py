@@ -1,5 +1,5 @@
 """The same scene expressed in every format segconv reads gives the same masks (fixtures/make_food.py
-writes the bundled example in each, by hand, not through segconv)."""
+writes the bundled example in each, by hand, not through segconv; fixtures/make_kaggle.py its Kaggle CSV)."""
 
 import pytest
 from pycocotools import mask as cocomask
@@ -12,7 +12,8 @@ from conftest import FOOD, reference_masks
 
 SOURCES = {"coco": FOOD / "annotations.json", "cvat": FOOD / "cvat", "labelme": FOOD / "labelme",
            "coco-panoptic": FOOD / "panoptic" / "panoptic_food.json", "yolo": FOOD / "data.yaml",
-           "label-studio": FOOD / "label-studio" / "tasks.json"}
+           "label-studio": FOOD / "label-studio" / "tasks.json",
+           "kaggle-rle": FOOD.parent / "kaggle" / "food" / "train.csv"}  # fixtures/make_kaggle.py
 ULTRALYTICS_OUTLINE = 5198  # YOLO read as Ultralytics fills its rows: the outline it paints, measured
 
 
@@ -95,7 +96,7 @@ def test_food_scene_is_the_same_in_every_format():
     lm = LabelMap.load(FOOD / "labelmap.yaml")
     masks = {fmt: segconv_masks(fmt, lm) for fmt in SOURCES}
     assert sorted(masks["coco"]) == ["breakfast/table_03", "table_01", "table_02", "table_04"]
-    for fmt in ("cvat", "labelme", "coco-panoptic"):
+    for fmt in ("cvat", "labelme", "coco-panoptic", "kaggle-rle"):
         for stem in masks["coco"]:
             assert (masks["coco"][stem] == masks[fmt][stem]).all(), (stem, fmt)
 

@@ -16,7 +16,8 @@ LABELS = "classes:\n  - {name: background, index: 0, level: 0, fill: true}\n  - 
 # per writer: the file both images would take (None: the layout names images, not files, and keeps both)
 TAKEN = {"png": "masks/a.png", "voc": "SegmentationClass/a.png", "coco-rle": None,
          "coco-panoptic": "annotations/panoptic_default/a.png", "mmseg": "ann_dir/train/a.png", "hf": None,
-         "label-studio": None, "yolo": "labels/train/a.txt", "coco": None, "cvat": None, "labelme": "a.json"}
+         "label-studio": None, "yolo": "labels/train/a.txt", "coco": None, "cvat": None, "labelme": "a.json",
+         "kaggle-rle": None}
 
 
 def cvat(path, boxes):
@@ -46,7 +47,7 @@ def test_the_first_image_keeps_the_name_and_the_second_is_reported(tmp_path, twi
     src, lm = twins
     report = api.convert(src, tmp_path / "o", labels=lm, to=to)
     refused = [f for f in report.findings if f.code == "duplicate-image"]
-    if TAKEN[to] is None:  # coco-rle, coco, cvat, label-studio, hf: a.jpg and a.png are two names there
+    if TAKEN[to] is None:  # coco-rle, coco, cvat, label-studio, hf, kaggle-rle: a.jpg and a.png are two names there
         assert refused == [] and report.written == 3
         return
     [finding] = refused
@@ -113,9 +114,9 @@ def test_names_differing_in_case_are_one_name_where_the_file_system_ignores_case
     assert exact.place(1, {"name": "a.jpg", "files": ["masks/a.png"], "staged": {}}) is None
 
 
-@pytest.mark.parametrize("to", ["coco-rle", "label-studio", "hf"])
+@pytest.mark.parametrize("to", ["coco-rle", "label-studio", "hf", "kaggle-rle"])
 def test_one_image_name_twice_inside_a_file_of_the_set(tmp_path, to):
-    """coco-rle, label-studio and hf name images inside files of the set: the same name twice is refused
+    """coco-rle, label-studio, hf and kaggle-rle name images inside files of the set: the same name twice is refused
     there too (readers mostly refuse it already; a library user's dataset may not)."""
     pytest.importorskip("pyarrow")
     from convert.formats.dataset import Dataset

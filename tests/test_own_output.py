@@ -42,7 +42,8 @@ classes:
 CATEGORIES = [{"id": 1, "name": "plate"}, {"id": 2, "name": "bowl"}, {"id": 5, "name": "rice"},
               {"id": 7, "name": "sauce"}, {"id": 9, "name": "spoon"}]  # spoon: not in LABELS, so void
 READS_AS = {"png": "masks", "voc": "voc", "coco-rle": "coco", "coco-panoptic": "coco-panoptic", "yolo": "yolo",
-            "label-studio": "label-studio", "coco": "coco", "cvat": "cvat", "labelme": "labelme"}
+            "label-studio": "label-studio", "coco": "coco", "cvat": "cvat", "labelme": "labelme",
+            "kaggle-rle": "kaggle-rle"}
 EXAMPLES = int(os.environ.get("SEGCONV_OWN_OUTPUT_EXAMPLES", "40"))
 LOUD = ("error", "warning")
 

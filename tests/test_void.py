@@ -73,7 +73,7 @@ def read_back(to: str, out, lm: LabelMap) -> np.ndarray:
             mask[cocomask.decode({**void, "counts": void["counts"].encode()}) == 1] = lm.void
         return mask
     src = {"yolo": out / "data.yaml", "label-studio": out / "tasks.json", "cvat": out / "annotations.xml",
-           "labelme": out, "coco": out / "annotations"}[to]
+           "labelme": out, "coco": out / "annotations", "kaggle-rle": out / "masks.csv"}[to]
     [sample] = list(open_dataset(src, images=out.parent / "src" if to == "label-studio" else None))
     return paint(sample, lm).class_mask.astype(np.int64)
 
@@ -93,6 +93,7 @@ WRITTEN_AS = {
     "yolo": (0, 0, None), "label-studio": (0, 0, None),  # no void: read back as the fill class, and reported
     # void as shapes of the void alias (cvat), __ignore__ (labelme), the image's segconv_void RLE (coco)
     "cvat": (255, 300, None), "labelme": (255, 300, None), "coco": (255, 300, None),
+    "kaggle-rle": (0, 0, None),
 }
 
 
@@ -113,7 +114,7 @@ def test_void_survives_or_what_it_becomes_is_said(tmp_path, to, void):
     notes = [n for n in report.notes if "void is written as" in n]
     assert notes == ([note] if note and void == 300 else []), report.notes
     lost = [f for f in report.findings if f.code == "written-pixels-differ"]
-    if becomes == 0:  # YOLO and Label Studio have no void: the 16 pixels are counted, never silent
+    if becomes == 0:  # YOLO, Label Studio and Kaggle CSVs have no void: the 16 pixels are counted, never silent
         assert [f.pixels for f in lost] == [16] and "16 void pixels" in lost[0].message
     else:
         assert lost == []
@@ -130,13 +131,15 @@ def test_the_8_bit_layouts_say_the_void_value_they_write(tmp_path):
     assert "ignore_index = 255" in config and "# Void is written as 255 (the label map's void is 300)." in config
 
 
-def test_without_a_fill_class_label_studio_loses_no_void(tmp_path):
-    """Pixels no brush covers read back as void when the map has no fill class: no finding, and it is so."""
+@pytest.mark.parametrize("to", ["label-studio", "kaggle-rle"])
+def test_without_a_fill_class_brushes_and_runs_lose_no_void(tmp_path, to):
+    """Pixels no brush or run covers read back as void when the map has no fill class: no finding, and it is
+    so."""
     src, labels = delivery(tmp_path, 255, fill=False)
     lm = LabelMap.load(labels)
-    report = api.convert(src, tmp_path / "out", labels=labels, to="label-studio")
+    report = api.convert(src, tmp_path / "out", labels=labels, to=to)
     assert not [f for f in report.findings if f.code == "written-pixels-differ"]
-    got = read_back("label-studio", tmp_path / "out", lm)
+    got = read_back(to, tmp_path / "out", lm)
     assert (got[VOID_REGION] == 255).all() and (got[PLATE] == 1).all()
 
 

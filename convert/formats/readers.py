@@ -72,9 +72,29 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            "MIT LabelMe XML (CSAIL web tool): polygons, boxes, segm masks, parts, deleted objects",
            "an .xml file whose root is <annotation> with <imagesize>/<polygon>/<segm>, or a folder "
            "(Annotations/) of them"),
+    Reader("kaggle-rle", "convert.formats.kaggle_rle.read:KaggleRleDataset",
+           "Kaggle run-length CSVs (Carvana, Airbus, Severstal, TGS, SIIM, HuBMAP): a row per image, object or "
+           "image and class; sizes from the images",
+           "a .csv whose header names an image column (img, ImageId, id) and a run-length column (rle_mask, "
+           "EncodedPixels, encoding), or a folder holding one",
+           (Option("order", "auto", "the pixel order the runs count in: row (left to right, then top to bottom), "
+                                    "column (top to bottom, then left to right), or auto: the one the header's "
+                                    "competition uses (Carvana's img,rle_mask: row; others: column)",
+                   choices=("auto", "row", "column")),
+            Option("starts", "auto", "starts are pixel numbers (absolute), or count the pixels since the "
+                                     "previous run ended (relative: SIIM's organisers' encoding), or auto: "
+                                     "relative for SIIM's header 'ImageId, EncodedPixels', else absolute",
+                   choices=("auto", "absolute", "relative")),
+            Option("base", "1", "the number of the first pixel for absolute starts (Kaggle's is 1)",
+                   choices=("1", "0")),
+            Option("size", "", "WIDTHxHEIGHT of every image, where neither image files nor width and height "
+                               "columns give it (e.g. 1918x1280)"),
+            Option("label", "", "the class of a CSV without a class column (default: the only class of "
+                                "labelmap.json beside it, else foreground)"))),
     Reader("masks", "convert.formats.png.read:MasksDataset",
-           "segconv's png layout read back: masks/**/*.png with labelmap.json",
-           "a folder with masks/ and labelmap.json (segconv's png layout)"),
+           "segconv's png layout read back: masks/**/*.png with labelmap.json; folders of binary *_mask.gif masks",
+           "a folder with masks/ and labelmap.json (segconv's png layout), or of binary *_mask.gif masks "
+           "(Carvana's train_masks/)"),
     Reader("yolo", "convert.formats.yolo.read:YoloDataset",
            "Ultralytics YOLO segmentation: data.yaml (names list or dict), images/ and labels/*.txt, CVAT's export",
            "a dataset YAML with 'names' (data.yaml), a folder holding one, or images/ and labels/*.txt",

@@ -52,6 +52,16 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
           "CVAT for images 1.1 XML to send back to CVAT: each object's visible pixels as polygons exact under "
           "pycocotools' rule, or masks; z_order from the levels; the loss measured as CVAT paints",
           (SHAPES,)),
+    Entry("kaggle-rle", "convert.formats.kaggle_rle.write:KaggleRleWriter",
+          "Kaggle run-length CSV (masks.csv, images/, README.md with the order): a row per image and class, "
+          "object or image",
+          (Option("order", "column", "pixels counted column by column (top to bottom, then left to right: Kaggle's "
+                                     "standard, header ImageId,EncodedPixels) or row by row (Carvana's, header "
+                                     "img,rle_mask)", choices=("column", "row")),
+           Option("rows", "class", "one row per image and class (Severstal), per visible object (Airbus), or per "
+                                   "image (Carvana: a label map of one class)", choices=("class", "object", "image")),
+           Option("size-columns", "yes", "write width and height columns, so the CSV reads back without the photos",
+                  choices=("yes", "no")))),
     Entry("yolo", "convert.formats.yolo.write:YoloWriter",
           "Ultralytics YOLO-seg: data.yaml, images/<split>/, labels/<split>/*.txt; the loss measured and stated",
           (Option("rows", "ultralytics", "rows exact under the fill Ultralytics trains with (cv2.fillPoly of "

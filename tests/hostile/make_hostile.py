@@ -152,6 +152,17 @@ def main() -> None:
     case("labelme_non_ascii_imagedata.json", j({**lm, "imageData": "\u0080\u00e9"}), 1, "imageData", "bad-value")
     case("voc_broken_png", {"SegmentationClass/a.png": png_broken_chunk(),
                             "ImageSets/Segmentation/train.txt": "a\n"}, 1, "broken PNG", "bad-mask-file")
+    # Kaggle run-length CSVs (issue 35): numbers that are no pixel, sizes that are no image, names that escape
+    sized = "ImageId,EncodedPixels,width,height\n"
+    case("kaggle_past_end.csv", sized + "a.jpg,99999999999999999 999999999999999999,8,6\n", 1,
+         "reach past the image's last pixel (48)", "rle-past-end")
+    case("kaggle_huge_number.csv", sized + "a.jpg,1 2 3 123456789012345678901234567890,4,4\n", 1,
+         "has more than 18 digits", "bad-value")
+    case("kaggle_huge_declared.csv", sized + "a.jpg,1 2,100000,100000\n", 1, "--max-pixels", "image-too-large")
+    case("kaggle_no_image.csv", "ImageId,EncodedPixels\nmissing.jpg,1 3\n", 1, "image 'missing.jpg' not found",
+         "missing-image")
+    case("kaggle_path_escape.csv", sized + "../../escape.jpg,1 2,4,4\n", 1, "contains '..'", "unsafe-path")
+    case("kaggle_not_utf8.csv", sized.encode() + b"a\xff.jpg,1 2,4,4\n", 1, "not UTF-8", "bad-value")
     (HERE / "cases.json").write_text(json.dumps(cases, indent=1) + "\n")
 
 

@@ -109,10 +109,12 @@ TABLE = [
         "missing-image", "files", W,
         "The image file an annotation refers to cannot be found, so its size cannot be checked. A warning per "
         "image; an info instead when no image at all is found (an annotations-only delivery: one finding for "
-        "the set) and when a YOLO YAML's `path` does not exist here (its folder is used); an error for a YOLO "
-        "image that is missing or unreadable (YOLO keeps no image size, so its labels cannot be painted).",
+        "the set) and when a YOLO YAML's `path` does not exist here (its folder is used); an error where the "
+        "format keeps no image size of its own (a YOLO image that is missing or unreadable, an image of a Kaggle "
+        "run-length CSV without width and height columns): its labels cannot be placed, so the image is not "
+        "converted.",
         "labelme `imagePath: \"..\\\\images\\\\a.jpg\"` with no such file and no `imageData`",
-        "Deliver the image, pass --images DIR, or fix the path.",
+        "Deliver the image, pass --images DIR, or fix the path (a Kaggle CSV of one image size: -O size=WxH).",
     ),
     CodeInfo(
         "image-size-mismatch", "files", E,
@@ -232,5 +234,66 @@ TABLE = [
         "it is not converted.",
         '`"width": 100000, "height": 100000` (10^10 pixels)',
         "Check the declared size; if it is real, raise --max-pixels.",
+    ),
+    CodeInfo(
+        "rle-order", "files", I,
+        "The pixel order a Kaggle run-length CSV was read in (row by row, or column by column), how its starts "
+        "count, and why: the CSV does not say, so the default comes from the known competitions' headers "
+        "(Carvana's `img,rle_mask` counts row by row; Airbus', Severstal's and the standard text column by "
+        "column) unless -O order= is given. One note per CSV.",
+        "`train_masks.csv: pixels counted row by row (left to right, then top to bottom), starts from 1: the "
+        "default for Carvana's header`",
+        "Check it against the competition's evaluation page; -O order=row|column reads the other way.",
+    ),
+    CodeInfo(
+        "rle-order-mismatch", "files", E,
+        "An image's runs, counted in the order the run uses, differ from its reference mask (Carvana's "
+        "`train_masks/<id>_mask.gif`), and counted in the other order they equal it: the CSV counts the other "
+        "way, and every mask read from it is transposed. The pixel count is the difference.",
+        "runs read row by row that match the GIF only when read column by column",
+        "Read the CSV with the -O order= the message names.",
+    ),
+    CodeInfo(
+        "rle-reference-mismatch", "files", W,
+        "An image's runs differ from its reference mask in either order: the CSV and the mask images disagree.",
+        "`train_masks.csv` and `train_masks/a_mask.gif` differ on 1,204 pixels",
+        "Find which of the two is stale; the message gives both counts.",
+    ),
+    CodeInfo(
+        "rle-odd-count", "files", E,
+        "A run-length string holds an odd count of numbers: the last start has no length and is ignored. "
+        "Kaggle's \"fast\" encoders (no padding) write this when the mask's first pixel is set and its last is "
+        "not.",
+        "`5 3 10`",
+        "Re-encode the mask with an encoder that pads the mask with a 0 at both ends.",
+    ),
+    CodeInfo(
+        "rle-start-zero", "files", E,
+        "A run starts at 0, but Kaggle counts pixels from 1: pixel 0 does not exist (a 0-based encoder, or an "
+        "off-by-one). The pixel before the first is not painted.",
+        "`0 5 20 3`",
+        "Add 1 to every start, or read a file that counts from 0 with -O base=0.",
+    ),
+    CodeInfo(
+        "rle-past-end", "files", E,
+        "A run reaches past the image's last pixel (width x height): a mask of another image size, or numbers "
+        "too big to be real. What lies past the end is not painted; nothing is allocated for it.",
+        "`9990 20` in a 100x100 image",
+        "Check the image size the runs were encoded for (--images, -O size=).",
+    ),
+    CodeInfo(
+        "rle-unsorted", "files", W,
+        "A run-length string's pairs are not in pixel order; Kaggle's metric refuses such a submission. The runs "
+        "are painted in pixel order. SIIM's organisers' relative starts, read as absolute ones, look like this "
+        "(the message says when -O starts=relative would read them).",
+        "`10 5 1 3`",
+        "Sort the pairs by start, or read SIIM's relative form with -O starts=relative.",
+    ),
+    CodeInfo(
+        "rle-run-overlap", "files", W,
+        "Runs of one string cover a pixel twice; Kaggle's metric refuses duplicated pixels. Each pixel is "
+        "painted once; the message counts the pixels covered twice.",
+        "`1 5 3 4`: pixels 3 to 5 twice",
+        "Merge overlapping runs before encoding.",
     ),
 ]
