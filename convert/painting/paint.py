@@ -137,7 +137,7 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
         if study is not None:
             study.add(layers)
     starts_b, ends_b, top_b = (np.concatenate(part) for part in zip(*bands))
-    stretches = Stretches(starts_b, ends_b, top_b, values, base, object_of)
+    stretches = Stretches(starts_b, ends_b, top_b, values, base, object_of, levels)
     uncovered = stretches.top < 0
     bare_runs = runs.join(stretches.starts[uncovered], stretches.ends[uncovered])
     n_bare = int((bare_runs[1] - bare_runs[0]).sum())

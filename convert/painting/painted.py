@@ -92,7 +92,8 @@ class Stretches:
 
     ``values`` is the class value of each painted region and ``empty`` the
     value of pixels no region covers; ``objects`` (with ``instances=True``)
-    the instance id each region writes, 0 for void.
+    the instance id each region writes, 0 for void; ``levels`` the level each
+    region painted at (:func:`convert.model.ordering.paint_level`).
 
         >>> s = Stretches(np.array([0, 2]), np.array([2, 6]), np.array([-1, 0]), np.array([7]), 0)
         >>> s.per_stretch(s.values, s.empty).tolist()
@@ -105,6 +106,7 @@ class Stretches:
     values: np.ndarray
     empty: int
     objects: np.ndarray | None = None
+    levels: np.ndarray | None = None
 
     @property
     def object_ids(self) -> np.ndarray:

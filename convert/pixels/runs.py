@@ -195,3 +195,44 @@ def store_columns(out: np.ndarray, first: int, flat: np.ndarray) -> None:
     for c in range(0, len(columns), TRANSPOSE_BLOCK):
         block = columns[c:c + TRANSPOSE_BLOCK]
         out[:, first + c:first + c + len(block)] = block.T
+
+
+def split_columns(starts: np.ndarray, ends: np.ndarray, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Runs cut at every column start, so that each lies inside one column.
+
+    >>> [a.tolist() for a in split_columns(np.array([1, 7]), np.array([5, 8]), 3)]   # 3 rows
+    [[1, 3, 7], [3, 5, 8]]
+    """
+    first, last = starts // height, (ends - 1) // height
+    pieces = last - first + 1
+    if (pieces == 1).all():
+        return starts, ends
+    which = np.repeat(np.arange(len(starts)), pieces)
+    column = first[which] + np.arange(len(which)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    return np.maximum(starts[which], column * height), np.minimum(ends[which], (column + 1) * height)
+
+
+def paste(starts: np.ndarray, ends: np.ndarray, labels: np.ndarray, p_starts: np.ndarray, p_ends: np.ndarray,
+          p_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs ``[starts, ends)`` that cover a range whole, each with a label, with the runs ``[p_starts, p_ends)``
+    (sorted, disjoint, inside that range) pasted over them with their own labels; runs that end up touching
+    with one label are joined.
+
+    >>> [a.tolist() for a in paste(np.array([0, 4]), np.array([4, 9]), np.array([1, 2]),
+    ...                            np.array([3, 6]), np.array([5, 7]), np.array([7, 2]))]
+    [[0, 3, 5], [3, 5, 9], [1, 7, 2]]
+    """
+    if not len(p_starts):
+        return starts, ends, labels
+    cuts = np.union1d(np.union1d(starts, p_starts), p_ends[p_ends < ends[-1]])
+    out = labels[np.searchsorted(starts, cuts, side="right") - 1]
+    pasted = np.searchsorted(p_starts, cuts, side="right") - 1
+    inside = (pasted >= 0) & (cuts < p_ends[np.maximum(pasted, 0)])
+    out[inside] = p_labels[pasted[inside]]
+    fresh = np.ones(len(cuts), dtype=bool)
+    fresh[1:] = out[1:] != out[:-1]
+    cuts, out = cuts[fresh], out[fresh]
+    new_ends = np.empty_like(cuts)
+    new_ends[:-1] = cuts[1:]
+    new_ends[-1] = ends[-1]
+    return cuts, new_ends, out
