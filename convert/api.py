@@ -35,12 +35,13 @@ from convert.formats.writers import WRITERS
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
 from convert.painting.rasterize import RULES
+from convert.painting.repair import RepairRules
 from convert.pipeline.environment import EnvironmentProblem
 from convert.pipeline.loop import Interrupted, Progress, RunReport, run
 from convert.pipeline.splits import Split
 
-__all__ = ["Interrupted", "Inventory", "RunReport", "convert", "inspect", "resolve_labelmap", "validate",
-           "validate_samples"]
+__all__ = ["Interrupted", "Inventory", "RepairRules", "RunReport", "convert", "fix", "inspect", "resolve_labelmap",
+           "validate", "validate_samples"]
 
 
 def _version() -> str:
@@ -103,6 +104,7 @@ def convert(
     json_path: str | Path | None = None,
     html_path: str | Path | None = None,
     fail_on: Severity = Severity.ERROR,
+    repair: RepairRules | None = None,
 ) -> RunReport:
     """Convert ``src`` into the ``to`` layout under ``out``, running every check.
 
@@ -120,7 +122,8 @@ def convert(
     receive the reports ``validate`` writes, with every finding of the run
     (the writer's too), also when ``strict`` refused to write or ``dry_run``
     wrote nothing; ``fail_on`` is the severity their verdict fails at
-    (``strict``: warning).  Ctrl-C raises :class:`~convert.pipeline.loop.Interrupted`
+    (``strict``: warning).  ``repair`` (:class:`~convert.painting.repair.RepairRules`) repairs every
+    image before it is written (:func:`fix`).  Ctrl-C raises :class:`~convert.pipeline.loop.Interrupted`
     with the findings so far, and writes no report.
     """
     if to not in WRITERS:
@@ -129,6 +132,7 @@ def convert(
     if coco_mode not in ("instance", "semantic"):
         raise UsageError(f"unknown --coco-mode {coco_mode!r}; known: instance, semantic")
     _check_report_paths(json_path, html_path)
+    _check_repair(repair)
     fail_on = Severity.WARNING if strict else fail_on
     reports: dict[str, Any] = {"json_path": json_path, "html_path": html_path, "fail_on": fail_on}
     splitter = Split.parse(split, seed, split_by) if split else None
@@ -159,6 +163,8 @@ def convert(
                 "labelmap": labelmap.to_dict(), "rule": rule, "to": to,
                 "coco_mode": coco_mode if to == "coco-rle" else None, "link": link,
                 "split": splitter.to_dict() if splitter else None, "options": dict(writer_opts)}
+    if repair:  # the repair rules change the bytes written (older runs' settings have no such key)
+        settings["repair"] = repair.to_dict()
     from convert.pipeline.outfolder import plan
 
     target = plan(out, settings, overwrite=overwrite, resume=resume)  # only looks: a dry run refuses alike
@@ -170,7 +176,7 @@ def convert(
     from convert.pipeline.outputs import ignores_case
 
     kwargs: dict[str, Any] = {"rule": rule, "progress": progress, "jobs": jobs, "dask": connection, "split": splitter,
-                              **reports}
+                              "repair": repair or None, **reports}
     writer_kwargs: dict[str, Any] = {"coco_mode": coco_mode, "link": link, "rule": rule, "options": writer_opts}
     fold_case = ignores_case(out)
     try:
@@ -181,6 +187,7 @@ def convert(
             checked.labelmap_derived = derived
             checked.notes = [n for n in (target.dry_note(),) if n and dry_run] + dry.notes + checked.notes
             checked.refused = strict and any(f.severity >= Severity.WARNING for f in checked.findings)
+            checked.to = to
             if dry_run or checked.refused:
                 checked.pending.finish(checked)  # the reports, with the writer's findings: nothing else is run
                 return checked
@@ -194,6 +201,38 @@ def convert(
     if profile is not None:
         profile["parse"] = parse_time
         profile["wall"] = time.perf_counter() - t0 + parse_time
+    report.to = to
+    return report
+
+
+def _check_repair(repair: RepairRules | None) -> None:
+    for flag, value in (("--close-gaps", repair.close_gaps if repair else 0),
+                        ("--min-area", repair.min_area if repair else 0)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise UsageError(f"{flag} must be a whole number of pixels, 1 or more (0: off); got {value!r}")
+
+
+def fix(src: str | Path, out: str | Path, repair: RepairRules, *, to: str | None = None, fmt: str | None = None,
+        **options: Any) -> RunReport:
+    """Repair ``src`` by ``repair``'s rules and write it under ``out``: :func:`convert` with the rules, whose
+    ``to`` is by default the source's own format when segconv writes it (so a repaired delivery goes back to
+    the tool that made it), else ``png``; the report's notes say which, and why.  ``options`` are
+    :func:`convert`'s."""
+    if not repair:
+        raise UsageError("say what to repair: --close-gaps W (bare gaps of at most W pixels) and/or --min-area A "
+                         "(pieces of fewer than A pixels)")
+    note = None
+    if to is None:
+        from convert.formats.writers import own_writer
+
+        reader = fmt or detect_format(src)
+        to = own_writer(reader)
+        note = (f"no --to given: writing {to}, the source's own format" if to else
+                f"no --to given: segconv cannot write {reader}, the source's format; writing png (choose with --to)")
+        to = to or "png"
+    report = convert(src, out, to=to, fmt=fmt, repair=repair, **options)
+    if note:
+        report.notes.insert(0, note)
     return report
 
 

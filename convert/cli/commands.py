@@ -11,7 +11,6 @@ them, so ``--help``, ``--version`` and ``formats`` start fast.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from convert.cli import converting
 from convert.cli.console import (
     counts_line,
     note_labelmap,
@@ -30,8 +30,9 @@ from convert.cli.console import (
     stdout,
     stop_interrupted,
 )
+from convert.cli.console import interruptible as _interruptible
+from convert.cli.console import quiet_dask as _quiet_dask
 from convert.cli.params import (
-    CocoMode,
     DaskOpt,
     FailOn,
     FailOnOpt,
@@ -49,7 +50,6 @@ from convert.cli.params import (
     Rule,
     RuleOpt,
     SrcArg,
-    ToFormat,
     choice,
     flag,
     parse_pairs,
@@ -85,113 +85,8 @@ def _main(version: bool = typer.Option(False, "--version", "-V", help="Print the
     """Convert and validate semantic-segmentation annotations through an indexed-layer model."""
 
 
-def _interruptible(command):
-    """Ctrl-C outside the image loop (reading the source, writing the last files): one line, exit 130.
-    (Inside the loop, :class:`~convert.pipeline.loop.Interrupted` brings the findings so far.)"""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except KeyboardInterrupt:
-            stderr.print("interrupted before any image was done" if command.__name__ in ("convert", "validate", "diff")
-                         else "interrupted")
-            sys.exit(130)  # SystemExit passes typer by, which would turn an Exit(130) into a second message
-
-    return wrapper
-
-
-def _quiet_dask(dask: str | None) -> None:
-    """The command owns its process: with ``--dask`` it quiets Dask's loggers (the library leaves them)."""
-    if dask:
-        from convert.pipeline.cluster import quiet_dask_logs
-
-        quiet_dask_logs()
-
-
-@app.command()
-@_interruptible
-def convert(
-    src: Path = SrcArg,
-    out: Path = typer.Option(..., "-o", "--out", help="Output folder.", show_default=False),
-    to: ToFormat = choice(ToFormat("png"), "--to", help="Output layout. See `segconv formats`."),
-    fmt: FromFormat | None = FromOpt,
-    labels: Path | None = LabelsOpt,
-    rule: Rule = RuleOpt,
-    overwrite: bool = flag("--overwrite", help="Write into an existing OUT, removing what an earlier segconv "
-                                                "run wrote there (nothing else)."),
-    dry_run: bool = flag("--dry-run", help="Do everything but write; report what would be written."),
-    strict: bool = flag("--strict", help="Write nothing if any warning or error is found."),
-    fail_on: FailOn = FailOnOpt,
-    max_pixels: int = MaxPixelsOpt,
-    images: Path | None = ImagesOpt,
-    coco_mode: CocoMode = choice(CocoMode.instance, "--coco-mode",
-                                  help="coco-rle: one annotation per visible object (instance) or per class "
-                                       "(semantic)."),
-    link: bool = flag("--link", help="Symlink images into the output instead of copying them."),
-    split: str | None = typer.Option(None, "--split", metavar="NAME=SHARE,...",
-                                        help="Split images without a subset of their own, by a hash of their "
-                                             "name: train=0.8,val=0.2. Default: all train."),
-    seed: int = typer.Option(0, "--seed", help="Seed of --split."),
-    split_by: str = typer.Option("sequence", "--split-by", metavar="RULE",
-                                 help="What --split keeps together: sequence (a video's frames, as the source "
-                                      "says), folder, image, or pattern:REGEX (its first group)."),
-    option: list[str] | None = OptionOpt,
-    jobs: int = JobsOpt,
-    dask: str | None = DaskOpt,
-    resume: bool = flag("--resume", help="Finish an interrupted conversion into OUT (a fresh run when there "
-                                          "is none)."),
-    json_path: Path | None = JsonOpt,
-    html_path: Path | None = HtmlOpt,
-    profile: bool = ProfileOpt,
-    quiet: bool = QuietOpt,
-) -> None:
-    """Convert SRC into training masks under OUT."""
-    from convert import api
-
-    _quiet_dask(dask)
-    threshold = Severity.WARNING if strict else Severity(fail_on.value)
-    stages: dict | None = {} if profile else None
-    try:
-        with progress_bar(quiet, "converting") as progress:
-            report = api.convert(src, out, to=to.value, fmt=value_of(fmt), labels=labels, rule=rule.value,
-                                 overwrite=overwrite, dry_run=dry_run, strict=strict, max_pixels=max_pixels,
-                                 images=images, coco_mode=coco_mode.value, link=link, jobs=jobs, dask=dask,
-                                 resume=resume, split=split, seed=seed, split_by=split_by,
-                                 options=parse_pairs(option),
-                                 profile=stages, progress=progress, json_path=json_path, html_path=html_path,
-                                 fail_on=threshold)
-    except api.Interrupted as stop:
-        stop_interrupted(stop, quiet, "`segconv convert … --resume` (same settings) finishes the run"
-                         + ("; no report was written" if json_path or html_path else ""))
-    print_report(report, quiet, stages)
-    if not quiet:
-        if report.refused:
-            stderr.print(f"[red]--strict: nothing written[/red] ({counts_line(report)})")
-        elif dry_run:
-            from convert.wording import plural
-
-            held = report.images - report.written
-            stderr.print(f"dry run: nothing written; {plural(report.written, 'image')} would be written as "
-                         f"{to.value} to {escape(str(out))}"
-                         + (f" ({held:,} of the {report.images:,} would not: see the findings)" if held else "")
-                         + f" ({counts_line(report)})")
-        else:
-            stderr.print(escape(report.summary))
-            if report.resumed:
-                from convert.wording import plural
-
-                if report.files:
-                    stderr.print(f"resumed: {report.reused:,} of the {plural(report.files, 'file')} for the images "
-                                 f"were already there (kept); {report.files - report.reused:,} written now")
-                else:
-                    stderr.print(f"resumed: --to {to.value} writes its files when the run ends, so the interrupted "
-                                 f"run left none to keep; all {plural(report.written, 'image')} written now")
-            if report.subsets and getattr(WRITERS[to.value].target, "has_splits", False):
-                stderr.print("subsets: " + ", ".join(f"{escape(k)} {v:,}" for k, v in sorted(report.subsets.items())))
-            stderr.print(counts_line(report))
-        print_report_paths(json_path, html_path)
-    raise typer.Exit(report.exit_code(threshold))
+app.command()(converting.convert)
+app.command()(converting.fix)
 
 
 @app.command()

@@ -5,6 +5,7 @@ Data goes to ``stdout``; everything for people (progress, findings, summaries) t
 
 from __future__ import annotations
 
+import functools
 import sys
 from contextlib import contextmanager
 
@@ -13,6 +14,32 @@ from rich.markup import escape
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def interruptible(command):
+    """Ctrl-C outside the image loop (reading the source, writing the last files): one line, exit 130.
+    (Inside the loop, :class:`~convert.pipeline.loop.Interrupted` brings the findings so far.)"""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            stderr.print("interrupted before any image was done" if command.__name__ in ("convert", "fix", "validate",
+                                                                                               "diff")
+                         else "interrupted")
+            sys.exit(130)  # SystemExit passes typer by, which would turn an Exit(130) into a second message
+
+    return wrapper
+
+
+def quiet_dask(dask: str | None) -> None:
+    """The command owns its process: with ``--dask`` it quiets Dask's loggers (the library leaves them)."""
+    if dask:
+        from convert.pipeline.cluster import quiet_dask_logs
+
+        quiet_dask_logs()
+
 
 
 @contextmanager

@@ -72,3 +72,16 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
            Option("holes", "bridge", "holes: joined to the outline (even-odd fill keeps them), or filled",
                   choices=("bridge", "fill")))),
 ]}
+
+READS_BACK = {"masks": "png"}  # a reader whose writer has another name (segconv's own masks are written as png)
+
+
+def own_writer(reader: str) -> str | None:
+    """The writer of a source's own format, if segconv has one: a delivery repaired by ``segconv fix`` goes
+    back to the tool that made it.
+
+    >>> own_writer("voc"), own_writer("masks"), own_writer("labelme-xml")
+    ('voc', 'png', None)
+    """
+    name = READS_BACK.get(reader, reader)
+    return name if name in WRITERS else None

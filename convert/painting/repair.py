@@ -200,16 +200,20 @@ def repair(painted: Painted, labelmap: LabelMap, rules: RepairRules) -> Repaired
     if not touched_s or not sum(len(t) for t in touched_s):
         return result
     final = Stretches(starts, ends, top, st.values, st.empty, st.objects, st.levels)
-    result.painted = _repainted(painted, final)
+    result.touched = runs.union(np.concatenate(touched_s), np.concatenate(touched_e))
+    # the touched pixels cut where the painting before or after changes: what each showed, and shows now
     shown = lookup(st.values, st.empty)
-    o_starts, o_ends, was, now = runs.overlay(st.starts, st.ends, shown[st.top], starts, ends, shown[top])
+    which, run, _ = runs.overlapping(st.starts, st.ends, *result.touched)
+    cut_s = np.maximum(result.touched[0][which], st.starts[run])
+    cut_e = np.minimum(result.touched[1][which], st.ends[run])
+    was = shown[st.top[run]]
+    which, run, lengths = runs.overlapping(starts, ends, cut_s, cut_e)
+    was, now = was[which], shown[top[run]]
     differs = was != now
-    result.net = _pairs(was[differs].astype(np.int64), now[differs].astype(np.int64),
-                        (o_ends - o_starts)[differs])
-    _patch(result.painted.class_mask, o_starts[differs], o_ends[differs], now[differs])
-    s, e = np.concatenate(touched_s), np.concatenate(touched_e)
-    order = np.argsort(s, kind="stable")
-    result.touched = runs.join(s[order], e[order])
+    result.net = _pairs(was[differs].astype(np.int64), now[differs].astype(np.int64), lengths[differs])
+    result.painted = _repainted(painted, final)
+    d_starts = np.maximum(cut_s[which], starts[run])[differs]
+    _patch(result.painted.class_mask, d_starts, d_starts + lengths[differs], now[differs])
     return result
 
 

@@ -39,6 +39,7 @@ from convert.pipeline.whole_source import (
     unused_classes,
     worst_images,
 )
+from convert.reports.repair_counts import repaired
 from convert.wording import plural
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -53,6 +54,7 @@ class RunReport:
     labelmap_derived: bool
     source: str = ""
     rule: str = "coco"
+    to: str = ""  # the writer, in a conversion
     images: int = 0
     written: int = 0  # images handed to the writer
     files: int = 0  # files the writer put into OUT for the images
@@ -66,6 +68,7 @@ class RunReport:
     total: int = 0  # images in the source
     notes: list[str] = field(default_factory=list)  # what the run decided on the user's behalf
     summary: str = ""  # what the writer wrote, in one line
+    repairs: Any = None  # RepairTally (convert.reports.repair_counts) of a run with repair rules
     pending: Any = None  # reports left to the caller (run(..., finish_reports=False)): PendingReports
 
     def counts(self) -> Counter:
@@ -148,8 +151,9 @@ def work(sample, st: dict) -> dict:
         file_findings, out["found"] = image_file_findings(sample, st.get("max_pixels", DEFAULT_MAX_PIXELS))
         out["findings"] += painted.findings + checked + file_findings
         t3 = clock()
+        fixed = repaired(painted, labelmap, st.get("repair"), account)  # the writer gets the repaired painting
         if writer is not None:
-            written = writer.write(sample, painted)
+            written = writer.write(sample, fixed.painted if fixed else painted)
             out["findings"] += written.findings
             out.update(record=written.record, files=written.files, reused=written.reused, staged=written.staged,
                        entries=written.entries)
@@ -158,7 +162,7 @@ def work(sample, st: dict) -> dict:
         if st["html"]:
             from convert.reports.html_report import score
 
-            out["score"] = score(out["findings"], painted)
+            out["score"] = score(out["findings"], painted, fixed)
         times.update({"paint": t2 - t1, "check": t3 - t2, "write": t4 - t3})
     out["times"] = times
     return out
@@ -183,7 +187,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         json_path: str | Path | None = None, html_path: str | Path | None = None,
         fail_on: Severity = Severity.ERROR, progress: Progress | None = None, jobs: int = 1,
         dask=None, profile: dict | None = None, split=None, outputs=None,
-        finish_reports: bool = True) -> RunReport:
+        finish_reports: bool = True, repair=None) -> RunReport:
     """Run the loop over ``dataset`` (see the module docstring).
 
     ``dask`` is a scheduler address (the connection is opened and closed here)
@@ -195,7 +199,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     of their own; ``outputs`` (:class:`~convert.pipeline.outputs.Outputs`) places the
     files of each image in sample order (by default: one without a manifest, in
     the writer's folder).  ``profile``, if given, receives seconds
-    per stage.
+    per stage.  ``repair`` (:class:`~convert.painting.repair.RepairRules`) repairs every painting before the
+    writer gets it; the checks see the painting as the source drew it.
     """
     from convert.reports.html_report import HtmlReport
     from convert.reports.json_report import JsonReport
@@ -204,8 +209,12 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     if writer is not None:
         writer.images_given = getattr(dataset, "images_given", None)  # for the words of missing-image
     json_report = JsonReport(json_path) if json_path else None
-    html_report = HtmlReport(html_path, labelmap) if html_path else None
-    state = {"dataset": dataset, "labelmap": labelmap, "rule": rule, "writer": writer,
+    html_report = HtmlReport(html_path, labelmap, repair=repair) if html_path else None
+    if repair:
+        from convert.reports.repair_counts import RepairTally
+
+        report.repairs = RepairTally(repair)
+    state = {"dataset": dataset, "labelmap": labelmap, "rule": rule, "writer": writer, "repair": repair,
              "html": html_report is not None, "options": CheckOptions(rule=rule, strict=strict), "split": split,
              "max_pixels": getattr(dataset, "max_pixels", DEFAULT_MAX_PIXELS)}
     if writer is not None and not writer.dry_run:
@@ -262,6 +271,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                         groups[out["group"]] += 1
                 report.images += 1
                 add_accounting(report.classes, out["account"])
+                if report.repairs is not None:
+                    report.repairs.add(out["name"], out["account"]["repair"])
                 if json_report:
                     json_report.add(out["account"])
                 if html_report and out["score"] is not None:
@@ -337,6 +348,8 @@ class PendingReports:
                 "rule": report.rule, "strict": self.strict, "fail_on": self.fail_on.value,
                 "labelmap": report.labelmap.to_dict(),
                 "summary": summary(report, report.exit_code(self.fail_on), report.classes)}
+        if report.repairs is not None:
+            head["repair"] = report.repairs.rules.to_dict()
         if self.json is not None:
             self.json.finish(head, report.findings)
             self.json = None

@@ -29,6 +29,7 @@ CHANGES_BYTES = {
     "link": "--link",
     "split": "--split, --split-by, --seed",
     "options": "-O (the writer's options)",
+    "repair": "--close-gaps, --min-area",
 }
 
 # parameters of api.convert -> the recorded key that holds their effect, or why they change no byte
@@ -36,6 +37,7 @@ PARAMETERS = {
     "src": "source", "fmt": "from", "images": "images", "max_pixels": "max_pixels", "labels": "labelmap",
     "rule": "rule", "to": "to", "coco_mode": "coco_mode", "link": "link", "split": "split", "split_by": "split",
     "seed": "split", "options": "options",  # (-O holds the reader's and the writer's options: both recorded)
+    "repair": "repair",
     "out": "no: where the bytes go, not what they are",
     "overwrite": "no: what happens to earlier files, not what is written",
     "resume": "no: whether the run goes on",

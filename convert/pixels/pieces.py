@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convert.pixels.runs import EMPTY
+from convert.pixels.runs import EMPTY, overlapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,29 +43,6 @@ class Pieces:
     of_run: np.ndarray
     piece: np.ndarray
     sizes: np.ndarray
-
-
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(which range, index) of every index in the ranges ``[lo, hi)``."""
-    counts = np.maximum(hi - lo, 0)
-    which = np.repeat(np.arange(len(lo)), counts)
-    index = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    return which, lo[which] + index
-
-
-def overlapping(starts: np.ndarray, ends: np.ndarray, q_starts: np.ndarray,
-                q_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (query, run, overlap) where the query range ``[q_starts, q_ends)`` overlaps one of the runs
-    ``[starts, ends)`` (sorted, disjoint, covering every query).
-
-    >>> [a.tolist() for a in overlapping(np.array([0, 2, 5]), np.array([2, 5, 9]), np.array([1]), np.array([6]))]
-    [[0, 0, 0], [0, 1, 2], [1, 3, 1]]
-    """
-    lo = np.searchsorted(starts, q_starts, side="right") - 1
-    hi = np.searchsorted(starts, q_ends, side="left")
-    which, run = _ranges(lo, hi)
-    overlap = np.minimum(q_ends[which], ends[run]) - np.maximum(q_starts[which], starts[run])
-    return which, run, overlap
 
 
 def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -212,6 +212,23 @@ def split_columns(starts: np.ndarray, ends: np.ndarray, height: int) -> tuple[np
     return np.maximum(starts[which], column * height), np.minimum(ends[which], (column + 1) * height)
 
 
+def merged(*sorted_arrays: np.ndarray) -> np.ndarray:
+    """The sorted union of sorted arrays (each sorted: timsort merges them in near-linear time, where
+    ``np.union1d`` hashes or sorts from scratch).
+
+    >>> merged(np.array([0, 4, 9]), np.array([2, 4])).tolist()
+    [0, 2, 4, 9]
+    """
+    out = np.concatenate(sorted_arrays)
+    out.sort(kind="stable")
+    if len(out) < 2:
+        return out
+    fresh = np.empty(len(out), dtype=bool)
+    fresh[0] = True
+    np.not_equal(out[1:], out[:-1], out=fresh[1:])
+    return out[fresh]
+
+
 def paste(starts: np.ndarray, ends: np.ndarray, labels: np.ndarray, p_starts: np.ndarray, p_ends: np.ndarray,
           p_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Runs ``[starts, ends)`` that cover a range whole, each with a label, with the runs ``[p_starts, p_ends)``
@@ -224,7 +241,7 @@ def paste(starts: np.ndarray, ends: np.ndarray, labels: np.ndarray, p_starts: np
     """
     if not len(p_starts):
         return starts, ends, labels
-    cuts = np.union1d(np.union1d(starts, p_starts), p_ends[p_ends < ends[-1]])
+    cuts = merged(starts, p_starts, p_ends[p_ends < ends[-1]])
     out = labels[np.searchsorted(starts, cuts, side="right") - 1]
     pasted = np.searchsorted(p_starts, cuts, side="right") - 1
     inside = (pasted >= 0) & (cuts < p_ends[np.maximum(pasted, 0)])
@@ -236,3 +253,42 @@ def paste(starts: np.ndarray, ends: np.ndarray, labels: np.ndarray, p_starts: np
     new_ends[:-1] = cuts[1:]
     new_ends[-1] = ends[-1]
     return cuts, new_ends, out
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(which range, index) of every index in the ranges ``[lo, hi)``."""
+    counts = np.maximum(hi - lo, 0)
+    which = np.repeat(np.arange(len(lo)), counts)
+    index = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return which, lo[which] + index
+
+
+def overlapping(starts: np.ndarray, ends: np.ndarray, q_starts: np.ndarray,
+                q_ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (query, run, overlap) where the query range ``[q_starts, q_ends)`` overlaps one of the runs
+    ``[starts, ends)`` (sorted, disjoint, covering every query).
+
+    >>> [a.tolist() for a in overlapping(np.array([0, 2, 5]), np.array([2, 5, 9]), np.array([1]), np.array([6]))]
+    [[0, 0, 0], [0, 1, 2], [1, 3, 1]]
+    """
+    lo = np.searchsorted(starts, q_starts, side="right") - 1
+    hi = np.searchsorted(starts, q_ends, side="left")
+    which, run = _ranges(lo, hi)
+    overlap = np.minimum(q_ends[which], ends[run]) - np.maximum(q_starts[which], starts[run])
+    return which, run, overlap
+
+
+def union(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs in any order, overlapping or not, as sorted disjoint runs (touching ones joined).
+
+    >>> [a.tolist() for a in union(np.array([5, 0, 2]), np.array([6, 3, 4]))]
+    [[0, 5], [4, 6]]
+    """
+    if not len(starts):
+        return starts, ends
+    order = np.argsort(starts, kind="stable")
+    starts, ends = starts[order], ends[order]
+    reach = np.maximum.accumulate(ends)
+    fresh = np.r_[True, starts[1:] > reach[:-1]]
+    first = np.flatnonzero(fresh)
+    return starts[first], np.maximum.reduceat(ends, first)

@@ -21,6 +21,8 @@ THUMB_WIDTH = 480
 JPEG_QUALITY = 82
 DECLARED_BOX = (255, 140, 0)  # a source's own bbox field: orange
 MEASURED_BOX = (0, 220, 255)  # the box of the region's pixels: cyan
+OFFENDING = (255, 0, 255)  # offending pixels: magenta
+REPAIRED = (0, 204, 0)  # pixels a repair filled or merged (segconv fix): green
 
 
 def jpeg_uri(image: Image.Image) -> str:
@@ -74,10 +76,10 @@ def thumb_size(width: int, height: int) -> tuple[int, int]:
 
 
 def overlay(photo: Image.Image, class_mask: np.ndarray, labelmap: LabelMap, highlight: np.ndarray | None = None,
-            colour_classes: bool = True) -> Image.Image:
+            colour_classes: bool = True, colour: tuple[int, int, int] = OFFENDING) -> Image.Image:
     """The class mask laid over the photo (the fill class uncoloured, void dark), at the photo's size, with
-    ``highlight`` pixels in magenta: an offending pixel marks its whole thumbnail pixel and its neighbours,
-    so that single pixels stay visible."""
+    ``highlight`` pixels in ``colour`` (magenta: offending): a highlighted pixel marks its whole thumbnail
+    pixel and its neighbours, so that single pixels stay visible."""
     size = photo.size
     small = class_mask
     if small.shape[::-1] != size:
@@ -104,7 +106,7 @@ def overlay(photo: Image.Image, class_mask: np.ndarray, labelmap: LabelMap, high
         grown[:, 1:] |= hit[:, :-1]
         grown[:, :-1] |= hit[:, 1:]
         out = out.copy()
-        out.paste((255, 0, 255), mask=Image.fromarray(grown.astype(np.uint8) * 255))
+        out.paste(colour, mask=Image.fromarray(grown.astype(np.uint8) * 255))
     return out
 
 
@@ -157,10 +159,10 @@ def _dashed_rectangle(draw: ImageDraw.ImageDraw, xyxy: tuple, colour: tuple, thi
 
 
 def render(sample, painted, labelmap: LabelMap, highlight: np.ndarray,
-           boxes: list | None = None) -> tuple[str, str, bool]:
+           boxes: list | None = None, colour: tuple[int, int, int] = OFFENDING) -> tuple[str, str, bool]:
     """(photo, overlay) data URIs for one sample, and whether the photo was found; ``boxes`` (see
-    :func:`draw_boxes`) are drawn on the overlay."""
+    :func:`draw_boxes`) are drawn on the overlay, ``highlight`` pixels in ``colour``."""
     h, w = painted.class_mask.shape
     photo, found = photo_thumbnail(sample, w, h)
-    laid = draw_boxes(overlay(photo, painted.class_mask, labelmap, highlight), boxes or [], w)
+    laid = draw_boxes(overlay(photo, painted.class_mask, labelmap, highlight, colour=colour), boxes or [], w)
     return jpeg_uri(photo), jpeg_uri(laid), found

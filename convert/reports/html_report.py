@@ -37,7 +37,7 @@ from convert.files.atomic import write_text
 from convert.findings import Finding
 from convert.findings.severity import Severity
 from convert.model.labelmap import LabelMap
-from convert.reports.html_pictures import DECLARED_BOX, MEASURED_BOX, render
+from convert.reports.html_pictures import DECLARED_BOX, MEASURED_BOX, REPAIRED, render
 from convert.reports.html_sections import HEAD, SCRIPT, PagePaths, class_table, count, findings_section, verdict
 from convert.wording import plural
 
@@ -45,12 +45,14 @@ KEEP = 8  # image cards on the page: the worst images, then a sample of the othe
 BOX_CODES = ("bbox-field-mismatch",)  # findings whose boxes are drawn on the picture
 
 
-def score(findings, painted) -> tuple[int, int, int, int]:
-    """How much an image needs looking at, for choosing the cards: (errors, warnings, offending pixels,
-    notes); images with all four 0 are a sample of the rest."""
+def score(findings, painted, fixed=None) -> tuple[int, int, int, int]:
+    """How much an image needs looking at, for choosing the cards: (errors, warnings, offending pixels and
+    pixels a repair touched, notes); images with all four 0 are a sample of the rest."""
     sev = Counter(f.severity for f in findings)
     trace = painted.trace
     offending = int((trace.offending_runs[1] - trace.offending_runs[0]).sum()) if trace is not None else 0
+    if fixed is not None:
+        offending += int((fixed.touched[1] - fixed.touched[0]).sum())
     return sev[Severity.ERROR], sev[Severity.WARNING], offending, sev[Severity.INFO]
 
 
@@ -58,9 +60,10 @@ class HtmlReport:
     """Keeps the ``keep`` images to draw while the run goes (the worst by score, earlier images first among
     equals) and the void pixels of every image; ``finish`` draws them and writes the page."""
 
-    def __init__(self, path: str | Path, labelmap: LabelMap, keep: int = KEEP):
+    def __init__(self, path: str | Path, labelmap: LabelMap, keep: int = KEEP, repair=None):
         self.path = Path(path)
         self.labelmap = labelmap
+        self.repair = repair  # RepairRules of a run that repairs: the cards show the painting before and after
         self.keep = keep
         self._heap: list = []
         self._tie = itertools.count()
@@ -102,8 +105,14 @@ class HtmlReport:
             highlight |= trace.bare_mask()
         boxes = box_problems(trace, findings)
         photo, overlay, found = render(sample, painted, self.labelmap, highlight, boxes)
+        after = None
+        if self.repair:
+            from convert.painting.repair import repair
+
+            fixed = repair(painted, self.labelmap, self.repair)
+            after = render(sample, fixed.painted, self.labelmap, fixed.touched_mask(), colour=REPAIRED)[1]
         return {"name": name, "findings": findings, "account": account, "photo": photo, "overlay": overlay,
-                "found": found, "score": image_score, "boxes": len(boxes)}
+                "found": found, "score": image_score, "boxes": len(boxes), "after": after}
 
     def finish(self, head: dict, findings: list[Finding], dataset, rule: str) -> None:
         cards = self._cards(dataset, rule)
@@ -127,6 +136,10 @@ class HtmlReport:
                          "outside their container, unlabelled pixels)"
                          + ("; a box problem shows the declared <code>bbox</code> dashed orange and the box of "
                             "the pixels cyan" if any(card["boxes"] for card in cards) else "") + ".</p>")
+            if self.repair:
+                parts.append("<p>A repair ran (<code>segconv fix</code>): the middle picture is the painting as "
+                             "the source drew it, the right one the painting written, the pixels the rules "
+                             "filled or merged in <b style='color:#0c0'>green</b>.</p>")
             parts.append(self._legend(cards))
         if worst:
             parts.append(f"<h3 class='section'>The images with the most problems ({len(worst)})</h3>")
@@ -158,6 +171,8 @@ class HtmlReport:
                              f"{html.escape(cls.name)} <small>{cls.index}</small>{fill}</span>")
         items.append("<span class='key'><i style='background:#282828'></i>void</span>")
         items.append("<span class='key'><i style='background:#f0f'></i>offending pixels</span>")
+        if self.repair:
+            items.append("<span class='key'><i style='background:#0c0'></i>repaired pixels</span>")
         if any(card["boxes"] for card in cards):
             items.append(f"<span class='key'><i style='border:2px dashed rgb{DECLARED_BOX}'></i>declared bbox</span>")
             items.append(f"<span class='key'><i style='border:2px solid rgb{MEASURED_BOX}'></i>box of the "
@@ -177,9 +192,13 @@ class HtmlReport:
         alt = "image" if card["found"] else "image not found (placeholder)"
         found = "".join(rows) or "<li>no findings</li>"
         void = {"index": self.labelmap.void, "pixels": account["void"]}
+        after = (f"<img src='{card['after']}' alt='after the repair, repaired pixels in green'>"
+                 if card.get("after") else "")
+        repaired = repair_lines(account.get("repair"))
         return (f"<div class='card' id='{anchor}'><h3><a href='#{anchor}'>#</a> {e(card['name'])}</h3>"
-                f"<div class='pics'><img src='{card['photo']}' alt='{alt}'>"
-                f"<img src='{card['overlay']}' alt='class mask and offending pixels'></div><ul>{found}</ul>"
+                f"<div class='pics{' three' if after else ''}'><img src='{card['photo']}' alt='{alt}'>"
+                f"<img src='{card['overlay']}' alt='class mask and offending pixels'>{after}</div>{repaired}"
+                f"<ul>{found}</ul>"
                 + class_table(account["classes"], per_image=True, void=void)
                 + f"<p>pixels no region covers: {account['filled']:,} shown by the fill class, "
                   f"{account['unlabelled']:,} left unlabelled (void); void pixels in all: {account['void']:,}</p>"
@@ -199,3 +218,20 @@ def box_problems(trace, findings: list[dict]) -> list[tuple[tuple, tuple, str]]:
                 label = (region.origin.element or "").replace("annotation ", "")
                 out.append((tuple(declared), measured, label))
     return out
+
+
+def repair_lines(entry: dict | None) -> str:
+    """A card's repair counts: per rule, pixels from which class to which."""
+    if not entry:
+        return ""
+    from convert.reports.repair_counts import change_text
+
+    rows = []
+    for rule, what in (("close_gaps", "gaps closed"), ("min_area", "small pieces merged")):
+        part = entry.get(rule)
+        if part is not None:
+            pieces = f" in {plural(part['pieces'], 'piece')}" if "pieces" in part else ""
+            rows.append(f"<li><b>{what}</b>: {plural(part['pixels'], 'pixel')}{pieces}"
+                        + (f" ({html.escape(change_text(part['changes'], 6))})" if part["changes"] else "") + "</li>")
+    rows.append(f"<li><b>class changed</b>: {plural(entry['changed']['pixels'], 'pixel')}</li>")
+    return "<ul class='repair'>" + "".join(rows) + "</ul>"

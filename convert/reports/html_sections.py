@@ -172,6 +172,7 @@ HEAD = (
     ".verdict.fail{background:#fde8e8}.verdict.ok{background:#e6f4ea}"
     ".card{border:1px solid #ddd;border-radius:6px;padding:1em;margin:1.5em 0}"
     ".pics{display:flex;gap:1%;align-items:flex-start}.pics img{width:49.5%;height:auto;border:1px solid #ccc}"
+    ".pics.three img{width:32.6%}"
     ".legend .key{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:1em;height:1em;"
     "vertical-align:middle;margin-right:.3em;border:1px solid #999}"
     "details.group{margin:.4em 0}summary{cursor:pointer}code{background:#f4f4f4;padding:0 3px}"

@@ -29,7 +29,7 @@ from convert.files.atomic import open_atomic
 
 def summary(run, exit_code: int, classes: dict) -> dict:
     severities = Counter(f.severity.value for f in run.findings)
-    return {
+    out = {
         "images": run.images,
         "errors": severities["error"],
         "warnings": severities["warning"],
@@ -38,6 +38,9 @@ def summary(run, exit_code: int, classes: dict) -> dict:
         "exit_code": exit_code,
         "classes": classes,
     }
+    if getattr(run, "repairs", None) is not None:  # a run with repair rules (segconv fix)
+        out["repairs"] = run.repairs.to_dict()
+    return out
 
 
 class JsonReport:
