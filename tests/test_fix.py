@@ -12,10 +12,11 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
-from conftest import ROOT, coco_doc, run_cli, tree_digest, write_json
 from PIL import Image
 
 from convert.formats.writers import WRITERS, own_writer
+
+from conftest import ROOT, coco_doc, run_cli, tree_digest, write_json
 
 LABELS = "classes:\n  - {name: plate, index: 1, level: 1}\n  - {name: bowl, index: 2, level: 1}\n" \
          "  - {name: rice, index: 3, level: 2}\n"
@@ -78,7 +79,8 @@ def test_counts_per_image_and_rule(tmp_path):
     # the terminal says the same, image by image and rule by rule
     table = result.stderr.split("repairs per image")[1].split("--close-gaps 2:")[0]
     line = next(x for x in table.splitlines() if x.startswith(" a.jpg"))
-    assert "void → bowl 20, void → plate 20" in line and "rice → plate 2 (1 piece)" in line and line.rstrip().endswith("42")
+    assert "void → bowl 20, void → plate 20" in line and "rice → plate 2 (1 piece)" in line
+    assert line.rstrip().endswith("42")
     assert "--close-gaps 2: 40 pixels (void → bowl 20, void → plate 20)" in result.stderr
     assert "--min-area 3: 2 pixels in 1 piece merged (rice → plate 2)" in result.stderr
     assert "repaired: 1 image of 2; 42 pixels changed class" in result.stderr
@@ -210,3 +212,41 @@ def test_html_cards_show_the_repaired_pixels(tmp_path):
     assert g < 100
     assert "<b>gaps closed</b>: 40 pixels (void → bowl 20, void → plate 20)" in card
     assert "<b>small pieces merged</b>: 2 pixels in 1 piece (rice → plate 2)" in card
+
+
+def test_min_area_fills_small_holes_of_the_fill_class_and_validate_agrees(tmp_path):
+    """every_pixel_drawn with a fill class: a plate over the whole image but a 2 x 2 hole (bare: the fill class
+    shows there, and it is reported). The hole is too wide for --close-gaps 1; --min-area 5 draws it as plate:
+    the output has no unlabelled pixel left, where the source had the hole's 4."""
+    labels = ("every_pixel_drawn: true\nclasses:\n  - {name: background, index: 0, level: 0, fill: true}\n"
+              "  - {name: plate, index: 1, level: 1}\n")
+    polygons = [(2, rect(0, 0, 12, 5)), (2, rect(0, 7, 12, 12)), (2, rect(0, 5, 5, 7)), (2, rect(7, 5, 12, 7))]
+    doc = coco_doc([{"id": 1, "file_name": "a.jpg", "width": 12, "height": 12}],
+                   [{"id": k + 1, "image_id": 1, "category_id": c, "segmentation": s, "iscrowd": 0}
+                    for k, (c, s) in enumerate(polygons)],
+                   [{"id": 1, "name": "background"}, {"id": 2, "name": "plate"}])
+    src = write_json(tmp_path / "s.json", doc)
+    (tmp_path / "labels.yaml").write_text(labels)
+    checked = run_cli("validate", src, "--labels", tmp_path / "labels.yaml", "--json", tmp_path / "v.json")
+    found = json.loads((tmp_path / "v.json").read_text())["findings"]
+    assert [f["pixels"] for f in found if f["code"] == "unlabelled-pixels"] == [4], checked.stderr
+    result = run_cli("fix", src, "--labels", tmp_path / "labels.yaml", "-o", tmp_path / "out", "--to", "coco-rle",
+                     "--close-gaps", "1", "--min-area", "5", "--json", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    entry = json.loads((tmp_path / "r.json").read_text())["images"][0]["repair"]
+    assert entry["close_gaps"]["pixels"] == 0
+    assert entry["min_area"]["changes"] == [{"from": "background", "to": "plate", "pixels": 4}]
+    checked = run_cli("validate", tmp_path / "out", "--labels", tmp_path / "labels.yaml", "--json", tmp_path / "v.json")
+    found = json.loads((tmp_path / "v.json").read_text())["findings"]
+    assert [f for f in found if f["code"] == "unlabelled-pixels"] == [], checked.stderr
+
+
+def test_findings_docs_name_what_each_rule_repairs():
+    from convert.findings.codes import CODES, explain, markdown
+    from convert.findings.codes.repairs import REPAIRS
+
+    for repair in REPAIRS:
+        for code in repair.resolves:
+            assert code in CODES
+            assert f"Repaired by `segconv fix {repair.flag}`" in explain(code)
+    assert (ROOT / "docs" / "findings.md").read_text() == markdown()
