@@ -154,23 +154,53 @@ def test_convert_takes_the_same_flags(tmp_path):
     assert "repaired: 1 image of 2; 42 pixels changed class" in converted.stderr
 
 
-@pytest.mark.parametrize("source_format", ["coco", "voc"])
+# the writer a source goes back to without --to: a writer named like the reader when segconv has one (the
+# send-back writers of this round, labelme and cvat, are picked up when they land), a COCO file as coco-rle
+SENT_BACK = {"coco": "coco" if "coco" in WRITERS else "coco-rle", "voc": "voc",
+             "labelme": "labelme" if "labelme" in WRITERS else None}
+
+
+@pytest.mark.parametrize("source_format", sorted(SENT_BACK))
 def test_the_source_format_is_written_when_segconv_can(tmp_path, source_format):
     src, labels = scene(tmp_path)
     if source_format == "voc":
         made = run_cli("convert", src, "--labels", labels, "-o", tmp_path / "voc", "--to", "voc")
         assert made.returncode == 0, made.stderr
         src = tmp_path / "voc"
-    result = run_cli("fix", src, "--labels", labels, "-o", tmp_path / "out", "--min-area", "3")
+    if source_format == "labelme":
+        src, labels = ROOT / "fixtures" / "food" / "labelme", ROOT / "fixtures" / "food" / "labelmap.yaml"
+    result = run_cli("fix", src, "--labels", labels, "-o", tmp_path / "out", "--min-area", "3",
+                     "--json", tmp_path / "r.json")
     assert result.returncode == 0, result.stderr
-    chosen = own_writer(source_format)
+    chosen = SENT_BACK[source_format]
+    assert own_writer(source_format) == chosen
     if chosen:
         assert f"no --to given: writing {chosen}, the source's own format" in result.stderr
     else:
         assert (f"no --to given: segconv cannot write {source_format}, the source's format; writing png"
                 in result.stderr)
-        assert (tmp_path / "out" / "masks" / "a.png").is_file()
-    assert own_writer("voc") == "voc" and "voc" in WRITERS
+        assert (tmp_path / "out" / "masks" / "table_01.png").is_file()
+    # what was written is what was said: segconv reads the output back as that format
+    back = run_cli("inspect", tmp_path / "out")
+    assert back.returncode == 0, back.stderr
+    written = chosen or "png"
+    assert f": {READ_AS.get(written, written)}, " in back.stdout.splitlines()[0], back.stdout
+
+
+READ_AS = {"png": "masks", "coco-rle": "coco"}  # the reader that takes each writer's output
+
+
+def test_fixing_the_output_again_changes_nothing(tmp_path):
+    """The scene's repair leaves no piece kept and no bounded stretch of at most W bare: fixed again, the masks
+    are the same bytes and no pixel is counted."""
+    fix(tmp_path, "--to", "png")
+    again = run_cli("fix", tmp_path / "out", "--labels", tmp_path / "labels.yaml", "-o", tmp_path / "again",
+                    "--close-gaps", "2", "--min-area", "3", "--json", tmp_path / "again.json")
+    assert again.returncode == 0, again.stderr
+    assert "no --to given: writing png, the source's own format" in again.stderr
+    report = json.loads((tmp_path / "again.json").read_text())
+    assert report["summary"]["repairs"]["changed"]["pixels"] == 0
+    assert tree_digest(tmp_path / "again" / "masks") == tree_digest(tmp_path / "out" / "masks")
 
 
 def test_fix_needs_a_rule(tmp_path):
@@ -202,14 +232,14 @@ def test_html_cards_show_the_repaired_pixels(tmp_path):
     page = (tmp_path / "r.html").read_text()
     card = page.split("id='image-1'")[1].split("id='image-2'")[0]
     assert "a.jpg" in card.split("</h3>")[0]  # the most repaired image comes first
-    assert card.count("<img ") == 3 and "after the repair, repaired pixels in green" in card
+    assert card.count("<img ") == 3 and "after the repair, repaired pixels in yellow" in card
     after = card.split("<img src='")[3].split("'")[0]
     picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(after.split(",", 1)[1]))).convert("RGB")).astype(int)
     scale = picture.shape[1] // 40
-    r, g, b = picture[10 * scale, int(10.5 * scale)]  # the middle of the gap's column 10: green
-    assert g > 150 and r < 100 and b < 100
-    r, g, b = picture[10 * scale, int(30.5 * scale)]  # the bare area, left as it was: dark void, not green
-    assert g < 100
+    r, g, b = picture[10 * scale, int(10.5 * scale)]  # the middle of the gap's column 10: yellow
+    assert r > 200 and g > 200 and b < 100
+    r, g, b = picture[10 * scale, int(30.5 * scale)]  # the bare area, left as it was: dark void, not yellow
+    assert r < 100 and g < 100
     assert "<b>gaps closed</b>: 40 pixels (void → bowl 20, void → plate 20)" in card
     assert "<b>small pieces merged</b>: 2 pixels in 1 piece (rice → plate 2)" in card
 

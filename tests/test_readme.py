@@ -96,3 +96,32 @@ def test_validate_samples_finds_what_the_cli_finds_where_painting_alone_does_not
     assert [f.to_dict() for f in checked.findings] == listed
     painting_only = [f for sample in dataset for f in sample.findings + convert.paint(sample, labelmap).findings]
     assert sum(f["severity"] != "info" for f in listed) > sum(f.severity.value != "info" for f in painting_only)
+
+
+def test_the_fix_example_prints_what_readme_shows(tmp_path):
+    """README's `segconv fix` run on labelme's example, as written (OUT and the report moved to tmp_path): its
+    three summary lines, word for word; the picture beside it is in the repository; the formats named as
+    written back without --to are."""
+    from convert.formats.writers import own_writer
+
+    from conftest import corpus
+
+    block = README.split("## Repairing a delivery", 1)[1].split("\n$ ", 1)[1].split("```", 1)[0]
+    command, *shown = block.strip().splitlines()
+    args = shlex.split(command)
+    assert args[:2] == ["segconv", "fix"]
+    args[2] = str(corpus(args[2]))
+    args[args.index("-o") + 1] = str(tmp_path / "fixed")
+    args[args.index("--html") + 1] = str(tmp_path / "fix.html")
+    proc = run_cli(*args[1:])
+    assert proc.returncode == 0, proc.stderr
+    printed = proc.stderr.splitlines()
+    for line in shown:
+        assert line in printed, proc.stderr
+    assert "1,194 pixels" in README and "class changed</b>: 1,194 pixels" in (tmp_path / "fix.html").read_text()
+    assert "](docs/fix.jpg)" in README and (ROOT / "docs" / "fix.jpg").stat().st_size > 10_000
+    said = "own format when segconv writes it (VOC, COCO as `coco-rle`, COCO panoptic, YOLO, Label Studio, segconv's"
+    assert said in " ".join(README.split())
+    assert [own_writer(r) for r in ("voc", "coco-panoptic", "yolo", "label-studio", "masks")] == [
+        "voc", "coco-panoptic", "yolo", "label-studio", "png"]
+    assert own_writer("coco") in ("coco", "coco-rle")  # coco once the COCO writer of this round lands

@@ -73,15 +73,19 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
                   choices=("bridge", "fill")))),
 ]}
 
-READS_BACK = {"masks": "png"}  # a reader whose writer has another name (segconv's own masks are written as png)
+# A reader whose own format segconv writes under another name: segconv's own masks are written as png; a COCO
+# instances file as coco-rle (RLE, no polygons) until a writer named like the reader exists, which then wins.
+READS_BACK = {"masks": "png", "coco": "coco-rle"}
 
 
 def own_writer(reader: str) -> str | None:
     """The writer of a source's own format, if segconv has one: a delivery repaired by ``segconv fix`` goes
-    back to the tool that made it.
+    back to the tool that made it.  A writer named like the reader wins; else :data:`READS_BACK`.
 
     >>> own_writer("voc"), own_writer("masks"), own_writer("labelme-xml")
     ('voc', 'png', None)
     """
-    name = READS_BACK.get(reader, reader)
+    if reader in WRITERS:
+        return reader
+    name = READS_BACK.get(reader)
     return name if name in WRITERS else None

@@ -22,7 +22,9 @@ JPEG_QUALITY = 82
 DECLARED_BOX = (255, 140, 0)  # a source's own bbox field: orange
 MEASURED_BOX = (0, 220, 255)  # the box of the region's pixels: cyan
 OFFENDING = (255, 0, 255)  # offending pixels: magenta
-REPAIRED = (0, 204, 0)  # pixels a repair filled or merged (segconv fix): green
+# pixels a repair filled or merged (segconv fix): yellow, which no class of the VOC palette shows (its channels
+# stop at 224), where green is the palette's sofa, potted plant...
+REPAIRED = (255, 255, 0)
 
 
 def jpeg_uri(image: Image.Image) -> str:

@@ -139,7 +139,7 @@ class HtmlReport:
             if self.repair:
                 parts.append("<p>A repair ran (<code>segconv fix</code>): the middle picture is the painting as "
                              "the source drew it, the right one the painting written, the pixels the rules "
-                             "filled or merged in <b style='color:#0c0'>green</b>.</p>")
+                             "filled or merged in <b style='background:#ff0'>yellow</b>.</p>")
             parts.append(self._legend(cards))
         if worst:
             parts.append(f"<h3 class='section'>The images with the most problems ({len(worst)})</h3>")
@@ -172,7 +172,7 @@ class HtmlReport:
         items.append("<span class='key'><i style='background:#282828'></i>void</span>")
         items.append("<span class='key'><i style='background:#f0f'></i>offending pixels</span>")
         if self.repair:
-            items.append("<span class='key'><i style='background:#0c0'></i>repaired pixels</span>")
+            items.append("<span class='key'><i style='background:#ff0'></i>repaired pixels</span>")
         if any(card["boxes"] for card in cards):
             items.append(f"<span class='key'><i style='border:2px dashed rgb{DECLARED_BOX}'></i>declared bbox</span>")
             items.append(f"<span class='key'><i style='border:2px solid rgb{MEASURED_BOX}'></i>box of the "
@@ -192,7 +192,7 @@ class HtmlReport:
         alt = "image" if card["found"] else "image not found (placeholder)"
         found = "".join(rows) or "<li>no findings</li>"
         void = {"index": self.labelmap.void, "pixels": account["void"]}
-        after = (f"<img src='{card['after']}' alt='after the repair, repaired pixels in green'>"
+        after = (f"<img src='{card['after']}' alt='after the repair, repaired pixels in yellow'>"
                  if card.get("after") else "")
         repaired = repair_lines(account.get("repair"))
         return (f"<div class='card' id='{anchor}'><h3><a href='#{anchor}'>#</a> {e(card['name'])}</h3>"
