@@ -2,6 +2,7 @@
 
     python bench/peers.py setup                       # Datumaro into bench/.peers/datumaro (once)
     python bench/peers.py segconv SRC LABELS OUT [--jobs N] [--to LAYOUT]
+    python bench/peers.py segconv-fix SRC LABELS OUT --close-gaps W --min-area A [--to LAYOUT]  # convert + repair
     python bench/peers.py segconv-dask SRC LABELS OUT      # --dask local (2 worker processes)
     python bench/peers.py validate SRC LABELS [--json FILE] [--html FILE]
     python bench/peers.py diff A B LABELS [--json FILE]  # segconv diff
@@ -74,16 +75,27 @@ def levels_of(labels: Path) -> dict:
     return {c["name"]: (c["level"], c["index"]) for c in data["classes"]}
 
 
-def run_segconv(src, labels, out, jobs=1, to="png", dask=None, options=None, link=False):
+def run_segconv(src, labels, out, jobs=1, to="png", dask=None, options=None, link=False, repair=None):
+    """``repair``: (W, A), segconv fix's ``--close-gaps W --min-area A``; the pixels each rule changed are
+    returned beside the time."""
     sys.path.insert(0, str(HERE.parent))
     from convert import api
 
+    extra = {}
+    if repair:
+        from convert.painting.repair import RepairRules
+
+        extra["repair"] = RepairRules(*repair)
     t = time.perf_counter()
     stages: dict = {}
     report = api.convert(src, out, to=to, labels=labels, overwrite=True, jobs=jobs, dask=dask, profile=stages,
-                         options=options, link=link)
+                         options=options, link=link, **extra)
     wall = time.perf_counter() - t
-    return {"wall": wall, "images": report.written, "stages": {k: round(v, 3) for k, v in stages.items()}}
+    result = {"wall": wall, "images": report.written, "stages": {k: round(v, 3) for k, v in stages.items()}}
+    if repair:
+        result["repaired"] = {rule: report.repairs.pixels(rule) for rule in ("close_gaps", "min_area")}
+        result["repaired_images"] = report.repairs.images
+    return result
 
 
 def run_validate(src, labels, jobs=1, json_path=None, html_path=None):
@@ -240,6 +252,7 @@ def main(argv: list[str]) -> None:
         return value
 
     jobs = int(flag("--jobs", 1))
+    repair = (int(flag("--close-gaps", 0)), int(flag("--min-area", 0)))
     to = flag("--to", "png")
     json_path, html_path = flag("--json"), flag("--html")
     link = "--link" in args
@@ -253,6 +266,7 @@ def main(argv: list[str]) -> None:
         "parse": lambda: run_parse(*args),
         "pycocotools-load": lambda: run_pycocotools_load(*args),
         "segconv-dask": lambda: run_segconv(*args, dask="local"),
+        "segconv-fix": lambda: run_segconv(*args, jobs=jobs, to=to, repair=repair),
         "validate": lambda: run_validate(*args, jobs=jobs, json_path=json_path, html_path=html_path),
         "pycocotools": lambda: run_pycocotools(*args),
         "floor": lambda: run_floor(*args),

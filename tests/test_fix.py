@@ -280,3 +280,23 @@ def test_findings_docs_name_what_each_rule_repairs():
             assert code in CODES
             assert f"Repaired by `segconv fix {repair.flag}`" in explain(code)
     assert (ROOT / "docs" / "findings.md").read_text() == markdown()
+
+
+def test_profile_has_a_repair_stage(tmp_path):
+    """--profile says what the repair costs apart from painting and writing (bench/bench.py's fix scene
+    compares fix with convert); convert without rules has no such row."""
+    from convert import api
+    from convert.painting.repair import RepairRules
+
+    src, labels = scene(tmp_path)
+    stages: dict = {}
+    api.convert(src, tmp_path / "out", to="png", labels=labels, repair=RepairRules(2, 3), profile=stages)
+    assert {"paint", "check", "repair", "write"} <= set(stages) and stages["repair"] > 0
+    plain: dict = {}
+    api.convert(src, tmp_path / "plain", to="png", labels=labels, profile=plain)
+    assert "repair" not in plain and "write" in plain
+    shown = run_cli("fix", src, "--labels", labels, "-o", tmp_path / "cli", "--close-gaps", "2", "--profile")
+    table = shown.stderr.split("ms / image", 1)[1].split(" wall ", 1)[0]
+    assert shown.returncode == 0, shown.stderr
+    assert [line.split()[0] for line in table.splitlines()[2:]] == ["parse", "import", "paint", "check", "repair",
+                                                                    "write", "collect"], table

@@ -124,7 +124,7 @@ def print_profile(stages: dict | None, images: int) -> None:
     table = Table(title="profile", show_edge=False)
     for col in ("stage", "seconds", "ms / image"):
         table.add_column(col, justify="left" if col == "stage" else "right")
-    for stage in ("parse", "import", "paint", "check", "write", "collect", "wall"):
+    for stage in ("parse", "import", "paint", "check", "repair", "write", "collect", "wall"):
         if stage in stages:
             per = "" if stage in ("parse", "wall") else f"{1000 * stages[stage] / max(images, 1):.2f}"
             table.add_row(stage, f"{stages[stage]:.3f}", per)

@@ -152,6 +152,7 @@ def work(sample, st: dict) -> dict:
         out["findings"] += painted.findings + checked + file_findings
         t3 = clock()
         fixed = repaired(painted, labelmap, st.get("repair"), account)  # the writer gets the repaired painting
+        t3r = clock()
         if writer is not None:
             written = writer.write(sample, fixed.painted if fixed else painted)
             out["findings"] += written.findings
@@ -163,7 +164,9 @@ def work(sample, st: dict) -> dict:
             from convert.reports.html_report import score
 
             out["score"] = score(out["findings"], painted, fixed)
-        times.update({"paint": t2 - t1, "check": t3 - t2, "write": t4 - t3})
+        times.update({"paint": t2 - t1, "check": t3 - t2, "write": t4 - t3r})
+        if fixed is not None:
+            times["repair"] = t3r - t3
     out["times"] = times
     return out
 
