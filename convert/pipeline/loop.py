@@ -164,9 +164,7 @@ def work(sample, st: dict) -> dict:
             from convert.reports.html_report import score
 
             out["score"] = score(out["findings"], painted, fixed)
-        times.update({"paint": t2 - t1, "check": t3 - t2, "write": t4 - t3r})
-        if fixed is not None:
-            times["repair"] = t3r - t3
+        times.update({"paint": t2 - t1, "check": t3 - t2, "write": t4 - t3r}, **({"repair": t3r - t3} if fixed else {}))
     out["times"] = times
     return out
 
