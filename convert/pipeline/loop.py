@@ -140,7 +140,7 @@ def work(sample, st: dict) -> dict:
            "subset": sample.subset, "own_subset": own_subset, "score": None,
            "group": st["split"].group_of(sample.name, sample.sequence) if st.get("split") and not own_subset
            else None}
-    times = {}
+    times: dict[str, float] = {}
     if sample.usable:
         labelmap, rule = st["labelmap"], st["rule"]
         writer = st["writer"]
