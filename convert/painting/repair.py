@@ -180,7 +180,7 @@ def merge_pieces(st: Stretches, labelmap: LabelMap, height: int, width: int, sma
 
 def repair(painted: Painted, labelmap: LabelMap, rules: RepairRules) -> Repaired:
     """``painted`` repaired by ``rules`` (see the module docstring); ``painted`` itself is not changed."""
-    st = painted.runs
+    st = painted.stretches
     height, width = painted.class_mask.shape
     starts, ends, top = st.starts, st.ends, st.top
     result = Repaired(painted)
