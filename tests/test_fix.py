@@ -273,7 +273,7 @@ def test_min_area_fills_small_holes_of_the_fill_class_and_validate_agrees(tmp_pa
 
 def test_findings_docs_name_what_each_rule_repairs():
     from convert.findings.codes import CODES, explain, markdown
-    from convert.findings.codes.repairs import REPAIRS
+    from convert.findings.codes.repair_words import REPAIRS
 
     for repair in REPAIRS:
         for code in repair.resolves:

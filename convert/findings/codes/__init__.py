@@ -9,7 +9,7 @@ in its family's ``TABLE``.  ``docs/findings.md`` is generated from these tables
 
 from __future__ import annotations
 
-from convert.findings.codes import completeness, files, geometry, labels, levels, repairs
+from convert.findings.codes import completeness, files, geometry, labels, levels, repair_words
 from convert.findings.codes.info import CodeInfo
 
 _TABLE = [*labels.TABLE, *completeness.TABLE, *levels.TABLE, *geometry.TABLE, *files.TABLE]
@@ -26,7 +26,7 @@ def explain(code: str) -> str:
         hint = did_you_mean(code.strip().lower(), CODES)
         known = ", ".join(sorted(CODES))
         raise KeyError(f"unknown finding code {code!r}{hint} (known codes: {known})")
-    repaired = "".join(f"\nRepaired by {line}\n" for line in repairs.repaired_by(info.code))
+    repaired = "".join(f"\nRepaired by {line}\n" for line in repair_words.repaired_by(info.code))
     return (
         f"{info.code} ({info.family}, {info.severity.value})\n\n"
         f"{info.summary}\n\n"
@@ -59,8 +59,8 @@ def markdown() -> str:
                 "",
                 f"- Example: {info.example}",
                 f"- What to do: {info.fix}",
-                *(f"- Repaired by {line}" for line in repairs.repaired_by(info.code)),
+                *(f"- Repaired by {line}" for line in repair_words.repaired_by(info.code)),
                 "",
             ]
-    lines += repairs.markdown()
+    lines += repair_words.markdown()
     return "\n".join(lines)
