@@ -120,8 +120,9 @@ def test_the_fix_example_prints_what_readme_shows(tmp_path):
         assert line in printed, proc.stderr
     assert "1,194 pixels" in README and "class changed</b>: 1,194 pixels" in (tmp_path / "fix.html").read_text()
     assert "](docs/fix.jpg)" in README and (ROOT / "docs" / "fix.jpg").stat().st_size > 10_000
-    said = "own format when segconv writes it (VOC, COCO as `coco-rle`, COCO panoptic, YOLO, Label Studio, segconv's"
+    said = ("own format when segconv writes it (COCO, CVAT, LabelMe, VOC, COCO panoptic, YOLO, Label Studio, "
+            "Kaggle CSVs, segconv's masks")
     assert said in " ".join(README.split())
-    assert [own_writer(r) for r in ("voc", "coco-panoptic", "yolo", "label-studio", "masks")] == [
-        "voc", "coco-panoptic", "yolo", "label-studio", "png"]
-    assert own_writer("coco") in ("coco", "coco-rle")  # coco once the COCO writer of this round lands
+    named = ("coco", "cvat", "labelme", "voc", "coco-panoptic", "yolo", "label-studio", "kaggle-rle")
+    assert [own_writer(r) for r in named] == list(named) and own_writer("masks") == "png"
+    assert own_writer("labelme-xml") is None

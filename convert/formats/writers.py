@@ -73,9 +73,7 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
                   choices=("bridge", "fill")))),
 ]}
 
-# A reader whose own format segconv writes under another name: segconv's own masks are written as png; a COCO
-# instances file as coco-rle (RLE, no polygons) until a writer named like the reader exists, which then wins.
-READS_BACK = {"masks": "png", "coco": "coco-rle"}
+READS_BACK = {"masks": "png"}  # a reader whose writer has another name (segconv's own masks are written as png)
 
 
 def own_writer(reader: str) -> str | None:
