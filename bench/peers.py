@@ -81,7 +81,7 @@ def run_segconv(src, labels, out, jobs=1, to="png", dask=None, options=None, lin
     t = time.perf_counter()
     stages: dict = {}
     report = api.convert(src, out, to=to, labels=labels, overwrite=True, jobs=jobs, dask=dask, profile=stages,
-                         options=options, link=link)
+                         format_options=options or {}, link=link)
     wall = time.perf_counter() - t
     return {"wall": wall, "images": report.written, "stages": {k: round(v, 3) for k, v in stages.items()}}
 

@@ -27,7 +27,7 @@ _EXPORTS = {
     "LabelMap": "model.labelmap", "voc_color": "model.labelmap", "Painted": "painting.painted",
     "paint": "painting.paint", "rasterize": "painting.rasterize",
     "RunReport": "pipeline.loop", "Interrupted": "pipeline.loop",
-    "convert": "api", "inspect": "api", "validate": "api", "validate_samples": "api",
+    "convert": "api", "inspect": "api", "validate": "api", "validate_samples": "api", "RunOptions": "api.options",
     "SegconvError": "errors", "UsageError": "errors",
     "detect_format": "formats.readers", "open_dataset": "formats.readers",
 }

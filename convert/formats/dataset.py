@@ -137,9 +137,11 @@ class FileDataset(IndexedDataset[Path]):
         raise NotImplementedError
 
 
-def resolve_labelmap(dataset: Dataset, labels: str | Path | None) -> tuple[LabelMap, bool]:
-    """The label map from ``labels``, or the source's own, or one derived from
-    the source's label names (the flag says it was not given)."""
+def resolve_labelmap(dataset: Dataset, labels: str | Path | LabelMap | None) -> tuple[LabelMap, bool]:
+    """The label map ``labels`` (a file, or a :class:`LabelMap` a script made), or the source's own, or one
+    derived from the source's label names (the flag says it was not given)."""
+    if isinstance(labels, LabelMap):
+        return labels, False
     if labels is not None:
         return LabelMap.load(labels), False
     if dataset.source_labelmap is not None:

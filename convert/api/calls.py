@@ -1,4 +1,7 @@
-"""The library API: what the command line does, callable from a script.
+"""The command line's runs as calls: :func:`convert`, :func:`validate`, :func:`inspect`.
+
+Each takes a :class:`~convert.api.options.RunOptions` (what ``segconv`` builds from its options) and/or
+keyword arguments naming its fields:
 
     >>> from convert import api
     >>> report = api.convert("fixtures/food/annotations.json", "out",
@@ -8,10 +11,7 @@
     >>> check = api.validate("fixtures/food/annotations.json",
     ...                      labels="fixtures/food/labelmap.yaml", json_path="report.json")  # doctest: +SKIP
 
-Smaller steps for one-off scripts: :func:`open_dataset` (load a source),
-iterate its samples, :func:`~convert.painting.paint.paint` one, and a writer from
-:data:`~convert.formats.writers.WRITERS` to write it.  :func:`convert` and
-:func:`validate` share one loop (:mod:`convert.pipeline.loop`); the output folder's
+:func:`convert` and :func:`validate` share one loop (:mod:`convert.pipeline.loop`); the output folder's
 rules (refuse, overwrite, resume) are :mod:`convert.pipeline.outfolder`'s.
 """
 
@@ -20,28 +20,37 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from inspect import signature
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from convert.api.options import (
+    CHECKING,
+    FIELDS,
+    READING,
+    ConvertSettings,
+    PathLike,
+    ReadSettings,
+    RunOptions,
+    ValidateSettings,
+    settle,
+)
 from convert.errors import SegconvError, UsageError
 from convert.findings import Finding
 from convert.findings.severity import Severity
+from convert.formats.dataset import Dataset as Source
 from convert.formats.dataset import resolve_labelmap
 from convert.formats.options import parse_options, split_options
 from convert.formats.readers import READERS, detect_format, open_dataset
 from convert.formats.writers import WRITERS
-from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
-from convert.painting.rasterize import RULES
 from convert.pipeline.environment import EnvironmentProblem
 from convert.pipeline.loop import Interrupted, Progress, RunReport, run
-from convert.pipeline.splits import Split
 
-__all__ = ["Interrupted", "Inventory", "RunReport", "convert", "inspect", "resolve_labelmap", "validate",
-           "validate_samples"]
-
+if TYPE_CHECKING:
+    from typing import Unpack
 
 def _version() -> str:
     from convert import __version__
@@ -56,56 +65,29 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _check_common(rule: str, jobs: int) -> None:
-    if rule not in RULES:
-        raise UsageError(f"unknown pixel rule {rule!r}; known: {', '.join(RULES)}")
-    if jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-
-
-def _check_report_paths(json_path, html_path) -> None:
-    for option, path in (("--json", json_path), ("--html", html_path)):
+def _check_report_paths(opts: RunOptions) -> None:
+    for option, path in (("--json", opts.json_path), ("--html", opts.html_path)):
         if path is not None and Path(path).is_dir():
             raise UsageError(f"{option} {path} is a folder; give a file name")
 
 
-def _open(src, fmt, images, max_pixels, reader_options):
-    if fmt is not None and fmt not in READERS:
-        raise UsageError(f"unknown input format {fmt!r}; known: {', '.join(sorted(READERS))}")
-    fmt = fmt or detect_format(src)
-    return open_dataset(src, fmt, max_pixels=max_pixels, images=images, options=reader_options)
+def _open(src: PathLike, opts: RunOptions, reader_options: Mapping[str, object]) -> Source:
+    fmt = opts.fmt or detect_format(src)
+    return open_dataset(src, fmt, max_pixels=opts.max_pixels, images=opts.images, options=dict(reader_options))
 
 
-def convert(
-    src: str | Path,
-    out: str | Path,
-    *,
-    to: str = "png",
-    fmt: str | None = None,
-    labels: str | Path | None = None,
-    rule: str = "coco",
-    overwrite: bool = False,
-    dry_run: bool = False,
-    strict: bool = False,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    images: str | Path | None = None,
-    coco_mode: str = "instance",
-    link: bool = False,
-    jobs: int = 1,
-    dask: str | None = None,
-    resume: bool = False,
-    split: str | None = None,
-    seed: int = 0,
-    split_by: str = "sequence",
-    options: dict | None = None,
-    profile: dict | None = None,
-    progress: Progress | None = None,
-    json_path: str | Path | None = None,
-    html_path: str | Path | None = None,
-    fail_on: Severity = Severity.ERROR,
-) -> RunReport:
+def _reader_options(opts: RunOptions, reader_name: str) -> dict:
+    reader_opts, _ = split_options(opts.format_options, READERS[reader_name].options if reader_name in READERS
+                                   else {}, {}, reader_name, None)
+    return reader_opts
+
+
+def convert(src: PathLike, out: PathLike, options: RunOptions | None = None, *, progress: Progress | None = None,
+            profile: dict | None = None, **changes: Unpack[ConvertSettings]) -> RunReport:
     """Convert ``src`` into the ``to`` layout under ``out``, running every check.
 
+    ``options`` (a :class:`~convert.api.options.RunOptions`, the object ``segconv convert`` builds) holds
+    the settings; keyword arguments change single ones (``convert(src, out, to="yolo")``).
     Findings never stop the run; a :class:`SegconvError` (unusable input,
     refused output folder) does, before anything is written.  With ``strict``
     every sample is checked first and nothing is written if any finding is a
@@ -115,36 +97,35 @@ def convert(
     written, to the same bytes an uninterrupted run writes); where there is
     none, the run starts afresh.  ``split`` (``"train=0.8,val=0.2"``) and
     ``seed`` split images without a subset of their own, by the groups
-    ``split_by`` makes (:mod:`convert.pipeline.splits`); ``options`` are the
+    ``split_by`` makes (:mod:`convert.pipeline.splits`); ``format_options`` are the
     reader's and the writer's ``-O`` options.  ``json_path`` and ``html_path``
     receive the reports ``validate`` writes, with every finding of the run
     (the writer's too), also when ``strict`` refused to write or ``dry_run``
     wrote nothing; ``fail_on`` is the severity their verdict fails at
-    (``strict``: warning).  Ctrl-C raises :class:`~convert.pipeline.loop.Interrupted`
+    (``strict``: warning).  ``progress(done, total)`` is called as images are done; ``profile``, a
+    dict, receives seconds per stage.  Ctrl-C raises :class:`~convert.pipeline.loop.Interrupted`
     with the findings so far, and writes no report.
     """
-    if to not in WRITERS:
-        raise UsageError(f"unknown output layout {to!r}; known: {', '.join(WRITERS)}")
-    _check_common(rule, jobs)
-    if coco_mode not in ("instance", "semantic"):
-        raise UsageError(f"unknown --coco-mode {coco_mode!r}; known: instance, semantic")
-    _check_report_paths(json_path, html_path)
-    fail_on = Severity.WARNING if strict else fail_on
-    reports: dict[str, Any] = {"json_path": json_path, "html_path": html_path, "fail_on": fail_on}
-    splitter = Split.parse(split, seed, split_by) if split else None
+    opts = settle(options, changes, FIELDS, "convert()")
+    _check_report_paths(opts)
+    fail_on = opts.threshold()
+    reports: dict[str, Any] = {"json_path": opts.json_path, "html_path": opts.html_path, "fail_on": fail_on}
+    splitter = opts.splitter()
     src, out = Path(src), Path(out)
     if src.exists() and (_inside(out, src) or _inside(src, out)):
         raise UsageError(f"output folder {out} and the source {src} lie one inside the other; "
                          "segconv never writes among its input: choose another -o")
+    to = opts.to
     writer_entry = WRITERS[to]
-    reader_name = fmt or (detect_format(src) if src.exists() else None)
-    reader_opts, writer_opts = split_options(options, READERS[reader_name].options if reader_name else {},
+    reader_name = opts.fmt or (detect_format(src) if src.exists() else None)
+    reader_opts, writer_opts = split_options(opts.format_options,
+                                             READERS[reader_name].options if reader_name else {},
                                              writer_entry.options, reader_name or "?", to)
     writer_opts = parse_options(writer_opts, writer_entry.options, f"--to {to}")  # before anything is written
     writer_cls = writer_entry.target
     t_parse = time.perf_counter()
-    dataset = _open(src, reader_name, images, max_pixels, reader_opts)
-    labelmap, derived = resolve_labelmap(dataset, labels)
+    dataset = _open(src, opts.replace(fmt=reader_name), reader_opts)
+    labelmap, derived = resolve_labelmap(dataset, opts.labels)
     parse_time = time.perf_counter() - t_parse
     # a writer refuses a label map or options it cannot honour before anything is written
     check = getattr(writer_cls, "check_labelmap", None)
@@ -152,26 +133,29 @@ def convert(
         check(labelmap, writer_opts)
     elif check is not None:
         check(labelmap)
+    images = opts.images
     settings = {"segconv": _version(), "source": os.path.realpath(src), "from": dataset.format,
                 "reader_options": parse_options(reader_opts, READERS[dataset.format].options, "")
                 if dataset.format in READERS else reader_opts,
-                "images": os.path.realpath(images) if images else None, "max_pixels": max_pixels,
-                "labelmap": labelmap.to_dict(), "rule": rule, "to": to,
-                "coco_mode": coco_mode if to == "coco-rle" else None, "link": link,
+                "images": os.path.realpath(images) if images else None, "max_pixels": opts.max_pixels,
+                "labelmap": labelmap.to_dict(), "rule": opts.rule, "to": to,
+                "coco_mode": opts.coco_mode if to == "coco-rle" else None, "link": opts.link,
                 "split": splitter.to_dict() if splitter else None, "options": dict(writer_opts)}
     from convert.pipeline.outfolder import plan
 
-    target = plan(out, settings, overwrite=overwrite, resume=resume)  # only looks: a dry run refuses alike
+    target = plan(out, settings, overwrite=opts.overwrite, resume=opts.resume)  # only looks: a dry run refuses alike
     connection = None
-    if dask:
+    if opts.dask:
         from convert.pipeline.cluster import Connection
 
-        connection = Connection(dask)  # before anything is written: an unreachable scheduler changes nothing
+        connection = Connection(opts.dask)  # before anything is written: an unreachable scheduler changes nothing
     from convert.pipeline.outputs import ignores_case
 
-    kwargs: dict[str, Any] = {"rule": rule, "progress": progress, "jobs": jobs, "dask": connection, "split": splitter,
-                              **reports}
-    writer_kwargs: dict[str, Any] = {"coco_mode": coco_mode, "link": link, "rule": rule, "options": writer_opts}
+    strict, dry_run = opts.strict, opts.dry_run
+    kwargs: dict[str, Any] = {"rule": opts.rule, "progress": progress, "jobs": opts.jobs, "dask": connection,
+                              "split": splitter, **reports}
+    writer_kwargs: dict[str, Any] = {"coco_mode": opts.coco_mode, "link": opts.link, "rule": opts.rule,
+                                     "options": writer_opts}
     fold_case = ignores_case(out)
     try:
         if dry_run or strict:  # the writer runs, and decides what the real run would, writing nothing
@@ -252,38 +236,21 @@ def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict,
     return report
 
 
-def validate(
-    src: str | Path,
-    *,
-    fmt: str | None = None,
-    labels: str | Path | None = None,
-    rule: str = "coco",
-    strict: bool = False,
-    fail_on: Severity = Severity.ERROR,
-    json_path: str | Path | None = None,
-    html_path: str | Path | None = None,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    images: str | Path | None = None,
-    jobs: int = 1,
-    dask: str | None = None,
-    options: dict | None = None,
-    profile: dict | None = None,
-    progress: Progress | None = None,
-) -> RunReport:
-    """Check ``src`` without writing masks; write the JSON and HTML reports if asked."""
-    _check_common(rule, jobs)
-    _check_report_paths(json_path, html_path)
+def validate(src: PathLike, options: RunOptions | None = None, *, progress: Progress | None = None,
+             profile: dict | None = None, **changes: Unpack[ValidateSettings]) -> RunReport:
+    """Check ``src`` without writing masks; write the JSON and HTML reports if asked.  ``options`` and the
+    keyword arguments are :func:`convert`'s; the settings of writing are not used."""
+    opts = settle(options, changes, READING | CHECKING, "validate()")
+    _check_report_paths(opts)
     t0 = time.perf_counter()
-    reader_name = fmt or detect_format(src)
-    reader_opts, _ = split_options(options, READERS[reader_name].options if reader_name in READERS else {}, {},
-                                   reader_name, None)
-    dataset = _open(src, reader_name, images, max_pixels, reader_opts)
-    labelmap, derived = resolve_labelmap(dataset, labels)
+    reader_name = opts.fmt or detect_format(src)
+    dataset = _open(src, opts.replace(fmt=reader_name), _reader_options(opts, reader_name))
+    labelmap, derived = resolve_labelmap(dataset, opts.labels)
     parse_time = time.perf_counter() - t0
     try:
-        report = run(dataset, labelmap, rule=rule, strict=strict, json_path=json_path, html_path=html_path,
-                     fail_on=Severity.WARNING if strict else fail_on, progress=progress, jobs=jobs, dask=dask,
-                     profile=profile)
+        report = run(dataset, labelmap, rule=opts.rule, strict=opts.strict, json_path=opts.json_path,
+                     html_path=opts.html_path, fail_on=opts.threshold(), progress=progress, jobs=opts.jobs,
+                     dask=opts.dask, profile=profile)
     except Interrupted as stop:
         stop.report.labelmap_derived = derived
         raise
@@ -316,15 +283,12 @@ class Inventory:
     findings: list[Finding]
 
 
-def inspect(src: str | Path, *, fmt: str | None = None, labels: str | Path | None = None,
-            max_pixels: int = DEFAULT_MAX_PIXELS, images: str | Path | None = None,
-            options: dict | None = None) -> Inventory:
+def inspect(src: PathLike, options: RunOptions | None = None, **changes: Unpack[ReadSettings]) -> Inventory:
     """Count images, regions and classes of ``src`` without painting."""
-    reader_name = fmt or detect_format(src)
-    reader_opts, _ = split_options(options, READERS[reader_name].options if reader_name in READERS else {}, {},
-                                   reader_name, None)
-    dataset = _open(src, reader_name, images, max_pixels, reader_opts)
-    labelmap, derived = resolve_labelmap(dataset, labels)
+    opts = settle(options, changes, READING, "inspect()")
+    reader_name = opts.fmt or detect_format(src)
+    dataset = _open(src, opts.replace(fmt=reader_name), _reader_options(opts, reader_name))
+    labelmap, derived = resolve_labelmap(dataset, opts.labels)
     per_label: Counter = Counter()
     images_per_label: Counter = Counter()
     findings: list[Finding] = []
