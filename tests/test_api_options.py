@@ -92,7 +92,7 @@ def test_the_typed_keywords_are_the_fields():
     assert fields == READING | CHECKING | WRITING and not READING & CHECKING and not CHECKING & WRITING
     assert set(ConvertSettings.__annotations__) == fields
     assert set(ValidateSettings.__annotations__) == READING | CHECKING
-    assert set(ExportSettings.__annotations__) == CHECKING | WRITING
+    assert set(ExportSettings.__annotations__) == CHECKING | WRITING | {"format_options"}  # the writer's -O
     assert set(ReadSettings.__annotations__) == READING
     assert convert.RunOptions is RunOptions
 

@@ -8,17 +8,28 @@ imports it).  ``segconv``'s commands are thin calls of these functions, with a
     >>> report = api.convert("fixtures/food/annotations.json", "out", to="png",
     ...                      labels="fixtures/food/labelmap.yaml")               # doctest: +SKIP
 
-Its modules: ``options`` (:class:`RunOptions`, the settings of a run), ``calls`` (:func:`convert`,
-:func:`validate`, :func:`inspect`).  No module here keeps state between calls: every call builds its
-own objects, so calls may run twice, or in two threads, in one process.
+Its modules: ``options`` (:class:`RunOptions`, the settings of a run), ``loading`` (:func:`load`,
+:func:`from_masks`), ``dataset`` (:class:`Dataset`: look, change, export), ``relabel`` (label changes),
+``running`` (the command line's two runs over a dataset), ``calls`` (:func:`convert`, :func:`validate`,
+:func:`inspect`), ``objects`` and ``tracing`` (painted objects, :func:`trace`), ``comparing``
+(:func:`diff`), ``arrays`` (the source of :func:`from_masks`), ``paths``.  No module here keeps state
+between calls: every call builds its own objects, so calls may run twice, or in two threads, in one
+process.  ``docs/api.md`` is the guide.
 """
 
 from __future__ import annotations
 
 from convert.api.calls import Inventory, convert, inspect, validate, validate_samples
+from convert.api.comparing import diff
+from convert.api.dataset import Dataset, Masks
+from convert.api.loading import from_masks, load
+from convert.api.objects import PaintedObject
 from convert.api.options import RunOptions
+from convert.api.relabel import VOID
+from convert.api.tracing import join_rings, trace, trace_objects
 from convert.formats.dataset import resolve_labelmap
 from convert.pipeline.loop import Interrupted, RunReport
 
-__all__ = ["Interrupted", "Inventory", "RunOptions", "RunReport", "convert", "inspect", "resolve_labelmap",
-           "validate", "validate_samples"]
+__all__ = ["VOID", "Dataset", "Interrupted", "Inventory", "Masks", "PaintedObject", "RunOptions", "RunReport",
+           "convert", "diff", "from_masks", "inspect", "join_rings", "load", "resolve_labelmap", "trace",
+           "trace_objects", "validate", "validate_samples"]

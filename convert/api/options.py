@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from convert.api.paths import PathLike
 from convert.errors import UsageError
 from convert.findings.severity import Severity
 from convert.limits import DEFAULT_MAX_PIXELS
@@ -39,15 +40,14 @@ from convert.limits import DEFAULT_MAX_PIXELS
 if TYPE_CHECKING:
     from convert.model.labelmap import LabelMap
 
-PathLike = str | Path
 
 
 class ReadSettings(TypedDict, total=False):
     """What is read and how it is painted: the keyword arguments of :func:`convert.load`."""
 
     fmt: str | None
-    labels: str | Path | LabelMap | None
-    images: str | Path | None
+    labels: PathLike | LabelMap | None
+    images: PathLike | None
     max_pixels: int
     format_options: Mapping[str, object]
     rule: str
@@ -83,7 +83,9 @@ class ValidateSettings(ReadSettings, CheckSettings, total=False):
 
 
 class ExportSettings(CheckSettings, WriteSettings, total=False):
-    """The keyword arguments of :meth:`convert.Dataset.export`."""
+    """The keyword arguments of :meth:`convert.Dataset.export`: ``format_options`` are the writer's ``-O``."""
+
+    format_options: Mapping[str, object]
 
 
 class ConvertSettings(ReadSettings, CheckSettings, WriteSettings, total=False):
@@ -93,6 +95,7 @@ class ConvertSettings(ReadSettings, CheckSettings, WriteSettings, total=False):
 READING = frozenset(ReadSettings.__annotations__)
 CHECKING = frozenset(CheckSettings.__annotations__)
 WRITING = frozenset(WriteSettings.__annotations__)
+EXPORTING = frozenset(ExportSettings.__annotations__)  # a loaded dataset: checking, writing, the writer's -O
 
 
 def _known(name: str, choices, what: str) -> None:
@@ -170,6 +173,12 @@ class RunOptions:
         _check_names(changes, FIELDS, "RunOptions")
         return dataclasses.replace(self, **changes) if changes else self
 
+    def __reduce__(self):
+        """Pickled (a dataset sent to ``--jobs`` workers that start by ``spawn``) as its fields, made again."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["format_options"] = dict(self.format_options)
+        return (_remade, (fields,))
+
     def splitter(self):
         """The :class:`~convert.pipeline.splits.Split` of ``split``, ``seed`` and ``split_by``, or ``None``."""
         from convert.pipeline.splits import Split
@@ -182,6 +191,10 @@ class RunOptions:
 
 
 FIELDS = frozenset(f.name for f in dataclasses.fields(RunOptions))
+
+
+def _remade(fields: dict[str, Any]) -> RunOptions:
+    return RunOptions(**fields)
 
 
 def _check_names(given: Mapping[str, object], allowed, what: str) -> None:

@@ -30,6 +30,7 @@ CHANGES_BYTES = {
     "link": "--link",
     "split": "--split, --split-by, --seed",
     "options": "-O (the writer's options)",
+    "view": "what the script made of its source (convert.from_masks's arrays, Dataset.filter, Dataset.relabel)",
 }
 
 # fields of RunOptions and parameters of api.convert -> the recorded key holding their effect, or why no byte changes
