@@ -187,3 +187,13 @@ def test_the_package_is_typed():
     import inspect
 
     assert inspect.signature(convert.load).return_annotation in ("Dataset", convert.Dataset)
+
+
+def test_convert_api_still_names_what_the_module_named():
+    """convert/api.py became a package: what scripts reached through it is still there."""
+    from convert import api
+    from convert.errors import UsageError
+    from convert.findings.severity import Severity
+
+    assert api.Severity is Severity and api.UsageError is UsageError
+    assert set(api.__all__) >= {"SegconvError", "Finding", "LabelMap", "resolve_labelmap", "Interrupted"}

@@ -27,9 +27,14 @@ from convert.api.objects import PaintedObject
 from convert.api.options import RunOptions
 from convert.api.relabel import VOID
 from convert.api.tracing import join_rings, trace, trace_objects
+from convert.errors import SegconvError, UsageError
+from convert.findings import Finding
+from convert.findings.severity import Severity
 from convert.formats.dataset import resolve_labelmap
+from convert.model.labelmap import LabelMap
 from convert.pipeline.loop import Interrupted, RunReport
 
-__all__ = ["VOID", "Dataset", "Interrupted", "Inventory", "Masks", "PaintedObject", "RunOptions", "RunReport",
-           "convert", "diff", "from_masks", "inspect", "join_rings", "load", "resolve_labelmap", "trace",
-           "trace_objects", "validate", "validate_samples"]
+__all__ = ["VOID", "Dataset", "Finding", "Interrupted", "Inventory", "LabelMap", "Masks", "PaintedObject",
+           "RunOptions", "RunReport", "SegconvError", "Severity", "UsageError", "convert", "diff", "from_masks",
+           "inspect", "join_rings", "load", "resolve_labelmap", "trace", "trace_objects", "validate",
+           "validate_samples"]
