@@ -197,3 +197,11 @@ def test_convert_api_still_names_what_the_module_named():
 
     assert api.Severity is Severity and api.UsageError is UsageError
     assert set(api.__all__) >= {"SegconvError", "Finding", "LabelMap", "resolve_labelmap", "Interrupted"}
+
+
+def test_a_sample_is_built_anew_so_changing_it_changes_nothing_in_the_dataset():
+    ds = food()
+    sample = ds[0]
+    before = ds.mask(ds[0])
+    sample.regions.clear()
+    assert ds[0].regions and np.array_equal(ds.mask(ds[0]), before)
