@@ -39,7 +39,8 @@ from convert.findings import Finding
 from convert.formats.dataset import Dataset as Source
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
-from convert.painting.paint import Painted, paint
+from convert.painting.paint import paint
+from convert.painting.painted import Painted
 from convert.pipeline.loop import Progress, RunReport
 
 if TYPE_CHECKING:

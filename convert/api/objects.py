@@ -19,7 +19,7 @@ import numpy as np
 
 from convert.model.labelmap import LabelClass, LabelMap
 from convert.model.sample import Region
-from convert.painting.paint import Painted
+from convert.painting.painted import Painted
 
 
 @dataclass(frozen=True)
