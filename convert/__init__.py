@@ -27,7 +27,7 @@ _EXPORTS = {
     "LabelMap": "model.labelmap", "voc_color": "model.labelmap", "Painted": "painting.painted",
     "paint": "painting.paint", "rasterize": "painting.rasterize",
     "RunReport": "pipeline.loop", "Interrupted": "pipeline.loop",
-    "convert": "api", "inspect": "api", "validate": "api", "validate_samples": "api", "RunOptions": "api.options",
+    "convert": "api", "inspect": "api", "validate": "api", "validate_samples": "api", "RunOptions": "api.run_options",
     "load": "api", "from_masks": "api", "Dataset": "api", "Masks": "api", "PaintedObject": "api", "VOID": "api",
     "trace": "api", "diff": "api",
     "SegconvError": "errors", "UsageError": "errors",

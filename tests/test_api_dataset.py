@@ -174,7 +174,7 @@ def test_two_exports_in_one_process_and_in_two_threads_write_the_same(tmp_path, 
 
 
 def test_paint_is_still_callable_after_the_api_was_imported():
-    code = ("import convert.api, convert, convert.api.dataset\n"
+    code = ("import convert.api, convert, convert.api.loaded\n"
             "ds = convert.load('fixtures/food/annotations.json', labels='fixtures/food/labelmap.yaml')\n"
             "painted = convert.paint(ds[0], ds.labelmap)\n"
             "print(callable(convert.paint), painted.class_mask.shape, convert.convert is convert.api.convert)")

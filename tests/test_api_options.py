@@ -7,7 +7,7 @@ import pytest
 
 import convert
 from convert import api
-from convert.api.options import (
+from convert.api.run_options import (
     CHECKING,
     READING,
     WRITING,

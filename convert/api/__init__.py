@@ -2,16 +2,16 @@
 
 Layer: the api, above the pipeline; it may import every layer below it (only the command line, ``cli/``,
 imports it).  ``segconv``'s commands are thin calls of these functions, with a
-:class:`~convert.api.options.RunOptions` built from their options.
+:class:`~convert.api.run_options.RunOptions` built from their options.
 
     >>> from convert import api
     >>> report = api.convert("fixtures/food/annotations.json", "out", to="png",
     ...                      labels="fixtures/food/labelmap.yaml")               # doctest: +SKIP
 
-Its modules: ``options`` (:class:`RunOptions`, the settings of a run), ``loading`` (:func:`load`,
-:func:`from_masks`), ``dataset`` (:class:`Dataset`: look, change, export), ``relabel`` (label changes),
+Its modules: ``run_options`` (:class:`RunOptions`, the settings of a run), ``loading`` (:func:`load`,
+:func:`from_masks`), ``loaded`` (:class:`Dataset`: look, change, export), ``relabel`` (label changes),
 ``running`` (the command line's two runs over a dataset), ``calls`` (:func:`convert`, :func:`validate`,
-:func:`inspect`), ``objects`` and ``tracing`` (painted objects, :func:`trace`), ``comparing``
+:func:`inspect`), ``painted_objects`` and ``tracing`` (painted objects, :func:`trace`), ``comparing``
 (:func:`diff`), ``arrays`` (the source of :func:`from_masks`), ``paths``.  No module here keeps state
 between calls: every call builds its own objects, so calls may run twice, or in two threads, in one
 process.  ``docs/api.md`` is the guide.
@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from convert.api.calls import Inventory, convert, inspect, validate, validate_samples
 from convert.api.comparing import diff
-from convert.api.dataset import Dataset, Masks
+from convert.api.loaded import Dataset, Masks
 from convert.api.loading import from_masks, load
-from convert.api.objects import PaintedObject
-from convert.api.options import RunOptions
+from convert.api.painted_objects import PaintedObject
 from convert.api.relabel import VOID
+from convert.api.run_options import RunOptions
 from convert.api.tracing import join_rings, trace, trace_objects
 from convert.errors import SegconvError, UsageError
 from convert.findings import Finding

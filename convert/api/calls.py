@@ -1,6 +1,6 @@
 """The command line's runs as calls: :func:`convert`, :func:`validate`, :func:`inspect`.
 
-Each takes a :class:`~convert.api.options.RunOptions` (what ``segconv`` builds from its options) and/or
+Each takes a :class:`~convert.api.run_options.RunOptions` (what ``segconv`` builds from its options) and/or
 keyword arguments naming its fields:
 
     >>> from convert import api
@@ -12,7 +12,7 @@ keyword arguments naming its fields:
     ...                      labels="fixtures/food/labelmap.yaml", json_path="report.json")  # doctest: +SKIP
 
 :func:`convert` is :func:`~convert.api.loading.load` then :meth:`Dataset.export
-<convert.api.dataset.Dataset.export>`, :func:`validate` is ``load`` then ``Dataset.validate``: the command
+<convert.api.loaded.Dataset.export>`, :func:`validate` is ``load`` then ``Dataset.validate``: the command
 line, a script's calls and a script's datasets run the same code (:mod:`convert.api.running`).
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from convert.api.loading import load
-from convert.api.options import (
+from convert.api.run_options import (
     CHECKING,
     FIELDS,
     READING,
@@ -53,7 +53,7 @@ def convert(src: PathLike, out: PathLike, options: RunOptions | None = None, *, 
     """Convert ``src`` into the ``to`` layout under ``out``, running every check: ``load(src, ...)`` then
     ``.export(out, ...)``.
 
-    ``options`` (a :class:`~convert.api.options.RunOptions`, the object ``segconv convert`` builds) holds
+    ``options`` (a :class:`~convert.api.run_options.RunOptions`, the object ``segconv convert`` builds) holds
     the settings; keyword arguments change single ones (``convert(src, out, to="yolo")``).
     Findings never stop the run; a :class:`SegconvError` (unusable input,
     refused output folder) does, before anything is written.  With ``strict``

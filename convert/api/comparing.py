@@ -6,14 +6,14 @@
     >>> report.summary()["compared"], report.changed
     (4, False)
 
-A side may be a path or a loaded :class:`~convert.api.dataset.Dataset` (filtered or relabelled as a script
+A side may be a path or a loaded :class:`~convert.api.loaded.Dataset` (filtered or relabelled as a script
 left it); both are painted through one label map: ``labels``, else A's (a dataset's own, a source's own,
 or one derived from the labels of both) and one rule (``rule``, else A's when A is a dataset).
 """
 
 from __future__ import annotations
 
-from convert.api.dataset import Dataset
+from convert.api.loaded import Dataset
 from convert.api.paths import PathLike, local_path
 from convert.model.labelmap import LabelMap
 from convert.pipeline.diff import DiffReport, open_pair
@@ -27,7 +27,7 @@ def diff(a: PathLike | Dataset, b: PathLike | Dataset, *, labels: PathLike | Lab
          html_path: PathLike | None = None, progress: Progress | None = None) -> DiffReport:
     """Compare A and B image by image (:mod:`convert.pipeline.diff`); write the JSON and HTML reports if
     asked.  ``report.exit_code()`` is 1 when anything changed."""
-    from convert.api.options import RunOptions
+    from convert.api.run_options import RunOptions
     from convert.api.running import check_report_paths
     from convert.reports.diff_report import write_html, write_json
 

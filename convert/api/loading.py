@@ -1,4 +1,4 @@
-"""Making a :class:`~convert.api.dataset.Dataset`: :func:`load` reads a delivery, :func:`from_masks` takes
+"""Making a :class:`~convert.api.loaded.Dataset`: :func:`load` reads a delivery, :func:`from_masks` takes
 class-index arrays.
 
     >>> import convert, numpy as np
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convert.api.dataset import Dataset
-from convert.api.options import READING, RunOptions, settle
+from convert.api.loaded import Dataset
 from convert.api.paths import PathLike, local_path
+from convert.api.run_options import READING, RunOptions, settle
 from convert.errors import UsageError
 from convert.formats.dataset import resolve_labelmap
 from convert.formats.options import split_options
@@ -30,7 +30,7 @@ from convert.model.labelmap import LabelMap
 if TYPE_CHECKING:
     from typing import Unpack
 
-    from convert.api.options import ReadSettings
+    from convert.api.run_options import ReadSettings
 
 
 def load(src: PathLike, options: RunOptions | None = None, **changes: Unpack[ReadSettings]) -> Dataset:

@@ -1,4 +1,4 @@
-"""The command line's two runs over a :class:`~convert.api.dataset.Dataset`: :func:`check` (what
+"""The command line's two runs over a :class:`~convert.api.loaded.Dataset`: :func:`check` (what
 ``segconv validate`` does) and :func:`export` (what ``segconv convert`` does once the source is read).
 
 :func:`convert.convert` is ``load`` then :func:`export`, :func:`convert.validate` is ``load`` then
@@ -15,8 +15,8 @@ from inspect import signature
 from pathlib import Path
 from typing import Any, Protocol
 
-from convert.api.options import RunOptions
 from convert.api.paths import PathLike, local_path
+from convert.api.run_options import RunOptions
 from convert.errors import SegconvError, UsageError
 from convert.findings.severity import Severity
 from convert.formats.options import parse_options
@@ -28,7 +28,7 @@ from convert.pipeline.loop import Interrupted, Progress, RunReport, run
 
 
 class Loaded(Protocol):
-    """What the runs read of a :class:`~convert.api.dataset.Dataset` (named here, not imported: the dataset
+    """What the runs read of a :class:`~convert.api.loaded.Dataset` (named here, not imported: the dataset
     calls these runs)."""
 
     labelmap: LabelMap

@@ -2,7 +2,7 @@
 
 A resumed run keeps the files an interrupted run wrote and writes the rest, so both runs must write the
 same bytes: every setting that can change a byte of OUT is recorded in the run state and compared.  Every
-field of :class:`convert.api.options.RunOptions` and every other parameter of :func:`convert.api.convert`
+field of :class:`convert.api.run_options.RunOptions` and every other parameter of :func:`convert.api.convert`
 is listed here either as such a setting (with the option a user types, for the message) or as one that
 does not change the bytes, with the reason; a test holds the lists to the two, so a new option cannot be
 forgotten.

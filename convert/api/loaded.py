@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast, overload
 
 import numpy as np
 
-from convert.api.options import CHECKING, EXPORTING, READING, RunOptions, settle
 from convert.api.relabel import DROP, LabelChange, Target, replaced_map
+from convert.api.run_options import CHECKING, EXPORTING, READING, RunOptions, settle
 from convert.errors import UsageError
 from convert.findings import Finding
 from convert.formats.dataset import Dataset as Source
@@ -46,8 +46,8 @@ from convert.pipeline.loop import Progress, RunReport
 if TYPE_CHECKING:
     from typing import Unpack
 
-    from convert.api.objects import PaintedObject
-    from convert.api.options import ExportSettings
+    from convert.api.painted_objects import PaintedObject
+    from convert.api.run_options import ExportSettings
 
 
 class Masks(NamedTuple):
@@ -179,7 +179,7 @@ class Dataset:
         """The objects of ``sample`` that show after layering, numbered 1..K in painting order (their ids in
         ``mask(sample, instances=True).instances``), with their visible pixels; the fill class, void and
         objects other classes hide entirely are not among them."""
-        from convert.api.objects import painted_objects
+        from convert.api.painted_objects import painted_objects
 
         return painted_objects(self.paint(sample, instances=True), self.labelmap)
 
