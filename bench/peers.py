@@ -83,13 +83,11 @@ def run_segconv(src, labels, out, jobs=1, to="png", dask=None, options=None, lin
 
     extra = {}
     if repair:
-        from convert.painting.repair import RepairRules
-
-        extra["repair"] = RepairRules(*repair)
+        extra["close_gaps"], extra["min_area"] = repair
     t = time.perf_counter()
     stages: dict = {}
     report = api.convert(src, out, to=to, labels=labels, overwrite=True, jobs=jobs, dask=dask, profile=stages,
-                         options=options, link=link, **extra)
+                         format_options=options or {}, link=link, **extra)
     wall = time.perf_counter() - t
     result = {"wall": wall, "images": report.written, "stages": {k: round(v, 3) for k, v in stages.items()}}
     if repair:

@@ -6,11 +6,11 @@ problem is reported as a :class:`~convert.findings.Finding` naming the file,
 the image and the annotation.  ``docs/design.md`` describes the pipeline.
 
     >>> import convert
-    >>> ds = convert.open_dataset("fixtures/food/annotations.json")        # doctest: +SKIP
-    >>> lm = convert.LabelMap.load("fixtures/food/labelmap.yaml")          # doctest: +SKIP
-    >>> painted = convert.paint(next(iter(ds)), lm)                        # doctest: +SKIP
-    >>> painted.class_mask.shape                                           # doctest: +SKIP
-    (480, 640)
+    >>> ds = convert.load("fixtures/food/annotations.json", labels="fixtures/food/labelmap.yaml")
+    >>> len(ds), ds.mask(ds[0]).shape
+    (4, (480, 640))
+
+``docs/api.md`` is the library's guide: load, look, change, export (:mod:`convert.api`).
 
 The names below are imported on first use, so that ``segconv --help`` and
 ``--version`` start without loading numpy, pycocotools or shapely.
@@ -27,7 +27,9 @@ _EXPORTS = {
     "LabelMap": "model.labelmap", "voc_color": "model.labelmap", "Painted": "painting.painted",
     "paint": "painting.paint", "rasterize": "painting.rasterize",
     "RunReport": "pipeline.loop", "Interrupted": "pipeline.loop",
-    "convert": "api", "inspect": "api", "validate": "api", "validate_samples": "api",
+    "convert": "api", "inspect": "api", "validate": "api", "validate_samples": "api", "RunOptions": "api.run_options",
+    "load": "api", "from_masks": "api", "Dataset": "api", "Masks": "api", "PaintedObject": "api", "VOID": "api",
+    "trace": "api", "diff": "api",
     "SegconvError": "errors", "UsageError": "errors",
     "detect_format": "formats.readers", "open_dataset": "formats.readers",
 }

@@ -250,7 +250,7 @@ def check_kaggle_rle(data, work: Path) -> None:
                (("order", ["auto", "row", "column"]), ("starts", ["auto", "absolute", "relative"]))
                if data.draw(st.booleans())}
     try:
-        api.validate(src, fmt="kaggle-rle", options=options)
+        api.validate(src, fmt="kaggle-rle", format_options=options)
     except SegconvError:
         return
     _run(data, src, "kaggle-rle")

@@ -53,7 +53,7 @@ def scene(tmp_path):
 
 def convert(scene, holes: str = "rle"):
     out = scene / f"out-{holes}"
-    report = api.convert(scene / "src.json", out, labels=scene / "lm.yaml", to="coco", options={"holes": holes})
+    report = api.convert(scene / "src.json", out, labels=scene / "lm.yaml", to="coco", format_options={"holes": holes})
     return report, json.loads((out / "annotations" / "instances_default.json").read_text()), out
 
 
@@ -114,7 +114,7 @@ def test_the_loss_is_measured_on_the_written_values(scene, monkeypatch):
 @pytest.mark.parametrize("holes", ["rle", "bridge"])
 def test_the_bundled_example_reads_back_equal_to_the_png_masks(tmp_path, holes):
     report = api.convert(FOOD / "annotations.json", tmp_path / "coco", labels=FOOD / "labelmap.yaml", to="coco",
-                         options={"holes": holes})
+                         format_options={"holes": holes})
     assert "(0 pixels differ)" in report.summary
     assert {"rle": "13 annotations as polygons and 9 annotations as RLE",  # docs/formats.md
             "bridge": "20 annotations as polygons and 2 annotations as RLE"}[holes] in report.summary

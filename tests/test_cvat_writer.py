@@ -50,7 +50,7 @@ def scene(tmp_path):
 
 def convert(scene, shapes: str = "auto", **kwargs):
     out = scene / f"out-{shapes}"
-    report = api.convert(scene / "src.xml", out, labels=scene / "lm.yaml", to="cvat", options={"shapes": shapes},
+    report = api.convert(scene / "src.xml", out, labels=scene / "lm.yaml", to="cvat", format_options={"shapes": shapes},
                          **kwargs)
     return report, ET.parse(out / "annotations.xml").getroot(), out
 
@@ -196,7 +196,7 @@ def test_the_bundled_example_reads_back_equal_to_the_png_masks(tmp_path, shapes)
     from conftest import FOOD
 
     report = api.convert(FOOD / "annotations.json", tmp_path / "cvat", labels=FOOD / "labelmap.yaml", to="cvat",
-                         options={"shapes": shapes})
+                         format_options={"shapes": shapes})
     assert "(0 pixels differ)" in report.summary
     if shapes == "auto":  # docs/formats.md
         assert "16 polygons and 7 masks" in report.summary

@@ -284,11 +284,10 @@ def test_profile_has_a_repair_stage(tmp_path):
     """--profile says what the repair costs apart from painting and writing (bench/bench.py's fix scene
     compares fix with convert); convert without rules has no such row."""
     from convert import api
-    from convert.painting.repair import RepairRules
 
     src, labels = scene(tmp_path)
     stages: dict = {}
-    api.convert(src, tmp_path / "out", to="png", labels=labels, repair=RepairRules(2, 3), profile=stages)
+    api.convert(src, tmp_path / "out", to="png", labels=labels, close_gaps=2, min_area=3, profile=stages)
     assert {"paint", "check", "repair", "write"} <= set(stages) and stages["repair"] > 0
     plain: dict = {}
     api.convert(src, tmp_path / "plain", to="png", labels=labels, profile=plain)

@@ -43,7 +43,7 @@ def table(out):
 def test_the_written_csv_reads_back_to_the_png_masks(tmp_path, reference, order, rows, sizes):
     out = tmp_path / "k"
     report = api.convert(FOOD / "annotations.json", out, to="kaggle-rle", labels=LABELS,
-                         options={"order": order, "rows": rows, "size-columns": sizes})
+                         format_options={"order": order, "rows": rows, "size-columns": sizes})
     assert report.exit_code() == 0
     header = table(out)[0]
     assert header == ({"column": ["ImageId"], "row": ["img"]}[order] + ["ClassId"]
@@ -66,7 +66,7 @@ def test_a_consumer_decodes_every_row_to_the_png_masks(tmp_path, reference):
     """Without segconv: the header says the order, ClassId the class index; the rows paint the png masks."""
     for order in ("column", "row"):
         out = tmp_path / order
-        api.convert(FOOD / "annotations.json", out, to="kaggle-rle", labels=LABELS, options={"order": order})
+        api.convert(FOOD / "annotations.json", out, to="kaggle-rle", labels=LABELS, format_options={"order": order})
         painted: dict[str, np.ndarray] = {}
         for row in table(out)[1:]:
             name, klass, runs, width, height = row
@@ -80,7 +80,7 @@ def test_a_consumer_decodes_every_row_to_the_png_masks(tmp_path, reference):
 def test_the_readmes_decoder_decodes_the_csv(tmp_path, reference):
     for order in ("column", "row"):
         out = tmp_path / order
-        api.convert(FOOD / "annotations.json", out, to="kaggle-rle", labels=LABELS, options={"order": order})
+        api.convert(FOOD / "annotations.json", out, to="kaggle-rle", labels=LABELS, format_options={"order": order})
         readme = (out / "README.md").read_text()
         code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
         scope: dict = {}
@@ -98,7 +98,7 @@ def test_carvanas_csv_written_back_row_by_row_is_its_own_bytes(tmp_path):
     """One row per image, Carvana's header and order: the rows are the fixture's, byte for byte."""
     out = tmp_path / "c"
     api.convert(FIXTURES / "kaggle" / "carvana", out, to="kaggle-rle",
-                options={"rows": "image", "order": "row", "size-columns": "no"})
+                format_options={"rows": "image", "order": "row", "size-columns": "no"})
     assert (out / "masks.csv").read_text() == (FIXTURES / "kaggle" / "carvana" / "train_masks.csv").read_text()
     assert json.loads((out / "labelmap.json").read_text())["classes"][1]["name"] == "foreground"
     assert sorted(p.name for p in (out / "images").iterdir()) == ["car01_01.jpg", "car01_02.jpg"]
@@ -148,7 +148,7 @@ def test_a_missing_photo_is_said_and_the_size_columns_still_place_the_runs(tmp_p
     assert "images/ lacks it" in missing.message
     [sample] = open_dataset(tmp_path / "o")
     assert sample.usable and (sample.width, sample.height) == (4, 3)
-    report = api.convert(src, tmp_path / "n", to="kaggle-rle", options={"size-columns": "no"})
+    report = api.convert(src, tmp_path / "n", to="kaggle-rle", format_options={"size-columns": "no"})
     [missing] = [f for f in report.findings if f.code == "missing-image" and f.image == "gone.jpg"]
     assert "without width and height columns its runs cannot be placed when read back" in missing.message
 
@@ -158,7 +158,7 @@ def test_the_same_bytes_whatever_jobs_is(tmp_path):
     for jobs in (1, 2):
         out = tmp_path / f"j{jobs}"
         api.convert(FOOD / "annotations.json", out, to="kaggle-rle", labels=LABELS, jobs=jobs,
-                    options={"rows": "object"})
+                    format_options={"rows": "object"})
         digests.append({k: v for k, v in tree_digest(out).items() if not k.startswith(".segconv")})
     assert digests[0] == digests[1]
 
@@ -175,7 +175,7 @@ def test_photos_are_placed_as_the_csv_names_them_and_read_back_without_size_colu
     write_json(src / "a.json", coco_doc([{"id": 1, "file_name": "A.JPG", "width": 4, "height": 3}],
                                         [{"id": 1, "image_id": 1, "category_id": 1,
                                           "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]}], [{"id": 1, "name": "plate"}]))
-    report = api.convert(src / "a.json", tmp_path / "o", to="kaggle-rle", options={"size-columns": "no"})
+    report = api.convert(src / "a.json", tmp_path / "o", to="kaggle-rle", format_options={"size-columns": "no"})
     assert report.exit_code() == 0 and [row[0] for row in table(tmp_path / "o")[1:]] == ["A.jpg"]
     assert [p.name for p in (tmp_path / "o" / "images").iterdir()] == ["A.jpg"]
     assert [(s.name, s.size_checked) for s in open_dataset(tmp_path / "o")] == [("A.jpg", True)]
@@ -184,7 +184,7 @@ def test_photos_are_placed_as_the_csv_names_them_and_read_back_without_size_colu
     (src / "siim.csv").write_text("ImageId,EncodedPixels\n1.2.276.0.1,1 2\n")
     [sample] = open_dataset(src / "siim.csv")
     assert sample.image_path == str(src / "images" / "1.2.276.0.1.png") and sample.size_checked
-    api.convert(src / "siim.csv", tmp_path / "s", to="kaggle-rle", options={"size-columns": "no"})
+    api.convert(src / "siim.csv", tmp_path / "s", to="kaggle-rle", format_options={"size-columns": "no"})
     assert [row[0] for row in table(tmp_path / "s")[1:]] == ["1.2.276.0.1"]
     assert [p.name for p in (tmp_path / "s" / "images").iterdir()] == ["1.2.276.0.1.png"]
     [back] = open_dataset(tmp_path / "s")

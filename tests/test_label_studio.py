@@ -287,7 +287,7 @@ def test_written_tasks_read_back_to_the_png_masks(tmp_path):
 def test_predictions_and_image_root(tmp_path):
     out = tmp_path / "ls"
     api.convert(FOOD / "annotations.json", out, to="label-studio", labels=FOOD / "labelmap.yaml",
-                options={"target": "predictions", "image-root": "s3://bucket/food/"})
+                format_options={"target": "predictions", "image-root": "s3://bucket/food/"})
     task = json.loads((out / "tasks.json").read_text())[0]
     assert "annotations" not in task and task["predictions"][0]["model_version"] == "segconv"
     assert task["data"]["image"].startswith("s3://bucket/food/")
@@ -306,7 +306,7 @@ def test_image_names_are_url_encoded_after_the_image_root(tmp_path, name):
     api.convert(src, tmp_path / "local", to="label-studio")
     url = json.loads((tmp_path / "local" / "tasks.json").read_text())[0]["data"]["image"]
     assert parse_qs(urlsplit(url).query)["d"] == [name] and " " not in url and "#" not in url
-    api.convert(src, tmp_path / "s3", to="label-studio", options={"image-root": "https://host/bucket/"})
+    api.convert(src, tmp_path / "s3", to="label-studio", format_options={"image-root": "https://host/bucket/"})
     url = json.loads((tmp_path / "s3" / "tasks.json").read_text())[0]["data"]["image"]
     parts = urlsplit(url)
     assert unquote(parts.path) == f"/bucket/{name}" and not parts.query and not parts.fragment

@@ -93,7 +93,7 @@ def test_tasks_with_predictions_but_no_annotation_are_unlabelled_not_background(
     assert unlabelled.message == ("the task has no annotation, and it has 1 prediction: unlabelled, not painted "
                                   "(never as background); -O use=auto reads its newest prediction")
     assert report.written == 1 and not (tmp_path / "out" / "masks" / "b.png").exists()  # true: not painted
-    auto = api.convert(src, tmp_path / "auto", options={"use": "auto"})
+    auto = api.convert(src, tmp_path / "auto", format_options={"use": "auto"})
     assert auto.written == 2 and "bowl" in {c.name for c in auto.labelmap.classes}  # its class is kept
     b = np.asarray(Image.open(tmp_path / "auto" / "masks" / "b.png"))
     assert int((b == auto.labelmap["bowl"].index).sum()) == 100
@@ -115,14 +115,14 @@ def test_predictions_keep_their_scores_and_model_version(tmp_path):
                                                                 square("bowl", 12, 12, 18, 18, score=0.42)]}]}]
     src = write(tmp_path / "pred.json", tasks)
     out = tmp_path / "ls"
-    report = api.convert(src, out, to="label-studio", options={"use": "prediction", "target": "predictions"})
+    report = api.convert(src, out, to="label-studio", format_options={"use": "prediction", "target": "predictions"})
     assert report.exit_code() == 0
     (task,) = json.loads((out / "tasks.json").read_text())
     (prediction,) = task["predictions"]
     assert prediction["model_version"] == "sam-vit-h" and prediction["score"] == 0.8
     assert {r["value"]["brushlabels"][0]: r["score"] for r in prediction["result"]} == {"plate": 0.91, "bowl": 0.42}
     plain = tmp_path / "plain"
-    api.convert(FOOD / "annotations.json", plain, to="label-studio", options={"target": "predictions"})
+    api.convert(FOOD / "annotations.json", plain, to="label-studio", format_options={"target": "predictions"})
     first = json.loads((plain / "tasks.json").read_text())[0]["predictions"][0]
     assert first["model_version"] == "segconv" and "score" not in first  # a source without them: none invented
 

@@ -57,7 +57,7 @@ def scene(tmp_path):
 def convert(scene, shapes: str = "auto", **kwargs):
     out = scene / f"out-{shapes}"
     report = api.convert(scene / "src.xml", out, labels=scene / "lm.yaml", to="labelme", images=scene / "photos",
-                         options={"shapes": shapes}, **kwargs)
+                         format_options={"shapes": shapes}, **kwargs)
     return report, out
 
 

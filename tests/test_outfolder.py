@@ -175,12 +175,16 @@ def test_resume_compares_every_setting_that_changes_bytes(tmp_path, change, name
 
 
 def test_every_parameter_of_convert_is_classified():
-    """A new option of api.convert must say whether it changes the bytes (and --resume compares it)."""
+    """A new option of api.convert (a field of RunOptions, or a parameter of its own) must say whether it
+    changes the bytes (and --resume compares it)."""
+    import dataclasses
     import inspect
 
     from convert import api
     from convert.pipeline.settings import CHANGES_BYTES, PARAMETERS
 
-    assert set(PARAMETERS) == set(inspect.signature(api.convert).parameters)
+    own = set(inspect.signature(api.convert).parameters) - {"options", "changes"}
+    assert own == {"src", "out", "progress", "profile"}
+    assert set(PARAMETERS) == own | {f.name for f in dataclasses.fields(api.RunOptions)}
     for param, key in PARAMETERS.items():
         assert key in CHANGES_BYTES or key.startswith("no: "), param

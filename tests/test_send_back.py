@@ -57,7 +57,7 @@ def test_nothing_is_lost_and_the_reader_gives_back_the_png_masks(scene, to, opti
     assert (mask[3:12, 12] == 7).all()
     assert (mask[0:4, 17:] == 7).all() and (mask[4, 17:] != 7).all() and (mask[:, 16] != 7).all()  # the crossing
     name = f"{to}-{next(iter(options.values()))}"
-    report = api.convert(scene / "src.json", scene / name, labels=scene / "lm.yaml", to=to, options=options)
+    report = api.convert(scene / "src.json", scene / name, labels=scene / "lm.yaml", to=to, format_options=options)
     assert report.summary.count("(0 pixels differ)") == (2 if to == "labelme" else 1), report.summary
     assert not [f for f in report.findings if f.code == "written-pixels-differ"]
     back = api.convert(scene / name, scene / f"{name}-back", to="png")

@@ -232,21 +232,21 @@ def test_holes_two_parts_crowd_and_border_lose_nothing(tmp_path):
     doc["annotations"][0]["segmentation"] = {"size": [h, w],
                                              "counts": cocomask.encode(np.asfortranarray(ring))["counts"].decode()}
     src.write_text(json.dumps(doc))
-    report = api.convert(src, tmp_path / "y", to="yolo", labels=lm, options={"rows": "pycocotools"})
+    report = api.convert(src, tmp_path / "y", to="yolo", labels=lm, format_options={"rows": "pycocotools"})
     assert report.exit_code() == 0
     assert "0 pixels differ" in report.summary
     rows = (tmp_path / "y" / "labels" / "train" / "a.txt").read_text().splitlines()
     assert len(rows) == 4  # one per object, parts and holes bridged
-    report = api.convert(src, tmp_path / "s", to="yolo", labels=lm, options={"multipart": "split",
+    report = api.convert(src, tmp_path / "s", to="yolo", labels=lm, format_options={"multipart": "split",
                                                                           "rows": "pycocotools"})
     assert len((tmp_path / "s" / "labels" / "train" / "a.txt").read_text().splitlines()) == 5
     assert "0 pixels differ" in report.summary
     for rows in ("pycocotools", "ultralytics"):  # through pixel centres too: split parts, holes cut, exact
         report = api.convert(src, tmp_path / f"u{rows}", to="yolo", labels=lm,
-                             options={"multipart": "split", "rows": rows})
+                             format_options={"multipart": "split", "rows": rows})
         assert f"read back {'as Ultralytics' if rows == 'ultralytics' else 'by pycocotools'}" in report.summary
         assert report.summary.split("; ")[1].endswith("give exactly the layered masks (0 pixels differ)")
-    report = api.convert(src, tmp_path / "f", to="yolo", labels=lm, options={"holes": "fill",
+    report = api.convert(src, tmp_path / "f", to="yolo", labels=lm, format_options={"holes": "fill",
                                                                            "rows": "pycocotools"})
     # the plate's 100-pixel hole and the crowd's 50-pixel hole are filled: both are written as plate now
     [f] = [f for f in report.findings if f.code == "written-pixels-differ"]
@@ -349,7 +349,7 @@ def test_a_row_one_pixel_wide_paints_and_is_not_zero_area(tmp_path):
     assert not [f for f in report.findings if f.code == "zero-area"]
     [sample] = list(YoloDataset(src))
     assert paint(sample, LabelMap.derive(["plate"])).class_mask.tolist()[2][2] == 1
-    by_centre = api.validate(src, options={"fill": "pycocotools"})  # by the centre rule it paints nothing
+    by_centre = api.validate(src, format_options={"fill": "pycocotools"})  # by the centre rule it paints nothing
     assert [f.code for f in by_centre.findings if f.code == "zero-area"] == ["zero-area"]
 
 

@@ -106,7 +106,7 @@ def test_centre_coordinates_truncate_to_their_pixel():
 def convert_both(src, labels, tmp_path, **options):
     png, yolo = tmp_path / "png", tmp_path / "yolo"
     api.convert(src, png, labels=labels)
-    report = api.convert(src, yolo, to="yolo", labels=labels, options=options or None)
+    report = api.convert(src, yolo, to="yolo", labels=labels, format_options=options or {})
     return png, yolo, report
 
 

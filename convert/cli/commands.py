@@ -124,14 +124,15 @@ def validate(
     from convert import api
 
     _quiet_dask(dask)
-    threshold = Severity.WARNING if strict else Severity(fail_on.value)
+    options = api.RunOptions(fmt=value_of(fmt), labels=labels, rule=rule.value, strict=strict,
+                             fail_on=Severity(fail_on.value), json_path=json_path, html_path=html_path,
+                             max_pixels=max_pixels, images=images, jobs=jobs, dask=dask,
+                             format_options=parse_pairs(option))
+    threshold = options.threshold()
     stages: dict | None = {} if profile else None
     try:
         with progress_bar(quiet, "validating") as progress:
-            report = api.validate(src, fmt=value_of(fmt), labels=labels, rule=rule.value, strict=strict,
-                                  fail_on=threshold, json_path=json_path, html_path=html_path,
-                                  max_pixels=max_pixels, images=images, jobs=jobs, dask=dask,
-                                  options=parse_pairs(option), profile=stages, progress=progress)
+            report = api.validate(src, options, profile=stages, progress=progress)
     except api.Interrupted as stop:
         stop_interrupted(stop, quiet, "no report was written; the findings so far are above")
     print_report(report, quiet, stages)
@@ -228,8 +229,8 @@ def inspect(
     from convert import api
     from convert.wording import plural
 
-    inv = api.inspect(src, fmt=value_of(fmt), labels=labels, max_pixels=max_pixels, images=images,
-                      options=parse_pairs(option))
+    inv = api.inspect(src, api.RunOptions(fmt=value_of(fmt), labels=labels, max_pixels=max_pixels, images=images,
+                                          format_options=parse_pairs(option)))
     stdout.print(f"{inv.path}: {inv.format}, {plural(inv.images, 'image')}, {plural(inv.regions, 'region')}",
                  markup=False)
     table = Table(show_edge=False)
@@ -262,7 +263,8 @@ def labels(
     """Print SRC's label map as YAML (its own label list, or one derived from its labels), to edit and save."""
     from convert import api
 
-    inv_src = api.inspect(src, fmt=value_of(fmt), max_pixels=max_pixels, options=parse_pairs(option))
+    inv_src = api.inspect(src, api.RunOptions(fmt=value_of(fmt), max_pixels=max_pixels,
+                                              format_options=parse_pairs(option)))
     lm = inv_src.labelmap
     origin = lm.source if lm.source and not lm.source.startswith("derived") else "its labels"
     stdout.print(f"# label map of {src} ({inv_src.format}), from {origin}", markup=False)

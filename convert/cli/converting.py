@@ -129,20 +129,21 @@ def run(command: str, p: dict) -> None:
     threshold = Severity.WARNING if p["strict"] else Severity(p["fail_on"].value)
     stages: dict | None = {} if p["profile"] else None
     quiet = p["quiet"]
-    rules = api.RepairRules(p["close_gaps"], p["min_area"])
-    options = {"fmt": value_of(p["fmt"]), "labels": p["labels"], "rule": p["rule"].value, "overwrite": p["overwrite"],
-               "dry_run": p["dry_run"], "strict": p["strict"], "max_pixels": p["max_pixels"], "images": p["images"],
-               "coco_mode": p["coco_mode"].value, "link": p["link"], "jobs": p["jobs"], "dask": p["dask"],
-               "resume": p["resume"], "split": p["split"], "seed": p["seed"], "split_by": p["split_by"],
-               "options": parse_pairs(p["option"]), "profile": stages, "json_path": p["json_path"],
-               "html_path": p["html_path"], "fail_on": threshold}
+    options = api.RunOptions(fmt=value_of(p["fmt"]), labels=p["labels"], rule=p["rule"].value,
+                             overwrite=p["overwrite"], dry_run=p["dry_run"], strict=p["strict"],
+                             fail_on=Severity(p["fail_on"].value), max_pixels=p["max_pixels"], images=p["images"],
+                             coco_mode=p["coco_mode"].value, link=p["link"], jobs=p["jobs"], dask=p["dask"],
+                             resume=p["resume"], split=p["split"], seed=p["seed"], split_by=p["split_by"],
+                             format_options=parse_pairs(p["option"]), json_path=p["json_path"],
+                             html_path=p["html_path"], close_gaps=p["close_gaps"], min_area=p["min_area"])
     try:
         with progress_bar(quiet, "repairing" if command == "fix" else "converting") as progress:
             if command == "fix":
-                report = api.fix(p["src"], p["out"], rules, to=value_of(p["to"]), progress=progress, **options)
+                chosen = {"to": p["to"].value} if p["to"] is not None else {}
+                report = api.fix(p["src"], p["out"], options, progress=progress, profile=stages, **chosen)
             else:
-                report = api.convert(p["src"], p["out"], to=p["to"].value, repair=rules or None, progress=progress,
-                                     **options)
+                report = api.convert(p["src"], p["out"], options.replace(to=p["to"].value), progress=progress,
+                                     profile=stages)
     except api.Interrupted as stop:
         stop_interrupted(stop, quiet, f"`segconv {command} … --resume` (same settings) finishes the run"
                          + ("; no report was written" if p["json_path"] or p["html_path"] else ""))

@@ -38,6 +38,7 @@ class Dataset:
 
     format: str = ""
     images_given: str | None = None  # --images, when given (set by open_dataset)
+    on_disk = True  # read from a path (a source a script holds in memory says False)
 
     def __init__(self, path: str, findings: list[Finding] | None = None,
                  source_labelmap: LabelMap | None = None) -> None:
@@ -63,6 +64,11 @@ class Dataset:
     def names(self) -> list[str]:
         """Every sample's image name, in order (readers that know them without building samples say so)."""
         return [self[i].name for i in range(len(self))]
+
+    def fingerprint(self) -> str | None:
+        """A digest of the content, for a source that is not a path on disk (``--resume`` records it); a
+        source read from disk: ``None`` (its path and settings are recorded)."""
+        return None
 
 
 Entry = TypeVar("Entry")
@@ -137,9 +143,11 @@ class FileDataset(IndexedDataset[Path]):
         raise NotImplementedError
 
 
-def resolve_labelmap(dataset: Dataset, labels: str | Path | None) -> tuple[LabelMap, bool]:
-    """The label map from ``labels``, or the source's own, or one derived from
-    the source's label names (the flag says it was not given)."""
+def resolve_labelmap(dataset: Dataset, labels: str | Path | LabelMap | None) -> tuple[LabelMap, bool]:
+    """The label map ``labels`` (a file, or a :class:`LabelMap` a script made), or the source's own, or one
+    derived from the source's label names (the flag says it was not given)."""
+    if isinstance(labels, LabelMap):
+        return labels, False
     if labels is not None:
         return LabelMap.load(labels), False
     if dataset.source_labelmap is not None:

@@ -14,7 +14,7 @@ or writer of the run knows is an error that names the known ones.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from convert.errors import UsageError
@@ -57,7 +57,7 @@ class Option:
         return value
 
 
-def parse_options(given: dict | None, declared: dict[str, Option], what: str) -> dict:
+def parse_options(given: Mapping[str, object] | None, declared: dict[str, Option], what: str) -> dict:
     """``given`` (text values from the command line, or values from a script) checked against
     ``declared``, defaults filled in; an unknown key is an error naming ``what`` and its options."""
     values = {key: opt.default for key, opt in declared.items()}
@@ -76,7 +76,7 @@ def unknown_key(key: str, declared, what: str) -> str:
     return f"-O {key}: {what} has no option {key!r}{hint} (its options: {known})"
 
 
-def split_options(given: dict | None, reader: dict[str, Option], writer: dict[str, Option],
+def split_options(given: Mapping[str, object] | None, reader: dict[str, Option], writer: dict[str, Option],
                   reader_name: str, writer_name: str | None) -> tuple[dict, dict]:
     """Route ``-O`` keys to the reader and the writer that declare them."""
     to_reader, to_writer = {}, {}

@@ -2,9 +2,10 @@
 
 A resumed run keeps the files an interrupted run wrote and writes the rest, so both runs must write the
 same bytes: every setting that can change a byte of OUT is recorded in the run state and compared.  Every
-parameter of :func:`convert.api.convert` is listed here either as such a setting (with the option a user
-types, for the message) or as one that does not change the bytes, with the reason; a test holds the two
-lists to the function's signature, so a new option cannot be forgotten.
+field of :class:`convert.api.run_options.RunOptions` and every other parameter of :func:`convert.api.convert`
+is listed here either as such a setting (with the option a user types, for the message) or as one that
+does not change the bytes, with the reason; a test holds the lists to the two, so a new option cannot be
+forgotten.
 
     >>> print(changed_settings({"link": False, "to": "voc"}, {"link": True, "to": "voc"}))
     --link (then off, now on)
@@ -30,14 +31,15 @@ CHANGES_BYTES = {
     "split": "--split, --split-by, --seed",
     "options": "-O (the writer's options)",
     "repair": "--close-gaps, --min-area",
+    "view": "what the script made of its source (convert.from_masks's arrays, Dataset.filter, Dataset.relabel)",
 }
 
-# parameters of api.convert -> the recorded key that holds their effect, or why they change no byte
+# fields of RunOptions and parameters of api.convert -> the recorded key holding their effect, or why no byte changes
 PARAMETERS = {
     "src": "source", "fmt": "from", "images": "images", "max_pixels": "max_pixels", "labels": "labelmap",
     "rule": "rule", "to": "to", "coco_mode": "coco_mode", "link": "link", "split": "split", "split_by": "split",
-    "seed": "split", "options": "options",  # (-O holds the reader's and the writer's options: both recorded)
-    "repair": "repair",
+    "seed": "split", "format_options": "options",  # (-O holds the reader's and the writer's options: both recorded)
+    "close_gaps": "repair", "min_area": "repair",
     "out": "no: where the bytes go, not what they are",
     "overwrite": "no: what happens to earlier files, not what is written",
     "resume": "no: whether the run goes on",

@@ -67,4 +67,29 @@ TABLE = [
         "instance 3 covers 200 'person' and 12 'chair' pixels",
         "Fix the instance or the class mask so that each object has one class.",
     ),
+    CodeInfo(
+        "label-renamed", "labels", I,
+        "A script changed a label with `Dataset.relabel({old: new})` (the library, docs/api.md): a class was "
+        "renamed (its index, level and colour kept), or its regions were merged into another class (painted "
+        "as that class; the merged class leaves the label map and its index is no longer written). Reported "
+        "so that the run's reports say what the output's labels are and why.",
+        "class 'plate' (index 1) renamed 'dish' (index, level and colour kept)",
+        "Nothing, if the change was meant; otherwise change the script's mapping.",
+    ),
+    CodeInfo(
+        "label-dropped", "labels", I,
+        "A script dropped a label with `Dataset.relabel({old: None})`: its regions are not painted, so their "
+        "pixels show what lies beneath (another class, the fill class); with `{old: convert.VOID}` they are "
+        "painted as void (\"don't care\") instead. The class leaves the label map.",
+        "class 'cup' (index 3) dropped: its regions are not painted (the pixels show what lies beneath)",
+        "Nothing, if the change was meant; map the label to `convert.VOID` to keep its pixels out of training.",
+    ),
+    CodeInfo(
+        "labelmap-replaced", "labels", I,
+        "A script gave a loaded dataset a whole new label map (`Dataset.relabel(labelmap)`): the finding lists "
+        "the classes it re-indexes, leaves out and adds, and the source's labels it does not know (those are "
+        "painted as void and reported as `unknown-label`).",
+        "label map replaced: re-indexed cup 2→1; left out plate; new rice",
+        "Check that the indices the new map gives are the ones the training code expects.",
+    ),
 ]

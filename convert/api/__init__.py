@@ -1,0 +1,41 @@
+"""The library: what the command line does, callable from a script.
+
+Layer: the api, above the pipeline; it may import every layer below it (only the command line, ``cli/``,
+imports it).  ``segconv``'s commands are thin calls of these functions, with a
+:class:`~convert.api.run_options.RunOptions` built from their options.
+
+    >>> from convert import api
+    >>> report = api.convert("fixtures/food/annotations.json", "out", to="png",
+    ...                      labels="fixtures/food/labelmap.yaml")               # doctest: +SKIP
+
+Its modules: ``run_options`` (:class:`RunOptions`, the settings of a run), ``loading`` (:func:`load`,
+:func:`from_masks`), ``loaded`` (:class:`Dataset`: look, change, export), ``relabel`` (label changes),
+``running`` (the command line's two runs over a dataset), ``calls`` (:func:`convert`, :func:`validate`,
+:func:`inspect`), ``painted_objects`` and ``tracing`` (painted objects, :func:`trace`), ``comparing``
+(:func:`diff`), ``arrays`` (the source of :func:`from_masks`), ``paths``.  No module here keeps state
+between calls: every call builds its own objects, so calls may run twice, or in two threads, in one
+process.  ``docs/api.md`` is the guide.
+"""
+
+from __future__ import annotations
+
+from convert.api.calls import Inventory, convert, fix, inspect, validate, validate_samples
+from convert.api.comparing import diff
+from convert.api.loaded import Dataset, Masks
+from convert.api.loading import from_masks, load
+from convert.api.painted_objects import PaintedObject
+from convert.api.relabel import VOID
+from convert.api.run_options import RunOptions
+from convert.api.tracing import join_rings, trace, trace_objects
+from convert.errors import SegconvError, UsageError
+from convert.findings import Finding
+from convert.findings.severity import Severity
+from convert.formats.dataset import resolve_labelmap
+from convert.model.labelmap import LabelMap
+from convert.painting.repair import RepairRules
+from convert.pipeline.loop import Interrupted, RunReport
+
+__all__ = ["Dataset", "Finding", "Interrupted", "Inventory", "LabelMap", "Masks", "PaintedObject", "RepairRules",
+           "RunOptions", "RunReport", "SegconvError", "Severity", "UsageError", "VOID", "convert", "diff", "fix",
+           "from_masks", "inspect", "join_rings", "load", "resolve_labelmap", "trace", "trace_objects", "validate",
+           "validate_samples"]

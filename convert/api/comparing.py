@@ -1,0 +1,59 @@
+"""``segconv diff`` as a call: what changed between two deliveries of the same images.
+
+    >>> import convert
+    >>> report = convert.diff("fixtures/food/annotations.json", "fixtures/food/cvat/annotations.xml",
+    ...                       labels="fixtures/food/labelmap.yaml")
+    >>> report.summary()["compared"], report.changed
+    (4, False)
+
+A side may be a path or a loaded :class:`~convert.api.loaded.Dataset` (filtered or relabelled as a script
+left it); both are painted through one label map: ``labels``, else A's (a dataset's own, a source's own,
+or one derived from the labels of both) and one rule (``rule``, else A's when A is a dataset).
+"""
+
+from __future__ import annotations
+
+from convert.api.loaded import Dataset
+from convert.api.paths import PathLike, local_path
+from convert.model.labelmap import LabelMap
+from convert.pipeline.diff import DiffReport, open_pair
+from convert.pipeline.diff import diff as compare
+from convert.pipeline.loop import Progress
+
+
+def diff(a: PathLike | Dataset, b: PathLike | Dataset, *, labels: PathLike | LabelMap | None = None,
+         fmt_a: str | None = None, fmt_b: str | None = None, rule: str | None = None,
+         images: PathLike | None = None, jobs: int = 1, json_path: PathLike | None = None,
+         html_path: PathLike | None = None, progress: Progress | None = None) -> DiffReport:
+    """Compare A and B image by image (:mod:`convert.pipeline.diff`); write the JSON and HTML reports if
+    asked.  ``report.exit_code()`` is 1 when anything changed."""
+    from convert.api.run_options import RunOptions
+    from convert.api.running import check_report_paths
+    from convert.reports.diff_report import write_html, write_json
+
+    json_out = local_path(json_path) if json_path is not None else None
+    html_out = local_path(html_path) if html_path is not None else None
+    rule = rule or (a.rule if isinstance(a, Dataset) else "coco")
+    RunOptions(rule=rule, jobs=jobs, fmt=fmt_a).replace(fmt=fmt_b)  # the same checks as every run's
+    check_report_paths(RunOptions(json_path=json_out, html_path=html_out))
+    if isinstance(a, Dataset) or isinstance(b, Dataset):
+        a_ds, b_ds = (side if isinstance(side, Dataset) else _load(side, fmt, images)
+                      for side, fmt in ((a, fmt_a), (b, fmt_b)))
+        given = labels if isinstance(labels, LabelMap) or labels is None else LabelMap.load(local_path(labels))
+        labelmap, derived = (given, False) if given is not None else (a_ds.labelmap, a_ds.labelmap_derived)
+    else:
+        lm_path = labels if isinstance(labels, LabelMap) or labels is None else local_path(labels)
+        a_ds, b_ds, labelmap, derived = open_pair(local_path(a), local_path(b), labels=lm_path, fmt_a=fmt_a,
+                                                  fmt_b=fmt_b, images=local_path(images) if images else None)
+    report = compare(a_ds, b_ds, labelmap, rule=rule, jobs=jobs, progress=progress, derived=derived)
+    if json_out is not None:
+        write_json(report, json_out)
+    if html_out is not None:
+        write_html(report, html_out, a_ds, b_ds, rule)
+    return report
+
+
+def _load(side: PathLike, fmt: str | None, images: PathLike | None) -> Dataset:
+    from convert.api.loading import load
+
+    return load(side, fmt=fmt, images=images)

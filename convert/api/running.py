@@ -1,0 +1,239 @@
+"""The command line's two runs over a :class:`~convert.api.loaded.Dataset`: :func:`check` (what
+``segconv validate`` does) and :func:`export` (what ``segconv convert`` does once the source is read).
+
+:func:`convert.convert` is ``load`` then :func:`export`, :func:`convert.validate` is ``load`` then
+:func:`check`: a script's ``ds.export(...)`` runs the very code the command runs, so its rules, checks,
+reports and bytes are the same.  Both share the loop of :mod:`convert.pipeline.loop`; the output folder's
+rules (refuse, overwrite, resume) are :mod:`convert.pipeline.outfolder`'s.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from inspect import signature
+from pathlib import Path
+from typing import Any, Protocol
+
+from convert.api.paths import PathLike, local_path
+from convert.api.run_options import RunOptions
+from convert.errors import SegconvError, UsageError
+from convert.findings.severity import Severity
+from convert.formats.options import parse_options
+from convert.formats.readers import READERS
+from convert.formats.writers import WRITERS
+from convert.model.labelmap import LabelMap
+from convert.pipeline.environment import EnvironmentProblem
+from convert.pipeline.loop import Interrupted, Progress, RunReport, run
+
+
+class Loaded(Protocol):
+    """What the runs read of a :class:`~convert.api.loaded.Dataset` (named here, not imported: the dataset
+    calls these runs)."""
+
+    labelmap: LabelMap
+    labelmap_derived: bool
+    options: RunOptions  # the settings it was read with
+    given: Path | None  # the path it was loaded from (None: arrays)
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def source(self) -> Any: ...
+
+    def fingerprint(self) -> str | None: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, i: int) -> Any: ...
+
+
+def _version() -> str:
+    from convert import __version__
+
+    return __version__
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """``path`` is ``folder`` or lies in it (links resolved)."""
+    path, folder = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
+    return path == folder or folder in path.parents
+
+
+def check_report_paths(opts: RunOptions) -> None:
+    for option, path in (("--json", opts.json_path), ("--html", opts.html_path)):
+        if path is not None and local_path(path).is_dir():
+            raise UsageError(f"{option} {path} is a folder; give a file name")
+
+
+def refuse_writing_among_input(source: Path, out: Path) -> None:
+    if source.exists() and (inside(out, source) or inside(source, out)):
+        raise UsageError(f"output folder {out} and the source {source} lie one inside the other; "
+                         "segconv never writes among its input: choose another -o")
+
+
+def check(ds: Loaded, opts: RunOptions, progress: Progress | None = None, profile: dict | None = None,
+          parse_time: float = 0.0) -> RunReport:
+    """Every check over ``ds``, writing nothing but the reports ``opts`` asks for."""
+    check_report_paths(opts)
+    t0 = time.perf_counter()
+    try:
+        report = run(ds, ds.labelmap, rule=ds.rule, strict=opts.strict, json_path=opts.json_path,
+                     html_path=opts.html_path, fail_on=opts.threshold(), progress=progress, jobs=opts.jobs,
+                     dask=opts.dask, profile=profile)
+    except Interrupted as stop:
+        stop.report.labelmap_derived = ds.labelmap_derived
+        raise
+    except OSError as exc:  # writing a report: the machine's doing, said plainly (exit 3)
+        raise EnvironmentProblem.of(exc, ".", resumable=False, doing="write", elsewhere="write it elsewhere") from None
+    if profile is not None:
+        profile["parse"] = parse_time
+        profile["wall"] = time.perf_counter() - t0 + parse_time
+    report.labelmap_derived = ds.labelmap_derived
+    return report
+
+
+def settings_of(ds: Loaded, opts: RunOptions, writer_opts: dict) -> dict:
+    """What decides the bytes of OUT, recorded for ``--resume`` (:mod:`convert.pipeline.settings`)."""
+    images, fmt = ds.options.images, ds.format
+    splitter = opts.splitter()
+    reader_options = dict(ds.options.format_options)
+    settings = {"segconv": _version(), "source": os.path.realpath(ds.given) if ds.given is not None else ds.path,
+                "from": fmt,
+                "reader_options": parse_options(reader_options, READERS[fmt].options, "") if fmt in READERS
+                else reader_options,
+                "images": os.path.realpath(images) if images else None, "max_pixels": ds.options.max_pixels,
+                "labelmap": ds.labelmap.to_dict(), "rule": ds.rule, "to": opts.to,
+                "coco_mode": opts.coco_mode if opts.to == "coco-rle" else None, "link": opts.link,
+                "split": splitter.to_dict() if splitter else None, "options": dict(writer_opts)}
+    repair = opts.repair()
+    if repair:  # the repair rules change the bytes written (older runs' settings have no such key)
+        settings["repair"] = repair.to_dict()
+    view = ds.fingerprint()
+    if view is not None:  # a dataset a script filtered, relabelled or built
+        settings["view"] = view
+    return settings
+
+
+def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | None = None,
+           profile: dict | None = None, parse_time: float = 0.0) -> RunReport:
+    """Write ``ds`` in the ``opts.to`` layout under ``out``, running every check (see :func:`convert.convert`)."""
+    check_report_paths(opts)
+    out = local_path(out)
+    if ds.source.on_disk:
+        refuse_writing_among_input(Path(ds.path), out)
+    to = opts.to
+    writer_entry = WRITERS[to]
+    writer_opts = parse_options(opts.format_options, writer_entry.options, f"--to {to}")  # before writing
+    writer_cls = writer_entry.target
+    labelmap = ds.labelmap
+    # a writer refuses a label map or options it cannot honour before anything is written
+    refuse = getattr(writer_cls, "check_labelmap", None)
+    if refuse is not None and len(signature(refuse).parameters) > 1:  # the writer's options decide too
+        refuse(labelmap, writer_opts)
+    elif refuse is not None:
+        refuse(labelmap)
+    from convert.pipeline.outfolder import plan
+
+    target = plan(out, settings_of(ds, opts, writer_opts), overwrite=opts.overwrite,
+                  resume=opts.resume)  # only looks: a dry run refuses alike
+    connection = None
+    if opts.dask:
+        from convert.pipeline.cluster import Connection
+
+        connection = Connection(opts.dask)  # before anything is written: an unreachable scheduler changes nothing
+    from convert.pipeline.outputs import ignores_case
+
+    strict, dry_run, derived = opts.strict, opts.dry_run, ds.labelmap_derived
+    kwargs: dict[str, Any] = {"rule": ds.rule, "progress": progress, "jobs": opts.jobs, "dask": connection,
+                              "split": opts.splitter(), "json_path": opts.json_path, "html_path": opts.html_path,
+                              "fail_on": opts.threshold(), "repair": opts.repair()}
+    writer_kwargs: dict[str, Any] = {"coco_mode": opts.coco_mode, "link": opts.link, "rule": ds.rule,
+                                     "options": writer_opts}
+    fold_case = ignores_case(out)
+    t0 = time.perf_counter()
+    try:
+        if dry_run or strict:  # the writer runs, and decides what the real run would, writing nothing
+            dry = writer_cls(out, labelmap, dry_run=True, skip_existing=target.resuming, **writer_kwargs)
+            checked = run(ds, labelmap, strict=strict, writer=dry, profile=profile if dry_run else None,
+                          outputs=_outputs(None, ds, fold_case), finish_reports=False, **kwargs)
+            checked.labelmap_derived = derived
+            checked.notes = [n for n in (target.dry_note(),) if n and dry_run] + dry.notes + checked.notes
+            checked.refused = strict and any(f.severity >= Severity.WARNING for f in checked.findings)
+            checked.to = to
+            if dry_run or checked.refused:
+                checked.pending.finish(checked)  # the reports, with the writer's findings: nothing else is run
+                return checked
+            checked.pending.abort()  # the reports come from the run that writes
+        report = _write(ds, labelmap, target, writer_cls, writer_kwargs, fold_case, derived, strict, profile,
+                        kwargs)
+    finally:
+        if connection is not None:
+            connection.close()
+    if profile is not None:
+        profile["parse"] = parse_time
+        profile["wall"] = time.perf_counter() - t0 + parse_time
+    report.to = to
+    return report
+
+
+def _outputs(out, dataset, fold_case: bool, manifest=None):
+    from convert.pipeline.outputs import Outputs
+
+    return Outputs(out, manifest=manifest, name_of=lambda i: dataset[i].name, fold_case=fold_case)
+
+
+def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict, fold_case: bool, derived: bool,
+           strict: bool, profile: dict | None, kwargs: dict) -> RunReport:
+    """The writing run: OUT prepared as planned, every image written and placed, the set's files last, the
+    run state removed.  Stopped by Ctrl-C, a lost cluster or the machine (:class:`EnvironmentProblem`), what was
+    written stays whole and listed, the run's temporary files are removed, and ``--resume`` finishes it."""
+    from convert.pipeline.outfolder import RUN_STATE, Manifest, temporary_files
+
+    out = target.out
+    manifest = None
+    notes: list[str] = []
+    try:
+        note = target.apply()
+        if note:
+            notes.append(note)
+        writer = writer_cls(out, labelmap, skip_existing=target.resuming, owner=target.token, **writer_kwargs)
+        manifest = writer.manifest = Manifest(out, target.token)
+        report = run(dataset, labelmap, strict=strict, writer=writer, profile=profile,
+                     outputs=_outputs(out, dataset, fold_case, manifest), finish_reports=False, **kwargs)
+        try:
+            manifest.add(writer.finish() or [])
+        except BaseException:
+            report.pending.abort()
+            raise
+        manifest.close(finished=True)
+        (out / RUN_STATE).unlink(missing_ok=True)
+    except (Interrupted, SegconvError, OSError) as stop:
+        if isinstance(stop, Interrupted):
+            stop.report.notes = notes + stop.report.notes
+            stop.report.labelmap_derived = derived
+        if manifest is not None:
+            manifest.close(finished=False)
+        if isinstance(stop, OSError):
+            raise EnvironmentProblem.of(stop, out) from None  # an OSError of no known cause is raised as it is
+        raise
+    finally:
+        for path in temporary_files(out, target.token) if out.is_dir() else []:  # of workers stopped mid-write
+            try:
+                path.unlink()
+            except OSError:
+                pass
+    report.labelmap_derived = derived
+    report.notes = notes + writer.notes + report.notes
+    report.resumed = target.resuming
+    report.summary = writer.summary(report.written)
+    report.findings += getattr(writer, "findings", [])
+    report.pending.finish(report)  # the reports last, with every finding, the writer's too
+    return report
