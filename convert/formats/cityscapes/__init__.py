@@ -1,0 +1,6 @@
+"""Cityscapes (cityscapesScripts): the official label table (``table``), the polygon JSON painted as
+``createLabelImage`` paints it (``polygons``), the reader of ``gtFine``/``gtCoarse`` trees and the
+``--to cityscapes`` writer (``outline`` traces its polygons).
+
+The format's rules and traps: ``docs/formats.md``, "Cityscapes".
+"""
