@@ -16,7 +16,7 @@ from PIL import Image
 
 from convert import api
 from convert.errors import SegconvError
-from convert.formats.cityscapes import table
+from convert.formats.cityscapes import label_table as table
 from convert.formats.readers import detect_format, open_dataset
 from convert.painting.paint import paint
 

@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 
 from convert.errors import SegconvError
-from convert.formats.color_masks import layout
+from convert.formats.color_masks import mask_folders as layout
 from convert.formats.color_masks.class_tables import Row, Table
 from convert.formats.color_masks.read import ColorMasksDataset
 from convert.formats.dataset import IndexedDataset

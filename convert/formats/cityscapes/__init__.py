@@ -1,4 +1,4 @@
-"""Cityscapes (cityscapesScripts): the official label table (``table``), the polygon JSON painted as
+"""Cityscapes (cityscapesScripts): the official label table (``label_table``), the polygon JSON painted as
 ``createLabelImage`` paints it (``polygons``), the reader of ``gtFine``/``gtCoarse`` trees and the
 ``--to cityscapes`` writer (``outline`` traces its polygons).
 

@@ -12,7 +12,7 @@ its photo's extension, in subset ``<split>``.  ``-O source=auto`` (default) read
 it has them (the dataset's ground truth, which the benchmark scores against), else its polygons, painted
 as cityscapesScripts' ``createLabelImage`` paints them (:mod:`convert.formats.cityscapes.polygons`);
 ``source=masks`` or ``source=polygons`` insists on one.  The ids are the official label table's
-(:mod:`convert.formats.cityscapes.table`), or a custom table's where the root holds one: segconv's
+(:mod:`convert.formats.cityscapes.label_table`), or a custom table's where the root holds one: segconv's
 ``labelmap.json`` (the ``--to cityscapes`` writer's), else Datumaro's and CVAT's ``label_colors.txt`` (``r g
 b name``, line = id).  ``-O ids=train`` gives the trainIds of the official table, 255 for the rest.
 """
@@ -28,7 +28,7 @@ from convert.files.images import ImageProblem, find_image, oriented_size
 from convert.files.json_source import load_json
 from convert.findings import Finding
 from convert.findings.missing_image import missing_image
-from convert.formats.cityscapes import table
+from convert.formats.cityscapes import label_table as table
 from convert.formats.cityscapes.polygons import read_polygons
 from convert.formats.dataset import IndexedDataset
 from convert.formats.label_image import Unusable, read_label_image

@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from convert.findings import Finding
-from convert.formats.cityscapes import table
+from convert.formats.cityscapes import label_table as table
 from convert.formats.cityscapes.outline import outlines, paint_back
 from convert.formats.coco_panoptic.write import isthing
 from convert.formats.eightbit import EightBit, EightBitWriter, eight_bit

@@ -5,7 +5,7 @@ SRC is the folder holding the class table (or the table file itself)::
 
     class_dict.csv | label_colors.txt | labelmap.txt     name and colour of each class, row = index
     classes.txt | class_names.txt | names.txt | labels.txt | codes.txt   names only: index masks, value = row
-    train/ train_labels/ (val/ val_labels/ ...)  or  images/ masks/   (:mod:`.layout`)
+    train/ train_labels/ (val/ val_labels/ ...)  or  images/ masks/   (:mod:`.mask_folders`)
 
 With a colour table, RGB, RGBA and palette masks are read by their colours (a palette's indices are display
 order) and grayscale masks by their values (the row; 255 is void below 256 rows, as in VOC and mmseg).  A
@@ -29,7 +29,7 @@ from convert.files.images import ImageProblem, oriented_size
 from convert.findings import Finding
 from convert.findings.missing_image import missing_image
 from convert.formats.color_masks import class_tables as tables
-from convert.formats.color_masks import layout
+from convert.formats.color_masks import mask_folders as layout
 from convert.formats.dataset import IndexedDataset
 from convert.formats.label_image import Unusable, read_label_image, rgb_key
 from convert.limits import DEFAULT_MAX_PIXELS
