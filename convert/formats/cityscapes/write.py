@@ -12,7 +12,7 @@
     OUT/label_colors.txt, OUT/labelmap.json                  the labels (Datumaro/CVAT's; segconv's)
 
 ``<name>`` is the image name without extension (its folders, the city, kept; a trailing ``_leftImg8bit``
-not repeated).  The PNGs say the mask exactly; the polygons (:mod:`convert.formats.cityscapes.outline`) are
+not repeated).  The PNGs say the mask exactly; the polygons (:mod:`convert.formats.cityscapes.traced_polygons`) are
 painted back as the tool paints them and what they say otherwise is counted (``written-pixels-differ``,
 naming the JSON): void pixels inside a piece have no label to be drawn with unless the label map names one.
 """
@@ -29,7 +29,7 @@ from PIL import Image
 
 from convert.findings import Finding
 from convert.formats.cityscapes import label_table as table
-from convert.formats.cityscapes.outline import outlines, paint_back
+from convert.formats.cityscapes.traced_polygons import outlines, paint_back
 from convert.formats.coco_panoptic.write import isthing
 from convert.formats.eightbit import EightBit, EightBitWriter, eight_bit
 from convert.formats.layout_writer import Written, within_split
