@@ -282,7 +282,7 @@ def check_cityscapes(data, work: Path) -> None:
     options = {"source": data.draw(st.sampled_from(["auto", "masks", "polygons"])),
                "ids": data.draw(st.sampled_from(["label", "train"]))}
     try:
-        api.validate(root, fmt="cityscapes", options=options)
+        api.validate(root, fmt="cityscapes", format_options=options)
     except SegconvError:
         return
     _run(data, root, "cityscapes")
@@ -304,7 +304,7 @@ def check_color_masks(data, work: Path) -> None:
         _damage(data, next((root / "train_labels").glob("*.png")))
     options = {"void": data.draw(st.sampled_from(["auto", "none", "Sky", "Nope"]))}
     try:
-        api.validate(root, fmt="color-masks", options=options)
+        api.validate(root, fmt="color-masks", format_options=options)
     except SegconvError:
         return
     _run(data, root, "color-masks")
@@ -355,7 +355,7 @@ def check_sa1b(data, work: Path) -> None:
     path.write_bytes(_serialize(data, mutate_json(data, doc)))
     order = data.draw(st.sampled_from(["area", "iou", "stability", "file"]))
     try:
-        api.validate(root, fmt="sa1b", options={"order": order})
+        api.validate(root, fmt="sa1b", format_options={"order": order})
     except SegconvError:
         return
     _run(data, root, "sa1b")

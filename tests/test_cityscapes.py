@@ -95,7 +95,7 @@ def test_the_label_table_as_label_maps():
 
 
 def test_polygon_findings_are_notes_and_say_what_happened():
-    checked = api.validate(CITY, options={"source": "polygons"})
+    checked = api.validate(CITY, format_options={"source": "polygons"})
     codes = {f.code: f for f in checked.findings}
     assert checked.exit_code() == 0
     assert "'license plate' polygon not painted" in codes["label-not-drawn"].message
