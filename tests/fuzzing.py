@@ -59,7 +59,8 @@ def mutate_json(data, doc):
 READ_BACK = {"png": ("masks", "."), "voc": ("voc", "."), "coco-rle": ("coco", "annotations.json"),
              "yolo": ("yolo", "data.yaml"), "label-studio": ("label-studio", "tasks.json"),
              "coco": ("coco", "annotations"), "cvat": ("cvat", "annotations.xml"), "labelme": ("labelme", "."),
-             "kaggle-rle": ("kaggle-rle", "masks.csv")}
+             "kaggle-rle": ("kaggle-rle", "masks.csv"),
+             "cityscapes": ("cityscapes", ".")}
 
 
 def _run(data, src: Path, fmt: str, labels: Path | None = None) -> None:
@@ -256,5 +257,111 @@ def check_kaggle_rle(data, work: Path) -> None:
     _run(data, src, "kaggle-rle")
 
 
+def _damage(data, path: Path) -> None:
+    """Flip a few bytes of a file and cut it short at times."""
+    raw = bytearray(path.read_bytes())
+    for _ in range(data.draw(st.integers(1, 3))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    if data.draw(st.booleans()):
+        raw = raw[: data.draw(st.integers(0, len(raw)))]
+    path.write_bytes(bytes(raw))
+
+
+def check_cityscapes(data, work: Path) -> None:
+    """The public Cityscapes fixture with a mutated polygon file and, at times, a damaged labelIds or
+    instanceIds PNG; read from its PNGs or its polygons, under labelIds or trainIds."""
+    root = work / "cityscapes"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(ROOT / "fixtures" / "public" / "cityscapes", root)
+    gt = root / "gtFine" / "train" / "tinytown" / "tinytown_000000_000001_gtFine_"
+    polygons = Path(f"{gt}polygons.json")
+    doc = mutate_json(data, json.loads(polygons.read_text()))
+    polygons.write_bytes(_serialize(data, doc))
+    if data.draw(st.integers(0, 3)) == 0:
+        _damage(data, Path(f"{gt}{data.draw(st.sampled_from(['labelIds', 'instanceIds']))}.png"))
+    options = {"source": data.draw(st.sampled_from(["auto", "masks", "polygons"])),
+               "ids": data.draw(st.sampled_from(["label", "train"]))}
+    try:
+        api.validate(root, fmt="cityscapes", format_options=options)
+    except SegconvError:
+        return
+    _run(data, root, "cityscapes")
+
+
+def check_color_masks(data, work: Path) -> None:
+    """The public CamVid fixture with its class_dict.csv mutated line by line and, at times, a damaged or
+    recoloured mask."""
+    root = work / "camvid"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(ROOT / "fixtures" / "public" / "camvid", root)
+    lines = (root / "class_dict.csv").read_text().splitlines()
+    for _ in range(data.draw(st.integers(0, 3))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        lines[i] = data.draw(st.sampled_from(["", "#", "name,r,g,b", "Sky,1,2", "Sky,1,2,3", "x,-1,0,0",
+                                              "Road,128,64,128", "Void,0,0,0", ",,,", "a,b,c,d", "\x00"]))
+    (root / "class_dict.csv").write_text("\n".join(lines))
+    if data.draw(st.integers(0, 2)) == 0:
+        _damage(data, next((root / "train_labels").glob("*.png")))
+    options = {"void": data.draw(st.sampled_from(["auto", "none", "Sky", "Nope"]))}
+    try:
+        api.validate(root, fmt="color-masks", format_options=options)
+    except SegconvError:
+        return
+    _run(data, root, "color-masks")
+
+
+def check_mapillary(data, work: Path) -> None:
+    """The public Mapillary fixture with a mutated config and, at times, a damaged labels or instances PNG."""
+    root = work / "mapillary"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(ROOT / "fixtures" / "public" / "mapillary", root)
+    config = root / "config_v2.0.json"
+    if data.draw(st.booleans()):
+        config.write_bytes(_serialize(data, mutate_json(data, json.loads(config.read_text()))))
+    if data.draw(st.integers(0, 2)) == 0:
+        kind = data.draw(st.sampled_from(["labels", "instances"]))
+        _damage(data, next((root / "training" / "v2.0" / kind).glob("*.png")))
+    _run(data, root, "mapillary")
+
+
+def check_ade20k(data, work: Path) -> None:
+    """The public ADE20K fixture with objectInfo150.txt mutated line by line and, at times, a damaged mask."""
+    root = work / "ade20k"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(ROOT / "fixtures" / "public" / "ade20k", root)
+    info = root / "ADEChallengeData2016" / "objectInfo150.txt"
+    lines = info.read_text().splitlines()
+    for _ in range(data.draw(st.integers(0, 3))):
+        lines[data.draw(st.integers(0, len(lines) - 1))] = data.draw(st.sampled_from(
+            ["", "Idx\tName", "1\t0\t0\t0\twall", "0\t0\t0\t0\tx", "999\t1\t1\t1\ty", "a\tb", "\x00"]))
+    info.write_text("\n".join(lines))
+    if data.draw(st.integers(0, 2)) == 0:
+        _damage(data, next((root / "ADEChallengeData2016" / "annotations" / "training").glob("*.png")))
+    _run(data, root, "ade20k")
+
+
+def check_sa1b(data, work: Path) -> None:
+    """A mutated SA-1B file of the public fixture (RLE strings, sizes, boxes, points), read in each order."""
+    root = work / "sa1b"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(ROOT / "fixtures" / "public" / "sa1b", root)
+    path = root / "sa_1.json"
+    doc = json.loads(path.read_text())
+    if data.draw(st.booleans()):  # damage an RLE string
+        seg = doc["annotations"][data.draw(st.integers(0, len(doc["annotations"]) - 1))]["segmentation"]
+        counts = seg["counts"]
+        i = data.draw(st.integers(0, len(counts) - 1))
+        seg["counts"] = counts[:i] + data.draw(st.sampled_from(["", "0", "o", "~", "\\", "ÿ"])) + counts[i + 1:]
+    path.write_bytes(_serialize(data, mutate_json(data, doc)))
+    order = data.draw(st.sampled_from(["area", "iou", "stability", "file"]))
+    try:
+        api.validate(root, fmt="sa1b", format_options={"order": order})
+    except SegconvError:
+        return
+    _run(data, root, "sa1b")
+
+
 CHECKS = {"coco": check_coco, "labelme": check_labelme, "cvat": check_cvat, "voc": check_voc, "yolo": check_yolo,
-          "label-studio": check_label_studio, "coco-panoptic": check_coco_panoptic, "kaggle-rle": check_kaggle_rle}
+          "label-studio": check_label_studio, "coco-panoptic": check_coco_panoptic, "kaggle-rle": check_kaggle_rle,
+          "cityscapes": check_cityscapes, "color-masks": check_color_masks, "mapillary": check_mapillary,
+          "ade20k": check_ade20k, "sa1b": check_sa1b}

@@ -17,7 +17,8 @@ LABELS = "classes:\n  - {name: background, index: 0, level: 0, fill: true}\n  - 
 TAKEN = {"png": "masks/a.png", "voc": "SegmentationClass/a.png", "coco-rle": None,
          "coco-panoptic": "annotations/panoptic_default/a.png", "mmseg": "ann_dir/train/a.png", "hf": None,
          "label-studio": None, "yolo": "labels/train/a.txt", "coco": None, "cvat": None, "labelme": "a.json",
-         "kaggle-rle": None}
+         "kaggle-rle": None,
+         "cityscapes": "gtFine/train/a_gtFine_labelIds.png"}
 
 
 def cvat(path, boxes):

@@ -164,7 +164,7 @@ def test_the_8_bit_layouts_check_and_encode_through_one_base(tmp_path):
     from convert.formats.eightbit import EightBitWriter
 
     eight = [name for name, e in WRITERS.items() if issubclass(e.target, EightBitWriter)]
-    assert sorted(eight) == ["hf", "mmseg"]
+    assert sorted(eight) == ["cityscapes", "hf", "mmseg"]   # cityscapes: its labelIds
     for name in eight:  # neither layout encodes label images itself
         assert "label_png" not in vars(WRITERS[name].target) and "to_8bit" not in vars(WRITERS[name].module), name
     lm = LabelMap.from_dict({"void": 100, "classes": [{"name": "plate", "index": 1, "level": 1}]})

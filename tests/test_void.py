@@ -50,6 +50,8 @@ def read_back(to: str, out, lm: LabelMap) -> np.ndarray:
     """The class mask a consumer of the layout gets, void as the value the layout says it writes."""
     if to in ("png", "voc", "mmseg"):
         return png(out / {"png": "masks", "voc": "SegmentationClass", "mmseg": "ann_dir/train"}[to] / "a.png")
+    if to == "cityscapes":
+        return png(out / "gtFine/train/a_gtFine_labelIds.png")
     if to == "coco-panoptic":
         rgb = png(out / "annotations/panoptic_default/a.png")
         ids = rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
@@ -90,6 +92,8 @@ WRITTEN_AS = {
                         "ignore_index)"),
     "hf": (255, 255, "--to hf: void is written as 255 in the 8-bit label images (the label map's void, 300, does "
                      "not fit in 8 bits)"),
+    "cityscapes": (255, 255, "--to cityscapes: void is written as 255 in the 8-bit label images (the label map's "
+                             "void, 300, does not fit in 8 bits)"),
     "yolo": (0, 0, None), "label-studio": (0, 0, None),  # no void: read back as the fill class, and reported
     # void as shapes of the void alias (cvat), __ignore__ (labelme), the image's segconv_void RLE (coco)
     "cvat": (255, 300, None), "labelme": (255, 300, None), "coco": (255, 300, None),

@@ -74,9 +74,9 @@ def to_8bit(mask: np.ndarray, labelmap: LabelMap, plan: EightBit) -> np.ndarray:
 
 
 class EightBitWriter(LayoutWriter):
-    """A writer of 8-bit label images (mmseg, hf): its ``check_labelmap`` (:func:`eight_bit` with the layout's
-    void) runs before anything is written, the plan is kept as ``eight`` and its note goes to the run's
-    summary; ``label_png(class_mask)`` is one image's label PNG."""
+    """A writer of 8-bit label images (mmseg, hf, cityscapes): its ``check_labelmap`` (:func:`eight_bit` with
+    the layout's void) runs before anything is written, the plan is kept as ``eight`` and its note goes to the
+    run's summary; ``label_png(class_mask)`` is one image's label PNG."""
 
     @staticmethod
     def check_labelmap(labelmap: LabelMap) -> EightBit:  # pragma: no cover - each layout says its void
@@ -88,6 +88,11 @@ class EightBitWriter(LayoutWriter):
         if self.eight.note:
             self.notes.append(self.eight.note)
 
+    def label_values(self, class_mask: np.ndarray) -> np.ndarray:
+        """The class mask as 8-bit values: class indices, void as ``eight.void`` (for a layout's other images
+        of the same values, Cityscapes' instanceIds and color)."""
+        return to_8bit(class_mask, self.labelmap, self.eight)
+
     def label_png(self, class_mask: np.ndarray) -> bytes:
         """The class mask as a single-channel 8-bit PNG: class indices, void as ``eight.void``."""
-        return encode_png(to_8bit(class_mask, self.labelmap, self.eight))
+        return encode_png(self.label_values(class_mask))

@@ -101,6 +101,41 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            (Option("fill", "ultralytics", "rows painted as Ultralytics trains on them (cv2.fillPoly of truncated "
                                           "vertices, outline included) or by pycocotools' centre rule",
                    choices=("ultralytics", "pycocotools")),)),
+    Reader("cityscapes", "convert.formats.cityscapes.read:CityscapesDataset",
+           "Cityscapes: gtFine/gtCoarse polygons painted as createLabelImage does, or labelIds/instanceIds PNGs",
+           "a folder holding gtFine/ or gtCoarse/ (or that folder) with <split>/<city>/*_gtFine_polygons.json, "
+           "*_labelIds.png or *_instanceIds.png",
+           (Option("ids", "label", "class indices: the label table's ids (0-33), or its trainIds (0-18, the rest "
+                                   "void 255)", choices=("label", "train")),
+            Option("source", "auto", "read each image's id PNGs where it has them, else its polygons; or only "
+                                     "one of them", choices=("auto", "masks", "polygons")))),
+    Reader("mapillary", "convert.formats.mapillary.read:MapillaryDataset",
+           "Mapillary Vistas v1.2/v2.0: labels/*.png (value = position in config['labels']) and instances/*.png "
+           "(16-bit, label * 256 + instance) with config_v2.0.json / config_v1.2.json / config.json",
+           "a folder with config_v2.0.json, config_v1.2.json or config.json and <split>/v2.0/labels/, "
+           "<split>/v1.2/labels/ or <split>/labels/ (or one such split folder)",
+           (Option("version", "auto", "which annotations of a split that holds both: v2.0 (auto) or v1.2",
+                   choices=("auto", "v2.0", "v1.2")),)),
+    Reader("ade20k", "convert.formats.ade20k.read:Ade20kDataset",
+           "ADE20K SceneParsing (ADEChallengeData2016): annotations/<split>/*.png, value = class 1-150, 0 other "
+           "(void); names from objectInfo150.txt / .csv",
+           "a folder with annotations/ and images/ and objectInfo150.txt or .csv (or named ADEChallengeData2016, "
+           "or holding it)"),
+    Reader("sa1b", "convert.formats.sa1b.read:Sa1bDataset",
+           "SA-1B (Segment Anything): sa_*.json per image, class-agnostic COCO RLE masks in a stated order; area, "
+           "bbox and point_coords checked",
+           "an sa_*.json with 'image' and 'annotations', or a folder of them (a shard unpacked)",
+           (Option("order", "area", "which mask is on top where masks overlap: area (smaller on top), iou "
+                                    "(higher predicted_iou on top), stability (higher stability_score on top), "
+                                    "file (later on top)", choices=("area", "iou", "stability", "file")),
+            Option("label", "object", "the one class every mask is"))),
+    Reader("color-masks", "convert.formats.color_masks.read:ColorMasksDataset",
+           "colour-coded masks with class_dict.csv, label_colors.txt or labelmap.txt (CamVid, Kaggle sets), or "
+           "index masks with a names file (SegNet CamVid); an unknown colour is an error",
+           "a folder with class_dict.csv, label_colors.txt, labelmap.txt or classes.txt and a mask folder "
+           "(train_labels/, trainannot/, masks/, labels/ ...)",
+           (Option("void", "auto", "the class table's row that is void: auto (a row named void, unlabelled, "
+                                   "unlabeled, ignore), none, or a row's name"),)),
     Reader("voc", "convert.formats.voc.read:VocDataset",
            "Pascal VOC segmentation tree (palette, grayscale or RGB masks; Datumaro/CVAT labelmap.txt)",
            "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),

@@ -35,6 +35,9 @@ WRITERS: dict[str, Entry] = {w.name: w for w in [
     Entry("coco-panoptic", "convert.formats.coco_panoptic.write:CocoPanopticWriter",
           "COCO panoptic: annotations/panoptic_<subset>.json + PNGs, things per object, stuff per image, "
           "area and bbox from the PNGs"),
+    Entry("cityscapes", "convert.formats.cityscapes.write:CityscapesWriter",
+          "Cityscapes tree: leftImg8bit/<split>/, gtFine/<split>/*_gtFine_labelIds, instanceIds, color PNGs and "
+          "polygons JSON that createLabelImage paints back"),
     Entry("mmseg", "convert.formats.mmseg.write:MmsegWriter",
           "mmsegmentation: img_dir/<split>/, ann_dir/<split>/ (8-bit, 255 = void) and mmseg_dataset.py"),
     Entry("hf", "convert.formats.hf.write:HfWriter",

@@ -143,8 +143,17 @@ TABLE = [
         "Convert it on its own (`segconv convert labelme/annotations.json`), or move it out of the folder.",
     ),
     CodeInfo(
+        "point-outside-mask", "files", I,
+        "An SA-1B mask's `point_coords` point (the prompt SAM was given, in continuous [x, y] image "
+        "coordinates) does not lie on the mask: pixel (floor x, floor y) is not set. SAM's output mask need "
+        "not hold its prompt, so this is a note.",
+        "point_coords [[16.0, 48.0]] not on the mask",
+        "Nothing to do, unless every mask of a file says so (the points may be in another image's frame).",
+    ),
+    CodeInfo(
         "deleted-object", "files", I,
-        "An MIT LabelMe object marked `<deleted>1</deleted>` is skipped, as the LabelMe tool does.",
+        "An object marked deleted is skipped, as the format's own tool does: an MIT LabelMe object with "
+        "`<deleted>1</deleted>`, a Cityscapes polygon with a true `deleted` (cityscapesScripts' `createLabelImage`).",
         "`<object><name>car</name><deleted>1</deleted>...`",
         "Nothing to do.",
     ),

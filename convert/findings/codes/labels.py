@@ -27,6 +27,23 @@ TABLE = [
         "Add the label to the CVAT task or project.",
     ),
     CodeInfo(
+        "label-not-drawn", "labels", I,
+        "Polygons of a label that the dataset's own painting never draws: the Cityscapes label table gives "
+        "`license plate` the id -1, and `createLabelImage` skips it, so what lies beneath it shows. Counted per "
+        "image.",
+        "2 'license plate' polygons in aachen_000000_000019_gtFine_polygons.json",
+        "Nothing to do: the masks are the dataset's own.",
+    ),
+    CodeInfo(
+        "instance-class-mismatch", "labels", W,
+        "An instance image names another class than the class image on some pixels (a Cityscapes "
+        "`*_instanceIds.png` value `v` names class `v // 1000` from 1000 on, else `v`, and the `*_labelIds.png` "
+        "disagrees; a Mapillary Vistas `instances/*.png` value names label `v // 256`, and `labels/*.png` "
+        "disagrees); the class image decides. The count is given.",
+        "instanceIds says 26001 (car) where labelIds says 24 (person) on 40 pixels",
+        "Regenerate both images from the same polygons (cityscapesScripts' json2labelImg and json2instanceImg).",
+    ),
+    CodeInfo(
         "class-unused", "labels", I,
         "A class of the label map has no painted region in any image of the delivery: nothing is labelled with "
         "it, or only shapes without area are (polylines, points: see `no-area-shape`).",
@@ -41,8 +58,9 @@ TABLE = [
     ),
     CodeInfo(
         "unknown-color", "labels", E,
-        "An RGB class mask holds a colour that no class of the label map (labelmap.txt) has; those pixels "
-        "are written as void. The message gives the colour and the pixel count.",
+        "An RGB class mask holds a colour that no class of the label map (labelmap.txt) has, or a colour-coded "
+        "mask a colour its class table (class_dict.csv, label_colors.txt, labelmap.txt) lacks; those pixels "
+        "are written as void, never a new class. The message gives the colour, the mask and the pixel count.",
         "a CVAT 'Segmentation mask' PNG with anti-aliased edges, (127, 0, 0) next to (128, 0, 0)",
         "Re-export the masks without smoothing, or add the colour's class to labelmap.txt.",
     ),

@@ -69,12 +69,14 @@ def detect(path: Path) -> str | None:
 def _instances_file(path: Path) -> str | None:
     """From the file's structure (:mod:`~convert.files.json_shape`), not a window of its first bytes: an
     object with ``images`` or ``annotations`` that is neither a Label Studio task nor COCO panoptic (whose
-    first annotation holds ``segments_info``, maybe after megabytes of ``images``)."""
+    first annotation holds ``segments_info``, maybe after megabytes of ``images``) nor SA-1B (one ``image``)."""
     found = shape(path)
     if found.top != "object" or found.first_key_among((), ("images", "annotations")) is None:
         return None  # labelme files, among others, have neither
     if is_task(found, ()) or found.has(("annotations", 0, "segments_info")):
         return None  # Label Studio, COCO panoptic
+    if found.has(("image",)) and not found.has(("images",)):
+        return None  # SA-1B: one image per file, as "image"
     return "a JSON object with 'images' / 'annotations'"
 
 
