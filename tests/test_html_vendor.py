@@ -94,6 +94,23 @@ def test_no_path_of_the_checking_machine_is_on_the_page(tmp_path):
     assert not re.search(r"(?<![\w.])/(?:[\w.-]+/)+[\w.-]+", text), re.findall(r"(?<![\w.])/\S+", text)
 
 
+def test_a_source_given_relative_to_the_working_folder_names_its_files_relative_to_the_delivery(tmp_path,
+                                                                                                monkeypatch):
+    """Found trying ``segconv fix ../shared/corpus/…/data_annotated --html``: the page said paths are relative
+    to the delivery, and showed ``../shared/corpus/…/2011_000003.json``."""
+    delivery = tmp_path / "deliveries" / "v3"
+    shutil.copytree(FOOD, delivery)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    page = tmp_path / "r.html"
+    src = os.path.join("..", "deliveries", "v3", "annotations.json")
+    report = api.validate(src, labels=FOOD / "labelmap.yaml", html_path=page)
+    assert any((f.file or "").startswith(os.path.join("..", "deliveries")) for f in report.findings)
+    source = page.read_text()
+    assert "../deliveries" not in source and "deliveries/v3" not in source
+    assert ">annotations.json<" in source  # the file, relative to the delivery
+
 def test_void_pixels_are_counted_in_pixels_per_class(tmp_path):
     """The panoptic sample: 9,901 void pixels (segment id 0), the sum of the JSON report's per-image void."""
     page, js = tmp_path / "r.html", tmp_path / "r.json"

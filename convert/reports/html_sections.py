@@ -36,7 +36,11 @@ class PagePaths:
         path = Path(os.path.abspath(source))
         self.name = path.name or str(path)
         self.root = path.parent if path.is_file() or path.suffix else path
-        self.prefixes = sorted({str(self.root), os.path.realpath(self.root)}, key=len, reverse=True)
+        # the source as given too: a relative SRC (../deliveries/v3) names its files relative to the working folder
+        given = os.path.normpath(source)
+        given_root = os.path.dirname(given) if path != self.root else given
+        relative = {given_root} if not os.path.isabs(given_root) and given_root not in ("", ".") else set()
+        self.prefixes = sorted({str(self.root), os.path.realpath(self.root)} | relative, key=len, reverse=True)
 
     def file(self, path: str | None) -> str:
         if not path:
@@ -46,7 +50,7 @@ class PagePaths:
                 return Path(prefix).name
             if path.startswith(prefix + os.sep):
                 return path[len(prefix) + 1:].replace(os.sep, "/")
-        return Path(path).name if os.path.isabs(path) else path
+        return Path(path).name if os.path.isabs(path) or path.startswith("..") else path
 
     def text(self, text: str | None) -> str:
         if not text:
