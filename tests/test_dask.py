@@ -133,6 +133,14 @@ def test_a_cancelled_batch_is_sent_again_and_said(cluster, delivery, tmp_path):
     assert len(notes) == 1 and "sent again after the scheduler cancelled or lost" in notes[0]
 
 
+def _scheduler_address(path):
+    """The address in Dask's scheduler file, or ``None`` while the file is missing or still being written."""
+    try:
+        return json.loads(path.read_text())["address"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def test_losing_the_scheduler_is_one_line_exit_2_and_resume_finishes(delivery, tmp_path):
     src, labels = delivery
     expected = tree_digest(_convert(src, labels, tmp_path / "local"))
@@ -142,8 +150,9 @@ def test_losing_the_scheduler_is_one_line_exit_2_and_resume_finishes(delivery, t
                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)]
     try:
-        wait_until(scheduler_file.exists, "the scheduler file", 120)
-        address = json.loads(scheduler_file.read_text())["address"]
+        # the scheduler creates the file, then writes it: wait for the whole JSON, not the file's existence
+        wait_until(lambda: _scheduler_address(scheduler_file) is not None, "the scheduler file", 120)
+        address = _scheduler_address(scheduler_file)
         started.append(subprocess.Popen([str(dask), "worker", address, "--nthreads", "1", "--no-dashboard"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True))
