@@ -18,9 +18,11 @@ not at all by a reader that never looks there)::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from convert.files.images import ImageProblem, oriented_size
 from convert.findings import Finding
 from convert.findings.severity import Severity
 from convert.wording import plural
@@ -62,3 +64,17 @@ def no_image_found(looked_for: int, images: str | Path | None, file: str) -> Fin
     return Finding("missing-image", f"no image file was found {where} ({plural(looked_for, 'image')} looked for); "
                    "image sizes are not checked" + ("" if images else " (pass --images DIR)"), file=file,
                    severity=Severity.INFO)
+
+
+def check_photo_size(photo: Path, size: tuple[int, int], max_pixels: int, findings: list[Finding], image: str,
+                     mismatch: Callable[[str], None]) -> None:
+    """The photo beside a mask or an annotation file, against the ``(width, height)`` the annotation says:
+    unreadable, a ``missing-image`` finding in ``findings``; of another size, ``mismatch`` is called with
+    ``"<photo name> is <w>x<h>"`` to finish the reader's own words."""
+    try:
+        real = oriented_size(photo, max_pixels)
+    except ImageProblem as exc:
+        findings.append(missing_image(subject=photo.name, problem=exc, file=str(photo), image=image))
+        return
+    if real != size:
+        mismatch(f"{photo.name} is {real[0]}x{real[1]}")

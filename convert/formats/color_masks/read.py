@@ -25,9 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from convert.errors import SegconvError
-from convert.files.images import ImageProblem, oriented_size
 from convert.findings import Finding
-from convert.findings.missing_image import missing_image
+from convert.findings.missing_image import check_photo_size
 from convert.formats.color_masks import class_tables as tables
 from convert.formats.color_masks import mask_folders as layout
 from convert.formats.dataset import IndexedDataset
@@ -138,12 +137,7 @@ class ColorMasksDataset(IndexedDataset[layout.Mask]):
             where = f"{what} {shown} ({name if name is not None else 'void'})"
             regions.append(Region(name, geometry, (key,), Origin(str(mask.file), where)))
         if photo is not None:
-            try:
-                real = oriented_size(photo, self.max_pixels)
-                if real != (width, height):
-                    report("image-size-mismatch", f"mask is {width}x{height} but {photo.name} is "
-                                                  f"{real[0]}x{real[1]}")
-            except ImageProblem as exc:
-                findings.append(missing_image(subject=photo.name, problem=exc, file=str(photo), image=mask.name))
+            check_photo_size(photo, (width, height), self.max_pixels, findings, mask.name,
+                             lambda real: report("image-size-mismatch", f"mask is {width}x{height} but {real}"))
         return Sample(mask.name, width, height, regions, origin, subset=mask.subset, findings=findings,
                       image_path=str(photo) if photo else None, size_checked=photo is not None)

@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from convert.errors import SegconvError
-from convert.files.images import ImageProblem, find_image, oriented_size
+from convert.files.images import find_image
 from convert.files.json_source import load_json
 from convert.findings import Finding
-from convert.findings.missing_image import missing_image
+from convert.findings.missing_image import check_photo_size
 from convert.formats.dataset import IndexedDataset
 from convert.formats.label_image import Unusable, read_label_image
 from convert.formats.mapillary import config
@@ -158,13 +158,9 @@ class MapillaryDataset(IndexedDataset[Item]):
             findings.append(Finding(exc.code, exc.message, file=str(exc.file or main), image=name))
             return Sample(name, 0, 0, [], Origin(str(main)), subset=split, findings=findings, usable=False)
         if photo is not None:
-            try:
-                real = oriented_size(photo, self.max_pixels)
-                if real != (width, height):
-                    findings.append(Finding("image-size-mismatch", f"{main.name} is {width}x{height} but "
-                                            f"{photo.name} is {real[0]}x{real[1]}", file=str(main), image=name))
-            except ImageProblem as exc:
-                findings.append(missing_image(subject=photo.name, problem=exc, file=str(photo), image=name))
+            check_photo_size(photo, (width, height), self.max_pixels, findings, name, lambda real: findings.append(
+                Finding("image-size-mismatch", f"{main.name} is {width}x{height} but {real}", file=str(main),
+                        image=name)))
         return Sample(name, width, height, regions, Origin(str(main)), subset=split, image_id=stem,
                       findings=findings, image_path=str(photo) if photo else None, size_checked=photo is not None)
 

@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from convert.errors import SegconvError
-from convert.files.images import ImageProblem, find_image, oriented_size
+from convert.files.images import find_image
 from convert.files.json_source import all_numbers, as_size, head, load_json
 from convert.findings import Finding
-from convert.findings.missing_image import missing_image
+from convert.findings.missing_image import check_photo_size
 from convert.formats.coco.segmentation import rle_of
 from convert.formats.dataset import FileDataset
 from convert.limits import DEFAULT_MAX_PIXELS
@@ -139,13 +139,9 @@ class Sa1bDataset(FileDataset):
                 regions.append(region)
         photo = find_image(self.images or file.parent, Path(name).stem)
         if photo is not None:
-            try:
-                real = oriented_size(photo, self.max_pixels)
-                if real != (width, height):
-                    findings.append(Finding("image-size-mismatch", f"{file.name} says {width}x{height} but "
-                                            f"{photo.name} is {real[0]}x{real[1]}", file=str(file), image=name))
-            except ImageProblem as exc:
-                findings.append(missing_image(subject=photo.name, problem=exc, file=str(photo), image=name))
+            check_photo_size(photo, (width, height), self.max_pixels, findings, name, lambda real: findings.append(
+                Finding("image-size-mismatch", f"{file.name} says {width}x{height} but {real}", file=str(file),
+                        image=name)))
         return Sample(name, width, height, regions, Origin(str(file)), image_id=info.get("image_id"),
                       findings=findings, image_path=str(photo) if photo else None, size_checked=photo is not None,
                       order_rule=ORDERS[self.order], size_source="its JSON")

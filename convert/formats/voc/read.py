@@ -35,9 +35,9 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from convert.errors import SegconvError
-from convert.files.images import ImageProblem, find_image, open_image, oriented_size
+from convert.files.images import find_image, open_image
 from convert.findings import Finding
-from convert.findings.missing_image import missing_image
+from convert.findings.missing_image import check_photo_size
 from convert.formats.dataset import IndexedDataset
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelClass, LabelMap, voc_color
@@ -206,13 +206,8 @@ class VocDataset(IndexedDataset[tuple[str, str | None]]):
             return Sample(name, 0, 0, [], origin, subset=subset, findings=findings, usable=False)
         (height, width), class_runs = classes
         if image is not None:
-            try:
-                real = oriented_size(image, self.max_pixels)
-                if real != (width, height):
-                    report("image-size-mismatch", f"mask is {width}x{height} but {image.name} is "
-                                                  f"{real[0]}x{real[1]}")
-            except ImageProblem as exc:
-                findings.append(missing_image(subject=image.name, problem=exc, file=str(image), image=name))
+            check_photo_size(image, (width, height), self.max_pixels, findings, name,
+                             lambda real: report("image-size-mismatch", f"mask is {width}x{height} but {real}"))
 
         starts, ends, values = class_runs
         for value in np.unique(values).tolist():
