@@ -159,10 +159,29 @@ def test_writer_counts_what_its_polygons_cannot_say(tmp_path):
     report = api.convert(tmp_path / "voc", tmp_path / "out", to="cityscapes")
     differ = [f for f in report.findings if f.code == "written-pixels-differ"]
     assert len(differ) == 1 and differ[0].pixels == 4 and "a_gtFine_polygons.json paints 4 pixels" in differ[0].message
+    assert "(void inside a piece has no label to be drawn with;" in differ[0].message
     pngs, _ = masks(tmp_path / "out")
     polygons, _ = masks(tmp_path / "out", source="polygons")
     assert (pngs["a.png"][1].class_mask == mask).all()
     assert int((pngs["a.png"][1].class_mask != polygons["a.png"][1].class_mask).sum()) == 4
+
+
+def test_two_rings_of_one_class_each_paint_in_their_own_place(tmp_path):
+    """Background (the fill class) as a band inside a plate and again as one pixel inside the plate's inner
+    part: two rings of one piece value.  They were sorted by the value, so the band painted over the inner
+    plate (24 pixels said to be void, with no void anywhere); each ring now paints in its own place."""
+    ids = np.ones((11, 11), np.uint8)
+    ids[2:9, 2:9] = 0
+    ids[3:8, 3:8] = 1
+    ids[5, 5] = 0
+    ds = api.from_masks({"a.png": ids}, labels=FIXTURES / "food" / "labelmap.yaml")
+    report = ds.export(tmp_path / "out", to="cityscapes")
+    assert not [f for f in report.findings if f.code == "written-pixels-differ"]
+    assert "the polygons paint the masks back exactly" in report.summary
+    back = api.load(tmp_path / "out", format_options={"source": "polygons"})  # its labelmap.json, file order
+    names = {c.index: c.name for c in back.labelmap.classes}
+    assert names[0] == "background" and names[1] == "plate"
+    np.testing.assert_array_equal(back.mask(back[0]), ids)
 
 
 def test_indices_above_254_are_refused_before_writing(tmp_path):

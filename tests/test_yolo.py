@@ -253,6 +253,21 @@ def test_holes_two_parts_crowd_and_border_lose_nothing(tmp_path):
     assert f.pixels == 150 and "150 pixels" in report.summary
 
 
+@pytest.mark.parametrize("rows", ["pycocotools", "ultralytics"])
+def test_split_parts_a_part_in_a_hole_keeps_its_own_hole(tmp_path, rows):
+    """A plate ring with a hole holding a smaller plate ring with a hole of its own: with multipart=split each
+    row carries the holes of its own part only (the inner hole once went to both rows: 1 pixel lost)."""
+    ids = np.ones((11, 11), np.uint8)
+    ids[2:9, 2:9] = 0
+    ids[3:8, 3:8] = 1
+    ids[5, 5] = 0
+    ds = api.from_masks({"a.png": ids}, labels=FOOD / "labelmap.yaml")
+    report = ds.export(tmp_path / "y", to="yolo", format_options={"multipart": "split", "rows": rows})
+    assert not [f for f in report.findings if f.code == "written-pixels-differ"]
+    assert "(0 pixels differ)" in report.summary
+    assert len((tmp_path / "y" / "labels" / "train" / "a.txt").read_text().splitlines()) == 2
+
+
 def test_unknown_policy_names_the_options(tmp_path):
     proc = run_cli("convert", FOOD / "annotations.json", "-o", tmp_path / "o", "--to", "yolo", "-O", "hole=fill")
     assert proc.returncode == 2 and "did you mean 'holes'?" in proc.stderr and "multipart" in proc.stderr

@@ -116,13 +116,17 @@ class CityscapesWriter(EightBitWriter):
             return buf.getvalue()
 
         self.put(written, f"{gt}_color.png", colour_png)
-        doc, differ = self._polygons(mask, objects, object_ids, things)
+        doc, (differ, void) = self._polygons(mask, objects, object_ids, things)
         self.put(written, f"{gt}_polygons.json", lambda: (json.dumps(doc, indent=4) + "\n").encode())
         if differ:
+            why = ("void inside a piece has no label to be drawn with" if void == differ else
+                   f"{plural(void, 'void pixel')} inside pieces have no label to be drawn with, and "
+                   f"{plural(differ - void, 'other pixel')} differ" if void else
+                   "a defect in segconv's Cityscapes polygons; please report it")
             written.findings.append(Finding(
                 "written-pixels-differ", f"{base}_gtFine_polygons.json paints {plural(differ, 'pixel')} otherwise "
-                "under createLabelImage's rule (void inside a piece has no label to be drawn with; the labelIds "
-                "and instanceIds PNGs are exact)", image=sample.name, file=sample.origin.file, pixels=differ))
+                f"under createLabelImage's rule ({why}; the labelIds and instanceIds PNGs are exact)",
+                image=sample.name, file=sample.origin.file, pixels=differ))
         folder, _, stem = f"leftImg8bit/{split}/{base}".rpartition("/")
         self.place_image(written, sample, folder, f"{stem}{IMAGE_SUFFIX}")
         written.record = CityscapesRecord(split, differ, tuple(sorted(unnumbered)))
@@ -152,9 +156,11 @@ class CityscapesWriter(EightBitWriter):
             numbers[place[obj.id]] = value
         return numbers, unnumbered
 
-    def _polygons(self, mask: np.ndarray, objects, object_ids: np.ndarray, things: set[int]) -> tuple[dict, int]:
+    def _polygons(self, mask: np.ndarray, objects, object_ids: np.ndarray, things: set[int]
+                  ) -> tuple[dict, tuple[int, int]]:
         """The polygon file's document and how many pixels it paints otherwise than ``mask``: pieces are the
-        visible objects of thing classes (``things``, by place in ``objects``) and each other class's pixels."""
+        visible objects of thing classes (``things``, by place in ``objects``) and each other class's pixels; the count
+        is ``(pixels, of them void)``."""
         lm = self.labelmap
         height, width = mask.shape
         pieces = np.where(np.isin(object_ids, sorted(things)), object_ids, 0).astype(np.int64)
@@ -163,30 +169,29 @@ class CityscapesWriter(EightBitWriter):
         fill = lm.fill.index if lm.fill is not None else None
         canvas = fill if fill is not None else lm.void
         by_index = {c.index: c for c in lm.classes}
-        drawn, fills = [], []
-        for key, ring, _area in outlines(pieces):
+        drawn, fills = [], []  # (label, value, ring, place in the painting order, piece)
+        for place, (key, ring, _area) in enumerate(outlines(pieces)):
             if key < offset:
                 obj = objects[key - 1]
                 crowd = any(r.crowd for r in obj.regions)
-                drawn.append((obj.label.name + ("group" if crowd else ""), obj.label.index, ring, key))
+                drawn.append((obj.label.name + ("group" if crowd else ""), obj.label.index, ring, place, key))
                 continue
             value = key - offset
             if value == fill:
-                fills.append((lm.fill.name, value, ring, key))  # type: ignore[union-attr]
+                fills.append((lm.fill.name, value, ring, place, key))  # type: ignore[union-attr]
             elif value in by_index:
-                drawn.append((by_index[value].name, value, ring, key))
+                drawn.append((by_index[value].name, value, ring, place, key))
             elif self.void_label is not None:
-                drawn.append((self.void_label, value, ring, key))
+                drawn.append((self.void_label, value, ring, place, key))
         if fills:  # the canvas shows the fill class: only pieces a larger piece would cover are drawn
-            wrong = paint_back([(v, r) for _, v, r, _ in drawn], canvas, height, width) != mask
+            wrong = paint_back([(d[1], d[2]) for d in drawn], canvas, height, width) != mask
             needed = set(np.unique(pieces[wrong]).tolist())
-            drawn += [f for f in fills if f[3] in needed]
-            order = {key: i for i, (key, _, _) in enumerate(outlines(pieces))}
-            drawn.sort(key=lambda d: order[d[3]])
-        back = paint_back([(v, r) for _, v, r, _ in drawn], canvas, height, width)
-        differ = int((back != mask).sum())
-        objects_out = [{"label": label, "polygon": ring.tolist(), "deleted": 0, "id": i}
-                       for i, (label, _, ring, _) in enumerate(drawn)]
+            drawn += [f for f in fills if f[4] in needed]
+            drawn.sort(key=lambda d: d[3])  # each ring in its own place: one piece value can have many rings
+        back = paint_back([(d[1], d[2]) for d in drawn], canvas, height, width)
+        wrong = back != mask
+        differ = int(wrong.sum()), int((wrong & (mask == lm.void)).sum())
+        objects_out = [{"label": d[0], "polygon": d[2].tolist(), "deleted": 0, "id": i} for i, d in enumerate(drawn)]
         return {"imgHeight": height, "imgWidth": width, "objects": objects_out}, differ
 
     def collect(self, record) -> None:

@@ -43,6 +43,7 @@ from convert.painting.paint import paint
 from convert.painting.painted import Painted
 from convert.painting.rasterize import rasterize
 from convert.pixels import runs
+from convert.pixels.outlines import parts
 from convert.pixels.trace import bridged, trace_parts
 from convert.pixels.ultralytics_fill import compose, row_window
 from convert.wording import plural
@@ -149,7 +150,7 @@ class YoloWriter(LayoutWriter):
         if self.options["multipart"] == "bridge":
             groups = [outer + holes]
         else:
-            groups = [[ring] + [h for h in holes if _inside(h, ring)] for ring in outer]
+            groups = [[ring] + own for ring, own in parts(outer, holes)]  # a hole goes with the part around it
         if centred:
             return [_three_points(fewer_vertices(joined([centre_ring(ring) for ring in group]))) for group in groups]
         return [bridged(group) for group in groups]
@@ -249,14 +250,3 @@ def _shows_background(hole: np.ndarray, ids: np.ndarray) -> bool:
     return bool((window[inside] == 0).any())
 
 
-def _inside(hole: np.ndarray, outer: np.ndarray) -> bool:
-    """Whether a hole lies in an outer ring: the pixel on the object's side of the hole's first edge (a pixel of
-    the part around the hole) has its centre inside the outer ring."""
-    from shapely import contains_xy
-    from shapely.geometry import Polygon as ShapelyPolygon
-
-    (x0, y0), (x1, y1) = hole[0], hole[1]
-    dx, dy = np.sign(x1 - x0), np.sign(y1 - y0)
-    # the object lies on the right of every edge (on screen): the right of direction (dx, dy) is (-dy, dx)
-    cx, cy = x0 + 0.5 * dx - 0.5 * dy, y0 + 0.5 * dy + 0.5 * dx
-    return bool(contains_xy(ShapelyPolygon(outer), cx, cy))
