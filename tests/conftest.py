@@ -10,6 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run of the same code ("ci", the default), so a suite that
+# passed on a commit passes again on CI; HYPOTHESIS_PROFILE=explore draws new ones on each run, to look for
+# counterexamples before a change lands (CONTRIBUTING.md, "Property tests").
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
