@@ -149,7 +149,11 @@ def detect_format(src: str | Path) -> str:
         raise SegconvError("no such file or folder", file=str(path))
     if path.is_file() and path.stat().st_size == 0:
         raise SegconvError("file is empty", file=str(path))
-    matches = {name: r.detect(path) for name, r in READERS.items()}
+    try:
+        matches = {name: r.detect(path) for name, r in READERS.items()}
+    except OSError as exc:  # a file or folder that vanished or cannot be read while the layouts are looked at
+        raise SegconvError(f"could not be read while detecting the format: {exc.strerror or exc}",
+                           file=str(exc.filename or path)) from None
     found = {k: v for k, v in matches.items() if v}
     if len(found) == 1:
         return next(iter(found))
@@ -161,11 +165,26 @@ def detect_format(src: str | Path) -> str:
             raise SegconvError("this is a COCO results list (a bare array of detections), not a dataset; segconv "
                                "reads the dataset the detections refer to (a COCO .json with 'images', "
                                "'annotations' and 'categories')", file=str(path))
+        if path.is_dir():
+            from convert.formats.found_below import found_words, sources_below
+
+            below = sources_below(path, _formats_of)
+            if below:
+                raise SegconvError(f"matches no known format itself; below it: {found_words(below)}. Pass one of "
+                                   "them as the source, or use --from to force a format here.", file=str(path))
         looked = "; ".join(f"{name}: {r.looks_for}" for name, r in READERS.items())
         raise SegconvError(f"matches no known format (looked for {looked}). Use --from to force one.",
                            file=str(path))
     which = "; ".join(f"{k} ({v})" for k, v in found.items())
     raise SegconvError(f"matches several formats: {which}. Use --from to choose.", file=str(path))
+
+
+def _formats_of(path: Path) -> list[str]:
+    """The formats a folder or file below a source matches (a file no reader can open matches none)."""
+    try:
+        return [name for name, r in READERS.items() if r.detect(path)]
+    except (OSError, SegconvError):
+        return []
 
 
 def _raise_if_cut_json(path: Path) -> None:
