@@ -18,13 +18,15 @@ line, a script's calls and a script's datasets run the same code (:mod:`convert.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from convert.api.loading import load
+from convert.api.loading import load, open_loaded
+from convert.api.places import Staging
 from convert.api.run_options import (
     CHECKING,
     FIELDS,
@@ -38,6 +40,7 @@ from convert.api.run_options import (
 )
 from convert.api.running import check, check_report_paths, export, refuse_writing_among_input
 from convert.errors import UsageError
+from convert.files.remote.urls import is_url
 from convert.findings import Finding
 from convert.formats.options import parse_options, split_options
 from convert.formats.readers import READERS, detect_format
@@ -76,18 +79,25 @@ def convert(src: PathLike, out: PathLike, options: RunOptions | None = None, *, 
     """
     opts = settle(options, changes, FIELDS, "convert()")
     check_report_paths(opts)
-    source, target = Path(src), Path(out)
-    refuse_writing_among_input(source, target)
+    staging = Staging()
+    with staging.naming():
+        return _convert(staging.source(src), out, opts, staging, progress, profile)
+
+
+def _convert(source: Path, out: PathLike, opts: RunOptions, staging: Staging, progress: Progress | None,
+             profile: dict | None) -> RunReport:
+    """:func:`convert` of a source on this machine (a URL's stand-in: ``staging``)."""
+    if not staging.url_of(source) and not is_url(out):
+        refuse_writing_among_input(source, Path(out))
     writer_entry = WRITERS[opts.to]
     reader = opts.fmt or (detect_format(source) if source.exists() else None)
     reader_opts, writer_opts = split_options(opts.format_options, READERS[reader].options if reader else {},
                                              writer_entry.options, reader or "?", opts.to)
     parse_options(writer_opts, writer_entry.options, f"--to {opts.to}")  # before anything is read
     t0 = time.perf_counter()
-    dataset = load(source, opts.replace(fmt=reader, format_options=reader_opts))
-    return export(dataset, target, opts.replace(format_options=writer_opts), progress=progress, profile=profile,
+    dataset = open_loaded(source, opts.replace(fmt=reader, format_options=reader_opts), staging)
+    return export(dataset, out, opts.replace(format_options=writer_opts), progress=progress, profile=profile,
                   parse_time=time.perf_counter() - t0)
-
 
 def fix(src: PathLike, out: PathLike, options: RunOptions | None = None, *, progress: Progress | None = None,
         profile: dict | None = None, **changes: Unpack[ConvertSettings]) -> RunReport:
@@ -101,15 +111,20 @@ def fix(src: PathLike, out: PathLike, options: RunOptions | None = None, *, prog
         raise UsageError("say what to repair: --close-gaps W (bare gaps of at most W pixels) and/or --min-area A "
                          "(pieces of fewer than A pixels)")
     note = None
-    if to is None:
-        from convert.formats.writers import own_writer
+    check_report_paths(opts)
+    staging = Staging()
+    with staging.naming():
+        source = staging.source(src)
+        if to is None:
+            from convert.formats.writers import own_writer
 
-        reader = opts.fmt or detect_format(Path(src))
-        own = own_writer(reader)
-        note = (f"no --to given: writing {own}, the source's own format" if own else
-                f"no --to given: segconv cannot write {reader}, the source's format; writing png (choose with --to)")
-        to = own or "png"
-    report = convert(src, out, opts.replace(to=to), progress=progress, profile=profile)
+            reader = opts.fmt or detect_format(source)
+            own = own_writer(reader)
+            note = (f"no --to given: writing {own}, the source's own format" if own else
+                    f"no --to given: segconv cannot write {reader}, the source's format; writing png "
+                    "(choose with --to)")
+            to = own or "png"
+        report = _convert(source, out, opts.replace(to=to), staging, progress, profile)
     if note:
         report.notes.insert(0, note)
     return report
@@ -167,5 +182,8 @@ def inspect(src: PathLike, options: RunOptions | None = None, **changes: Unpack[
             labels_here.add(region.label)
             n_regions += 1
         images_per_label.update(labels_here)
-    return Inventory(dataset.format, dataset.path, len(dataset), n_regions, labelmap, derived,
-                     per_label, images_per_label, list(dataset.findings) + findings)
+    said = loaded.staging.said if loaded.staging is not None else str
+    every = [dataclasses.replace(f, file=said(f.file) if f.file else f.file, message=said(f.message))
+             for f in [*dataset.findings, *findings]]
+    return Inventory(dataset.format, said(dataset.path), len(dataset), n_regions, labelmap, derived,
+                     per_label, images_per_label, every)

@@ -14,7 +14,7 @@ or one derived from the labels of both) and one rule (``rule``, else A's when A 
 from __future__ import annotations
 
 from convert.api.loaded import Dataset
-from convert.api.paths import PathLike, local_path
+from convert.api.paths import PathLike
 from convert.model.labelmap import LabelMap
 from convert.pipeline.diff import DiffReport, open_pair
 from convert.pipeline.diff import diff as compare
@@ -27,29 +27,36 @@ def diff(a: PathLike | Dataset, b: PathLike | Dataset, *, labels: PathLike | Lab
          html_path: PathLike | None = None, progress: Progress | None = None) -> DiffReport:
     """Compare A and B image by image (:mod:`convert.pipeline.diff`); write the JSON and HTML reports if
     asked.  ``report.exit_code()`` is 1 when anything changed."""
+    from convert.api.places import Staging
     from convert.api.run_options import RunOptions
     from convert.api.running import check_report_paths
     from convert.reports.diff_report import write_html, write_json
 
-    json_out = local_path(json_path) if json_path is not None else None
-    html_out = local_path(html_path) if html_path is not None else None
-    rule = rule or (a.rule if isinstance(a, Dataset) else "coco")
-    RunOptions(rule=rule, jobs=jobs, fmt=fmt_a).replace(fmt=fmt_b)  # the same checks as every run's
-    check_report_paths(RunOptions(json_path=json_out, html_path=html_out))
-    if isinstance(a, Dataset) or isinstance(b, Dataset):
-        a_ds, b_ds = (side if isinstance(side, Dataset) else _load(side, fmt, images)
-                      for side, fmt in ((a, fmt_a), (b, fmt_b)))
-        given = labels if isinstance(labels, LabelMap) or labels is None else LabelMap.load(local_path(labels))
-        labelmap, derived = (given, False) if given is not None else (a_ds.labelmap, a_ds.labelmap_derived)
-    else:
-        lm_path = labels if isinstance(labels, LabelMap) or labels is None else local_path(labels)
-        a_ds, b_ds, labelmap, derived = open_pair(local_path(a), local_path(b), labels=lm_path, fmt_a=fmt_a,
-                                                  fmt_b=fmt_b, images=local_path(images) if images else None)
-    report = compare(a_ds, b_ds, labelmap, rule=rule, jobs=jobs, progress=progress, derived=derived)
-    if json_out is not None:
-        write_json(report, json_out)
-    if html_out is not None:
-        write_html(report, html_out, a_ds, b_ds, rule)
+    staging = Staging()
+    for side in (a, b):
+        if isinstance(side, Dataset) and side.staging is not None:
+            staging.urls.update(side.staging.urls)
+    with staging.naming():
+        json_out, html_out = staging.report(json_path), staging.report(html_path)
+        rule = rule or (a.rule if isinstance(a, Dataset) else "coco")
+        RunOptions(rule=rule, jobs=jobs, fmt=fmt_a).replace(fmt=fmt_b)  # the same checks as every run's
+        check_report_paths(RunOptions(json_path=json_out, html_path=html_out))
+        if isinstance(a, Dataset) or isinstance(b, Dataset):
+            a_ds, b_ds = (side if isinstance(side, Dataset) else _load(side, fmt, images)
+                          for side, fmt in ((a, fmt_a), (b, fmt_b)))
+            given = labels if isinstance(labels, LabelMap) or labels is None else LabelMap.load(staging.file(labels))
+            labelmap, derived = (given, False) if given is not None else (a_ds.labelmap, a_ds.labelmap_derived)
+        else:
+            lm_path = labels if isinstance(labels, LabelMap) or labels is None else staging.file(labels)
+            a_ds, b_ds, labelmap, derived = open_pair(staging.source(a), staging.source(b), labels=lm_path,
+                                                      fmt_a=fmt_a, fmt_b=fmt_b,
+                                                      images=staging.source(images) if images else None)
+        report = compare(a_ds, b_ds, labelmap, rule=rule, jobs=jobs, progress=progress, derived=derived)
+        if json_out is not None:
+            write_json(report, json_out)
+        if html_out is not None:
+            write_html(report, html_out, a_ds, b_ds, rule)
+        staging.publish_reports([json_out, html_out])
     return report
 
 

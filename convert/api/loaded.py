@@ -64,9 +64,10 @@ class Dataset:
 
     def __init__(self, source: Source, labelmap: LabelMap, options: RunOptions, *, derived: bool = False,
                  picked: tuple[int, ...] | None = None, changes: tuple[LabelChange, ...] = (),
-                 notes: tuple[Finding, ...] = (), given: Path | None = None) -> None:
+                 notes: tuple[Finding, ...] = (), given: Path | None = None, staging: Any = None) -> None:
         self.source = source
         self.given = given  # the path load() was given (None: arrays); what --resume records as the source
+        self.staging = staging  # the local stand-ins of the URLs it was loaded from (convert.api.places.Staging)
         self.labelmap = labelmap
         self.labelmap_derived = derived  # no label map was given: the source's own or one derived from it
         self.options = options  # the reading settings it was loaded with (fmt, labels, images, rule...)
@@ -187,7 +188,7 @@ class Dataset:
     def _view(self, **changes: Any) -> Dataset:
         fields = {"labelmap": self.labelmap, "options": self.options, "derived": self.labelmap_derived,
                   "picked": self._picked, "changes": self._changes, "notes": self._notes, "given": self.given,
-                  **changes}
+                  "staging": self.staging, **changes}
         labelmap, options = fields.pop("labelmap"), fields.pop("options")
         return Dataset(self.source, labelmap, options, **fields)
 

@@ -13,13 +13,16 @@ class-index arrays.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from convert.api.loaded import Dataset
 from convert.api.paths import PathLike, local_path
+from convert.api.places import Staging
 from convert.api.run_options import READING, RunOptions, settle
 from convert.errors import UsageError
 from convert.formats.dataset import resolve_labelmap
@@ -40,17 +43,26 @@ def load(src: PathLike, options: RunOptions | None = None, **changes: Unpack[Rea
     not beside the annotations; ``rule`` the pixel rule the samples are painted by; ``format_options`` the
     reader's ``-O`` options.  Samples are built as they are asked for, one at a time."""
     opts = settle(options, changes, READING, "load()")
-    path = local_path(src)
-    reader = opts.fmt or detect_format(path)
-    # -O keys of the reader (a key it does not declare is an error naming it; the writer's are export's)
-    reader_options, _ = split_options(opts.format_options, READERS[reader].options, {}, reader, None)
-    images = local_path(opts.images) if opts.images is not None else None
-    labels = opts.labels if isinstance(opts.labels, LabelMap) or opts.labels is None else local_path(opts.labels)
-    source = open_dataset(path, reader, max_pixels=opts.max_pixels, images=images, options=reader_options)
-    labelmap, derived = resolve_labelmap(source, labels)
-    return Dataset(source, labelmap, opts.replace(fmt=reader, format_options=reader_options), derived=derived,
-                   given=path)
+    staging = Staging()
+    with staging.naming():
+        return open_loaded(staging.source(src), opts, staging)
 
+
+def open_loaded(path: Path, opts: RunOptions, staging: Staging) -> Dataset:
+    """:func:`load` of a source on this machine (a URL's stand-in: ``staging``)."""
+    with staging.naming():
+        reader = opts.fmt or detect_format(path)
+        # -O keys of the reader (a key it does not declare is an error naming it; the writer's are export's)
+        reader_options, _ = split_options(opts.format_options, READERS[reader].options, {}, reader, None)
+        images = staging.source(opts.images) if opts.images is not None else None
+        labels = (opts.labels if isinstance(opts.labels, LabelMap) or opts.labels is None
+                  else staging.file(opts.labels))
+        source = open_dataset(path, reader, max_pixels=opts.max_pixels, images=images, options=reader_options)
+        labelmap, derived = resolve_labelmap(source, labels)
+    if staging.active and labelmap.source:
+        labelmap = dataclasses.replace(labelmap, source=staging.said(labelmap.source))
+    return Dataset(source, labelmap, opts.replace(fmt=reader, format_options=reader_options), derived=derived,
+                   given=path, staging=staging)
 
 def from_masks(masks: Mapping[str, np.ndarray], *, labels: PathLike | LabelMap,
                images: PathLike | None = None, subsets: Mapping[str, str] | None = None,

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from convert.api.paths import PathLike, local_path
+from convert.api.places import Staging
 from convert.api.run_options import RunOptions
 from convert.errors import SegconvError, UsageError
+from convert.files.remote.urls import is_url
 from convert.findings.severity import Severity
 from convert.formats.options import parse_options
 from convert.formats.readers import READERS
@@ -69,7 +71,7 @@ def inside(path: Path, folder: Path) -> bool:
 
 def check_report_paths(opts: RunOptions) -> None:
     for option, path in (("--json", opts.json_path), ("--html", opts.html_path)):
-        if path is not None and local_path(path).is_dir():
+        if path is not None and not is_url(path) and local_path(path).is_dir():
             raise UsageError(f"{option} {path} is a folder; give a file name")
 
 
@@ -79,10 +81,43 @@ def refuse_writing_among_input(source: Path, out: Path) -> None:
                          "segconv never writes among its input: choose another -o")
 
 
+def refuse_urls_among(source: str | None, out: str) -> None:
+    """A source and an output URL one inside the other are refused, as local folders are."""
+    if source is None or not is_url(out):
+        return
+    a, b = source.rstrip("/"), out.rstrip("/")
+    if a == b or a.startswith(b + "/") or b.startswith(a + "/"):
+        raise UsageError(f"output folder {out} and the source {source} lie one inside the other; "
+                         "segconv never writes among its input: choose another -o")
+
+
+def _staging_of(ds: Loaded) -> Staging:
+    """A staging for one run over ``ds``: its own stand-ins (an output, reports), naming ``ds``'s too."""
+    staging = Staging()
+    staging.urls.update(getattr(getattr(ds, "staging", None), "urls", {}))
+    return staging
+
+
 def check(ds: Loaded, opts: RunOptions, progress: Progress | None = None, profile: dict | None = None,
           parse_time: float = 0.0) -> RunReport:
     """Every check over ``ds``, writing nothing but the reports ``opts`` asks for."""
     check_report_paths(opts)
+    staging = _staging_of(ds)
+    with staging.naming():
+        reports = [staging.report(opts.json_path), staging.report(opts.html_path)]
+        try:
+            report = _check(ds, opts.replace(json_path=reports[0], html_path=reports[1]), progress, profile,
+                            parse_time)
+        except Interrupted as stop:
+            staging.restore(stop.report)
+            raise
+        staging.restore(report)
+        staging.publish_reports(reports)
+    return report
+
+
+def _check(ds: Loaded, opts: RunOptions, progress: Progress | None, profile: dict | None,
+           parse_time: float) -> RunReport:
     t0 = time.perf_counter()
     try:
         report = run(ds, ds.labelmap, rule=ds.rule, strict=opts.strict, json_path=opts.json_path,
@@ -105,11 +140,15 @@ def settings_of(ds: Loaded, opts: RunOptions, writer_opts: dict) -> dict:
     images, fmt = ds.options.images, ds.format
     splitter = opts.splitter()
     reader_options = dict(ds.options.format_options)
-    settings = {"segconv": _version(), "source": os.path.realpath(ds.given) if ds.given is not None else ds.path,
+    staging = getattr(ds, "staging", None)
+    url = staging.url_of(ds.given) if staging is not None else None
+    given = url or (os.path.realpath(ds.given) if ds.given is not None else ds.path)
+    settings = {"segconv": _version(), "source": given,
                 "from": fmt,
                 "reader_options": parse_options(reader_options, READERS[fmt].options, "") if fmt in READERS
                 else reader_options,
-                "images": os.path.realpath(images) if images else None, "max_pixels": ds.options.max_pixels,
+                "images": (images if is_url(images) else os.path.realpath(images)) if images else None,
+                "max_pixels": ds.options.max_pixels,
                 "labelmap": ds.labelmap.to_dict(), "rule": ds.rule, "to": opts.to,
                 "coco_mode": opts.coco_mode if opts.to == "coco-rle" else None, "link": opts.link,
                 "split": splitter.to_dict() if splitter else None, "options": dict(writer_opts)}
@@ -126,8 +165,30 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
            profile: dict | None = None, parse_time: float = 0.0) -> RunReport:
     """Write ``ds`` in the ``opts.to`` layout under ``out``, running every check (see :func:`convert.convert`)."""
     check_report_paths(opts)
-    out = local_path(out)
-    if ds.source.on_disk:
+    staging = _staging_of(ds)
+    with staging.naming():
+        refuse_urls_among(staging.url_of(ds.given), str(out))
+        local_out = staging.output(out, resume=opts.resume)
+        reports = [staging.report(opts.json_path), staging.report(opts.html_path)]
+        try:
+            report = _export(ds, local_out, opts.replace(json_path=reports[0], html_path=reports[1]), staging,
+                             progress, profile, parse_time)
+        except BaseException as stop:
+            if isinstance(stop, Interrupted):
+                staging.restore(stop.report)
+            for output in staging.outputs:  # what was written goes up whole, for --resume to finish
+                output.publish(staging.run_state)
+            raise
+        staging.restore(report)
+        for output in staging.outputs:
+            output.publish(staging.run_state)
+        staging.publish_reports(reports)
+    return report
+
+
+def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress: Progress | None,
+            profile: dict | None, parse_time: float) -> RunReport:
+    if ds.source.on_disk and not staging.url_of(ds.given):
         refuse_writing_among_input(Path(ds.path), out)
     to = opts.to
     writer_entry = WRITERS[to]
@@ -144,6 +205,7 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
 
     target = plan(out, settings_of(ds, opts, writer_opts), overwrite=opts.overwrite,
                   resume=opts.resume)  # only looks: a dry run refuses alike
+    staging.run_state = target.state_text()
     connection = None
     if opts.dask:
         from convert.pipeline.cluster import Connection

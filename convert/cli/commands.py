@@ -53,6 +53,7 @@ from convert.cli.params import (
     choice,
     flag,
     parse_pairs,
+    place,
     value_of,
 )
 from convert.errors import SegconvError, UsageError
@@ -92,18 +93,18 @@ app.command()(converting.fix)
 @app.command()
 @_interruptible
 def validate(
-    src: Path | None = typer.Argument(None, help="Source file or folder.", show_default=False, metavar="SRC"),
+    src: str | None = typer.Argument(None, help="Source file or folder.", show_default=False, metavar="SRC"),
     fmt: FromFormat | None = FromOpt,
-    labels: Path | None = LabelsOpt,
+    labels: str | None = LabelsOpt,
     rule: Rule = RuleOpt,
-    json_path: Path | None = JsonOpt,
-    html_path: Path | None = HtmlOpt,
+    json_path: str | None = JsonOpt,
+    html_path: str | None = HtmlOpt,
     fail_on: FailOn = FailOnOpt,
     strict: bool = flag("--strict", help="Fail on warnings (same as --fail-on warning)."),
     explain_code: str | None = typer.Option(None, "--explain", metavar="CODE",
                                                help="Print what a finding code means, and exit."),
     max_pixels: int = MaxPixelsOpt,
-    images: Path | None = ImagesOpt,
+    images: str | None = ImagesOpt,
     option: list[str] | None = OptionOpt,
     jobs: int = JobsOpt,
     dask: str | None = DaskOpt,
@@ -124,15 +125,15 @@ def validate(
     from convert import api
 
     _quiet_dask(dask)
-    options = api.RunOptions(fmt=value_of(fmt), labels=labels, rule=rule.value, strict=strict,
-                             fail_on=Severity(fail_on.value), json_path=json_path, html_path=html_path,
-                             max_pixels=max_pixels, images=images, jobs=jobs, dask=dask,
+    options = api.RunOptions(fmt=value_of(fmt), labels=place(labels), rule=rule.value, strict=strict,
+                             fail_on=Severity(fail_on.value), json_path=place(json_path), html_path=place(html_path),
+                             max_pixels=max_pixels, images=place(images), jobs=jobs, dask=dask,
                              format_options=parse_pairs(option))
     threshold = options.threshold()
     stages: dict | None = {} if profile else None
     try:
         with progress_bar(quiet, "validating") as progress:
-            report = api.validate(src, options, profile=stages, progress=progress)
+            report = api.validate(place(src) or "", options, profile=stages, progress=progress)
     except api.Interrupted as stop:
         stop_interrupted(stop, quiet, "no report was written; the findings so far are above")
     print_report(report, quiet, stages)
@@ -145,39 +146,48 @@ def validate(
 @app.command()
 @_interruptible
 def diff(
-    a: Path = typer.Argument(..., help="The first delivery (file or folder).", show_default=False, metavar="A"),
-    b: Path = typer.Argument(..., help="The second delivery, of the same images.", show_default=False, metavar="B"),
-    labels: Path | None = LabelsOpt,
+    a: str = typer.Argument(..., help="The first delivery (file or folder).", show_default=False, metavar="A"),
+    b: str = typer.Argument(..., help="The second delivery, of the same images.", show_default=False, metavar="B"),
+    labels: str | None = LabelsOpt,
     fmt_a: FromFormat | None = choice(None, "--from-a", help="A's format (default: detected)."),
     fmt_b: FromFormat | None = choice(None, "--from-b", help="B's format (default: detected)."),
     rule: Rule = RuleOpt,
-    images: Path | None = ImagesOpt,
-    json_path: Path | None = JsonOpt,
-    html_path: Path | None = HtmlOpt,
+    images: str | None = ImagesOpt,
+    json_path: str | None = JsonOpt,
+    html_path: str | None = HtmlOpt,
     jobs: int = JobsOpt,
     quiet: bool = QuietOpt,
 ) -> None:
     """What changed between A and B: pixels per image, IoU per class, objects added, removed, changed."""
     from rich.table import Table
 
+    from convert.api.places import Staging
+    from convert.files.remote.urls import is_url
     from convert.pipeline import diff as diffing
     from convert.reports.diff_report import write_html, write_json
 
     for option, path in (("--json", json_path), ("--html", html_path)):
-        if path is not None and path.is_dir():
+        if path is not None and not is_url(path) and Path(path).is_dir():
             raise UsageError(f"{option} {path} is a folder; give a file name")
-    a_ds, b_ds, labelmap, derived = diffing.open_pair(a, b, labels=labels, fmt_a=value_of(fmt_a), fmt_b=value_of(fmt_b),
-                                                      images=images)
-    with progress_bar(quiet, "comparing") as progress:
-        report = diffing.diff(a_ds, b_ds, labelmap, rule=rule.value, jobs=jobs, progress=progress, derived=derived)
-    if json_path:
-        write_json(report, json_path)
-    if html_path:
-        write_html(report, html_path, a_ds, b_ds, rule.value)
+    staging = Staging()
+    with staging.naming():
+        a_ds, b_ds, labelmap, derived = diffing.open_pair(
+            staging.source(a), staging.source(b), labels=staging.file(labels) if labels else None,
+            fmt_a=value_of(fmt_a), fmt_b=value_of(fmt_b), images=staging.source(images) if images else None)
+        with progress_bar(quiet, "comparing") as progress:
+            report = diffing.diff(a_ds, b_ds, labelmap, rule=rule.value, jobs=jobs, progress=progress,
+                                  derived=derived)
+        json_out, html_out = staging.report(json_path), staging.report(html_path)
+        if json_out:
+            write_json(report, json_out)
+        if html_out:
+            write_html(report, html_out, a_ds, b_ds, rule.value)
+        staging.publish_reports([json_out, html_out])
     if not quiet:
         s = report.summary()
         if derived:
-            stderr.print(f"note: no --labels given; both painted through {escape(labelmap.source or 'a derived map')}")
+            stderr.print("note: no --labels given; both painted through "
+                         + escape(staging.said(labelmap.source or 'a derived map')))
         changed = sorted((x for x in report.images if x.get("changed_pixels")), key=lambda x: -x["changed_pixels"])
         if changed:
             table = Table(title="most changed images", show_edge=False)
@@ -215,11 +225,11 @@ def diff(
 @app.command()
 @_interruptible
 def inspect(
-    src: Path = SrcArg,
+    src: str = SrcArg,
     fmt: FromFormat | None = FromOpt,
-    labels: Path | None = LabelsOpt,
+    labels: str | None = LabelsOpt,
     max_pixels: int = MaxPixelsOpt,
-    images: Path | None = ImagesOpt,
+    images: str | None = ImagesOpt,
     option: list[str] | None = OptionOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -229,8 +239,9 @@ def inspect(
     from convert import api
     from convert.wording import plural
 
-    inv = api.inspect(src, api.RunOptions(fmt=value_of(fmt), labels=labels, max_pixels=max_pixels, images=images,
-                                          format_options=parse_pairs(option)))
+    inv = api.inspect(place(src) or "", api.RunOptions(fmt=value_of(fmt), labels=place(labels),
+                                                       max_pixels=max_pixels, images=place(images),
+                                                       format_options=parse_pairs(option)))
     stdout.print(f"{inv.path}: {inv.format}, {plural(inv.images, 'image')}, {plural(inv.regions, 'region')}",
                  markup=False)
     table = Table(show_edge=False)
@@ -255,7 +266,7 @@ def inspect(
 @app.command()
 @_interruptible
 def labels(
-    src: Path = SrcArg,
+    src: str = SrcArg,
     fmt: FromFormat | None = FromOpt,
     max_pixels: int = MaxPixelsOpt,
     option: list[str] | None = OptionOpt,
@@ -263,7 +274,7 @@ def labels(
     """Print SRC's label map as YAML (its own label list, or one derived from its labels), to edit and save."""
     from convert import api
 
-    inv_src = api.inspect(src, api.RunOptions(fmt=value_of(fmt), max_pixels=max_pixels,
+    inv_src = api.inspect(place(src) or "", api.RunOptions(fmt=value_of(fmt), max_pixels=max_pixels,
                                               format_options=parse_pairs(option)))
     lm = inv_src.labelmap
     origin = lm.source if lm.source and not lm.source.startswith("derived") else "its labels"

@@ -8,7 +8,6 @@ same rules.  ``fix`` is built from ``convert``'s signature, so the two never dri
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
 
 import typer
 from rich.markup import escape
@@ -46,6 +45,7 @@ from convert.cli.params import (
     choice,
     flag,
     parse_pairs,
+    place,
     value_of,
 )
 from convert.findings.severity import Severity
@@ -63,11 +63,11 @@ FixToOpt = choice(None, "--to", help="Output layout. Default: the source's own f
 
 @interruptible
 def convert(
-    src: Path = SrcArg,
-    out: Path = typer.Option(..., "-o", "--out", help="Output folder.", show_default=False),
+    src: str = SrcArg,
+    out: str = typer.Option(..., "-o", "--out", help="Output folder (a path or a URL).", show_default=False),
     to: ToFormat = choice(ToFormat("png"), "--to", help="Output layout. See `segconv formats`."),
     fmt: FromFormat | None = FromOpt,
-    labels: Path | None = LabelsOpt,
+    labels: str | None = LabelsOpt,
     rule: Rule = RuleOpt,
     close_gaps: int = CloseGapsOpt,
     min_area: int = MinAreaOpt,
@@ -77,7 +77,7 @@ def convert(
     strict: bool = flag("--strict", help="Write nothing if any warning or error is found."),
     fail_on: FailOn = FailOnOpt,
     max_pixels: int = MaxPixelsOpt,
-    images: Path | None = ImagesOpt,
+    images: str | None = ImagesOpt,
     coco_mode: CocoMode = choice(CocoMode.instance, "--coco-mode",
                                   help="coco-rle: one annotation per visible object (instance) or per class "
                                        "(semantic)."),
@@ -94,8 +94,8 @@ def convert(
     dask: str | None = DaskOpt,
     resume: bool = flag("--resume", help="Finish an interrupted conversion into OUT (a fresh run when there "
                                           "is none)."),
-    json_path: Path | None = JsonOpt,
-    html_path: Path | None = HtmlOpt,
+    json_path: str | None = JsonOpt,
+    html_path: str | None = HtmlOpt,
     profile: bool = ProfileOpt,
     quiet: bool = QuietOpt,
 ) -> None:
@@ -126,6 +126,7 @@ def run(command: str, p: dict) -> None:
     from convert import api
 
     quiet_dask(p["dask"])
+    p = {**p, **{k: place(p[k]) for k in ("src", "out", "labels", "images", "json_path", "html_path")}}
     threshold = Severity.WARNING if p["strict"] else Severity(p["fail_on"].value)
     stages: dict | None = {} if p["profile"] else None
     quiet = p["quiet"]

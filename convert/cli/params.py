@@ -4,6 +4,7 @@ how their values are read (``-O KEY=VALUE`` pairs, a choice's string)."""
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 
 import typer
 
@@ -67,3 +68,17 @@ def value_of(choice) -> str | None:
     """The string of a choice, or ``None``."""
     return None if choice is None else choice.value
 
+
+
+def place(given: str | None) -> Path | str | None:
+    """A path argument as the library takes it: a URL (``s3://…``) as given, anything else as a ``Path``
+    (typer's ``Path`` would turn ``s3://b/k`` into ``s3:/b/k``).
+
+        >>> place("s3://delivery/in"), place("out/masks"), place(None)
+        ('s3://delivery/in', PosixPath('out/masks'), None)
+    """
+    from convert.files.remote.urls import is_url
+
+    if given is None or is_url(given):
+        return given
+    return Path(given)

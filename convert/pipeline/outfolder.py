@@ -70,6 +70,10 @@ class Plan:
             return note + (f" and keep {plural(self.kept, 'other file')}" if self.kept else "")
         return self.note
 
+    def state_text(self) -> str:
+        """What ``OUT/.segconv-run.json`` holds while the run is unfinished."""
+        return json.dumps({"segconv-run": STATE_VERSION, "token": self.token, "settings": self.settings})
+
     def apply(self) -> str | None:
         """Prepare OUT as planned: remove what ``--overwrite`` removes, an interrupted run's temporary files
         on ``--resume``; write the run state (settings and token).  Returns a note for the user."""
@@ -92,8 +96,7 @@ class Plan:
                     self.note = _join(self.note, f"{plural(self.kept, 'file')} already in the folder kept "
                                                  "(not written by segconv)")
             out.mkdir(parents=True, exist_ok=True)
-            write_text(out / RUN_STATE, json.dumps({"segconv-run": STATE_VERSION, "token": self.token,
-                                                    "settings": self.settings}), owner=self.token)
+            write_text(out / RUN_STATE, self.state_text(), owner=self.token)
         except OSError as exc:
             raise EnvironmentProblem.of(exc, out, resumable=False) from None
         return self.note

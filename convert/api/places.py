@@ -1,0 +1,231 @@
+"""Where a call's paths live: a URL (``s3://``, ``gs://``, ``az://``, ``hf://``, ``https://``) is given a
+stand-in on this machine, and whatever segconv says of the stand-in is said of the URL.
+
+- A source URL is fetched once into a private temporary folder (a folder whole, a file with the folder it
+  lies in, where its images are), each object read once; ``--labels`` and ``--images`` alike.  Readers then
+  read it as they read a local delivery, so the samples, masks and findings are the ones a local run gives.
+- An output URL (``-o``) is written into a local stand-in first, then published file by file, each file in
+  one upload (:mod:`convert.files.remote.transfer`): the run state first, then the manifest, then the files,
+  then what ``--overwrite`` removed; the run state goes last, when the run finished.  The stand-in starts as
+  the bucket's prefix looks: its manifest and run state, the files ``--resume`` keeps, and empty stand-ins
+  for the rest, so refusing, ``--overwrite`` (only what the manifest lists) and ``--resume`` decide as they
+  do in a local folder.
+- A report URL (``--json``, ``--html``) is written locally, then uploaded.
+
+Every message, finding and report names the URL, never the stand-in (:meth:`Staging.said`).  Local paths
+are untouched: :meth:`Staging.source` of a path is that path.
+
+    >>> s = Staging()
+    >>> s.source("fixtures/food/annotations.json")
+    PosixPath('fixtures/food/annotations.json')
+    >>> s.said("nothing staged")
+    'nothing staged'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from convert.api.paths import PathLike, local_path
+from convert.errors import SegconvError
+from convert.files.remote.failures import StorageError
+from convert.files.remote.transfer import download, download_tree, kind, listing, remove, talking_to, upload
+from convert.files.remote.urls import is_url, join, name_of, parent, scheme_of
+
+
+class Staging:
+    """The local stand-ins of one call's URLs, in a temporary folder removed with this object."""
+
+    def __init__(self) -> None:
+        self.root: Path | None = None
+        self.urls: dict[str, str] = {}  # a stand-in's local path -> its URL
+        self.outputs: list[RemoteOutput] = []
+        self.reports: list[tuple[Path, str]] = []  # (stand-in, URL) of report files to upload
+        self.run_state: str | None = None  # the text of OUT's run state while a conversion's files go up
+        self._count = 0
+
+    def _folder(self, what: str) -> Path:
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="segconv-"))
+            weakref.finalize(self, shutil.rmtree, str(self.root), True)
+        self._count += 1
+        folder = self.root / f"{what}{self._count}"
+        folder.mkdir()
+        return folder
+
+    @property
+    def active(self) -> bool:
+        return bool(self.urls)
+
+    def source(self, given: PathLike) -> Path:
+        """A source (file or folder) on this machine: a path as given, a URL fetched (see the module)."""
+        if not is_url(given):
+            return local_path(given)
+        url = str(given).rstrip("/")
+        found = kind(url)
+        if found is None:
+            raise StorageError("no such file or folder", url=url)
+        if found == "file" and scheme_of(url) in ("http", "https"):  # a web server lists no folders
+            return self.file(url)
+        folder_url = url if found == "folder" else parent(url)
+        local = self._folder("source")
+        download_tree(folder_url, sorted(listing(folder_url)), local)
+        self.urls[str(local)] = folder_url
+        return local if found == "folder" else local / name_of(url)
+
+    def file(self, given: PathLike) -> Path:
+        """A single input file (a label map) on this machine."""
+        if not is_url(given):
+            return local_path(given)
+        url = str(given)
+        local = self._folder("file") / name_of(url)
+        download(url, local)
+        self.urls[str(local)] = url
+        return local
+
+    def output(self, given: PathLike, *, resume: bool) -> Path:
+        """The output folder on this machine: a path as given, for a URL its stand-in (see the module)."""
+        if not is_url(given):
+            return local_path(given)
+        out = RemoteOutput(str(given).rstrip("/"), self._folder("out") / "out", resume=resume)
+        self.outputs.append(out)
+        self.urls[str(out.local)] = out.url
+        return out.local
+
+    def report(self, given: PathLike | None) -> Path | None:
+        """Where to write a report: a path as given, for a URL a local file uploaded by :meth:`publish_reports`."""
+        if given is None or not is_url(given):
+            return None if given is None else local_path(given)
+        local = self._folder("report") / name_of(str(given))
+        self.reports.append((local, str(given)))
+        return local
+
+    def url_of(self, path: PathLike | None) -> str | None:
+        """The URL a stand-in (or a file inside one) stands for; ``None`` for a path of this machine."""
+        if path is None:
+            return None
+        text = str(path)
+        for local, url in self.urls.items():
+            if text == local or text.startswith(local + os.sep):
+                return url + text[len(local):].replace(os.sep, "/")
+        return None
+
+    def said(self, text: str) -> str:
+        """``text`` naming URLs where it named their stand-ins."""
+        for local in sorted(self.urls, key=len, reverse=True):
+            text = text.replace(local, self.urls[local])
+        return text
+
+    def restore(self, report) -> None:
+        """A run's report (its findings, notes and summary) naming URLs, not stand-ins."""
+        if not self.active:
+            return
+        report.findings[:] = [dataclasses.replace(f, file=self.said(f.file) if f.file else f.file,
+                                                  message=self.said(f.message)) for f in report.findings]
+        report.notes[:] = [self.said(n) for n in report.notes]
+        for name in ("summary", "source"):
+            if isinstance(getattr(report, name, None), str):
+                setattr(report, name, self.said(getattr(report, name)))
+
+    @contextmanager
+    def naming(self) -> Iterator[None]:
+        """Errors raised inside the block naming URLs, not stand-ins."""
+        try:
+            yield
+        except SegconvError as exc:
+            raise self.error(exc) from None
+
+    def error(self, exc: SegconvError) -> SegconvError:
+        """``exc`` naming URLs, not stand-ins."""
+        if self.active:
+            exc.message = self.said(exc.message)
+            if exc.file:
+                exc.file = self.said(exc.file)
+            exc.args = (exc.message,)
+        return exc
+
+    def publish_reports(self, written: list[Path | None]) -> None:
+        """The reports written: their text naming URLs; those for a URL uploaded."""
+        for path in written:
+            if path is None or not path.is_file() or not self.active:
+                continue
+            text = path.read_text(encoding="utf-8")
+            said = self.said(text)
+            if said != text:
+                from convert.files.atomic import write_text
+
+                write_text(path, said)
+        for local, url in self.reports:
+            if local.is_file():
+                upload(local, url)
+
+
+class RemoteOutput:
+    """An output URL's local stand-in, and publishing what a run changed in it (see the module)."""
+
+    def __init__(self, url: str, local: Path, *, resume: bool) -> None:
+        from convert.pipeline.outfolder import MANIFEST, RUN_STATE, read_lines
+
+        self.url, self.local = url, local
+        remote = listing(url)
+        if remote:
+            local.mkdir(parents=True)
+            ours = [n for n in (MANIFEST, RUN_STATE) if n in remote]
+            download_tree(url, ours, local)
+            keep: list[str] = []
+            if resume and RUN_STATE in remote and MANIFEST in remote:  # the files --resume keeps, as they are
+                keep = [n for n in read_lines(local / MANIFEST) if n in remote]
+                download_tree(url, keep, local)
+            for name in set(remote) - set(ours) - set(keep):  # looked at for their names only
+                stand_in = local / name
+                stand_in.parent.mkdir(parents=True, exist_ok=True)
+                stand_in.touch()
+        self.before = self._snapshot()
+
+    def _snapshot(self) -> dict[str, tuple[int, int]]:
+        if not self.local.is_dir():
+            return {}
+        found = {}
+        for folder, _, names in os.walk(self.local):
+            for name in names:
+                if name.endswith(".part"):
+                    continue
+                path = Path(folder) / name
+                st = path.lstat()
+                found[path.relative_to(self.local).as_posix()] = (st.st_size, st.st_mtime_ns)
+        return found
+
+    def publish(self, state: str | None) -> int:
+        """Upload what the run wrote and remove what it removed; ``state`` is the run state's text while the
+        files go up (``None``: nothing was run).  Returns the number of files uploaded."""
+        from convert.pipeline.outfolder import MANIFEST, RUN_STATE
+
+        now = self._snapshot()
+        changed = [n for n, stamp in now.items() if self.before.get(n) != stamp and n not in (MANIFEST, RUN_STATE)]
+        gone = [n for n in self.before if n not in now]
+        if not changed and not gone and now.get(MANIFEST) == self.before.get(MANIFEST):
+            return 0
+        state_url = join(self.url, RUN_STATE)
+        if state is not None:  # an interrupted upload leaves a run --resume finishes
+            staged = self.local.parent / "run-state"
+            staged.write_text(state, encoding="utf-8")
+            upload(staged, state_url)
+        if MANIFEST in now:
+            upload(self.local / MANIFEST, join(self.url, MANIFEST))
+        for name in sorted(changed):
+            upload(self.local / name, join(self.url, name))
+        remove([join(self.url, n) for n in sorted(gone)])
+        if RUN_STATE in now:  # the run stopped: its state stays for --resume
+            upload(self.local / RUN_STATE, state_url)
+        else:
+            with talking_to(state_url):
+                remove([state_url])
+        self.before = self._snapshot()
+        return len(changed)

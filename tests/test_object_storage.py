@@ -1,0 +1,214 @@
+"""Object storage (issue 33): sources, label maps, reports and outputs given as s3:// URLs, against a real
+S3-protocol server on 127.0.0.1 (moto's server mode, reached by s3fs over HTTP: tests/buckets.py).
+
+Every run from or to the bucket is compared with the same run on local files: the same bytes, the same
+findings; every failure is one line naming the URL and its cause, exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from convert import api
+
+from buckets import SECRET, S3Server
+from conftest import FOOD, run_cli, tree_digest
+
+pytest.importorskip("s3fs")
+pytest.importorskip("moto")
+
+LABELS = str(FOOD / "labelmap.yaml")
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with S3Server() as server:
+        server.bucket("delivery")
+        server.upload_folder(FOOD, "s3://delivery/in")
+        yield server
+
+
+def one_line_error(result, *words: str) -> str:
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr and "a bug in segconv" not in result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def local_run(tmp_path, *args: str):
+    out = tmp_path / "local"
+    result = run_cli("convert", FOOD / "annotations.json", "-o", out, "--labels", LABELS, *args)
+    assert result.returncode == 0, result.stderr
+    return tree_digest(out), result
+
+
+def test_convert_from_and_to_s3_writes_the_local_bytes(s3, tmp_path):
+    result = run_cli("convert", "s3://delivery/in/annotations.json", "-o", "s3://delivery/out-png",
+                     "--labels", "s3://delivery/in/labelmap.yaml")
+    assert result.returncode == 0, result.stderr
+    s3.download_folder("s3://delivery/out-png", tmp_path / "got")
+    local, local_result = local_run(tmp_path)
+    assert tree_digest(tmp_path / "got") == local
+    assert "masks/table_01.png" in local
+    assert "wrote 4 masks to s3://delivery/out-png/masks" in result.stderr
+    assert "segconv-" not in result.stderr  # no local stand-in is ever named
+
+
+@pytest.mark.parametrize("to", ["voc", "coco-rle", "yolo"])
+def test_layouts_to_s3_equal_local(s3, tmp_path, to):
+    result = run_cli("convert", "s3://delivery/in/annotations.json", "-o", f"s3://delivery/out-{to}",
+                     "--labels", LABELS, "--to", to, "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    s3.download_folder(f"s3://delivery/out-{to}", tmp_path / "got")
+    local, _ = local_run(tmp_path, "--to", to)
+    assert tree_digest(tmp_path / "got") == local
+
+
+def test_validate_names_the_urls_in_terminal_and_reports(s3, tmp_path):
+    result = run_cli("validate", "s3://delivery/in/annotations.json", "--labels", LABELS,
+                     "--json", "s3://delivery/reports/food.json", "--html", tmp_path / "food.html")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(s3.client().get_object(Bucket="delivery", Key="reports/food.json")["Body"].read())
+    assert doc["source"] == "s3://delivery/in/annotations.json"
+    files = {f.get("file") for f in doc["findings"]}
+    assert files == {"s3://delivery/in/annotations.json"}, files
+    html = (tmp_path / "food.html").read_text()
+    assert "/tmp/segconv-" not in html and "segconv-" not in result.stderr
+    assert "JSON report: s3://delivery/reports/food.json" in result.stderr
+
+
+def test_the_secret_key_is_never_shown_or_written(s3, tmp_path):
+    result = run_cli("convert", "s3://delivery/in/annotations.json", "-o", "s3://delivery/out-secret",
+                     "--labels", LABELS, "--json", tmp_path / "r.json", "--html", tmp_path / "r.html")
+    assert result.returncode == 0, result.stderr
+    denied = run_cli("validate", "s3://nosuchbucket-secret/a.json")
+    got = s3.download_folder("s3://delivery/out-secret", tmp_path / "got")
+    for text in [result.stdout, result.stderr, denied.stderr, (tmp_path / "r.json").read_text(),
+                 (tmp_path / "r.html").read_text(), *(b.decode("latin-1") for b in got.values())]:
+        assert SECRET not in text
+
+
+def test_diff_of_two_deliveries_in_the_bucket(s3, tmp_path):
+    result = run_cli("diff", "s3://delivery/in/annotations.json", "s3://delivery/in/annotations.json",
+                     "--labels", LABELS, "--json", "s3://delivery/reports/diff.json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(s3.client().get_object(Bucket="delivery", Key="reports/diff.json")["Body"].read())
+    local = tmp_path / "diff.json"
+    run_cli("diff", FOOD / "annotations.json", FOOD / "annotations.json", "--labels", LABELS, "--json", local)
+    mine, theirs = doc["summary"], json.loads(local.read_text())["summary"]
+    assert mine.pop("a") == mine.pop("b") == "s3://delivery/in/annotations.json"
+    assert theirs.pop("a") and theirs.pop("b") and mine == theirs
+    assert "0 changed" in result.stderr
+
+
+def test_fix_from_and_to_s3(s3, tmp_path):
+    result = run_cli("fix", "s3://delivery/in/annotations.json", "-o", "s3://delivery/fixed", "--labels", LABELS,
+                     "--min-area", "30", "--to", "png")
+    assert result.returncode == 0, result.stderr
+    s3.download_folder("s3://delivery/fixed", tmp_path / "got")
+    local = run_cli("fix", FOOD / "annotations.json", "-o", tmp_path / "local", "--labels", LABELS,
+                    "--min-area", "30", "--to", "png")
+    assert local.returncode == 0
+    assert tree_digest(tmp_path / "got") == tree_digest(tmp_path / "local")
+
+
+def test_a_missing_bucket_is_one_line(s3):
+    result = run_cli("validate", "s3://no-such-bucket/in/annotations.json")
+    one_line_error(result, "s3://no-such-bucket/in/annotations.json", "the bucket does not exist")
+    out = run_cli("convert", FOOD / "annotations.json", "-o", "s3://no-such-bucket/out", "--labels", LABELS)
+    one_line_error(out, "s3://no-such-bucket/out", "the bucket does not exist")
+
+
+def test_a_missing_object_is_one_line(s3):
+    result = run_cli("validate", "s3://delivery/in/nothing-here.json")
+    one_line_error(result, "s3://delivery/in/nothing-here.json", "no such file or folder")
+
+
+def test_access_denied_by_a_bucket_policy_is_one_line(s3):
+    s3.bucket("locked")
+    s3.upload_folder(FOOD, "s3://locked/in")
+    s3.deny_all("locked")
+    result = run_cli("validate", "s3://locked/in/annotations.json")
+    one_line_error(result, "s3://locked/in", "access denied")
+    out = run_cli("convert", FOOD / "annotations.json", "-o", "s3://locked/out", "--labels", LABELS)
+    one_line_error(out, "s3://locked/out", "access denied")
+
+
+def test_a_backend_not_installed_names_the_extra():
+    try:
+        import gcsfs  # noqa: F401
+        pytest.skip("gcsfs is installed here")
+    except ImportError:
+        pass
+    result = run_cli("validate", "gs://bucket/annotations.json")
+    one_line_error(result, "gs://bucket/annotations.json", "pip install 'segconv[gcs]'")
+
+
+def test_overwrite_in_a_bucket_removes_only_segconvs_own_files(s3, tmp_path):
+    url = "s3://delivery/out-overwrite"
+    assert run_cli("convert", FOOD / "annotations.json", "-o", url, "--labels", LABELS).returncode == 0
+    s3.client().put_object(Bucket="delivery", Key="out-overwrite/notes.txt", Body=b"mine")
+    refused = run_cli("convert", FOOD / "annotations.json", "-o", url, "--labels", LABELS)
+    one_line_error(refused, url, "output folder exists and is not empty")
+    result = run_cli("convert", FOOD / "annotations.json", "-o", url, "--labels", LABELS, "--to", "voc",
+                     "--overwrite")
+    assert result.returncode == 0, result.stderr
+    got = s3.download_folder(url, tmp_path / "got")
+    assert got.pop("notes.txt") == b"mine"
+    local, _ = local_run(tmp_path, "--to", "voc")
+    assert tree_digest(tmp_path / "got") | {} == {**local, "notes.txt": tree_digest(tmp_path / "got")["notes.txt"]}
+    assert not any(name.startswith("masks/") for name in got)  # the png run's masks are gone
+
+
+def test_resume_after_the_server_stopped_mid_upload(s3, tmp_path, monkeypatch):
+    """The server goes away after a few files went up: one StorageError naming the URL and the lost
+    connection; once it is back, --resume finishes to the bytes of an uninterrupted run."""
+    import convert.api.places as places
+
+    url = "s3://delivery/out-resume"
+    real_upload, calls = places.upload, []
+
+    def upload_then_stop(local, target):
+        calls.append(target)
+        if len(calls) == 5:
+            s3.stop()
+        real_upload(local, target)
+
+    monkeypatch.setattr(places, "upload", upload_then_stop)
+    with pytest.raises(api.SegconvError) as stop:
+        api.convert(FOOD / "annotations.json", url, labels=LABELS, to="voc")
+    assert "connection failed" in str(stop.value) and "s3://delivery/out-resume/" in str(stop.value)
+    assert SECRET not in str(stop.value)
+    monkeypatch.setattr(places, "upload", real_upload)
+    s3.start()
+    half = s3.download_folder(url, tmp_path / "half")
+    assert ".segconv-run.json" in half and len(half) < 10
+    refused = run_cli("convert", FOOD / "annotations.json", "-o", url, "--labels", LABELS, "--to", "voc")
+    one_line_error(refused, "--resume")
+    result = run_cli("convert", FOOD / "annotations.json", "-o", url, "--labels", LABELS, "--to", "voc", "--resume")
+    assert result.returncode == 0, result.stderr
+    got = s3.download_folder(url, tmp_path / "got")
+    assert ".segconv-run.json" not in got
+    local, _ = local_run(tmp_path, "--to", "voc")
+    assert tree_digest(tmp_path / "got") == local
+
+
+def test_library_load_and_export_take_urls(s3, tmp_path):
+    ds = api.load("s3://delivery/in/annotations.json", labels="s3://delivery/in/labelmap.yaml")
+    assert len(ds) == 4 and ds.format == "coco"
+    report = ds.export("s3://delivery/out-lib", to="png")
+    assert report.written == 4
+    s3.download_folder("s3://delivery/out-lib", tmp_path / "got")
+    local, _ = local_run(tmp_path)
+    assert tree_digest(tmp_path / "got") == local
+    assert all("segconv-" not in str(f) for f in report.findings)
+
+
+def test_inspect_names_the_url(s3):
+    result = run_cli("inspect", "s3://delivery/in/annotations.json", "--labels", LABELS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("s3://delivery/in/annotations.json: coco, 4 images")
