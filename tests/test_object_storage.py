@@ -133,7 +133,7 @@ def test_access_denied_by_a_bucket_policy_is_one_line(s3):
     s3.upload_folder(FOOD, "s3://locked/in")
     s3.deny_all("locked")
     result = run_cli("validate", "s3://locked/in/annotations.json")
-    one_line_error(result, "s3://locked/in", "access denied")
+    one_line_error(result, "s3://locked/in", "access denied (Forbidden); check the credentials and the bucket policy")
     out = run_cli("convert", FOOD / "annotations.json", "-o", "s3://locked/out", "--labels", LABELS)
     one_line_error(out, "s3://locked/out", "access denied")
 
@@ -181,7 +181,8 @@ def test_resume_after_the_server_stopped_mid_upload(s3, tmp_path, monkeypatch):
     monkeypatch.setattr(places, "upload", upload_then_stop)
     with pytest.raises(api.SegconvError) as stop:
         api.convert(FOOD / "annotations.json", url, labels=LABELS, to="voc")
-    assert "connection failed" in str(stop.value) and "s3://delivery/out-resume/" in str(stop.value)
+    assert "connection failed (" in str(stop.value) and "s3://delivery/out-resume/" in str(stop.value)
+    assert str(stop.value).endswith("); --resume finishes a conversion once it is back")
     assert SECRET not in str(stop.value)
     monkeypatch.setattr(places, "upload", real_upload)
     s3.start()
@@ -212,3 +213,62 @@ def test_inspect_names_the_url(s3):
     result = run_cli("inspect", "s3://delivery/in/annotations.json", "--labels", LABELS)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("s3://delivery/in/annotations.json: coco, 4 images")
+
+
+def test_the_notes_say_what_was_fetched_and_uploaded(s3):
+    result = run_cli("convert", "s3://delivery/in/annotations.json", "-o", "s3://delivery/out-notes",
+                     "--labels", LABELS)
+    assert result.returncode == 0, result.stderr
+    objects = s3.client().list_objects_v2(Bucket="delivery", Prefix="in/")["Contents"]
+    fetched = f"read s3://delivery/in: {len(objects)} files, "
+    assert fetched in result.stderr, result.stderr
+    written = s3.client().list_objects_v2(Bucket="delivery", Prefix="out-notes/")["Contents"]
+    # the manifest and the run state go up besides the files the run wrote
+    assert f"wrote s3://delivery/out-notes: {len(written) - 1} files, " in result.stderr
+
+
+@pytest.mark.parametrize("src, out", [("s3://delivery/in/annotations.json", "LOCAL"),
+                                      (str(FOOD / "annotations.json"), "s3://delivery/out-link")])
+def test_link_is_refused_with_object_storage(s3, tmp_path, src, out):
+    out = str(tmp_path / "o") if out == "LOCAL" else out
+    result = run_cli("convert", src, "-o", out, "--labels", LABELS, "--to", "voc", "--link")
+    one_line_error(result, "--link", "s3://delivery/", "leave out --link")
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_temporary_folders_are_removed_when_the_run_ends(s3, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    proc = subprocess.run([sys.executable, "-m", "convert", "convert", "s3://delivery/in/annotations.json", "-o",
+                           "s3://delivery/out-tmp", "--labels", LABELS, "--json", "s3://delivery/reports/tmp.json"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote s3://delivery/out-tmp" in proc.stderr  # the run did use stand-ins, in TMPDIR
+    assert list(scratch.iterdir()) == []
+
+
+def test_dask_local_from_and_to_s3_equals_the_local_run(s3, tmp_path):
+    pytest.importorskip("distributed")
+    result = run_cli("convert", "s3://delivery/in/annotations.json", "-o", "s3://delivery/out-dask", "--labels",
+                     LABELS, "--to", "voc", "--dask", "local")
+    assert result.returncode == 0, result.stderr
+    s3.download_folder("s3://delivery/out-dask", tmp_path / "got")
+    local, _ = local_run(tmp_path, "--to", "voc")
+    assert tree_digest(tmp_path / "got") == local
+
+
+def test_the_readme_section_says_what_the_tests_show():
+    from conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("## Deliveries in a bucket", 1)[1].split("\n## ", 1)[0]
+    for claim in ("the bucket does not exist", "access denied (Forbidden); check the credentials and the bucket policy",
+                  "--resume finishes a conversion once it is back", "pip install 'segconv[gcs]'", "`notes.txt` stays",
+                  "`AWS_ENDPOINT_URL`", "written `***`", "(`--dask local`)"):
+        assert claim in " ".join(section.split()), claim

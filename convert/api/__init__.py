@@ -12,7 +12,8 @@ Its modules: ``run_options`` (:class:`RunOptions`, the settings of a run), ``loa
 :func:`from_masks`), ``loaded`` (:class:`Dataset`: look, change, export), ``relabel`` (label changes),
 ``running`` (the command line's two runs over a dataset), ``calls`` (:func:`convert`, :func:`validate`,
 :func:`inspect`), ``painted_objects`` and ``tracing`` (painted objects, :func:`trace`), ``comparing``
-(:func:`diff`), ``arrays`` (the source of :func:`from_masks`), ``paths``.  No module here keeps state
+(:func:`diff`), ``arrays`` (the source of :func:`from_masks`), ``paths``, ``places`` (URLs of object
+storage: their local stand-ins).  No module here keeps state
 between calls: every call builds its own objects, so calls may run twice, or in two threads, in one
 process.  ``docs/api.md`` is the guide.
 """

@@ -38,6 +38,7 @@ from convert.errors import SegconvError
 from convert.files.remote.failures import StorageError
 from convert.files.remote.transfer import download, download_tree, kind, listing, remove, talking_to, upload
 from convert.files.remote.urls import is_url, join, name_of, parent, scheme_of
+from convert.wording import plural
 
 
 class Staging:
@@ -49,6 +50,7 @@ class Staging:
         self.outputs: list[RemoteOutput] = []
         self.reports: list[tuple[Path, str]] = []  # (stand-in, URL) of report files to upload
         self.run_state: str | None = None  # the text of OUT's run state while a conversion's files go up
+        self.moved: list[str] = []  # what was fetched and uploaded, for the run's notes
         self._count = 0
 
     def _folder(self, what: str) -> Path:
@@ -76,8 +78,10 @@ class Staging:
             return self.file(url)
         folder_url = url if found == "folder" else parent(url)
         local = self._folder("source")
-        download_tree(folder_url, sorted(listing(folder_url)), local)
+        objects = listing(folder_url)
+        download_tree(folder_url, sorted(objects), local)
         self.urls[str(local)] = folder_url
+        self.moved.append(f"read {folder_url}: {amount(len(objects), sum(objects.values()))} fetched once")
         return local if found == "folder" else local / name_of(url)
 
     def file(self, given: PathLike) -> Path:
@@ -88,6 +92,7 @@ class Staging:
         local = self._folder("file") / name_of(url)
         download(url, local)
         self.urls[str(local)] = url
+        self.moved.append(f"read {url}: {amount(1, local.stat().st_size)} fetched once")
         return local
 
     def output(self, given: PathLike, *, resume: bool) -> Path:
@@ -106,6 +111,13 @@ class Staging:
         local = self._folder("report") / name_of(str(given))
         self.reports.append((local, str(given)))
         return local
+
+    def publish_outputs(self, report=None) -> None:
+        """Every output URL's new files uploaded; the run's notes say how much went up."""
+        for output in self.outputs:
+            files, size = output.publish(self.run_state)
+            if files and report is not None:
+                report.notes.append(f"wrote {output.url}: {amount(files, size)} uploaded, each in one request")
 
     def url_of(self, path: PathLike | None) -> str | None:
         """The URL a stand-in (or a file inside one) stands for; ``None`` for a path of this machine."""
@@ -202,16 +214,16 @@ class RemoteOutput:
                 found[path.relative_to(self.local).as_posix()] = (st.st_size, st.st_mtime_ns)
         return found
 
-    def publish(self, state: str | None) -> int:
+    def publish(self, state: str | None) -> tuple[int, int]:
         """Upload what the run wrote and remove what it removed; ``state`` is the run state's text while the
-        files go up (``None``: nothing was run).  Returns the number of files uploaded."""
+        files go up (``None``: nothing was run).  Returns the number of files uploaded and their bytes."""
         from convert.pipeline.outfolder import MANIFEST, RUN_STATE
 
         now = self._snapshot()
         changed = [n for n, stamp in now.items() if self.before.get(n) != stamp and n not in (MANIFEST, RUN_STATE)]
         gone = [n for n in self.before if n not in now]
         if not changed and not gone and now.get(MANIFEST) == self.before.get(MANIFEST):
-            return 0
+            return 0, 0
         state_url = join(self.url, RUN_STATE)
         if state is not None:  # an interrupted upload leaves a run --resume finishes
             staged = self.local.parent / "run-state"
@@ -228,4 +240,15 @@ class RemoteOutput:
             with talking_to(state_url):
                 remove([state_url])
         self.before = self._snapshot()
-        return len(changed)
+        return len(changed), sum(now[n][0] for n in changed)
+
+
+def amount(files: int, size: int) -> str:
+    """``3 files, 1.2 MB``.
+
+        >>> amount(1, 2_500), amount(12, 3_400_000)
+        ('1 file, 2.5 kB', '12 files, 3.4 MB')
+    """
+    scaled = next((f"{size / f:.1f} {unit}" for f, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")) if size >= f),
+                  f"{size} bytes")
+    return f"{plural(files, 'file')}, {scaled}"

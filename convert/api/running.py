@@ -93,8 +93,10 @@ def refuse_urls_among(source: str | None, out: str) -> None:
 
 def _staging_of(ds: Loaded) -> Staging:
     """A staging for one run over ``ds``: its own stand-ins (an output, reports), naming ``ds``'s too."""
-    staging = Staging()
-    staging.urls.update(getattr(getattr(ds, "staging", None), "urls", {}))
+    staging, loaded = Staging(), getattr(ds, "staging", None)
+    if loaded is not None:
+        staging.urls.update(loaded.urls)
+        staging.moved += loaded.moved
     return staging
 
 
@@ -112,6 +114,7 @@ def check(ds: Loaded, opts: RunOptions, progress: Progress | None = None, profil
             staging.restore(stop.report)
             raise
         staging.restore(report)
+        report.notes[:0] = staging.moved
         staging.publish_reports(reports)
     return report
 
@@ -168,6 +171,11 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
     staging = _staging_of(ds)
     with staging.naming():
         refuse_urls_among(staging.url_of(ds.given), str(out))
+        if opts.link and (is_url(out) or staging.url_of(ds.given)):
+            where = str(out) if is_url(out) else staging.url_of(ds.given)
+            raise UsageError(f"--link makes symlinks to the photos, and {where} is object storage (a bucket "
+                             "holds no links; a source URL's photos are fetched into a temporary folder the run "
+                             "removes): leave out --link, the photos are copied")
         local_out = staging.output(out, resume=opts.resume)
         reports = [staging.report(opts.json_path), staging.report(opts.html_path)]
         try:
@@ -176,12 +184,11 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
         except BaseException as stop:
             if isinstance(stop, Interrupted):
                 staging.restore(stop.report)
-            for output in staging.outputs:  # what was written goes up whole, for --resume to finish
-                output.publish(staging.run_state)
+            staging.publish_outputs()  # what was written goes up whole, for --resume to finish
             raise
         staging.restore(report)
-        for output in staging.outputs:
-            output.publish(staging.run_state)
+        report.notes[:0] = staging.moved
+        staging.publish_outputs(report)
         staging.publish_reports(reports)
     return report
 

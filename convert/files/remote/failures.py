@@ -50,7 +50,7 @@ def storage_error(exc: BaseException, url: str) -> StorageError:
     detail = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     lost = False
     if names & _CONNECTION:
-        cause, lost = f"connection failed ({detail}); `--resume` finishes a conversion once it is back", True
+        cause, lost = f"connection failed ({detail}); --resume finishes a conversion once it is back", True
     elif names & _NO_CREDENTIALS:
         cause = f"no credentials found ({detail}); set them as the backend's standard configuration says"
     elif isinstance(exc, PermissionError):

@@ -1,0 +1,101 @@
+"""The benchmark scene from and to a local S3 server, against the same run on local files (issue 33).
+
+    python bench/storage.py --images 1000 --repeat 3
+
+Starts moto's S3 server on 127.0.0.1 (a free port; ``pip install -e '.[test]'`` has it), uploads the
+generated delivery (COCO with its photos, as bench/bench.py's photos scene) into a bucket, then times, in
+interleaved rounds, ``segconv convert`` of the COCO file with ``--to png``:
+
+- local: local files to a local folder;
+- s3: ``s3://`` source to an ``s3://`` output (every photo and mask through the server over HTTP).
+
+It checks that the masks in the bucket equal the local ones byte for byte, and prints the medians and
+their ratio (goal: s3 / local <= 1.5 on loopback).  The moto server is a Python process answering one
+request at a time: it is slower than a real S3 endpoint or MinIO, so the ratio is an upper bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+import generate  # noqa: E402
+
+from buckets import S3Server  # noqa: E402
+
+
+def digest(files: dict[str, bytes]) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+
+
+def local_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def segconv(*args: str) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "convert", *args, "--quiet"], capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        sys.exit(f"segconv {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--images", type=int, default=1000)
+    p.add_argument("--width", type=int, default=1024)
+    p.add_argument("--height", type=int, default=768)
+    p.add_argument("--per-image", type=int, default=15)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--work", type=Path, default=HERE / ".work")
+    args = p.parse_args()
+
+    root = args.work / f"storage_{args.images}_{args.width}x{args.height}_{args.per_image}_{args.seed}"
+    if not (root / "coco" / "annotations" / "instances_default.json").exists():
+        generate.write(root, args.images, args.width, args.height, args.per_image, {"coco"}, args.seed,
+                       photos="mixed")
+    coco, labels = root / "coco", root / "labelmap.yaml"
+    size = sum(f.stat().st_size for f in coco.rglob("*") if f.is_file())
+    times: dict[str, list[float]] = {"local": [], "s3": []}
+    with S3Server() as s3:
+        s3.bucket("bench")
+        t = time.perf_counter()
+        s3.upload_folder(coco, "s3://bench/coco")
+        print(f"{args.images} images ({size / 1e6:.0f} MB) uploaded in {time.perf_counter() - t:.1f} s "
+              f"to {s3.endpoint}", file=sys.stderr)
+        src = "s3://bench/coco/annotations/instances_default.json"
+        for round_ in range(args.repeat):
+            out = root / "out-local"
+            shutil.rmtree(out, ignore_errors=True)
+            times["local"].append(segconv("convert", str(coco / "annotations" / "instances_default.json"),
+                                          "-o", str(out), "--labels", str(labels), "--to", "png"))
+            url = f"s3://bench/out-{round_}"
+            times["s3"].append(segconv("convert", src, "-o", url, "--labels", str(labels), "--to", "png"))
+            print(f"round {round_ + 1}: local {times['local'][-1]:.2f} s, s3 {times['s3'][-1]:.2f} s",
+                  file=sys.stderr)
+        got = digest(s3.download_folder(f"s3://bench/out-{args.repeat - 1}", root / "out-s3"))
+        same = got == local_digest(root / "out-local")
+    local, remote = statistics.median(times["local"]), statistics.median(times["s3"])
+    print(f"convert --to png, {args.images} photos of {args.width}x{args.height} ({size / 1e6:.0f} MB), "
+          f"medians of {args.repeat}: local {local:.2f} s, s3 -> s3 {remote:.2f} s ({remote / local:.2f}x; "
+          f"goal <= 1.5x); masks equal: {same} ({len(got)} files); cpus: {os.cpu_count()}")
+    if not same:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
