@@ -170,24 +170,23 @@ def test_resume_after_the_server_stopped_mid_upload(s3, tmp_path, monkeypatch):
     import convert.api.places as places
 
     url = "s3://delivery/out-resume"
-    real_upload, calls = places.upload, []
+    real_upload = places.upload_many
 
-    def upload_then_stop(local, target):
-        calls.append(target)
-        if len(calls) == 5:
-            s3.stop()
-        real_upload(local, target)
+    def upload_some_then_stop(pairs, where, on_bytes=None):
+        real_upload(pairs[:2], where, on_bytes)
+        s3.stop()
+        real_upload(pairs[2:], where, on_bytes)
 
-    monkeypatch.setattr(places, "upload", upload_then_stop)
+    monkeypatch.setattr(places, "upload_many", upload_some_then_stop)
     with pytest.raises(api.SegconvError) as stop:
         api.convert(FOOD / "annotations.json", url, labels=LABELS, to="voc")
     assert "connection failed (" in str(stop.value) and "s3://delivery/out-resume/" in str(stop.value)
     assert str(stop.value).endswith("); --resume finishes a conversion once it is back")
     assert SECRET not in str(stop.value)
-    monkeypatch.setattr(places, "upload", real_upload)
+    monkeypatch.setattr(places, "upload_many", real_upload)
     s3.start()
     half = s3.download_folder(url, tmp_path / "half")
-    assert ".segconv-run.json" in half and len(half) < 10
+    assert ".segconv-run.json" in half and ".segconv-files.txt" in half and len(half) == 4  # and 2 files
     refused = run_cli("convert", FOOD / "annotations.json", "-o", url, "--labels", LABELS, "--to", "voc")
     one_line_error(refused, "--resume")
     result = run_cli("convert", FOOD / "annotations.json", "-o", url, "--labels", LABELS, "--to", "voc", "--resume")
@@ -270,5 +269,31 @@ def test_the_readme_section_says_what_the_tests_show():
     section = (ROOT / "README.md").read_text().split("## Deliveries in a bucket", 1)[1].split("\n## ", 1)[0]
     for claim in ("the bucket does not exist", "access denied (Forbidden); check the credentials and the bucket policy",
                   "--resume finishes a conversion once it is back", "pip install 'segconv[gcs]'", "`notes.txt` stays",
-                  "`AWS_ENDPOINT_URL`", "written `***`", "(`--dask local`)"):
+                  "`AWS_ENDPOINT_URL`", "written `***`", "(`--dask local`)", "`fetching s3://…`",
+                  "`uploading to s3://…`"):
         assert claim in " ".join(section.split()), claim
+
+
+def test_progress_is_told_the_bytes_fetched_and_uploaded(s3):
+    class Recorder:
+        def __init__(self):
+            self.images, self.transfers = [], {}
+
+        def __call__(self, done, total):
+            self.images.append((done, total))
+
+        def bytes(self, done, total, what):
+            self.transfers.setdefault(what, []).append((done, total))
+
+    seen = Recorder()
+    report = api.convert("s3://delivery/in/annotations.json", "s3://delivery/out-progress", labels=LABELS,
+                         progress=seen)
+    assert report.written == 4 and seen.images[-1] == (4, 4)
+    objects = s3.client().list_objects_v2(Bucket="delivery", Prefix="in/")["Contents"]
+    fetched = seen.transfers["fetching s3://delivery/in"]
+    assert fetched[-1] == (sum(o["Size"] for o in objects),) * 2
+    assert [done for done, _ in fetched] == sorted(done for done, _ in fetched)
+    uploaded = seen.transfers["uploading to s3://delivery/out-progress"]
+    written = s3.client().list_objects_v2(Bucket="delivery", Prefix="out-progress/")["Contents"]
+    files = [o for o in written if not o["Key"].endswith((".segconv-files.txt", ".segconv-run.json"))]
+    assert uploaded[-1] == (sum(o["Size"] for o in files),) * 2

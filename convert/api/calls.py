@@ -79,7 +79,7 @@ def convert(src: PathLike, out: PathLike, options: RunOptions | None = None, *, 
     """
     opts = settle(options, changes, FIELDS, "convert()")
     check_report_paths(opts)
-    staging = Staging()
+    staging = Staging(progress)
     with staging.naming():
         return _convert(staging.source(src), out, opts, staging, progress, profile)
 
@@ -112,7 +112,7 @@ def fix(src: PathLike, out: PathLike, options: RunOptions | None = None, *, prog
                          "(pieces of fewer than A pixels)")
     note = None
     check_report_paths(opts)
-    staging = Staging()
+    staging = Staging(progress)
     with staging.naming():
         source = staging.source(src)
         if to is None:
@@ -138,7 +138,9 @@ def validate(src: PathLike, options: RunOptions | None = None, *, progress: Prog
     opts = settle(options, changes, READING | CHECKING, "validate()")
     check_report_paths(opts)
     t0 = time.perf_counter()
-    dataset = load(src, opts)
+    staging = Staging(progress)
+    with staging.naming():
+        dataset = open_loaded(staging.source(src), opts, staging)
     return check(dataset, opts, progress, profile, parse_time=time.perf_counter() - t0)
 
 

@@ -5,11 +5,11 @@ stand-in on this machine, and whatever segconv says of the stand-in is said of t
   lies in, where its images are), each object read once; ``--labels`` and ``--images`` alike.  Readers then
   read it as they read a local delivery, so the samples, masks and findings are the ones a local run gives.
 - An output URL (``-o``) is written into a local stand-in first, then published file by file, each file in
-  one upload (:mod:`convert.files.remote.transfer`): the run state first, then the manifest, then the files,
-  then what ``--overwrite`` removed; the run state goes last, when the run finished.  The stand-in starts as
-  the bucket's prefix looks: its manifest and run state, the files ``--resume`` keeps, and empty stand-ins
-  for the rest, so refusing, ``--overwrite`` (only what the manifest lists) and ``--resume`` decide as they
-  do in a local folder.
+  one upload, many at a time (:mod:`convert.files.remote.transfer`): the run state first, then the manifest,
+  then the files, then what ``--overwrite`` removed; the run state goes last, when the run finished.  The
+  stand-in starts as the bucket's prefix looks: its manifest and run state, the files ``--resume`` keeps, and
+  empty stand-ins for the rest, so refusing, ``--overwrite`` (only what the manifest lists) and ``--resume``
+  decide as they do in a local folder.
 - A report URL (``--json``, ``--html``) is written locally, then uploaded.
 
 Every message, finding and report names the URL, never the stand-in (:meth:`Staging.said`).  Local paths
@@ -36,7 +36,16 @@ from pathlib import Path
 from convert.api.paths import PathLike, local_path
 from convert.errors import SegconvError
 from convert.files.remote.failures import StorageError
-from convert.files.remote.transfer import download, download_tree, kind, listing, remove, talking_to, upload
+from convert.files.remote.transfer import (
+    download,
+    download_tree,
+    kind,
+    listing,
+    remove,
+    talking_to,
+    upload,
+    upload_many,
+)
 from convert.files.remote.urls import is_url, join, name_of, parent, scheme_of
 from convert.wording import plural
 
@@ -44,7 +53,8 @@ from convert.wording import plural
 class Staging:
     """The local stand-ins of one call's URLs, in a temporary folder removed with this object."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress=None) -> None:
+        self.on_bytes = getattr(progress, "bytes", None)  # (done, total, what): the bytes of a transfer
         self.root: Path | None = None
         self.urls: dict[str, str] = {}  # a stand-in's local path -> its URL
         self.outputs: list[RemoteOutput] = []
@@ -79,7 +89,8 @@ class Staging:
         folder_url = url if found == "folder" else parent(url)
         local = self._folder("source")
         objects = listing(folder_url)
-        download_tree(folder_url, sorted(objects), local)
+        download_tree(folder_url, sorted(objects), local, self._told(f"fetching {folder_url}"),
+                      sum(objects.values()))
         self.urls[str(local)] = folder_url
         self.moved.append(f"read {folder_url}: {amount(len(objects), sum(objects.values()))} fetched once")
         return local if found == "folder" else local / name_of(url)
@@ -112,10 +123,17 @@ class Staging:
         self.reports.append((local, str(given)))
         return local
 
+    def _told(self, what: str):
+        """``on_bytes(done, total)`` for one transfer, or ``None``."""
+        on_bytes = self.on_bytes
+        if on_bytes is None:
+            return None
+        return lambda done, total: on_bytes(done, total, what)
+
     def publish_outputs(self, report=None) -> None:
         """Every output URL's new files uploaded; the run's notes say how much went up."""
         for output in self.outputs:
-            files, size = output.publish(self.run_state)
+            files, size = output.publish(self.run_state, self._told(f"uploading to {output.url}"))
             if files and report is not None:
                 report.notes.append(f"wrote {output.url}: {amount(files, size)} uploaded, each in one request")
 
@@ -214,7 +232,7 @@ class RemoteOutput:
                 found[path.relative_to(self.local).as_posix()] = (st.st_size, st.st_mtime_ns)
         return found
 
-    def publish(self, state: str | None) -> tuple[int, int]:
+    def publish(self, state: str | None, on_bytes=None) -> tuple[int, int]:
         """Upload what the run wrote and remove what it removed; ``state`` is the run state's text while the
         files go up (``None``: nothing was run).  Returns the number of files uploaded and their bytes."""
         from convert.pipeline.outfolder import MANIFEST, RUN_STATE
@@ -231,8 +249,8 @@ class RemoteOutput:
             upload(staged, state_url)
         if MANIFEST in now:
             upload(self.local / MANIFEST, join(self.url, MANIFEST))
-        for name in sorted(changed):
-            upload(self.local / name, join(self.url, name))
+        upload_many([(self.local / name, join(self.url, name)) for name in sorted(changed)], self.url + "/",
+                    on_bytes)
         remove([join(self.url, n) for n in sorted(gone)])
         if RUN_STATE in now:  # the run stopped: its state stays for --resume
             upload(self.local / RUN_STATE, state_url)

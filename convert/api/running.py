@@ -91,9 +91,9 @@ def refuse_urls_among(source: str | None, out: str) -> None:
                          "segconv never writes among its input: choose another -o")
 
 
-def _staging_of(ds: Loaded) -> Staging:
+def _staging_of(ds: Loaded, progress: Progress | None) -> Staging:
     """A staging for one run over ``ds``: its own stand-ins (an output, reports), naming ``ds``'s too."""
-    staging, loaded = Staging(), getattr(ds, "staging", None)
+    staging, loaded = Staging(progress), getattr(ds, "staging", None)
     if loaded is not None:
         staging.urls.update(loaded.urls)
         staging.moved += loaded.moved
@@ -104,7 +104,7 @@ def check(ds: Loaded, opts: RunOptions, progress: Progress | None = None, profil
           parse_time: float = 0.0) -> RunReport:
     """Every check over ``ds``, writing nothing but the reports ``opts`` asks for."""
     check_report_paths(opts)
-    staging = _staging_of(ds)
+    staging = _staging_of(ds, progress)
     with staging.naming():
         reports = [staging.report(opts.json_path), staging.report(opts.html_path)]
         try:
@@ -168,7 +168,7 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
            profile: dict | None = None, parse_time: float = 0.0) -> RunReport:
     """Write ``ds`` in the ``opts.to`` layout under ``out``, running every check (see :func:`convert.convert`)."""
     check_report_paths(opts)
-    staging = _staging_of(ds)
+    staging = _staging_of(ds, progress)
     with staging.naming():
         refuse_urls_among(staging.url_of(ds.given), str(out))
         if opts.link and (is_url(out) or staging.url_of(ds.given)):

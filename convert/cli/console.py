@@ -44,21 +44,35 @@ def quiet_dask(dask: str | None) -> None:
 
 @contextmanager
 def progress_bar(quiet: bool, what: str):
-    """A progress bar on a terminal (``None`` when quiet or piped): yields ``update(done, total)``."""
+    """A progress bar on a terminal (``None`` when quiet or piped): yields ``update(done, total)`` for images;
+    ``update.bytes(done, total, what)`` shows a transfer of object storage (``fetching s3://…``) in bytes."""
     if quiet or not stderr.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.text import Text
 
-    bar = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+    class Amount(MofNCompleteColumn):
+        def render(self, task):
+            if task.fields.get("bytes"):
+                scale, unit = (1e6, "MB") if (task.total or 0) >= 1e6 else (1e3, "kB")
+                return Text(f"{task.completed / scale:,.1f}/{(task.total or 0) / scale:,.1f} {unit}",
+                            style="progress.download")
+            return super().render(task)
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), Amount(), TimeRemainingColumn(),
                    console=stderr, transient=True)
     with bar:
-        task = bar.add_task(what, total=None)
+        task = bar.add_task(what, total=None, bytes=False)
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        class Update:
+            def __call__(self, done: int, total: int) -> None:
+                bar.update(task, description=what, completed=done, total=total, bytes=False)
 
-        yield update
+            def bytes(self, done: int, total: int, transfer: str) -> None:
+                bar.update(task, description=escape(transfer), completed=done, total=total, bytes=True)
+
+        yield Update()
 
 
 def note_labelmap(report_or_inv, quiet: bool) -> None:

@@ -76,8 +76,33 @@ def download(url: str, local: Path) -> None:
         fs.get_file(path, str(local))
 
 
-def download_tree(url: str, names: list[str], local: Path) -> None:
-    """The objects ``url/name`` into ``local/name``, fetched concurrently where the backend can."""
+def counting(on_bytes, total: int):
+    """An fsspec callback for a transfer of many files: ``on_bytes(done, total)`` as bytes arrive, summed
+    over the files (each file's transfer reports to a child callback)."""
+    from fsspec.callbacks import Callback, NoOpCallback
+
+    if on_bytes is None:
+        return NoOpCallback()
+
+    class Files(Callback):
+        done = 0
+
+        def branched(self, path_1, path_2, **kwargs):
+            parent = self
+
+            class Bytes(Callback):
+                def relative_update(self, inc=1):
+                    parent.done += inc
+                    on_bytes(parent.done, total)
+
+            return Bytes()
+
+    return Files()
+
+
+def download_tree(url: str, names: list[str], local: Path, on_bytes=None, total: int = 0) -> None:
+    """The objects ``url/name`` into ``local/name``, fetched concurrently where the backend can;
+    ``on_bytes(done, total)`` is told as bytes arrive."""
     if not names:
         return
     fs, path = open_filesystem(url)
@@ -85,7 +110,7 @@ def download_tree(url: str, names: list[str], local: Path) -> None:
         (local / name).parent.mkdir(parents=True, exist_ok=True)
     remote = [join(path, n) if path else n for n in names]
     with talking_to(url):
-        fs.get(remote, [str(local / n) for n in names])
+        fs.get(remote, [str(local / n) for n in names], callback=counting(on_bytes, total))
 
 
 def read_bytes(url: str) -> bytes:
@@ -100,6 +125,19 @@ def upload(local: Path, url: str) -> None:
     data = Path(local).read_bytes()
     with talking_to(url):
         fs.pipe_file(path, data)
+
+
+def upload_many(pairs: list[tuple[Path, str]], where: str, on_bytes=None) -> None:
+    """Each local file of ``pairs`` as its object ``(local, url)``, whole (see the module's docstring), sent
+    concurrently where the backend can; a failure names ``where`` (the folder they go to); ``on_bytes(done,
+    total)`` is told as bytes go."""
+    if not pairs:
+        return
+    fs, _ = open_filesystem(pairs[0][1])
+    remote = [open_filesystem(url)[1] for _, url in pairs]
+    total = sum(Path(local).stat().st_size for local, _ in pairs)
+    with talking_to(where):
+        fs.put([str(local) for local, _ in pairs], remote, callback=counting(on_bytes, total))
 
 
 def remove(urls: list[str]) -> None:
