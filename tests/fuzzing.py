@@ -361,7 +361,37 @@ def check_sa1b(data, work: Path) -> None:
     _run(data, root, "sa1b")
 
 
+_MMSEG: list[Path] = []  # segconv's own --to mmseg output of the food fixture, made once per process
+
+
+def check_mmseg(data, work: Path) -> None:
+    """segconv's mmseg output of the food fixture, read from its labelmap.json or (without it) from a config
+    mutated line by line, at times with a damaged annotation PNG."""
+    if not _MMSEG:
+        import tempfile
+
+        made = Path(tempfile.mkdtemp(prefix="segconv-fuzz-mmseg-")) / "mmseg"
+        api.convert(FOOD / "annotations.json", made, to="mmseg", labels=FOOD / "labelmap.yaml")
+        _MMSEG.append(made)
+    root = work / "mmseg"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(_MMSEG[0], root)
+    if data.draw(st.booleans()):
+        (root / "labelmap.json").unlink()
+        config = root / "mmseg_dataset.py"
+        lines = config.read_text().splitlines()
+        for _ in range(data.draw(st.integers(0, 3))):
+            lines[data.draw(st.integers(0, len(lines) - 1))] = data.draw(st.sampled_from(
+                ["", "metainfo = dict(classes=())", "metainfo = dict(classes=('a',), palette=[[1, 2]])",
+                 "reduce_zero_label = True", "reduce_zero_label = 'yes'", "ignore_index = 0", "metainfo = 3",
+                 "metainfo = dict(classes=x)", "import os", "metainfo = dict(", "\x00"]))
+        config.write_text("\n".join(lines))
+    if data.draw(st.integers(0, 2)) == 0:
+        _damage(data, next((root / "ann_dir").rglob("*.png")))
+    _run(data, root, "mmseg")
+
+
 CHECKS = {"coco": check_coco, "labelme": check_labelme, "cvat": check_cvat, "voc": check_voc, "yolo": check_yolo,
           "label-studio": check_label_studio, "coco-panoptic": check_coco_panoptic, "kaggle-rle": check_kaggle_rle,
           "cityscapes": check_cityscapes, "color-masks": check_color_masks, "mapillary": check_mapillary,
-          "ade20k": check_ade20k, "sa1b": check_sa1b}
+          "ade20k": check_ade20k, "sa1b": check_sa1b, "mmseg": check_mmseg}

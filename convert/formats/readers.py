@@ -116,6 +116,10 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            "<split>/v1.2/labels/ or <split>/labels/ (or one such split folder)",
            (Option("version", "auto", "which annotations of a split that holds both: v2.0 (auto) or v1.2",
                    choices=("auto", "v2.0", "v1.2")),)),
+    Reader("mmseg", "convert.formats.mmseg.read:MmsegDataset",
+           "mmsegmentation's layout: ann_dir/<split>/*.png (value = class, 255 ignore) and img_dir/; classes from "
+           "segconv's labelmap.json or the config's metainfo (read, never run; reduce_zero_label kept)",
+           "a folder with ann_dir/ and img_dir/, labelmap.json or a config .py with metainfo"),
     Reader("ade20k", "convert.formats.ade20k.read:Ade20kDataset",
            "ADE20K SceneParsing (ADEChallengeData2016): annotations/<split>/*.png, value = class 1-150, 0 other "
            "(void); names from objectInfo150.txt / .csv",

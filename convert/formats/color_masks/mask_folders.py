@@ -4,9 +4,9 @@
 - ``<x>_labels``, ``<x>annot``, ``<x>_annot``, ``<x>_masks``, ``<x>_mask``, ``<x>_gt`` (CamVid on Kaggle
   ``train_labels/``; SegNet's ``trainannot/``): photos in ``<x>/``, subset ``x``;
 - ``masks``, ``labels``, ``annotations``, ``gt``, ``ground_truth``, ``semantic_rgb`` (KITTI), ``LabeledApproved_full``
-  (CamVid's original): photos in the first of ``images``, ``imgs``, ``img``, ``image_2``,
-  ``701_StillsRaw_full``; a first sub-folder named like a split (``train``, ``val``, ``test``, ...) is the
-  subset, and the photos are looked for under the same sub-folder.
+  (CamVid's original), ``ann_dir`` (mmsegmentation): photos in the first of ``images``, ``imgs``, ``img``,
+  ``image_2``, ``701_StillsRaw_full``, ``img_dir``; a first sub-folder named like a split (``train``, ``val``,
+  ``test``, ...) is the subset, and the photos are looked for under the same sub-folder.
 
 Every ``*.png`` under a mask folder is a mask; its photo has the mask's name, or the name without one of the
 endings ``_L`` (CamVid), ``_P`` (fastai's CamVid), ``_mask``, ``_label``, ``_labels``, ``_gt``, ``_seg``, ``_color``.
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from convert.files.images import find_image
 
-PLAIN = ("masks", "labels", "annotations", "gt", "ground_truth", "semantic_rgb", "labeledapproved_full")
-PHOTOS = ("images", "imgs", "img", "image_2", "701_StillsRaw_full")
+PLAIN = ("masks", "labels", "annotations", "gt", "ground_truth", "semantic_rgb", "labeledapproved_full", "ann_dir")
+PHOTOS = ("images", "imgs", "img", "image_2", "701_StillsRaw_full", "img_dir")
 SPLITS = ("train", "val", "test", "trainval", "training", "validation", "testing", "valid")
 ENDINGS = ("_L", "_P", "_mask", "_label", "_labels", "_gt", "_seg", "_color")
 PAIRED = re.compile(r"^(?P<x>.+?)(?:_labels?|_?annot|_annotations?|_masks?|_gt)$", re.IGNORECASE)

@@ -5,6 +5,7 @@
     OUT/img_dir/<split>/<stem>.<ext>    the images, copied (or symlinked with --link)
     OUT/ann_dir/<split>/<stem>.png      single-channel 8-bit PNG: value = class index, 255 = void
     OUT/mmseg_dataset.py                the dataset config: classes, palette, reduce_zero_label, ignore_index
+    OUT/labelmap.json                   segconv's label map (void as written), for reading the set back
 
 The annotations are plain grayscale (mode ``L``): mmsegmentation's loader squeezes and casts to uint8, so a
 16-bit PNG would silently wrap its values mod 256, and an RGB one would break; a label map with an index above
@@ -17,6 +18,7 @@ class of the label map that the model should learn and void is already 255 (``Tr
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -102,7 +104,11 @@ class MmsegWriter(EightBitWriter):
         return "\n".join(lines) + "\n"
 
     def finish(self) -> list[str]:
-        return [self.write_file("mmseg_dataset.py", self.config())]
+        """The config, and segconv's label map (void as written) for reading the set back (``--from mmseg``)."""
+        doc = self.labelmap.to_dict()
+        doc["void"] = self.eight.void
+        return [self.write_file("mmseg_dataset.py", self.config()),
+                self.write_file("labelmap.json", json.dumps(doc, indent=2) + "\n")]
 
     def summary(self, images: int) -> str:
         splits = ", ".join(f"{s} {self.splits[s]:,}" for s in split_order(self.splits))
