@@ -20,21 +20,50 @@ process.  ``docs/api.md`` is the guide.
 
 from __future__ import annotations
 
-from convert.api.calls import Inventory, convert, fix, inspect, validate, validate_samples
-from convert.api.comparing import diff
-from convert.api.loaded import Dataset, Masks
-from convert.api.loading import from_masks, load
-from convert.api.painted_objects import PaintedObject
-from convert.api.relabel import VOID
-from convert.api.run_options import RunOptions
-from convert.api.tracing import join_rings, trace, trace_objects
+import importlib
+from typing import TYPE_CHECKING
+
 from convert.errors import SegconvError, UsageError
 from convert.findings import Finding
 from convert.findings.severity import Severity
-from convert.formats.dataset import resolve_labelmap
-from convert.model.labelmap import LabelMap
-from convert.painting.repair import RepairRules
-from convert.pipeline.loop import Interrupted, RunReport
+
+if TYPE_CHECKING:
+    from convert.api.calls import Inventory, convert, fix, inspect, validate, validate_samples
+    from convert.api.comparing import diff
+    from convert.api.loaded import Dataset, Masks
+    from convert.api.loading import from_masks, load
+    from convert.api.painted_objects import PaintedObject
+    from convert.api.relabel import VOID
+    from convert.api.run_options import RunOptions
+    from convert.api.tracing import join_rings, trace, trace_objects
+    from convert.formats.dataset import resolve_labelmap
+    from convert.model.labelmap import LabelMap
+    from convert.painting.repair import RepairRules
+    from convert.pipeline.loop import Interrupted, RunReport
+
+# name -> the module that defines it, imported on first use: a command imports only what it calls
+# (``segconv validate`` never loads diff's or tracing's modules)
+_LAZY = {
+    "Inventory": "convert.api.calls", "convert": "convert.api.calls", "fix": "convert.api.calls",
+    "inspect": "convert.api.calls", "validate": "convert.api.calls", "validate_samples": "convert.api.calls",
+    "diff": "convert.api.comparing", "Dataset": "convert.api.loaded", "Masks": "convert.api.loaded",
+    "from_masks": "convert.api.loading", "load": "convert.api.loading",
+    "PaintedObject": "convert.api.painted_objects", "VOID": "convert.api.relabel",
+    "RunOptions": "convert.api.run_options", "join_rings": "convert.api.tracing", "trace": "convert.api.tracing",
+    "trace_objects": "convert.api.tracing", "resolve_labelmap": "convert.formats.dataset",
+    "LabelMap": "convert.model.labelmap", "RepairRules": "convert.painting.repair",
+    "Interrupted": "convert.pipeline.loop", "RunReport": "convert.pipeline.loop",
+}
+
+
+def __getattr__(name: str):
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module 'convert.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["Dataset", "Finding", "Interrupted", "Inventory", "LabelMap", "Masks", "PaintedObject", "RepairRules",
            "RunOptions", "RunReport", "SegconvError", "Severity", "UsageError", "VOID", "convert", "diff", "fix",

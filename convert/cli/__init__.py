@@ -16,6 +16,8 @@ import os
 import signal
 import sys
 
+from convert.cli import startup
+
 STARTED_MARKER = "segconv: started"
 RETRY_SECONDS = 0.02  # a Ctrl-C that lands inside an import is raised again this much later
 
@@ -59,22 +61,37 @@ def _unraisable(info) -> None:
     sys.__unraisablehook__(info)
 
 
+def _print_version() -> None:
+    """``segconv --version`` alone, without building the command line (typer, rich, every command's
+    parameters): what ``--version`` prints among other options (commands.py), at a fifth of the cost."""
+    from convert import __version__
+
+    sys.stdout.write(f"segconv {__version__}\n")
+    sys.stdout.flush()
+
+
 def main() -> None:
     code: int | str | None = 0
+    startup.hold()
     sys.unraisablehook = _unraisable
     signal.signal(signal.SIGINT, _interrupt)
     try:
         if os.environ.get("SEGCONV_TEST_STARTED"):
             sys.stderr.write(STARTED_MARKER + "\n")
             sys.stderr.flush()
-        from convert.cli.commands import main as cli_main
+        if sys.argv[1:] in (["--version"], ["-V"]):
+            _print_version()
+        else:
+            from convert.cli.commands import main as cli_main
 
-        cli_main()
+            cli_main()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         code = 130
     except SystemExit as exc:
         code = exc.code
+    finally:
+        startup.restore()
     # the command is over: a Ctrl-C from here on (or one deferred, still on its timer) would only
     # interrupt the interpreter's own clean-up
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -18,7 +18,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from convert.cli import converting
+from convert.cli import converting, startup
 from convert.cli.console import (
     counts_line,
     note_labelmap,
@@ -131,6 +131,7 @@ def validate(
                              format_options=parse_pairs(option))
     threshold = options.threshold()
     stages: dict | None = {} if profile else None
+    startup.release()
     try:
         with progress_bar(quiet, "validating") as progress:
             report = api.validate(place(src) or "", options, profile=stages, progress=progress)
@@ -169,6 +170,7 @@ def diff(
     for option, path in (("--json", json_path), ("--html", html_path)):
         if path is not None and not is_url(path) and Path(path).is_dir():
             raise UsageError(f"{option} {path} is a folder; give a file name")
+    startup.release()
     staging = Staging()
     with staging.naming():
         a_ds, b_ds, labelmap, derived = diffing.open_pair(
@@ -239,6 +241,7 @@ def inspect(
     from convert import api
     from convert.wording import plural
 
+    startup.release()
     inv = api.inspect(place(src) or "", api.RunOptions(fmt=value_of(fmt), labels=place(labels),
                                                        max_pixels=max_pixels, images=place(images),
                                                        format_options=parse_pairs(option)))
@@ -274,6 +277,7 @@ def labels(
     """Print SRC's label map as YAML (its own label list, or one derived from its labels), to edit and save."""
     from convert import api
 
+    startup.release()
     inv_src = api.inspect(place(src) or "", api.RunOptions(fmt=value_of(fmt), max_pixels=max_pixels,
                                               format_options=parse_pairs(option)))
     lm = inv_src.labelmap

@@ -12,6 +12,7 @@ import inspect
 import typer
 from rich.markup import escape
 
+from convert.cli import startup
 from convert.cli.console import (
     counts_line,
     interruptible,
@@ -137,6 +138,7 @@ def run(command: str, p: dict) -> None:
                              resume=p["resume"], split=p["split"], seed=p["seed"], split_by=p["split_by"],
                              format_options=parse_pairs(p["option"]), json_path=p["json_path"],
                              html_path=p["html_path"], close_gaps=p["close_gaps"], min_area=p["min_area"])
+    startup.release()
     try:
         with progress_bar(quiet, "repairing" if command == "fix" else "converting") as progress:
             if command == "fix":

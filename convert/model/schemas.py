@@ -14,8 +14,6 @@ import functools
 import json
 from pathlib import Path
 
-import jsonschema
-
 from convert.errors import SegconvError
 from convert.wording import plural
 
@@ -45,10 +43,18 @@ def json_path(parts) -> str:
     return out or "(top level)"
 
 
+@functools.cache
+def validator_of(name: str):
+    """The validator of schema ``name``, built on first use and kept for the process: jsonschema (its
+    import, the meta-schemas it loads, the validator) is paid for once, and only by runs that validate."""
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(load_schema(name))
+
+
 def validate(document, name: str, *, file: str | None = None) -> None:
     """Raise :class:`SegconvError` naming ``file`` and the element if ``document`` is invalid."""
-    schema = load_schema(name)
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = validator_of(name)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         # an unknown key explains the "required" error beside it (a misspelt 'level'): say it first, and

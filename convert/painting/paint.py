@@ -47,6 +47,7 @@ from convert.model.sample import Region, Runs, Sample
 from convert.painting.painted import Instance, Painted, Stretches, Trace
 from convert.painting.rasterize import has_area, runs_many
 from convert.pixels import runs
+from convert.pixels.distinct import distinct
 from convert.pixels.layers import sweep_bands
 from convert.pixels.runs import store_columns
 
@@ -202,14 +203,14 @@ class _Study:
         shown = top[seg]  # the region on top of each stack entry's segment
         under = reg != shown
         if under.any():
-            self.covers.append(np.unique(reg[under] * self.n + shown[under]))
+            self.covers.append(distinct(reg[under] * self.n + shown[under]))
         self._same_level_overlaps(layers)
         for mine, containers in self.rules:
             held = np.zeros(len(top), dtype=bool)
             held[seg[containers[reg]]] = True
             out = mine[reg] & ~held[seg]
             if out.any():
-                for k in np.unique(reg[out]).tolist():
+                for k in distinct(reg[out]).tolist():
                     self.outside.setdefault(k, []).append(layers.runs_of(seg[out & (reg == k)]))
 
     def _same_level_overlaps(self, layers) -> None:
@@ -240,7 +241,7 @@ class _Study:
                 clashing.append(where)
             d += 1
         if clashing:
-            self.offending.append(layers.runs_of(np.unique(np.concatenate(clashing))))
+            self.offending.append(layers.runs_of(distinct(np.concatenate(clashing))))
 
     def trace(self, raster, visible, width: int, bare_runs, region_runs) -> Trace:
         outside = {}
@@ -260,7 +261,7 @@ class _Study:
         covered_by: dict[int, list[int]] = {}
         hidden = set(np.flatnonzero((visible == 0) & (raster > 0)).tolist())
         if hidden and self.covers:
-            keys = np.unique(np.concatenate(self.covers))
+            keys = distinct(np.concatenate(self.covers))
             for under, over in zip(*(part.tolist() for part in np.divmod(keys, self.n))):
                 if under in hidden:
                     covered_by.setdefault(under, []).append(over)

@@ -38,7 +38,7 @@ from __future__ import annotations
 from itertools import groupby
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 from pycocotools import mask as cocomask
 
 from convert.model.sample import Bitmap, Box, Ellipse, Geometry, Polygon, Rle, Runs, Stroke
@@ -240,6 +240,8 @@ def pillow_runs(g: Polygon, height: int, width: int):
         return runs.EMPTY, runs.EMPTY
     left, top = (int(v) if v > 0 else 0 for v in low)
     right, bottom = int(min(high[0] + 2, width)), int(min(high[1] + 2, height))
+    from PIL import ImageDraw  # only the labelme rule draws with Pillow
+
     image = Image.new("L", (right, bottom), 0)
     draw = ImageDraw.Draw(image)
     for ring in rings:
@@ -278,6 +280,8 @@ def ellipse_window(e: Ellipse, height: int, width: int) -> tuple[int, int, np.nd
 
 def _labelme(geometry: Geometry, height: int, width: int) -> np.ndarray:
     """A vector shape drawn as labelme's ``shape_to_mask`` draws it."""
+    from PIL import ImageDraw
+
     image = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(image)
     if isinstance(geometry, Polygon):

@@ -203,14 +203,18 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     per stage.  ``repair`` (:class:`~convert.painting.repair.RepairRules`) repairs every painting before the
     writer gets it; the checks see the painting as the source drew it.
     """
-    from convert.reports.html_report import HtmlReport
-    from convert.reports.json_report import JsonReport
-
     report = RunReport(dataset.format, labelmap, False, source=str(dataset.path), rule=rule)
     if writer is not None:
         writer.images_given = getattr(dataset, "images_given", None)  # for the words of missing-image
-    json_report = JsonReport(json_path) if json_path else None
-    html_report = HtmlReport(html_path, labelmap, repair=repair) if html_path else None
+    json_report = html_report = None
+    if json_path:  # the reports' modules (html, Pillow's drawing) are imported only by the runs that write them
+        from convert.reports.json_report import JsonReport
+
+        json_report = JsonReport(json_path)
+    if html_path:
+        from convert.reports.html_report import HtmlReport
+
+        html_report = HtmlReport(html_path, labelmap, repair=repair)
     if repair:
         from convert.reports.repair_counts import RepairTally
 
@@ -343,6 +347,8 @@ class PendingReports:
     fail_on: Severity
 
     def finish(self, report: RunReport) -> None:
+        if self.json is None and self.html is None:
+            return
         from convert.reports.json_report import summary
 
         head = {"segconv": _version(), "source": str(self.dataset.path), "format": self.dataset.format,
