@@ -12,7 +12,9 @@ Each image is a scene in layers, like the food-photography case:
 - level 4: sauce spots on the food, and about one image in ten with a crowd
   region in compressed RLE;
 
-and the annotations of a file are shuffled, so order never helps the painter.
+and the annotations of a file are shuffled, so order never helps the painter.  With ``--cover`` the scene
+has large polygons instead (issue 34): a few big tiles cover the frame, plates are a quarter to a half of
+the image's short side across, and every image has a crowd region in RLE.
 The same scene is written as COCO (``coco/annotations/instances_default.json``), CVAT XML
 (``cvat/annotations.xml``) and LabelMe JSON (``labelme/*.json``), plus the
 label map (``labelmap.yaml``) with the four levels.  Crowd regions are compressed
@@ -73,8 +75,11 @@ def rng_uniform(rng, lo, hi, shape):
     return np.array([rng.uniform(lo, hi) for _ in range(int(np.prod(shape)))]).reshape(shape)
 
 
-def scene(rng, width, height, per_image):
-    """[(label, kind, data)] for one image, about ``per_image`` annotations."""
+def scene(rng, width, height, per_image, cover=False):
+    """[(label, kind, data)] for one image, about ``per_image`` annotations.  ``cover``: the large-polygon
+    scene: a few big tiles cover the frame, plates are large, and every image has a crowd region."""
+    if cover:
+        return cover_scene(rng, width, height, per_image)
     shapes = []
     n_tiles = max(2, per_image // 5)
     nx = max(1, int(round(math.sqrt(n_tiles * width / height))))
@@ -107,8 +112,37 @@ def scene(rng, width, height, per_image):
     return shapes
 
 
+def cover_scene(rng, width, height, per_image):
+    """Large polygons over the whole image: 2x2 to 3x2 level-1 tiles covering the frame, large plates (a
+    quarter to a half of the short side across, 96 vertices) with food (two-ring sometimes) and sauce on them,
+    and a crowd region in compressed RLE in every image."""
+    shapes = []
+    nx, ny = rng.choice([(2, 2), (3, 2)])
+    for quad in tiles(rng, width, height, nx, ny):
+        shapes.append((rng.choice(["table", "mat"]), "poly", [quad]))
+    budget = max(3, per_image - len(shapes) - 1)
+    while budget > 0:
+        r = rng.uniform(0.125, 0.25) * min(width, height)
+        cx, cy = rng.uniform(0.15, 0.85) * width, rng.uniform(0.15, 0.85) * height
+        shapes.append((rng.choice(["plate", "bowl"]), "poly", [blob(rng, cx, cy, r, 96, 0.0)]))
+        budget -= 1
+        if budget > 0:
+            rings = [blob(rng, cx + rng.uniform(-0.2, 0.2) * r, cy + rng.uniform(-0.2, 0.2) * r, 0.5 * r, 64, 0.15)]
+            if rng.random() < 0.3:
+                rings.append(blob(rng, cx + 0.65 * r, cy, 0.2 * r, 24, 0.1))
+            shapes.append((rng.choice(["rice", "salad", "meat"]), "poly", rings))
+            budget -= 1
+        if budget > 0:
+            shapes.append(("sauce", "poly", [blob(rng, cx, cy, 0.15 * r, 32, 0.2)]))
+            budget -= 1
+    cx, cy = rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height
+    shapes.append(("rice", "rle", [blob(rng, cx, cy, 0.15 * min(width, height), 64, 0.3)]))
+    rng.shuffle(shapes)
+    return shapes
+
+
 def write(out: Path, images: int, width: int, height: int, per_image: int, formats, seed: int,
-          photos: str | None = None) -> None:
+          photos: str | None = None, cover: bool = False) -> None:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     (out / "labelmap.yaml").write_text(LABELMAP)
@@ -127,7 +161,7 @@ def write(out: Path, images: int, width: int, height: int, per_image: int, forma
     for image_id in range(1, images + 1):
         name = f"img_{image_id:07d}." + _photo_ext(photos, image_id)
         coco["images"].append({"id": image_id, "file_name": name, "width": width, "height": height})
-        shapes = scene(rng, width, height, per_image)
+        shapes = scene(rng, width, height, per_image, cover)
         lm_shapes = []
         if cvat:
             cvat.write(f'  <image id="{image_id - 1}" name="{name}" width="{width}" height="{height}">\n')
@@ -282,9 +316,12 @@ def main() -> None:
     parser.add_argument("--photos", choices=("jpeg", "png", "mixed"), default=None,
                         help="write photo-like images beside the annotations (mixed: half JPEG, half PNG)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cover", action="store_true",
+                        help="the large-polygon scene: a few big tiles cover the frame, large plates, a crowd "
+                             "region in every image")
     args = parser.parse_args()
     write(args.out, args.images, args.width, args.height, args.per_image, set(args.formats.split(",")), args.seed,
-          {"jpeg": "jpeg", "png": "png", "mixed": "mixed"}.get(args.photos))
+          {"jpeg": "jpeg", "png": "png", "mixed": "mixed"}.get(args.photos), cover=args.cover)
 
 
 if __name__ == "__main__":

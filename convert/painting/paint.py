@@ -216,29 +216,36 @@ class _Study:
     def _same_level_overlaps(self, layers) -> None:
         """Every pair of stack entries of one segment, one level and two classes.
         Entries of one segment are sorted by painting order, so the entries of
-        one level are consecutive: pairs at distance d exist only if pairs at
-        distance d - 1 do."""
+        one level are consecutive: entries ``j`` and ``j + d`` are such a pair only if
+        ``j`` .. ``j + d`` all are, so each distance looks only at the entries that
+        started a pair at the distance before (few), never at the whole stack again."""
         seg, reg, top = layers.seg, layers.region, layers.top
-        level, void = self.level[reg], self.is_void[reg]
+        if len(seg) < 2:
+            return
+        level = self.level[reg]
+        void, class_id = self.is_void, self.class_id
         lengths = layers.lengths
-        top_level = self.level[top[seg]]
+        # j where entries j and j + 1 are of one segment and one level
+        chained = (seg[1:] == seg[:-1]) & (level[1:] == level[:-1])
+        first = np.flatnonzero(chained)
         clashing: list[np.ndarray] = []
         d = 1
-        while d < len(seg):
-            same = (seg[d:] == seg[:-d]) & (level[d:] == level[:-d])
-            if not same.any():
-                break
-            pair = same & ~void[d:] & ~void[:-d] & (self.class_id[reg[d:]] != self.class_id[reg[:-d]])
+        while first.size:
+            upper_at = first + d
+            lower, upper = reg[first], reg[upper_at]
+            pair = ~void[lower] & ~void[upper] & (class_id[upper] != class_id[lower])
             if pair.any():
-                lower, upper = reg[:-d][pair], reg[d:][pair]
-                where = seg[d:][pair]
+                lower, upper, upper_at = lower[pair], upper[pair], upper_at[pair]
+                where = seg[upper_at]
                 pixels = lengths[where]
-                decided = np.where(top_level[d:][pair] == level[d:][pair], pixels, 0)
+                decided = np.where(self.level[top[where]] == level[upper_at], pixels, 0)
                 for u, o, p, q in zip(lower.tolist(), upper.tolist(), pixels.tolist(), decided.tolist()):
                     entry = self.overlaps.setdefault((u, o), [0, 0])
                     entry[0] += p
                     entry[1] += q
                 clashing.append(where)
+            first = first[first + d < len(chained)]  # j + d + 1 must be an entry too
+            first = first[chained[first + d]]
             d += 1
         if clashing:
             self.offending.append(layers.runs_of(distinct(np.concatenate(clashing))))

@@ -45,11 +45,31 @@ def string_to_counts(s: str) -> np.ndarray:
     if more[-1]:
         raise RleError("counts string ends inside a run (truncated)")
     ends = np.flatnonzero(~more)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    lengths = ends - starts + 1
-    if lengths.max() > MAX_GROUP_CHARS:
+    if ends[0] + 1 > MAX_GROUP_CHARS or (len(ends) > 1 and np.diff(ends).max() > MAX_GROUP_CHARS):
         raise RleError(f"a run is encoded in more than {MAX_GROUP_CHARS} characters")
-    return counts_many([raw])[0]
+    x = _groups(b, ends)
+    # one string: counts[i] = x[i] + counts[i - 2] from the fourth count on, so the odd counts are a running
+    # sum from position 1 and the even ones from position 2
+    counts = x.copy()
+    np.cumsum(x[1::2], out=counts[1::2])
+    np.cumsum(x[2::2], out=counts[2::2])
+    return counts
+
+
+def _groups(b: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The signed value of every group of characters (``b``: the characters less 48, ``ends``: the last
+    character of each group)."""
+    if len(ends) == len(b):  # every group one character (runs shorter than 16 pixels apart, or repeated)
+        x = b & 0x1F
+        x[(b & 0x10) != 0] -= 0x20
+        return x
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    group_chars = ends - starts + 1
+    x = np.add.reduceat((b & 0x1F) << (5 * (np.arange(len(b)) - np.repeat(starts, group_chars))), starts)
+    x -= np.where((b[ends] & 0x10) != 0, np.left_shift(1, 5 * group_chars), 0)  # sign bit set: negative
+    return x
 
 
 def counts_to_string(counts) -> str:
@@ -98,12 +118,7 @@ def counts_many(strings: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     chars = np.cumsum(np.fromiter((len(s) for s in strings), dtype=np.int64, count=n))
     b = np.frombuffer(b"".join(strings), dtype=np.uint8).astype(np.int64) - 48
     ends = np.flatnonzero(b < 0x20)  # the last character of every group (no "more" bit)
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    group_chars = ends - starts + 1
-    x = np.add.reduceat((b & 0x1F) << (5 * (np.arange(len(b)) - np.repeat(starts, group_chars))), starts)
-    x -= np.where((b[ends] & 0x10) != 0, np.left_shift(1, 5 * group_chars), 0)  # sign bit set: negative
+    x = _groups(b, ends)
     sizes = np.diff(np.searchsorted(ends, chars), prepend=0)
     pos = np.arange(len(x)) - np.repeat(np.cumsum(sizes) - sizes, sizes)  # position inside its string
     # from the fourth count on, the stored value is counts[i] - counts[i - 2]: a running sum over
