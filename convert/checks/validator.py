@@ -353,10 +353,12 @@ def check_sample(sample: Sample, labelmap: LabelMap, painted: Painted,
         positions.append(index)
     measured: dict = {}
     findings.extend(geometry_findings(vector_items, sample, opts, measured))
+    boxes = None
     for k, ((region, raster), index) in enumerate(zip(vector_items, positions)):
         if "declared_area" in region.attributes or "declared_bbox" in region.attributes:
-            findings.extend(declared_field_findings(region, sample, raster, trace.raster_bbox(index),
-                                                    measured.get(k), opts))
+            if boxes is None:
+                boxes = trace.raster_bboxes()
+            findings.extend(declared_field_findings(region, sample, raster, boxes[index], measured.get(k), opts))
 
     bare = int((trace.bare_runs[1] - trace.bare_runs[0]).sum())
     fill = labelmap.fill

@@ -67,6 +67,11 @@ class Trace:
             return None
         return runs.bbox(starts[lo:hi], ends[lo:hi], self.height)
 
+    def raster_bboxes(self) -> list[tuple[int, int, int, int] | None]:
+        """:meth:`raster_bbox` of every region, in one pass over the runs."""
+        starts, ends, which = self.region_runs
+        return runs.bboxes(starts, ends, which, len(self.painted), self.height)
+
     def bare_box(self) -> tuple[int, int, int, int]:
         """(x, y, width, height) of the pixels no region covers (there must be some)."""
         return runs.bbox(*self.bare_runs, self.height)

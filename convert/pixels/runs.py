@@ -168,6 +168,29 @@ def bbox(starts: np.ndarray, ends: np.ndarray, height: int) -> tuple[int, int, i
     return c0, r0, c1 - c0 + 1, r1 - r0 + 1
 
 
+def bboxes(starts: np.ndarray, ends: np.ndarray, which: np.ndarray, n: int,
+           height: int) -> list[tuple[int, int, int, int] | None]:
+    """:func:`bbox` of every group of runs at once: ``which`` (sorted) names the group of each run; a group
+    without runs has ``None``.
+
+    >>> bboxes(np.array([1, 7, 2]), np.array([3, 8, 3]), np.array([0, 0, 2]), 3, 3)   # 3 rows
+    [(0, 1, 3, 2), None, (0, 2, 1, 1)]
+    """
+    out: list[tuple[int, int, int, int] | None] = [None] * n
+    if not len(starts):
+        return out
+    first_col, first_row = np.divmod(starts, height)
+    last_col, last_row = np.divmod(ends - 1, height)
+    at = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])  # each group's first run
+    c0, c1 = np.minimum.reduceat(first_col, at), np.maximum.reduceat(last_col, at)
+    across = np.logical_or.reduceat(last_col > first_col, at)  # a run into the next column: top to bottom
+    r0 = np.where(across, 0, np.minimum.reduceat(first_row, at))
+    r1 = np.where(across, height - 1, np.maximum.reduceat(last_row, at))
+    for k, x0, y0, x1, y1 in zip(which[at].tolist(), c0.tolist(), r0.tolist(), c1.tolist(), r1.tolist()):
+        out[k] = (x0, y0, x1 - x0 + 1, y1 - y0 + 1)
+    return out
+
+
 def to_mask(starts: np.ndarray, ends: np.ndarray, height: int, width: int) -> np.ndarray:
     """The boolean ``(height, width)`` mask of some runs."""
     n = height * width
