@@ -143,3 +143,23 @@ def test_segconv_reads_its_yolo_rows_back_as_ultralytics_fills_them(tmp_path):
     for mask in (png / "masks").rglob("*.png"):
         again = next((tmp_path / "back" / "masks").rglob(mask.name))
         np.testing.assert_array_equal(np.asarray(Image.open(again)), np.asarray(Image.open(mask)))
+
+
+def test_corners_left_out_along_any_slope_keep_every_pixel_of_the_fill():
+    """``_any_slope`` checks each corner on the rows it can change only, against the ring's fill drawn
+    once: the shorter ring fills exactly the pixels the long one did (a tilted ellipse's staircase)."""
+    from convert.formats.yolo.centre_rows import _any_slope, centre_ring
+    from convert.pixels.trace import trace_parts
+    from convert.pixels.ultralytics_fill import fill_poly
+
+    ys, xs = np.mgrid[0:90, 0:140]
+    u, v = (xs - 70) * 0.8 + (ys - 45) * 0.6, -(xs - 70) * 0.6 + (ys - 45) * 0.8
+    ring = centre_ring(trace_parts(((u / 60) ** 2 + (v / 25) ** 2 <= 1).astype(int))[1][0][0])
+    shorter = _any_slope(ring, 10)
+    assert len(shorter) < len(ring) * 0.7
+    lo = ring.min(axis=0)
+    shape = tuple(int(v) for v in ring.max(axis=0)[::-1] - lo[::-1] + 1)
+    before, after = np.zeros(shape, dtype=np.uint8), np.zeros(shape, dtype=np.uint8)
+    fill_poly(before, ring - lo)
+    fill_poly(after, shorter - lo)
+    assert np.array_equal(before, after) and before.sum() > 2000

@@ -77,10 +77,16 @@ def fill_poly(mask: np.ndarray, vertices: np.ndarray) -> None:
     """``cv2.fillPoly(mask, [vertices], 1)`` with integer ``vertices`` (``(k, 2)``), LINE_8, no shift: equal
     to OpenCV's for vertices inside the image (tested against it); outside it, OpenCV clips each outline
     edge before walking it, which this does not."""
-    height, width = mask.shape
     if len(vertices) == 0:
         return
-    start, end = vertices, np.roll(vertices, -1, axis=0)
+    fill_edges(mask, vertices, np.roll(vertices, -1, axis=0))
+
+
+def fill_edges(mask: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+    """:func:`fill_poly` of a ring given as its edges ``start[k] -> end[k]``.  A row's pixels depend only on
+    the edges whose rows include it, so the edges that reach a band of rows fill that band as the whole
+    ring does."""
+    height, width = mask.shape
     _outline(mask, start, end)
     going = start[:, 1] != end[:, 1]
     if np.count_nonzero(going) < 2:

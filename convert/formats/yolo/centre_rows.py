@@ -83,7 +83,9 @@ def _fewer(ring: np.ndarray, limit: int) -> np.ndarray:
             break
         keep = np.ones(len(ring), dtype=bool)
         keep[gone] = False
-        ring = _tidy(ring[keep])
+        ring, kept = _tidy(ring[keep]), len(ring) - len(gone)
+        if len(ring) != kept and frame.bands:  # _tidy left out vertices too: does the fill stay the target's?
+            frame.bands = np.array_equal(frame.fill(ring), target)
     while len(ring) > limit:  # still too long: edges of any slope, each corner checked where it can change
         shorter = _any_slope(ring, limit)
         if len(shorter) == len(ring):
@@ -95,10 +97,15 @@ def _fewer(ring: np.ndarray, limit: int) -> np.ndarray:
 def _any_slope(ring: np.ndarray, limit: int) -> np.ndarray:
     """One pass leaving out, one by one, corners on the object's side whose two neighbours lie on either side
     of them in y (so every row the change touches keeps its number of crossings, and no pixel outside the
-    corner's box can change), each checked by filling those rows before and after."""
+    corner's rows can change), each checked by filling those rows before and after.  The ring's fill is
+    drawn once: a change that passes leaves it as it was, and a corner's rows are filled from the edges that
+    reach them only (:func:`~convert.pixels.ultralytics_fill.fill_edges`)."""
     from convert.pixels.ultralytics_fill import fill_poly
 
     ring = ring.copy()
+    lo, hi = ring.min(axis=0), ring.max(axis=0)
+    whole = np.zeros((int(hi[1] - lo[1] + 1), int(hi[0] - lo[0] + 1)), dtype=np.uint8)
+    fill_poly(whole, ring - lo)  # the fill every accepted change keeps
     i = 0
     while i < len(ring) and len(ring) > limit:
         n = len(ring)
@@ -109,19 +116,35 @@ def _any_slope(ring: np.ndarray, limit: int) -> np.ndarray:
             i += 1
             continue
         top, bottom = min(prev[1], nxt[1]), max(prev[1], nxt[1])
-        left = ring[:, 0].min()
-        shape = (int(bottom - top + 1), int(ring[:, 0].max() - left + 1))
-        before, after = np.zeros(shape, dtype=np.uint8), np.zeros(shape, dtype=np.uint8)
-        shift = np.array([left, top])
         candidate = np.delete(ring, i, axis=0)
-        fill_poly(before, ring - shift)
-        fill_poly(after, candidate - shift)
-        if (before == after).all():
+        if _fills_rows_alike(whole, lo, ring, candidate, int(top), int(bottom)):
             ring = candidate
-            i += 1  # the next corner keeps its neighbour
-        else:
-            i += 1
+        i += 1  # after a change, the next corner keeps its neighbour
     return _tidy(ring)
+
+
+def _fills_rows_alike(target: np.ndarray, lo: np.ndarray, ring: np.ndarray, changed: np.ndarray, top: int,
+                      bottom: int) -> bool:
+    """Whether ``changed`` fills rows ``top``..``bottom`` as ``target`` (the fill of ``ring``, its corner at
+    ``lo``) shows them, where ``changed`` is ``ring`` less vertices whose rows, with their neighbours', lie
+    there.  A row's pixels come from the edges that reach it only, and lie between their ends, so only those
+    edges are drawn, over the columns the ring's own edges there span."""
+    from convert.pixels.ultralytics_fill import fill_edges
+
+    def reaching(points):
+        start, end = points, np.roll(points, -1, axis=0)
+        reach = (np.maximum(start[:, 1], end[:, 1]) >= top) & (np.minimum(start[:, 1], end[:, 1]) <= bottom)
+        return start[reach], end[reach]
+
+    start, end = reaching(ring)
+    left = int(min(start[:, 0].min(), end[:, 0].min()))
+    right = int(max(start[:, 0].max(), end[:, 0].max()))
+    start, end = reaching(changed)
+    band = np.zeros((bottom - top + 1, right - left + 1), dtype=np.uint8)
+    shift = np.array([left, top])
+    fill_edges(band, start - shift, end - shift)
+    row, col = top - int(lo[1]), left - int(lo[0])
+    return np.array_equal(band, target[row:row + len(band), col:col + band.shape[1]])
 
 
 def _corners(ring: np.ndarray) -> np.ndarray:
@@ -145,16 +168,33 @@ class _Frame:
     def __init__(self, ring: np.ndarray):
         self.lo = ring.min(axis=0)
         self.shape = tuple(int(v) for v in (ring.max(axis=0) - self.lo + 1)[::-1])
+        self.bands = True  # the ring being shortened fills as the target: a change can be checked on its rows
 
-    def fill(self, points: np.ndarray) -> bytes:
+    def fill(self, points: np.ndarray) -> np.ndarray:
         """What ``fillPoly`` paints of the row."""
         from convert.pixels.ultralytics_fill import fill_poly
 
         mask = np.zeros(self.shape, dtype=np.uint8)
         fill_poly(mask, points - self.lo)
-        return mask.tobytes()
+        return mask
 
-    def removable(self, ring: np.ndarray, candidates: np.ndarray, gone: np.ndarray, target: bytes) -> np.ndarray:
+    def same_fill(self, ring: np.ndarray, keep: np.ndarray, target: np.ndarray) -> bool:
+        """Whether ``ring[keep]`` (``ring`` less some vertices, never two neighbours) fills as ``target``, the
+        fill of ``ring``.  Leaving out a vertex changes only the rows between the lowest and the highest of it
+        and its two neighbours (a row's pixels come from the edges that reach it), so only the band of rows
+        holding all of those is filled again, from the edges that reach it."""
+        if not self.bands:
+            return np.array_equal(self.fill(ring[keep]), target)
+        gone = np.flatnonzero(~keep)
+        n = len(ring)
+        ys = ring[:, 1]
+        around = np.stack((ys[(gone - 1) % n], ys[gone], ys[(gone + 1) % n]))
+        points = ring[keep]
+        if np.count_nonzero(points[:, 1] != np.roll(points[:, 1], -1)) < 2:  # no longer a ring that fills
+            return np.array_equal(self.fill(points), target)
+        return _fills_rows_alike(target, self.lo, ring, points, int(around.min()), int(around.max()))
+
+    def removable(self, ring: np.ndarray, candidates: np.ndarray, gone: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Of ``candidates``, those that can go besides ``gone`` with the fill still ``target``: all at once
         if they can, else each half in turn."""
         if not len(candidates):
@@ -162,7 +202,7 @@ class _Frame:
         keep = np.ones(len(ring), dtype=bool)
         keep[gone] = False
         keep[candidates] = False
-        if self.fill(ring[keep]) == target:
+        if self.same_fill(ring, keep, target):
             return candidates
         if len(candidates) == 1:
             return candidates[:0]
