@@ -99,6 +99,7 @@ def _missing(error) -> str | None:
 def _message(error) -> str:
     """jsonschema's message, or for unknown keys: which key, and the known key it is probably meant to be.
 
+    >>> import jsonschema
     >>> schema = {"type": "object", "properties": {"level": {}}, "additionalProperties": False}
     >>> _message(next(jsonschema.Draft202012Validator(schema).iter_errors({"levle": 1})))
     "unknown key 'levle'; did you mean 'level'? (known keys: level)"
