@@ -13,7 +13,7 @@ from convert import api
 from convert.formats.coco_panoptic.read import CocoPanopticDataset, rgb_to_id
 from convert.formats.coco_panoptic.write import id_to_rgb
 from convert.formats.readers import detect_format
-from convert.model.labelmap import LabelMap
+from convert.model.labelmap import LabelMap, voc_color
 from convert.painting.paint import paint
 
 from conftest import FOOD, corpus, run_cli
@@ -187,3 +187,17 @@ def test_id_encoding_round_trips():
 @pytest.mark.parametrize("layout", ["png", "coco-rle"])
 def test_other_layouts_from_panoptic(tmp_path, layout):
     assert api.convert(corpus(SAMPLE), tmp_path / layout, to=layout).exit_code() == 0
+
+
+@pytest.mark.parametrize("color", [[1, "", 3], [[1, 2], 3, 4], [None, 2, 3], "abc", [1.5, 2, 3]])
+def test_a_category_colour_that_is_not_three_integers_gives_the_palettes_colours(tmp_path, color):
+    """Found by the fuzz test (seed 37319456321985535): such a colour stopped the reader with an internal
+    error (int('') / an unhashable list / int(None)); the categories now take the VOC palette's colours."""
+    root = tmp_path / "panoptic"
+    shutil.copytree(FOOD / "panoptic", root)
+    doc = json.loads((root / "panoptic_food.json").read_text())
+    doc["categories"][0]["color"] = color
+    (root / "panoptic_food.json").write_text(json.dumps(doc))
+    ds = CocoPanopticDataset(root / "panoptic_food.json")
+    lm = ds.source_labelmap
+    assert lm is not None and all(c.color == voc_color(c.index) for c in lm.classes)

@@ -32,7 +32,7 @@ from PIL import Image, UnidentifiedImageError
 from convert.errors import SegconvError
 from convert.files.images import locate, open_image
 from convert.files.json_shape import shape
-from convert.files.json_source import load_json
+from convert.files.json_source import is_int, load_json
 from convert.findings import Finding
 from convert.formats.coco_panoptic.layout import image_folders, png_folder, subset_of
 from convert.formats.dataset import IndexedDataset
@@ -165,15 +165,15 @@ class CocoPanopticDataset(IndexedDataset[dict]):
     def _labelmap(categories: dict[int, dict], source: str) -> LabelMap | None:
         if not categories:
             return None
-        colors = [tuple(c.get("color") or ()) for c in categories.values()]
-        own_colors = all(len(c) == 3 for c in colors) and len(set(colors)) == len(colors)
+        colors = [_rgb(c.get("color")) for c in categories.values()]
+        own_colors = all(c is not None for c in colors) and len(set(colors)) == len(colors)
         own_index = all(isinstance(c.get("index"), int) and c["index"] >= 0 for c in categories.values())
         classes = []
         for cid, cat in sorted(categories.items()):
             level: int = cat["level"] if isinstance(cat.get("level"), int) and cat["level"] >= 0 else 1
             index = cat["index"] if own_index else cid
-            color = (int(cat["color"][0]), int(cat["color"][1]), int(cat["color"][2])) if own_colors \
-                else voc_color(index)
+            rgb = _rgb(cat.get("color")) if own_colors else None
+            color = rgb if rgb is not None else voc_color(index)
             thing = cat.get("isthing")
             classes.append(LabelClass(cat["name"], index, level, color, fill=cat.get("fill") is True,
                                       isthing=bool(thing) if thing in (0, 1, True, False) else None))
@@ -281,3 +281,15 @@ class CocoPanopticDataset(IndexedDataset[dict]):
         return Sample(name, width, height, regions, origin, subset=entry["subset"], image_id=entry["image_id"],
                       findings=findings, image_path=entry["image"], order_rule=ORDER,
                       size_source="its panoptic PNG")
+
+
+def _rgb(value) -> tuple[int, int, int] | None:
+    """A category's ``color`` as panopticapi writes it (``[R, G, B]``, integers), or ``None`` for anything
+    else: the categories then take the VOC palette's colours, as when two of them share one.
+
+    >>> _rgb([220, 20, 60]), _rgb([1, "", 3]), _rgb([[1], 2, 3]), _rgb(None)
+    ((220, 20, 60), None, None, None)
+    """
+    if isinstance(value, list) and len(value) == 3 and all(is_int(v) for v in value):
+        return int(value[0]), int(value[1]), int(value[2])
+    return None
