@@ -18,6 +18,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 from hypothesis import strategies as st
 
 from convert import api
@@ -340,6 +341,34 @@ def check_ade20k(data, work: Path) -> None:
     _run(data, root, "ade20k")
 
 
+def check_ade20k_full(data, work: Path) -> None:
+    """The public full-ADE20K fixture with objects.txt mutated line by line and, at times, a damaged
+    _seg.png or one whose pixels are overwritten with drawn colours (classes beyond objects.txt, shared B)."""
+    root = work / "ade20k-full"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(ROOT / "fixtures" / "public" / "ade20k-full", root)
+    release = root / "ADE20K_2021_17_01"
+    names = release / "objects.txt"
+    lines = names.read_text().splitlines()
+    for _ in range(data.draw(st.integers(0, 3))):
+        lines[data.draw(st.integers(0, len(lines) - 1))] = data.draw(st.sampled_from(
+            ["", "\t", "Object Names", "car\tcar.n.01", "\tx", "\x00", "é"]))
+    names.write_text("\n".join(lines))
+    seg = next(release.rglob("ADE_train_*_seg.png"))
+    action = data.draw(st.integers(0, 3))
+    if action == 0:
+        _damage(data, seg)
+    elif action == 1:
+        from PIL import Image
+
+        pixels = np.asarray(Image.open(seg)).copy()
+        for _ in range(data.draw(st.integers(1, 4))):
+            y, x = data.draw(st.integers(0, pixels.shape[0] - 1)), data.draw(st.integers(0, pixels.shape[1] - 1))
+            pixels[y, x] = [data.draw(st.integers(0, 255)) for _ in range(3)]
+        Image.fromarray(pixels, "RGB").save(seg)
+    _run(data, root, "ade20k-full")
+
+
 def check_sa1b(data, work: Path) -> None:
     """A mutated SA-1B file of the public fixture (RLE strings, sizes, boxes, points), read in each order."""
     root = work / "sa1b"
@@ -394,4 +423,4 @@ def check_mmseg(data, work: Path) -> None:
 CHECKS = {"coco": check_coco, "labelme": check_labelme, "cvat": check_cvat, "voc": check_voc, "yolo": check_yolo,
           "label-studio": check_label_studio, "coco-panoptic": check_coco_panoptic, "kaggle-rle": check_kaggle_rle,
           "cityscapes": check_cityscapes, "color-masks": check_color_masks, "mapillary": check_mapillary,
-          "ade20k": check_ade20k, "sa1b": check_sa1b, "mmseg": check_mmseg}
+          "ade20k": check_ade20k, "ade20k-full": check_ade20k_full, "sa1b": check_sa1b, "mmseg": check_mmseg}

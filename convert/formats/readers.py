@@ -125,6 +125,11 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            "(void); names from objectInfo150.txt / .csv",
            "a folder with annotations/ and images/ and objectInfo150.txt or .csv (or named ADEChallengeData2016, "
            "or holding it)"),
+    Reader("ade20k-full", "convert.formats.ade20k_full.read:Ade20kFullDataset",
+           "the full ADE20K release (ADE20K_2021_17_01): *_seg.png, class = R // 10 * 256 + G, instances by B; "
+           "names from objects.txt (index_ade20k.pkl is never unpickled)",
+           "a folder holding objects.txt or index_ade20k.pkl (or named ADE20K_2021_17_01) with *_seg.png below "
+           "it, or a folder of *_seg.png"),
     Reader("sa1b", "convert.formats.sa1b.read:Sa1bDataset",
            "SA-1B (Segment Anything): sa_*.json per image, class-agnostic COCO RLE masks in a stated order; area, "
            "bbox and point_coords checked",

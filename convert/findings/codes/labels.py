@@ -39,7 +39,8 @@ TABLE = [
         "An instance image names another class than the class image on some pixels (a Cityscapes "
         "`*_instanceIds.png` value `v` names class `v // 1000` from 1000 on, else `v`, and the `*_labelIds.png` "
         "disagrees; a Mapillary Vistas `instances/*.png` value names label `v // 256`, and `labels/*.png` "
-        "disagrees); the class image decides. The count is given.",
+        "disagrees); the class image decides. The count is given. In an ADE20K `*_seg.png`, one B value (one "
+        "instance) lies on pixels of several classes (R and G); each class is read as its own object.",
         "instanceIds says 26001 (car) where labelIds says 24 (person) on 40 pixels",
         "Regenerate both images from the same polygons (cityscapesScripts' json2labelImg and json2instanceImg).",
     ),
