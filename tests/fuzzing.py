@@ -343,7 +343,8 @@ def check_ade20k(data, work: Path) -> None:
 
 def check_ade20k_full(data, work: Path) -> None:
     """The public full-ADE20K fixture with objects.txt mutated line by line and, at times, a damaged
-    _seg.png or one whose pixels are overwritten with drawn colours (classes beyond objects.txt, shared B)."""
+    _seg.png or one whose pixels are overwritten with drawn colours (classes beyond objects.txt, shared B), a
+    mutated per-image JSON; read from the masks, the polygons or both."""
     root = work / "ade20k-full"
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(ROOT / "fixtures" / "public" / "ade20k-full", root)
@@ -366,6 +367,14 @@ def check_ade20k_full(data, work: Path) -> None:
             y, x = data.draw(st.integers(0, pixels.shape[0] - 1)), data.draw(st.integers(0, pixels.shape[1] - 1))
             pixels[y, x] = [data.draw(st.integers(0, 255)) for _ in range(3)]
         Image.fromarray(pixels, "RGB").save(seg)
+    if data.draw(st.booleans()):
+        polygons = next(release.rglob(f"ADE_train_{data.draw(st.sampled_from(['00000001', '00000002']))}.json"))
+        polygons.write_bytes(_serialize(data, mutate_json(data, json.loads(polygons.read_text()))))
+    options = {"source": data.draw(st.sampled_from(["auto", "masks", "polygons"]))}
+    try:
+        api.validate(root, fmt="ade20k-full", format_options=options)
+    except SegconvError:
+        return
     _run(data, root, "ade20k-full")
 
 

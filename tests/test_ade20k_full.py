@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -177,3 +178,87 @@ def test_the_command_line_names_the_pickle_and_exits_non_zero_without_writing(tm
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "does not unpickle" in proc.stderr and "objects.txt" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- the 2021 per-image JSON
+SECOND = "images/ADE/training/urban/street/ADE_train_00000002.jpg"
+
+
+def test_the_json_polygons_paint_the_seg_png_scene_read_as_1_based(tmp_path):
+    """ADE_train_00000001.json draws the scene of its _seg.png with 1-based coordinates (the block of 1-based
+    columns a..b from x = a - 1 to x = b): read as (x - 0.5, y - 0.5) under the centre rule, every pixel
+    agrees with loadAde20K's decoding of the _seg.png."""
+    dataset = open_dataset(ADE, "ade20k-full", options={"source": "polygons"})
+    labelmap, _ = api.resolve_labelmap(dataset, None)
+    samples = {s.name: s for s in dataset}
+    expected, _ = load_ade20k(STREET / "ADE_train_00000001_seg.png")
+    sample = samples[TRAIN]
+    assert sample.origin.file.endswith("ADE_train_00000001.json")
+    assert paint(sample, labelmap).class_mask.tolist() == expected.tolist()
+    (parts,) = [f for f in sample.findings if f.code == "label-not-drawn"]
+    assert parts.message.startswith("1 part (part_level > 0) not painted")
+    assert len({r.instance for r in sample.regions}) == 8          # one instance per object, the part left out
+    (missing,) = samples["images/ADE/validation/home/bedroom/ADE_val_00000001.jpg"].findings
+    assert missing.code == "missing-mask" and "no ADE_val_00000001.json" in missing.message
+
+
+def test_auto_reads_the_json_where_an_image_has_no_seg_png():
+    _, labelmap, samples = read(ADE)
+    assert samples[TRAIN].origin.file.endswith("_seg.png")
+    second = samples[SECOND]
+    assert second.origin.file.endswith("ADE_train_00000002.json") and (second.width, second.height) == (6, 4)
+    # the person (1-based (1,1), (5,1), (1,4)) is the COCO polygon (0.5,0.5), (4.5,0.5), (0.5,3.5) under the
+    # centre rule: rows 1-2 of the 0-based grid, from column 1
+    assert paint(second, labelmap).class_mask.tolist() == [[1, 1, 1, 1, 1, 1],
+                                                           [1, 300, 300, 1, 1, 1],
+                                                           [1, 300, 1, 1, 1, 1],
+                                                           [1, 1, 1, 1, 1, 1]]
+
+
+def test_the_shift_is_half_a_pixel_exactly(tmp_path):
+    """The JSON's (x, y) is segconv's (x - 0.5, y - 0.5): the same polygon as a COCO file with those
+    coordinates paints the same pixels, a slanted edge included."""
+    from convert.model.labelmap import LabelMap
+
+    doc = json.loads((STREET / "ADE_train_00000002.json").read_text())
+    person = doc["annotation"]["object"][1]["polygon"]
+    xy = [v - 0.5 for pair in zip(person["x"], person["y"]) for v in pair]
+    coco = {"images": [{"id": 1, "file_name": "a.jpg", "width": 6, "height": 4}],
+            "categories": [{"id": 1, "name": "person"}],
+            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [xy], "area": 1,
+                             "bbox": [0, 0, 1, 1], "iscrowd": 0}]}
+    (tmp_path / "c.json").write_text(json.dumps(coco))
+    labels = LabelMap.from_dict({"classes": [{"name": "background", "index": 0, "level": 0, "fill": True},
+                                             {"name": "person", "index": 1, "level": 1}]})
+    coco_mask = paint(next(iter(open_dataset(tmp_path / "c.json"))), labels).class_mask
+    _, labelmap, samples = read(ADE)
+    ade_mask = paint(samples[SECOND], labelmap).class_mask
+    assert ((ade_mask == 300) == (coco_mask == 1)).all() and (coco_mask == 1).sum() == 3
+
+
+@pytest.mark.parametrize("change,code,words", [
+    (lambda a: a.update(imsize=[0, 8, 3]), "bad-value", "imsize [0, 8, 3] must be [height, width, channels]"),
+    (lambda a: a["object"][1]["polygon"].update(x=[1, 2]), "bad-value", "as long as each other"),
+    (lambda a: a["object"][1]["polygon"].update(x=[1, 5], y=[1, 1]), "too-few-points", "polygon has 2 points"),
+    (lambda a: a["object"][1]["polygon"].update(x=[1, float("nan"), 1]), "non-finite-coordinate", "NaN"),
+])
+def test_a_broken_json_object_is_named_and_not_painted(tmp_path, change, code, words):
+    root = copy(tmp_path)
+    path = root / "images" / "ADE" / "training" / "urban" / "street" / "ADE_train_00000002.json"
+    doc = json.loads(path.read_text())
+    change(doc["annotation"])
+    path.write_text(json.dumps(doc, allow_nan=True))
+    report = api.validate(tmp_path / "a")
+    found = [f for f in report.findings if f.code == code]
+    assert found and words in found[0].message and found[0].file.endswith("ADE_train_00000002.json")
+
+
+def test_a_name_ndx_beyond_objects_txt_falls_back_to_the_name(tmp_path):
+    root = copy(tmp_path)
+    path = root / "images" / "ADE" / "training" / "urban" / "street" / "ADE_train_00000002.json"
+    doc = json.loads(path.read_text())
+    doc["annotation"]["object"][1].update(name_ndx=4000, name="ghost, spectre")
+    path.write_text(json.dumps(doc))
+    report = api.validate(tmp_path / "a")
+    (found,) = [f for f in report.findings if f.code == "unknown-label"]
+    assert "ghost" in found.message

@@ -9,6 +9,7 @@ import shutil
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from convert import api
 from convert.errors import SegconvError
@@ -123,3 +124,33 @@ def test_instances_survive_conversion(tmp_path):
     areas = sorted(s["area"] for a in doc["annotations"] for s in a["segments_info"] if s["category_id"] == objects)
     # the part 12; the crossing 15 but its pixel under the part; the whole 80 but the part and 11 of the crossing
     assert areas == [12, 14, 57] and np.sum(areas) == 83
+
+
+ONE_CLASS = ("classes:\n  - {name: background, index: 0, level: 0, fill: true}\n"
+             "  - {name: segment, index: 3, level: 1}\n")
+
+
+def test_labels_of_one_class_name_the_masks_class(tmp_path):
+    (tmp_path / "one.yaml").write_text(ONE_CLASS)
+    report = api.validate(SA1B, labels=tmp_path / "one.yaml")
+    assert not [f for f in report.findings if f.code == "unknown-label"]
+    proc = run_cli("convert", SA1B, "--labels", tmp_path / "one.yaml", "-o", tmp_path / "out", "--to", "png")
+    assert proc.returncode == 0, proc.stderr
+    mask = np.asarray(Image.open(tmp_path / "out" / "masks" / "sa_1.png"))
+    assert int((mask == 3).sum()) == 80 + 3 and set(np.unique(mask)) == {0, 3}
+
+
+def test_labels_of_several_classes_need_the_option(tmp_path):
+    (tmp_path / "two.yaml").write_text(ONE_CLASS + "  - {name: part, index: 4, level: 2}\n")
+    proc = run_cli("validate", SA1B, "--labels", tmp_path / "two.yaml")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "has 2 besides its fill class (segment, part) and no 'object'; name the class with -O label=" \
+        in proc.stderr
+    report = api.validate(SA1B, labels=tmp_path / "two.yaml", format_options={"label": "part"})
+    assert not [f for f in report.findings if f.code == "unknown-label"]
+
+
+def test_the_option_wins_over_labels(tmp_path):
+    (tmp_path / "one.yaml").write_text(ONE_CLASS)
+    report = api.validate(SA1B, labels=tmp_path / "one.yaml", format_options={"label": "thing"})
+    assert [f for f in report.findings if f.code == "unknown-label" and "thing" in f.message]

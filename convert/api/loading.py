@@ -59,10 +59,13 @@ def open_loaded(path: Path, opts: RunOptions, staging: Staging) -> Dataset:
                   else staging.file(opts.labels))
         source = open_dataset(path, reader, max_pixels=opts.max_pixels, images=images, options=reader_options)
         labelmap, derived = resolve_labelmap(source, labels)
+        if labels is not None:
+            source.adopt_labelmap(labelmap)
     if staging.active and labelmap.source:
         labelmap = dataclasses.replace(labelmap, source=staging.said(labelmap.source))
     return Dataset(source, labelmap, opts.replace(fmt=reader, format_options=reader_options), derived=derived,
                    given=path, staging=staging)
+
 
 def from_masks(masks: Mapping[str, np.ndarray], *, labels: PathLike | LabelMap,
                images: PathLike | None = None, subsets: Mapping[str, str] | None = None,

@@ -65,6 +65,10 @@ class Dataset:
         """Every sample's image name, in order (readers that know them without building samples say so)."""
         return [self[i].name for i in range(len(self))]
 
+    def adopt_labelmap(self, labelmap: LabelMap) -> None:
+        """The label map the user gave (``--labels``), before any sample is read: a reader whose labels depend
+        on it (SA-1B's one class) takes them from it; the others ignore it."""
+
     def fingerprint(self) -> str | None:
         """A digest of the content, for a source that is not a path on disk (``--resume`` records it); a
         source read from disk: ``None`` (its path and settings are recorded)."""

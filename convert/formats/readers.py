@@ -126,10 +126,13 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            "a folder with annotations/ and images/ and objectInfo150.txt or .csv (or named ADEChallengeData2016, "
            "or holding it)"),
     Reader("ade20k-full", "convert.formats.ade20k_full.read:Ade20kFullDataset",
-           "the full ADE20K release (ADE20K_2021_17_01): *_seg.png, class = R // 10 * 256 + G, instances by B; "
-           "names from objects.txt (index_ade20k.pkl is never unpickled)",
+           "the full ADE20K release (ADE20K_2021_17_01): *_seg.png, class = R // 10 * 256 + G, instances by B, or "
+           "the per-image JSON polygons (1-based); names from objects.txt (index_ade20k.pkl is never unpickled)",
            "a folder holding objects.txt or index_ade20k.pkl (or named ADE20K_2021_17_01) with *_seg.png below "
-           "it, or a folder of *_seg.png"),
+           "it, or a folder of *_seg.png",
+           (Option("source", "auto", "read each image's *_seg.png where it has one, else its JSON polygons "
+                                     "(1-based pixel indices); or only one of them",
+                   choices=("auto", "masks", "polygons")),)),
     Reader("sa1b", "convert.formats.sa1b.read:Sa1bDataset",
            "SA-1B (Segment Anything): sa_*.json per image, class-agnostic COCO RLE masks in a stated order; area, "
            "bbox and point_coords checked",
@@ -137,7 +140,8 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            (Option("order", "area", "which mask is on top where masks overlap: area (smaller on top), iou "
                                     "(higher predicted_iou on top), stability (higher stability_score on top), "
                                     "file (later on top)", choices=("area", "iou", "stability", "file")),
-            Option("label", "object", "the one class every mask is"))),
+            Option("label", "", "the one class every mask is (default: the one class of --labels besides its "
+                                "fill class, else object)"))),
     Reader("color-masks", "convert.formats.color_masks.read:ColorMasksDataset",
            "colour-coded masks with class_dict.csv, label_colors.txt or labelmap.txt (CamVid, Kaggle sets), or "
            "index masks with a names file (SegNet CamVid); an unknown colour is an error",

@@ -29,8 +29,8 @@ TABLE = [
     CodeInfo(
         "label-not-drawn", "labels", I,
         "Polygons of a label that the dataset's own painting never draws: the Cityscapes label table gives "
-        "`license plate` the id -1, and `createLabelImage` skips it, so what lies beneath it shows. Counted per "
-        "image.",
+        "`license plate` the id -1, and `createLabelImage` skips it, so what lies beneath it shows. ADE20K's "
+        "JSON parts (`part_level` > 0) are not painted on the objects mask either. Counted per image.",
         "2 'license plate' polygons in aachen_000000_000019_gtFine_polygons.json",
         "Nothing to do: the masks are the dataset's own.",
     ),

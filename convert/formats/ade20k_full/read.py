@@ -5,7 +5,7 @@
     ADE20K_2021_17_01/images/ADE/training/<scene>/.../ADE_train_00016869.jpg
         ADE_train_00016869_seg.png       R, G: class = R // 10 * 256 + G (0: nothing); B: the instances
         ADE_train_00016869_parts_1.png   parts, level 1 (same encoding): not read, counted in a note
-        ADE_train_00016869.json          polygons, attributes: not read yet
+        ADE_train_00016869.json          polygons (:mod:`.polygon_json`): read where a _seg.png is missing
         ADE_train_00016869/instance_*.png  amodal masks of each object: not read
 
 SRC is the release folder, a folder below it, or a folder holding ``*_seg.png``.  Each image's objects
@@ -13,7 +13,8 @@ come from its ``_seg.png`` where it has one: every class value names a line of `
 are numbered by the distinct B values of the image in increasing order, from 0 (``loadAde20K``:
 ``np.unique(B, return_inverse=True)``), and each (class, instance) is one object.  Class 0 is void.  A
 class beyond ``objects.txt`` is ``unknown-mask-value`` (void, counted); a B value shared by pixels of two
-classes is ``instance-class-mismatch`` (each class keeps its own object).
+classes is ``instance-class-mismatch`` (each class keeps its own object).  ``-O source=polygons`` reads every
+image's JSON polygons instead, ``source=masks`` only the masks (an image without one is not converted).
 
     >>> decode(np.array([[[10, 145, 3], [0, 0, 0]]], np.uint8))[0].tolist()
     [[401, 0]]
@@ -27,9 +28,11 @@ import numpy as np
 
 from convert.errors import SegconvError
 from convert.files.images import find_image
+from convert.files.json_source import load_json
 from convert.findings import Finding
 from convert.findings.missing_image import check_photo_size
 from convert.formats.ade20k_full import objects_txt
+from convert.formats.ade20k_full.polygon_json import ORDER, read_json
 from convert.formats.dataset import IndexedDataset
 from convert.formats.label_image import Unusable, read_label_image
 from convert.limits import DEFAULT_MAX_PIXELS
@@ -42,6 +45,7 @@ NAME = "ade20k-full"
 SEG = "_seg.png"
 VOID_NAME = "unlabeled"
 PHOTOS = (".jpg", ".jpeg", ".png")
+JSON = ".json"
 
 
 def decode(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -52,8 +56,11 @@ def decode(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _bases(root: Path) -> list[Path]:
-    """Every image of the tree as its path without the suffix: one per ``_seg.png``."""
-    return sorted({p.with_name(p.name[: -len(SEG)]) for p in root.rglob(f"*{SEG}") if p.is_file()})
+    """Every image of the tree as its path without the suffix: one per ``_seg.png``, or per JSON beside a photo."""
+    found = {p.with_name(p.name[: -len(SEG)]) for p in root.rglob(f"*{SEG}") if p.is_file()}
+    found |= {p.with_suffix("") for p in root.rglob(f"*{JSON}")
+              if p.is_file() and find_image(p.parent, p.stem, PHOTOS) is not None}
+    return sorted(found)
 
 
 def detect(path: Path) -> str | None:
@@ -71,17 +78,18 @@ def detect(path: Path) -> str | None:
 
 
 class Ade20kFullDataset(IndexedDataset[Path]):
-    """One sample per image of the release (its ``_seg.png``)."""
+    """One sample per image of the release (its ``_seg.png``, else its JSON)."""
 
     format = NAME
 
     def __init__(self, path: str | Path, *, images: str | Path | None = None,
-                 max_pixels: int = DEFAULT_MAX_PIXELS, **_):
+                 max_pixels: int = DEFAULT_MAX_PIXELS, options: dict | None = None, **_):
         src = Path(path)
         if not src.is_dir():
             raise SegconvError("not the full ADE20K release: give the folder holding *_seg.png (or "
                                f"{objects_txt.RELEASE}/)", file=str(src))
         self.root = src / objects_txt.RELEASE if (src / objects_txt.RELEASE).is_dir() else src
+        self.source = (options or {}).get("source", "auto")
         self.entries = _bases(self.root)
         if not self.entries:
             raise SegconvError(f"no *{SEG} under this folder", file=str(src))
@@ -122,7 +130,12 @@ class Ade20kFullDataset(IndexedDataset[Path]):
         name, photo = self._photo(base)
         findings: list[Finding] = []
         subset = self._subset(base)
+        polygons = base.with_name(base.name + JSON)
+        if self.source == "polygons" or (self.source == "auto" and not seg.is_file()):
+            return self._polygon_sample(polygons, name, photo, subset, findings)
         try:
+            if not seg.is_file():
+                raise Unusable("missing-mask", f"-O source=masks: no {seg.name} for this image; not converted")
             rgb = read_label_image(seg, self.max_pixels, colours=True)
             if rgb.ndim != 3:
                 raise Unusable("bad-mask-file", "is grayscale; a *_seg.png is RGB: the class in R and G, "
@@ -138,6 +151,33 @@ class Ade20kFullDataset(IndexedDataset[Path]):
                         image=name)))
         return Sample(name, width, height, regions, Origin(str(seg)), subset=subset, findings=findings,
                       image_path=str(photo) if photo else None, size_checked=photo is not None)
+
+    def _polygon_sample(self, file: Path, name: str, photo: Path | None, subset: str | None,
+                        findings: list[Finding]) -> Sample:
+        def unusable(code: str, message: str) -> Sample:
+            findings.append(Finding(code, message, file=str(file), image=name))
+            return Sample(name, 0, 0, [], Origin(str(file)), subset=subset, findings=findings, usable=False)
+
+        if not file.is_file():
+            return unusable("missing-mask", f"-O source=polygons: no {file.name} for this image; not converted")
+        try:
+            doc = load_json(file)
+        except SegconvError as exc:
+            return unusable("unreadable-file", exc.message if exc.line is None else f"line {exc.line}: {exc.message}")
+        read = read_json(doc, str(file), name, self.names_by_value)
+        findings.extend(read.findings)
+        if read.width is None or read.height is None:
+            return Sample(name, 0, 0, [], Origin(str(file)), subset=subset, findings=findings, usable=False)
+        width, height = read.width, read.height
+        if width * height > self.max_pixels:
+            return unusable("image-too-large", f"imsize {width}x{height} exceeds --max-pixels {self.max_pixels}")
+        if photo is not None:
+            check_photo_size(photo, (width, height), self.max_pixels, findings, name, lambda real: findings.append(
+                Finding("image-size-mismatch", f"{file.name} says {width}x{height} (imsize) but {real}",
+                        file=str(file), image=name)))
+        return Sample(name, width, height, read.regions, Origin(str(file)), subset=subset, findings=findings,
+                      image_path=str(photo) if photo else None, size_checked=photo is not None,
+                      order_rule=ORDER, size_source="its annotation")
 
     def _regions(self, seg: Path, rgb: np.ndarray, name: str, findings: list[Finding]) -> list[Region]:
         classes, instances, blues = decode(rgb)

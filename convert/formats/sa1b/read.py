@@ -6,14 +6,15 @@
                                        "bbox": [x, y, w, h], "area", "predicted_iou", "stability_score",
                                        "crop_box": [x, y, w, h], "point_coords": [[x, y]]}, ...]}
 
-SRC is a folder of ``sa_*.json`` (a shard unpacked) or one of them; images are read one file at a time, so a
-shard of ~11,000 images is never held whole.  An image is named after its JSON (``sa_1.json`` -> ``sa_1.jpg``,
-the photo beside it, as the shards pair them).  Masks are class-agnostic: every mask is a region of one
-class, ``object`` (index 1; ``-O label=`` names it otherwise), and ``background`` (index 0, the fill class) is
-where no mask is.  Masks overlap, so the order is stated: ``-O order=area`` (default) paints larger masks
-beneath smaller ones (parts show over wholes), ``iou`` or ``stability`` paints the higher ``predicted_iou`` or
-``stability_score`` on top, ``file`` the later annotation on top; the masks keep their painting order as the only rule
-(one level), and an overlap it decides is a note.
+SRC is a folder of ``sa_*.json`` (a shard unpacked) or one of them; images are read one file at a time, so a shard
+of ~11,000 images is never held whole. An image is named after its JSON (``sa_1.json`` -> ``sa_1.jpg``, the photo
+beside it, as the shards pair them). Masks are class-agnostic: every mask is a region of one class, ``object``
+(index 1), and ``background`` (index 0, the fill class) is where no mask is. ``-O label=`` names the class; so
+does ``--labels`` with a label map of one class besides its fill class (where ``-O label=`` is not given and the
+map has no class ``object``). Masks overlap, so the order is stated: ``-O order=area`` (default) paints larger
+masks beneath smaller ones (parts show over wholes), ``iou`` or ``stability`` paints the higher ``predicted_iou``
+or ``stability_score`` on top, ``file`` the later annotation on top; the masks keep their painting order as the
+only rule (one level), and an overlap it decides is a note.
 
 Checked against each decoded mask: ``area`` is its pixel count (``area-field-mismatch``); ``bbox`` is its
 box as SAM computes it (width = max - min, so a one-pixel mask is 0 wide) or as pycocotools does (max - min +
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convert.errors import SegconvError
+from convert.errors import SegconvError, UsageError
 from convert.files.images import find_image
 from convert.files.json_source import all_numbers, as_size, head, load_json
 from convert.findings import Finding
@@ -87,9 +88,8 @@ class Sa1bDataset(FileDataset):
         if not self.entries:
             raise SegconvError("not SA-1B: no sa_*.json with 'image' and 'annotations'", file=str(src))
         options = options or {}
-        self.label = str(options.get("label", "object")).strip()
-        if not self.label:
-            raise SegconvError("-O label= needs a class name")
+        self.label_given = str(options.get("label") or "").strip()
+        self.label = self.label_given or "object"
         self.order = options.get("order", "area")
         self.images = Path(images) if images else None
         self.max_pixels = max_pixels
@@ -99,6 +99,19 @@ class Sa1bDataset(FileDataset):
                              LabelClass(self.label, 1, 1, (255, 0, 0), isthing=True)), 255,
                             source=f"SA-1B's one class, {self.label!r} (index 1; background 0 where no mask is)")
         super().__init__(str(src), [], labelmap)
+
+    def adopt_labelmap(self, labelmap: LabelMap) -> None:
+        """``--labels`` was given: where ``-O label=`` is not, its one class (besides the fill class) names the
+        masks' class, unless it knows ``object``; a map of several classes needs ``-O label=``."""
+        if self.label_given or labelmap.resolve(self.label) is not None:
+            return
+        named = [c.name for c in sorted(labelmap.classes, key=lambda c: c.index) if not c.fill]
+        if len(named) != 1:
+            shown = ", ".join(named[:6]) + (", ..." if len(named) > 6 else "")
+            raise UsageError(f"--labels {labelmap.source or ''}: SA-1B's masks are of one class, and this label map "
+                             f"has {len(named)} besides its fill class ({shown}) and no 'object'; name the class with "
+                             "-O label=")
+        self.label = named[0]
 
     @property
     def label_names(self) -> list[str]:
