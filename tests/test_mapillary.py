@@ -137,3 +137,21 @@ def test_converts_to_cityscapes_keeping_the_instances(tmp_path):
     assert report.exit_code() == 0
     ids = np.asarray(Image.open(next((tmp_path / "out").rglob(f"{KEY}_gtFine_instanceIds.png"))))
     assert sorted(set(ids[2].tolist())) == [4, 1000, 5000, 5001]   # sky, person 0, car 0, car 1
+
+
+def test_the_v2_polygons_are_counted_as_not_read_and_a_tree_of_polygons_only_is_refused(tmp_path):
+    shutil.copytree(MAPILLARY, tmp_path / "m")
+    polygons = tmp_path / "m" / "training" / "v2.0" / "polygons"
+    polygons.mkdir()
+    (polygons / "M2kh294N9c72sICO990Uew.json").write_text('{"width": 8, "height": 6, "objects": []}')
+    (note,) = [f for f in open_dataset(tmp_path / "m").findings if f.code == "skipped-file"]
+    assert note.message == "training/v2.0/polygons/ (1 JSON file) not read: the labels and instances PNGs are"
+    for kind in ("labels", "instances"):
+        shutil.rmtree(tmp_path / "m" / "training" / "v2.0" / kind)
+    assert detect_format(tmp_path / "m" / "training") == "mapillary"
+    proc = run_cli("validate", tmp_path / "m" / "training")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "training/v2.0/ holds polygons/ only: segconv reads Mapillary Vistas from the labels/ and instances/ " \
+           "PNGs" in proc.stderr and "v2.0/polygons" in proc.stderr
+    with pytest.raises(SegconvError, match="matches no known format"):
+        detect_format(polygons / "M2kh294N9c72sICO990Uew.json")

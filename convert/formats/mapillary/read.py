@@ -40,6 +40,7 @@ VERSIONS = ("v2.0", "v1.2")
 CONFIGS = {"v2.0": ("config_v2.0.json", "config.json"), "v1.2": ("config_v1.2.json", "config.json"),
            "": ("config.json", "config_v1.2.json")}
 KINDS = ("labels", "instances")
+POLYGONS = "polygons"  # v2.0/polygons/<id>.json: not read (docs/formats.md, "Mapillary Vistas")
 
 
 def _has_config(folder: Path) -> bool:
@@ -54,14 +55,20 @@ def _annotations(split: Path) -> dict[str, Path]:
     return found
 
 
+def _polygons_only(split: Path) -> bool:
+    """A split whose v2.0/ holds the polygons JSON and neither labels/ nor instances/ (not read)."""
+    return (split / "v2.0" / POLYGONS).is_dir() and not _annotations(split)
+
+
 def find_tree(path: Path) -> tuple[Path, list[Path]] | None:
-    """(root with the config, split folders) of SRC given as the root or as one split."""
+    """(root with the config, split folders) of SRC given as the root or as one split (a split with v2.0
+    polygons only is listed, so that opening it says why it is not read)."""
     if not path.is_dir():
         return None
     if _has_config(path):
-        splits = [p for p in sorted(path.iterdir()) if p.is_dir() and _annotations(p)]
+        splits = [p for p in sorted(path.iterdir()) if p.is_dir() and (_annotations(p) or _polygons_only(p))]
         return (path, splits) if splits else None
-    if _has_config(path.parent) and _annotations(path):
+    if _has_config(path.parent) and (_annotations(path) or _polygons_only(path)):
         return path.parent, [path]
     return None
 
@@ -71,7 +78,8 @@ def detect(path: Path) -> str | None:
     if tree is None:
         return None
     root, splits = tree
-    where = next(iter(_annotations(splits[0]).values()))
+    found = _annotations(splits[0])
+    where = next(iter(found.values())) if found else splits[0] / "v2.0" / POLYGONS
     return f"a Mapillary Vistas tree ({where.relative_to(root).as_posix()})"
 
 
@@ -96,6 +104,10 @@ class MapillaryDataset(IndexedDataset[Item]):
         self.folders: list[tuple[str, Path]] = []  # (split, annotation folder)
         versions = set()
         for split in splits:
+            if _polygons_only(split):
+                raise SegconvError(f"{split.name}/v2.0/ holds {POLYGONS}/ only: segconv reads Mapillary Vistas from "
+                                   "the labels/ and instances/ PNGs (or panoptic/, with --from coco-panoptic), not "
+                                   f"from the {POLYGONS} JSON", file=str(split / "v2.0" / POLYGONS))
             found = _annotations(split)
             version = wanted if wanted != "auto" else next((v for v in (*VERSIONS, "") if v in found), "")
             if version not in found:
@@ -106,6 +118,11 @@ class MapillaryDataset(IndexedDataset[Item]):
                     findings.append(Finding("skipped-file", f"{split.name}/{other or 'labels/'} is not read beside "
                                             f"{split.name}/{version}/ (-O version={other or 'auto'} reads it)",
                                             file=str(found[other])))
+            polygons = found[version] / POLYGONS
+            if version == "v2.0" and polygons.is_dir():
+                count = sum(1 for _ in polygons.glob("*.json"))
+                findings.append(Finding("skipped-file", f"{split.name}/v2.0/{POLYGONS}/ ({plural(count, 'JSON file')}) "
+                                        "not read: the labels and instances PNGs are", file=str(polygons)))
             versions.add(version)
             self.folders.append((split.name, found[version]))
         if len(versions) > 1:
