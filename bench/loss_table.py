@@ -19,7 +19,12 @@ that ``--to png`` writes:
   times the size in float32, ``np.int32``, ``cv2.fillPoly`` (``polygon2mask``), composed in
   ``polygons2masks_overlap``'s order (larger first, smaller on top) — and pycocotools' rule in file order;
 - ``label-studio``: each brush's RLE decoded (segconv's decoder, tested equal to label-studio-sdk's), in
-  result order.
+  result order;
+- ``kaggle-rle``: the competitions' notebooks' decoder (Severstal's, Airbus'): each row's ``start length``
+  pairs, starts from 1, pixels counted column by column (``reshape(width, height).T``), the row's
+  ``ClassId`` painted in file order;
+- ``cityscapes``: the ``gtFine/*_labelIds.png`` as Pillow decodes them (what cityscapesScripts' evaluation
+  and torchvision's ``Cityscapes`` read).
 
 Pixels no shape covers are the label map's fill class (what a consumer takes as background); void pixels
 that a format cannot say are counted as lost.  Prints a Markdown table: pixels that differ, and their share
@@ -49,7 +54,7 @@ from convert.model.labelmap import LabelMap  # noqa: E402
 from convert.model.names import stem_of  # noqa: E402
 
 WRITERS = ["png", "voc", "coco-rle", "coco", "coco-panoptic", "cvat", "labelme", "yolo", "label-studio", "mmseg",
-           "hf"]
+           "hf", "kaggle-rle", "cityscapes"]
 
 
 class Scene:
@@ -263,6 +268,34 @@ def read_label_studio(scene: Scene, out: Path) -> dict[str, np.ndarray]:
     return found
 
 
+def read_kaggle_rle(scene: Scene, out: Path) -> dict[str, np.ndarray]:
+    """The notebooks' rle_decode: 1-based starts, column-major pixels; ClassId is the class index."""
+    import csv
+
+    found: dict[str, np.ndarray] = {}
+    with open(out / "masks.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            stem = stem_of(row["ImageId"])
+            height, width = scene.masks[stem].shape
+            canvas = found.setdefault(stem, scene.canvas(stem))
+            numbers = [int(v) for v in (row.get("EncodedPixels") or "").split()]
+            if not numbers:
+                continue
+            flat = np.zeros(width * height, dtype=bool)
+            for start, length in zip(numbers[0::2], numbers[1::2]):
+                flat[start - 1:start - 1 + length] = True
+            canvas[flat.reshape(width, height).T] = int(row["ClassId"])
+    return found
+
+
+def read_cityscapes(out: Path) -> dict[str, np.ndarray]:
+    found = {}
+    for p in sorted((out / "gtFine").rglob("*_gtFine_labelIds.png")):
+        key = p.relative_to(out / "gtFine").as_posix().split("/", 1)[1][: -len("_gtFine_labelIds.png")]
+        found[key] = np.asarray(Image.open(p)).astype(np.int64)
+    return found
+
+
 def consumers(scene: Scene, to: str, out: Path) -> dict[str, dict[str, np.ndarray]]:
     """``{rule: {image stem: class indices}}`` for one writer's output."""
     if to == "png":
@@ -290,6 +323,10 @@ def consumers(scene: Scene, to: str, out: Path) -> dict[str, dict[str, np.ndarra
                 "pycocotools": read_yolo(scene, out, "coco")}
     if to == "label-studio":
         return {"brush RLE decode": read_label_studio(scene, out)}
+    if to == "kaggle-rle":
+        return {"Kaggle rle_decode (column-major, 1-based), ClassId": read_kaggle_rle(scene, out)}
+    if to == "cityscapes":
+        return {"labelIds PNGs, Pillow": read_cityscapes(out)}
     raise ValueError(to)
 
 
