@@ -49,3 +49,19 @@ def test_cvat_tags_are_not_said_to_be_shapes_without_area():
     assert "skeleton, tag" not in (ROOT / "docs" / "findings.md").read_text()
     report = api.validate(corpus("cvat-docs-example/for_images/annotations.xml"))
     assert not [f for f in report.findings if f.code == "no-area-shape" and "tag" in f.message]
+
+
+def test_the_loss_table_covers_every_writer():
+    """docs/formats.md "What each writer loses" has a row for each writer, and bench/loss_table.py, which
+    measures it, lists each one."""
+    import re
+
+    from convert.formats.writers import WRITERS
+
+    text = (ROOT / "docs/formats.md").read_text()
+    section = text[text.index("### What each writer loses"):text.index("## Sources")]
+    rows = set(re.findall(r"^\| `([a-z0-9-]+)` \|", section, flags=re.M))
+    assert rows == set(WRITERS)
+    bench = (ROOT / "bench" / "loss_table.py").read_text()
+    listed = re.search(r"^WRITERS = \[(.*?)\]", bench, flags=re.M | re.S).group(1)
+    assert set(re.findall(r'"([a-z0-9-]+)"', listed)) == set(WRITERS)
