@@ -56,7 +56,12 @@ def detect(path: Path) -> str | None:
     return f"ADE20K SceneParsing ({first.relative_to(path).as_posix()})"
 
 
-def _first_synonym(name: str) -> str:
+def first_synonym(name: str) -> str:
+    """ADE20K's class names are WordNet synonym lists; the first names the class (also in the full release).
+
+    >>> first_synonym("person, individual, someone")
+    'person'
+    """
     return re.split(r"[,;]", name, maxsplit=1)[0].strip()
 
 
@@ -76,7 +81,7 @@ def parse_object_info(text: str, source: str) -> list[Row]:
                            line=1)
     at_idx, at_name = header.index("idx"), header.index("name")
     rows: list[Row] = []
-    firsts = [_first_synonym(f[at_name]) if len(f) > at_name else "" for f in lines[1:]]
+    firsts = [first_synonym(f[at_name]) if len(f) > at_name else "" for f in lines[1:]]
     for n, fields in enumerate(lines[1:], 2):
         try:
             index = int(fields[at_idx])
@@ -86,7 +91,7 @@ def parse_object_info(text: str, source: str) -> list[Row]:
         if not 1 <= index <= 255 or len(fields) <= at_name or not fields[at_name]:
             raise SegconvError(f"expected Idx 1..255 and a Name, got {fields!r}", file=source, element=f"line {n}",
                                line=n)
-        first = _first_synonym(fields[at_name])
+        first = first_synonym(fields[at_name])
         rows.append(Row(first if firsts.count(first) == 1 else fields[at_name], index, None, n))
     return rows
 

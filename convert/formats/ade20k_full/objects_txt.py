@@ -20,20 +20,16 @@ unsafe as a program from elsewhere.  Where only the pickle is found, the error s
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from convert.errors import SegconvError
+from convert.formats.ade20k.read import first_synonym
 from convert.formats.color_masks.class_tables import Row
 
 NAMES_FILE = "objects.txt"
 PICKLE = "index_ade20k.pkl"
 RELEASE = "ADE20K_2021_17_01"
 UP = 5  # how many folders above SRC are looked at for objects.txt
-
-
-def _first_synonym(name: str) -> str:
-    return re.split(r"[,;]", name, maxsplit=1)[0].strip()
 
 
 def _name_column(header: list[str]) -> int:
@@ -57,7 +53,7 @@ def parse_objects_txt(text: str, source: str) -> list[Row]:
             raise SegconvError(f"line {n} has no name in column {at + 1}: {fields!r}", file=source,
                                element=f"line {n}", line=n)
         names.append((n, name))
-    firsts = [_first_synonym(name) for _, name in names]
+    firsts = [first_synonym(name) for _, name in names]
     wholes = [name for _, name in names]
     rows: list[Row] = []
     for k, ((n, name), first) in enumerate(zip(names, firsts), 1):

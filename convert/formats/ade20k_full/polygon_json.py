@@ -31,13 +31,13 @@ paint by ``depth_ordering_rank``, a higher rank on top, then file order; each is
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from convert.files.json_source import all_numbers, as_size, is_int
 from convert.findings import Finding
+from convert.formats.ade20k.read import first_synonym
 from convert.model.sample import OrderRule, Origin, Polygon, Region
 from convert.wording import plural
 
@@ -53,10 +53,6 @@ class Read:
     height: int | None
     regions: list[Region] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-
-
-def _first_synonym(name: str) -> str:
-    return re.split(r"[,;]", name, maxsplit=1)[0].strip()
 
 
 def _part_level(obj: dict) -> int:
@@ -105,7 +101,7 @@ def read_json(doc, file: str, image: str, names_by_value: dict[int, str]) -> Rea
                 report("bad-value", f"name_ndx {ndx!r} is no line of objects.txt and 'name' is no name; not "
                                     "painted", element)
                 continue
-            label = _first_synonym(name)
+            label = first_synonym(name)
         polygon = obj.get("polygon")
         xs = polygon.get("x") if isinstance(polygon, dict) else None
         ys = polygon.get("y") if isinstance(polygon, dict) else None
