@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,10 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Label maps found valid are remembered in a cache folder (convert/model/schemas.py); the suite keeps its own,
+# so it neither reads nor fills the user's, and commands the tests run inherit it.
+os.environ.setdefault("SEGCONV_CACHE", tempfile.mkdtemp(prefix="segconv-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -1,6 +1,6 @@
 """Python's cyclic garbage collector while ``segconv`` starts.
 
-Start-up (importing typer, pydantic, numpy, shapely and segconv's own modules, building the command's
+Start-up (importing typer, numpy, shapely and segconv's own modules, building the command's
 parameters, reading the label map) allocates hundreds of thousands of objects and frees almost none of
 them, so the collector's passes over them find nothing: they were about a sixth of ``segconv validate``
 on the bundled example.  :func:`hold` turns the collector off for that time; :func:`release`, called by a

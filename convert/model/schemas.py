@@ -5,13 +5,23 @@ carries them as ``convert/schemas/``.  Validation errors name the file and the
 JSON path of the offending element::
 
     classes[2].level: -1 is less than the minimum of 0
+
+A document found valid is remembered (:func:`known_valid`): a small file in the
+user's cache folder named by the hash of the schema and the document.  The next
+run given the same label map skips jsonschema altogether (its import and the
+meta-schemas it loads are a tenth of a small run); a changed document or schema
+has another hash, and an invalid document is never remembered, so every error
+still comes from jsonschema.  ``SEGCONV_CACHE=off`` turns this off.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import json
+import os
+import sys
 from pathlib import Path
 
 from convert.errors import SegconvError
@@ -52,29 +62,85 @@ def validator_of(name: str):
     return jsonschema.Draft202012Validator(load_schema(name))
 
 
+def cache_folder() -> Path | None:
+    """Where documents found valid are remembered: ``$SEGCONV_CACHE`` if it is a folder path,
+    ``$XDG_CACHE_HOME/segconv`` or ``~/.cache/segconv`` (``%LOCALAPPDATA%`` on Windows); ``None`` when
+    ``SEGCONV_CACHE=off``."""
+    given = os.environ.get("SEGCONV_CACHE", "")
+    if given.lower() in ("off", "0", "no", "false"):
+        return None
+    if given:
+        return Path(given)
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "segconv" / "cache"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "segconv"
+
+
+def _fingerprint(document, name: str) -> str:
+    """The hash naming ``document`` valid under schema ``name``: the schema's text and the document's
+    ``repr`` (which keeps types apart: the YAML date 2024-01-02 and the string "2024-01-02" differ).
+
+        >>> same = _fingerprint({"a": 1}, "labelmap") == _fingerprint({"a": 1}, "labelmap")
+        >>> same, _fingerprint({"a": 1}, "labelmap") == _fingerprint({"a": "1"}, "labelmap")
+        (True, False)
+    """
+    digest = hashlib.sha256(schema_path(name).read_bytes())
+    digest.update(b"\0" + repr(document).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def known_valid(document, name: str) -> str | None:
+    """``None`` if ``document`` was found valid under schema ``name`` before (nothing to check), else the
+    fingerprint to :func:`remember` once it is found valid."""
+    folder = cache_folder()
+    if folder is None:
+        return ""
+    key = _fingerprint(document, name)
+    return None if (folder / "valid" / key).is_file() else key
+
+
+def remember(key: str) -> None:
+    """Remember the fingerprint ``key`` as valid; a cache folder that cannot be written is no error (the
+    next run validates again)."""
+    folder = cache_folder()
+    if folder is None or not key:
+        return
+    try:
+        (folder / "valid").mkdir(parents=True, exist_ok=True)
+        (folder / "valid" / key).touch()
+    except OSError:
+        pass
+
+
 def validate(document, name: str, *, file: str | None = None) -> None:
     """Raise :class:`SegconvError` naming ``file`` and the element if ``document`` is invalid."""
+    fingerprint = known_valid(document, name)
+    if fingerprint is None:
+        return
     validator = validator_of(name)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        # an unknown key explains the "required" error beside it (a misspelt 'level'): say it first, and
-        # leave out the missing key it stands for
-        unknown = [e for e in errors if e.validator == "additionalProperties"]
-        meant = {(json_path(e.absolute_path), key) for e in unknown for key in _meant(e)}
-        errors = [e for e in errors if not (e.validator == "required" and
-                                            (json_path(e.absolute_path), _missing(e)) in meant)]
-        first = unknown[0] if unknown else errors[0]
-        rest = [e for e in errors if e is not first]
-        more = ""
-        if rest:
-            listed = "; ".join(f"{json_path(e.absolute_path)}: {_message(e)}" for e in rest[:MORE_LISTED])
-            left = f"; … and {len(rest) - MORE_LISTED} more" if len(rest) > MORE_LISTED else ""
-            more = f" (and {plural(len(rest), 'more problem')}: {listed}{left})"
-        raise SegconvError(
-            f"{_message(first)}{more}",
-            file=file,
-            element=json_path(first.absolute_path),
-        )
+    if not errors:
+        remember(fingerprint)
+        return
+    # an unknown key explains the "required" error beside it (a misspelt 'level'): say it first, and
+    # leave out the missing key it stands for
+    unknown = [e for e in errors if e.validator == "additionalProperties"]
+    meant = {(json_path(e.absolute_path), key) for e in unknown for key in _meant(e)}
+    errors = [e for e in errors if not (e.validator == "required" and
+                                        (json_path(e.absolute_path), _missing(e)) in meant)]
+    first = unknown[0] if unknown else errors[0]
+    rest = [e for e in errors if e is not first]
+    more = ""
+    if rest:
+        listed = "; ".join(f"{json_path(e.absolute_path)}: {_message(e)}" for e in rest[:MORE_LISTED])
+        left = f"; … and {len(rest) - MORE_LISTED} more" if len(rest) > MORE_LISTED else ""
+        more = f" (and {plural(len(rest), 'more problem')}: {listed}{left})"
+    raise SegconvError(
+        f"{_message(first)}{more}",
+        file=file,
+        element=json_path(first.absolute_path),
+    )
 
 
 MORE_LISTED = 5
