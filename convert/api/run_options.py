@@ -142,7 +142,6 @@ class RunOptions:
         from convert.formats.readers import READERS
         from convert.formats.writers import WRITERS
         from convert.painting.rasterize import RULES
-        from convert.pipeline.splits import Split, check_rule
 
         if self.fmt is not None:
             _known(self.fmt, sorted(READERS), "input format")
@@ -172,9 +171,12 @@ class RunOptions:
         if isinstance(split, Mapping):
             split = ",".join(f"{name}={share}" for name, share in split.items())
             object.__setattr__(self, "split", split)
-        if split is not None:
-            Split.parse(split, self.seed, self.split_by)
-        check_rule(self.split_by)
+        if split is not None or self.split_by != "sequence":  # splits.py (and hashlib) only for runs that split
+            from convert.pipeline.splits import Split, check_rule
+
+            if split is not None:
+                Split.parse(split, self.seed, self.split_by)
+            check_rule(self.split_by)
 
     def replace(self, **changes: Any) -> RunOptions:
         """A copy with ``changes``; a name that is no field is a :class:`TypeError` that names the closest."""

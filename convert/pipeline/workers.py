@@ -25,13 +25,11 @@ threads, where forking is unsafe.
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
 import pickle
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from multiprocessing.connection import wait
 from typing import Any
 
 from convert.errors import UsageError
@@ -44,6 +42,8 @@ IN_FLIGHT = 2  # chunks sent to a worker ahead of its results: it never waits fo
 def start_method() -> str:
     """The start method worker processes use here: ``$SEGCONV_START_METHOD``, else ``fork`` on Linux, else
     ``spawn``."""
+    import multiprocessing  # here, not at the top: a run with one job starts no process (3 ms of imports)
+
     available = multiprocessing.get_all_start_methods()
     chosen = os.environ.get(ENV)
     if chosen:
@@ -79,6 +79,8 @@ class Workers:
     """N worker processes, each with its own pipe; :meth:`map` gives results in order; :meth:`stop` kills."""
 
     def __init__(self, fn: Callable, state, jobs: int, method: str):
+        import multiprocessing
+
         context: Any = multiprocessing.get_context(method)
         self.processes: list = []
         self.conns: list = []
@@ -99,6 +101,8 @@ class Workers:
                              "--jobs 1") from None
 
     def map(self, items: list, chunksize: int) -> Iterator:
+        from multiprocessing.connection import wait
+
         chunks = [items[i:i + chunksize] for i in range(0, len(items), chunksize)]
         sent = 0
         done: dict[int, list] = {}

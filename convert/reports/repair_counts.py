@@ -19,8 +19,12 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 
+from typing import TYPE_CHECKING
+
 from convert.model.labelmap import LabelMap
-from convert.painting.repair import Repaired, RepairRules
+
+if TYPE_CHECKING:  # imported where a run repairs: a run without repair rules never loads the rules
+    from convert.painting.repair import Repaired, RepairRules
 
 RULES = ("close_gaps", "min_area")
 TERMINAL_IMAGES = 20  # images listed one by one on the terminal; the JSON report has them all
