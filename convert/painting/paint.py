@@ -229,6 +229,8 @@ class _Study:
         chained = (seg[1:] == seg[:-1]) & (level[1:] == level[:-1])
         first = np.flatnonzero(chained)
         clashing: list[np.ndarray] = []
+        pairs: list[np.ndarray] = []  # lower * n + upper of each clashing entry pair
+        counted: list[np.ndarray] = []  # (pixels, pixels the level decided) of each
         d = 1
         while first.size:
             upper_at = first + d
@@ -239,15 +241,23 @@ class _Study:
                 where = seg[upper_at]
                 pixels = lengths[where]
                 decided = np.where(self.level[top[where]] == level[upper_at], pixels, 0)
-                for u, o, p, q in zip(lower.tolist(), upper.tolist(), pixels.tolist(), decided.tolist()):
-                    entry = self.overlaps.setdefault((u, o), [0, 0])
-                    entry[0] += p
-                    entry[1] += q
+                pairs.append(lower.astype(np.int64) * self.n + upper)
+                counted.append(np.stack([pixels, decided]))
                 clashing.append(where)
             first = first[first + d < len(chained)]  # j + d + 1 must be an entry too
             first = first[chained[first + d]]
             d += 1
         if clashing:
+            # summed per pair of regions in numpy: an image of large overlapping shapes has thousands of
+            # clashing segments but a handful of pairs
+            keys, which = np.unique(np.concatenate(pairs), return_inverse=True)
+            both = np.concatenate(counted, axis=1)  # pixel counts: sums of whole numbers below 2**53 are exact
+            sums = [np.bincount(which.ravel(), weights=row, minlength=len(keys)).astype(np.int64).tolist()
+                    for row in both]
+            for (u, o), p, q in zip(zip(*(part.tolist() for part in np.divmod(keys, self.n))), *sums):
+                entry = self.overlaps.setdefault((u, o), [0, 0])
+                entry[0] += p
+                entry[1] += q
             self.offending.append(layers.runs_of(distinct(np.concatenate(clashing))))
 
     def trace(self, raster, visible, width: int, bare_runs, region_runs) -> Trace:
