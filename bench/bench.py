@@ -165,6 +165,10 @@ def scene(args, label: str, images: int, width: int, height: int, per_image: int
         if layout in COPIES_PHOTOS:
             specs.append((f"segconv --to {layout} --link", py, "segconv", (src, labels, out / f"segconv-{layout}-l"),
                           1, ("--to", layout, "--link")))
+        if layout in COPIES_PHOTOS or layout == "hf":  # after segconv's run of the layout, in each round
+            specs.append((f"floor --to {layout} (same files)", py, "layout-floor",
+                          (out / f"segconv-{layout}", root / "coco" / "images" / "default", out / f"floor-{layout}"),
+                          None, ()))
     if dask and not args.no_dask:
         if importlib.util.find_spec("distributed"):
             specs.append(("segconv --dask local", py, "segconv-dask", (src, labels, out / "segconv-dask"), None, ()))
@@ -215,6 +219,12 @@ def scene(args, label: str, images: int, width: int, height: int, per_image: int
         if layout in COPIES_PHOTOS:
             target(f"--to {layout} --link / --to png", result[f"segconv --to {layout} --link"]["wall"] / base,
                    "<=", goal)
+        floor = result.get(f"floor --to {layout} (same files)")
+        if floor is not None:
+            print(f"  {'  the floor: --to png + writing the same files':44s} "
+                  f"{(base + floor['wall']) / base:6.2f}x  (the floor's files alone: {floor['wall']:.2f} s, "
+                  f"{floor['copied']} photos copied, {floor['written']} files written"
+                  + (f", {floor['embedded']} photos read" if floor['embedded'] else "") + ")")
     if args.profile:
         for name in ("segconv --jobs 1", "segconv raster (VOC) --jobs 1"):
             print(f"\n{name}, seconds per stage (import..write summed over images):")

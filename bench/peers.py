@@ -11,6 +11,7 @@
     python bench/peers.py pycocotools SRC LABELS OUT
     python bench/peers.py floor MASKS OUT
     python bench/peers.py floor-default MASKS OUT
+    python bench/peers.py layout-floor DONE PHOTOS OUT    # the files of a layout segconv wrote, written again
     bench/.peers/datumaro/bin/python bench/peers.py datumaro SRC LABELS OUT
     bench/.peers/datumaro/bin/python bench/peers.py datumaro-voc VOCROOT LABELS OUT
 
@@ -28,6 +29,13 @@ number of images written.
 - ``floor-default``: the same masks saved by Pillow at its default settings
   (what a plain ``im.save(path)`` costs; the pycocotools script saves that
   way).
+- ``layout-floor``: what the file system allows for a layout (``--to yolo``, ``hf``, ``coco-panoptic``...):
+  the files segconv wrote into DONE written again into OUT with the same bytes.  A file that is one of the
+  source PHOTOS (same name and size) is copied from the photo with ``shutil.copyfile`` (``copy_file_range``
+  or ``sendfile`` on Linux: the kernel copies, as segconv's photo copies do); every other file is loaded
+  into memory first (not timed) and written.  A layout that embeds the photos in its files (``hf``'s
+  parquet) also reads every photo (timed), since any writer of it must.  No format work at all: encoding,
+  rows, JSON and parquet building cost nothing here, so this is below any real writer.
 - ``datumaro``: ``coco_instances`` import → ``polygons_to_masks`` →
   ``voc_segmentation`` export without images, in Datumaro's own virtual
   environment (never a segconv dependency); ``datumaro-voc``: the raster
@@ -202,6 +210,35 @@ def run_floor(masks, out, pillow_defaults=False):
     return {"wall": time.perf_counter() - t, "images": len(arrays)}
 
 
+def run_layout_floor(done, photos, out):
+    import shutil
+
+    done, photos, out = Path(done), Path(photos), Path(out)
+    by_name = {p.name.lower(): p for p in photos.iterdir() if p.is_file()}
+    copies, written = [], []
+    for path in sorted(p for p in done.rglob("*") if p.is_file()):
+        rel = path.relative_to(done)
+        if rel.parts[0].startswith(".segconv") or rel.name.startswith(".segconv"):
+            continue  # segconv's own run state and manifest: not part of the layout
+        photo = by_name.get(path.name.lower())
+        if photo is not None and photo.stat().st_size == path.stat().st_size:
+            copies.append((photo, out / rel))
+        else:
+            written.append((out / rel, path.read_bytes()))
+    embedded = list(by_name.values()) if any(p.suffix == ".parquet" for p, _ in written) else []
+    t = time.perf_counter()
+    for photo in embedded:
+        photo.read_bytes()
+    for photo, target in copies:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(photo, target)
+    for target, data in written:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return {"wall": time.perf_counter() - t, "images": len(by_name), "copied": len(copies),
+            "written": len(written), "embedded": len(embedded)}
+
+
 def run_datumaro(src, labels, out):
     import datumaro as dm
 
@@ -269,6 +306,7 @@ def main(argv: list[str]) -> None:
         "pycocotools": lambda: run_pycocotools(*args),
         "floor": lambda: run_floor(*args),
         "floor-default": lambda: run_floor(*args, pillow_defaults=True),
+        "layout-floor": lambda: run_layout_floor(*args),
         "datumaro": lambda: run_datumaro(*args),
         "datumaro-voc": lambda: run_datumaro_voc(*args),
     }[what]()
