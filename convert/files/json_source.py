@@ -11,6 +11,7 @@ failed run.  A file that is not JSON is a :class:`~convert.errors.SegconvError` 
 from __future__ import annotations
 
 import json
+import math
 import re
 from numbers import Real
 from pathlib import Path
@@ -126,6 +127,19 @@ NUMBER_TYPES = frozenset((int, float))
 def is_number(v: object) -> TypeGuard[float]:
     """int or float (JSON numbers), not bool; exact types keep this fast on millions of coordinates."""
     return type(v) in NUMBER_TYPES or (isinstance(v, Real) and not isinstance(v, bool))
+
+
+def finite(v: float) -> bool:
+    """A number that is finite as a float: not NaN, not infinite, and not an integer too large for a float
+    (JSON has no limit: ``1`` followed by 400 zeros is a valid number, and Python reads it as an int).
+
+        >>> finite(3), finite(float("nan")), finite(10 ** 400), finite(10 ** 20)
+        (True, False, False, True)
+    """
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def all_numbers(values: list) -> bool:

@@ -39,12 +39,11 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-import numpy as np
 
 from convert.errors import SegconvError, read_source
 from convert.files.images import locate
 from convert.files.json_shape import shape
-from convert.files.json_source import all_numbers, as_size, head, is_int, is_number, load_json
+from convert.files.json_source import all_numbers, as_size, finite, head, is_int, is_number, load_json
 from convert.findings import Finding
 from convert.formats.coco.segmentation import parse_segmentation, rle_of
 from convert.formats.dataset import IndexedDataset
@@ -346,9 +345,9 @@ def _declared(ann: dict | Annotation, supercategory: str | None = None) -> dict:
     with the pixels (:func:`convert.checks.validator.declared_field_findings`), and its category's supercategory."""
     out: dict[str, Any] = {"supercategory": supercategory} if supercategory else {}
     area, bbox = ann.get("area"), ann.get("bbox")
-    if is_number(area) and np.isfinite(area):
+    if is_number(area) and finite(area):
         out["declared_area"] = float(area)
-    if isinstance(bbox, list) and len(bbox) == 4 and all_numbers(bbox) and np.isfinite(bbox).all():
+    if isinstance(bbox, list) and len(bbox) == 4 and all_numbers(bbox) and all(map(finite, bbox)):
         out["declared_bbox"] = tuple(float(v) for v in bbox)
     return out
 

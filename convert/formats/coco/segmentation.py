@@ -51,9 +51,13 @@ def polygon_of(seg: list, report) -> Polygon | None:
             report("box-as-polygon", f"ring {i} has exactly 4 numbers, which pycocotools reads as a box; "
                                      "ring not painted")
             continue
-        arr = np.asarray(ring, dtype=np.float64)
+        try:
+            arr = np.asarray(ring, dtype=np.float64)
+        except OverflowError:  # an integer too large for a float (JSON numbers have no limit)
+            arr = np.array([np.inf])
         if not np.isfinite(arr).all():
-            report("non-finite-coordinate", f"ring {i} holds NaN or infinity; ring not painted")
+            report("non-finite-coordinate", f"ring {i} holds NaN, infinity or a number too large for a float; "
+                                            "ring not painted")
             continue
         if n < 6:
             report("too-few-points", f"ring {i} has {n} numbers: fewer than 3 vertices; ring not painted")

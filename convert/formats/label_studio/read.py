@@ -353,6 +353,10 @@ class LabelStudioDataset(IndexedDataset[Task]):
         except (KeyError, TypeError, ValueError) as exc:
             report("bad-value", f"a {kind} result lacks or garbles {exc}; not painted", where)
             return None
+        except OverflowError:  # an integer too large for a float (JSON numbers have no limit)
+            report("non-finite-coordinate", f"a {kind} result holds a number too large for a float; not painted",
+                   where)
+            return None
 
     def _brush(self, value: dict, width: int, height: int, where: str, report):
         if value.get("format", "rle") != "rle" or "rle" not in value:

@@ -33,7 +33,7 @@ import orjson
 
 from convert.errors import SegconvError
 from convert.files.images import ImageProblem, open_image, oriented_size
-from convert.files.json_source import load_json
+from convert.files.json_source import finite, load_json
 from convert.findings import Finding
 from convert.findings.missing_image import missing_image
 from convert.formats.dataset import FileDataset
@@ -271,8 +271,9 @@ class LabelmeDataset(FileDataset):
                 isinstance(p, list) and len(p) == 2 and all(_number(v) for v in p) for p in pts):
             report("bad-value", "'points' must be a list of [x, y] numbers; not painted")
             return None
-        if not all(math.isfinite(v) for p in pts for v in p):
-            report("non-finite-coordinate", "a point holds NaN or infinity; not painted")
+        if not all(finite(v) for p in pts for v in p):
+            report("non-finite-coordinate", "a point holds NaN, infinity or a number too large for a float; "
+                                            "not painted")
             return None
         arr = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
         n = len(arr)
