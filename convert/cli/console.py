@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.markup import escape
 
+from convert.wording import plural
+
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -82,10 +84,11 @@ def note_labelmap(report_or_inv, quiet: bool) -> None:
     lm = report_or_inv.labelmap
     if lm.source and not lm.source.startswith("derived"):
         stderr.print(f"note: no --labels given; using the source's own label list ({escape(lm.source)}, "
-                     f"{len(lm)} classes, indices kept). `segconv labels SRC > labels.yaml` writes it for "
-                     "editing levels.")
+                     f"{plural(len(lm), 'class', 'classes')}, indices kept). `segconv labels SRC > labels.yaml` "
+                     "writes it for editing levels.")
         return
-    stderr.print(f"note: no --labels given; using a label map derived from the source ({len(lm)} classes, "
+    stderr.print(f"note: no --labels given; using a label map derived from the source "
+                 f"({plural(len(lm), 'class', 'classes')}, "
                  f"{escape(lm.fill.name) if lm.fill else 'no'} fill class at index 0, every category at level 1). "
                  "`segconv labels SRC > labels.yaml` writes it for editing.")
 

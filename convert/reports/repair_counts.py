@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-
 from typing import TYPE_CHECKING
 
 from convert.model.labelmap import LabelMap
