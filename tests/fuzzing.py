@@ -29,6 +29,7 @@ FOOD = ROOT / "fixtures" / "food"
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-2**63, 2**63) | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([10**20, 10**400, -10**400])  # JSON integers beyond int64, and beyond a float
     | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
