@@ -35,6 +35,7 @@ from pathlib import Path
 
 from convert.api.paths import PathLike, local_path
 from convert.errors import SegconvError
+from convert.files.remote.direct import Placements
 from convert.files.remote.failures import StorageError
 from convert.files.remote.transfer import (
     download,
@@ -106,14 +107,38 @@ class Staging:
         self.moved.append(f"read {url}: {amount(1, local.stat().st_size)} fetched once")
         return local
 
-    def output(self, given: PathLike, *, resume: bool) -> Path:
-        """The output folder on this machine: a path as given, for a URL its stand-in (see the module)."""
+    def output(self, given: PathLike, *, resume: bool, direct: bool = False) -> Path:
+        """The output folder on this machine: a path as given, for a URL its stand-in (see the module);
+        ``direct``: the Dask workers write the files, the stand-in gets the rest (:meth:`for_workers`)."""
         if not is_url(given):
             return local_path(given)
-        out = RemoteOutput(str(given).rstrip("/"), self._folder("out") / "out", resume=resume)
+        out = RemoteOutput(str(given).rstrip("/"), self._folder("out") / "out", resume=resume, direct=direct)
         self.outputs.append(out)
         self.urls[str(out.local)] = out.url
         return out.local
+
+    def for_workers(self, out: Path | None, token: str):
+        """``(WorkerStorage, Placements or None)`` for a ``--dask`` run writing ``out`` with the run ``token``:
+        the workers read the source URLs' photos from their URLs and, when ``out`` stands for a URL made
+        ``direct``, write its files there themselves (:mod:`convert.files.remote.direct`); ``(None, None)``
+        when no URL is involved."""
+        from convert.files.remote.direct import WorkerStorage
+
+        outs = {str(o.local) for o in self.outputs}
+        sources = {local: url for local, url in self.urls.items() if local not in outs}
+        output = next((o for o in self.outputs if o.local == out and o.direct), None)
+        if output is None and not sources:
+            return None, None
+        if output is not None:
+            output.placements = Placements(output.url, token)
+        return WorkerStorage(output.url if output else None, token, sources), output and output.placements
+
+    def begin_outputs(self) -> None:
+        """Before the Dask workers write into an output URL: what ``--overwrite`` removes goes, then the run
+        state goes up, as in a local folder (:meth:`RemoteOutput.begin`)."""
+        for output in self.outputs:
+            if output.direct and self.run_state is not None:
+                output.begin(self.run_state)
 
     def report(self, given: PathLike | None) -> Path | None:
         """Where to write a report: a path as given, for a URL a local file uploaded by :meth:`publish_reports`."""
@@ -136,6 +161,12 @@ class Staging:
             files, size = output.publish(self.run_state, self._told(f"uploading to {output.url}"))
             if files and report is not None:
                 report.notes.append(f"wrote {output.url}: {amount(files, size)} uploaded, each in one request")
+            placed = output.placements
+            if placed is not None and placed.files and report is not None:
+                photos = f", {plural(placed.copied_photos, 'photo')} of them copied by the store from the source" \
+                    if placed.copied_photos else ""
+                report.notes.append(f"the Dask workers wrote {plural(placed.files, 'file')} into {output.url} "
+                                    f"themselves{photos}; none of their bytes passed through this machine")
 
     def url_of(self, path: PathLike | None) -> str | None:
         """The URL a stand-in (or a file inside one) stands for; ``None`` for a path of this machine."""
@@ -200,17 +231,19 @@ class Staging:
 class RemoteOutput:
     """An output URL's local stand-in, and publishing what a run changed in it (see the module)."""
 
-    def __init__(self, url: str, local: Path, *, resume: bool) -> None:
+    def __init__(self, url: str, local: Path, *, resume: bool, direct: bool = False) -> None:
         from convert.pipeline.outfolder import MANIFEST, RUN_STATE, read_lines
 
         self.url, self.local = url, local
+        self.direct = direct  # the Dask workers write the files into the bucket: none is fetched for --resume
+        self.placements: Placements | None = None  # then, what the store copies into place
         remote = listing(url)
         if remote:
             local.mkdir(parents=True)
             ours = [n for n in (MANIFEST, RUN_STATE) if n in remote]
             download_tree(url, ours, local)
             keep: list[str] = []
-            if resume and RUN_STATE in remote and MANIFEST in remote:  # the files --resume keeps, as they are
+            if resume and RUN_STATE in remote and MANIFEST in remote and not direct:  # the files --resume keeps
                 keep = [n for n in read_lines(local / MANIFEST) if n in remote]
                 download_tree(url, keep, local)
             for name in set(remote) - set(ours) - set(keep):  # looked at for their names only
@@ -232,6 +265,21 @@ class RemoteOutput:
                 found[path.relative_to(self.local).as_posix()] = (st.st_size, st.st_mtime_ns)
         return found
 
+    def begin(self, state: str) -> None:
+        """Before the workers write: the objects ``--overwrite`` (or ``--resume``) removed from the stand-in
+        are removed, the old manifest with them, then the run state goes up, so an interrupted run is known
+        by its token (the order :meth:`Plan.apply <convert.pipeline.outfolder.Plan.apply>` keeps locally)."""
+        from convert.pipeline.outfolder import MANIFEST, RUN_STATE
+
+        now = self._snapshot()
+        remove([join(self.url, n) for n in sorted(self.before) if n not in now and n not in (MANIFEST, RUN_STATE)])
+        if MANIFEST in self.before and MANIFEST not in now:
+            remove([join(self.url, MANIFEST)])
+        staged = self.local.parent / "run-state"
+        staged.write_text(state, encoding="utf-8")
+        upload(staged, join(self.url, RUN_STATE))
+        self.before = self._snapshot()
+
     def publish(self, state: str | None, on_bytes=None) -> tuple[int, int]:
         """Upload what the run wrote and remove what it removed; ``state`` is the run state's text while the
         files go up (``None``: nothing was run).  Returns the number of files uploaded and their bytes."""
@@ -239,8 +287,11 @@ class RemoteOutput:
 
         now = self._snapshot()
         changed = [n for n, stamp in now.items() if self.before.get(n) != stamp and n not in (MANIFEST, RUN_STATE)]
-        gone = [n for n in self.before if n not in now]
-        if not changed and not gone and now.get(MANIFEST) == self.before.get(MANIFEST):
+        placements = self.placements
+        placed: set[str] = placements.placed if placements is not None else set()
+        gone = [n for n in self.before if n not in now and n not in placed]
+        if not changed and not gone and now.get(MANIFEST) == self.before.get(MANIFEST) and not (
+                placements is not None and (placements.copies or placements.doomed)):
             return 0, 0
         state_url = join(self.url, RUN_STATE)
         if state is not None:  # an interrupted upload leaves a run --resume finishes
@@ -249,9 +300,13 @@ class RemoteOutput:
             upload(staged, state_url)
         if MANIFEST in now:
             upload(self.local / MANIFEST, join(self.url, MANIFEST))
+        if placements is not None:  # listed above before they exist
+            placements.flush()
         upload_many([(self.local / name, join(self.url, name)) for name in sorted(changed)], self.url + "/",
                     on_bytes)
         remove([join(self.url, n) for n in sorted(gone)])
+        if placements is not None and RUN_STATE not in now:  # finished: what a batch run twice left goes
+            placements.sweep()
         if RUN_STATE in now:  # the run stopped: its state stays for --resume
             upload(self.local / RUN_STATE, state_url)
         else:

@@ -108,8 +108,9 @@ def check(ds: Loaded, opts: RunOptions, progress: Progress | None = None, profil
     with staging.naming():
         reports = [staging.report(opts.json_path), staging.report(opts.html_path)]
         try:
+            storage = staging.for_workers(None, "")[0] if opts.dask else None  # photos read from their URLs
             report = _check(ds, opts.replace(json_path=reports[0], html_path=reports[1]), progress, profile,
-                            parse_time)
+                            parse_time, storage)
         except Interrupted as stop:
             staging.restore(stop.report)
             raise
@@ -120,12 +121,12 @@ def check(ds: Loaded, opts: RunOptions, progress: Progress | None = None, profil
 
 
 def _check(ds: Loaded, opts: RunOptions, progress: Progress | None, profile: dict | None,
-           parse_time: float) -> RunReport:
+           parse_time: float, storage=None) -> RunReport:
     t0 = time.perf_counter()
     try:
         report = run(ds, ds.labelmap, rule=ds.rule, strict=opts.strict, json_path=opts.json_path,
                      html_path=opts.html_path, fail_on=opts.threshold(), progress=progress, jobs=opts.jobs,
-                     dask=opts.dask, profile=profile)
+                     dask=opts.dask, profile=profile, storage=storage)
     except Interrupted as stop:
         stop.report.labelmap_derived = ds.labelmap_derived
         raise
@@ -176,7 +177,7 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
             raise UsageError(f"--link makes symlinks to the photos, and {where} is object storage (a bucket "
                              "holds no links; a source URL's photos are fetched into a temporary folder the run "
                              "removes): leave out --link, the photos are copied")
-        local_out = staging.output(out, resume=opts.resume)
+        local_out = staging.output(out, resume=opts.resume, direct=bool(opts.dask))
         reports = [staging.report(opts.json_path), staging.report(opts.html_path)]
         try:
             report = _export(ds, local_out, opts.replace(json_path=reports[0], html_path=reports[1]), staging,
@@ -213,6 +214,7 @@ def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress:
     target = plan(out, settings_of(ds, opts, writer_opts), overwrite=opts.overwrite,
                   resume=opts.resume)  # only looks: a dry run refuses alike
     staging.run_state = target.state_text()
+    storage, placements = staging.for_workers(out, target.token) if opts.dask else (None, None)
     connection = None
     if opts.dask:
         from convert.pipeline.cluster import Connection
@@ -223,7 +225,7 @@ def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress:
     strict, dry_run, derived = opts.strict, opts.dry_run, ds.labelmap_derived
     kwargs: dict[str, Any] = {"rule": ds.rule, "progress": progress, "jobs": opts.jobs, "dask": connection,
                               "split": opts.splitter(), "json_path": opts.json_path, "html_path": opts.html_path,
-                              "fail_on": opts.threshold(), "repair": opts.repair()}
+                              "fail_on": opts.threshold(), "repair": opts.repair(), "storage": storage}
     writer_kwargs: dict[str, Any] = {"coco_mode": opts.coco_mode, "link": opts.link, "rule": ds.rule,
                                      "options": writer_opts}
     fold_case = ignores_case(out)
@@ -231,6 +233,7 @@ def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress:
     try:
         if dry_run or strict:  # the writer runs, and decides what the real run would, writing nothing
             dry = writer_cls(out, labelmap, dry_run=True, skip_existing=target.resuming, **writer_kwargs)
+            dry.storage = storage
             checked = run(ds, labelmap, strict=strict, writer=dry, profile=profile if dry_run else None,
                           outputs=_outputs(None, ds, fold_case), finish_reports=False, **kwargs)
             checked.labelmap_derived = derived
@@ -242,7 +245,7 @@ def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress:
                 return checked
             checked.pending.abort()  # the reports come from the run that writes
         report = _write(ds, labelmap, target, writer_cls, writer_kwargs, fold_case, derived, strict, profile,
-                        kwargs)
+                        kwargs, placements, staging.begin_outputs)
     finally:
         if connection is not None:
             connection.close()
@@ -253,17 +256,20 @@ def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress:
     return report
 
 
-def _outputs(out, dataset, fold_case: bool, manifest=None):
+def _outputs(out, dataset, fold_case: bool, manifest=None, placements=None):
     from convert.pipeline.outputs import Outputs
 
-    return Outputs(out, manifest=manifest, name_of=lambda i: dataset[i].name, fold_case=fold_case)
+    return Outputs(out, manifest=manifest, name_of=lambda i: dataset[i].name, fold_case=fold_case,
+                   placements=placements)
 
 
 def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict, fold_case: bool, derived: bool,
-           strict: bool, profile: dict | None, kwargs: dict) -> RunReport:
+           strict: bool, profile: dict | None, kwargs: dict, placements=None, begin=None) -> RunReport:
     """The writing run: OUT prepared as planned, every image written and placed, the set's files last, the
     run state removed.  Stopped by Ctrl-C, a lost cluster or the machine (:class:`EnvironmentProblem`), what was
-    written stays whole and listed, the run's temporary files are removed, and ``--resume`` finishes it."""
+    written stays whole and listed, the run's temporary files are removed, and ``--resume`` finishes it.
+    With ``placements`` the Dask workers write the files into an output URL themselves and the store puts
+    them in place; ``begin()`` brings the bucket to what ``target.apply()`` made of the stand-in first."""
     from convert.pipeline.outfolder import RUN_STATE, Manifest, temporary_files
 
     out = target.out
@@ -273,10 +279,13 @@ def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict,
         note = target.apply()
         if note:
             notes.append(note)
+        if placements is not None and begin is not None:
+            begin()
         writer = writer_cls(out, labelmap, skip_existing=target.resuming, owner=target.token, **writer_kwargs)
+        writer.storage = kwargs.get("storage")
         manifest = writer.manifest = Manifest(out, target.token)
         report = run(dataset, labelmap, strict=strict, writer=writer, profile=profile,
-                     outputs=_outputs(out, dataset, fold_case, manifest), finish_reports=False, **kwargs)
+                     outputs=_outputs(out, dataset, fold_case, manifest, placements), finish_reports=False, **kwargs)
         try:
             manifest.add(writer.finish() or [])
         except BaseException:

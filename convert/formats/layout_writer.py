@@ -109,6 +109,7 @@ class LayoutWriter:
         self.staging = False  # True in a run (convert.pipeline.loop sets it): files wait for the run loop to place them
         self.owner = owner  # the run's token, in the names of its temporary files
         self.manifest = None  # the run's list of files (main process only): add(names), forget(names)
+        self.storage = None  # with --dask and URLs: the worker reads and writes the store itself (WorkerStorage)
         self.notes: list[str] = []  # what the writer decided on the user's behalf, for the run's summary
         from convert.formats.writers import WRITERS
 
@@ -124,8 +125,17 @@ class LayoutWriter:
                 state[name] = None
         return state
 
+    def _bucket(self):
+        """The store OUT is in, when the workers write it themselves (``--dask`` with an output URL)."""
+        return self.storage if self.storage is not None and self.storage.out_url else None
+
     def _already_there(self, written: Written, path: Path) -> bool:
-        if self.skip_existing and (path.is_file() or path.is_symlink()):
+        bucket = self._bucket()
+        if self.skip_existing and bucket is not None:
+            there = bucket.exists(path.relative_to(self.out).as_posix())
+        else:
+            there = self.skip_existing and (path.is_file() or path.is_symlink())
+        if there:
             written.reused += 1
             return True
         return False
@@ -135,7 +145,9 @@ class LayoutWriter:
         path = safe_join(self.out, relative)
         written.files.append(relative)
         if not self.dry_run and not self._already_there(written, path):
-            self._staged(written, relative, path, stage_bytes(path, make(), self.owner))
+            bucket = self._bucket()
+            tmp = bucket.stage(relative, make()) if bucket else stage_bytes(path, make(), self.owner)
+            self._staged(written, relative, path, tmp)
         return path
 
     def place_image(self, written: Written, sample: Sample, folder: str, stem: str) -> str | None:
@@ -150,7 +162,9 @@ class LayoutWriter:
         >>> w.place_image(written, sample, "images/train", "a"), written.findings[0].message
         (None, 'image file not found (pass --images DIR); images/train/ lacks it')
         """
-        src = self.image_file(sample)
+        bucket = self._bucket()
+        copied_there = bucket is not None and sample.image_path and bucket.photo_url(sample.image_path)
+        src = Path(str(sample.image_path)) if copied_there else self.image_file(sample)  # (a store reads it)
         if src is None:
             self.missing_image(written, sample, f"{folder}/ lacks it" if folder else "the output folder lacks it")
             return None
@@ -159,13 +173,18 @@ class LayoutWriter:
         path = safe_join(self.out, relative)
         written.files.append(relative)
         if not self.dry_run and not self._already_there(written, path):
-            stage = stage_link if self.link else stage_copy
-            self._staged(written, relative, path, stage(src, path, self.owner))
+            if bucket is not None:
+                self._staged(written, relative, path, bucket.stage_photo(sample.image_path, relative))
+            else:
+                stage = stage_link if self.link else stage_copy
+                self._staged(written, relative, path, stage(src, path, self.owner))
         return name
 
-    @staticmethod
-    def image_file(sample: Sample) -> Path | None:
-        """The sample's image file, when it is there."""
+    def image_file(self, sample: Sample) -> Path | None:
+        """The sample's image file, when it is there (on a Dask worker, a photo of a source URL is fetched
+        from its URL: the client's stand-in is on another machine)."""
+        if self.storage is not None and self.storage.photo_url(sample.image_path):
+            return self.storage.photo(sample.image_path)
         return Path(sample.image_path) if sample.image_path and Path(sample.image_path).is_file() else None
 
     def missing_image(self, written: Written, sample: Sample, then: str) -> None:

@@ -87,15 +87,19 @@ class Interrupted(Exception):
         self.report, self.done, self.total = report, done, total
 
 
-def image_file_findings(sample, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[list[Finding], bool]:
+def image_file_findings(sample, max_pixels: int = DEFAULT_MAX_PIXELS, storage=None) -> tuple[list[Finding], bool]:
     """Compare the declared size with the image file (EXIF applied), for importers
-    that did not; returns (findings, whether the image was found)."""
+    that did not; returns (findings, whether the image was found).  ``storage`` (a Dask worker's
+    :class:`~convert.files.remote.direct.WorkerStorage`) reads the header of a source URL's photo from the URL."""
     if sample.size_checked:
         return [], True
     if not sample.image_path:
         return [], False
     try:
-        real = oriented_size(Path(sample.image_path), max_pixels)
+        if storage is not None and storage.photo_url(sample.image_path):
+            real = storage.photo_size(sample.image_path, max_pixels)
+        else:
+            real = oriented_size(Path(sample.image_path), max_pixels)
     except (ImageProblem, OSError) as exc:
         return [missing_image(subject=str(sample.image_path), problem=exc, image=sample.name,
                               file=sample.origin.file, element=sample.origin.element)], True
@@ -148,7 +152,8 @@ def work(sample, st: dict) -> dict:
                         trace=True)
         t2 = clock()
         checked, account = check_sample(sample, labelmap, painted, st["options"])
-        file_findings, out["found"] = image_file_findings(sample, st.get("max_pixels", DEFAULT_MAX_PIXELS))
+        file_findings, out["found"] = image_file_findings(sample, st.get("max_pixels", DEFAULT_MAX_PIXELS),
+                                                         st.get("storage"))
         out["findings"] += painted.findings + checked + file_findings
         t3 = clock()
         fixed = repaired(painted, labelmap, st.get("repair"), account)  # the writer gets the repaired painting
@@ -188,7 +193,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         json_path: str | Path | None = None, html_path: str | Path | None = None,
         fail_on: Severity = Severity.ERROR, progress: Progress | None = None, jobs: int = 1,
         dask=None, profile: dict | None = None, split=None, outputs=None,
-        finish_reports: bool = True, repair=None) -> RunReport:
+        finish_reports: bool = True, repair=None, storage=None) -> RunReport:
     """Run the loop over ``dataset`` (see the module docstring).
 
     ``dask`` is a scheduler address (the connection is opened and closed here)
@@ -201,7 +206,9 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     files of each image in sample order (by default: one without a manifest, in
     the writer's folder).  ``profile``, if given, receives seconds
     per stage.  ``repair`` (:class:`~convert.painting.repair.RepairRules`) repairs every painting before the
-    writer gets it; the checks see the painting as the source drew it.
+    writer gets it; the checks see the painting as the source drew it.  ``storage``
+    (:class:`~convert.files.remote.direct.WorkerStorage`, with ``dask`` only) lets the workers read the photos
+    of source URLs from their URLs, and the writer's ``storage`` write OUT's files into a bucket themselves.
     """
     report = RunReport(dataset.format, labelmap, False, source=str(dataset.path), rule=rule)
     if writer is not None:
@@ -221,7 +228,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         report.repairs = RepairTally(repair)
     state = {"dataset": dataset, "labelmap": labelmap, "rule": rule, "writer": writer, "repair": repair,
              "html": html_report is not None, "options": CheckOptions(rule=rule, strict=strict), "split": split,
-             "max_pixels": getattr(dataset, "max_pixels", DEFAULT_MAX_PIXELS)}
+             "max_pixels": getattr(dataset, "max_pixels", DEFAULT_MAX_PIXELS), "storage": storage if dask else None}
     if writer is not None and not writer.dry_run:
         writer.staging = True  # its files wait for ``outputs`` to place them, in sample order
     if writer is not None and outputs is None:

@@ -36,9 +36,12 @@ class Outputs:
     each image."""
 
     def __init__(self, out: Path | None, *, manifest=None, name_of: Callable[[int], str] | None = None,
-                 fold_case: bool = False) -> None:
+                 fold_case: bool = False, placements=None) -> None:
         self.out = Path(out) if out is not None else None  # None: a dry run, nothing is moved
         self.manifest = manifest
+        # OUT in object storage, written by the Dask workers: the staged files are temporary objects, which
+        # the store copies into place (convert.files.remote.direct.Placements); None: files on this machine
+        self.placements = placements
         self.name_of = name_of or (lambda i: f"image {i + 1}")
         self.fold_case = fold_case
         self._taken: dict[str, int] = {}  # name (case-folded where the file system ignores case) -> image index
@@ -66,6 +69,9 @@ class Outputs:
             if self.manifest is not None:
                 self.manifest.add(result["files"])  # listed before they exist
             for relative, tmp in staged.items():
+                if self.placements is not None:
+                    self.placements.place(tmp, relative)
+                    continue
                 try:
                     os.replace(tmp, self.out / relative)
                 except OSError as exc:
@@ -73,10 +79,12 @@ class Outputs:
                     raise
         return None
 
-    @staticmethod
-    def discard(result: dict) -> None:
+    def discard(self, result: dict) -> None:
         """Remove the temporary files of an image that is not written."""
         for tmp in (result.get("staged") or {}).values():
+            if self.placements is not None:
+                self.placements.discard(tmp)
+                continue
             try:
                 os.unlink(tmp)
             except FileNotFoundError:

@@ -81,7 +81,7 @@ class VocWriter(LayoutWriter):
         if placed is not None and Path(placed).suffix not in (".jpg", ".jpeg"):
             written.findings.append(Finding("image-not-jpeg", f"image is {Path(placed).suffix}, kept as it is; "
                                             "torchvision's VOCSegmentation expects .jpg", image=sample.name,
-                                            file=str(self.image_file(sample))))
+                                            file=str(Path(str(sample.image_path)))))
         written.record = VocRecord(sample.subset or self.default_subset, stem)
         return written
 

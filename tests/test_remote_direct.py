@@ -1,0 +1,248 @@
+"""--dask with URLs (issue 33, point 4): the workers read their photos from the source bucket and write their
+files into the output bucket themselves; the client writes the manifest and the run state only.  Against a
+real S3-protocol server on 127.0.0.1 (tests/buckets.py) and a LocalCluster of 2 worker processes.
+
+What the client process sends is recorded by wrapping s3fs's upload and copy calls in this process only (the
+workers are other processes): it uploads no mask and no photo, and each mask in the bucket was copied there by
+the store from a temporary object a worker uploaded."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from convert import api
+
+from buckets import S3Server
+from conftest import FOOD, generated_delivery, tree_digest
+
+pytest.importorskip("s3fs")
+pytest.importorskip("moto")
+distributed = pytest.importorskip("distributed")
+
+LABELS = str(FOOD / "labelmap.yaml")
+OURS = {".segconv-files.txt", ".segconv-run.json"}
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with S3Server() as server:
+        server.bucket("delivery")
+        server.upload_folder(FOOD, "s3://delivery/in")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def cluster(s3):  # started after the server: the workers inherit its AWS_* variables
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as c:
+        yield c
+
+
+class ClientCalls:
+    """What this process (the client) uploads and copies through s3fs: paths inside the store."""
+
+    def __init__(self, monkeypatch):
+        import s3fs
+
+        self.uploaded: list[str] = []
+        self.copied: list[tuple[str, str]] = []
+        for name in ("_pipe_file", "_put_file"):
+            real = getattr(s3fs.S3FileSystem, name)
+            monkeypatch.setattr(s3fs.S3FileSystem, name, self._recording(real, self.uploaded))
+        real_copy = s3fs.S3FileSystem._cp_file
+
+        async def copy(fs, path1, path2, **kwargs):
+            self.copied.append((path1, path2))
+            return await real_copy(fs, path1, path2, **kwargs)
+
+        monkeypatch.setattr(s3fs.S3FileSystem, "_cp_file", copy)
+
+    @staticmethod
+    def _recording(real, into: list):
+        async def wrapped(fs, *args, **kwargs):
+            into.append(args[-1] if real.__name__ == "_put_file" else args[0])
+            return await real(fs, *args, **kwargs)
+
+        return wrapped
+
+
+def local_run(tmp_path, to: str, src=FOOD / "annotations.json", labels=LABELS) -> dict[str, str]:
+    out = tmp_path / f"local-{to}"
+    api.convert(src, out, labels=labels, to=to)
+    return tree_digest(out)
+
+
+def bucket_digest(s3, url: str, folder: Path) -> dict[str, str]:
+    s3.download_folder(url, folder)
+    return tree_digest(folder)
+
+
+def test_workers_write_the_files_and_the_client_relays_no_pixels(s3, cluster, tmp_path, monkeypatch):
+    import convert.api.places as places
+
+    stand_in_files: list[str] = []
+    real_publish = places.RemoteOutput.publish
+
+    def publish(output, *args, **kwargs):  # the stand-in as the client holds it when the run ends
+        stand_in_files.extend(p.relative_to(output.local).as_posix() for p in output.local.rglob("*")
+                              if p.is_file() and p.stat().st_size)
+        return real_publish(output, *args, **kwargs)
+
+    monkeypatch.setattr(places.RemoteOutput, "publish", publish)
+    calls = ClientCalls(monkeypatch)
+    url = "s3://delivery/out-voc"
+    report = api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc",
+                         dask=cluster.scheduler_address)
+    assert report.written == 4
+    got = bucket_digest(s3, url, tmp_path / "got")
+    assert got == local_run(tmp_path, "voc")  # masks, photos and lists: the local run's bytes
+    masks = [n for n in got if n.startswith("Segmentation")]
+    photos = [n for n in got if n.startswith("JPEGImages/")]
+    assert len(masks) == 8 and len(photos) == 4
+    # the client's stand-in never held a mask or a photo, and the client uploaded neither
+    assert sorted(stand_in_files) == sorted(OURS - {".segconv-run.json"} | {"ImageSets/Segmentation/train.txt",
+                                                                            "labelmap.txt"}), stand_in_files
+    uploaded = {p.split("/", 2)[2] for p in calls.uploaded}
+    assert uploaded == {".segconv-run.json", ".segconv-files.txt", "ImageSets/Segmentation/train.txt",
+                        "labelmap.txt"}, uploaded
+    # each mask was copied by the store from a temporary object of this run, which a worker uploaded
+    copied = {target.split("/", 2)[2]: source for source, target in calls.copied}
+    for mask in masks:
+        source = copied[mask]
+        assert source.startswith("delivery/out-voc/Segmentation") and source.endswith(".part"), source
+        assert source not in calls.uploaded
+    for photo in photos:  # the photos, straight from the source bucket
+        assert copied[photo].startswith("delivery/in/"), copied[photo]
+    assert not [n for n in got if n.endswith(".part")]  # no temporary object stays
+    note = [n for n in report.notes if n.startswith("the Dask workers wrote")]
+    assert note == [f"the Dask workers wrote 12 files into {url} themselves, 4 photos of them copied by the "
+                    "store from the source; none of their bytes passed through this machine"], report.notes
+
+
+def test_a_local_source_is_read_by_the_workers_and_uploaded_by_them(s3, cluster, tmp_path, monkeypatch):
+    calls = ClientCalls(monkeypatch)
+    url = "s3://delivery/out-yolo"
+    api.convert(FOOD / "annotations.json", url, labels=LABELS, to="yolo", dask=cluster.scheduler_address)
+    got = bucket_digest(s3, url, tmp_path / "got")
+    assert got == local_run(tmp_path, "yolo")
+    images = [n for n in got if n.startswith("images/")]
+    assert len(images) == 4
+    assert not {p.split("/", 2)[2] for p in calls.uploaded} & set(images)
+    copied = {t.split("/", 2)[2]: s for s, t in calls.copied}
+    assert all(copied[i].endswith(".part") for i in images)  # staged by a worker, not copied from the source
+
+
+def test_overwrite_and_the_refusals_behave_as_in_a_folder(s3, cluster, tmp_path):
+    url = "s3://delivery/out-over"
+    api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="png", dask=cluster.scheduler_address)
+    s3.client().put_object(Bucket="delivery", Key="out-over/notes.txt", Body=b"mine")
+    with pytest.raises(api.SegconvError, match="output folder exists and is not empty"):
+        api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc", dask=cluster.scheduler_address)
+    api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc", overwrite=True,
+                dask=cluster.scheduler_address)
+    got = bucket_digest(s3, url, tmp_path / "got")
+    assert (tmp_path / "got" / "notes.txt").read_bytes() == b"mine"
+    del got["notes.txt"]
+    assert got == local_run(tmp_path, "voc")  # the png run's masks are gone, the voc run's are there
+
+
+def test_a_stopped_run_is_finished_by_resume_to_the_same_bytes(s3, cluster, tmp_path):
+    url = "s3://delivery/out-stop"
+
+    def stop_after_two(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(api.Interrupted):
+        api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc",
+                    dask=cluster.scheduler_address, progress=stop_after_two)
+    half = s3.download_folder(url, tmp_path / "half")
+    assert ".segconv-run.json" in half and ".segconv-files.txt" in half
+    placed = {n for n in half if not n.endswith(".part")} - OURS
+    assert placed and len(placed) < 12  # the first images' files, put in place when the run stopped
+    with pytest.raises(api.SegconvError, match="--resume"):
+        api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc", dask=cluster.scheduler_address)
+    report = api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc", resume=True,
+                         dask=cluster.scheduler_address)
+    assert report.resumed and report.reused == len(placed)  # the workers found them in the bucket
+    assert bucket_digest(s3, url, tmp_path / "got") == local_run(tmp_path, "voc")
+
+
+def test_validate_reads_the_headers_from_the_bucket(s3, cluster, tmp_path):
+    here = api.validate("s3://delivery/in/annotations.json", labels=LABELS)
+    there = api.validate("s3://delivery/in/annotations.json", labels=LABELS, dask=cluster.scheduler_address)
+    assert [str(f) for f in there.findings] == [str(f) for f in here.findings]
+    assert there.images == here.images == 4
+
+
+def test_photo_size_reads_past_64_kib_only_when_the_header_needs_it(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from convert.files.remote.direct import HEADER_BYTES, WorkerStorage
+    from convert.files.remote.transfer import upload
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (6, 4), "red").save(buffer, "JPEG")
+    jpeg = buffer.getvalue()
+    filler = b"\xff\xe2" + (65533).to_bytes(2, "big") + bytes(65531)  # an APP2 segment of 64 KiB before SOF
+    big = jpeg[:2] + filler + jpeg[2:]
+    for name, data in (("small.jpg", jpeg), ("big.jpg", big)):
+        (tmp_path / name).write_bytes(data)
+        upload(tmp_path / name, f"memory://segconv-direct-test/in/{name}")
+    storage = WorkerStorage(None, "r1", {"/stand-in": "memory://segconv-direct-test/in"})
+    assert storage.photo_size("/stand-in/small.jpg", 10**6) == (6, 4)
+    assert not storage._photos  # the header was enough: nothing fetched whole
+    assert len(big) > HEADER_BYTES
+    assert storage.photo_size("/stand-in/big.jpg", 10**6) == (6, 4)
+    assert storage.photo("/stand-in/big.jpg").read_bytes() == big  # fetched whole, once
+
+
+def worker_pids(client) -> list[int]:
+    try:
+        return [v for v in client.run(os.getpid, on_error="return").values() if isinstance(v, int)]
+    except OSError:
+        return []
+
+
+def test_workers_killed_mid_run_change_nothing(s3, cluster, tmp_path):
+    delivery = tmp_path / "generated"
+    src, labels = generated_delivery(delivery, 120, 320, 240)
+    s3.upload_folder(delivery / "coco", "s3://delivery/gen")
+    source = "s3://delivery/gen/" + src.relative_to(delivery / "coco").as_posix()
+    expected = local_run(tmp_path, "png", src, str(labels))
+    url = "s3://delivery/out-killed"
+    result: dict = {}
+
+    def convert():
+        try:
+            result["report"] = api.convert(source, url, labels=str(labels), to="png", dask=cluster.scheduler_address)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            result["error"] = exc
+
+    def staged() -> int:
+        found = s3.client().list_objects_v2(Bucket="delivery", Prefix="out-killed/masks/").get("Contents", [])
+        return sum(1 for o in found if o["Key"].endswith(".part"))
+
+    with distributed.Client(cluster) as client:
+        thread = threading.Thread(target=convert, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 300
+        while staged() < 20 and thread.is_alive():
+            assert time.monotonic() < deadline, "no worker wrote 20 masks"
+            time.sleep(0.05)
+        assert thread.is_alive(), f"the run ended before the kills: {result}"
+        for pid in worker_pids(client):
+            os.kill(pid, signal.SIGKILL)  # the nanny starts another; the scheduler runs the batches again
+        thread.join(timeout=600)
+    assert not thread.is_alive() and "error" not in result, result
+    assert result["report"].written == 120
+    got = bucket_digest(s3, url, tmp_path / "got")
+    assert got == expected  # also: no temporary object of the batches run twice stays
