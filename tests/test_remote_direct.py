@@ -246,3 +246,14 @@ def test_workers_killed_mid_run_change_nothing(s3, cluster, tmp_path):
     assert result["report"].written == 120
     got = bucket_digest(s3, url, tmp_path / "got")
     assert got == expected  # also: no temporary object of the batches run twice stays
+
+
+def test_the_readme_says_what_these_tests_show():
+    from conftest import ROOT
+
+    section = (ROOT / "README.md").read_text().split("## Deliveries in a bucket", 1)[1].split("\n## ", 1)[0]
+    said = " ".join(section.split())
+    for claim in ("`the Dask workers wrote 12 files into s3://… themselves, 4 photos of them copied by the store "
+                  "from the source`", "a header from its first 64 KiB", "Placing a file is a copy the store makes",
+                  "workers killed mid-run change no byte"):
+        assert claim in said, claim

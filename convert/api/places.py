@@ -11,6 +11,9 @@ stand-in on this machine, and whatever segconv says of the stand-in is said of t
   empty stand-ins for the rest, so refusing, ``--overwrite`` (only what the manifest lists) and ``--resume``
   decide as they do in a local folder.
 - A report URL (``--json``, ``--html``) is written locally, then uploaded.
+- With ``--dask`` the cluster reads and writes the bucket itself (:meth:`Staging.for_workers`,
+  :mod:`convert.files.remote.direct`): the workers read the photos from the source URLs and upload their
+  files into OUT; the stand-in gets the manifest, the run state and the files of the whole set only.
 
 Every message, finding and report names the URL, never the stand-in (:meth:`Staging.said`).  Local paths
 are untouched: :meth:`Staging.source` of a path is that path.

@@ -2,9 +2,11 @@
 
 The client parses the source once, builds samples and sends them to the
 cluster in batches (one task per batch, not per image); each worker paints,
-checks and writes its images atomically into OUT, which must be storage the
-workers share, and returns only findings, pixel counts and the writer's small
-records.  The client takes the results in submission order, so outputs and
+checks and writes its images atomically into OUT, which must be a folder the
+workers share or a URL they write themselves (the photos of a source URL read
+from their URLs too: :mod:`convert.files.remote.direct`), and returns only
+findings, pixel counts, the writer's small records and the names of its files.
+The client takes the results in submission order, so outputs and
 reports are identical to ``--jobs 1``.  ``--dask local`` starts a
 ``LocalCluster`` of worker processes here.
 
