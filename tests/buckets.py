@@ -47,14 +47,24 @@ class S3Server:
             self.server.stop()
             self.server = None
 
+    @staticmethod
+    def forget_clients() -> None:
+        """fsspec keeps one S3FileSystem per set of arguments in a process, made with the endpoint of its
+        time: a server on another port (the next test module's) needs a new one."""
+        import s3fs
+
+        s3fs.S3FileSystem.clear_instance_cache()
+
     def __enter__(self) -> S3Server:
         for name, value in self.env().items():
             self._saved[name] = os.environ.get(name)
             os.environ[name] = value
+        self.forget_clients()
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+        self.forget_clients()
         for name, value in self._saved.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -32,8 +32,8 @@ OURS = {".segconv-files.txt", ".segconv-run.json"}
 @pytest.fixture(scope="module")
 def s3():
     with S3Server() as server:
-        server.bucket("delivery")
-        server.upload_folder(FOOD, "s3://delivery/in")
+        server.bucket("direct")
+        server.upload_folder(FOOD, "s3://direct/in")
         yield server
 
 
@@ -96,8 +96,8 @@ def test_workers_write_the_files_and_the_client_relays_no_pixels(s3, cluster, tm
 
     monkeypatch.setattr(places.RemoteOutput, "publish", publish)
     calls = ClientCalls(monkeypatch)
-    url = "s3://delivery/out-voc"
-    report = api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc",
+    url = "s3://direct/out-voc"
+    report = api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to="voc",
                          dask=cluster.scheduler_address)
     assert report.written == 4
     got = bucket_digest(s3, url, tmp_path / "got")
@@ -115,10 +115,10 @@ def test_workers_write_the_files_and_the_client_relays_no_pixels(s3, cluster, tm
     copied = {target.split("/", 2)[2]: source for source, target in calls.copied}
     for mask in masks:
         source = copied[mask]
-        assert source.startswith("delivery/out-voc/Segmentation") and source.endswith(".part"), source
+        assert source.startswith("direct/out-voc/Segmentation") and source.endswith(".part"), source
         assert source not in calls.uploaded
     for photo in photos:  # the photos, straight from the source bucket
-        assert copied[photo].startswith("delivery/in/"), copied[photo]
+        assert copied[photo].startswith("direct/in/"), copied[photo]
     assert not [n for n in got if n.endswith(".part")]  # no temporary object stays
     note = [n for n in report.notes if n.startswith("the Dask workers wrote")]
     assert note == [f"the Dask workers wrote 12 files into {url} themselves, 4 photos of them copied by the "
@@ -127,7 +127,7 @@ def test_workers_write_the_files_and_the_client_relays_no_pixels(s3, cluster, tm
 
 def test_a_local_source_is_read_by_the_workers_and_uploaded_by_them(s3, cluster, tmp_path, monkeypatch):
     calls = ClientCalls(monkeypatch)
-    url = "s3://delivery/out-yolo"
+    url = "s3://direct/out-yolo"
     api.convert(FOOD / "annotations.json", url, labels=LABELS, to="yolo", dask=cluster.scheduler_address)
     got = bucket_digest(s3, url, tmp_path / "got")
     assert got == local_run(tmp_path, "yolo")
@@ -139,12 +139,12 @@ def test_a_local_source_is_read_by_the_workers_and_uploaded_by_them(s3, cluster,
 
 
 def test_overwrite_and_the_refusals_behave_as_in_a_folder(s3, cluster, tmp_path):
-    url = "s3://delivery/out-over"
-    api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="png", dask=cluster.scheduler_address)
-    s3.client().put_object(Bucket="delivery", Key="out-over/notes.txt", Body=b"mine")
+    url = "s3://direct/out-over"
+    api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to="png", dask=cluster.scheduler_address)
+    s3.client().put_object(Bucket="direct", Key="out-over/notes.txt", Body=b"mine")
     with pytest.raises(api.SegconvError, match="output folder exists and is not empty"):
-        api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc", dask=cluster.scheduler_address)
-    api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc", overwrite=True,
+        api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to="voc", dask=cluster.scheduler_address)
+    api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to="voc", overwrite=True,
                 dask=cluster.scheduler_address)
     got = bucket_digest(s3, url, tmp_path / "got")
     assert (tmp_path / "got" / "notes.txt").read_bytes() == b"mine"
@@ -153,30 +153,30 @@ def test_overwrite_and_the_refusals_behave_as_in_a_folder(s3, cluster, tmp_path)
 
 
 def test_a_stopped_run_is_finished_by_resume_to_the_same_bytes(s3, cluster, tmp_path):
-    url = "s3://delivery/out-stop"
+    url = "s3://direct/out-stop"
 
     def stop_after_two(done, total):
         if done == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(api.Interrupted):
-        api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc",
+        api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to="voc",
                     dask=cluster.scheduler_address, progress=stop_after_two)
     half = s3.download_folder(url, tmp_path / "half")
     assert ".segconv-run.json" in half and ".segconv-files.txt" in half
     placed = {n for n in half if not n.endswith(".part")} - OURS
     assert placed and len(placed) < 12  # the first images' files, put in place when the run stopped
     with pytest.raises(api.SegconvError, match="--resume"):
-        api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc", dask=cluster.scheduler_address)
-    report = api.convert("s3://delivery/in/annotations.json", url, labels=LABELS, to="voc", resume=True,
+        api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to="voc", dask=cluster.scheduler_address)
+    report = api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to="voc", resume=True,
                          dask=cluster.scheduler_address)
     assert report.resumed and report.reused == len(placed)  # the workers found them in the bucket
     assert bucket_digest(s3, url, tmp_path / "got") == local_run(tmp_path, "voc")
 
 
 def test_validate_reads_the_headers_from_the_bucket(s3, cluster, tmp_path):
-    here = api.validate("s3://delivery/in/annotations.json", labels=LABELS)
-    there = api.validate("s3://delivery/in/annotations.json", labels=LABELS, dask=cluster.scheduler_address)
+    here = api.validate("s3://direct/in/annotations.json", labels=LABELS)
+    there = api.validate("s3://direct/in/annotations.json", labels=LABELS, dask=cluster.scheduler_address)
     assert [str(f) for f in there.findings] == [str(f) for f in here.findings]
     assert there.images == here.images == 4
 
@@ -215,10 +215,10 @@ def worker_pids(client) -> list[int]:
 def test_workers_killed_mid_run_change_nothing(s3, cluster, tmp_path):
     delivery = tmp_path / "generated"
     src, labels = generated_delivery(delivery, 120, 320, 240)
-    s3.upload_folder(delivery / "coco", "s3://delivery/gen")
-    source = "s3://delivery/gen/" + src.relative_to(delivery / "coco").as_posix()
+    s3.upload_folder(delivery / "coco", "s3://direct/gen")
+    source = "s3://direct/gen/" + src.relative_to(delivery / "coco").as_posix()
     expected = local_run(tmp_path, "png", src, str(labels))
-    url = "s3://delivery/out-killed"
+    url = "s3://direct/out-killed"
     result: dict = {}
 
     def convert():
@@ -228,7 +228,7 @@ def test_workers_killed_mid_run_change_nothing(s3, cluster, tmp_path):
             result["error"] = exc
 
     def staged() -> int:
-        found = s3.client().list_objects_v2(Bucket="delivery", Prefix="out-killed/masks/").get("Contents", [])
+        found = s3.client().list_objects_v2(Bucket="direct", Prefix="out-killed/masks/").get("Contents", [])
         return sum(1 for o in found if o["Key"].endswith(".part"))
 
     with distributed.Client(cluster) as client:
