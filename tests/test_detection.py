@@ -67,3 +67,33 @@ def test_formats_lists_readers_and_writers():
 
 def test_food_fixture_is_coco():
     assert detect_format(FOOD / "annotations.json") == "coco"
+
+
+def _every_file():
+    from conftest import CORPUS, FIXTURES
+
+    roots = [FIXTURES] + ([CORPUS] if CORPUS.is_dir() else [])
+    return sorted(p for root in roots for p in root.rglob("*") if p.is_file())
+
+
+def test_a_reader_never_detects_a_file_whose_suffix_it_does_not_declare():
+    """``Reader.files`` lets detection skip a reader (and its import) for a file of another suffix; that is
+    only right if the reader's own detect would have said no: checked on every file of the fixtures and of
+    the corpus of other tools' files."""
+    files = _every_file()
+    assert len(files) > 100
+    wrongly_skipped = [(name, str(path)) for path in files for name, reader in READERS.items()
+                       if path.suffix.lower() not in reader.files and reader.module.detect(path)]
+    assert wrongly_skipped == []
+
+
+def test_every_declared_suffix_is_one_its_reader_detects(tmp_path):
+    """The declared suffixes are not guesses: for each, a file of the fixtures or the corpus (or, for YOLO's
+    .yml, the fixture's data.yaml renamed) that its reader detects."""
+    files = _every_file()
+    yaml = next(p for p in files if p.name == "data.yaml")
+    (tmp_path / "data.yml").write_bytes(yaml.read_bytes())
+    files.append(tmp_path / "data.yml")
+    for name, reader in READERS.items():
+        for suffix in reader.files:
+            assert any(p.suffix.lower() == suffix and reader.module.detect(p) for p in files), (name, suffix)

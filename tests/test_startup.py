@@ -82,6 +82,11 @@ def test_validate_imports_only_what_it_uses():
                 "numpy.ma", "convert.pipeline.diff", "convert.api.tracing", "convert.api.comparing",
                 "pydantic"} & modules
     assert "convert.checks.validator" in modules  # it did check
+    # detecting a COCO file looks only at the readers of .json files (formats/readers.py, Reader.files)
+    assert not {"convert.formats.cvat.read", "convert.formats.kaggle_rle.read", "convert.formats.voc.read",
+                "convert.formats.cityscapes.read", "convert.formats.yolo.read", "defusedxml"} & modules
+    assert {"convert.formats.coco.read", "convert.formats.label_studio.read", "convert.formats.labelme.read"} \
+        <= modules
 
 
 def test_the_label_map_is_still_checked_by_its_schema(tmp_path):

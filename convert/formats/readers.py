@@ -26,18 +26,27 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Reader(Entry):
     """A reader: its module defines ``detect(path) -> str | None`` (why the path looks like the format)
-    and the dataset class named here; ``looks_for`` tells a user what detection looked for."""
+    and the dataset class named here; ``looks_for`` tells a user what detection looked for; ``files`` are
+    the suffixes of a single file the format is read from (none: it is read from folders only)."""
 
     looks_for: str = ""
+    files: tuple[str, ...] = ()
 
-    def __init__(self, name: str, where: str, description: str, looks_for: str, option_list: tuple = ()):
+    def __init__(self, name: str, where: str, description: str, looks_for: str, option_list: tuple = (), *,
+                 files: tuple[str, ...] = ()):
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "where", where)
         object.__setattr__(self, "description", description)
         object.__setattr__(self, "looks_for", looks_for)
         object.__setattr__(self, "option_list", option_list)
+        object.__setattr__(self, "files", files)
 
     def detect(self, path: Path) -> str | None:
+        """Why ``path`` looks like the format, or ``None``.  A file whose suffix is not one of :attr:`files`
+        is not the format, and its module is not even imported: detecting a COCO file loads the JSON
+        readers, not the readers of Cityscapes trees or Kaggle CSVs."""
+        if path.suffix.lower() not in self.files and path.is_file():
+            return None
         return self.module.detect(path)
 
     def open(self, src, **options) -> Dataset:
@@ -48,10 +57,12 @@ READERS: dict[str, Reader] = {r.name: r for r in [
     Reader("coco", "convert.formats.coco.read:CocoSource",
            "COCO instances JSON: polygons, uncompressed and compressed RLE; a folder of subsets as exported",
            "a .json file holding an object with 'images' and 'annotations', or a folder holding "
-           "annotations/instances_<subset>.json (CVAT's, Datumaro's export, the COCO download) or annotations.json"),
+           "annotations/instances_<subset>.json (CVAT's, Datumaro's export, the COCO download) or annotations.json",
+           files=(".json",)),
     Reader("coco-panoptic", "convert.formats.coco_panoptic.read:CocoPanopticDataset",
            "COCO panoptic: panoptic_<subset>.json and its PNGs (id = R + 256 G + 256² B), segments checked both ways",
-           "a .json whose annotations hold 'segments_info', or a folder holding annotations/panoptic_*.json"),
+           "a .json whose annotations hold 'segments_info', or a folder holding annotations/panoptic_*.json",
+           files=(".json",)),
     Reader("label-studio", "convert.formats.label_studio.read:LabelStudioDataset",
            "Label Studio JSON export: polygons, rectangles, ellipses in percent; brush RLE; the chosen annotation",
            "a .json file holding a list of tasks, or one task, with 'data' and 'annotations' or 'predictions' "
@@ -61,17 +72,17 @@ READERS: dict[str, Reader] = {r.name: r for r in [
                                         "a task that gives nothing is unlabelled, not painted",
                    choices=("annotation", "prediction", "auto")),
             Option("alpha", 128, "brush pixels with at least this alpha (1-255) are painted", type=int,
-                   bounds=(1, 255)))),
+                   bounds=(1, 255))), files=(".json",)),
     Reader("labelme", "convert.formats.labelme.read:LabelmeDataset",
            "LabelMe JSON (wkentaro/labelme, X-AnyLabeling): every shape type, imageData or imagePath, labels.txt",
-           "a .json file with 'shapes', or a folder of them"),
+           "a .json file with 'shapes', or a folder of them", files=(".json",)),
     Reader("cvat", "convert.formats.cvat.read:CvatDataset",
            "CVAT XML 1.1, for images and for video: box, polygon, ellipse, mask, z_order, groups, subsets",
-           "an .xml file whose root is <annotations>, or a folder holding one"),
+           "an .xml file whose root is <annotations>, or a folder holding one", files=(".xml",)),
     Reader("labelme-xml", "convert.formats.labelme_xml.read:LabelmeXmlDataset",
            "MIT LabelMe XML (CSAIL web tool): polygons, boxes, segm masks, parts, deleted objects",
            "an .xml file whose root is <annotation> with <imagesize>/<polygon>/<segm>, or a folder "
-           "(Annotations/) of them"),
+           "(Annotations/) of them", files=(".xml",)),
     Reader("kaggle-rle", "convert.formats.kaggle_rle.read:KaggleRleDataset",
            "Kaggle run-length CSVs (Carvana, Airbus, Severstal, TGS, SIIM, HuBMAP): a row per image, object or "
            "image and class; sizes from the images",
@@ -90,7 +101,7 @@ READERS: dict[str, Reader] = {r.name: r for r in [
             Option("size", "", "WIDTHxHEIGHT of every image, where neither image files nor width and height "
                                "columns give it (e.g. 1918x1280)"),
             Option("label", "", "the class of a CSV without a class column (default: the only class of "
-                                "labelmap.json beside it, else foreground)"))),
+                                "labelmap.json beside it, else foreground)")), files=(".csv",)),
     Reader("masks", "convert.formats.png.read:MasksDataset",
            "segconv's png layout read back: masks/**/*.png with labelmap.json; folders of binary *_mask.gif masks",
            "a folder with masks/ and labelmap.json (segconv's png layout), or of binary *_mask.gif masks "
@@ -100,7 +111,7 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            "a dataset YAML with 'names' (data.yaml), a folder holding one, or images/ and labels/*.txt",
            (Option("fill", "ultralytics", "rows painted as Ultralytics trains on them (cv2.fillPoly of truncated "
                                           "vertices, outline included) or by pycocotools' centre rule",
-                   choices=("ultralytics", "pycocotools")),)),
+                   choices=("ultralytics", "pycocotools")),), files=(".yaml", ".yml")),
     Reader("cityscapes", "convert.formats.cityscapes.read:CityscapesDataset",
            "Cityscapes: gtFine/gtCoarse polygons painted as createLabelImage does, or labelIds/instanceIds PNGs",
            "a folder holding gtFine/ or gtCoarse/ (or that folder) with <split>/<city>/*_gtFine_polygons.json, "
@@ -141,14 +152,14 @@ READERS: dict[str, Reader] = {r.name: r for r in [
                                     "(higher predicted_iou on top), stability (higher stability_score on top), "
                                     "file (later on top)", choices=("area", "iou", "stability", "file")),
             Option("label", "", "the one class every mask is (default: the one class of --labels besides its "
-                                "fill class, else object)"))),
+                                "fill class, else object)")), files=(".json",)),
     Reader("color-masks", "convert.formats.color_masks.read:ColorMasksDataset",
            "colour-coded masks with class_dict.csv, label_colors.txt or labelmap.txt (CamVid, Kaggle sets), or "
            "index masks with a names file (SegNet CamVid); an unknown colour is an error",
            "a folder with class_dict.csv, label_colors.txt, labelmap.txt or classes.txt and a mask folder "
            "(train_labels/, trainannot/, masks/, labels/ ...)",
            (Option("void", "auto", "the class table's row that is void: auto (a row named void, unlabelled, "
-                                   "unlabeled, ignore), none, or a row's name"),)),
+                                   "unlabeled, ignore), none, or a row's name"),), files=(".csv", ".txt")),
     Reader("voc", "convert.formats.voc.read:VocDataset",
            "Pascal VOC segmentation tree (palette, grayscale or RGB masks; Datumaro/CVAT labelmap.txt)",
            "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),
