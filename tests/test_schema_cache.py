@@ -92,12 +92,72 @@ def test_a_file_in_place_of_the_folder_is_no_error(tmp_path, monkeypatch, jsonsc
     assert jsonschema_calls == ["labelmap", "labelmap"]
 
 
-def test_a_second_run_does_not_import_jsonschema(tmp_path):
-    """What the cache is for: the second validate of the bundled example never imports jsonschema."""
+def test_a_second_run_imports_neither_jsonschema_nor_yaml(tmp_path):
+    """What the cache is for: the second load of the bundled example's map imports neither jsonschema nor
+    the YAML parser."""
     env = dict(os.environ, SEGCONV_CACHE=str(tmp_path / "cache"))
     script = ("import sys; from convert.model.labelmap import LabelMap; "
-              "LabelMap.load('fixtures/food/labelmap.yaml'); print('jsonschema' in sys.modules)")
+              "LabelMap.load('fixtures/food/labelmap.yaml'); print('jsonschema' in sys.modules, 'yaml' in sys.modules)")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=root,
                            check=True).stdout.strip() for _ in range(2)]
-    assert runs == ["True", "False"]
+    assert runs == ["True True", "False False"]
+
+
+def test_a_valid_yaml_map_is_parsed_once(cache, tmp_path, monkeypatch):
+    """The second load of the same YAML text takes what it parsed to from the cache: same label map."""
+    from convert.model.labelmap import LabelMap
+
+    path = tmp_path / "labels.yaml"
+    path.write_text("classes:\n  - {name: background, index: 0, level: 0, fill: true}\n"
+                    "  - {name: plate, index: 1, level: 1, aliases: [dish]}\n")
+    first = LabelMap.load(path)
+    assert len(list((cache / "parsed").iterdir())) == 1
+    import yaml
+
+    monkeypatch.setattr(yaml, "safe_load", lambda text: pytest.fail("parsed again"))
+    second = LabelMap.load(path)
+    assert second == first and second.resolve("dish") == first.resolve("dish")
+
+
+def test_a_changed_yaml_map_is_parsed_again(cache, tmp_path):
+    from convert.model.labelmap import LabelMap
+
+    path = tmp_path / "labels.yaml"
+    path.write_text("classes:\n  - {name: background, index: 0, level: 0, fill: true}\n")
+    LabelMap.load(path)
+    path.write_text("classes:\n  - {name: background, index: 0, level: 0, fill: true}\n"
+                    "  - {name: plate, index: 1, level: 1}\n")
+    assert [c.name for c in LabelMap.load(path).classes] == ["background", "plate"]
+
+
+def test_an_invalid_yaml_map_is_never_remembered(cache, tmp_path):
+    from convert.model.labelmap import LabelMap
+
+    path = tmp_path / "labels.yaml"
+    path.write_text("classes:\n  - {name: plate, index: 1, level: 1}\n  - {name: plate, index: 2, level: 1}\n")
+    for _ in range(2):
+        with pytest.raises(SegconvError):
+            LabelMap.load(path)
+    assert not (cache / "parsed").exists()
+
+
+def test_a_map_json_cannot_give_back_is_not_remembered(cache):
+    """A YAML date, or a key that is not a string, would come back from JSON as something else."""
+    import datetime
+
+    schemas.remember_document("a", "labelmap", {"classes": [], "made": datetime.date(2024, 1, 2)})
+    schemas.remember_document("b", "labelmap", {"classes": [], 1: "one"})
+    schemas.remember_document("c", "labelmap", {"classes": [], "x": float("nan")})
+    assert not (cache / "parsed").exists() or not list((cache / "parsed").iterdir())
+
+
+def test_a_damaged_entry_is_parsed_again(cache, tmp_path):
+    from convert.model.labelmap import LabelMap
+
+    path = tmp_path / "labels.yaml"
+    path.write_text("classes:\n  - {name: background, index: 0, level: 0, fill: true}\n")
+    LabelMap.load(path)
+    (entry,) = (cache / "parsed").iterdir()
+    entry.write_text('{"classes": [')
+    assert [c.name for c in LabelMap.load(path).classes] == ["background"]

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from convert.errors import SegconvError
 from convert.model import schemas
@@ -198,6 +197,12 @@ class LabelMap:
             raise SegconvError(f"cannot read label map: {exc}", file=str(path)) from None
         if path.suffix.lower() == ".txt":
             return cls.from_txt(text, source=str(path))
+        if path.suffix.lower() != ".json":
+            known = schemas.remembered_document(text, "labelmap")  # a YAML map this machine parsed before
+            if known is not None:
+                return cls.from_dict(known, source=str(path))
+        import yaml  # here: a remembered map needs no YAML parser (its import is a tenth of a small run)
+
         try:
             if path.suffix.lower() == ".json":
                 data = json.loads(text)
@@ -215,7 +220,10 @@ class LabelMap:
                 file=str(path),
                 line=mark.line + 1 if mark else None,
             ) from None
-        return cls.from_dict(data, source=str(path))
+        labelmap = cls.from_dict(data, source=str(path))
+        if path.suffix.lower() != ".json":
+            schemas.remember_document(text, "labelmap", data)
+        return labelmap
 
     @classmethod
     def from_txt(cls, text: str, *, source: str | None = None) -> LabelMap:

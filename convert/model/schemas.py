@@ -11,7 +11,9 @@ user's cache folder named by the hash of the schema and the document.  The next
 run given the same label map skips jsonschema altogether (its import and the
 meta-schemas it loads are a tenth of a small run); a changed document or schema
 has another hash, and an invalid document is never remembered, so every error
-still comes from jsonschema.  ``SEGCONV_CACHE=off`` turns this off.
+still comes from jsonschema.  The text of a valid YAML label map is remembered
+with what it parses to (:func:`remembered_document`), so the next run does not
+import the YAML parser either.  ``SEGCONV_CACHE=off`` turns this off.
 """
 
 from __future__ import annotations
@@ -109,6 +111,51 @@ def remember(key: str) -> None:
     try:
         (folder / "valid").mkdir(parents=True, exist_ok=True)
         (folder / "valid" / key).touch()
+    except OSError:
+        pass
+
+
+def _text_key(text: str, name: str) -> str:
+    digest = hashlib.sha256(schema_path(name).read_bytes())
+    digest.update(b"\0text\0" + text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def remembered_document(text: str, name: str):
+    """What ``text`` parsed to when it was found valid under schema ``name`` before (see
+    :func:`remember_document`), or ``None``."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    try:
+        data = (folder / "parsed" / _text_key(text, name)).read_bytes()
+    except OSError:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:  # a damaged entry: parse the text again
+        return None
+
+
+def remember_document(text: str, name: str, document) -> None:
+    """Remember that ``text`` parses to ``document``, found valid under schema ``name``; only a document
+    that JSON gives back unchanged (no dates, no keys that are not strings, no NaN) is remembered.  The file
+    appears whole or not at all (a concurrent run reads the old state or the new one)."""
+    folder = cache_folder()
+    if folder is None:
+        return
+    try:
+        data = json.dumps(document, allow_nan=False)
+        if json.loads(data) != document:
+            return
+    except (TypeError, ValueError):
+        return
+    key = _text_key(text, name)
+    try:
+        (folder / "parsed").mkdir(parents=True, exist_ok=True)
+        part = folder / "parsed" / f".{key}.{os.getpid()}.part"
+        part.write_text(data, encoding="utf-8")
+        os.replace(part, folder / "parsed" / key)
     except OSError:
         pass
 
