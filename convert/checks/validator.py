@@ -307,12 +307,19 @@ def declared_field_findings(region: Region, sample: Sample, raster: int, box: tu
             out.append(Finding("bbox-field-mismatch", f"'bbox' {list(bbox)} has no area (width or height <= 0)",
                                **located(region, sample)))
         elif boxes:
-            def excess(edges) -> list[float]:
-                sides = (edges[2] - edges[0], edges[3] - edges[1], edges[2] - edges[0], edges[3] - edges[1])
-                return [abs(a - b) - (0 if exact else max(opts.field_bbox_floor, opts.field_bbox_tolerance * s))
-                        for a, b, s in zip(declared, edges, sides)]
-            best_name, best = min(boxes, key=lambda r: max(excess(r[1])))
-            if max(excess(best)) > 0:
+            floor, share = opts.field_bbox_floor, opts.field_bbox_tolerance
+
+            def excess(edges) -> float:
+                """How far the worst edge is beyond its tolerance (> 0: a mismatch)."""
+                width, height = edges[2] - edges[0], edges[3] - edges[1]
+                if exact:
+                    return max(abs(a - b) for a, b in zip(declared, edges))
+                across, down = max(floor, share * width), max(floor, share * height)
+                return max(abs(declared[0] - edges[0]) - across, abs(declared[1] - edges[1]) - down,
+                           abs(declared[2] - edges[2]) - across, abs(declared[3] - edges[3]) - down)
+            worst, best_name, best = min(((excess(edges), name, edges) for name, edges in boxes),
+                                         key=lambda r: r[0])  # the first of the closest, as before
+            if worst > 0:
                 fmt = "[{:g}, {:g}, {:g}, {:g}]"
                 out.append(Finding(
                     "bbox-field-mismatch",
