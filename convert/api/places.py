@@ -1,9 +1,12 @@
 """Where a call's paths live: a URL (``s3://``, ``gs://``, ``az://``, ``hf://``, ``https://``) is given a
 stand-in on this machine, and whatever segconv says of the stand-in is said of the URL.
 
-- A source URL is fetched once into a private temporary folder (a folder whole, a file with the folder it
-  lies in, where its images are), each object read once; ``--labels`` and ``--images`` alike.  Readers then
-  read it as they read a local delivery, so the samples, masks and findings are the ones a local run gives.
+- A source URL is fetched once into a private temporary folder (a folder, a file with the folder it lies in,
+  where its images are), each object read once; ``--labels`` and ``--images`` alike.  A photo larger than
+  64 KiB is fetched for its header only (:mod:`convert.files.remote.ranged`: ranged reads, many at a time),
+  into a partial stand-in that every reader needing more fetches whole first
+  (:mod:`convert.files.remote.stand_ins`); everything else is fetched whole.  Readers then read it as they
+  read a local delivery, so the samples, masks and findings are the ones a local run gives.
 - An output URL (``-o``) is written into a local stand-in first, then published file by file, each file in
   one upload, many at a time (:mod:`convert.files.remote.transfer`): the run state first, then the manifest,
   then the files, then what ``--overwrite`` removed; the run state goes last, when the run finished.  The
@@ -40,6 +43,8 @@ from convert.api.paths import PathLike, local_path
 from convert.errors import SegconvError
 from convert.files.remote.direct import Placements
 from convert.files.remote.failures import StorageError
+from convert.files.remote.ranged import PREFIX, fetch_headers, header_only
+from convert.files.remote.stand_ins import still_partial, write_record
 from convert.files.remote.transfer import (
     download,
     download_tree,
@@ -65,6 +70,7 @@ class Staging:
         self.reports: list[tuple[Path, str]] = []  # (stand-in, URL) of report files to upload
         self.run_state: str | None = None  # the text of OUT's run state while a conversion's files go up
         self.moved: list[str] = []  # what was fetched and uploaded, for the run's notes
+        self.fetched: list[Fetched] = []  # the source folders fetched, said in the notes by :meth:`notes`
         self._count = 0
 
     def _folder(self, what: str) -> Path:
@@ -93,10 +99,26 @@ class Staging:
         folder_url = url if found == "folder" else parent(url)
         local = self._folder("source")
         objects = listing(folder_url)
-        download_tree(folder_url, sorted(objects), local, self._told(f"fetching {folder_url}"),
-                      sum(objects.values()))
+        photos = {name: size for name, size in objects.items() if header_only(name, size)}
+        rest = sorted(set(objects) - set(photos))
+        told = self._told(f"fetching {folder_url}")
+        whole_bytes = sum(objects[n] for n in rest)
+        total = whole_bytes + sum(min(size, PREFIX) for size in photos.values())
+        download_tree(folder_url, rest, local, told, total)
+        fetch = Fetched(folder_url, local, len(rest), whole_bytes, len(photos), sum(photos.values()))
+        if photos:
+            entries, label_maps, fetch.header_bytes = fetch_headers(
+                folder_url, photos, local,
+                None if told is None else lambda done: told(whole_bytes + done, max(total, whole_bytes + done)))
+            write_record(local, folder_url, entries)
+            if label_maps:  # grey and palette PNGs: read whole by their readers
+                more = sum(photos[n] for n in label_maps)
+                done = whole_bytes + fetch.header_bytes
+                download_tree(folder_url, label_maps, local,
+                              None if told is None else lambda d, _: told(done + d, done + more), more)
+                fetch.add_whole(label_maps, more)
         self.urls[str(local)] = folder_url
-        self.moved.append(f"read {folder_url}: {amount(len(objects), sum(objects.values()))} fetched once")
+        self.fetched.append(fetch)
         return local if found == "folder" else local / name_of(url)
 
     def file(self, given: PathLike) -> Path:
@@ -157,6 +179,11 @@ class Staging:
         if on_bytes is None:
             return None
         return lambda done, total: on_bytes(done, total, what)
+
+    def notes(self) -> list[str]:
+        """What was fetched and uploaded, for the run's notes (said when the run is over: a photo fetched
+        for its header only may have been fetched whole since)."""
+        return [fetch.note() for fetch in self.fetched] + self.moved
 
     def publish_outputs(self, report=None) -> None:
         """Every output URL's new files uploaded; the run's notes say how much went up."""
@@ -319,12 +346,55 @@ class RemoteOutput:
         return len(changed), sum(now[n][0] for n in changed)
 
 
+@dataclasses.dataclass
+class Fetched:
+    """A source folder fetched: ``files`` whole (``size`` bytes) and ``photos`` (``photo_bytes``) for their
+    headers only, ``header_bytes`` of them (:mod:`convert.files.remote.ranged`)."""
+
+    url: str
+    local: Path
+    files: int
+    size: int
+    photos: int
+    photo_bytes: int
+    header_bytes: int = 0
+
+    def add_whole(self, names: list[str], size: int) -> None:
+        """``names`` (``size`` bytes) were fetched whole after all (label maps, not photos)."""
+        self.files += len(names)
+        self.size += size
+        self.photos -= len(names)
+        self.photo_bytes -= size
+
+    def note(self) -> str:
+        """``read s3://b/in: 1 file, 5.2 kB fetched whole; 4 photos for their headers only (262.1 kB of
+        1.3 MB)``, and the photos fetched whole since, when a step needed more than their header."""
+        said = [f"{amount(self.files, self.size)} fetched whole"] if self.files or not self.photos else []
+        if self.photos:
+            partial, held, later, later_bytes = still_partial(self.local)
+            if partial:
+                said.append(f"{plural(partial, 'photo')} for their headers only ({size_of(held)} of "
+                            f"{size_of(self.photo_bytes - later_bytes)})")
+            if later:
+                said.append(f"{plural(later, 'photo')} fetched whole where a step needed more than the header "
+                            f"({size_of(later_bytes)})")
+        return f"read {self.url}: " + "; ".join(said)
+
+
+def size_of(size: int) -> str:
+    """``2.5 kB``.
+
+        >>> size_of(999), size_of(3_400_000)
+        ('999 bytes', '3.4 MB')
+    """
+    return next((f"{size / f:.1f} {unit}" for f, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")) if size >= f),
+                f"{size} bytes")
+
+
 def amount(files: int, size: int) -> str:
     """``3 files, 1.2 MB``.
 
         >>> amount(1, 2_500), amount(12, 3_400_000)
         ('1 file, 2.5 kB', '12 files, 3.4 MB')
     """
-    scaled = next((f"{size / f:.1f} {unit}" for f, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")) if size >= f),
-                  f"{size} bytes")
-    return f"{plural(files, 'file')}, {scaled}"
+    return f"{plural(files, 'file')}, {size_of(size)}"

@@ -97,6 +97,7 @@ def _staging_of(ds: Loaded, progress: Progress | None) -> Staging:
     if loaded is not None:
         staging.urls.update(loaded.urls)
         staging.moved += loaded.moved
+        staging.fetched += loaded.fetched
     return staging
 
 
@@ -115,7 +116,7 @@ def check(ds: Loaded, opts: RunOptions, progress: Progress | None = None, profil
             staging.restore(stop.report)
             raise
         staging.restore(report)
-        report.notes[:0] = staging.moved
+        report.notes[:0] = staging.notes()
         staging.publish_reports(reports)
     return report
 
@@ -188,7 +189,7 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
             staging.publish_outputs()  # what was written goes up whole, for --resume to finish
             raise
         staging.restore(report)
-        report.notes[:0] = staging.moved
+        report.notes[:0] = staging.notes()
         staging.publish_outputs(report)
         staging.publish_reports(reports)
     return report

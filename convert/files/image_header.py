@@ -36,6 +36,8 @@ import struct
 import zlib
 from pathlib import Path
 
+from convert.files.remote.stand_ins import part_of, whole
+
 _XMP_ORIENTATION = re.compile(rb'tiff:Orientation(="|>)([0-9])')
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
@@ -44,23 +46,58 @@ class _Bad(Exception):
     """Not a file this parser understands; Pillow decides."""
 
 
+class Missing(Exception):
+    """The parser needs ``n`` bytes at ``pos`` that a partial stand-in does not hold
+    (:mod:`convert.files.remote.stand_ins`)."""
+
+    def __init__(self, pos: int, n: int):
+        super().__init__(pos, n)
+        self.pos, self.n = pos, n
+
+
 def read_header(source: Path | str | bytes) -> tuple[int, int, int] | None:
     """``(width, height, orientation)`` from the header of an image file or its bytes (orientation 1
     when there is none), or ``None`` when the format is not one of the above or the header is not
-    understood."""
+    understood.  A partial stand-in of an object in a bucket is read where it holds the bytes the header
+    needs; where it does not, the object is fetched whole first (never a guess from the bytes it lacks)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _parse(_Bytes(bytes(source)))
+    part = part_of(source)
+    if part is not None:
+        try:
+            return _read_file(source, part.ranges)
+        except Missing:
+            whole(source)
+    return _read_file(source, None)
+
+
+def parse_header(src) -> tuple[int, int, int] | None:
+    """:func:`read_header` of any ``src`` with ``size`` and ``read(pos, n, ahead)``; :class:`Missing` is
+    raised, not answered."""
+    return _parse(src)
+
+
+def _read_file(source, known) -> tuple[int, int, int] | None:
     try:
         fd = os.open(source, os.O_RDONLY)
     except OSError:
         return None
     try:
         size = os.fstat(fd).st_size
-        return _parse(_File(fd, size)) if size else None
+        return _parse(_File(fd, size, known)) if size else None
     except OSError:
         return None
     finally:
         os.close(fd)
+
+
+def covered(ranges, pos: int, n: int) -> bool:
+    """Whether ``[pos, pos + n)`` lies inside one of the ``[start, end)`` ranges (sorted, merged).
+
+        >>> covered([(0, 10), (20, 30)], 5, 5), covered([(0, 10), (20, 30)], 8, 4)
+        (True, False)
+    """
+    return any(start <= pos and pos + n <= end for start, end in ranges)
 
 
 class _Bytes:
@@ -82,13 +119,16 @@ class _File:
 
     WINDOW = 1 << 16
 
-    def __init__(self, fd: int, size: int):
+    def __init__(self, fd: int, size: int, known=None):
         self.fd, self.size = fd, size
+        self.known = known  # a partial stand-in: the byte ranges it holds (None: the whole file)
         self.buf, self.start = b"", 0
 
     def read(self, pos: int, n: int, ahead: bool = True) -> bytes:
         if pos < 0 or pos + n > self.size:
             raise _Bad("read past the end")
+        if self.known is not None and not covered(self.known, pos, n):
+            raise Missing(pos, n)
         offset = pos - self.start
         if offset >= 0 and offset + n <= len(self.buf):
             return self.buf[offset:offset + n]
@@ -213,7 +253,7 @@ def _png(src) -> tuple[int, int, int]:
     size = None
     exif = xmp = raw_profile = None
     length = 0
-    big_chunks = isinstance(src, _File)
+    big_chunks = isinstance(src, _File) and src.known is None
     while pos + 8 <= src.size:
         length, kind_id = struct.unpack(">II", src.read(pos, 8))
         if kind_id in (_IDAT, _FDAT):  # image data: skipped by its length

@@ -21,6 +21,7 @@ from typing import IO, cast
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from convert.files.remote.stand_ins import whole
 from convert.limits import DEFAULT_MAX_PIXELS
 
 EXIF_ORIENTATION = 0x0112
@@ -36,6 +37,7 @@ def open_image(source: Path | str | bytes) -> ImageFile.ImageFile:
     Pillow's decompression-bomb guard: that guard reads the process-wide ``Image.MAX_IMAGE_PIXELS``, which
     belongs to the program segconv runs in and is neither changed nor consulted here.  Callers check the
     size against ``--max-pixels`` before decoding (``im.width * im.height``).  Use it as a context manager.
+    A partial stand-in of a photo in a bucket (:mod:`convert.files.remote.stand_ins`) is fetched whole first.
 
         >>> buf = io.BytesIO(); Image.new("L", (5, 2)).save(buf, "PNG")
         >>> with open_image(buf.getvalue()) as im:
@@ -45,6 +47,7 @@ def open_image(source: Path | str | bytes) -> ImageFile.ImageFile:
     if isinstance(source, (bytes, bytearray)):
         prefix = bytes(source[:16])
     else:
+        whole(source)  # a photo in a bucket fetched for its header only: fetched whole now
         with open(source, "rb") as fh:
             prefix = fh.read(16)
     for register in (Image.preinit, Image.init):  # the common plugins first, then every one, as Image.open

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from convert.files.atomic import OWNER, stage_bytes, stage_copy, stage_link, write_bytes
+from convert.files.remote.stand_ins import whole
 from convert.findings.missing_image import missing_image
 from convert.formats.options import parse_options
 from convert.model.labelmap import LabelMap
@@ -177,7 +178,7 @@ class LayoutWriter:
                 self._staged(written, relative, path, bucket.stage_photo(sample.image_path, relative))
             else:
                 stage = stage_link if self.link else stage_copy
-                self._staged(written, relative, path, stage(src, path, self.owner))
+                self._staged(written, relative, path, stage(whole(src), path, self.owner))
         return name
 
     def image_file(self, sample: Sample) -> Path | None:

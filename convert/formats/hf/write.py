@@ -27,6 +27,7 @@ from typing import NamedTuple, TypedDict
 import numpy as np
 
 from convert.errors import UsageError
+from convert.files.remote.stand_ins import whole
 from convert.formats.eightbit import EightBit, EightBitWriter, eight_bit
 from convert.formats.layout_writer import Written, split_order, within_split
 from convert.model.labelmap import LabelMap
@@ -99,7 +100,7 @@ class HfWriter(EightBitWriter):
         image = None
         src = self.image_file(sample)
         if src is not None:
-            image = src.read_bytes()
+            image = whole(src).read_bytes()
             name = f"{stem}{src.suffix.lower()}"
         else:
             self.missing_image(written, sample, "its row has no image")
