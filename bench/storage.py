@@ -9,6 +9,11 @@ interleaved rounds, ``segconv convert`` of the COCO file with ``--to png``:
 - local: local files to a local folder;
 - s3: ``s3://`` source to an ``s3://`` output (every photo and mask through the server over HTTP).
 
+With ``--with-images`` both runs are also given the photos' folder (``--images``), so every photo's size is
+checked against the annotations: the s3 run then reads each photo's header through the server (ranged reads,
+not the whole photo: convert/files/remote/ranged.py).  Without it the photos lie beside no annotation file and
+are not read at all, locally or in the bucket.
+
 It checks that the masks in the bucket equal the local ones byte for byte, and prints the medians and
 their ratio (goal: s3 / local <= 1.5 on loopback).  The moto server is a Python process answering one
 request at a time: it is slower than a real S3 endpoint or MinIO, so the ratio is an upper bound.
@@ -62,6 +67,7 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--work", type=Path, default=HERE / ".work")
+    p.add_argument("--with-images", action="store_true", help="pass the photos' folder as --images to both runs")
     args = p.parse_args()
 
     root = args.work / f"storage_{args.images}_{args.width}x{args.height}_{args.per_image}_{args.seed}"
@@ -78,19 +84,22 @@ def main() -> None:
         print(f"{args.images} images ({size / 1e6:.0f} MB) uploaded in {time.perf_counter() - t:.1f} s "
               f"to {s3.endpoint}", file=sys.stderr)
         src = "s3://bench/coco/annotations/instances_default.json"
+        images_local = ["--images", str(coco / "images")] if args.with_images else []
+        images_s3 = ["--images", "s3://bench/coco/images"] if args.with_images else []
         for round_ in range(args.repeat):
             out = root / "out-local"
             shutil.rmtree(out, ignore_errors=True)
             times["local"].append(segconv("convert", str(coco / "annotations" / "instances_default.json"),
-                                          "-o", str(out), "--labels", str(labels), "--to", "png"))
+                                          "-o", str(out), "--labels", str(labels), "--to", "png", *images_local))
             url = f"s3://bench/out-{round_}"
-            times["s3"].append(segconv("convert", src, "-o", url, "--labels", str(labels), "--to", "png"))
+            times["s3"].append(segconv("convert", src, "-o", url, "--labels", str(labels), "--to", "png", *images_s3))
             print(f"round {round_ + 1}: local {times['local'][-1]:.2f} s, s3 {times['s3'][-1]:.2f} s",
                   file=sys.stderr)
         got = digest(s3.download_folder(f"s3://bench/out-{args.repeat - 1}", root / "out-s3"))
         same = got == local_digest(root / "out-local")
     local, remote = statistics.median(times["local"]), statistics.median(times["s3"])
-    print(f"convert --to png, {args.images} photos of {args.width}x{args.height} ({size / 1e6:.0f} MB), "
+    flag = " --images" if args.with_images else ""
+    print(f"convert --to png{flag}, {args.images} photos of {args.width}x{args.height} ({size / 1e6:.0f} MB), "
           f"medians of {args.repeat}: local {local:.2f} s, s3 -> s3 {remote:.2f} s ({remote / local:.2f}x; "
           f"goal <= 1.5x); masks equal: {same} ({len(got)} files); cpus: {os.cpu_count()}")
     if not same:

@@ -107,16 +107,11 @@ class Staging:
         download_tree(folder_url, rest, local, told, total)
         fetch = Fetched(folder_url, local, len(rest), whole_bytes, len(photos), sum(photos.values()))
         if photos:
-            entries, label_maps, fetch.header_bytes = fetch_headers(
+            entries, complete, fetch.header_bytes = fetch_headers(
                 folder_url, photos, local,
                 None if told is None else lambda done: told(whole_bytes + done, max(total, whole_bytes + done)))
             write_record(local, folder_url, entries)
-            if label_maps:  # grey and palette PNGs: read whole by their readers
-                more = sum(photos[n] for n in label_maps)
-                done = whole_bytes + fetch.header_bytes
-                download_tree(folder_url, label_maps, local,
-                              None if told is None else lambda d, _: told(done + d, done + more), more)
-                fetch.add_whole(label_maps, more)
+            fetch.add_whole(complete, sum(photos[n] for n in complete))
         self.urls[str(local)] = folder_url
         self.fetched.append(fetch)
         return local if found == "folder" else local / name_of(url)
@@ -358,11 +353,14 @@ class Fetched:
     photos: int
     photo_bytes: int
     header_bytes: int = 0
+    ranged_whole: int = 0
+    ranged_whole_bytes: int = 0
 
     def add_whole(self, names: list[str], size: int) -> None:
-        """``names`` (``size`` bytes) were fetched whole after all (label maps, not photos)."""
-        self.files += len(names)
-        self.size += size
+        """``names`` (``size`` bytes), fetched for their headers, were fetched whole: reading the header took
+        every byte."""
+        self.ranged_whole += len(names)
+        self.ranged_whole_bytes += size
         self.photos -= len(names)
         self.photo_bytes -= size
 
@@ -370,6 +368,9 @@ class Fetched:
         """``read s3://b/in: 1 file, 5.2 kB fetched whole; 4 photos for their headers only (262.1 kB of
         1.3 MB)``, and the photos fetched whole since, when a step needed more than their header."""
         said = [f"{amount(self.files, self.size)} fetched whole"] if self.files or not self.photos else []
+        if self.ranged_whole:
+            said.append(f"{plural(self.ranged_whole, 'photo')} whole, as reading the header took every byte "
+                        f"({size_of(self.ranged_whole_bytes)})")
         if self.photos:
             partial, held, later, later_bytes = still_partial(self.local)
             if partial:
