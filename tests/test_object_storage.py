@@ -270,7 +270,8 @@ def test_the_readme_section_says_what_the_tests_show():
     for claim in ("the bucket does not exist", "access denied (Forbidden); check the credentials and the bucket policy",
                   "--resume finishes a conversion once it is back", "pip install 'segconv[gcs]'", "`notes.txt` stays",
                   "`AWS_ENDPOINT_URL`", "written `***`", "(`--dask local`)", "`fetching s3://…`",
-                  "`uploading to s3://…`"):
+                  "`uploading to s3://…`", "for its header only", "PNGs and every other file are fetched whole",
+                  "photos for their headers only ("):
         assert claim in " ".join(section.split()), claim
 
 

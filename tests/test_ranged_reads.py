@@ -260,3 +260,26 @@ def test_local_paths_are_never_taken_for_stand_ins(tmp_path):
     folder.mkdir(parents=True)
     (folder / "a.jpg").write_bytes(PHOTOS["photos/exif.jpg"][0])
     assert part_of(folder / "a.jpg") is None and whole(folder / "a.jpg") == folder / "a.jpg"
+
+
+def test_progress_counts_the_bytes_fetched(delivery, monkeypatch):
+    from convert.api.places import Staging
+    from convert.files.remote.stand_ins import part_of
+
+    seen = counted_fetches(monkeypatch)
+    told: list[tuple[int, int]] = []
+
+    class Progress:
+        def bytes(self, done, total, what):
+            assert what == "fetching s3://photos/in"
+            told.append((done, total))
+
+    staging = Staging(Progress())  # its folder lives as long as it does
+    folder = staging.source("s3://photos/in")
+    assert told[-1] == (seen["whole"] + seen["ranges"],) * 2
+    assert [done for done, _ in told] == sorted(done for done, _ in told)
+    server, _ = delivery
+    in_bucket = sum(o["Size"] for o in server.client().list_objects_v2(Bucket="photos", Prefix="in/")["Contents"])
+    parts = [part for part in map(part_of, (folder / name for name in PHOTOS)) if part is not None]
+    not_fetched = sum(part.size - sum(end - start for start, end in part.ranges) for part in parts)
+    assert len(parts) == 3 and told[-1][0] == in_bucket - not_fetched
