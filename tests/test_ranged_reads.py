@@ -283,3 +283,16 @@ def test_progress_counts_the_bytes_fetched(delivery, monkeypatch):
     parts = [part for part in map(part_of, (folder / name for name in PHOTOS)) if part is not None]
     not_fetched = sum(part.size - sum(end - start for start, end in part.ranges) for part in parts)
     assert len(parts) == 3 and told[-1][0] == in_bucket - not_fetched
+
+
+@pytest.mark.parametrize("name", list(PHOTOS))
+def test_a_dask_worker_reads_the_oriented_size_of_the_local_run(delivery, tmp_path, name):
+    """A worker reads a photo's first 64 KiB from its URL; where the header goes on past them (a PNG's eXIf
+    after its image data), it reads the whole photo rather than answer from a truncated file."""
+    from convert.files.images import oriented_size
+    from convert.files.remote.direct import WorkerStorage
+
+    _, coco = delivery
+    stand_ins = tmp_path / "client-stand-in"  # the client's stand-in folder: on another machine
+    worker = WorkerStorage(None, "token", {str(stand_ins): "s3://photos/in"})
+    assert worker.photo_size(stand_ins / name, 10**8) == oriented_size(coco.parent / name) == PHOTOS[name][1]

@@ -45,6 +45,7 @@ from pathlib import Path
 
 from convert.files.atomic import is_temporary_of
 from convert.files.remote.backend import open_filesystem
+from convert.files.remote.ranged import header_within
 from convert.files.remote.transfer import listing, read_bytes, talking_to
 from convert.files.remote.urls import join, name_of, scheme_of
 
@@ -122,6 +123,8 @@ class WorkerStorage:
         fs, inside = open_filesystem(url)
         with talking_to(url):
             head = fs.cat_file(inside, start=0, end=HEADER_BYTES)
+        if len(head) == HEADER_BYTES and not header_within(head):  # the header goes on past what was read
+            return oriented_size(self.photo(path), max_pixels)
         try:
             return oriented_size(head, max_pixels)
         except ImageProblem:

@@ -62,6 +62,26 @@ class _Held:
         return [(miss.pos, min(self.size, miss.pos + max(miss.n, AT_LEAST)))]
 
 
+def header_within(head: bytes) -> bool:
+    """Whether the first bytes ``head`` of a longer object hold everything its header parser reads (it then
+    answers what it answers on the whole object), so no guess is made from a truncated file: a PNG whose
+    eXIf may follow its image data is not, however well its first chunks parse.
+
+        >>> import io; from PIL import Image
+        >>> buf = io.BytesIO(); Image.new("RGB", (4, 3)).save(buf, "JPEG"); jpeg = buf.getvalue()
+        >>> buf = io.BytesIO(); Image.new("RGB", (4, 3)).save(buf, "PNG"); png = buf.getvalue()
+        >>> header_within(jpeg), header_within(png[:-12])  # the PNG without its IEND: more chunks may follow
+        (True, False)
+    """
+    held = _Held(1 << 62)  # longer than what is held: any read past it is a miss
+    held.held[0] = head
+    try:
+        parse_header(held)
+    except Missing:
+        return False
+    return True
+
+
 def fetch_headers(url: str, sizes: dict[str, int], local: Path,
                   on_bytes=None) -> tuple[dict[str, dict], list[str], int]:
     """Partial stand-ins of the objects ``url/name`` (``sizes``: name -> whole size) under ``local``;
