@@ -32,6 +32,7 @@ import numpy as np
 
 from convert.errors import SegconvError
 from convert.model import schemas
+from convert.model.labelmap_file import read_labelmap_file
 
 MAX_INDEX_8BIT = 254
 MAX_INDEX_16BIT = 65534
@@ -59,7 +60,6 @@ def _parse_color(value) -> tuple[int, int, int]:
     return (int(value[0]), int(value[1]), int(value[2]))
 
 
-LABELMAP_SUFFIXES = (".yaml", ".yml", ".json", ".txt")  # what --labels reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,43 +186,12 @@ class LabelMap:
     def load(cls, path: str | Path) -> LabelMap:
         """Read a label map from a ``.json``, ``.yaml`` or ``.yml`` file."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            from convert.suggest import nearby_file
-
-            raise SegconvError("label map file not found" + nearby_file(path, LABELMAP_SUFFIXES),
-                               file=str(path)) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SegconvError(f"cannot read label map: {exc}", file=str(path)) from None
+        text, data = read_labelmap_file(path)
         if path.suffix.lower() == ".txt":
             return cls.from_txt(text, source=str(path))
-        if path.suffix.lower() != ".json":
-            known = schemas.remembered_document(text, "labelmap")  # a YAML map this machine parsed before
-            if known is not None:
-                return cls.from_dict(known, source=str(path))
-        import yaml  # here: a remembered map needs no YAML parser (its import is a tenth of a small run)
-
-        try:
-            if path.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                data = yaml.safe_load(text)
-        except json.JSONDecodeError as exc:
-            from convert.files.json_source import json_error
-
-            message, line = json_error(exc)
-            raise SegconvError(message, file=str(path), line=line) from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise SegconvError(
-                f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                file=str(path),
-                line=mark.line + 1 if mark else None,
-            ) from None
         labelmap = cls.from_dict(data, source=str(path))
         if path.suffix.lower() != ".json":
-            schemas.remember_document(text, "labelmap", data)
+            schemas.remember_document(text, "labelmap", data)  # the next run needs no YAML parser
         return labelmap
 
     @classmethod
