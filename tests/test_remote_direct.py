@@ -212,32 +212,47 @@ def worker_pids(client) -> list[int]:
         return []
 
 
-def test_workers_killed_mid_run_change_nothing(s3, cluster, tmp_path):
-    delivery = tmp_path / "generated"
-    src, labels = generated_delivery(delivery, 120, 320, 240)
-    s3.upload_folder(delivery / "coco", "s3://direct/gen")
-    source = "s3://direct/gen/" + src.relative_to(delivery / "coco").as_posix()
-    expected = local_run(tmp_path, "png", src, str(labels))
-    url = "s3://direct/out-killed"
+@pytest.fixture(scope="module")
+def generated(s3, tmp_path_factory):
+    """120 generated images in the bucket: (source URL, label map, the local png run's digest)."""
+    root = tmp_path_factory.mktemp("generated")
+    src, labels = generated_delivery(root, 120, 320, 240)
+    s3.upload_folder(root / "coco", "s3://direct/gen")
+    expected = local_run(root, "png", src, str(labels))
+    return "s3://direct/gen/" + src.relative_to(root / "coco").as_posix(), str(labels), expected
+
+
+def convert_in_thread(source: str, labels: str, url: str, address: str) -> tuple[threading.Thread, dict]:
     result: dict = {}
 
     def convert():
         try:
-            result["report"] = api.convert(source, url, labels=str(labels), to="png", dask=cluster.scheduler_address)
+            result["report"] = api.convert(source, url, labels=labels, to="png", dask=address)
         except BaseException as exc:  # noqa: BLE001 - handed to the test
             result["error"] = exc
 
-    def staged() -> int:
-        found = s3.client().list_objects_v2(Bucket="direct", Prefix="out-killed/masks/").get("Contents", [])
-        return sum(1 for o in found if o["Key"].endswith(".part"))
+    thread = threading.Thread(target=convert, daemon=True)
+    thread.start()
+    return thread, result
 
+
+def wait_for_staged_masks(s3, prefix: str, thread, count: int = 20) -> None:
+    """Until the workers have uploaded ``count`` temporary masks under ``prefix`` (or the run ended)."""
+    deadline = time.monotonic() + 300
+    while thread.is_alive():
+        found = s3.client().list_objects_v2(Bucket="direct", Prefix=prefix).get("Contents", [])
+        if sum(1 for o in found if o["Key"].endswith(".part")) >= count:
+            return
+        assert time.monotonic() < deadline, f"no worker wrote {count} masks"
+        time.sleep(0.05)
+
+
+def test_workers_killed_mid_run_change_nothing(s3, cluster, generated, tmp_path):
+    source, labels, expected = generated
+    url = "s3://direct/out-killed"
     with distributed.Client(cluster) as client:
-        thread = threading.Thread(target=convert, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 300
-        while staged() < 20 and thread.is_alive():
-            assert time.monotonic() < deadline, "no worker wrote 20 masks"
-            time.sleep(0.05)
+        thread, result = convert_in_thread(source, labels, url, cluster.scheduler_address)
+        wait_for_staged_masks(s3, "out-killed/masks/", thread)
         assert thread.is_alive(), f"the run ended before the kills: {result}"
         for pid in worker_pids(client):
             os.kill(pid, signal.SIGKILL)  # the nanny starts another; the scheduler runs the batches again
@@ -246,6 +261,29 @@ def test_workers_killed_mid_run_change_nothing(s3, cluster, tmp_path):
     assert result["report"].written == 120
     got = bucket_digest(s3, url, tmp_path / "got")
     assert got == expected  # also: no temporary object of the batches run twice stays
+
+
+def test_the_server_stopped_mid_run_then_resume_finishes_to_the_same_bytes(s3, cluster, generated, tmp_path):
+    """The workers lose the store while they write: one error naming the URL and the lost connection (raised
+    on a worker, it reaches the client whole); once the server is back, --resume finishes the run."""
+    source, labels, expected = generated
+    url = "s3://direct/out-server"
+    thread, result = convert_in_thread(source, labels, url, cluster.scheduler_address)
+    wait_for_staged_masks(s3, "out-server/masks/", thread)
+    assert thread.is_alive(), f"the run ended before the server stopped: {result}"
+    s3.stop()
+    try:
+        thread.join(timeout=600)
+    finally:
+        s3.start()
+    assert not thread.is_alive()
+    error = result.get("error")
+    assert isinstance(error, api.SegconvError), result
+    assert str(error).startswith(url) and "connection failed (" in str(error), str(error)
+    assert str(error).endswith("; --resume finishes a conversion once it is back")
+    report = api.convert(source, url, labels=labels, to="png", resume=True, dask=cluster.scheduler_address)
+    assert report.resumed and report.written == 120
+    assert bucket_digest(s3, url, tmp_path / "got") == expected
 
 
 def test_the_readme_says_what_these_tests_show():

@@ -32,7 +32,7 @@ SECRET_VARIABLES = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_
 class StorageError(SegconvError):
     """Object storage refused or failed a request (exit code 2); the message names the URL and the cause."""
 
-    def __init__(self, message: str, *, url: str, lost_connection: bool = False):
+    def __init__(self, message: str, *, url: str = "", lost_connection: bool = False):  # url: "" only unpickling
         super().__init__(message, file=url)
         self.url = url
         self.lost_connection = lost_connection
