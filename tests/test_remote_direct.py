@@ -219,7 +219,7 @@ def generated(s3, tmp_path_factory):
     src, labels = generated_delivery(root, 120, 320, 240)
     s3.upload_folder(root / "coco", "s3://direct/gen")
     expected = local_run(root, "png", src, str(labels))
-    return "s3://direct/gen/" + src.relative_to(root / "coco").as_posix(), str(labels), expected
+    return "s3://direct/gen/" + src.relative_to(root / "coco").as_posix(), str(labels), expected, (src, labels)
 
 
 def convert_in_thread(source: str, labels: str, url: str, address: str) -> tuple[threading.Thread, dict]:
@@ -248,7 +248,7 @@ def wait_for_staged_masks(s3, prefix: str, thread, count: int = 20) -> None:
 
 
 def test_workers_killed_mid_run_change_nothing(s3, cluster, generated, tmp_path):
-    source, labels, expected = generated
+    source, labels, expected, _ = generated
     url = "s3://direct/out-killed"
     with distributed.Client(cluster) as client:
         thread, result = convert_in_thread(source, labels, url, cluster.scheduler_address)
@@ -266,7 +266,7 @@ def test_workers_killed_mid_run_change_nothing(s3, cluster, generated, tmp_path)
 def test_the_server_stopped_mid_run_then_resume_finishes_to_the_same_bytes(s3, cluster, generated, tmp_path):
     """The workers lose the store while they write: one error naming the URL and the lost connection (raised
     on a worker, it reaches the client whole); once the server is back, --resume finishes the run."""
-    source, labels, expected = generated
+    source, labels, expected, _ = generated
     url = "s3://direct/out-server"
     thread, result = convert_in_thread(source, labels, url, cluster.scheduler_address)
     wait_for_staged_masks(s3, "out-server/masks/", thread)
@@ -287,11 +287,75 @@ def test_the_server_stopped_mid_run_then_resume_finishes_to_the_same_bytes(s3, c
 
 
 def test_the_readme_says_what_these_tests_show():
+    from convert.files.remote.direct import FLUSH_AT
+
     from conftest import ROOT
 
     section = (ROOT / "README.md").read_text().split("## Deliveries in a bucket", 1)[1].split("\n## ", 1)[0]
     said = " ".join(section.split())
+    assert f"the first when {FLUSH_AT} wait" in said
     for claim in ("`the Dask workers wrote 12 files into s3://… themselves, 4 photos of them copied by the store "
                   "from the source`", "a header from its first 64 KiB", "Placing a file is a copy the store makes",
-                  "workers killed mid-run change no byte"):
+                  "workers killed mid-run change no byte", "the first when 256 wait", "the groups placed so far, which "
+                  "`--resume` keeps"):
         assert claim in said, claim
+
+
+def test_a_client_killed_outright_keeps_the_files_placed_mid_run(s3, cluster, generated, tmp_path):
+    """Files are put in place in groups as the run goes, each group after the manifest listing it went up
+    (here the first group is 32 files, not 256, to see it in 120 images): a client killed with SIGKILL
+    mid-run leaves those placed, and --resume keeps them."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    source, labels, expected, _ = generated
+    url = "s3://direct/out-client-killed"
+    argv = ["segconv", "convert", source, "-o", url, "--labels", labels, "--dask", cluster.scheduler_address]
+    code = ("import sys, convert.files.remote.direct as direct; direct.FLUSH_AT = 32; "
+            f"from convert.cli.commands import main; sys.argv = {argv!r}; main()")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+    def objects() -> set[str]:
+        found = s3.client().list_objects_v2(Bucket="direct", Prefix="out-client-killed/").get("Contents", [])
+        return {o["Key"].split("/", 1)[1] for o in found}
+
+    try:
+        deadline = time.monotonic() + 300
+        while not any(n.startswith("masks/img") for n in objects()):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no file was placed mid-run"
+            time.sleep(0.05)
+        proc.kill()
+    finally:
+        proc.kill()
+        proc.communicate()
+    manifest = s3.client().get_object(Bucket="direct", Key="out-client-killed/.segconv-files.txt")["Body"].read()
+    listed = set(manifest.decode().split())
+    there = objects()
+    kept = {n for n in there - OURS if not n.endswith(".part")}
+    assert ".segconv-run.json" in there and "labelmap.json" not in listed  # stopped mid-run
+    assert kept and kept <= listed and 32 <= len(listed) < 120  # a group placed, each file listed first
+    report = api.convert(source, url, labels=labels, to="png", resume=True, dask=cluster.scheduler_address)
+    assert report.resumed and report.reused >= len(kept)  # the workers found them and did not write them again
+    assert bucket_digest(s3, url, tmp_path / "got") == expected
+
+
+def test_groups_are_placed_as_they_double(monkeypatch):
+    """With groups from 2 files: placed when 2 wait, then 2 more (as many as are placed), then 4; the temporary
+    objects are gone once placed."""
+    import convert.files.remote.direct as direct
+    from convert.files.remote.transfer import listing
+
+    monkeypatch.setattr(direct, "FLUSH_AT", 2)
+    storage = direct.WorkerStorage("memory://segconv-groups/out", "r2", {})
+    placements = direct.Placements("memory://segconv-groups/out", "r2")
+    groups: list[int] = []
+    placements.due = lambda: groups.append(placements.flush())
+    for i in range(15):
+        placements.place(storage.stage(f"masks/{i}.png", b"x"), f"masks/{i}.png")
+    assert groups == [2, 2, 4] and placements.files == 8  # the next group would be 8: 7 wait
+    assert placements.flush() == 7  # the run's end places the rest
+    assert sorted(listing("memory://segconv-groups/out")) == sorted(f"masks/{i}.png" for i in range(15))

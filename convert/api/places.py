@@ -151,6 +151,7 @@ class Staging:
             return None, None
         if output is not None:
             output.placements = Placements(output.url, token)
+            output.placements.due = output.place_now
         return WorkerStorage(output.url if output else None, token, sources), output and output.placements
 
     def begin_outputs(self) -> None:
@@ -304,6 +305,14 @@ class RemoteOutput:
         staged.write_text(state, encoding="utf-8")
         upload(staged, join(self.url, RUN_STATE))
         self.before = self._snapshot()
+
+    def place_now(self) -> None:
+        """Mid-run: the manifest as it is goes up, then the files waiting are put in place (it lists them)."""
+        from convert.pipeline.outfolder import MANIFEST
+
+        if self.placements is not None and (self.local / MANIFEST).is_file():
+            upload(self.local / MANIFEST, join(self.url, MANIFEST))
+            self.placements.flush()
 
     def publish(self, state: str | None, on_bytes=None) -> tuple[int, int]:
         """Upload what the run wrote and remove what it removed; ``state`` is the run state's text while the

@@ -16,6 +16,10 @@ and where the client's stand-ins of the source URLs stand for (``{stand-in: URL}
 The client (:class:`Placements`) places the files in sample order, as :mod:`convert.pipeline.outputs` places
 local ones: listed in the manifest first, then each temporary object copied to its name by the store (no byte
 passes through the client) and removed; the temporary objects of an image that is not written are removed.
+The copies are made in groups: when :data:`FLUSH_AT` files wait, and at least as many as are placed already
+(so the manifest, uploaded before each group, goes up a number of times that grows with the logarithm of the
+files: a client killed outright loses at most about half of the work to ``--resume``), and when the run
+ends or stops.
 Whatever the run leaves (a batch Dask ran twice, a run that stopped) is found by the run's token, as local
 temporary files are.
 
@@ -41,6 +45,7 @@ import secrets
 import shutil
 import tempfile
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from convert.files.atomic import is_temporary_of
@@ -49,6 +54,7 @@ from convert.files.remote.ranged import header_within
 from convert.files.remote.transfer import listing, read_bytes, talking_to
 from convert.files.remote.urls import join, name_of, scheme_of
 
+FLUSH_AT = 256  # files waiting to be placed (and at least as many as are placed) before they are, mid-run
 HEADER_BYTES = 64 * 1024  # what is read of a photo whose header is all the worker needs
 CACHED_PHOTOS = 4  # photos a worker keeps on its disk, the latest ones (a writer may read one twice)
 
@@ -179,6 +185,8 @@ class Placements:
         self.placed: set[str] = set()  # names (relative to OUT) this run put in the store
         self.files = 0  # files placed so far
         self.copied_photos = 0  # of them, photos the store copied from the source
+        # called when enough files wait (FLUSH_AT, doubling): uploads the manifest, then calls flush()
+        self.due: Callable[[], None] | None = None
 
     def _temporary(self, url: str) -> bool:
         return url.startswith(self.url + "/") and is_temporary_of(name_of(url), self.token)
@@ -187,6 +195,8 @@ class Placements:
         """``OUT/relative`` gets the bytes of ``staged`` (a temporary object, or a photo of the source)."""
         self.copies.append((staged, join(self.url, relative)))
         self.placed.add(relative)
+        if self.due is not None and len(self.copies) >= max(FLUSH_AT, self.files):
+            self.due()
 
     def discard(self, staged: str) -> None:
         """``staged`` is not written: a temporary object goes, a photo of the source is never touched."""
