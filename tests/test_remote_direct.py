@@ -359,3 +359,21 @@ def test_groups_are_placed_as_they_double(monkeypatch):
     assert groups == [2, 2, 4] and placements.files == 8  # the next group would be 8: 7 wait
     assert placements.flush() == 7  # the run's end places the rest
     assert sorted(listing("memory://segconv-groups/out")) == sorted(f"masks/{i}.png" for i in range(15))
+
+
+@pytest.mark.parametrize("to", ["png", "coco-rle", "coco", "coco-panoptic", "cityscapes", "mmseg", "hf",
+                                "label-studio", "labelme", "cvat", "kaggle-rle"])
+def test_every_layout_equals_the_local_run(s3, cluster, tmp_path, to):
+    """(voc and yolo: above.)  Files of the whole set (COCO's JSON, hf's parquet shards...) are the client's,
+    from the workers' records, as on local disk; every per-image file is a worker's."""
+    url = f"s3://direct/out-layout-{to}"
+    report = api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to=to,
+                         dask=cluster.scheduler_address)
+    got, local = bucket_digest(s3, url, tmp_path / "got"), local_run(tmp_path, to)
+    if to == "mmseg":  # its config names OUT's absolute path (in a bucket run: the stand-in's, not the URL)
+        got_config, local_config = ([line for line in (tmp_path / where / "mmseg_dataset.py").read_text().splitlines()
+                                     if not line.startswith("data_root")] for where in ("got", "local-mmseg"))
+        assert got_config == local_config
+        del got["mmseg_dataset.py"], local["mmseg_dataset.py"]
+    assert got == local
+    assert report.written == 4
