@@ -377,3 +377,18 @@ def test_every_layout_equals_the_local_run(s3, cluster, tmp_path, to):
         del got["mmseg_dataset.py"], local["mmseg_dataset.py"]
     assert got == local
     assert report.written == 4
+
+
+def test_a_batch_uploads_its_files_at_its_end_and_none_when_it_fails():
+    from convert.files.remote.direct import WorkerStorage
+    from convert.files.remote.transfer import listing
+
+    storage = WorkerStorage("memory://segconv-batch/out", "r3", {})
+    with storage.batch():
+        staged = [storage.stage(f"masks/{i}.png", b"png") for i in range(3)]
+        assert listing("memory://segconv-batch/out") == {}  # waiting for the batch's end
+    assert sorted(listing("memory://segconv-batch/out")) == sorted(u.split("/out/", 1)[1] for u in staged)
+    with pytest.raises(RuntimeError), storage.batch():
+        storage.stage("masks/late.png", b"png")
+        raise RuntimeError("the batch failed")
+    assert len(listing("memory://segconv-batch/out")) == 3  # nothing of the failed batch went up

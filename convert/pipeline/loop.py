@@ -184,8 +184,13 @@ def _process(st: dict, i: int) -> dict:
 
 
 def process_batch(samples: list, state: dict) -> list[dict]:
-    """A Dask task: the per-image work on a batch of samples the client built."""
-    return [work(sample, state) for sample in samples]
+    """A Dask task: the per-image work on a batch of samples the client built.  Writing into a bucket
+    (``state["storage"]``), the batch's files go up together at its end."""
+    storage = state.get("storage")
+    if storage is None or not storage.out_url:
+        return [work(sample, state) for sample in samples]
+    with storage.batch():
+        return [work(sample, state) for sample in samples]
 
 
 # --------------------------------------------------------------------------- the loop

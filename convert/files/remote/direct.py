@@ -45,7 +45,8 @@ import secrets
 import shutil
 import tempfile
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from convert.files.atomic import is_temporary_of
@@ -72,11 +73,12 @@ class WorkerStorage:
         self.run = secrets.token_hex(4)  # this run (a resumed run keeps its token): what a worker listed is its
         self.sources = dict(sorted(sources.items(), key=lambda kv: len(kv[0]), reverse=True))
         self._photos: OrderedDict[str, Path] | None = None  # on the worker: stand-in path -> local copy
+        self._waiting: dict[str, tuple[str, bytes]] | None = None  # inside batch(): URL -> (name, bytes)
         self._folder: Path | None = None
 
     def __getstate__(self) -> dict:
         return {"out_url": self.out_url, "token": self.token, "run": self.run, "sources": self.sources,
-                "_photos": None, "_folder": None}
+                "_photos": None, "_folder": None, "_waiting": None}
 
     # ------------------------------------------------------------------ the sources
     def photo_url(self, path: str | os.PathLike | None) -> str | None:
@@ -150,12 +152,32 @@ class WorkerStorage:
         return self.out_url
 
     def stage(self, relative: str, data: bytes) -> str:
-        """``data`` uploaded whole as a temporary object beside ``OUT/relative``; returns its URL."""
+        """``data`` uploaded whole as a temporary object beside ``OUT/relative``; returns its URL.  Inside
+        :meth:`batch` the upload waits for the batch's end, and goes with the others at once."""
         url = self.temporary_url(relative)
+        if self._waiting is not None:
+            self._waiting[url] = (relative, data)
+            return url
         fs, inside = open_filesystem(url)
         with talking_to(join(self._out(), relative)):
             fs.pipe_file(inside, data)
         return url
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """The files staged inside the block go up together when it ends (each whole, in one request, many
+        at a time: a batch's 32 images' files are not sent one after the other); nothing goes up when the
+        block fails.  The block's results name the files: they exist once it is over."""
+        self._waiting = {}
+        try:
+            yield
+            waiting = self._waiting
+        finally:
+            self._waiting = None
+        if waiting:
+            fs, _ = open_filesystem(self._out())
+            with talking_to(self._out() + "/"):
+                fs.pipe({open_filesystem(url)[1]: data for url, (_, data) in waiting.items()})
 
     def stage_photo(self, path: str | os.PathLike, relative: str) -> str:
         """The photo at the client's ``path`` for ``OUT/relative``: its own URL when the store copies it,
