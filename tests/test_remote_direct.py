@@ -392,3 +392,20 @@ def test_a_batch_uploads_its_files_at_its_end_and_none_when_it_fails():
         storage.stage("masks/late.png", b"png")
         raise RuntimeError("the batch failed")
     assert len(listing("memory://segconv-batch/out")) == 3  # nothing of the failed batch went up
+
+
+def test_the_first_image_keeps_a_name_in_the_bucket(s3, cluster, tmp_path):
+    """40 pairs a.jpg/a.png of different plates, which both become masks/a.png: in the bucket too, the first
+    of each pair is the one written, whichever worker uploaded first, and the second's temporary objects go."""
+    from test_outputs import LABELS as PLATE, cvat
+
+    (tmp_path / "lm.yaml").write_text(PLATE)
+    boxes = [(f"{i}.{ext}", 0, 0, 1 + (ext == "png") * 3, 2) for i in range(40) for ext in ("jpg", "png")]
+    src = cvat(tmp_path / "many.xml", boxes)
+    s3.client().put_object(Bucket="direct", Key="twins/many.xml", Body=src.read_bytes())
+    local = api.convert(src, tmp_path / "local", labels=tmp_path / "lm.yaml", to="png")
+    there = api.convert("s3://direct/twins/many.xml", "s3://direct/out-twins", labels=tmp_path / "lm.yaml",
+                        to="png", dask=cluster.scheduler_address)
+    assert bucket_digest(s3, "s3://direct/out-twins", tmp_path / "got") == tree_digest(tmp_path / "local")
+    refused = [f.message for f in there.findings if f.code == "duplicate-image"]
+    assert len(refused) == 40 and refused == [f.message for f in local.findings if f.code == "duplicate-image"]
