@@ -397,7 +397,8 @@ def test_a_batch_uploads_its_files_at_its_end_and_none_when_it_fails():
 def test_the_first_image_keeps_a_name_in_the_bucket(s3, cluster, tmp_path):
     """40 pairs a.jpg/a.png of different plates, which both become masks/a.png: in the bucket too, the first
     of each pair is the one written, whichever worker uploaded first, and the second's temporary objects go."""
-    from test_outputs import LABELS as PLATE, cvat
+    from test_outputs import LABELS as PLATE
+    from test_outputs import cvat
 
     (tmp_path / "lm.yaml").write_text(PLATE)
     boxes = [(f"{i}.{ext}", 0, 0, 1 + (ext == "png") * 3, 2) for i in range(40) for ext in ("jpg", "png")]
