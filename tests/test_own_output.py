@@ -43,7 +43,7 @@ CATEGORIES = [{"id": 1, "name": "plate"}, {"id": 2, "name": "bowl"}, {"id": 5, "
               {"id": 7, "name": "sauce"}, {"id": 9, "name": "spoon"}]  # spoon: not in LABELS, so void
 READS_AS = {"png": "masks", "voc": "voc", "coco-rle": "coco", "coco-panoptic": "coco-panoptic", "yolo": "yolo",
             "label-studio": "label-studio", "coco": "coco", "cvat": "cvat", "labelme": "labelme",
-            "kaggle-rle": "kaggle-rle", "cityscapes": "cityscapes", "mmseg": "mmseg"}
+            "kaggle-rle": "kaggle-rle", "cityscapes": "cityscapes", "mmseg": "mmseg", "hf": "hf"}
 # where a layout says the masks twice, the read-back that written-pixels-differ counts; the default read must
 # then be exact (Cityscapes: the id PNGs are, its polygons JSON is measured)
 LOSSY_PART = {"cityscapes": {"source": "polygons"}}

@@ -160,6 +160,10 @@ READERS: dict[str, Reader] = {r.name: r for r in [
            "(train_labels/, trainannot/, masks/, labels/ ...)",
            (Option("void", "auto", "the class table's row that is void: auto (a row named void, unlabelled, "
                                    "unlabeled, ignore), none, or a row's name"),), files=(".csv", ".txt")),
+    Reader("hf", "convert.formats.hf.read:HfDataset",
+           "segconv's Hugging Face datasets folder read back: data/*.parquet rows (image, label PNG, file_name) with "
+           "labelmap.json or id2label.json; one row group in memory at a time",
+           "a folder with data/*.parquet and labelmap.json or id2label.json (segconv's --to hf)"),
     Reader("voc", "convert.formats.voc.read:VocDataset",
            "Pascal VOC segmentation tree (palette, grayscale or RGB masks; Datumaro/CVAT labelmap.txt)",
            "a folder with SegmentationClass/ (Pascal VOC, Datumaro, CVAT mask export)"),

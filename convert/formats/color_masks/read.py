@@ -112,6 +112,13 @@ class ColorMasksDataset(IndexedDataset[layout.Mask]):
                 f"; {Path(self.table.source).name} gives names, no colours: index masks are expected")
             report(exc.code, exc.message + hint)
             return Sample(mask.name, 0, 0, [], origin, subset=mask.subset, findings=findings, usable=False)
+        return self.labelled(mask, pixels, photo, findings, report)
+
+    def labelled(self, mask: layout.Mask, pixels: np.ndarray, photo: Path | None, findings: list[Finding],
+                 report) -> Sample:
+        """The sample of a label image's decoded ``pixels``: a region per value (or colour) the table names,
+        void where it names none (a finding each), the photo's size checked against the mask's."""
+        origin = Origin(str(mask.file))
         by_colour = pixels.ndim == 3
         if by_colour:
             keys, names, what = rgb_key(pixels), self.key_names, "colour"

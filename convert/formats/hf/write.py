@@ -4,6 +4,7 @@
 
     OUT/data/<split>-00000-of-0000N.parquet   columns image, label (Image features) and file_name
     OUT/id2label.json                          {"0": "background", "1": "plate", ...}
+    OUT/labelmap.json                          segconv's label map (levels, void as written), for reading back
     OUT/README.md                              dataset card: dataset_info features, splits and configs YAML
 
 ``image`` holds the image file's own bytes and name; ``label`` the PNG bytes of the class mask as one 8-bit
@@ -180,7 +181,10 @@ class HfWriter(EightBitWriter):
                 self.forget(f"data/{part}")
                 files.append(final)
         id2label = {str(c.index): c.name for c in sorted(self.labelmap.classes, key=lambda c: c.index)}
+        doc = self.labelmap.to_dict()
+        doc["void"] = self.eight.void  # as the label images hold it (--from hf reads the folder back)
         return files + [self.write_file("id2label.json", json.dumps(id2label, indent=2) + "\n"),
+                        self.write_file("labelmap.json", json.dumps(doc, indent=2) + "\n"),
                         self.write_file("README.md", self.card())]
 
     def card(self) -> str:
@@ -211,5 +215,5 @@ class HfWriter(EightBitWriter):
         splits = ", ".join(f"{s} {self.rows[s]:,}" for s in split_order(self.rows))
         shards = sum(len(p) for p in self.shards.values())
         return (f"wrote a Hugging Face datasets folder of {plural(images, 'image')} ({splits}) to {self.out}: "
-                f"{plural(shards, 'parquet shard')}, id2label.json, README.md; load it with "
+                f"{plural(shards, 'parquet shard')}, id2label.json, labelmap.json, README.md; load it with "
                 f"datasets.load_dataset({str(self.out)!r})")
