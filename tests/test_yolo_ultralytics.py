@@ -163,3 +163,44 @@ def test_corners_left_out_along_any_slope_keep_every_pixel_of_the_fill():
     fill_poly(before, ring - lo)
     fill_poly(after, shorter - lo)
     assert np.array_equal(before, after) and before.sum() > 2000
+
+
+def test_runs_of_a_band_are_the_dense_fills_rows():
+    """``fill_runs`` (the edges that reach a band, no mask) gives the very pixels ``fill_poly`` paints on
+    those rows, which equals OpenCV's fill (above)."""
+    from convert.pixels.ultralytics_fill import fill_runs, mask_runs
+
+    rng = np.random.default_rng(11)
+    for _ in range(500):
+        width, height = (int(v) for v in rng.integers(4, 40, 2))
+        count = int(rng.integers(2, 12))
+        points = np.stack([rng.integers(0, width, count), rng.integers(0, height, count)], axis=1).astype(np.int64)
+        dense = np.zeros((height, width), np.uint8)
+        fill_poly(dense, points)
+        top = int(rng.integers(0, height))
+        bottom = int(rng.integers(top, height))
+        rows, first, last = mask_runs(dense[top:bottom + 1])
+        got = fill_runs(points, np.roll(points, -1, axis=0), top, bottom)
+        assert [v.tolist() for v in got] == [(rows + top).tolist(), first.tolist(), last.tolist()], points.tolist()
+
+
+def test_corners_checked_in_batches_go_as_one_by_one():
+    """``_any_slope`` checks corners many at once; the corners that go are those the one-by-one rule (each
+    checked against the ring as the earlier ones left it) leaves out, whatever the batch size."""
+    import convert.formats.yolo.centre_rows as rows_module
+    from convert.formats.yolo.centre_rows import _any_slope, centre_ring
+    from convert.pixels.trace import trace_parts
+
+    ys, xs = np.mgrid[0:60, 0:90]
+    u, v = (xs - 45) * 0.6 + (ys - 30) * 0.8, -(xs - 45) * 0.8 + (ys - 30) * 0.6
+    ring = centre_ring(trace_parts(((u / 40) ** 2 + (v / 18) ** 2 <= 1).astype(int))[1][0][0])
+    size = rows_module._BATCH
+    try:
+        rows_module._BATCH = 1  # one corner a batch: the rule itself
+        one_by_one = _any_slope(ring, 10)
+        for batch in (2, 5, 32):
+            rows_module._BATCH = batch
+            assert np.array_equal(_any_slope(ring, 10), one_by_one)
+    finally:
+        rows_module._BATCH = size
+    assert len(one_by_one) < len(ring) * 0.7

@@ -87,33 +87,102 @@ def fill_edges(mask: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
     the edges whose rows include it, so the edges that reach a band of rows fill that band as the whole
     ring does."""
     height, width = mask.shape
-    _outline(mask, start, end)
+    xs, ys, _ = _outline_points(start, end)
+    inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+    mask[ys[inside], xs[inside]] = 1
+    row, begin, stop = _crossing_spans(start, end, 0, height)
+    begin, stop = np.maximum(begin, 0), np.minimum(stop, width - 1)
+    keep = begin <= stop
+    _spans(mask, row[keep], begin[keep], stop[keep])
+
+
+def fill_runs(start: np.ndarray, end: np.ndarray, top, bottom) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`fill_edges` paints on rows ``top..bottom`` (no clipping: the plane, not an image), as runs
+    ``(rows, first, last)``: sorted by row then column, merged (no two runs of a row overlap or touch), given
+    every edge that reaches those rows.  Without a mask: the cost follows the edges, not the area.  ``top``
+    and ``bottom`` may be given per edge: rings far apart in y (moved there) are then filled in one call,
+    each on its own rows.
+
+    >>> square = np.array([[0, 0], [2, 0], [2, 2], [0, 2]])
+    >>> [v.tolist() for v in fill_runs(square, np.roll(square, -1, axis=0), 1, 2)]
+    [[1, 2], [0, 0], [2, 2]]
+    """
+    top, bottom = np.broadcast_to(top, len(start)), np.broadcast_to(bottom, len(start))
+    xs, ys, edge = _outline_points(start, end, top, bottom)
+    near = (ys >= top[edge]) & (ys <= bottom[edge])
+    row, begin, stop = _crossing_spans(start, end, top, bottom + 1)
+    keep = begin <= stop
+    return merged_runs(np.concatenate((ys[near], row[keep])), np.concatenate((xs[near], begin[keep])),
+                       np.concatenate((xs[near], stop[keep])))
+
+
+def merged_runs(rows: np.ndarray, first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs ``first..last`` on ``rows`` (any order, overlapping) as sorted runs of which no two of a row overlap
+    or touch.
+
+    >>> [v.tolist() for v in merged_runs(np.array([3, 1, 3, 3]), np.array([5, 0, 0, 3]), np.array([6, 2, 2, 3]))]
+    [[1, 3, 3], [0, 0, 5], [2, 3, 6]]
+    """
+    if not len(rows):
+        return rows, first, last
+    low = int(first.min())
+    span = int(last.max()) - low + 3  # rows apart by more than any run's end: one running maximum for all rows
+    starts = rows.astype(np.int64) * span + (first - low)
+    order = np.argsort(starts, kind="stable")
+    starts = starts[order]
+    ends = np.maximum.accumulate(rows[order].astype(np.int64) * span + (last[order] - low))
+    new = np.ones(len(starts), dtype=bool)
+    new[1:] = starts[1:] > ends[:-1] + 1
+    at = np.flatnonzero(new)
+    row = starts[at] // span
+    return row, starts[at] - row * span + low, ends[np.append(at[1:] - 1, len(ends) - 1)] - row * span + low
+
+
+def mask_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A mask's set pixels as runs ``(rows, first, last)``, as :func:`merged_runs` gives them.
+
+    >>> [v.tolist() for v in mask_runs(np.array([[0, 1, 1, 0, 1], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]]))]
+    [[0, 0, 2], [1, 4, 0], [2, 4, 4]]
+    """
+    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask != 0
+    step = np.diff(padded, axis=1)
+    rows, first = np.nonzero(step == 1)
+    _, after = np.nonzero(step == -1)
+    return rows, first, after - 1
+
+
+def _crossing_spans(start: np.ndarray, end: np.ndarray, top, stop_row) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The inside of the fill on rows ``top..stop_row - 1``: ``(rows, first, last)`` between pairs of edge
+    crossings in x order (even-odd), each edge counting on rows ``[y0, y1)``, from the ceiling of the left
+    crossing to the floor of the right one in 16-bit fixed point; ``first > last`` where a pair paints
+    nothing.  ``top`` and ``stop_row`` may be given per edge."""
+    none = np.zeros(0, dtype=np.int64)
     going = start[:, 1] != end[:, 1]
     if np.count_nonzero(going) < 2:
-        return
+        return none, none, none
+    if np.ndim(top):
+        top, stop_row = top[going], stop_row[going]
     a, b = start[going], end[going]
     down = a[:, 1] < b[:, 1]
-    top = np.where(down[:, None], a, b)
-    bottom = np.where(down[:, None], b, a)
-    rise = bottom[:, 1] - top[:, 1]
-    run = (bottom[:, 0] - top[:, 0]) << _SHIFT
+    top_end = np.where(down[:, None], a, b)
+    bottom_end = np.where(down[:, None], b, a)
+    rise = bottom_end[:, 1] - top_end[:, 1]
+    run = (bottom_end[:, 0] - top_end[:, 0]) << _SHIFT
     dx = np.sign(run) * (np.abs(run) // rise)  # C's division: toward zero
-    first = np.maximum(top[:, 1], 0)
-    last = np.minimum(bottom[:, 1], height)  # an edge counts on rows [y0, y1), clipped to the image
+    first = np.maximum(top_end[:, 1], top)
+    last = np.minimum(bottom_end[:, 1], stop_row)  # an edge counts on rows [y0, y1), clipped to the rows asked
     counts = np.maximum(last - first, 0)
     total = int(counts.sum())
     if not total:
-        return
-    edge = np.repeat(np.arange(len(top)), counts)
+        return none, none, none
+    edge = np.repeat(np.arange(len(top_end)), counts)
     rows = first[edge] + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    xs = (top[edge, 0] << _SHIFT) + (rows - top[edge, 1]) * dx[edge]
+    xs = (top_end[edge, 0] << _SHIFT) + (rows - top_end[edge, 1]) * dx[edge]
     order = np.lexsort((xs, rows))
     rows, xs = rows[order], xs[order]
-    row, left, right = rows[0::2], xs[0::2], xs[1::2]  # a closed ring crosses every row an even number of times
-    begin = np.maximum((left + _ONE - 1) >> _SHIFT, 0)
-    stop = np.minimum(right >> _SHIFT, width - 1)
-    keep = begin <= stop
-    _spans(mask, row[keep], begin[keep], stop[keep])
+    left, right = xs[0::2], xs[1::2]  # a closed ring crosses every row an even number of times
+    return rows[0::2], (left + _ONE - 1) >> _SHIFT, right >> _SHIFT
 
 
 def _spans(mask: np.ndarray, rows: np.ndarray, first: np.ndarray, last: np.ndarray) -> None:
@@ -127,26 +196,47 @@ def _spans(mask: np.ndarray, rows: np.ndarray, first: np.ndarray, last: np.ndarr
     mask[np.cumsum(marks.reshape(height, width + 1), axis=1)[:, :width] > 0] = 1
 
 
-def _outline(mask: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
-    """Every edge drawn as OpenCV's 8-connected line (``LineIterator``, walked left to right), both ends
-    included, all edges in one pass: along the major axis one pixel a step, the minor axis moved
-    ``ceil((2·minor·k - major) / (2·major))`` times by step k (Bresenham's error rule, closed form)."""
-    height, width = mask.shape
+def _outline_points(start: np.ndarray, end: np.ndarray, top=None, bottom=None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, ys, edge)`` of every pixel of every edge drawn as OpenCV's 8-connected line (``LineIterator``,
+    walked left to right), both ends included: along the major axis one pixel a step, the minor axis moved
+    ``ceil((2·minor·k - major) / (2·major))`` times by step k (Bresenham's error rule, closed form).  With
+    ``top`` and ``bottom`` (per edge), only the pixels on rows ``top..bottom``: the steps k that reach them,
+    from the same rule solved for k (moved ≥ m from k = ⌊major·(2m - 1) / (2·minor)⌋ + 1 on)."""
     swap = start[:, 0] > end[:, 0]
     a = np.where(swap[:, None], end, start)
     b = np.where(swap[:, None], start, end)
     dx, dy = b[:, 0] - a[:, 0], np.abs(b[:, 1] - a[:, 1])
     step_y = np.where(b[:, 1] < a[:, 1], -1, 1)
     major, minor = np.maximum(dx, dy), np.minimum(dx, dy)
+    along = dx >= dy
+    first = np.zeros(len(a), dtype=np.int64)
     count = major + 1
+    if top is not None:  # the steps k whose pixel lies on rows top..bottom
+        low = np.maximum(np.where(step_y > 0, top - a[:, 1], a[:, 1] - bottom), 0)  # moved (or k) in low..high
+        high = np.where(step_y > 0, bottom - a[:, 1], a[:, 1] - top)
+        high = np.minimum(high, np.where(along, minor, major))
+        wide = np.maximum(minor, 1)
+        from_k = np.where(low > 0, (major * (2 * low - 1)) // (2 * wide) + 1, 0)
+        to_k = np.where(high < minor, (major * (2 * high + 1)) // (2 * wide), major)
+        first = np.where(along, from_k, low)
+        last = np.where(along, to_k, high)
+        count = np.where(low <= high, np.maximum(last - first + 1, 0), 0)
     edge = np.repeat(np.arange(len(a)), count)
-    k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + first[edge]
     big, small = major[edge], minor[edge]
     ahead = 2 * small * k - big
     moved = np.where(ahead > 0, -(-ahead // np.maximum(2 * big, 1)), 0)
-    along_x = (dx >= dy)[edge]
+    along_x = along[edge]
     xs = a[edge, 0] + np.where(along_x, k, moved)
     ys = a[edge, 1] + step_y[edge] * np.where(along_x, moved, k)
+    return xs, ys, edge
+
+
+def _outline(mask: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+    """Every edge drawn as :func:`_outline_points` gives it, clipped to the mask."""
+    height, width = mask.shape
+    xs, ys, _ = _outline_points(start, end)
     inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
     mask[ys[inside], xs[inside]] = 1
 

@@ -76,16 +76,15 @@ def _fewer(ring: np.ndarray, limit: int) -> np.ndarray:
     if len(ring) <= limit:
         return ring
     frame = _Frame(ring)
-    target = frame.fill(ring)
     while len(ring) > limit:
-        gone = frame.removable(ring, np.flatnonzero(_corners(ring)), np.zeros(0, dtype=np.int64), target)
+        gone = frame.removable(ring, np.flatnonzero(_corners(ring)), np.zeros(0, dtype=np.int64))
         if not len(gone):
             break
         keep = np.ones(len(ring), dtype=bool)
         keep[gone] = False
         ring, kept = _tidy(ring[keep]), len(ring) - len(gone)
         if len(ring) != kept and frame.bands:  # _tidy left out vertices too: does the fill stay the target's?
-            frame.bands = np.array_equal(frame.fill(ring), target)
+            frame.bands = frame.fills_as_target(ring)
     while len(ring) > limit:  # still too long: edges of any slope, each corner checked where it can change
         shorter = _any_slope(ring, limit)
         if len(shorter) == len(ring):
@@ -97,54 +96,134 @@ def _fewer(ring: np.ndarray, limit: int) -> np.ndarray:
 def _any_slope(ring: np.ndarray, limit: int) -> np.ndarray:
     """One pass leaving out, one by one, corners on the object's side whose two neighbours lie on either side
     of them in y (so every row the change touches keeps its number of crossings, and no pixel outside the
-    corner's rows can change), each checked by filling those rows before and after.  The ring's fill is
-    drawn once: a change that passes leaves it as it was, and a corner's rows are filled from the edges that
-    reach them only (:func:`~convert.pixels.ultralytics_fill.fill_edges`)."""
-    from convert.pixels.ultralytics_fill import fill_poly
+    corner's rows can change), each checked by filling those rows before and after; after a corner is left
+    out, the next one keeps its neighbour.  The ring's fill is drawn once: a change that passes leaves it as
+    it was, and a corner's rows are filled from the edges that reach them only.
 
+    The corners are checked :data:`_BATCH` at a time against the ring as it is (:func:`_corners_alike`); a
+    check stands once earlier corners of the batch have gone when none of them was its neighbour and none
+    of their rows is among its rows (the edges that reach its rows are then the same), else the batch ends
+    there and the next one starts from that corner: the corners that go are those of one by one."""
     ring = ring.copy()
-    lo, hi = ring.min(axis=0), ring.max(axis=0)
-    whole = np.zeros((int(hi[1] - lo[1] + 1), int(hi[0] - lo[0] + 1)), dtype=np.uint8)
-    fill_poly(whole, ring - lo)  # the fill every accepted change keeps
+    target = _Runs(ring)  # the fill every accepted change keeps
     i = 0
     while i < len(ring) and len(ring) > limit:
         n = len(ring)
-        prev, here, nxt = ring[(i - 1) % n], ring[i], ring[(i + 1) % n]
+        at = np.arange(i, min(i + _BATCH, n))
+        prev, here, nxt = ring[(at - 1) % n], ring[at], ring[(at + 1) % n]
         span = nxt - prev
-        side = (here - prev) @ np.array([-span[1], span[0]])
-        if side < 0 or not span.any() or not (min(prev[1], nxt[1]) <= here[1] <= max(prev[1], nxt[1])):
-            i += 1
-            continue
-        top, bottom = min(prev[1], nxt[1]), max(prev[1], nxt[1])
-        candidate = np.delete(ring, i, axis=0)
-        if _fills_rows_alike(whole, lo, ring, candidate, int(top), int(bottom)):
-            ring = candidate
-        i += 1  # after a change, the next corner keeps its neighbour
+        side = ((here - prev) * np.stack((-span[:, 1], span[:, 0]), axis=1)).sum(axis=1)
+        top, bottom = np.minimum(prev[:, 1], nxt[:, 1]), np.maximum(prev[:, 1], nxt[:, 1])
+        fits = (side >= 0) & span.any(axis=1) & (top <= here[:, 1]) & (here[:, 1] <= bottom)
+        alike = np.zeros(len(at), dtype=bool)
+        if fits.any():
+            alike[fits] = _corners_alike(target, ring, at[fits], top[fits], bottom[fits])
+        gone: list[int] = []
+        rows: list[tuple[int, int]] = []  # the rows of the corners gone in this batch
+        at_next = i
+        for k, corner in enumerate(at.tolist()):
+            if corner < at_next:
+                continue  # the corner after one that went keeps its neighbour
+            if n - len(gone) <= limit:
+                break
+            if gone and (gone[-1] == corner - 1 or (corner + 1) % n in gone or
+                         any(t <= bottom[k] and top[k] <= b for t, b in rows)):
+                break  # its check saw a ring that has changed where it looks: check it again
+            if fits[k] and alike[k]:
+                gone.append(corner)
+                rows.append((int(top[k]), int(bottom[k])))
+                at_next = corner + 2
+            else:
+                at_next = corner + 1
+        else:
+            if n - len(gone) > limit:
+                at_next = max(at_next, int(at[-1]) + 1)
+        ring = np.delete(ring, gone, axis=0)
+        i = at_next - len(gone)
+        if len(ring) <= limit:
+            break
     return _tidy(ring)
 
 
-def _fills_rows_alike(target: np.ndarray, lo: np.ndarray, ring: np.ndarray, changed: np.ndarray, top: int,
-                      bottom: int) -> bool:
-    """Whether ``changed`` fills rows ``top``..``bottom`` as ``target`` (the fill of ``ring``, its corner at
-    ``lo``) shows them, where ``changed`` is ``ring`` less vertices whose rows, with their neighbours', lie
-    there.  A row's pixels come from the edges that reach it only, and lie between their ends, so only those
-    edges are drawn, over the columns the ring's own edges there span."""
-    from convert.pixels.ultralytics_fill import fill_edges
+_BATCH = 32  # corners checked at once by _any_slope
 
-    def reaching(points):
-        start, end = points, np.roll(points, -1, axis=0)
-        reach = (np.maximum(start[:, 1], end[:, 1]) >= top) & (np.minimum(start[:, 1], end[:, 1]) <= bottom)
-        return start[reach], end[reach]
 
-    start, end = reaching(ring)
-    left = int(min(start[:, 0].min(), end[:, 0].min()))
-    right = int(max(start[:, 0].max(), end[:, 0].max()))
-    start, end = reaching(changed)
-    band = np.zeros((bottom - top + 1, right - left + 1), dtype=np.uint8)
-    shift = np.array([left, top])
-    fill_edges(band, start - shift, end - shift)
-    row, col = top - int(lo[1]), left - int(lo[0])
-    return np.array_equal(band, target[row:row + len(band), col:col + band.shape[1]])
+def _corners_alike(target: _Runs, ring: np.ndarray, at: np.ndarray, top: np.ndarray, bottom: np.ndarray
+                   ) -> np.ndarray:
+    """For each corner ``at[k]`` of ``ring``: whether the ring without it fills rows ``top[k]..bottom[k]``
+    (its neighbours' rows) as ``target`` shows them.  All in one fill: the k-th shortened ring's edges that
+    reach its rows, moved down by k times the ring's height (:func:`~convert.pixels.ultralytics_fill.fill_runs`
+    takes rows per edge)."""
+    from convert.pixels.ultralytics_fill import fill_runs
+
+    n, count = len(ring), len(at)
+    end = np.roll(ring, -1, axis=0)
+    low, high = np.minimum(ring[:, 1], end[:, 1]), np.maximum(ring[:, 1], end[:, 1])
+    reach = (high[None, :] >= top[:, None]) & (low[None, :] <= bottom[:, None])
+    which = np.arange(count)
+    reach[which, at] = False  # the corner's own two edges, replaced by one from its previous to its next
+    reach[which, (at - 1) % n] = False
+    group, edge = np.nonzero(reach)
+    group = np.concatenate((group, which))
+    start = np.concatenate((ring[edge], ring[(at - 1) % n]))
+    stop = np.concatenate((end[edge], ring[(at + 1) % n]))
+    base = int(ring[:, 1].min())
+    height = int(ring[:, 1].max()) - base + 2
+    down = np.stack((np.zeros(len(group), dtype=np.int64), group * height - base), axis=1)
+    rows, first, last = fill_runs(start + down, stop + down, top[group] + down[:, 1], bottom[group] + down[:, 1])
+    got_group = rows // height
+    i, j = np.searchsorted(target.rows, top), np.searchsorted(target.rows, bottom + 1)
+    counts = j - i
+    want_group = np.repeat(which, counts)
+    index = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(i, counts)
+    want = (target.rows[index] - base + want_group * height, target.first[index], target.last[index])
+    same = np.bincount(got_group, minlength=count) == counts
+    got_kept, want_kept = same[got_group], same[want_group]
+    differ = np.zeros(int(got_kept.sum()), dtype=bool)
+    for got_part, want_part in zip((rows, first, last), want):
+        differ |= got_part[got_kept] != want_part[want_kept]
+    return same & (np.bincount(got_group[got_kept][differ], minlength=count) == 0)
+
+
+class _Runs:
+    """What ``fillPoly`` paints of a ring, as runs ``(rows, first, last)`` in the ring's own coordinates, sorted
+    by row (:func:`~convert.pixels.ultralytics_fill.fill_runs`): to compare a shortened ring's rows with."""
+
+    def __init__(self, ring: np.ndarray):
+        from convert.pixels.ultralytics_fill import fill_runs
+
+        self.rows, self.first, self.last = fill_runs(ring, np.roll(ring, -1, axis=0), int(ring[:, 1].min()),
+                                                     int(ring[:, 1].max()))
+
+    def same(self, ring: np.ndarray) -> bool:
+        """Whether ``ring`` fills exactly as this."""
+        other = _Runs(ring)
+        return all(np.array_equal(a, b) for a, b in zip((self.rows, self.first, self.last),
+                                                         (other.rows, other.first, other.last)))
+
+
+def _fills_rows_alike(target: _Runs, changed: np.ndarray, tops: np.ndarray, bottoms: np.ndarray) -> bool:
+    """Whether ``changed`` fills the rows ``tops[k]..bottoms[k]`` as ``target`` (the fill of a ring) shows
+    them, where ``changed`` is that ring less vertices whose rows, with their neighbours', lie there.  A row's
+    pixels come from the edges that reach it only, so only those edges are drawn, on those rows, as runs
+    (:func:`~convert.pixels.ultralytics_fill.fill_runs`): the cost follows the edges, not the area."""
+    from convert.pixels.ultralytics_fill import fill_runs
+
+    order = np.argsort(tops, kind="stable")
+    tops, bottoms = tops[order], np.maximum.accumulate(bottoms[order])
+    new = np.ones(len(tops), dtype=bool)
+    new[1:] = tops[1:] > bottoms[:-1]  # the bands as disjoint intervals of rows
+    tops, bottoms = tops[new], bottoms[np.append(np.flatnonzero(new)[1:] - 1, len(new) - 1)]
+    start, end = changed, np.roll(changed, -1, axis=0)
+    low, high = np.minimum(start[:, 1], end[:, 1]), np.maximum(start[:, 1], end[:, 1])
+    band, edge = np.nonzero((high[None, :] >= tops[:, None]) & (low[None, :] <= bottoms[:, None]))
+    got = fill_runs(start[edge], end[edge], tops[band], bottoms[band])
+    i, j = np.searchsorted(target.rows, tops), np.searchsorted(target.rows, bottoms + 1)
+    counts = j - i
+    if int(counts.sum()) != len(got[0]):
+        return False
+    index = np.arange(len(got[0])) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(i, counts)
+    return all(np.array_equal(part, want[index]) for part, want in zip(got, (target.rows, target.first, target.last)))
 
 
 def _corners(ring: np.ndarray) -> np.ndarray:
@@ -163,53 +242,47 @@ def _corners(ring: np.ndarray) -> np.ndarray:
 
 
 class _Frame:
-    """The box of a ring's vertices, where fills are compared."""
+    """A ring being shortened, and the fill every shortened ring must keep: its own."""
 
     def __init__(self, ring: np.ndarray):
-        self.lo = ring.min(axis=0)
-        self.shape = tuple(int(v) for v in (ring.max(axis=0) - self.lo + 1)[::-1])
+        self.runs = _Runs(ring)
         self.bands = True  # the ring being shortened fills as the target: a change can be checked on its rows
 
-    def fill(self, points: np.ndarray) -> np.ndarray:
-        """What ``fillPoly`` paints of the row."""
-        from convert.pixels.ultralytics_fill import fill_poly
+    def fills_as_target(self, points: np.ndarray) -> bool:
+        """Whether ``points`` fill as the ring did, every row compared."""
+        return self.runs.same(points)
 
-        mask = np.zeros(self.shape, dtype=np.uint8)
-        fill_poly(mask, points - self.lo)
-        return mask
-
-    def same_fill(self, ring: np.ndarray, keep: np.ndarray, target: np.ndarray) -> bool:
-        """Whether ``ring[keep]`` (``ring`` less some vertices, never two neighbours) fills as ``target``, the
-        fill of ``ring``.  Leaving out a vertex changes only the rows between the lowest and the highest of it
-        and its two neighbours (a row's pixels come from the edges that reach it), so only the band of rows
-        holding all of those is filled again, from the edges that reach it."""
+    def same_fill(self, ring: np.ndarray, keep: np.ndarray, new: np.ndarray) -> bool:
+        """Whether ``ring[keep]`` (``ring`` less some vertices, never two neighbours) fills as the target, where
+        ``ring`` less the vertices gone before ``new`` (those left out of ``keep`` besides ``new``) already
+        does.  Leaving out a vertex changes only the rows between the lowest and the highest of it and its two
+        neighbours (a row's pixels come from the edges that reach it), so only the rows of ``new``'s vertices
+        are filled again, from the edges that reach them."""
         if not self.bands:
-            return np.array_equal(self.fill(ring[keep]), target)
-        gone = np.flatnonzero(~keep)
+            return self.fills_as_target(ring[keep])
         n = len(ring)
         ys = ring[:, 1]
-        around = np.stack((ys[(gone - 1) % n], ys[gone], ys[(gone + 1) % n]))
+        around = np.stack((ys[(new - 1) % n], ys[new], ys[(new + 1) % n]))
         points = ring[keep]
         if np.count_nonzero(points[:, 1] != np.roll(points[:, 1], -1)) < 2:  # no longer a ring that fills
-            return np.array_equal(self.fill(points), target)
-        return _fills_rows_alike(target, self.lo, ring, points, int(around.min()), int(around.max()))
+            return self.fills_as_target(points)
+        return _fills_rows_alike(self.runs, points, around.min(axis=0), around.max(axis=0))
 
-    def removable(self, ring: np.ndarray, candidates: np.ndarray, gone: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """Of ``candidates``, those that can go besides ``gone`` with the fill still ``target``: all at once
+    def removable(self, ring: np.ndarray, candidates: np.ndarray, gone: np.ndarray) -> np.ndarray:
+        """Of ``candidates``, those that can go besides ``gone`` with the fill still the target: all at once
         if they can, else each half in turn."""
         if not len(candidates):
             return candidates
         keep = np.ones(len(ring), dtype=bool)
         keep[gone] = False
         keep[candidates] = False
-        if self.same_fill(ring, keep, target):
+        if self.same_fill(ring, keep, candidates):
             return candidates
         if len(candidates) == 1:
             return candidates[:0]
         half = len(candidates) // 2
-        first = self.removable(ring, candidates[:half], gone, target)
-        return np.concatenate((first, self.removable(ring, candidates[half:], np.concatenate((gone, first)),
-                                                     target)))
+        first = self.removable(ring, candidates[:half], gone)
+        return np.concatenate((first, self.removable(ring, candidates[half:], np.concatenate((gone, first)))))
 
 
 def joined(rings: list[np.ndarray]) -> np.ndarray:
