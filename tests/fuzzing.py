@@ -430,7 +430,51 @@ def check_mmseg(data, work: Path) -> None:
     _run(data, root, "mmseg")
 
 
+_HF: list[Path] = []  # segconv's own --to hf output of the food fixture, made once per process
+
+
+def check_hf(data, work: Path) -> None:
+    """segconv's hf output of the food fixture: its labelmap.json or id2label.json mutated, a row's label or
+    image bytes or file name replaced, or the shard itself damaged."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not _HF:
+        import tempfile
+
+        made = Path(tempfile.mkdtemp(prefix="segconv-fuzz-hf-")) / "hf"
+        api.convert(FOOD / "annotations.json", made, to="hf", labels=FOOD / "labelmap.yaml")
+        _HF.append(made)
+    root = work / "hf"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(_HF[0], root)
+    shard = next((root / "data").glob("*.parquet"))
+    if data.draw(st.booleans()):
+        (root / "labelmap.json").unlink()
+        names = root / "id2label.json"
+        names.write_bytes(_serialize(data, mutate_json(data, json.loads(names.read_text()))))
+    what = data.draw(st.sampled_from(["row", "row", "shard", "none"]))
+    if what == "row":
+        table = pq.read_table(shard)
+        rows = table.to_pylist()
+        row = rows[data.draw(st.integers(0, len(rows) - 1))]
+        column = data.draw(st.sampled_from(["label", "image", "file_name"]))
+        if column == "file_name":
+            row["file_name"] = data.draw(st.sampled_from(["", "../x.jpg", "a//b.jpg", "C:/x.jpg", "same.jpg"]))
+        else:
+            cell = row[column]
+            raw = bytearray(cell["bytes"])
+            for _ in range(data.draw(st.integers(1, 3))):
+                raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+            cell["bytes"] = bytes(raw[: data.draw(st.integers(0, len(raw)))]) if data.draw(st.booleans()) else None
+        pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), shard)
+    elif what == "shard":
+        _damage(data, shard)
+    _run(data, root, "hf")
+
+
 CHECKS = {"coco": check_coco, "labelme": check_labelme, "cvat": check_cvat, "voc": check_voc, "yolo": check_yolo,
           "label-studio": check_label_studio, "coco-panoptic": check_coco_panoptic, "kaggle-rle": check_kaggle_rle,
           "cityscapes": check_cityscapes, "color-masks": check_color_masks, "mapillary": check_mapillary,
-          "ade20k": check_ade20k, "ade20k-full": check_ade20k_full, "sa1b": check_sa1b, "mmseg": check_mmseg}
+          "ade20k": check_ade20k, "ade20k-full": check_ade20k_full, "sa1b": check_sa1b, "mmseg": check_mmseg,
+          "hf": check_hf}
