@@ -7,9 +7,12 @@ stand-in on this machine, and whatever segconv says of the stand-in is said of t
   into a partial stand-in that every reader needing more fetches whole first
   (:mod:`convert.files.remote.stand_ins`); everything else is fetched whole.  Readers then read it as they
   read a local delivery, so the samples, masks and findings are the ones a local run gives.
-- An output URL (``-o``) is written into a local stand-in first, then published file by file, each file in
-  one upload, many at a time (:mod:`convert.files.remote.transfer`): the run state first, then the manifest,
-  then the files, then what ``--overwrite`` removed; the run state goes last, when the run finished.  The
+- An output URL (``-o``) is written into a local stand-in, and published file by file, each file in one
+  upload, many at a time (:mod:`convert.files.remote.transfer`): before the first image, what ``--overwrite``
+  removed goes and the run state goes up; each image's files go up as soon as the run has placed them, in
+  the background while the next images are painted, each batch after the manifest that lists them
+  (:mod:`convert.files.remote.streaming`); at the end, the manifest, the files of the whole set (and any
+  not uploaded yet), and the run state goes last, when the run finished.  The
   stand-in starts as the bucket's prefix looks: its manifest and run state, the files ``--resume`` keeps, and
   empty stand-ins for the rest, so refusing, ``--overwrite`` (only what the manifest lists) and ``--resume``
   decide as they do in a local folder.
@@ -45,6 +48,7 @@ from convert.files.remote.direct import Placements
 from convert.files.remote.failures import StorageError
 from convert.files.remote.ranged import PREFIX, fetch_headers, header_only
 from convert.files.remote.stand_ins import still_partial, write_record
+from convert.files.remote.streaming import Uploads
 from convert.files.remote.transfer import (
     download,
     download_tree,
@@ -155,11 +159,18 @@ class Staging:
         return WorkerStorage(output.url if output else None, token, sources), output and output.placements
 
     def begin_outputs(self) -> None:
-        """Before the Dask workers write into an output URL: what ``--overwrite`` removes goes, then the run
-        state goes up, as in a local folder (:meth:`RemoteOutput.begin`)."""
+        """Before the first image is written into an output URL (by this machine or by the Dask workers): what
+        ``--overwrite`` removes goes, then the run state goes up, as in a local folder
+        (:meth:`RemoteOutput.begin`)."""
         for output in self.outputs:
-            if output.direct and self.run_state is not None:
+            if self.run_state is not None:
                 output.begin(self.run_state)
+
+    def streaming(self, out: Path):
+        """``placed(names)`` for the run loop when ``out`` stands for an output URL this machine writes:
+        the files of each image go up as soon as they are in place (:meth:`RemoteOutput.placed`); ``None``
+        for a local folder, or one the Dask workers write themselves."""
+        return next((o.placed for o in self.outputs if o.local == out and not o.direct), None)
 
     def report(self, given: PathLike | None) -> Path | None:
         """Where to write a report: a path as given, for a URL a local file uploaded by :meth:`publish_reports`."""
@@ -263,6 +274,8 @@ class RemoteOutput:
         self.url, self.local = url, local
         self.direct = direct  # the Dask workers write the files into the bucket: none is fetched for --resume
         self.placements: Placements | None = None  # then, what the store copies into place
+        self.uploads: Uploads | None = None  # the files going up while the run goes on (not direct)
+        self.state_sent: str | None = None  # the run state's text in the bucket, put there by begin()
         remote = listing(url)
         if remote:
             local.mkdir(parents=True)
@@ -292,7 +305,8 @@ class RemoteOutput:
         return found
 
     def begin(self, state: str) -> None:
-        """Before the workers write: the objects ``--overwrite`` (or ``--resume``) removed from the stand-in
+        """Before the first image's files go up (this machine's or the Dask workers'): the objects
+        ``--overwrite`` (or ``--resume``) removed from the stand-in
         are removed, the old manifest with them, then the run state goes up, so an interrupted run is known
         by its token (the order :meth:`Plan.apply <convert.pipeline.outfolder.Plan.apply>` keeps locally)."""
         from convert.pipeline.outfolder import MANIFEST, RUN_STATE
@@ -304,6 +318,7 @@ class RemoteOutput:
         staged = self.local.parent / "run-state"
         staged.write_text(state, encoding="utf-8")
         upload(staged, join(self.url, RUN_STATE))
+        self.state_sent = state
         self.before = self._snapshot()
 
     def place_now(self) -> None:
@@ -314,13 +329,28 @@ class RemoteOutput:
             upload(self.local / MANIFEST, join(self.url, MANIFEST))
             self.placements.flush()
 
+    def placed(self, names: list[str]) -> None:
+        """The run put ``names`` in place in the stand-in, listed in its manifest: they go up in the background
+        (:mod:`convert.files.remote.streaming`); a failure of the uploads so far is raised here."""
+        from convert.pipeline.outfolder import MANIFEST
+
+        if self.uploads is None:
+            self.uploads = Uploads(self.local, self.url, MANIFEST)
+        self.uploads.add(names)
+
     def publish(self, state: str | None, on_bytes=None) -> tuple[int, int]:
         """Upload what the run wrote and remove what it removed; ``state`` is the run state's text while the
         files go up (``None``: nothing was run).  Returns the number of files uploaded and their bytes."""
         from convert.pipeline.outfolder import MANIFEST, RUN_STATE
 
+        sent: dict[str, tuple[int, int]] = {}
+        if self.uploads is not None:  # what went up while the run went on is not sent again
+            self.uploads.finish()
+            sent, self.uploads = self.uploads.sent, None
+            self.before.update(sent)
         now = self._snapshot()
         changed = [n for n, stamp in now.items() if self.before.get(n) != stamp and n not in (MANIFEST, RUN_STATE)]
+        streamed = [n for n in sent if n in now and n not in changed]
         placements = self.placements
         placed: set[str] = placements.placed if placements is not None else set()
         gone = [n for n in self.before if n not in now and n not in placed]
@@ -328,7 +358,7 @@ class RemoteOutput:
                 placements is not None and (placements.copies or placements.doomed)):
             return 0, 0
         state_url = join(self.url, RUN_STATE)
-        if state is not None:  # an interrupted upload leaves a run --resume finishes
+        if state is not None and state != self.state_sent:  # an interrupted upload leaves a run --resume finishes
             staged = self.local.parent / "run-state"
             staged.write_text(state, encoding="utf-8")
             upload(staged, state_url)
@@ -336,8 +366,9 @@ class RemoteOutput:
             upload(self.local / MANIFEST, join(self.url, MANIFEST))
         if placements is not None:  # listed above before they exist
             placements.flush()
+        early = sum(now[n][0] for n in streamed)  # progress counts the files that went up during the run
         upload_many([(self.local / name, join(self.url, name)) for name in sorted(changed)], self.url + "/",
-                    on_bytes)
+                    on_bytes and (lambda done, total: on_bytes(early + done, early + total)))
         remove([join(self.url, n) for n in sorted(gone)])
         if placements is not None and RUN_STATE not in now:  # finished: what a batch run twice left goes
             placements.sweep()
@@ -347,7 +378,7 @@ class RemoteOutput:
             with talking_to(state_url):
                 remove([state_url])
         self.before = self._snapshot()
-        return len(changed), sum(now[n][0] for n in changed)
+        return len(changed) + len(streamed), sum(now[n][0] for n in changed + streamed)
 
 
 @dataclasses.dataclass

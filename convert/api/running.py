@@ -246,7 +246,7 @@ def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress:
                 return checked
             checked.pending.abort()  # the reports come from the run that writes
         report = _write(ds, labelmap, target, writer_cls, writer_kwargs, fold_case, derived, strict, profile,
-                        kwargs, placements, staging.begin_outputs)
+                        kwargs, placements, staging.begin_outputs, staging.streaming(out))
     finally:
         if connection is not None:
             connection.close()
@@ -257,20 +257,21 @@ def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress:
     return report
 
 
-def _outputs(out, dataset, fold_case: bool, manifest=None, placements=None):
+def _outputs(out, dataset, fold_case: bool, manifest=None, placements=None, placed=None):
     from convert.pipeline.outputs import Outputs
 
     return Outputs(out, manifest=manifest, name_of=lambda i: dataset[i].name, fold_case=fold_case,
-                   placements=placements)
+                   placements=placements, placed=placed)
 
 
 def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict, fold_case: bool, derived: bool,
-           strict: bool, profile: dict | None, kwargs: dict, placements=None, begin=None) -> RunReport:
+           strict: bool, profile: dict | None, kwargs: dict, placements=None, begin=None, placed=None) -> RunReport:
     """The writing run: OUT prepared as planned, every image written and placed, the set's files last, the
     run state removed.  Stopped by Ctrl-C, a lost cluster or the machine (:class:`EnvironmentProblem`), what was
     written stays whole and listed, the run's temporary files are removed, and ``--resume`` finishes it.
     With ``placements`` the Dask workers write the files into an output URL themselves and the store puts
-    them in place; ``begin()`` brings the bucket to what ``target.apply()`` made of the stand-in first."""
+    them in place; ``begin()`` brings the bucket to what ``target.apply()`` made of the stand-in first;
+    ``placed(names)`` is told each image's files once they are in place (an output URL uploads them then)."""
     from convert.pipeline.outfolder import RUN_STATE, Manifest, temporary_files
 
     out = target.out
@@ -280,13 +281,14 @@ def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict,
         note = target.apply()
         if note:
             notes.append(note)
-        if placements is not None and begin is not None:
+        if begin is not None:  # an output URL: removals, then the run state, before any file goes up
             begin()
         writer = writer_cls(out, labelmap, skip_existing=target.resuming, owner=target.token, **writer_kwargs)
         writer.storage = kwargs.get("storage")
         manifest = writer.manifest = Manifest(out, target.token)
         report = run(dataset, labelmap, strict=strict, writer=writer, profile=profile,
-                     outputs=_outputs(out, dataset, fold_case, manifest, placements), finish_reports=False, **kwargs)
+                     outputs=_outputs(out, dataset, fold_case, manifest, placements, placed), finish_reports=False,
+                     **kwargs)
         try:
             manifest.add(writer.finish() or [])
         except BaseException:

@@ -36,12 +36,14 @@ class Outputs:
     each image."""
 
     def __init__(self, out: Path | None, *, manifest=None, name_of: Callable[[int], str] | None = None,
-                 fold_case: bool = False, placements=None) -> None:
+                 fold_case: bool = False, placements=None, placed: Callable[[list[str]], None] | None = None) -> None:
         self.out = Path(out) if out is not None else None  # None: a dry run, nothing is moved
         self.manifest = manifest
         # OUT in object storage, written by the Dask workers: the staged files are temporary objects, which
         # the store copies into place (convert.files.remote.direct.Placements); None: files on this machine
         self.placements = placements
+        # told the names of each image's files once they are in place (an output URL uploads them then)
+        self.placed = placed
         self.name_of = name_of or (lambda i: f"image {i + 1}")
         self.fold_case = fold_case
         self._taken: dict[str, int] = {}  # name (case-folded where the file system ignores case) -> image index
@@ -77,6 +79,8 @@ class Outputs:
                 except OSError as exc:
                     exc.filename, exc.filename2 = str(self.out / relative), None
                     raise
+            if self.placed is not None and staged and self.placements is None:
+                self.placed(list(staged))
         return None
 
     def discard(self, result: dict) -> None:
