@@ -157,8 +157,8 @@ def progress(done, total):
     if done == 2:  # image 1's mask is in the bucket, then the process dies outright
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            keys = [o["Key"] for o in client.list_objects_v2(Bucket=sys.argv[2], Prefix=sys.argv[3]).get("Contents", [])]
-            if sys.argv[3] + "/" + sys.argv[4] in keys:
+            found = client.list_objects_v2(Bucket=sys.argv[2], Prefix=sys.argv[3]).get("Contents", [])
+            if sys.argv[3] + "/" + sys.argv[4] in [o["Key"] for o in found]:
                 break
             time.sleep(0.05)
         os.kill(os.getpid(), signal.SIGKILL)
