@@ -300,3 +300,19 @@ def test_progress_is_told_the_bytes_fetched_and_uploaded(s3):
     written = s3.client().list_objects_v2(Bucket="delivery", Prefix="out-progress/")["Contents"]
     files = [o for o in written if not o["Key"].endswith((".segconv-files.txt", ".segconv-run.json"))]
     assert uploaded[-1] == (sum(o["Size"] for o in files),) * 2
+
+
+def test_no_written_file_names_the_local_stand_in(s3, tmp_path):
+    """Every layout's files in the bucket name the URL where they name OUT (mmseg's data_root named the
+    client's temporary folder), and no file holds the stand-in's path."""
+    for to in ("mmseg", "yolo", "hf", "coco-panoptic", "voc"):
+        url = f"s3://delivery/out-where-{to}"
+        result = run_cli("convert", "s3://delivery/in/annotations.json", "-o", url, "--labels", LABELS, "--to", to)
+        assert result.returncode == 0, result.stderr
+        got = tmp_path / to
+        s3.download_folder(url, got)
+        for path in got.rglob("*"):
+            if path.is_file():
+                assert b"segconv-" not in path.read_bytes() or path.suffix == ".parquet", (to, path)
+    config = (tmp_path / "mmseg" / "mmseg_dataset.py").read_text()
+    assert "data_root = 's3://delivery/out-where-mmseg'" in config

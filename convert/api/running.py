@@ -228,7 +228,7 @@ def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress:
                               "split": opts.splitter(), "json_path": opts.json_path, "html_path": opts.html_path,
                               "fail_on": opts.threshold(), "repair": opts.repair(), "storage": storage}
     writer_kwargs: dict[str, Any] = {"coco_mode": opts.coco_mode, "link": opts.link, "rule": ds.rule,
-                                     "options": writer_opts}
+                                     "options": writer_opts, "where": staging.url_of(out)}
     fold_case = ignores_case(out)
     t0 = time.perf_counter()
     try:

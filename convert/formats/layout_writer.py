@@ -101,8 +101,12 @@ class LayoutWriter:
     main_process_only: ClassVar[tuple[str, ...]] = ("manifest",)
 
     def __init__(self, out: Path, labelmap: LabelMap, *, skip_existing: bool = False, link: bool = False,
-                 options: dict | None = None, dry_run: bool = False, owner: str = OWNER, **_):
+                 options: dict | None = None, dry_run: bool = False, owner: str = OWNER, where: str | None = None,
+                 **_):
         self.out = Path(out)
+        # OUT as the set's users will find it, for files that name it (mmseg's data_root): the output URL
+        # when OUT is a local stand-in of one, else OUT's absolute path
+        self.where = where or str(self.out.resolve())
         self.labelmap = labelmap
         self.skip_existing = skip_existing  # --resume: files already written are whole (atomic writes)
         self.link = link

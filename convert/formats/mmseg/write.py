@@ -89,7 +89,7 @@ class MmsegWriter(EightBitWriter):
                          " are not listed by mmsegmentation unless converted or given their own dataset.")
         lines += [
             "dataset_type = 'BaseSegDataset'",
-            f"data_root = {str(self.out.resolve())!r}",
+            f"data_root = {self.where!r}",
             f"metainfo = dict(classes={classes!r}, palette={palette!r})",
             f"img_suffix = {suffix!r}",
             "seg_map_suffix = '.png'",
