@@ -307,7 +307,8 @@ class RemoteOutput:
     def begin(self, state: str) -> None:
         """Before the first image's files go up (this machine's or the Dask workers'): the objects
         ``--overwrite`` (or ``--resume``) removed from the stand-in are removed, the old manifest with them,
-        then the run state goes up, so an interrupted run is known by its token (the order :meth:`Plan.apply <convert.pipeline.outfolder.Plan.apply>` keeps locally)."""
+        then the run state goes up, so an interrupted run is known by its token (the order
+        :meth:`Plan.apply <convert.pipeline.outfolder.Plan.apply>` keeps locally)."""
         from convert.pipeline.outfolder import MANIFEST, RUN_STATE
 
         now = self._snapshot()

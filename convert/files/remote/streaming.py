@@ -33,6 +33,8 @@ from convert.files.remote.failures import StorageError, is_storage_failure, stor
 from convert.files.remote.transfer import talking_to, upload_many
 from convert.files.remote.urls import join
 
+BATCH = 64  # files a batch waits for at most: as many as went up so far (1, 1, 2, 4... 64), then 64
+
 
 class Uploads:
     """The files of ``local`` (names relative to it) uploaded to ``url`` in the background, each batch after
@@ -74,7 +76,7 @@ class Uploads:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._waiting and not self._done:
+                while not self._done and len(self._waiting) < min(BATCH, max(1, len(self.sent))):
                     self._wake.wait()
                 if self._done and not self._waiting:
                     return
