@@ -186,14 +186,17 @@ def _crossing_spans(start: np.ndarray, end: np.ndarray, top, stop_row) -> tuple[
 
 
 def _spans(mask: np.ndarray, rows: np.ndarray, first: np.ndarray, last: np.ndarray) -> None:
-    """Set ``mask[r, a..b]`` for every (r, a, b), in one pass."""
+    """Set ``mask[r, a..b]`` for every (r, a, b), in one pass: +1 where a span starts, -1 after it ends, summed
+    along each row."""
     if not len(rows):
         return
     height, width = mask.shape
-    size = height * (width + 1)
-    marks = np.bincount(rows * (width + 1) + first, minlength=size) - \
-        np.bincount(rows * (width + 1) + last + 1, minlength=size)
-    mask[np.cumsum(marks.reshape(height, width + 1), axis=1)[:, :width] > 0] = 1
+    marks = np.zeros((height, width + 1), dtype=np.int32)
+    flat = marks.reshape(-1)
+    np.add.at(flat, rows * (width + 1) + first, 1)
+    np.add.at(flat, rows * (width + 1) + last + 1, -1)
+    np.cumsum(marks, axis=1, dtype=np.int32, out=marks)
+    mask[marks[:, :width] > 0] = 1
 
 
 def _outline_points(start: np.ndarray, end: np.ndarray, top=None, bottom=None
