@@ -103,7 +103,9 @@ def _any_slope(ring: np.ndarray, limit: int) -> np.ndarray:
     The corners are checked :data:`_BATCH` at a time against the ring as it is (:func:`_corners_alike`); a
     check stands once earlier corners of the batch have gone when none of them was its neighbour and none
     of their rows is among its rows (the edges that reach its rows are then the same), else the batch ends
-    there and the next one starts from that corner: the corners that go are those of one by one."""
+    there and the next one starts from that corner: the corners that go are those of one by one.  As the
+    corner after one that goes is skipped, the one after that always shares its rows; so each corner is also
+    checked with the corner two before it gone, which stands when no other corner gone shares its rows."""
     ring = ring.copy()
     target = _Runs(ring)  # the fill every accepted change keeps
     i = 0
@@ -118,6 +120,11 @@ def _any_slope(ring: np.ndarray, limit: int) -> np.ndarray:
         alike = np.zeros(len(at), dtype=bool)
         if fits.any():
             alike[fits] = _corners_alike(target, ring, at[fits], top[fits], bottom[fits])
+        after = np.zeros(len(at), dtype=bool)  # checked with the corner two before gone too
+        pairs = np.zeros(len(at), dtype=bool)
+        pairs[2:] = fits[2:] & fits[:-2]
+        if pairs.any():
+            after[pairs] = _corners_alike(target, ring, at[pairs], top[pairs], bottom[pairs], at[pairs] - 2)
         gone: list[int] = []
         rows: list[tuple[int, int]] = []  # the rows of the corners gone in this batch
         at_next = i
@@ -126,10 +133,16 @@ def _any_slope(ring: np.ndarray, limit: int) -> np.ndarray:
                 continue  # the corner after one that went keeps its neighbour
             if n - len(gone) <= limit:
                 break
-            if gone and (gone[-1] == corner - 1 or (corner + 1) % n in gone or
-                         any(t <= bottom[k] and top[k] <= b for t, b in rows)):
-                break  # its check saw a ring that has changed where it looks: check it again
-            if fits[k] and alike[k]:
+            ok = bool(alike[k])
+            if gone and (corner + 1) % n in gone:
+                break  # its next corner went (round the ring's end): check it again
+            if gone and fits[k]:
+                seen = rows
+                if gone[-1] == corner - 2 and pairs[k]:  # the check that saw that corner gone holds
+                    seen, ok = rows[:-1], bool(after[k])
+                if any(t <= bottom[k] and top[k] <= b for t, b in seen):
+                    break  # its check saw a ring that has changed where it looks: check it again
+            if fits[k] and ok:
                 gone.append(corner)
                 rows.append((int(top[k]), int(bottom[k])))
                 at_next = corner + 2
@@ -148,12 +161,13 @@ def _any_slope(ring: np.ndarray, limit: int) -> np.ndarray:
 _BATCH = 32  # corners checked at once by _any_slope
 
 
-def _corners_alike(target: _Runs, ring: np.ndarray, at: np.ndarray, top: np.ndarray, bottom: np.ndarray
-                   ) -> np.ndarray:
-    """For each corner ``at[k]`` of ``ring``: whether the ring without it fills rows ``top[k]..bottom[k]``
-    (its neighbours' rows) as ``target`` shows them.  All in one fill: the k-th shortened ring's edges that
-    reach its rows, moved down by k times the ring's height (:func:`~convert.pixels.ultralytics_fill.fill_runs`
-    takes rows per edge)."""
+def _corners_alike(target: _Runs, ring: np.ndarray, at: np.ndarray, top: np.ndarray, bottom: np.ndarray,
+                   also: np.ndarray | None = None) -> np.ndarray:
+    """For each corner ``at[k]`` of ``ring``: whether the ring without it (and without ``also[k]``, another
+    corner, where given) fills rows ``top[k]..bottom[k]`` (its neighbours' rows) as ``target`` shows them.
+    All in one fill: the k-th shortened ring's edges that reach its rows, moved down by k times the ring's
+    height (:func:`~convert.pixels.ultralytics_fill.fill_runs` takes rows per edge; an edge that does not
+    reach them adds nothing there)."""
     from convert.pixels.ultralytics_fill import fill_runs
 
     n, count = len(ring), len(at)
@@ -163,10 +177,15 @@ def _corners_alike(target: _Runs, ring: np.ndarray, at: np.ndarray, top: np.ndar
     which = np.arange(count)
     reach[which, at] = False  # the corner's own two edges, replaced by one from its previous to its next
     reach[which, (at - 1) % n] = False
+    bridges = [(which, at)]
+    if also is not None:
+        reach[which, also] = False
+        reach[which, (also - 1) % n] = False
+        bridges.append((which, also))
     group, edge = np.nonzero(reach)
-    group = np.concatenate((group, which))
-    start = np.concatenate((ring[edge], ring[(at - 1) % n]))
-    stop = np.concatenate((end[edge], ring[(at + 1) % n]))
+    group = np.concatenate([group] + [g for g, _ in bridges])
+    start = np.concatenate([ring[edge]] + [ring[(v - 1) % n] for _, v in bridges])
+    stop = np.concatenate([end[edge]] + [ring[(v + 1) % n] for _, v in bridges])
     base = int(ring[:, 1].min())
     height = int(ring[:, 1].max()) - base + 2
     down = np.stack((np.zeros(len(group), dtype=np.int64), group * height - base), axis=1)
