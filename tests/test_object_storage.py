@@ -228,11 +228,15 @@ def test_the_notes_say_what_was_fetched_and_uploaded(s3):
     assert f"wrote s3://delivery/out-notes: {len(written) - 1} files, " in result.stderr
 
 
-@pytest.mark.parametrize("src, out", [("s3://delivery/in/annotations.json", "LOCAL"),
-                                      (str(FOOD / "annotations.json"), "s3://delivery/out-link")])
-def test_link_is_refused_with_object_storage(s3, tmp_path, src, out):
+@pytest.mark.parametrize("src, out, images", [("s3://delivery/in/annotations.json", "LOCAL", ()),
+                                              (str(FOOD / "annotations.json"), "s3://delivery/out-link", ()),
+                                              (str(FOOD / "annotations.json"), "LOCAL",
+                                               ("--images", "s3://delivery/in/images"))])
+def test_link_is_refused_with_object_storage(s3, tmp_path, src, out, images):
+    """Links into a bucket, or to photos fetched into a temporary folder the run removes (a local source
+    with --images s3://... made links that were broken once the run ended), are refused."""
     out = str(tmp_path / "o") if out == "LOCAL" else out
-    result = run_cli("convert", src, "-o", out, "--labels", LABELS, "--to", "voc", "--link")
+    result = run_cli("convert", src, "-o", out, "--labels", LABELS, "--to", "voc", "--link", *images)
     one_line_error(result, "--link", "s3://delivery/", "leave out --link")
     assert not (tmp_path / "o").exists()
 
@@ -316,3 +320,27 @@ def test_no_written_file_names_the_local_stand_in(s3, tmp_path):
                 assert b"segconv-" not in path.read_bytes() or path.suffix == ".parquet", (to, path)
     config = (tmp_path / "mmseg" / "mmseg_dataset.py").read_text()
     assert "data_root = 's3://delivery/out-where-mmseg'" in config
+
+
+def test_a_coco_export_file_url_finds_the_photos_beside_annotations(s3, tmp_path):
+    """s3://…/coco/annotations/instances_default.json: the photos in coco/images/ are found, as locally
+    (only the annotations/ folder was fetched, and --to voc lost every photo)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(tmp_path / "gen"), "--images", "3",
+                    "--width", "64", "--height", "48", "--formats", "coco", "--photos", "jpeg"], check=True)
+    src = tmp_path / "gen" / "coco" / "annotations" / "instances_default.json"
+    labels = tmp_path / "gen" / "labelmap.yaml"
+    export = src.parent.parent
+    assert (export / "images").is_dir()
+    s3.upload_folder(export, "s3://delivery/export")
+    url = "s3://delivery/export/" + src.relative_to(export).as_posix()
+    remote = run_cli("convert", url, "-o", tmp_path / "remote", "--labels", str(labels), "--to", "voc")
+    local = run_cli("convert", src, "-o", tmp_path / "local", "--labels", str(labels), "--to", "voc")
+    assert remote.returncode == local.returncode == 0, remote.stderr
+    digest = tree_digest(tmp_path / "local")
+    assert sum(name.startswith("JPEGImages/") for name in digest) == 3
+    assert tree_digest(tmp_path / "remote") == digest

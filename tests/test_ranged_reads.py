@@ -152,6 +152,24 @@ def test_photo_copies_are_whole(delivery, tmp_path, jobs):
     assert sum(name.startswith("JPEGImages/") for name in local) == len(PHOTOS)
 
 
+def test_photo_copies_are_whole_when_tmpdir_is_named_like_a_staging_folder(delivery, tmp_path):
+    """TMPDIR=/…/segconv-scratch: the staging folder is found below it (its record was looked for in the
+    wrong folder, and header-only stand-ins were copied as photos, zeros after 64 KiB)."""
+    import os
+    import subprocess
+    import sys
+
+    _, coco = delivery
+    scratch = tmp_path / "segconv-scratch"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch), COLUMNS="200")
+    remote = subprocess.run([sys.executable, "-m", "convert", "convert", "s3://photos/in/annotations.json", "-o",
+                             str(tmp_path / "remote"), "--to", "voc"], capture_output=True, text=True, env=env)
+    local = run_cli("convert", coco, "-o", tmp_path / "local", "--to", "voc")
+    assert remote.returncode == local.returncode, remote.stderr
+    assert tree_digest(tmp_path / "remote") == tree_digest(tmp_path / "local")
+
+
 def test_hf_rows_hold_the_whole_photos(delivery, tmp_path):
     pytest.importorskip("pyarrow")
     local, remote, _, _ = local_and_bucket(delivery, tmp_path, "--to", "hf")

@@ -205,6 +205,34 @@ def test_photo_size_reads_past_64_kib_only_when_the_header_needs_it(tmp_path):
     assert storage.photo("/stand-in/big.jpg").read_bytes() == big  # fetched whole, once
 
 
+def test_a_task_leaves_no_photo_behind_and_names_a_bad_photo_by_its_stand_in(tmp_path):
+    """Each Dask task has its own copy of the storage: its copied photos are removed at the task's end (they
+    were left, up to 4 whole photos per batch); an unreadable photo is named by the client's stand-in path,
+    which the run's messages turn into the URL, never by the worker's copy."""
+    import pickle
+
+    from convert.files.images import ImageProblem
+    from convert.files.remote.direct import HEADER_BYTES, WorkerStorage
+    from convert.files.remote.transfer import upload
+    from convert.pipeline.loop import process_batch
+
+    bad = b"\xff\xd8\xff\xe0" + bytes(range(256)) * (HEADER_BYTES // 128)
+    (tmp_path / "bad.jpg").write_bytes(bad)
+    upload(tmp_path / "bad.jpg", "memory://segconv-direct-test/bad/bad.jpg")
+    storage = WorkerStorage(None, "r1", {"/stand-in": "memory://segconv-direct-test/bad"})
+    with pytest.raises(ImageProblem) as caught:
+        storage.photo_size("/stand-in/bad.jpg", 10**6)
+    assert "/stand-in/bad.jpg" in str(caught.value) and "segconv-worker-" not in str(caught.value)
+    folders = []
+    for _ in range(3):  # three tasks, each with its own unpickled storage
+        task = pickle.loads(pickle.dumps(storage))
+        task.photo("/stand-in/bad.jpg")
+        folders.append(task._folder)
+        process_batch([], {"storage": task})
+        assert task._folder is None
+    assert folders and not any(folder.exists() for folder in folders)
+
+
 def worker_pids(client) -> list[int]:
     try:
         return [v for v in client.run(os.getpid, on_error="return").values() if isinstance(v, int)]

@@ -2,7 +2,8 @@
 stand-in on this machine, and whatever segconv says of the stand-in is said of the URL.
 
 - A source URL is fetched once into a private temporary folder (a folder, a file with the folder it lies in,
-  where its images are), each object read once; ``--labels`` and ``--images`` alike.  A photo larger than
+  where its images are, or for a file in an ``annotations/`` folder the export that holds both), each object
+  read once; ``--labels`` and ``--images`` alike.  A photo larger than
   64 KiB is fetched for its header only (:mod:`convert.files.remote.ranged`: ranged reads, many at a time),
   into a partial stand-in that every reader needing more fetches whole first
   (:mod:`convert.files.remote.stand_ins`); everything else is fetched whole.  Readers then read it as they
@@ -101,6 +102,12 @@ class Staging:
         if found == "file" and scheme_of(url) in ("http", "https"):  # a web server lists no folders
             return self.file(url)
         folder_url = url if found == "folder" else parent(url)
+        inside = name_of(url)
+        if found == "file" and name_of(folder_url).lower() == "annotations" and parent(folder_url) != folder_url:
+            # a COCO export (CVAT's, Datumaro's, the COCO download): its images/ lies beside annotations/,
+            # where the reader looks for the photos, as it does on a local disk
+            inside = f"{name_of(folder_url)}/{inside}"
+            folder_url = parent(folder_url)
         local = self._folder("source")
         objects = listing(folder_url)
         photos = {name: size for name, size in objects.items() if header_only(name, size)}
@@ -118,7 +125,7 @@ class Staging:
             fetch.add_whole(complete, sum(photos[n] for n in complete))
         self.urls[str(local)] = folder_url
         self.fetched.append(fetch)
-        return local if found == "folder" else local / name_of(url)
+        return local if found == "folder" else local / inside
 
     def file(self, given: PathLike) -> Path:
         """A single input file (a label map) on this machine."""

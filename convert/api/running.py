@@ -173,8 +173,10 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
     staging = _staging_of(ds, progress)
     with staging.naming():
         refuse_urls_among(staging.url_of(ds.given), str(out))
-        if opts.link and (is_url(out) or staging.url_of(ds.given)):
-            where = str(out) if is_url(out) else staging.url_of(ds.given)
+        images = getattr(getattr(ds, "options", None), "images", None)
+        remote_photos = staging.url_of(ds.given) or (str(images) if images is not None and is_url(images) else None)
+        if opts.link and (is_url(out) or remote_photos):
+            where = str(out) if is_url(out) else remote_photos
             raise UsageError(f"--link makes symlinks to the photos, and {where} is object storage (a bucket "
                              "holds no links; a source URL's photos are fetched into a temporary folder the run "
                              "removes): leave out --link, the photos are copied")

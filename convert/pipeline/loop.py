@@ -187,10 +187,14 @@ def process_batch(samples: list, state: dict) -> list[dict]:
     """A Dask task: the per-image work on a batch of samples the client built.  Writing into a bucket
     (``state["storage"]``), the batch's files go up together at its end."""
     storage = state.get("storage")
-    if storage is None or not storage.out_url:
-        return [work(sample, state) for sample in samples]
-    with storage.batch():
-        return [work(sample, state) for sample in samples]
+    try:
+        if storage is None or not storage.out_url:
+            return [work(sample, state) for sample in samples]
+        with storage.batch():
+            return [work(sample, state) for sample in samples]
+    finally:
+        if storage is not None:
+            storage.close()  # the photos it copied here: every task gets its own storage, and its own folder
 
 
 # --------------------------------------------------------------------------- the loop

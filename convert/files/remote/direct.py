@@ -124,7 +124,7 @@ class WorkerStorage:
         from convert.files.images import ImageProblem, oriented_size
 
         if self._photos and str(path) in self._photos:
-            return oriented_size(self._photos[str(path)], max_pixels)
+            return self._size_of_copy(path, max_pixels)
         url = self.photo_url(path)
         if url is None:
             return oriented_size(Path(path), max_pixels)
@@ -132,13 +132,30 @@ class WorkerStorage:
         with talking_to(url):
             head = fs.cat_file(inside, start=0, end=HEADER_BYTES)
         if len(head) == HEADER_BYTES and not header_within(head):  # the header goes on past what was read
-            return oriented_size(self.photo(path), max_pixels)
+            return self._size_of_copy(path, max_pixels)
         try:
             return oriented_size(head, max_pixels)
         except ImageProblem:
             if len(head) < HEADER_BYTES:  # the whole photo: it is what it is
                 raise
-        return oriented_size(self.photo(path), max_pixels)
+        return self._size_of_copy(path, max_pixels)
+
+    def _size_of_copy(self, path: str | os.PathLike, max_pixels: int) -> tuple[int, int]:
+        """The size of the photo's whole copy here; a photo that cannot be read is named by the client's
+        stand-in path (which the run's messages turn into the URL), not by this worker's copy."""
+        from convert.files.images import ImageProblem, oriented_size
+
+        local = self.photo(path)
+        try:
+            return oriented_size(local, max_pixels)
+        except ImageProblem as exc:
+            raise ImageProblem(str(exc).replace(str(local), os.fspath(path))) from None
+
+    def close(self) -> None:
+        """The photos this worker copied, gone (a task's end: each task has its own copy of this object)."""
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder, self._photos = None, None
 
     # ------------------------------------------------------------------ OUT
     def temporary_url(self, relative: str) -> str:

@@ -52,12 +52,18 @@ def part_of(path) -> Part | None:
         return None
     text = os.path.abspath(text)
     at = text.find(MARK)
-    parts = text[at + 1:].split(os.sep)
-    if len(parts) < 3:
+    while at >= 0:  # every folder named segconv-*: TMPDIR itself may be one (/data/segconv-scratch)
+        parts = text[at + 1:].split(os.sep)
+        if len(parts) < 3:
+            return None
+        record = _record(text[:at + 1] + parts[0] + os.sep + parts[1] + RECORD)
+        if record is not None:
+            break
+        at = text.find(MARK, at + 1)
+    else:
         return None
-    record = _record(text[:at + 1] + parts[0] + os.sep + parts[1] + RECORD)
-    entry = record["files"].get("/".join(parts[2:])) if record else None
-    if record is None or entry is None:
+    entry = record["files"].get("/".join(parts[2:]))
+    if entry is None:
         return None
     try:
         st = os.stat(text)
