@@ -183,3 +183,20 @@ def test_a_run_killed_mid_way_is_finished_by_resume(s3, tmp_path):
     assert "resumed: " in resumed.stderr
     s3.download_folder(url, tmp_path / "got")
     assert tree_digest(tmp_path / "got") == local_run(tmp_path, "png")
+
+
+def test_a_failed_upload_is_raised_at_the_next_image(tmp_path):
+    """The background thread keeps its failure; the run's next ``add`` (its next image) raises it, one
+    StorageError naming the output URL, and nothing counts as sent."""
+    from convert.files.remote.failures import StorageError
+    from convert.files.remote.streaming import Uploads
+
+    (tmp_path / "masks").mkdir()
+    (tmp_path / "masks" / "a.png").write_bytes(b"png")  # no manifest beside it: the batch cannot go up
+    uploads = Uploads(tmp_path, "memory://segconv-streamed-fail/out", MANIFEST)
+    uploads.add(["masks/a.png"])
+    uploads.finish()
+    with pytest.raises(StorageError) as failed:
+        uploads.add(["masks/b.png"])
+    assert str(failed.value) == "memory://segconv-streamed-fail/out/: no such file or folder"
+    assert uploads.sent == {}
