@@ -200,3 +200,26 @@ def test_a_failed_upload_is_raised_at_the_next_image(tmp_path):
         uploads.add(["masks/b.png"])
     assert str(failed.value) == "memory://segconv-streamed-fail/out/: no such file or folder"
     assert uploads.sent == {}
+
+
+@pytest.mark.parametrize("how", ["--resume", "--overwrite"])
+def test_an_earlier_runs_temporary_objects_are_removed(s3, tmp_path, how):
+    """A killed run's temporary objects (``.<name>.<token>....part``) go when the next run resumes it or
+    overwrites it, as they do from a folder (they stayed in the bucket while the notes said removed)."""
+    import json
+
+    prefix = f"out-parts{how}"
+    url = f"s3://{BUCKET}/{prefix}"
+    proc = subprocess.run([sys.executable, "-c", KILLED, str(FOOD / "annotations.json"), BUCKET, prefix,
+                           first_mask("png"), LABELS], cwd=ROOT, env=dict(os.environ), capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr
+    token = json.loads(objects(s3, prefix)[RUN_STATE])["token"]
+    left = f"masks/.table_02.png.{token}.1234.7.part"  # what a killed run leaves while a file goes up
+    s3.client().put_object(Bucket=BUCKET, Key=f"{prefix}/{left}", Body=b"half a mask")
+    again = run_cli("convert", FOOD / "annotations.json", "-o", url, "--labels", LABELS, "--to", "png", how)
+    assert again.returncode == 0, again.stderr
+    assert "removed" in again.stderr, again.stderr  # the note says the temporary file was removed...
+    assert not [name for name in objects(s3, prefix) if name.endswith(".part")]  # ...and so it was
+    s3.download_folder(url, tmp_path / "got")
+    assert tree_digest(tmp_path / "got") == local_run(tmp_path, "png")

@@ -284,6 +284,9 @@ class RemoteOutput:
         self.uploads: Uploads | None = None  # the files going up while the run goes on (not direct)
         self.state_sent: str | None = None  # the run state's text in the bucket, put there by begin()
         remote = listing(url)
+        # temporary objects of an earlier run: their stand-ins are removed with the run's own files by
+        # --overwrite or --resume (Plan.apply), and begin() then removes them from the bucket too
+        self.remote_parts = sorted(n for n in remote if n.endswith(".part"))
         if remote:
             local.mkdir(parents=True)
             ours = [n for n in (MANIFEST, RUN_STATE) if n in remote]
@@ -320,6 +323,8 @@ class RemoteOutput:
 
         now = self._snapshot()
         remove([join(self.url, n) for n in sorted(self.before) if n not in now and n not in (MANIFEST, RUN_STATE)])
+        remove([join(self.url, n) for n in self.remote_parts if not (self.local / n).exists()])
+        self.remote_parts = [n for n in self.remote_parts if (self.local / n).exists()]
         if MANIFEST in self.before and MANIFEST not in now:
             remove([join(self.url, MANIFEST)])
         staged = self.local.parent / "run-state"
