@@ -17,6 +17,9 @@ are not read at all, locally or in the bucket.
 It checks that the masks in the bucket equal the local ones byte for byte, and prints the medians and
 their ratio (goal: s3 / local <= 1.5 on loopback).  The moto server is a Python process answering one
 request at a time: it is slower than a real S3 endpoint or MinIO, so the ratio is an upper bound.
+``--endpoint URL`` uses an S3-protocol server already running instead (MinIO, or s3rver from npm:
+``npx s3rver -d DIR -p 4568 --silent``), with the credentials of ``AWS_ACCESS_KEY_ID`` and
+``AWS_SECRET_ACCESS_KEY`` (s3rver's are S3RVER / S3RVER).
 """
 
 from __future__ import annotations
@@ -58,6 +61,39 @@ def segconv(*args: str) -> float:
     return elapsed
 
 
+class RunningServer(S3Server):
+    """An S3-protocol server started by someone else: its endpoint, the credentials of the environment."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__()
+        self.endpoint = endpoint.rstrip("/")
+        self.key = os.environ.get("AWS_ACCESS_KEY_ID", "S3RVER")
+        self.secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "S3RVER")
+
+    def env(self) -> dict[str, str]:
+        return dict(super().env(), AWS_ACCESS_KEY_ID=self.key, AWS_SECRET_ACCESS_KEY=self.secret)
+
+    def start(self) -> S3Server:
+        return self
+
+    def stop(self) -> None:
+        pass
+
+    def client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=self.key,
+                            aws_secret_access_key=self.secret, region_name="us-east-1")
+
+    def bucket(self, name: str) -> str:
+        try:
+            return super().bucket(name)
+        except Exception as exc:  # already there from an earlier run
+            if "BucketAlready" not in type(exc).__name__ and "BucketAlready" not in str(exc):
+                raise
+            return f"s3://{name}"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--images", type=int, default=1000)
@@ -68,6 +104,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--work", type=Path, default=HERE / ".work")
     p.add_argument("--with-images", action="store_true", help="pass the photos' folder as --images to both runs")
+    p.add_argument("--endpoint", help="an S3-protocol server already running (default: start moto's)")
     args = p.parse_args()
 
     root = args.work / f"storage_{args.images}_{args.width}x{args.height}_{args.per_image}_{args.seed}"
@@ -77,7 +114,7 @@ def main() -> None:
     coco, labels = root / "coco", root / "labelmap.yaml"
     size = sum(f.stat().st_size for f in coco.rglob("*") if f.is_file())
     times: dict[str, list[float]] = {"local": [], "s3": []}
-    with S3Server() as s3:
+    with (RunningServer(args.endpoint) if args.endpoint else S3Server()) as s3:
         s3.bucket("bench")
         t = time.perf_counter()
         s3.upload_folder(coco, "s3://bench/coco")
@@ -101,7 +138,8 @@ def main() -> None:
     flag = " --images" if args.with_images else ""
     print(f"convert --to png{flag}, {args.images} photos of {args.width}x{args.height} ({size / 1e6:.0f} MB), "
           f"medians of {args.repeat}: local {local:.2f} s, s3 -> s3 {remote:.2f} s ({remote / local:.2f}x; "
-          f"goal <= 1.5x); masks equal: {same} ({len(got)} files); cpus: {os.cpu_count()}")
+          f"goal <= 1.5x); masks equal: {same} ({len(got)} files); cpus: {os.cpu_count()}; server: "
+          f"{'moto (started here)' if not args.endpoint else args.endpoint}")
     if not same:
         sys.exit(1)
 
