@@ -97,3 +97,24 @@ def test_every_declared_suffix_is_one_its_reader_detects(tmp_path):
     for name, reader in READERS.items():
         for suffix in reader.files:
             assert any(p.suffix.lower() == suffix and reader.module.detect(p) for p in files), (name, suffix)
+
+
+def test_a_coco_file_is_detected_without_walking_its_annotations(tmp_path):
+    """Detection stops reading a COCO file once it has what it asks (its "images" first): the walk of a
+    file whose annotations fill megabytes ends before them."""
+    import json
+
+    from convert.files.json_shape import Shape
+
+    annotations = [{"id": i, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5] * 100]}
+                   for i in range(3000)]
+    doc = {"images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 10}], "annotations": annotations,
+           "categories": [{"id": 1, "name": "plate"}]}
+    src = tmp_path / "big.json"
+    src.write_text(json.dumps(doc))
+    assert src.stat().st_size > 4 * (1 << 20)
+    assert detect_format(src) == "coco"
+    from convert.files.json_shape import shape
+
+    walked = shape(src)
+    assert isinstance(walked, Shape) and walked.bytes_read <= 2 * (1 << 20)  # a chunk or two of the 4 MiB

@@ -74,7 +74,9 @@ def _instances_file(path: Path) -> str | None:
         return None  # labelme files, among others, have neither
     if is_task(found, ()) or found.has(("annotations", 0, "segments_info")):
         return None  # Label Studio, COCO panoptic
-    if found.has(("image",)) and not found.has(("images",)):
+    # "images" is asked first: a COCO file's is met at once, while "image" is looked for to the file's end
+    # (65 ms of a 2 MB file's detection, walking every annotation)
+    if not found.has(("images",)) and found.has(("image",)):
         return None  # SA-1B: one image per file, as "image"
     return "a JSON object with 'images' / 'annotations'"
 
