@@ -38,13 +38,46 @@ __all__ = sorted(_EXPORTS)
 
 
 def _version() -> str:
-    """The installed package's version: one version, written once, in pyproject.toml."""
+    """The package's version: one version, written once, in pyproject.toml.  Read where it lies, without
+    ``importlib.metadata`` (which looks through every installed distribution: 45 ms of every run): an
+    installed wheel's ``METADATA`` beside the package, else the source tree's ``pyproject.toml`` (a checkout,
+    an editable install), else ``importlib.metadata``."""
+    import os
+
+    package = os.path.dirname(os.path.abspath(__file__))
+    parent = os.path.dirname(package)
+    try:
+        infos = [n for n in os.listdir(parent) if n.startswith("segconv-") and n.endswith(".dist-info")]
+    except OSError:
+        infos = []
+    if len(infos) == 1:
+        found = _field(os.path.join(parent, infos[0], "METADATA"), "Version: ")
+        if found:
+            return found
+    if _field(os.path.join(parent, "pyproject.toml"), 'name = "') == 'segconv"':
+        found = _field(os.path.join(parent, "pyproject.toml"), 'version = "')
+        if found:
+            return found.rstrip('"')
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version("segconv")
     except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
         return "0+unknown"
+
+
+def _field(path: str, start: str) -> str | None:
+    """What follows ``start`` on the first line of ``path`` that begins with it (``None``: no such line)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith(start):
+                    return line[len(start):].strip()
+                if start == "Version: " and not line.strip():  # the headers end: the description follows
+                    break
+    except OSError:
+        return None
+    return None
 
 
 def __getattr__(name: str):

@@ -112,3 +112,25 @@ def test_distinct_is_np_unique(seed):
         values = rng.integers(-5, 40, size=size).astype(np.int64)
         assert np.array_equal(distinct(values), np.unique(values))
         assert distinct(values).dtype == np.unique(values).dtype
+
+
+def test_the_version_is_read_where_it_lies(tmp_path):
+    """``convert.__version__`` without importlib.metadata: the source tree's pyproject.toml here (an
+    editable install), an installed wheel's METADATA beside the package; both what pip recorded."""
+    import importlib.metadata
+    import shutil
+    import subprocess
+    import sys
+
+    import convert
+
+    assert convert._version() == importlib.metadata.version("segconv")
+    site = tmp_path / "site"
+    (site / "convert").mkdir(parents=True)
+    shutil.copy(ROOT / "convert" / "__init__.py", site / "convert" / "__init__.py")
+    (site / "segconv-9.8.7.dist-info").mkdir()
+    (site / "segconv-9.8.7.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.3\nName: segconv\nVersion: 9.8.7\n\nVersion: 1.0 is in the description\n")
+    code = f"import sys; sys.path.insert(0, {str(site)!r}); import convert; print(convert.__version__)"
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert got == "9.8.7"
