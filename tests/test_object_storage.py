@@ -168,7 +168,7 @@ def test_resume_after_the_server_stopped_mid_upload(s3, tmp_path, monkeypatch):
     """The server goes away at the end of the run, after one of the set's files went up (the images' files
     went up during the run: tests/test_streamed_uploads.py stops it mid-run): one StorageError naming the URL
     and the lost connection; once it is back, --resume finishes to the bytes of an uninterrupted run."""
-    import convert.api.places as places
+    import convert.api.remote_output as places  # where RemoteOutput publishes
 
     url = "s3://delivery/out-resume"
     real_upload = places.upload_many

@@ -88,7 +88,7 @@ def test_the_first_images_files_are_in_the_bucket_while_later_ones_are_painted(s
 def test_no_file_goes_up_before_the_run_state_and_a_manifest_listing_it(s3, tmp_path, monkeypatch):
     """Every upload, during the run and at its end, is checked against the bucket as it is then; a file
     uploaded during the run is not uploaded again at the end, and the set's files still go up."""
-    import convert.api.places as places
+    import convert.api.remote_output as places  # where RemoteOutput publishes
     import convert.files.remote.streaming as streaming
 
     prefix = "out-order"
