@@ -32,6 +32,7 @@ from convert.formats.color_masks import mask_folders as layout
 from convert.formats.dataset import IndexedDataset
 from convert.formats.label_image import Unusable, read_label_image, rgb_key
 from convert.limits import DEFAULT_MAX_PIXELS
+from convert.model.labelmap import LabelMap
 from convert.model.sample import Origin, Region, Runs, Sample
 from convert.pixels import runs
 from convert.wording import plural
@@ -85,6 +86,16 @@ class ColorMasksDataset(IndexedDataset[layout.Mask]):
         self.key_names = keys
         self.value_names = self.table.by_value()
         super().__init__(str(self.root), [], self.own_labelmap)
+
+    def own_classes(self, own: Path) -> LabelMap:
+        """The classes of segconv's own ``labelmap.json`` written beside a training layout (``--to mmseg``,
+        ``--to hf``): levels, fill class and void exactly as written; the void value reads as void."""
+        labelmap = LabelMap.load(own)
+        self.value_names = {c.index: c.name for c in labelmap.classes}
+        self.value_names[labelmap.void] = None
+        self.rows_text = f"{own.name} ({plural(len(labelmap.classes), 'class', 'classes')})"
+        self.table = tables.Table([], str(own))
+        return labelmap
 
     @property
     def label_names(self) -> list[str]:

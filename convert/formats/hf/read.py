@@ -134,12 +134,7 @@ class HfDataset(ColorMasksDataset):
         """segconv's labelmap.json (as written), else id2label.json's names (levels derived); void is 255."""
         own = root / "labelmap.json"
         if own.is_file():
-            labelmap = LabelMap.load(own)
-            self.value_names = {c.index: c.name for c in labelmap.classes}
-            self.value_names[labelmap.void] = None
-            self.rows_text = f"{own.name} ({len(labelmap.classes)} classes)"
-            self.table = Table([], str(own))
-            return labelmap
+            return self.own_classes(own)
         source = root / "id2label.json"
         try:
             id2label = json.loads(source.read_text(encoding="utf-8"))

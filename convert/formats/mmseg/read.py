@@ -30,7 +30,6 @@ from convert.formats.color_masks.class_tables import Row, Table
 from convert.formats.color_masks.read import ColorMasksDataset
 from convert.formats.dataset import IndexedDataset
 from convert.limits import DEFAULT_MAX_PIXELS
-from convert.model.labelmap import LabelMap
 
 NAME = "mmseg"
 ANNOTATIONS, PHOTOS, CONFIG = "ann_dir", "img_dir", "mmseg_dataset.py"
@@ -141,11 +140,7 @@ class MmsegDataset(ColorMasksDataset):
         own = root / "labelmap.json"
         config = config_file(root)
         if own.is_file():
-            labelmap = LabelMap.load(own)
-            self.value_names = {c.index: c.name for c in labelmap.classes}
-            self.value_names[labelmap.void] = None
-            self.rows_text = f"{own.name} ({len(labelmap.classes)} classes)"
-            self.table = Table([], str(own))
+            labelmap = self.own_classes(own)
         else:
             if config is None:
                 raise SegconvError(f"no class names: neither labelmap.json nor a config with metainfo (mmsegmentation "
