@@ -118,3 +118,20 @@ def test_jobs_2_gives_the_same_masks(hf_folder, tmp_path):
     assert one.findings == two.findings
     for mask in sorted((tmp_path / "one" / "masks").rglob("*.png")):
         assert mask.read_bytes() == (tmp_path / "two" / mask.relative_to(tmp_path / "one")).read_bytes()
+
+
+def test_a_damaged_row_group_is_a_finding_per_row(hf_folder):
+    """A page header damaged under an intact footer: the rows are listed, their row group cannot be read: a
+    bad-mask-file finding for each row naming it, never an internal error (the fuzzer found pyarrow's
+    ArrowInvalid and OSError escaping)."""
+    shard = shard_of(hf_folder)
+    meta = pq.ParquetFile(shard).metadata
+    start = meta.row_group(0).column(0).data_page_offset  # the first page of the image column
+    raw = bytearray(shard.read_bytes())
+    raw[start:start + 8] = b"\xff" * 8
+    shard.write_bytes(bytes(raw))
+    proc = run_cli("validate", str(hf_folder))
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count("error[bad-mask-file]") == 4, proc.stderr  # the four rows of the one group
+    assert "row group 0 of the shard cannot be read" in proc.stderr, proc.stderr

@@ -70,35 +70,41 @@ def _print_version() -> None:
     sys.stdout.flush()
 
 
+def _over() -> None:
+    """The command is over: a Ctrl-C from here on (or one deferred, still on its timer) would only interrupt
+    the interpreter's own clean-up, so it is ignored.  Called again where it may have been cut short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "setitimer"):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    sys.unraisablehook = sys.__unraisablehook__
+
+
 def main() -> None:
     code: int | str | None = 0
     startup.hold()
     sys.unraisablehook = _unraisable
     signal.signal(signal.SIGINT, _interrupt)
     try:
-        if os.environ.get("SEGCONV_TEST_STARTED"):
-            sys.stderr.write(STARTED_MARKER + "\n")
-            sys.stderr.flush()
-        if sys.argv[1:] in (["--version"], ["-V"]):
-            _print_version()
-        else:
-            from convert.cli.commands import main as cli_main
+        try:
+            if os.environ.get("SEGCONV_TEST_STARTED"):
+                sys.stderr.write(STARTED_MARKER + "\n")
+                sys.stderr.flush()
+            if sys.argv[1:] in (["--version"], ["-V"]):
+                _print_version()
+            else:
+                from convert.cli.commands import main as cli_main
 
-            cli_main()
-    except KeyboardInterrupt:
+                cli_main()
+        except SystemExit as exc:
+            code = exc.code
+        finally:
+            _over()
+    except KeyboardInterrupt:  # during the command, or in the moment before _over() ran: said in one line
+        _over()
         sys.stderr.write("interrupted\n")
         code = 130
-    except SystemExit as exc:
-        code = exc.code
-    finally:
-        startup.restore()
-    # the command is over: a Ctrl-C from here on (or one deferred, still on its timer) would only
-    # interrupt the interpreter's own clean-up
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.unraisablehook = sys.__unraisablehook__
-    if hasattr(signal, "setitimer"):
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    startup.restore()
     if code == 130:
         # Under ``python -m``, CPython ends a run whose Ctrl-C landed inside code run by a string exec()
         # (dataclasses, namedtuple) by killing itself with SIGINT after exit, whatever the exit code

@@ -155,13 +155,21 @@ class HfDataset(ColorMasksDataset):
     def name_of(self, entry: HfRow) -> str:  # type: ignore[override]
         return entry.mask.name
 
-    def _cells(self, entry: HfRow) -> tuple[dict | None, dict | None]:
-        """The row's image and label cells (``{bytes, path}`` or ``None``), its row group read once."""
+    def _cells(self, entry: HfRow) -> tuple[object, object]:
+        """The row's image and label cells (``{bytes, path}``, ``None``, or whatever a foreign file holds), its
+        row group read once; a row group that cannot be read raises :class:`Unusable` (for each of its rows)."""
         shard = entry.mask.file
         if self._group is None or self._group[:2] != (shard, entry.group):
-            table = _pyarrow_parquet().ParquetFile(shard).read_row_group(entry.group, columns=["image", "label"])
+            try:
+                table: object = _pyarrow_parquet().ParquetFile(shard).read_row_group(
+                    entry.group, columns=["image", "label"])
+            except Exception as exc:  # pyarrow's errors for damaged pages: ArrowInvalid, OSError, ...
+                table = Unusable("bad-mask-file", f"row group {entry.group} of the shard cannot be read "
+                                                  f"({type(exc).__name__}: {exc})")
             self._group = (shard, entry.group, table)
         table = self._group[2]
+        if isinstance(table, Unusable):
+            raise table
         return table.column("image")[entry.row].as_py(), table.column("label")[entry.row].as_py()  # type: ignore
 
     def _photo(self, entry: HfRow, data: bytes) -> Path:
@@ -183,20 +191,17 @@ class HfDataset(ColorMasksDataset):
         def report(code: str, message: str, pixels: int | None = None, file: Path = mask.file) -> None:
             findings.append(Finding(code, message, file=str(file), image=mask.name, element=where, pixels=pixels))
 
-        image, label = self._cells(entry)
-        unusable = None
-        if not label or not label.get("bytes"):
-            unusable = ("bad-mask-file", "the row's label holds no bytes")
-        else:
-            try:
-                pixels = read_label_image(label["bytes"], self.max_pixels)
-            except Unusable as exc:
-                unusable = (exc.code, exc.message)
-        if unusable:
-            report(*unusable)
+        try:
+            image, label = self._cells(entry)
+            if not isinstance(label, dict) or not isinstance(label.get("bytes"), bytes) or not label["bytes"]:
+                raise Unusable("bad-mask-file", "the row's label holds no image bytes ({bytes, path})")
+            pixels = read_label_image(label["bytes"], self.max_pixels)
+        except Unusable as exc:
+            report(exc.code, exc.message)
             return Sample(mask.name, 0, 0, [], Origin(str(mask.file), where), subset=mask.subset,
                           findings=findings, usable=False)
-        photo = self._photo(entry, image["bytes"]) if image and image.get("bytes") else None
+        photo = self._photo(entry, image["bytes"]) if isinstance(image, dict) and isinstance(
+            image.get("bytes"), bytes) and image["bytes"] else None
         return self.labelled(mask, pixels, photo, findings, report)
 
     def __getstate__(self):
