@@ -135,3 +135,14 @@ def test_a_damaged_row_group_is_a_finding_per_row(hf_folder):
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.count("error[bad-mask-file]") == 4, proc.stderr  # the four rows of the one group
     assert "row group 0 of the shard cannot be read" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("names", [{"\u00b9": "plate"}, {"0": ""}, {"300": "plate"}, ["plate"], {}])
+def test_id2label_that_is_no_map_of_values_to_names_is_one_line(hf_folder, names):
+    """A key that only looks like a number ('¹' passes str.isdigit, int() refuses it: the fuzzer's find),
+    an empty name, a value beyond 8 bits, not a map: one line naming id2label.json, exit 2."""
+    (hf_folder / "labelmap.json").unlink()
+    (hf_folder / "id2label.json").write_text(json.dumps(names))
+    proc = run_cli("validate", str(hf_folder))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "id2label.json" in proc.stderr and "must map label values to class names" in proc.stderr, proc.stderr

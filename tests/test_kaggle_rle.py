@@ -390,3 +390,18 @@ def test_diff_compares_carvanas_csv_with_its_gif_masks(tmp_path):
     folder = carvana_in(tmp_path, "column")
     proc = run_cli("diff", folder / "train_masks.csv", folder / "train_masks")
     assert "2 images compared: 2 changed" in proc.stdout + proc.stderr
+
+
+def test_digits_that_are_not_ascii_are_not_numbers(tmp_path):
+    """'¹' passes str.isdigit but int() refuses it: -O size= says how to write a size, and a class column
+    holding it is read as names, never an internal error."""
+    from convert.errors import UsageError
+    from convert.formats.kaggle_rle.read import parse_size
+
+    with pytest.raises(UsageError, match="WIDTHxHEIGHT"):
+        parse_size("\u00b9x2")
+    src = tmp_path / "train.csv"
+    src.write_text("ImageId,ClassId,EncodedPixels\na.jpg,\u00b9,1 2\n", encoding="utf-8")
+    proc = run_cli("validate", str(src), "-O", "size=4x4")
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1), proc.stderr

@@ -141,7 +141,7 @@ class HfDataset(ColorMasksDataset):
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise SegconvError(f"cannot read the class names: {exc}", file=str(source)) from None
         if not isinstance(id2label, dict) or not id2label or not all(
-                isinstance(k, str) and k.isdigit() and int(k) < VOID and isinstance(v, str) and v
+                isinstance(k, str) and k.isascii() and k.isdigit() and int(k) < VOID and isinstance(v, str) and v
                 for k, v in id2label.items()):
             raise SegconvError('must map label values to class names: {"0": "background", "1": "plate", ...} '
                                f"(values 0..{VOID - 1})", file=str(source))

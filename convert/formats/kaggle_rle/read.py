@@ -79,7 +79,8 @@ def parse_size(text: str) -> tuple[int, int] | None:
     if not text.strip():
         return None
     width, sep, height = text.lower().replace(" ", "").partition("x")
-    if sep and width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0:
+    if sep and (width + height).isascii() and width.isdigit() and height.isdigit() and int(width) > 0 \
+            and int(height) > 0:
         return int(width), int(height)
     raise UsageError(f"-O size={text}: write the image size as WIDTHxHEIGHT, as 1918x1280")
 
@@ -176,7 +177,7 @@ class KaggleRleDataset(IndexedDataset[Entry]):
         if self.header.klass is None and not self.header.combined:
             return None
         values = list(self.table.classes)
-        if not values or not all(v.isdigit() and 1 <= int(v) <= 254 for v in values):
+        if not values or not all(v.isascii() and v.isdigit() and 1 <= int(v) <= 254 for v in values):
             return None
         classes = [{"name": "background", "index": 0, "level": 0, "fill": True}]
         classes += [{"name": v, "index": int(v), "level": 1} for v in sorted(set(values), key=int)]
