@@ -400,21 +400,27 @@ def check_sa1b(data, work: Path) -> None:
     _run(data, root, "sa1b")
 
 
-_MMSEG: list[Path] = []  # segconv's own --to mmseg output of the food fixture, made once per process
+_OWN_OUTPUT: dict[str, Path] = {}  # segconv's own output of the food fixture per layout, made once per process
+
+
+def own_output(to: str, work: Path) -> Path:
+    """A fresh copy under ``work`` of segconv's ``--to`` output of the food fixture (written once per process)."""
+    if to not in _OWN_OUTPUT:
+        import tempfile
+
+        made = Path(tempfile.mkdtemp(prefix=f"segconv-fuzz-{to}-")) / to
+        api.convert(FOOD / "annotations.json", made, to=to, labels=FOOD / "labelmap.yaml")
+        _OWN_OUTPUT[to] = made
+    root = work / to
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(_OWN_OUTPUT[to], root)
+    return root
 
 
 def check_mmseg(data, work: Path) -> None:
     """segconv's mmseg output of the food fixture, read from its labelmap.json or (without it) from a config
     mutated line by line, at times with a damaged annotation PNG."""
-    if not _MMSEG:
-        import tempfile
-
-        made = Path(tempfile.mkdtemp(prefix="segconv-fuzz-mmseg-")) / "mmseg"
-        api.convert(FOOD / "annotations.json", made, to="mmseg", labels=FOOD / "labelmap.yaml")
-        _MMSEG.append(made)
-    root = work / "mmseg"
-    shutil.rmtree(root, ignore_errors=True)
-    shutil.copytree(_MMSEG[0], root)
+    root = own_output("mmseg", work)
     if data.draw(st.booleans()):
         (root / "labelmap.json").unlink()
         config = root / "mmseg_dataset.py"
@@ -430,24 +436,13 @@ def check_mmseg(data, work: Path) -> None:
     _run(data, root, "mmseg")
 
 
-_HF: list[Path] = []  # segconv's own --to hf output of the food fixture, made once per process
-
-
 def check_hf(data, work: Path) -> None:
     """segconv's hf output of the food fixture: its labelmap.json or id2label.json mutated, a row's label or
     image bytes or file name replaced, or the shard itself damaged."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if not _HF:
-        import tempfile
-
-        made = Path(tempfile.mkdtemp(prefix="segconv-fuzz-hf-")) / "hf"
-        api.convert(FOOD / "annotations.json", made, to="hf", labels=FOOD / "labelmap.yaml")
-        _HF.append(made)
-    root = work / "hf"
-    shutil.rmtree(root, ignore_errors=True)
-    shutil.copytree(_HF[0], root)
+    root = own_output("hf", work)
     shard = next((root / "data").glob("*.parquet"))
     if data.draw(st.booleans()):
         (root / "labelmap.json").unlink()

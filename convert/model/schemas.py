@@ -43,6 +43,12 @@ def schema_path(name: str) -> Path:
 
 
 @functools.cache
+def _schema_bytes(name: str) -> bytes:
+    """The schema file's bytes, read once per process (both cache keys hash them)."""
+    return schema_path(name).read_bytes()
+
+
+@functools.cache
 def load_schema(name: str) -> dict:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 
@@ -87,7 +93,7 @@ def _fingerprint(document, name: str) -> str:
         >>> same, _fingerprint({"a": 1}, "labelmap") == _fingerprint({"a": "1"}, "labelmap")
         (True, False)
     """
-    digest = hashlib.sha256(schema_path(name).read_bytes())
+    digest = hashlib.sha256(_schema_bytes(name))
     digest.update(b"\0" + repr(document).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
@@ -116,7 +122,7 @@ def remember(key: str) -> None:
 
 
 def _text_key(text: str, name: str) -> str:
-    digest = hashlib.sha256(schema_path(name).read_bytes())
+    digest = hashlib.sha256(_schema_bytes(name))
     digest.update(b"\0text\0" + text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
