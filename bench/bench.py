@@ -358,6 +358,8 @@ def cover_scene(args) -> None:
           f"{coco['process']:.2f} s")
     print("segconv in-process, ms per image: " + ", ".join(
         f"{stage} {1000 * sec / images:.2f}" for stage, sec in seg["stages"].items() if stage not in ("parse", "wall")))
+    print(f"outside that figure: convert.api's functions imported on first use, {seg['api_import']:.2f} s once per "
+          "process (a script pays it once; the whole-process figures include it)")
     compared, differ = same_masks(out / "cover-segconv" / "masks", out / "cover-pycocotools" / "masks")
     print(f"masks equal to the pycocotools script's: {compared - differ}/{compared}")
     print("\ntargets")
