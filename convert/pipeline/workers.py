@@ -103,7 +103,7 @@ class Workers:
     def map(self, items: list, chunksize: int) -> Iterator:
         from multiprocessing.connection import wait
 
-        chunks = [items[i:i + chunksize] for i in range(0, len(items), chunksize)]
+        chunks = guided_chunks(items, chunksize, len(self.conns))
         sent = 0
         done: dict[int, list] = {}
         busy = dict.fromkeys(self.conns, 0)
@@ -150,6 +150,25 @@ class Workers:
                 process.join()
         for conn in self.conns:
             conn.close()
+
+
+def guided_chunks(items: list, largest: int, jobs: int) -> list[list]:
+    """``items`` cut into chunks of at most ``largest`` that shrink towards the end (half of each
+    worker's share of what is left), so the workers finish together: with equal chunks, one worker could
+    still have a whole chunk (or two, :data:`IN_FLIGHT`) to go while the others wait.
+
+    >>> [len(c) for c in guided_chunks(list(range(40)), 8, 2)]
+    [8, 8, 6, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1]
+    >>> sum(guided_chunks(list(range(40)), 8, 2), []) == list(range(40))
+    True
+    """
+    chunks = []
+    start, total = 0, len(items)
+    while start < total:
+        size = max(1, min(largest, (total - start) // (2 * jobs)))
+        chunks.append(items[start:start + size])
+        start += size
+    return chunks
 
 
 def results(fn: Callable, items: Iterable, state, *, jobs: int, chunksize: int = 1) -> tuple[Iterator, object]:
