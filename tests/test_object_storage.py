@@ -344,3 +344,40 @@ def test_a_coco_export_file_url_finds_the_photos_beside_annotations(s3, tmp_path
     digest = tree_digest(tmp_path / "local")
     assert sum(name.startswith("JPEGImages/") for name in digest) == 3
     assert tree_digest(tmp_path / "remote") == digest
+
+
+def test_a_presigned_link_is_read_and_its_signature_is_never_said(s3, tmp_path):
+    """A vendor's presigned links (https with a signed query) to the annotations and the label map: read as
+    the files they name (the query is no part of the file's name), the masks those of the local run, and the
+    signature and credential in no message, report or file segconv writes."""
+    client = s3.client()
+    links = {key: client.generate_presigned_url("get_object", Params={"Bucket": "delivery", "Key": f"in/{key}"},
+                                                ExpiresIn=600) for key in ("annotations.json", "labelmap.yaml")}
+    signatures = {link.split("Signature=")[1].split("&")[0] for link in links.values()}
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    result = run_cli("convert", links["annotations.json"], "-o", out, "--labels", links["labelmap.yaml"],
+                     "--json", report, "--html", tmp_path / "report.html")
+    assert result.returncode == 0, result.stderr
+    local, _ = local_run(tmp_path)
+    assert {k: v for k, v in tree_digest(out).items() if k.startswith("masks/")} == \
+        {k: v for k, v in local.items() if k.startswith("masks/")}
+    shown = links["annotations.json"].split("?")[0] + "?AWSAccessKeyId=***&Signature=***&Expires=***"
+    assert json.loads(report.read_text())["source"] == shown
+    assert "read " + links["labelmap.yaml"].split("?")[0] + "?AWSAccessKeyId=***" in result.stderr
+    written = [result.stderr, *(p.read_text() for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".png")]
+    for text in written:
+        assert not any(s in text for s in signatures) and "segconv-test-key" not in text
+    missing = run_cli("validate", links["annotations.json"].replace("annotations.json", "gone.json"))
+    line = one_line_error(missing, "no such file or folder", "?AWSAccessKeyId=***&Signature=***")
+    assert not any(s in line for s in signatures)
+
+
+def test_a_password_in_a_url_is_never_said_and_a_refused_connection_is_no_missing_file():
+    """https://user:password@host: the password is not repeated; a server that cannot be reached is said to
+    be that (fsspec's web file system raises FileNotFoundError with the connection's error as its cause)."""
+    from buckets import free_port
+
+    url = f"https://ann:pa55-w0rd@127.0.0.1:{free_port()}/in/annotations.json"
+    line = one_line_error(run_cli("validate", url, "--labels", LABELS), "https://ann:***@127.0.0.1:",
+                          "connection failed")
+    assert "pa55-w0rd" not in line and "no such file" not in line

@@ -57,7 +57,7 @@ from convert.files.remote.transfer import (
     listing,
     upload,
 )
-from convert.files.remote.urls import is_url, name_of, parent, scheme_of
+from convert.files.remote.urls import is_url, name_of, parent, scheme_of, shown
 from convert.wording import plural
 
 
@@ -109,7 +109,7 @@ class Staging:
         objects = listing(folder_url)
         photos = {name: size for name, size in objects.items() if header_only(name, size)}
         rest = sorted(set(objects) - set(photos))
-        told = self._told(f"fetching {folder_url}")
+        told = self._told(f"fetching {shown(folder_url)}")
         whole_bytes = sum(objects[n] for n in rest)
         total = whole_bytes + sum(min(size, PREFIX) for size in photos.values())
         download_tree(folder_url, rest, local, told, total)
@@ -132,7 +132,7 @@ class Staging:
         local = self._folder("file") / name_of(url)
         download(url, local)
         self.urls[str(local)] = url
-        self.moved.append(f"read {url}: {amount(1, local.stat().st_size)} fetched once")
+        self.moved.append(f"read {shown(url)}: {amount(1, local.stat().st_size)} fetched once")
         return local
 
     def output(self, given: PathLike, *, resume: bool, direct: bool = False) -> Path:
@@ -199,14 +199,14 @@ class Staging:
     def publish_outputs(self, report=None) -> None:
         """Every output URL's new files uploaded; the run's notes say how much went up."""
         for output in self.outputs:
-            files, size = output.publish(self.run_state, self._told(f"uploading to {output.url}"))
+            files, size = output.publish(self.run_state, self._told(f"uploading to {shown(output.url)}"))
             if files and report is not None:
-                report.notes.append(f"wrote {output.url}: {amount(files, size)} uploaded, each in one request")
+                report.notes.append(f"wrote {shown(output.url)}: {amount(files, size)} uploaded, each in one request")
             placed = output.placements
             if placed is not None and placed.files and report is not None:
                 photos = f", {plural(placed.copied_photos, 'photo')} of them copied by the store from the source" \
                     if placed.copied_photos else ""
-                report.notes.append(f"the Dask workers wrote {plural(placed.files, 'file')} into {output.url} "
+                report.notes.append(f"the Dask workers wrote {plural(placed.files, 'file')} into {shown(output.url)} "
                                     f"themselves{photos}; none of their bytes passed through this machine")
 
     def url_of(self, path: PathLike | None) -> str | None:
@@ -222,7 +222,7 @@ class Staging:
     def said(self, text: str) -> str:
         """``text`` naming URLs where it named their stand-ins."""
         for local in sorted(self.urls, key=len, reverse=True):
-            text = text.replace(local, self.urls[local])
+            text = text.replace(local, shown(self.urls[local]))  # never the credentials a URL carries
         return text
 
     def restore(self, report) -> None:
@@ -307,7 +307,7 @@ class Fetched:
             if later:
                 said.append(f"{plural(later, 'photo')} fetched whole where a step needed more than the header "
                             f"({size_of(later_bytes)})")
-        return f"read {self.url}: " + "; ".join(said)
+        return f"read {shown(self.url)}: " + "; ".join(said)
 
 
 def size_of(size: int) -> str:

@@ -19,7 +19,7 @@ from convert.api.paths import PathLike, local_path
 from convert.api.places import Staging
 from convert.api.run_options import RunOptions
 from convert.errors import SegconvError, UsageError
-from convert.files.remote.urls import is_url
+from convert.files.remote.urls import is_url, shown
 from convert.findings.severity import Severity
 from convert.formats.options import parse_options
 from convert.formats.readers import READERS
@@ -87,7 +87,7 @@ def refuse_urls_among(source: str | None, out: str) -> None:
         return
     a, b = source.rstrip("/"), out.rstrip("/")
     if a == b or a.startswith(b + "/") or b.startswith(a + "/"):
-        raise UsageError(f"output folder {out} and the source {source} lie one inside the other; "
+        raise UsageError(f"output folder {shown(out)} and the source {shown(source)} lie one inside the other; "
                          "segconv never writes among its input: choose another -o")
 
 
@@ -147,12 +147,12 @@ def settings_of(ds: Loaded, opts: RunOptions, writer_opts: dict) -> dict:
     reader_options = dict(ds.options.format_options)
     staging = getattr(ds, "staging", None)
     url = staging.url_of(ds.given) if staging is not None else None
-    given = url or (os.path.realpath(ds.given) if ds.given is not None else ds.path)
+    given = shown(url) if url else (os.path.realpath(ds.given) if ds.given is not None else ds.path)
     settings = {"segconv": _version(), "source": given,
                 "from": fmt,
                 "reader_options": parse_options(reader_options, READERS[fmt].options, "") if fmt in READERS
                 else reader_options,
-                "images": (images if is_url(images) else os.path.realpath(images)) if images else None,
+                "images": (shown(images) if is_url(images) else os.path.realpath(images)) if images else None,
                 "max_pixels": ds.options.max_pixels,
                 "labelmap": ds.labelmap.to_dict(), "rule": ds.rule, "to": opts.to,
                 "coco_mode": opts.coco_mode if opts.to == "coco-rle" else None, "link": opts.link,
@@ -176,7 +176,7 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
         images = getattr(getattr(ds, "options", None), "images", None)
         remote_photos = staging.url_of(ds.given) or (str(images) if images is not None and is_url(images) else None)
         if opts.link and (is_url(out) or remote_photos):
-            where = str(out) if is_url(out) else remote_photos
+            where = shown(str(out) if is_url(out) else remote_photos)
             raise UsageError(f"--link makes symlinks to the photos, and {where} is object storage (a bucket "
                              "holds no links; a source URL's photos are fetched into a temporary folder the run "
                              "removes): leave out --link, the photos are copied")

@@ -12,7 +12,7 @@ none.
 from __future__ import annotations
 
 from convert.errors import SegconvError
-from convert.files.remote.urls import EXTRA_OF, scheme_of
+from convert.files.remote.urls import EXTRA_OF, scheme_of, shown
 
 
 class MissingBackend(SegconvError):
@@ -25,14 +25,15 @@ def open_filesystem(url: str):
         import fsspec
         from fsspec.core import url_to_fs
     except ImportError:  # pragma: no cover - fsspec is a dependency
-        raise MissingBackend(_install_hint(url), file=url) from None
+        raise MissingBackend(_install_hint(url), file=shown(url)) from None
     del fsspec
     try:
         return url_to_fs(url)
     except ImportError:
-        raise MissingBackend(_install_hint(url), file=url) from None
+        raise MissingBackend(_install_hint(url), file=shown(url)) from None
     except ValueError as exc:  # an fsspec protocol it does not know
-        raise SegconvError(f"not a URL segconv can read ({exc})", file=url) from None
+        raise SegconvError(f"not a URL segconv can read ({str(exc).replace(url, shown(url))})",
+                           file=shown(url)) from None
 
 
 def _install_hint(url: str) -> str:

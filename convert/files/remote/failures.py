@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 
 from convert.errors import SegconvError
+from convert.files.remote.urls import shown
 
 # exception class names (in the exception's class hierarchy) that mean the server could not be reached
 _CONNECTION = {"ConnectionError", "EndpointConnectionError", "ConnectionClosedError", "ClientConnectionError",
@@ -33,7 +34,7 @@ class StorageError(SegconvError):
     """Object storage refused or failed a request (exit code 2); the message names the URL and the cause."""
 
     def __init__(self, message: str, *, url: str = "", lost_connection: bool = False):  # url: "" only unpickling
-        super().__init__(message, file=url)
+        super().__init__(message, file=shown(url))  # said without the credentials a URL may carry
         self.url = url
         self.lost_connection = lost_connection
 
@@ -44,10 +45,26 @@ def is_storage_failure(exc: BaseException) -> bool:
     return isinstance(exc, OSError) or bool(names & (_CONNECTION | _NO_CREDENTIALS))
 
 
+def lost_connection(exc: BaseException) -> BaseException | None:
+    """The failure to reach the server behind ``exc``, if that is what it is: fsspec's web file system
+    raises ``FileNotFoundError`` for any failed request, the connection's own error as its cause."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if {c.__name__ for c in type(current).__mro__} & _CONNECTION:
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def storage_error(exc: BaseException, url: str) -> StorageError:
     """``exc``, raised while reading or writing ``url``, as one line naming the URL and the cause."""
+    exc = lost_connection(exc) or exc
     names = {c.__name__ for c in type(exc).__mro__}
     detail = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    if url:
+        detail = detail.replace(url, shown(url))
     lost = False
     if names & _CONNECTION:
         cause, lost = f"connection failed ({detail}); --resume finishes a conversion once it is back", True

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from convert.files.remote.backend import open_filesystem
-from convert.files.remote.failures import StorageError, is_storage_failure, storage_error
+from convert.files.remote.failures import StorageError, is_storage_failure, lost_connection, storage_error
 from convert.files.remote.urls import join
 
 
@@ -46,7 +46,7 @@ def kind(url: str) -> str | None:
         try:
             info = fs.info(path)
         except FileNotFoundError as exc:
-            if "bucket" in str(exc).lower():
+            if "bucket" in str(exc).lower() or lost_connection(exc) is not None:
                 raise
             return None
     return "folder" if info.get("type") == "directory" else "file"
@@ -61,7 +61,7 @@ def listing(url: str) -> dict[str, int]:
         try:
             found = fs.find(root, detail=True)
         except FileNotFoundError as exc:
-            if "bucket" in str(exc).lower():
+            if "bucket" in str(exc).lower() or lost_connection(exc) is not None:
                 raise
             return {}
     return {name[len(root) + 1:]: int(info.get("size") or 0) for name, info in found.items()
