@@ -152,7 +152,7 @@ def settings_of(ds: Loaded, opts: RunOptions, writer_opts: dict) -> dict:
                 "from": fmt,
                 "reader_options": parse_options(reader_options, READERS[fmt].options, "") if fmt in READERS
                 else reader_options,
-                "images": (shown(images) if is_url(images) else os.path.realpath(images)) if images else None,
+                "images": (shown(str(images)) if is_url(images) else os.path.realpath(images)) if images else None,
                 "max_pixels": ds.options.max_pixels,
                 "labelmap": ds.labelmap.to_dict(), "rule": ds.rule, "to": opts.to,
                 "coco_mode": opts.coco_mode if opts.to == "coco-rle" else None, "link": opts.link,
@@ -176,7 +176,7 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
         images = getattr(getattr(ds, "options", None), "images", None)
         remote_photos = staging.url_of(ds.given) or (str(images) if images is not None and is_url(images) else None)
         if opts.link and (is_url(out) or remote_photos):
-            where = shown(str(out) if is_url(out) else remote_photos)
+            where = shown(str(out) if is_url(out) else str(remote_photos))
             raise UsageError(f"--link makes symlinks to the photos, and {where} is object storage (a bucket "
                              "holds no links; a source URL's photos are fetched into a temporary folder the run "
                              "removes): leave out --link, the photos are copied")
