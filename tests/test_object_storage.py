@@ -381,3 +381,25 @@ def test_a_password_in_a_url_is_never_said_and_a_refused_connection_is_no_missin
     line = one_line_error(run_cli("validate", url, "--labels", LABELS), "https://ann:***@127.0.0.1:",
                           "connection failed")
     assert "pa55-w0rd" not in line and "no such file" not in line
+
+
+def test_the_hf_summary_says_a_load_dataset_call_that_loads_the_bucket(s3, tmp_path, monkeypatch):
+    """`--to hf -o s3://…`: the summary's `datasets.load_dataset(...)` is run as written (it named the URL as a
+    folder, which `datasets` looks for on this machine) and loads every row of every split."""
+    import ast
+
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    url = "s3://delivery/out-hf-load"
+    result = run_cli("convert", "s3://delivery/in/annotations.json", "-o", url, "--labels", LABELS, "--to", "hf",
+                     "--split", "train=0.5,val=0.5")
+    assert result.returncode == 0, result.stderr
+    said = result.stderr.split("load it with datasets.load_dataset(", 1)[1].split("\n", 1)[0]
+    call = ast.parse("load_dataset(" + said, mode="eval").body
+    assert isinstance(call, ast.Call)
+    args = [ast.literal_eval(a) for a in call.args]
+    kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    assert args == ["parquet"] and set(kwargs["data_files"]) == {"train", "val"}
+    loaded = datasets.load_dataset(*args, **kwargs, cache_dir=str(tmp_path / "cache"))
+    assert sum(len(loaded[split]) for split in loaded) == 4

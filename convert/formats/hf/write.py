@@ -29,6 +29,7 @@ import numpy as np
 
 from convert.errors import UsageError
 from convert.files.remote.stand_ins import whole
+from convert.files.remote.urls import is_url, join, shown
 from convert.formats.eightbit import EightBit, EightBitWriter, eight_bit
 from convert.formats.layout_writer import Written, split_order, within_split
 from convert.model.labelmap import LabelMap
@@ -216,4 +217,14 @@ class HfWriter(EightBitWriter):
         shards = sum(len(p) for p in self.shards.values())
         return (f"wrote a Hugging Face datasets folder of {plural(images, 'image')} ({splits}) to {self.out}: "
                 f"{plural(shards, 'parquet shard')}, id2label.json, labelmap.json, README.md; load it with "
-                f"datasets.load_dataset({str(self.out)!r})")
+                f"datasets.{self._loading()}")
+
+    def _loading(self) -> str:
+        """How ``datasets`` loads what was written: a folder by its path; in a bucket, ``load_dataset(URL)``
+        looks for a folder of that name on this machine, so the parquet builder is given the shards' URLs
+        (the backend's own configuration reaches the bucket, as it did for segconv)."""
+        if not is_url(self.where):
+            return f"load_dataset({str(self.out)!r})"
+        files = ", ".join(f"{split!r}: {join(shown(self.where), f'data/{split}-*.parquet')!r}"
+                          for split in split_order(self.rows))
+        return f"load_dataset('parquet', data_files={{{files}}})"
