@@ -196,7 +196,7 @@ def _spans(mask: np.ndarray, rows: np.ndarray, first: np.ndarray, last: np.ndarr
     np.add.at(flat, rows * (width + 1) + first, 1)
     np.add.at(flat, rows * (width + 1) + last + 1, -1)
     np.cumsum(marks, axis=1, dtype=np.int32, out=marks)
-    mask[marks[:, :width] > 0] = 1
+    np.copyto(mask, 1, where=marks[:, :width] > 0)
 
 
 def _outline_points(start: np.ndarray, end: np.ndarray, top=None, bottom=None
@@ -254,9 +254,9 @@ def compose(windows: list[tuple[int, int, np.ndarray]], classes: list[int], back
     """Ultralytics' ``polygons2masks_overlap`` read as classes: the rows (:func:`row_window`) painted larger
     first, smaller on top; pixels no row covers are ``background``."""
     out = np.full(shape, background, dtype=np.int64)
-    areas = [int(w.sum()) for _, _, w in windows]
+    areas = [np.count_nonzero(w) for _, _, w in windows]
     for k in sorted(range(len(windows)), key=lambda k: -areas[k]):  # stable; numpy's argsort(-areas) is not
         top, left, window = windows[k]
         region = out[top:top + window.shape[0], left:left + window.shape[1]]
-        region[window != 0] = classes[k]
+        np.copyto(region, classes[k], where=window != 0)
     return out
