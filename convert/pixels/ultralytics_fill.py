@@ -79,7 +79,7 @@ def fill_poly(mask: np.ndarray, vertices: np.ndarray) -> None:
     edge before walking it, which this does not."""
     if len(vertices) == 0:
         return
-    fill_edges(mask, vertices, np.roll(vertices, -1, axis=0))
+    fill_edges(mask, vertices, np.concatenate((vertices[1:], vertices[:1])))
 
 
 def fill_edges(mask: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:

@@ -28,11 +28,21 @@ _NEAREST_CELLS = 4_000_000  # vertex pairs compared at once when looking for the
 KEPT_POINTS = 999  # Ultralytics keeps a row's own vertices up to this many (resample_segments), resamples past it
 
 
+def _before(a: np.ndarray) -> np.ndarray:
+    """``np.roll(a, 1, axis=0)``: each element's predecessor round the ring (cheaper than ``np.roll``)."""
+    return np.concatenate((a[-1:], a[:-1]))
+
+
+def _after(a: np.ndarray) -> np.ndarray:
+    """``np.roll(a, -1, axis=0)``: each element's successor round the ring."""
+    return np.concatenate((a[1:], a[:1]))
+
+
 def centre_ring(ring: np.ndarray) -> np.ndarray:
     """An edge ring (corners, the object on the right of every edge) as a ring through the centres of its
     boundary pixels, in pixel coordinates, without repeated or straight-through vertices."""
-    before = np.sign(ring - np.roll(ring, 1, axis=0))
-    after = np.sign(np.roll(ring, -1, axis=0) - ring)
+    before = np.sign(ring - _before(ring))
+    after = np.sign(_after(ring) - ring)
     inward = np.stack((-before[:, 1] - after[:, 1], before[:, 0] + after[:, 0]), axis=1)  # right normals, summed
     centres = (2 * ring + inward - 1) // 2
     return _tidy(centres)
@@ -41,14 +51,14 @@ def centre_ring(ring: np.ndarray) -> np.ndarray:
 def _tidy(points: np.ndarray) -> np.ndarray:
     """Without consecutive repeats, and without vertices where the path goes straight on (a reversal, the
     tip of a part one pixel wide, is kept)."""
-    keep = np.any(points != np.roll(points, 1, axis=0), axis=1)
+    keep = np.any(points != _before(points), axis=1)
     if not keep.any():
         return points[:1]
     points = points[keep]
     if len(points) < 3:
         return points
-    before = points - np.roll(points, 1, axis=0)
-    after = np.roll(points, -1, axis=0) - points
+    before = points - _before(points)
+    after = _after(points) - points
     cross = before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]
     dot = (before * after).sum(axis=1)
     straight = (cross == 0) & (dot > 0)
@@ -171,7 +181,7 @@ def _corners_alike(target: _Runs, ring: np.ndarray, at: np.ndarray, top: np.ndar
     from convert.pixels.ultralytics_fill import fill_runs
 
     n, count = len(ring), len(at)
-    end = np.roll(ring, -1, axis=0)
+    end = _after(ring)
     low, high = np.minimum(ring[:, 1], end[:, 1]), np.maximum(ring[:, 1], end[:, 1])
     reach = (high[None, :] >= top[:, None]) & (low[None, :] <= bottom[:, None])
     which = np.arange(count)
@@ -211,7 +221,7 @@ class _Runs:
     def __init__(self, ring: np.ndarray):
         from convert.pixels.ultralytics_fill import fill_runs
 
-        self.rows, self.first, self.last = fill_runs(ring, np.roll(ring, -1, axis=0), int(ring[:, 1].min()),
+        self.rows, self.first, self.last = fill_runs(ring, _after(ring), int(ring[:, 1].min()),
                                                      int(ring[:, 1].max()))
 
     def same(self, ring: np.ndarray) -> bool:
@@ -233,7 +243,7 @@ def _fills_rows_alike(target: _Runs, changed: np.ndarray, tops: np.ndarray, bott
     new = np.ones(len(tops), dtype=bool)
     new[1:] = tops[1:] > bottoms[:-1]  # the bands as disjoint intervals of rows
     tops, bottoms = tops[new], bottoms[np.append(np.flatnonzero(new)[1:] - 1, len(new) - 1)]
-    start, end = changed, np.roll(changed, -1, axis=0)
+    start, end = changed, _after(changed)
     low, high = np.minimum(start[:, 1], end[:, 1]), np.maximum(start[:, 1], end[:, 1])
     band, edge = np.nonzero((high[None, :] >= tops[:, None]) & (low[None, :] <= bottoms[:, None]))
     got = fill_runs(start[edge], end[edge], tops[band], bottoms[band])
@@ -250,7 +260,7 @@ def _corners(ring: np.ndarray) -> np.ndarray:
     on it, where that step runs along a row, a column or at 45°: the points Ultralytics adds along such an
     edge truncate onto it (along another slope they may not); never two neighbours, so each stays joined to
     a kept vertex."""
-    prev, nxt = np.roll(ring, 1, axis=0), np.roll(ring, -1, axis=0)
+    prev, nxt = _before(ring), _after(ring)
     span = nxt - prev
     side = ((ring - prev) * np.stack((-span[:, 1], span[:, 0]), axis=1)).sum(axis=1)
     steady = (span[:, 0] == 0) | (span[:, 1] == 0) | (np.abs(span[:, 0]) == np.abs(span[:, 1]))
@@ -283,7 +293,7 @@ class _Frame:
         ys = ring[:, 1]
         around = np.stack((ys[(new - 1) % n], ys[new], ys[(new + 1) % n]))
         points = ring[keep]
-        if np.count_nonzero(points[:, 1] != np.roll(points[:, 1], -1)) < 2:  # no longer a ring that fills
+        if np.count_nonzero(points[:, 1] != _after(points[:, 1])) < 2:  # no longer a ring that fills
             return self.fills_as_target(points)
         return _fills_rows_alike(self.runs, points, around.min(axis=0), around.max(axis=0))
 
@@ -326,7 +336,7 @@ def _bridge_up(path: np.ndarray, ring: np.ndarray) -> np.ndarray:
     top = int(np.lexsort((ring[:, 0], ring[:, 1]))[0])
     x, y = ring[top]
     walk = np.roll(ring, -top, axis=0)
-    a, b = path, np.roll(path, -1, axis=0)
+    a, b = path, _after(path)
     across = (a[:, 1] == b[:, 1]) & (np.minimum(a[:, 0], b[:, 0]) <= x) & (np.maximum(a[:, 0], b[:, 0]) >= x)
     level = np.where(across, a[:, 1], np.iinfo(np.int64).min)
     level[level >= y] = np.iinfo(np.int64).min
