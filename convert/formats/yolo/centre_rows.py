@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from convert.formats.yolo.row_checks import RowMemo
+
 _NEAREST_CELLS = 4_000_000  # vertex pairs compared at once when looking for the shortest bridge
 KEPT_POINTS = 999  # Ultralytics keeps a row's own vertices up to this many (resample_segments), resamples past it
 
@@ -281,12 +283,12 @@ class _Frame:
         """Whether ``points`` fill as the ring did, every row compared."""
         return self.runs.same(points)
 
-    def same_fill(self, ring: np.ndarray, keep: np.ndarray, new: np.ndarray) -> bool:
+    def same_fill(self, ring: np.ndarray, keep: np.ndarray, new: np.ndarray, memo: RowMemo | None = None) -> bool:
         """Whether ``ring[keep]`` (``ring`` less some vertices, never two neighbours) fills as the target, where
         ``ring`` less the vertices gone before ``new`` (those left out of ``keep`` besides ``new``) already
         does.  Leaving out a vertex changes only the rows between the lowest and the highest of it and its two
         neighbours (a row's pixels come from the edges that reach it), so only the rows of ``new``'s vertices
-        are filled again, from the edges that reach them."""
+        are filled again, from the edges that reach them (the rows ``memo`` has seen in that state are not)."""
         if not self.bands:
             return self.fills_as_target(ring[keep])
         n = len(ring)
@@ -295,23 +297,28 @@ class _Frame:
         points = ring[keep]
         if np.count_nonzero(points[:, 1] != _after(points[:, 1])) < 2:  # no longer a ring that fills
             return self.fills_as_target(points)
+        if memo is not None and memo.usable:
+            return memo.same(ring, keep, new)
         return _fills_rows_alike(self.runs, points, around.min(axis=0), around.max(axis=0))
 
-    def removable(self, ring: np.ndarray, candidates: np.ndarray, gone: np.ndarray) -> np.ndarray:
+    def removable(self, ring: np.ndarray, candidates: np.ndarray, gone: np.ndarray,
+                  memo: RowMemo | None = None) -> np.ndarray:
         """Of ``candidates``, those that can go besides ``gone`` with the fill still the target: all at once
-        if they can, else each half in turn."""
+        if they can, else each half in turn (the first call's candidates answered row by row, :class:`RowMemo`)."""
         if not len(candidates):
             return candidates
+        if memo is None and not len(gone):
+            memo = RowMemo(ring, candidates, (self.runs.rows, self.runs.first, self.runs.last))
         keep = np.ones(len(ring), dtype=bool)
         keep[gone] = False
         keep[candidates] = False
-        if self.same_fill(ring, keep, candidates):
+        if self.same_fill(ring, keep, candidates, memo):
             return candidates
         if len(candidates) == 1:
             return candidates[:0]
         half = len(candidates) // 2
-        first = self.removable(ring, candidates[:half], gone)
-        return np.concatenate((first, self.removable(ring, candidates[half:], np.concatenate((gone, first)))))
+        first = self.removable(ring, candidates[:half], gone, memo)
+        return np.concatenate((first, self.removable(ring, candidates[half:], np.concatenate((gone, first)), memo)))
 
 
 def joined(rings: list[np.ndarray]) -> np.ndarray:
