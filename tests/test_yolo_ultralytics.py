@@ -184,6 +184,30 @@ def test_runs_of_a_band_are_the_dense_fills_rows():
         assert [v.tolist() for v in got] == [(rows + top).tolist(), first.tolist(), last.tolist()], points.tolist()
 
 
+def test_rows_composed_from_runs_are_the_windows_composed():
+    """``compose_rows`` (each row's fill as runs, composed by one running XOR of the rows' bits) gives the image
+    ``compose`` makes of the rows' dense windows: random rows, equal sizes (the stable order decides), vertices
+    outside the image and more than 52 rows (both composed through the windows)."""
+    from convert.pixels.ultralytics_fill import compose, compose_rows, row_window
+
+    rng = np.random.default_rng(5)
+    for case in range(300):
+        width, height = (int(v) for v in rng.integers(3, 30, 2))
+        count = int(rng.integers(0, 60 if case % 10 == 0 else 8))  # 0: an image without rows
+        rows = []
+        for _ in range(count):
+            k = int(rng.integers(1, 9))
+            pixels = np.stack([rng.integers(0, width, k), rng.integers(0, height, k)], axis=1)
+            if case % 7 == 0:
+                pixels = pixels + rng.integers(-3, 4, pixels.shape)
+            rows.append(((pixels + 0.5) / [width, height]).astype(np.float32))
+        if case % 5 == 0 and count > 1:
+            rows[1] = rows[0].copy()  # equal areas
+        classes = [int(c) for c in rng.integers(1, 5, count)]
+        want = compose([row_window(r, width, height) for r in rows], classes, 0, (height, width))
+        assert np.array_equal(compose_rows(rows, classes, 0, (height, width)), want), case
+
+
 def test_corners_checked_in_batches_go_as_one_by_one():
     """``_any_slope`` checks corners many at once; the corners that go are those the one-by-one rule (each
     checked against the ring as the earlier ones left it) leaves out, whatever the batch size."""

@@ -44,7 +44,7 @@ from convert.painting.painted import Painted
 from convert.pixels import runs
 from convert.pixels.outlines import parts
 from convert.pixels.trace import bridged, trace_parts
-from convert.pixels.ultralytics_fill import compose, row_window
+from convert.pixels.ultralytics_fill import compose_rows
 from convert.wording import plural
 
 
@@ -106,8 +106,8 @@ class YoloWriter(LayoutWriter):
         back = paint(Sample(sample.name, width, height, regions, sample.origin), self.labelmap)
         coco_differ, void = _differing(painted.stretches, back.stretches, self.labelmap.void)
         fill = self.labelmap.fill
-        trained = compose([row_window(points, width, height) for _, points in rows], [c for c, _ in rows],
-                          fill.index if fill else self.labelmap.void, (height, width))
+        trained = compose_rows([points for _, points in rows], [c for c, _ in rows],
+                               fill.index if fill else self.labelmap.void, (height, width))
         ultra_differ = int(np.count_nonzero(trained != painted.class_mask))
         differ = ultra_differ if centred else coco_differ
         if differ:
