@@ -15,7 +15,9 @@ not the whole photo: convert/files/remote/ranged.py).  Without it the photos lie
 are not read at all, locally or in the bucket.
 
 It checks that the masks in the bucket equal the local ones byte for byte, and prints the medians and
-their ratio (goal: s3 / local <= 1.5 on loopback).  The moto server is a Python process answering one
+their ratio (goal: s3 / local <= 1.5 on loopback), with each run's CPU time (user + sys of the segconv
+process) and, each round, the CPU time of moto's server (the threads of this process) during the s3 run: on
+a shared machine the CPU times vary less than the wall times.  The moto server is a Python process answering one
 request at a time: it is slower than a real S3 endpoint or MinIO, so the ratio is an upper bound.
 ``--endpoint URL`` uses an S3-protocol server already running instead (MinIO, or s3rver from npm:
 ``npx s3rver -d DIR -p 4568 --silent``), with the credentials of ``AWS_ACCESS_KEY_ID`` and
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,13 +55,20 @@ def local_digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def segconv(*args: str) -> float:
-    t = time.perf_counter()
+def cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def segconv(*args: str) -> tuple[float, float, float]:
+    """The run's wall time, its process's CPU time (user + sys) and this process's CPU time meanwhile (moto's
+    server threads when the server was started here: nothing else runs in this process during a run)."""
+    t, mine, children = time.perf_counter(), cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "convert", *args, "--quiet"], capture_output=True, text=True)
     elapsed = time.perf_counter() - t
     if proc.returncode not in (0, 1):
         sys.exit(f"segconv {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
-    return elapsed
+    return elapsed, cpu(resource.RUSAGE_CHILDREN) - children, cpu(resource.RUSAGE_SELF) - mine
 
 
 class RunningServer(S3Server):
@@ -113,7 +123,7 @@ def main() -> None:
                        photos="mixed")
     coco, labels = root / "coco", root / "labelmap.yaml"
     size = sum(f.stat().st_size for f in coco.rglob("*") if f.is_file())
-    times: dict[str, list[float]] = {"local": [], "s3": []}
+    times: dict[str, list[tuple[float, float, float]]] = {"local": [], "s3": []}
     with (RunningServer(args.endpoint) if args.endpoint else S3Server()) as s3:
         s3.bucket("bench")
         t = time.perf_counter()
@@ -130,15 +140,18 @@ def main() -> None:
                                           "-o", str(out), "--labels", str(labels), "--to", "png", *images_local))
             url = f"s3://bench/out-{round_}"
             times["s3"].append(segconv("convert", src, "-o", url, "--labels", str(labels), "--to", "png", *images_s3))
-            print(f"round {round_ + 1}: local {times['local'][-1]:.2f} s, s3 {times['s3'][-1]:.2f} s",
-                  file=sys.stderr)
+            (wall, used, _), (wall_s3, used_s3, server) = times["local"][-1], times["s3"][-1]
+            print(f"round {round_ + 1}: local {wall:.2f} s (CPU {used:.2f} s), s3 {wall_s3:.2f} s (CPU {used_s3:.2f} s"
+                  f"{f'; the server {server:.2f} s' if not args.endpoint else ''})", file=sys.stderr)
         got = digest(s3.download_folder(f"s3://bench/out-{args.repeat - 1}", root / "out-s3"))
         same = got == local_digest(root / "out-local")
-    local, remote = statistics.median(times["local"]), statistics.median(times["s3"])
+    local, remote = (statistics.median(t[0] for t in times[k]) for k in ("local", "s3"))
+    local_cpu, remote_cpu = (statistics.median(t[1] for t in times[k]) for k in ("local", "s3"))
     flag = " --images" if args.with_images else ""
     print(f"convert --to png{flag}, {args.images} photos of {args.width}x{args.height} ({size / 1e6:.0f} MB), "
           f"medians of {args.repeat}: local {local:.2f} s, s3 -> s3 {remote:.2f} s ({remote / local:.2f}x; "
-          f"goal <= 1.5x); masks equal: {same} ({len(got)} files); cpus: {os.cpu_count()}; server: "
+          f"goal <= 1.5x); segconv's CPU (user + sys): local {local_cpu:.2f} s, s3 {remote_cpu:.2f} s; "
+          f"masks equal: {same} ({len(got)} files); cpus: {os.cpu_count()}; server: "
           f"{'moto (started here)' if not args.endpoint else args.endpoint}")
     if not same:
         sys.exit(1)
