@@ -131,6 +131,7 @@ def main() -> None:
         print(f"{args.images} images ({size / 1e6:.0f} MB) uploaded in {time.perf_counter() - t:.1f} s "
               f"to {s3.endpoint}", file=sys.stderr)
         src = "s3://bench/coco/annotations/instances_default.json"
+        token = time.strftime("%Y%m%dT%H%M%S")
         images_local = ["--images", str(coco / "images")] if args.with_images else []
         images_s3 = ["--images", "s3://bench/coco/images"] if args.with_images else []
         for round_ in range(args.repeat):
@@ -138,12 +139,12 @@ def main() -> None:
             shutil.rmtree(out, ignore_errors=True)
             times["local"].append(segconv("convert", str(coco / "annotations" / "instances_default.json"),
                                           "-o", str(out), "--labels", str(labels), "--to", "png", *images_local))
-            url = f"s3://bench/out-{round_}"
+            url = f"s3://bench/out-{token}-{round_}"  # a server kept between runs (--endpoint) has the others
             times["s3"].append(segconv("convert", src, "-o", url, "--labels", str(labels), "--to", "png", *images_s3))
             (wall, used, _), (wall_s3, used_s3, server) = times["local"][-1], times["s3"][-1]
             print(f"round {round_ + 1}: local {wall:.2f} s (CPU {used:.2f} s), s3 {wall_s3:.2f} s (CPU {used_s3:.2f} s"
                   f"{f'; the server {server:.2f} s' if not args.endpoint else ''})", file=sys.stderr)
-        got = digest(s3.download_folder(f"s3://bench/out-{args.repeat - 1}", root / "out-s3"))
+        got = digest(s3.download_folder(f"s3://bench/out-{token}-{args.repeat - 1}", root / "out-s3"))
         same = got == local_digest(root / "out-local")
     local, remote = (statistics.median(t[0] for t in times[k]) for k in ("local", "s3"))
     local_cpu, remote_cpu = (statistics.median(t[1] for t in times[k]) for k in ("local", "s3"))
