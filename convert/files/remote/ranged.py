@@ -13,7 +13,11 @@ PNGs are fetched whole, as label maps are read whole, and a PNG photo's header i
 its EXIF may follow the image data, so every chunk header is read, one per 8 to 64 KiB of image data, and
 that many requests cost more than the bytes between them (measured on the test server: bench/storage.py
 --with-images, 50 PNG and 50 JPEG photos of 1 MB, took 10.3 s with each PNG's chunk headers fetched, against
-4.2 s with every photo fetched whole; a shared machine).
+4.2 s with every photo fetched whole; a shared machine).  Reading only up to the first IDAT would answer
+otherwise than a local run for a PNG whose eXIf follows its image data (its size before the orientation is
+applied: tests/test_export_in_a_bucket.py), and would save bytes, not time, on loopback: through moto, 100
+ranged reads of 64 KiB of the benchmark's PNGs took 0.72 to 1.48 s, the same 100 PNGs whole (170 MB) 1.02 to
+1.06 s; a request costs the client about 3 ms of CPU and moto about 4 (bench/RESULTS.md, 2026-12-02).
 
     >>> header_only("images/a.JPG", 200_000), header_only("images/a.jpg", 1_000), header_only("a.json", 10**6)
     (True, False, False)
