@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from test_ranged_reads import PHOTOS, ROTATE, noise, palette_png, png_with_exif_after_idat
 
 from buckets import S3Server
 from conftest import run_cli, tree_digest
-from test_ranged_reads import PHOTOS, ROTATE, noise, palette_png, png_with_exif_after_idat
 
 pytest.importorskip("s3fs")
 pytest.importorskip("moto")
