@@ -45,6 +45,8 @@ class RowMemo:
         self.usable = not len(bit) or int(bit.max()) < _BITS
         self.bit = np.left_shift(np.int64(1), bit.astype(np.int64))
         self.candidates, self.target = candidates, target
+        self.base = int(self.rows[0]) if len(self.rows) else 0
+        self.span = int(self.rows[-1]) - self.base + 1 if len(self.rows) else 0
         self.known: dict[tuple[int, int], bool] = {}
 
     def same(self, ring: np.ndarray, keep: np.ndarray, new: np.ndarray) -> bool:
@@ -55,9 +57,13 @@ class RowMemo:
         mine = np.zeros(len(self.candidates), dtype=bool)
         mine[np.searchsorted(self.candidates, new)] = True
         gone = out[self.corner]
-        rows, at = np.unique(self.rows[gone], return_index=True)
+        rows = self.rows[gone]  # sorted: one group of pairs a row
+        at = np.flatnonzero(np.append(True, rows[1:] != rows[:-1])) if len(rows) else np.zeros(0, dtype=np.int64)
         state = np.add.reduceat(self.bit[gone], at) if len(at) else at
-        asked = np.isin(rows, self.rows[mine[self.corner]])
+        rows = rows[at]
+        marked = np.zeros(self.span, dtype=bool)
+        marked[self.rows[mine[self.corner]] - self.base] = True
+        asked = marked[rows - self.base]
         keys = list(zip(rows[asked].tolist(), state[asked].tolist()))
         todo = [k for k in keys if k not in self.known]
         if todo:
