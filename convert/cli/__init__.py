@@ -93,6 +93,10 @@ def main() -> None:
             if sys.argv[1:] in (["--version"], ["-V"]):
                 _print_version()
             else:
+                if any("://" in arg for arg in sys.argv[1:]):  # a URL: its backend's log lines are not ours to show
+                    from convert.files.remote.backend import quiet_backend_logs
+
+                    quiet_backend_logs()
                 from convert.cli.commands import main as cli_main
 
                 cli_main()

@@ -41,3 +41,29 @@ def _install_hint(url: str) -> str:
     extra = EXTRA_OF.get(scheme)
     return (f"reading {scheme}:// needs its fsspec backend: pip install 'segconv[{extra}]'" if extra
             else f"reading {scheme}:// needs its fsspec backend, which is not installed")
+
+
+# the loggers of the backends and of what they stand on: their warnings (gcsfs' "Could not determine bucket
+# type ... falling back", botocore's and azure-core's retries) would add lines to segconv's one-line outcome
+BACKEND_LOGGERS = ("fsspec", "s3fs", "gcsfs", "adlfs", "aiobotocore", "botocore", "boto3", "azure", "google",
+                   "urllib3", "aiohttp", "huggingface_hub")
+
+
+def quiet_backend_logs() -> None:
+    """For the ``segconv`` command, which owns its process and says what happened to a URL in one line: the
+    storage backends' own log messages are not shown (``SEGCONV_DEBUG=1`` keeps them).  The library never
+    calls this: a program that calls :func:`convert.api.convert` keeps its logging as it set it.
+
+        >>> import logging
+        >>> levels = {name: logging.getLogger(name).level for name in BACKEND_LOGGERS}
+        >>> quiet_backend_logs(); logging.getLogger("gcsfs.core").isEnabledFor(logging.WARNING)
+        False
+        >>> for name, level in levels.items(): logging.getLogger(name).setLevel(level)
+    """
+    import logging
+    import os
+
+    if os.environ.get("SEGCONV_DEBUG"):
+        return
+    for name in BACKEND_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
