@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convert.pixels.png_encode import encode_png, encode_png_rgb
+from convert.pixels.png_encode import encode_png, encode_png_rgb, encode_png_rgb_columns
 
 SHAPES = [(1, 1), (1, 7), (5, 1), (3, 4), (37, 53)]
 
@@ -68,3 +68,21 @@ def test_rgb_of_uint8_numbers_equals_the_table_lookup(table_kind):
     decoded = np.asarray(Image.open(io.BytesIO(encode_png_rgb(numbers, colours))))
     assert decoded.shape == (37, 53, 3)
     assert (decoded == colours[numbers]).all()
+
+
+@pytest.mark.parametrize("shape", [*SHAPES, (3, 300), (300, 3)])
+@pytest.mark.parametrize("kind", ["uint8 identity", "uint8 shuffled", "uint32 wide"])
+def test_rgb_from_columns_is_the_same_bytes_as_from_rows(shape, kind):
+    """coco-panoptic encodes its segment numbers as painting stores them, column by column: the PNG must be
+    byte for byte the one of the row-major image (wider than a block of columns too)."""
+    rng = np.random.default_rng(11 + sum(shape))
+    n = 300 if kind == "uint32 wide" else 12
+    numbers = rng.integers(0, n, size=shape).astype(np.uint32 if kind == "uint32 wide" else np.uint8)
+    numbers[:, : shape[1] // 3] = n - 1  # runs across columns
+    if kind == "uint8 identity":
+        colours = np.stack([np.arange(n), np.zeros(n), np.zeros(n)], axis=1).astype(np.uint8)
+    elif kind == "uint8 shuffled":
+        colours = rng.integers(0, 256, size=(n, 3), dtype=np.uint8)
+    else:
+        colours = np.stack([np.arange(n) % 256, np.arange(n) // 256, np.zeros(n)], axis=1).astype(np.uint8)
+    assert encode_png_rgb_columns(np.ascontiguousarray(numbers.T), colours) == encode_png_rgb(numbers, colours)

@@ -38,7 +38,7 @@ from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.painted import Painted
 from convert.pixels import runs
-from convert.pixels.png_encode import encode_png_rgb
+from convert.pixels.png_encode import encode_png_rgb_columns
 from convert.wording import plural
 
 
@@ -118,11 +118,13 @@ class CocoPanopticWriter(LayoutWriter):
                 per_region[k] = segment_of_class[cls_value]
         segment = st.per_stretch(per_region, fill_segment)
         self._measure(info, segment, st, h)
-        # segments are numbered 1..n: draw the small numbers, the PNG colours them through id_to_rgb's table
+        # segments are numbered 1..n: draw the small numbers, the PNG colours them through id_to_rgb's table;
+        # drawn column by column as the stretches lie (the PNG's rows are made from the columns)
         small = np.uint8 if len(info) < 256 else np.uint32
-        numbers = st.image(per_region.astype(small), small(fill_segment), (h, w))
+        numbers = st.columns(per_region.astype(small), small(fill_segment), (h, w))
         colours = id_to_rgb(np.arange(len(info) + 1))
-        self.put(written, f"annotations/panoptic_{subset}/{stem}.png", lambda: encode_png_rgb(numbers, colours))
+        self.put(written, f"annotations/panoptic_{subset}/{stem}.png",
+                 lambda: encode_png_rgb_columns(numbers, colours))
         file_name = self.place_image(written, sample, f"images/{subset}", stem) or within_split(sample.name, subset)
         image = {"file_name": file_name, "width": w, "height": h}
         written.record = PanopticRecord(subset, sample.image_id, image,
@@ -133,14 +135,14 @@ class CocoPanopticWriter(LayoutWriter):
     @staticmethod
     def _measure(info: list[dict], segment: np.ndarray, st, height: int) -> None:
         """``area`` (pixel count) and tight ``bbox`` of every segment, from the stretches the PNG is drawn from."""
-        order = np.argsort(segment, kind="stable")
-        seg_sorted = segment[order]
+        order = np.argsort(segment, kind="stable")  # the stretches of each segment together, for one pass
+        which, starts, ends = segment[order], st.starts[order], st.ends[order]
+        areas = np.bincount(which, weights=ends - starts, minlength=len(info) + 1).astype(np.int64).tolist()
+        boxes = runs.bboxes(starts, ends, which, len(info) + 1, height)
         for entry in info:
-            lo, hi = np.searchsorted(seg_sorted, [entry["id"], entry["id"] + 1])
-            chosen = np.sort(order[lo:hi])
-            starts, ends = st.starts[chosen], st.ends[chosen]
-            entry["area"] = int((ends - starts).sum())
-            entry["bbox"] = list(runs.bbox(starts, ends, height)) if len(starts) else [0, 0, 0, 0]
+            box = boxes[entry["id"]]
+            entry["area"] = areas[entry["id"]]
+            entry["bbox"] = list(box) if box is not None else [0, 0, 0, 0]
 
     def collect(self, record: PanopticRecord) -> None:
         for name, found in record.supercategories.items():
