@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple, TypedDict
 
@@ -80,7 +81,7 @@ class HfRecord(NamedTuple):
 class HfWriter(EightBitWriter):
     name = "hf"
     has_splits = True
-    main_process_only = ("_open",)  # open parquet writers
+    main_process_only = ("_open", "_pool", "_job")  # open parquet writers, the thread writing them
 
     @staticmethod
     def check_labelmap(labelmap: LabelMap) -> EightBit:
@@ -93,6 +94,8 @@ class HfWriter(EightBitWriter):
         self.rows: dict[str, int] = {}
         self.arrow_bytes: dict[str, int] = {}  # per split, the Arrow size of its rows: the card's num_bytes
         self._open: dict[str, tuple] = {}  # split -> (writer, path, bytes so far, rows waiting)
+        self._pool: ThreadPoolExecutor | None = None  # the thread writing parquet beside the painting...
+        self._job: Future | None = None  # ...and what it is writing
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
@@ -124,7 +127,8 @@ class HfWriter(EightBitWriter):
         waiting.append((image, label, name))
         pending = sum(len(i["bytes"] or b"") + len(lab["bytes"] or b"") for i, lab, _ in waiting)
         if len(waiting) >= ROW_GROUP or pending >= ROW_GROUP_BYTES:
-            self._flush(split, writer, waiting)
+            self._in_background(self._flush, split, writer, waiting)
+            waiting = []
         self._open[split] = (writer, path, size + row, waiting)
         self.rows[split] = self.rows.get(split, 0) + 1
 
@@ -145,13 +149,13 @@ class HfWriter(EightBitWriter):
         if waiting:
             images, labels, names = zip(*waiting)
 
-            def binary(values: list, kind=pa.binary()) -> object:  # one join and an offsets array: one copy
+            def binary(values: list, kind=None) -> object:  # one join and an offsets array: one copy of the bytes
                 blobs = [v or b"" for v in values]
                 offsets = np.zeros(len(blobs) + 1, dtype=np.int32)
                 np.cumsum([len(b) for b in blobs], out=offsets[1:])
                 valid = np.array([v is not None for v in values])
                 mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-                return pa.Array.from_buffers(kind, len(blobs),
+                return pa.Array.from_buffers(kind or pa.binary(), len(blobs),
                                              [mask, pa.py_buffer(offsets), pa.py_buffer(b"".join(blobs))],
                                              null_count=int((~valid).sum()))
 
@@ -171,12 +175,36 @@ class HfWriter(EightBitWriter):
 
     def _close(self, split: str) -> None:
         writer, path, _, waiting = self._open.pop(split)
-        self._flush(split, writer, waiting)
-        writer.close()
+
+        def close() -> None:
+            self._flush(split, writer, waiting)
+            writer.close()
+
+        self._in_background(close)
+
+    def _in_background(self, job, *args) -> None:
+        """Run ``job(*args)`` in the writing thread, once the job before it is done (its error raised here):
+        pyarrow writes a row group without the GIL while the next images are painted, one at a time, so
+        memory stays bounded (one row group written, one filling)."""
+        self._wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="segconv-parquet")
+        self._job = self._pool.submit(job, *args)
+
+    def _wait(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.result()
 
     def finish(self) -> list[str]:
-        for split in list(self._open):
-            self._close(split)
+        try:
+            for split in list(self._open):
+                self._close(split)
+            self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
         files = []
         for split, parts in self.shards.items():
             for i, part in enumerate(parts):
