@@ -67,3 +67,51 @@ def test_a_full_disk_is_raised_naming_the_target_and_leaves_no_temporary_file(tm
         atomic.stage_copy(src, target, owner="r1")
     assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
     assert list(target.parent.iterdir()) == []
+
+
+def test_a_copy_made_later_is_the_same_bytes_and_its_full_disk_is_raised_by_the_job(tmp_path, monkeypatch):
+    """In a run, a photo is copied by a thread (stage_copy_later): the temporary file is there at once, whole
+    once the job ran; a full disk is raised by the job, naming the target, and leaves no temporary file."""
+    src = _photo(tmp_path)
+    jobs: list = []
+    tmp = atomic.stage_copy_later(src, tmp_path / "out" / "photo.jpg", "r1", jobs.append)
+    assert Path(tmp).exists() and len(jobs) == 1
+    jobs[0]()
+    assert Path(tmp).read_bytes() == src.read_bytes()
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "copy_file_range", full, raising=False)
+    monkeypatch.setattr(atomic.shutil, "copyfileobj", full)
+    target = tmp_path / "full" / "photo.jpg"
+    jobs.clear()
+    atomic.stage_copy_later(src, target, "r1", jobs.append)
+    with pytest.raises(OSError) as caught:
+        jobs[0]()
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
+    assert list(target.parent.iterdir()) == []
+    with pytest.raises(FileNotFoundError):  # a missing photo: raised at once, nothing made
+        atomic.stage_copy_later(tmp_path / "gone.jpg", tmp_path / "gone" / "photo.jpg", "r1", jobs.append)
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_run_with_a_full_disk_while_copying_photos_says_so(tmp_path, monkeypatch):
+    """The copy thread's error reaches the run as a full disk would from the copy itself: an environment
+    problem naming the photo's target, and no temporary file left."""
+    from convert import api
+    from convert.pipeline.environment import EnvironmentProblem
+
+    from conftest import FOOD
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "copy_file_range", full, raising=False)
+    monkeypatch.setattr(atomic.shutil, "copyfileobj", full)
+    out = tmp_path / "out"
+    with pytest.raises(EnvironmentProblem) as caught:
+        api.convert(FOOD / "annotations.json", out, to="coco-panoptic", labels=FOOD / "labelmap.yaml")
+    assert str(caught.value).startswith(f"cannot write {out / 'images' / 'default'}/")
+    assert "no space is left on the device" in str(caught.value)
+    assert not list(out.rglob("*.part"))

@@ -30,6 +30,7 @@ import errno
 import itertools
 import os
 import shutil
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,6 +58,18 @@ def _create_temp(path: Path, owner: str) -> tuple[int, str]:
     raise FileExistsError(f"cannot create a temporary file beside {path}")
 
 
+def _create_beside(path: Path, owner: str) -> tuple[int, str]:
+    """:func:`_create_temp`, making ``path``'s folder when it is missing; errors name ``path``."""
+    try:
+        try:
+            return _create_temp(path, owner)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return _create_temp(path, owner)
+    except OSError as exc:
+        raise _named(exc, path) from None
+
+
 def _named(exc: OSError, path: Path) -> OSError:
     """``exc`` naming the target ``path`` (not the temporary file; a full disk names no file at all), or the
     folder in the way when one of its parents could not be made."""
@@ -70,14 +83,7 @@ def open_temporary(path: Path, mode: str = "wb", encoding: str | None = None, ow
     """Open a new temporary file beside ``path``; yields ``(file, temporary name)``.  The file is removed if
     the block fails; otherwise it stays, for the caller to move into place."""
     path = Path(path)
-    try:
-        try:
-            fd, tmp = _create_temp(path, owner)
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = _create_temp(path, owner)
-    except OSError as exc:
-        raise _named(exc, path) from None
+    fd, tmp = _create_beside(path, owner)
     try:
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh, tmp
@@ -126,6 +132,34 @@ def stage_copy(src: Path, path: Path, owner: str) -> str:
     kernel (:func:`copy_bytes`)."""
     with open(src, "rb") as fin, open_temporary(path, "wb", owner=owner) as (fout, tmp):
         copy_bytes(fin, fout)
+    return tmp
+
+
+def stage_copy_later(src: Path, path: Path, owner: str, submit: Callable[[Callable[[], None]], object]) -> str:
+    """:func:`stage_copy`, the copying done by ``submit(job)`` (a thread's, beside the image's other work):
+    ``src`` is opened and the temporary file made here, with their errors raised here; the job copies the
+    bytes, and removes the temporary file if that fails (its error naming ``path``)."""
+    fin = open(src, "rb")  # noqa: SIM115 - closed by the job
+    try:
+        fd, tmp = _create_beside(Path(path), owner)
+    except BaseException:
+        fin.close()
+        raise
+
+    def job() -> None:
+        try:
+            with fin, os.fdopen(fd, "wb") as fout:
+                copy_bytes(fin, fout)
+        except BaseException as exc:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            if isinstance(exc, OSError):
+                raise _named(exc, Path(path)) from None
+            raise
+
+    submit(job)
     return tmp
 
 

@@ -38,11 +38,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from convert.files.atomic import OWNER, stage_bytes, stage_copy, stage_link, write_bytes
+from convert.files.atomic import OWNER, stage_bytes, stage_copy, stage_copy_later, stage_link, write_bytes
 from convert.files.remote.stand_ins import whole
 from convert.findings.missing_image import missing_image
 from convert.formats.options import parse_options
@@ -98,7 +99,7 @@ class LayoutWriter:
     default_subset = "train"  # the subset of images that have none, without --split
     images_given: str | None = None  # --images, when given (set by the run, for the words of missing-image)
     # attributes of the main process only (open files), not sent to workers: each class names its own
-    main_process_only: ClassVar[tuple[str, ...]] = ("manifest",)
+    main_process_only: ClassVar[tuple[str, ...]] = ("manifest", "_copying")
 
     def __init__(self, out: Path, labelmap: LabelMap, *, skip_existing: bool = False, link: bool = False,
                  options: dict | None = None, dry_run: bool = False, owner: str = OWNER, where: str | None = None,
@@ -116,6 +117,8 @@ class LayoutWriter:
         self.manifest = None  # the run's list of files (main process only): add(names), forget(names)
         self.storage = None  # with --dask and URLs: the worker reads and writes the store itself (WorkerStorage)
         self.notes: list[str] = []  # what the writer decided on the user's behalf, for the run's summary
+        self._copying: tuple[int, ThreadPoolExecutor] | None = None  # (process, the thread copying its photos)
+        self._copies: list[Future] = []  # the copies the image being written started (see settle)
         from convert.formats.writers import WRITERS
 
         declared = WRITERS[self.name].options if self.name in WRITERS else {}
@@ -180,10 +183,31 @@ class LayoutWriter:
         if not self.dry_run and not self._already_there(written, path):
             if bucket is not None:
                 self._staged(written, relative, path, bucket.stage_photo(sample.image_path, relative))
+            elif self.link:
+                self._staged(written, relative, path, stage_link(whole(src), path, self.owner))
+            elif self.staging:  # in a run: copied by a thread while the image's other files are made
+                self._staged(written, relative, path, stage_copy_later(whole(src), path, self.owner, self._later))
             else:
-                stage = stage_link if self.link else stage_copy
-                self._staged(written, relative, path, stage(whole(src), path, self.owner))
+                self._staged(written, relative, path, stage_copy(whole(src), path, self.owner))
         return name
+
+    def _later(self, job: Callable[[], None]) -> None:
+        if self._copying is None or self._copying[0] != os.getpid():  # a forked worker makes its own thread
+            self._copying = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="segconv-copy"))
+        self._copies.append(self._copying[1].submit(job))
+
+    def settle(self) -> None:
+        """Wait for the copies of images :meth:`place_image` started for the image written last (the run
+        calls it after ``write``, before the files are placed); raises the first copy's error."""
+        copies, self._copies = self._copies, []
+        error = None
+        for copy in copies:
+            try:
+                copy.result()
+            except BaseException as exc:  # the others finish first: no copy is left running
+                error = error or exc
+        if error is not None:
+            raise error
 
     def image_file(self, sample: Sample) -> Path | None:
         """The sample's image file, when it is there (on a Dask worker, a photo of a source URL is fetched

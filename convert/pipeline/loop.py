@@ -159,7 +159,11 @@ def work(sample, st: dict) -> dict:
         fixed = repaired(painted, labelmap, st.get("repair"), account)  # the writer gets the repaired painting
         t3r = clock()
         if writer is not None:
-            written = writer.write(sample, fixed.painted if fixed else painted)
+            try:
+                written = writer.write(sample, fixed.painted if fixed else painted)
+            finally:
+                if hasattr(writer, "settle"):
+                    writer.settle()  # the photos it copied in a thread are whole before they are placed
             out["findings"] += written.findings
             out.update(record=written.record, files=written.files, reused=written.reused, staged=written.staged,
                        entries=written.entries)

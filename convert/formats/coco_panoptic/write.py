@@ -87,6 +87,8 @@ class CocoPanopticWriter(LayoutWriter):
         lm = self.labelmap
         subset = sample.subset or self.default_subset
         stem = within_split(sample.stem, subset)
+        # the photo first: it is copied by a thread while the segments are measured and the PNG is made
+        file_name = self.place_image(written, sample, f"images/{subset}", stem) or within_split(sample.name, subset)
         st = painted.stretches
         h, w = painted.class_mask.shape
         # one segment per visible object of a thing class, one per stuff class; numbered in painting order
@@ -125,7 +127,6 @@ class CocoPanopticWriter(LayoutWriter):
         colours = id_to_rgb(np.arange(len(info) + 1))
         self.put(written, f"annotations/panoptic_{subset}/{stem}.png",
                  lambda: encode_png_rgb_columns(numbers, colours))
-        file_name = self.place_image(written, sample, f"images/{subset}", stem) or within_split(sample.name, subset)
         image = {"file_name": file_name, "width": w, "height": h}
         written.record = PanopticRecord(subset, sample.image_id, image,
                                         {"file_name": f"{stem}.png", "segments_info": info},
