@@ -188,3 +188,24 @@ def test_every_parameter_of_convert_is_classified():
     assert set(PARAMETERS) == own | {f.name for f in dataclasses.fields(api.RunOptions)}
     for param, key in PARAMETERS.items():
         assert key in CHANGES_BYTES or key.startswith("no: "), param
+
+
+def test_overwrite_sets_the_earlier_files_aside_and_nothing_of_them_outlives_the_run(tmp_path):
+    """--overwrite moves an earlier run's files into OUT/.segconv-removing.<token>/ and a thread unlinks them
+    while the run writes: after the run, and after a run stopped by Ctrl-C, none of them and no such folder is
+    left; the user's own file stays, and the summary counts the files removed."""
+    from convert import api
+
+    out = tmp_path / "out"
+    kw = {"labels": FOOD / "labelmap.yaml", "to": "coco-panoptic"}
+    api.convert(FOOD / "annotations.json", out, **kw)
+    (out / "mine.txt").write_text("mine")
+    first = set(files_under(out))
+    report = api.convert(FOOD / "annotations.json", out, overwrite=True, **kw)
+    assert set(files_under(out)) == first
+    assert not list(out.glob(".segconv-removing*"))
+    assert any(f"removed {len(first) - 2} files" in n for n in report.notes)  # all but mine.txt and the list
+    interrupted(FOOD / "annotations.json", out, after=2, overwrite=True, **kw)
+    assert not list(out.glob(".segconv-removing*")) and not list(out.rglob("*.part"))
+    api.convert(FOOD / "annotations.json", out, overwrite=True, **kw)
+    assert set(files_under(out)) == first and not list(out.glob(".segconv-removing*"))

@@ -308,6 +308,7 @@ def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict,
             raise EnvironmentProblem.of(stop, out) from None  # an OSError of no known cause is raised as it is
         raise
     finally:
+        target.finish_removing()  # what --overwrite set aside, unlinked by a thread while the run wrote
         for path in temporary_files(out, target.token) if out.is_dir() else []:  # of workers stopped mid-write
             try:
                 path.unlink()

@@ -8,7 +8,10 @@
   before it is created, so an interrupted run's working files are listed
   too) and the temporary files of the run named in ``OUT/.segconv-run.json``
   (``.<name>.<token>.<pid>.<n>.part``, :mod:`convert.files.atomic`).  A user's own
-  ``.notes.part`` stays.
+  ``.notes.part`` stays.  The files are moved aside at once (into
+  ``OUT/.segconv-removing.<token>/``, under the new run's temporary names) and
+  unlinked by a thread while the run writes: unlinking the files of a
+  finished run waits on the disk, not the processor.
 - ``--resume`` completes an interrupted run with the same settings
   (``OUT/.segconv-run.json`` holds them, and the run's token, until the run
   finishes); where there is nothing to resume it starts a fresh run, so a
@@ -29,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +44,7 @@ from convert.wording import plural
 
 RUN_STATE = ".segconv-run.json"  # present in OUT while a conversion is unfinished
 MANIFEST = ".segconv-files.txt"  # every file segconv wrote into OUT, relative to it
+REMOVING = ".segconv-removing"  # OUT/.segconv-removing.<token>/: what --overwrite removes, while the run writes
 STATE_VERSION = 2  # {"segconv-run": 2, "token": ..., "settings": {...}}
 
 
@@ -58,6 +63,7 @@ class Plan:
     own: list[Path] = field(default_factory=list)
     temporary: list[Path] = field(default_factory=list)
     kept: int = 0
+    _removing: threading.Thread | None = field(default=None, repr=False)  # unlinking what --overwrite set aside
     note: str | None = None
 
     def dry_note(self) -> str | None:
@@ -84,8 +90,11 @@ class Plan:
                 what = f" ({plural(removed, 'unfinished temporary file')} removed)" if removed else ""
                 return "resuming the interrupted run" + what
             if self.overwrite:
-                removed = _remove(self.own) + _remove(self.temporary)
+                removed = self._set_aside(self.own + self.temporary)
                 _remove_empty_folders(out, self.own)
+                for folder in out.glob(f"{REMOVING}.*"):  # an interrupted run's, emptied (its files: temporary)
+                    if folder != self._trash:
+                        _remove_folder(folder)
                 for name in (MANIFEST, RUN_STATE):
                     (out / name).unlink(missing_ok=True)
                 if removed:
@@ -99,7 +108,40 @@ class Plan:
             write_text(out / RUN_STATE, self.state_text(), owner=self.token)
         except OSError as exc:
             raise EnvironmentProblem.of(exc, out, resumable=False) from None
+        if self._trash.is_dir():
+            self._removing = threading.Thread(target=_remove_folder, args=(self._trash,), name="segconv-overwrite")
+            self._removing.start()
         return self.note
+
+    @property
+    def _trash(self) -> Path:
+        return self.out / f"{REMOVING}.{self.token}"
+
+    def _set_aside(self, paths: list[Path]) -> int:
+        """Move ``paths`` into :attr:`_trash` (a rename each: no waiting on the disk), named as this run's
+        temporary files, so that an interrupted run removes what is left of them (and so do ``--resume`` and
+        ``--overwrite``).  A file that cannot be moved there (another file system inside OUT) is removed at
+        once.  Returns how many were there."""
+        removed = 0
+        for i, path in enumerate(paths):
+            try:
+                if i == 0:
+                    self._trash.mkdir(exist_ok=True)
+                os.rename(path, self._trash / f".{i}.{self.token}.{os.getpid()}.{i}.part")
+                removed += 1
+            except FileNotFoundError:
+                pass
+            except OSError:
+                removed += _remove([path])
+        return removed
+
+    def finish_removing(self) -> None:
+        """Wait for the files ``--overwrite`` set aside to be gone (the run's end, also when it stops)."""
+        removing, self._removing = self._removing, None
+        if removing is not None:
+            removing.join()
+        if self._trash.is_dir():
+            _remove_folder(self._trash)
 
 
 def plan(out: Path, settings: dict, *, overwrite: bool, resume: bool) -> Plan:
@@ -197,6 +239,16 @@ def _remove(paths: list[Path]) -> int:
         except FileNotFoundError:
             pass
     return removed
+
+
+def _remove_folder(folder: Path) -> None:
+    """Unlink the files in ``folder`` (set aside by ``--overwrite``), then the folder."""
+    try:
+        with os.scandir(folder) as entries:
+            _remove([Path(e.path) for e in entries])
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _remove_empty_folders(out: Path, files: list[Path]) -> None:
