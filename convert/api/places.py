@@ -42,23 +42,18 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from convert.api.paths import PathLike, local_path
-from convert.api.remote_output import RemoteOutput
 from convert.errors import SegconvError
-from convert.files.remote.direct import Placements
-from convert.files.remote.failures import StorageError
-from convert.files.remote.ranged import PREFIX, fetch_headers, header_only
-from convert.files.remote.stand_ins import still_partial, write_record
-from convert.files.remote.transfer import (
-    download,
-    download_tree,
-    kind,
-    listing,
-    upload,
-)
 from convert.files.remote.urls import is_url, name_of, parent, scheme_of, shown
 from convert.wording import plural
+
+if TYPE_CHECKING:
+    from convert.api.remote_output import RemoteOutput
+
+# The modules that talk to object storage (fsspec's transfers, ranged reads, stand-ins, the Dask workers'
+# placements) are imported by the methods that meet a URL: a run on local paths never loads them.
 
 
 class Staging:
@@ -92,6 +87,11 @@ class Staging:
         """A source (file or folder) on this machine: a path as given, a URL fetched (see the module)."""
         if not is_url(given):
             return local_path(given)
+        from convert.files.remote.failures import StorageError
+        from convert.files.remote.ranged import PREFIX, fetch_headers, header_only
+        from convert.files.remote.stand_ins import write_record
+        from convert.files.remote.transfer import download_tree, kind, listing
+
         url = str(given).rstrip("/")
         found = kind(url)
         if found is None:
@@ -128,6 +128,8 @@ class Staging:
         """A single input file (a label map) on this machine."""
         if not is_url(given):
             return local_path(given)
+        from convert.files.remote.transfer import download
+
         url = str(given)
         local = self._folder("file") / name_of(url)
         download(url, local)
@@ -140,6 +142,8 @@ class Staging:
         ``direct``: the Dask workers write the files, the stand-in gets the rest (:meth:`for_workers`)."""
         if not is_url(given):
             return local_path(given)
+        from convert.api.remote_output import RemoteOutput
+
         out = RemoteOutput(str(given).rstrip("/"), self._folder("out") / "out", resume=resume, direct=direct)
         self.outputs.append(out)
         self.urls[str(out.local)] = out.url
@@ -150,7 +154,7 @@ class Staging:
         the workers read the source URLs' photos from their URLs and, when ``out`` stands for a URL made
         ``direct``, write its files there themselves (:mod:`convert.files.remote.direct`); ``(None, None)``
         when no URL is involved."""
-        from convert.files.remote.direct import WorkerStorage
+        from convert.files.remote.direct import Placements, WorkerStorage
 
         outs = {str(o.local) for o in self.outputs}
         sources = {local: url for local, url in self.urls.items() if local not in outs}
@@ -264,9 +268,12 @@ class Staging:
                 from convert.files.atomic import write_text
 
                 write_text(path, said)
-        for local, url in self.reports:
-            if local.is_file():
-                upload(local, url)
+        if self.reports:
+            from convert.files.remote.transfer import upload
+
+            for local, url in self.reports:
+                if local.is_file():
+                    upload(local, url)
 
 
 @dataclasses.dataclass
@@ -300,6 +307,8 @@ class Fetched:
             said.append(f"{plural(self.ranged_whole, 'photo')} whole, as reading the header took every byte "
                         f"({size_of(self.ranged_whole_bytes)})")
         if self.photos:
+            from convert.files.remote.stand_ins import still_partial
+
             partial, held, later, later_bytes = still_partial(self.local)
             if partial:
                 said.append(f"{plural(partial, 'photo')} for their headers only ({size_of(held)} of "
