@@ -84,7 +84,7 @@ def bucket_digest(s3, url: str, folder: Path) -> dict[str, str]:
 
 
 def test_workers_write_the_files_and_the_client_relays_no_pixels(s3, cluster, tmp_path, monkeypatch):
-    import convert.api.places as places
+    import convert.api.remote_output as places  # where RemoteOutput lives (places imports it on first use)
 
     stand_in_files: list[str] = []
     real_publish = places.RemoteOutput.publish
