@@ -403,3 +403,54 @@ def test_the_hf_summary_says_a_load_dataset_call_that_loads_the_bucket(s3, tmp_p
     assert args == ["parquet"] and set(kwargs["data_files"]) == {"train", "val"}
     loaded = datasets.load_dataset(*args, **kwargs, cache_dir=str(tmp_path / "cache"))
     assert sum(len(loaded[split]) for split in loaded) == 4
+
+
+def test_a_refused_or_expired_presigned_link_is_one_line_without_its_signature(s3, tmp_path):
+    """A web server's refusal (403: a presigned link expired or its bucket denies it) of the label map or of the
+    annotations: 'access denied', one line, exit 2, the signature not said (aiohttp's ClientResponseError was an
+    internal error quoting the whole link; fsspec's FileNotFoundError over it was 'no such file or folder')."""
+    s3.bucket("locked-links")
+    s3.upload_folder(FOOD, "s3://locked-links/in")
+    client = s3.client()
+    links = {key: client.generate_presigned_url("get_object", Params={"Bucket": "locked-links", "Key": f"in/{key}"},
+                                                ExpiresIn=600) for key in ("annotations.json", "labelmap.yaml")}
+    s3.deny_all("locked-links")
+    signatures = {link.split("Signature=")[1].split("&")[0] for link in links.values()}
+    for args in (["validate", FOOD / "annotations.json", "--labels", links["labelmap.yaml"]],
+                 ["validate", links["annotations.json"], "--labels", LABELS],
+                 ["labels", links["annotations.json"]]):
+        line = one_line_error(run_cli(*args), "access denied (the server answered 403", "?AWSAccessKeyId=***")
+        assert not any(s in line for s in signatures), line
+
+
+def test_labels_of_a_link_prints_it_without_its_signature(s3):
+    """`segconv labels SRC > labels.yaml`: the YAML's header names the source without its credentials."""
+    link = s3.client().generate_presigned_url("get_object", Params={"Bucket": "delivery", "Key": "in/annotations.json"},
+                                              ExpiresIn=600)
+    result = run_cli("labels", link)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# label map of " + link.split("?")[0] + "?AWSAccessKeyId=***&Signature=***")
+    assert link.split("Signature=")[1].split("&")[0] not in result.stdout + result.stderr
+
+
+def test_a_missing_file_in_a_bucket_named_bucket_is_no_missing_bucket(s3):
+    """'bucket' in the bucket's name (or a web address's path) is not the backend saying the bucket is missing."""
+    s3.bucket("my-bucket-segconv")
+    one_line_error(run_cli("validate", "s3://my-bucket-segconv/missing.json"), "no such file or folder")
+    link = s3.client().generate_presigned_url("get_object", Params={"Bucket": "my-bucket-segconv",
+                                                                    "Key": "missing.json"}, ExpiresIn=600)
+    one_line_error(run_cli("validate", link), "no such file or folder")
+    one_line_error(run_cli("validate", "s3://no-such-bucket-segconv/a.json"), "the bucket does not exist")
+
+
+def test_link_with_a_web_source_and_local_photos(s3, tmp_path):
+    """A web address is fetched as one file and its photos come from a local --images: --link links them (it was
+    refused, saying the source's photos were fetched into a temporary folder)."""
+    link = s3.client().generate_presigned_url("get_object", Params={"Bucket": "delivery", "Key": "in/annotations.json"},
+                                              ExpiresIn=600)
+    out = tmp_path / "voc"
+    result = run_cli("convert", link, "--images", FOOD / "images", "-o", out, "--labels", LABELS, "--to", "voc",
+                     "--link")
+    assert result.returncode == 0, result.stderr
+    photos = sorted(p for p in (out / "JPEGImages").rglob("*") if not p.is_dir())
+    assert len(photos) == 4 and all(p.is_symlink() for p in photos)

@@ -19,7 +19,7 @@ from convert.api.paths import PathLike, local_path
 from convert.api.places import Staging
 from convert.api.run_options import RunOptions
 from convert.errors import SegconvError, UsageError
-from convert.files.remote.urls import is_url, shown
+from convert.files.remote.urls import identity, is_url, scheme_of, shown
 from convert.findings.severity import Severity
 from convert.formats.options import parse_options
 from convert.formats.readers import READERS
@@ -140,6 +140,14 @@ def _check(ds: Loaded, opts: RunOptions, progress: Progress | None, profile: dic
     return report
 
 
+def _said_source(url: str) -> str:
+    """A source URL as the run state records it: without its credentials (:func:`shown`), and where they were
+    masked with a digest of what it names (:func:`identity`), so ``--resume`` with a fresh presigned link
+    to the same object finds the same source, and with a link to another version does not."""
+    said = shown(url)
+    return said if said == url else f"{said} [{identity(url)}]"
+
+
 def settings_of(ds: Loaded, opts: RunOptions, writer_opts: dict) -> dict:
     """What decides the bytes of OUT, recorded for ``--resume`` (:mod:`convert.pipeline.settings`)."""
     images, fmt = ds.options.images, ds.format
@@ -147,12 +155,13 @@ def settings_of(ds: Loaded, opts: RunOptions, writer_opts: dict) -> dict:
     reader_options = dict(ds.options.format_options)
     staging = getattr(ds, "staging", None)
     url = staging.url_of(ds.given) if staging is not None else None
-    given = shown(url) if url else (os.path.realpath(ds.given) if ds.given is not None else ds.path)
+    given = _said_source(url) if url else (os.path.realpath(ds.given) if ds.given is not None else ds.path)
     settings = {"segconv": _version(), "source": given,
                 "from": fmt,
                 "reader_options": parse_options(reader_options, READERS[fmt].options, "") if fmt in READERS
                 else reader_options,
-                "images": (shown(str(images)) if is_url(images) else os.path.realpath(images)) if images else None,
+                "images": (_said_source(str(images)) if is_url(images) else os.path.realpath(images)) if images
+                else None,
                 "max_pixels": ds.options.max_pixels,
                 "labelmap": ds.labelmap.to_dict(), "rule": ds.rule, "to": opts.to,
                 "coco_mode": opts.coco_mode if opts.to == "coco-rle" else None, "link": opts.link,
@@ -174,7 +183,10 @@ def export(ds: Loaded, out: PathLike, opts: RunOptions, *, progress: Progress | 
     with staging.naming():
         refuse_urls_among(staging.url_of(ds.given), str(out))
         images = getattr(getattr(ds, "options", None), "images", None)
-        remote_photos = staging.url_of(ds.given) or (str(images) if images is not None and is_url(images) else None)
+        source_url = staging.url_of(ds.given)
+        if source_url is not None and scheme_of(source_url) in ("http", "https"):
+            source_url = None  # a web address is fetched as one file: its photos come from --images
+        remote_photos = source_url or (str(images) if images is not None and is_url(images) else None)
         if opts.link and (is_url(out) or remote_photos):
             where = shown(str(out) if is_url(out) else str(remote_photos))
             raise UsageError(f"--link makes symlinks to the photos, and {where} is object storage (a bucket "

@@ -57,6 +57,7 @@ from convert.cli.params import (
     value_of,
 )
 from convert.errors import SegconvError, UsageError
+from convert.files.remote.urls import shown_in
 from convert.findings.severity import Severity
 from convert.formats.readers import READERS
 from convert.formats.writers import WRITERS
@@ -220,7 +221,7 @@ def diff(
         stderr.print(escape(diffing.describe(report)))
         for path, what in ((json_path, "JSON report"), (html_path, "HTML report")):
             if path:
-                stderr.print(f"{what}: {escape(str(path))}")
+                stderr.print(f"{what}: {escape(shown_in(str(path)))}")
     raise typer.Exit(report.exit_code())
 
 
@@ -282,7 +283,7 @@ def labels(
                                               format_options=parse_pairs(option)))
     lm = inv_src.labelmap
     origin = lm.source if lm.source and not lm.source.startswith("derived") else "its labels"
-    stdout.print(f"# label map of {src} ({inv_src.format}), from {origin}", markup=False)
+    stdout.print(shown_in(f"# label map of {src} ({inv_src.format}), from {origin}"), markup=False)
     stdout.print(lm.to_yaml(), end="", markup=False)
 
 
@@ -317,7 +318,7 @@ def main() -> None:
     try:
         code = _command()(standalone_mode=False)
     except SegconvError as exc:  # EnvironmentProblem (the machine stopped the run) exits 3, the others 2
-        stderr.print(f"[red]error:[/red] {escape(str(exc))}")
+        stderr.print(f"[red]error:[/red] {escape(shown_in(str(exc)))}")  # a URL said without its credentials
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -334,7 +335,7 @@ def main() -> None:
             sys.exit(EnvironmentProblem.exit_code)
         if os.environ.get("SEGCONV_DEBUG"):  # pragma: no cover - a bug in segconv, not in the input
             raise
-        stderr.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} "
+        stderr.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(shown_in(str(exc)))} "
                      "(a bug in segconv: please report it with the input; SEGCONV_DEBUG=1 shows the traceback)")
         sys.exit(2)
     if code == 130:  # typer turns a Ctrl-C it catches itself into a silent exit code

@@ -110,7 +110,9 @@ def print_report(report, quiet: bool, stages: dict | None) -> None:
 def print_report_paths(json_path, html_path) -> None:
     for path, what in ((json_path, "JSON report"), (html_path, "HTML report")):
         if path:
-            stderr.print(f"{what}: {escape(str(path))}")
+            from convert.files.remote.urls import shown_in
+
+            stderr.print(f"{what}: {escape(shown_in(str(path)))}")
 
 
 def counts_line(report) -> str:

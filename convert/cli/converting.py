@@ -49,6 +49,7 @@ from convert.cli.params import (
     place,
     value_of,
 )
+from convert.files.remote.urls import shown_in
 from convert.findings.severity import Severity
 from convert.formats.writers import WRITERS
 
@@ -167,7 +168,7 @@ def _summary(report, p: dict, command: str) -> None:
     elif p["dry_run"]:
         held = report.images - report.written
         stderr.print(f"dry run: nothing written; {plural(report.written, 'image')} would be written as "
-                     f"{to} to {escape(str(p['out']))}"
+                     f"{to} to {escape(shown_in(str(p['out'])))}"
                      + (f" ({held:,} of the {report.images:,} would not: see the findings)" if held else "")
                      + f" ({counts_line(report)})")
     else:

@@ -190,6 +190,9 @@ def _process(st: dict, i: int) -> dict:
 def process_batch(samples: list, state: dict) -> list[dict]:
     """A Dask task: the per-image work on a batch of samples the client built.  Writing into a bucket
     (``state["storage"]``), the batch's files go up together at its end."""
+    from convert.files.remote.backend import quiet_if_asked
+
+    quiet_if_asked()  # a Dask worker has not the command's logging levels
     storage = state.get("storage")
     try:
         if storage is None or not storage.out_url:

@@ -56,6 +56,9 @@ def start_method() -> str:
 def _serve(conn, fn: Callable, state) -> None:
     """A worker: chunks of items in, their results (or the exception) out, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
+    from convert.files.remote.backend import quiet_if_asked
+
+    quiet_if_asked()  # a spawned worker has not the command's logging levels
     while True:
         try:
             message = conn.recv()

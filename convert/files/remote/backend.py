@@ -59,6 +59,7 @@ def quiet_backend_logs() -> None:
         >>> quiet_backend_logs(); logging.getLogger("gcsfs.core").isEnabledFor(logging.WARNING)
         False
         >>> for name, level in levels.items(): logging.getLogger(name).setLevel(level)
+        >>> import os; del os.environ[QUIET_ENV]
     """
     import logging
     import os
@@ -67,3 +68,16 @@ def quiet_backend_logs() -> None:
         return
     for name in BACKEND_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    os.environ[QUIET_ENV] = "1"  # worker processes a spawn starts (macOS, Windows; Dask's) inherit it: quiet_if_asked()
+
+
+QUIET_ENV = "SEGCONV_QUIET_BACKENDS"
+
+
+def quiet_if_asked() -> None:
+    """In a worker process: quiet the backends' loggers as the ``segconv`` command that started it did (a
+    spawned process inherits the environment, not the logging levels)."""
+    import os
+
+    if os.environ.get(QUIET_ENV):
+        quiet_backend_logs()

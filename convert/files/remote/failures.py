@@ -15,13 +15,15 @@ from __future__ import annotations
 import os
 
 from convert.errors import SegconvError
-from convert.files.remote.urls import shown
+from convert.files.remote.urls import shown, shown_in
 
 # exception class names (in the exception's class hierarchy) that mean the server could not be reached
 _CONNECTION = {"ConnectionError", "EndpointConnectionError", "ConnectionClosedError", "ClientConnectionError",
                "ClientConnectorError", "ServerDisconnectedError", "ConnectTimeoutError", "ReadTimeoutError",
                "TimeoutError", "ConnectionRefusedError", "ConnectionResetError", "ClientOSError",
                "ServerTimeoutError", "ResponseStreamingError", "IncompleteReadError"}
+# a web server's answer that is an error (aiohttp, under fsspec's web file system): its status says which
+_HTTP_ANSWER = {"ClientResponseError", "ClientPayloadError"}
 _NO_CREDENTIALS = {"NoCredentialsError", "PartialCredentialsError", "DefaultCredentialsError",
                    "ClientAuthenticationError"}
 # environment variables holding secrets: their values are never repeated in a message
@@ -42,7 +44,7 @@ class StorageError(SegconvError):
 def is_storage_failure(exc: BaseException) -> bool:
     """Whether ``exc`` is a failure of the storage itself (not of segconv): what :func:`storage_error` words."""
     names = {c.__name__ for c in type(exc).__mro__}
-    return isinstance(exc, OSError) or bool(names & (_CONNECTION | _NO_CREDENTIALS))
+    return isinstance(exc, OSError) or bool(names & (_CONNECTION | _NO_CREDENTIALS | _HTTP_ANSWER))
 
 
 def lost_connection(exc: BaseException) -> BaseException | None:
@@ -58,21 +60,60 @@ def lost_connection(exc: BaseException) -> BaseException | None:
     return None
 
 
-def storage_error(exc: BaseException, url: str) -> StorageError:
-    """``exc``, raised while reading or writing ``url``, as one line naming the URL and the cause."""
-    exc = lost_connection(exc) or exc
+def http_answer(exc: BaseException) -> BaseException | None:
+    """The web server's error answer behind ``exc`` (it has a ``status``), if that is what it is: fsspec's
+    web file system raises ``FileNotFoundError`` for any failed request, the answer as its cause."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if {c.__name__ for c in type(current).__mro__} & _HTTP_ANSWER and isinstance(getattr(current, "status", None),
+                                                                                    int):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def refused_answer(exc: BaseException) -> bool:
+    """Whether ``exc`` carries a web server's error answer other than "not found" (404, 410)."""
+    answer = http_answer(exc)
+    return answer is not None and getattr(answer, "status", None) not in (404, 410)
+
+
+def missing_bucket(exc: BaseException, url: str, path: str = "") -> bool:
+    """Whether the backend's ``FileNotFoundError`` says the bucket itself is missing (s3fs: "The specified
+    bucket does not exist"), read in its words without the URL or path it quotes ("my-bucket/a.json" in a
+    message is a name, not a cause)."""
+    text = str(exc)
+    for quoted in filter(None, (url, url.partition("://")[2], path, path.lstrip("/"))):
+        text = text.replace(quoted, "")
+    return "bucket" in text.lower()
+
+
+def storage_error(exc: BaseException, url: str, path: str = "") -> StorageError:
+    """``exc``, raised while reading or writing ``url`` (``path``: the backend's own name of it), as one line
+    naming the URL and the cause."""
+    answer = http_answer(exc)
+    bucket_gone = isinstance(exc, FileNotFoundError) and missing_bucket(exc, url, path)
+    exc = lost_connection(exc) or answer or exc
     names = {c.__name__ for c in type(exc).__mro__}
-    detail = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-    if url:
-        detail = detail.replace(url, shown(url))
+    detail = shown_in(scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__))
     lost = False
-    if names & _CONNECTION:
+    status = getattr(answer, "status", None)
+    if answer is not None and status in (401, 403):
+        cause = (f"access denied (the server answered {status} {getattr(answer, 'message', '') or ''}".rstrip()
+                 + "); check the credentials, or ask for a fresh link if it was presigned (it may have expired)")
+    elif answer is not None and status in (404, 410):
+        cause = "no such file or folder"
+    elif answer is not None:
+        cause = f"the server answered {status} {getattr(answer, 'message', '') or ''}".rstrip()
+    elif names & _CONNECTION:
         cause, lost = f"connection failed ({detail}); --resume finishes a conversion once it is back", True
     elif names & _NO_CREDENTIALS:
         cause = f"no credentials found ({detail}); set them as the backend's standard configuration says"
     elif isinstance(exc, PermissionError):
         cause = f"access denied ({detail}); check the credentials and the bucket policy"
-    elif isinstance(exc, FileNotFoundError) and "bucket" in detail.lower():
+    elif bucket_gone:
         cause = "the bucket does not exist"
     elif isinstance(exc, FileNotFoundError):
         cause = "no such file or folder"

@@ -17,7 +17,8 @@ that many requests cost more than the bytes between them (measured on the test s
 otherwise than a local run for a PNG whose eXIf follows its image data (its size before the orientation is
 applied: tests/test_export_in_a_bucket.py), and would save bytes, not time, on loopback: through moto, 100
 ranged reads of 64 KiB of the benchmark's PNGs took 0.72 to 1.48 s, the same 100 PNGs whole (170 MB) 1.02 to
-1.06 s; a request costs the client about 3 ms of CPU and moto about 4 (bench/RESULTS.md, 2026-12-02).
+2.06 s (``fs.cat`` 1.02 to 1.77 s, ``fs.get`` 1.28 and 2.06 s); a request costs the client about 3 ms of CPU
+and moto about 4 (bench/RESULTS.md, 2026-12-02).
 
     >>> header_only("images/a.JPG", 200_000), header_only("images/a.jpg", 1_000), header_only("a.json", 10**6)
     (True, False, False)

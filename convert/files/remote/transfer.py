@@ -21,7 +21,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from convert.files.remote.backend import open_filesystem
-from convert.files.remote.failures import StorageError, is_storage_failure, lost_connection, storage_error
+from convert.files.remote.failures import (
+    StorageError,
+    is_storage_failure,
+    lost_connection,
+    missing_bucket,
+    refused_answer,
+    storage_error,
+)
 from convert.files.remote.urls import join
 
 
@@ -46,7 +53,7 @@ def kind(url: str) -> str | None:
         try:
             info = fs.info(path)
         except FileNotFoundError as exc:
-            if "bucket" in str(exc).lower() or lost_connection(exc) is not None:
+            if missing_bucket(exc, url, path) or lost_connection(exc) is not None or refused_answer(exc):
                 raise
             return None
     return "folder" if info.get("type") == "directory" else "file"
@@ -61,7 +68,7 @@ def listing(url: str) -> dict[str, int]:
         try:
             found = fs.find(root, detail=True)
         except FileNotFoundError as exc:
-            if "bucket" in str(exc).lower() or lost_connection(exc) is not None:
+            if missing_bucket(exc, url, root) or lost_connection(exc) is not None or refused_answer(exc):
                 raise
             return {}
     return {name[len(root) + 1:]: int(info.get("size") or 0) for name, info in found.items()
