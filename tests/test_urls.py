@@ -42,3 +42,43 @@ def test_resume_compares_what_a_link_names_not_its_signature():
     assert changed_settings({"source": _said_source(a)}, {"source": _said_source(other)}).startswith("SRC")
     assert "f00d" not in _said_source(a) and identity(a) in _said_source(a)
     assert _said_source("s3://b/a.json") == "s3://b/a.json"
+
+
+def test_a_web_servers_error_answer_is_said_with_its_status(tmp_path):
+    """A web server answering 500 (or 403) to a source: one line naming the link without its query values and
+    the server's answer, exit 2; not 'no such file or folder', not an internal error."""
+    import http.server
+    import threading
+
+    from conftest import run_cli
+
+    statuses = {"/broken.json": 500, "/locked.json": 403}
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def _answer(self):
+            self.send_response(statuses.get(self.path.split("?")[0], 404))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self._answer()
+
+        def do_HEAD(self):  # noqa: N802 - http.server's name
+            self._answer()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        for name, said in (("broken.json", "the server answered 500"), ("locked.json", "access denied (the server "
+                                                                                        "answered 403"),
+                           ("gone.json", "no such file or folder")):
+            result = run_cli("validate", f"{base}/{name}?sig={SECRET}")
+            lines = result.stderr.strip().splitlines()
+            assert result.returncode == 2 and len(lines) == 1, result.stderr
+            assert said in lines[0] and f"{base}/{name}?sig=***" in lines[0] and SECRET not in lines[0], lines[0]
+    finally:
+        server.shutdown()
