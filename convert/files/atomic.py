@@ -70,6 +70,17 @@ def _create_beside(path: Path, owner: str) -> tuple[int, str]:
         raise _named(exc, path) from None
 
 
+def _abandon(tmp: str, exc: BaseException, path: Path) -> None:
+    """A write of ``path`` failed with ``exc``: its temporary file ``tmp`` goes, and an error of the machine is
+    raised naming ``path`` (:func:`_named`); any other exception is left to the caller to raise as it is."""
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+    if isinstance(exc, OSError):
+        raise _named(exc, path) from None
+
+
 def _named(exc: OSError, path: Path) -> OSError:
     """``exc`` naming the target ``path`` (not the temporary file; a full disk names no file at all), or the
     folder in the way when one of its parents could not be made."""
@@ -88,12 +99,7 @@ def open_temporary(path: Path, mode: str = "wb", encoding: str | None = None, ow
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh, tmp
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):
-            raise _named(exc, path) from None
+        _abandon(tmp, exc, path)
         raise
 
 
@@ -151,12 +157,7 @@ def stage_copy_later(src: Path, path: Path, owner: str, submit: Callable[[Callab
             with fin, os.fdopen(fd, "wb") as fout:
                 copy_bytes(fin, fout)
         except BaseException as exc:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            if isinstance(exc, OSError):
-                raise _named(exc, Path(path)) from None
+            _abandon(tmp, exc, Path(path))
             raise
 
     submit(job)

@@ -81,14 +81,19 @@ def encode_png_rgb(index: np.ndarray, colours: np.ndarray) -> bytes:
     height, width = index.shape
     rows = np.zeros((height, width * 3 + 1), dtype=np.uint8)
     rows[:, 0] = SUB
-    for channel in range(3):
-        table = np.ascontiguousarray(colours[:, channel])
-        if not table.any():
-            continue
-        values = index if _identity(table, index) else table.take(index)
+    for channel, values in _channels(colours, index):
         rows[:, 1 + channel] = values[:, 0]
         np.subtract(values[:, 1:], values[:, :-1], out=rows[:, 4 + channel::3])
     return _png(struct.pack(">IIBBBBB", width, height, 8, RGB, 0, 0, 0), rows)
+
+
+def _channels(colours: np.ndarray, index: np.ndarray):
+    """``(channel, colours[index][..., channel])`` for each channel of the table that is not 0 everywhere (a
+    channel left out stays 0 in the rows); the index itself where the table maps every value to itself."""
+    for channel in range(3):
+        table = np.ascontiguousarray(colours[:, channel])
+        if table.any():
+            yield channel, index if _identity(table, index) else table.take(index)
 
 
 def encode_png_rgb_columns(columns: np.ndarray, colours: np.ndarray) -> bytes:
@@ -106,11 +111,7 @@ def encode_png_rgb_columns(columns: np.ndarray, colours: np.ndarray) -> bytes:
     width, height = columns.shape
     rows = np.zeros((height, width * 3 + 1), dtype=np.uint8)
     rows[:, 0] = SUB
-    for channel in range(3):
-        table = np.ascontiguousarray(colours[:, channel])
-        if not table.any():
-            continue
-        values = columns if _identity(table, columns) else table.take(columns)
+    for channel, values in _channels(colours, columns):
         sub = np.empty((width, height), dtype=np.uint8)
         sub[:1] = values[:1]
         np.subtract(values[1:], values[:-1], out=sub[1:])
