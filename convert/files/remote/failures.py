@@ -47,31 +47,29 @@ def is_storage_failure(exc: BaseException) -> bool:
     return isinstance(exc, OSError) or bool(names & (_CONNECTION | _NO_CREDENTIALS | _HTTP_ANSWER))
 
 
-def lost_connection(exc: BaseException) -> BaseException | None:
-    """The failure to reach the server behind ``exc``, if that is what it is: fsspec's web file system
-    raises ``FileNotFoundError`` for any failed request, the connection's own error as its cause."""
+def _behind(exc: BaseException, names: set[str], needs_status: bool = False) -> BaseException | None:
+    """The first exception in ``exc``'s chain (itself, then its causes) whose class hierarchy has one of
+    ``names`` (and, with ``needs_status``, an int ``status``): fsspec's web file system raises
+    ``FileNotFoundError`` for any failed request, with what really happened as its cause."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if {c.__name__ for c in type(current).__mro__} & _CONNECTION:
+        if {c.__name__ for c in type(current).__mro__} & names and (
+                not needs_status or isinstance(getattr(current, "status", None), int)):
             return current
         current = current.__cause__ or current.__context__
     return None
+
+
+def lost_connection(exc: BaseException) -> BaseException | None:
+    """The failure to reach the server behind ``exc``, if that is what it is."""
+    return _behind(exc, _CONNECTION)
 
 
 def http_answer(exc: BaseException) -> BaseException | None:
-    """The web server's error answer behind ``exc`` (it has a ``status``), if that is what it is: fsspec's
-    web file system raises ``FileNotFoundError`` for any failed request, the answer as its cause."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if {c.__name__ for c in type(current).__mro__} & _HTTP_ANSWER and isinstance(getattr(current, "status", None),
-                                                                                    int):
-            return current
-        current = current.__cause__ or current.__context__
-    return None
+    """The web server's error answer behind ``exc`` (it has a ``status``), if that is what it is."""
+    return _behind(exc, _HTTP_ANSWER, needs_status=True)
 
 
 def refused_answer(exc: BaseException) -> bool:
