@@ -80,6 +80,27 @@ def test_runs_from_strings_cover_exactly_the_pixels_pycocotools_decodes(batch):
         assert (ends[mine] > starts[mine]).all() and (starts[mine][1:] > ends[mine][:-1]).all()
 
 
+count_lists = st.lists(st.lists(st.integers(0, 2**33), max_size=9), min_size=1, max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(count_lists)
+def test_any_counts_survive_encoding_and_batch_decoding(batch):
+    """Counts of any size (groups of up to 7 characters, the most a string may use; negative deltas),
+    zero-length runs, strings of odd and even length and empty strings: the batch decoder and the runs built
+    from it give back exactly the counts the pure-Python encoder was given."""
+    strings = [counts_to_string(c).encode("ascii") for c in batch]
+    assert [string_to_counts(s.decode()).tolist() for s in strings] == batch
+    counts, sizes = counts_many(strings)
+    assert sizes.tolist() == [len(c) for c in batch]
+    assert counts.tolist() == [v for c in batch for v in c]
+    starts, ends, which = runs.from_strings(strings)
+    for k, c in enumerate(batch):
+        expected = runs.from_counts(np.array(c, dtype=np.int64))
+        assert starts[which == k].tolist() == expected[0].tolist()
+        assert ends[which == k].tolist() == expected[1].tolist()
+
+
 def test_runs_of_a_window_and_their_bounding_box():
     window = np.zeros((3, 4), dtype=bool)  # [column, row]: columns 2..4, rows 1..4 of a 6-row image
     window[0, 1:3] = window[2, :] = True

@@ -7,9 +7,12 @@ import json
 import jsonschema
 import numpy as np
 import pytest
+import shapely
 from PIL import Image
 
 from convert import api
+from convert.checks.validator import CheckOptions, geometry_findings
+from convert.model.sample import Origin, Polygon, Region, Sample
 from convert.model.schemas import load_schema
 
 from conftest import FOOD, run_cli
@@ -301,3 +304,24 @@ def test_within_rules_are_not_checked_on_label_images(tmp_path):
     spilt = api.validate(tmp_path / "spilt.json", labels=labels)
     [off] = [f for f in spilt.findings if f.code == "outside-container"]
     assert off.element == "annotation id=9000" and off.pixels == 900
+
+
+@pytest.mark.parametrize("rings", [
+    [[0, 0, 4, 0, 4, 4], [6, 1, 12, 1, 12, 5, 6, 5]],            # parts apart: kept as they are
+    [[-3, 0, 4, 0, 4, 4], [6, 1, 12, 1, 12, 5], [20, 0, 30, 9, 20, 9]],  # one of three leaves the image
+    [[0, 0, 4, 0, 4, 4, 0, 4], [4, 0, 9, 0, 9, 4, 4, 4]],        # boxes touching: unioned by GEOS
+    [[0, 0, 6, 0, 6, 6], [3, 3, 9, 3, 9, 9]],                    # overlapping parts
+])
+def test_parts_of_a_polygon_are_measured_as_their_union(rings):
+    """The area, area inside the image, bounds and outline the checks use are those of the union of the
+    parts, whether the parts are taken as they are (boxes apart) or unioned."""
+    polygon = Polygon(tuple(np.array(r, dtype=float).reshape(-1, 2) for r in rings))
+    region = Region("plate", polygon, (0,), Origin("a.json", "annotation id=1"))
+    sample = Sample("a.jpg", 25, 8, [region], Origin("a.json"))
+    measured: dict = {}
+    geometry_findings([(region, 10)], sample, CheckOptions(), measured)
+    union = shapely.union_all([shapely.Polygon(r) for r in polygon.rings])
+    area, inside, bounds, length = measured[0]
+    assert area == pytest.approx(union.area) and length == pytest.approx(union.length)
+    assert bounds == pytest.approx(union.bounds)
+    assert inside == pytest.approx(shapely.clip_by_rect(union, 0, 0, 25, 8).area)

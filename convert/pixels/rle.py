@@ -58,17 +58,23 @@ def string_to_counts(s: str) -> np.ndarray:
 
 def _groups(b: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The signed value of every group of characters (``b``: the characters less 48, ``ends``: the last
-    character of each group)."""
+    character of each group).  A group's last character holds its highest 5 bits, so the value is built
+    from there down, one pass per character of the longest group, each over the longer groups only (a
+    real image has few: measured 2x faster than one ``np.add.reduceat`` over every character)."""
+    low = b & 0x1F
+    x = low[ends]
     if len(ends) == len(b):  # every group one character (runs shorter than 16 pixels apart, or repeated)
-        x = b & 0x1F
         x[(b & 0x10) != 0] -= 0x20
         return x
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    group_chars = ends - starts + 1
-    x = np.add.reduceat((b & 0x1F) << (5 * (np.arange(len(b)) - np.repeat(starts, group_chars))), starts)
-    x -= np.where((b[ends] & 0x10) != 0, np.left_shift(1, 5 * group_chars), 0)  # sign bit set: negative
+    chars = np.diff(ends, prepend=-1)  # characters of each group
+    longer = np.flatnonzero(chars > 1)
+    d = 1
+    while longer.size:
+        x[longer] = (x[longer] << 5) | low[ends[longer] - d]
+        longer = longer[chars[longer] > d + 1]
+        d += 1
+    negative = np.flatnonzero(b[ends] & 0x10)  # the sign bit of the highest character
+    x[negative] -= np.left_shift(1, 5 * chars[negative])
     return x
 
 
@@ -116,18 +122,22 @@ def counts_many(strings: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     if not n:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     chars = np.cumsum(np.fromiter((len(s) for s in strings), dtype=np.int64, count=n))
-    b = np.frombuffer(b"".join(strings), dtype=np.uint8).astype(np.int64) - 48
-    ends = np.flatnonzero(b < 0x20)  # the last character of every group (no "more" bit)
-    x = _groups(b, ends)
+    raw = np.frombuffer(b"".join(strings), dtype=np.uint8)
+    ends = np.flatnonzero(raw < 48 + 0x20)  # the last character of every group (no "more" bit)
+    x = _groups(raw.astype(np.int64) - 48, ends)
     sizes = np.diff(np.searchsorted(ends, chars), prepend=0)
-    pos = np.arange(len(x)) - np.repeat(np.cumsum(sizes) - sizes, sizes)  # position inside its string
-    # from the fourth count on, the stored value is counts[i] - counts[i - 2]: a running sum over
-    # every other count, restarting at positions 0, 1 and 2 of each string
+    # from the fourth count on, the stored value is counts[i] - counts[i - 2]: a running sum over every
+    # other count that restarts at positions 0, 1 and 2 of each string.  Each of the two interleaved
+    # sums is one cumsum of the values with, at every restart, the sum since the restart before taken
+    # off (a handful of entries per string, not a pass over all counts)
+    first = np.cumsum(sizes) - sizes
+    restarts = (first[:, None] + np.arange(3))[sizes[:, None] > np.arange(3)]
     counts = np.empty_like(x)
     for parity in (0, 1):
         xs = x[parity::2]
-        total = np.cumsum(xs)
-        restart = np.where(pos[parity::2] <= 2, np.arange(len(xs)), 0)
-        np.maximum.accumulate(restart, out=restart)
-        counts[parity::2] = total - (total - xs)[restart]
+        at = restarts[restarts % 2 == parity] // 2  # sorted; the first is 0
+        before = np.where(at > 0, np.cumsum(xs)[at - 1], 0)
+        fresh = xs.copy()
+        fresh[at[1:]] -= before[1:] - before[:-1]
+        np.cumsum(fresh, out=counts[parity::2])
     return counts, sizes

@@ -48,12 +48,20 @@ def from_strings(strings: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     ([6, 11, 0], [8, 13, 10], [0, 0, 1])
     """
     counts, sizes = counts_many(strings)
-    first = np.cumsum(sizes) - sizes
+    odd = sizes % 2 == 1
+    if odd.any():  # a 0 after each string of odd length: every string's pixel runs are then its odd counts
+        counts = np.insert(counts, np.cumsum(sizes)[odd], 0)
+        sizes = sizes + odd
+    if not counts.size:
+        return EMPTY, EMPTY, EMPTY
     total = np.cumsum(counts)
-    ends = total - np.repeat(total[first] - counts[first], sizes)  # running sums restarting per string
-    which = np.repeat(np.arange(len(sizes)), sizes)
-    keep = ((np.arange(len(counts)) - np.repeat(first, sizes)) % 2 == 1) & (counts > 0)  # odd runs: pixels
-    return ends[keep] - counts[keep], ends[keep], which[keep]
+    pairs = sizes // 2
+    first = np.cumsum(sizes) - sizes
+    offset = np.repeat(np.where(first > 0, total[np.maximum(first - 1, 0)], 0), pairs)  # each string from 0
+    kept = np.flatnonzero(counts[1::2])
+    offset = offset[kept]
+    which = np.repeat(np.arange(len(sizes)), pairs)
+    return total[0::2][kept] - offset, total[1::2][kept] - offset, which[kept]
 
 
 def from_window(left: int, top: int, mask_t: np.ndarray, height: int) -> tuple[np.ndarray, np.ndarray]:
