@@ -15,6 +15,7 @@ is 480 wide.
 from __future__ import annotations
 
 import io
+import os
 import struct
 from pathlib import Path
 from typing import IO, cast
@@ -109,13 +110,20 @@ def locate(name: str, candidates) -> Path | None:
     """The first existing file among ``folder / name`` for the candidate folders.
 
     ``name`` is an already-normalised relative name; its last component alone is
-    tried too, for deliveries whose image folder is flat."""
+    tried too, for deliveries whose image folder is flat.  Looked up with ``os.path`` (a path object is
+    made only for the file found): a delivery without its photos asks here once per image and folder.
+
+    >>> locate("breakfast/table_03.jpg", ["/no/such/folder", None]) is None
+    True
+    """
     base = name.rsplit("/", 1)[-1]
+    names = (name,) if base == name else (name, base)
     for folder in candidates:
         if folder is None:
             continue
-        folder = Path(folder)
-        for candidate in (folder / name, folder / base):
-            if candidate.is_file():
-                return candidate
+        folder = os.fspath(folder)
+        for relative in names:
+            candidate = os.path.join(folder, relative)
+            if os.path.isfile(candidate):
+                return Path(candidate)
     return None

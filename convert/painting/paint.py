@@ -139,7 +139,7 @@ def paint(sample: Sample, labelmap: LabelMap, *, rule: str = "coco", instances: 
             study.add(layers)
     starts_b, ends_b, top_b = (np.concatenate(part) for part in zip(*bands))
     stretches = Stretches(starts_b, ends_b, top_b, values, base, object_of, levels)
-    uncovered = stretches.top < 0
+    uncovered = np.flatnonzero(stretches.top < 0)
     bare_runs = runs.join(stretches.starts[uncovered], stretches.ends[uncovered])
     n_bare = int((bare_runs[1] - bare_runs[0]).sum())
     if fill is None and n_bare:
@@ -201,16 +201,16 @@ class _Study:
     def add(self, layers) -> None:
         seg, reg, top = layers.seg, layers.region, layers.top
         shown = top[seg]  # the region on top of each stack entry's segment
-        under = reg != shown
-        if under.any():
-            self.covers.append(distinct(reg[under] * self.n + shown[under]))
+        under = np.flatnonzero(reg != shown)  # positions, not a boolean mask: 4x faster to index with
+        if under.size:
+            self.covers.append(distinct(reg[under] * self.n + shown[under], below=self.n * self.n))
         self._same_level_overlaps(layers)
         for mine, containers in self.rules:
             held = np.zeros(len(top), dtype=bool)
             held[seg[containers[reg]]] = True
             out = mine[reg] & ~held[seg]
             if out.any():
-                for k in distinct(reg[out]).tolist():
+                for k in distinct(reg[out], below=self.n).tolist():
                     self.outside.setdefault(k, []).append(layers.runs_of(seg[out & (reg == k)]))
 
     def _same_level_overlaps(self, layers) -> None:
@@ -258,7 +258,7 @@ class _Study:
                 entry = self.overlaps.setdefault((u, o), [0, 0])
                 entry[0] += p
                 entry[1] += q
-            self.offending.append(layers.runs_of(distinct(np.concatenate(clashing))))
+            self.offending.append(layers.runs_of(distinct(np.concatenate(clashing), below=len(top))))
 
     def trace(self, raster, visible, width: int, bare_runs, region_runs) -> Trace:
         outside = {}

@@ -59,13 +59,12 @@ class Layers:
         total = int(count.sum())
         # stack entries, generated region by region: the segments each run covers
         seg = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count - first, count)
-        key = seg * n_regions + np.repeat(region, count)
+        bits = max(int(n_regions) - 1, 1).bit_length()  # the region in the low bits: shifts, not a division
+        key = (seg << bits) | np.repeat(region, count)
         key.sort(kind="stable")  # sorted runs of keys, one per region: timsort merges them
-        seg, reg = np.divmod(key, n_regions)
+        seg, reg = key >> bits, key & ((1 << bits) - 1)
         top = np.full(len(bounds) - 1, -1, dtype=np.int64)
-        last = np.ones(total, dtype=bool)
-        last[:-1] = seg[1:] != seg[:-1]
-        top[seg[last]] = reg[last]
+        np.maximum.at(top, seg, reg)  # the last region painted over a segment is the highest-numbered one
         return cls(bounds, top, seg, reg)
 
     @property

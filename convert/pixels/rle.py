@@ -64,7 +64,7 @@ def _groups(b: np.ndarray, ends: np.ndarray) -> np.ndarray:
     low = b & 0x1F
     x = low[ends]
     if len(ends) == len(b):  # every group one character (runs shorter than 16 pixels apart, or repeated)
-        x[(b & 0x10) != 0] -= 0x20
+        x[np.flatnonzero(b & 0x10)] -= 0x20
         return x
     chars = np.diff(ends, prepend=-1)  # characters of each group
     longer = np.flatnonzero(chars > 1)
