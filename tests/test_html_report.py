@@ -162,6 +162,7 @@ def test_small_images_are_enlarged_in_whole_blocks_so_their_pixels_and_placehold
     assert pictures and all(p.size == (480, 320) for p in pictures)
     pixels = np.random.default_rng(0).integers(0, 256, (4, 6, 3), dtype=np.uint8)
     Image.fromarray(pixels).save(tmp_path / "tiny.png")
-    photo, found = photo_thumbnail(SimpleNamespace(image_path=str(tmp_path / "tiny.png"), name="tiny.png"), 6, 4)
+    tiny = SimpleNamespace(image_path=str(tmp_path / "tiny.png"), image_data=None, name="tiny.png")
+    photo, found = photo_thumbnail(tiny, 6, 4)
     assert found and photo.size == (480, 320)
     assert (np.asarray(photo) == np.kron(pixels, np.ones((80, 80, 1), dtype=np.uint8))).all()

@@ -97,6 +97,21 @@ def oriented_size(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     return (height, width) if orientation in _TRANSPOSED else (width, height)
 
 
+_SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "GIF": ".gif", "TIFF": ".tif", "WEBP": ".webp"}
+
+
+def photo_suffix(data: bytes) -> str:
+    """The file extension of an image held as bytes (a photo embedded in an annotation file), from its
+    format: ``.jpg`` for JPEG, ``.png``, ``.bmp``, ``.gif``, ``.tif``, ``.webp``, else the format's name.
+
+    >>> buf = io.BytesIO(); Image.new("RGB", (2, 2)).save(buf, "JPEG"); photo_suffix(buf.getvalue())
+    '.jpg'
+    """
+    with open_image(data) as im:
+        fmt = im.format or "JPEG"
+    return _SUFFIXES.get(fmt, f".{fmt.lower()}")
+
+
 def find_image(folder: Path, stem: str, extensions=(".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")):
     """``folder/stem.<ext>`` for the first extension that exists (either case), or ``None``."""
     for ext in extensions:

@@ -41,9 +41,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from convert.files.atomic import OWNER, stage_bytes, stage_copy, stage_copy_later, stage_link, write_bytes
+from convert.files.images import photo_suffix
 from convert.files.remote.stand_ins import whole
 from convert.findings.missing_image import missing_image
 from convert.formats.options import parse_options
@@ -171,6 +172,8 @@ class LayoutWriter:
         (None, 'image file not found (pass --images DIR); images/train/ lacks it')
         """
         bucket = self._bucket()
+        if sample.image_data is not None:  # the source embeds the photo (labelme's imageData): written out
+            return self._place_embedded(written, sample, folder, stem)
         copied_there = bucket is not None and sample.image_path and bucket.photo_url(sample.image_path)
         src = Path(str(sample.image_path)) if copied_there else self.image_file(sample)  # (a store reads it)
         if src is None:
@@ -191,6 +194,15 @@ class LayoutWriter:
                 self._staged(written, relative, path, stage_copy(whole(src), path, self.owner))
         return name
 
+    def _place_embedded(self, written: Written, sample: Sample, folder: str, stem: str) -> str:
+        """:meth:`place_image` of a photo the source holds inside its annotation file: its bytes as they are,
+        named with the extension of their format."""
+        data = cast(bytes, sample.image_data)
+        name = f"{stem}{photo_suffix(data)}"
+        relative = f"{folder}/{name}" if folder else name
+        self.put(written, relative, lambda: data)
+        return name
+
     def _later(self, job: Callable[[], None]) -> None:
         if self._copying is None or self._copying[0] != os.getpid():  # a forked worker makes its own thread
             self._copying = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="segconv-copy"))
@@ -208,6 +220,10 @@ class LayoutWriter:
                 error = error or exc
         if error is not None:
             raise error
+
+    def has_photo(self, sample: Sample) -> bool:
+        """Whether the sample's photo can be placed: embedded in the source, or a file that is there."""
+        return sample.image_data is not None or self.image_file(sample) is not None
 
     def image_file(self, sample: Sample) -> Path | None:
         """The sample's image file, when it is there (on a Dask worker, a photo of a source URL is fetched

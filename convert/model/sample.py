@@ -261,6 +261,7 @@ class Sample:
     findings: list = field(default_factory=list)  # found while importing this image
     usable: bool = True  # False: nothing can be painted (the findings say why)
     image_path: str | None = None  # the image file on disk, when the importer found it
+    image_data: bytes | None = None  # the photo itself, where the source embeds it (labelme's imageData)
     size_checked: bool = False  # the importer compared width/height with the image file itself
     size_source: str = "declared"  # where width/height came from, as findings word it ("its panoptic PNG")
     order_rule: OrderRule = SOURCE_ORDER  # what ``Region.order`` means in this source

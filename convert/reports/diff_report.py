@@ -80,7 +80,8 @@ def write_html(report: DiffReport, path: str | Path, a_dataset, b_dataset, rule:
             a_sample, b_sample = a_dataset[a_index[x["image"]]], b_dataset[b_index[x["b_image"]]]
             a_mask = paint(a_sample, report.labelmap, rule=rule).class_mask
             b_mask = paint(b_sample, report.labelmap, rule=rule).class_mask
-            photo, _ = photo_thumbnail(a_sample if a_sample.image_path else b_sample, a_sample.width, a_sample.height)
+            shown = a_sample if a_sample.image_path or a_sample.image_data else b_sample
+            photo, _ = photo_thumbnail(shown, a_sample.width, a_sample.height)
             pictures = [overlay(photo, a_mask, report.labelmap), overlay(photo, b_mask, report.labelmap),
                         overlay(photo, a_mask, report.labelmap, a_mask != b_mask, colour_classes=False)]
             parts.append(f"<div class='card' id='{anchors[x['image']]}'><h3>{e(x['image'])}</h3>"

@@ -46,9 +46,10 @@ def photo_thumbnail(sample, width: int, height: int) -> tuple[Image.Image, bool]
     """The sample's photo at :func:`thumb_size` (EXIF orientation applied), or a labelled placeholder of that
     size when it is not found; and whether it was found."""
     size = thumb_size(width, height)
-    if sample.image_path:
+    photo = sample.image_data if sample.image_data is not None else sample.image_path  # embedded first
+    if photo:
         try:
-            with open_image(sample.image_path) as im:  # its size was checked against --max-pixels
+            with open_image(photo) as im:  # its size was checked against --max-pixels
                 im.draft("RGB", size)  # JPEG: decode at a reduced scale
                 photo = ImageOps.exif_transpose(im).convert("RGB")
                 if photo.size[0] < size[0]:  # a small image enlarged: every pixel a sharp block
@@ -58,7 +59,7 @@ def photo_thumbnail(sample, width: int, height: int) -> tuple[Image.Image, bool]
                 return photo, True
         except Exception:  # noqa: BLE001 - a picture is a courtesy; the report must still be written
             pass
-    why = "image not found" if not sample.image_path else "image not readable"
+    why = "image not found" if not photo else "image not readable"
     return _placeholder(size, f"{why}:\n{sample.name}"), False
 
 

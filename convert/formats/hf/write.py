@@ -29,6 +29,7 @@ from typing import NamedTuple, TypedDict
 import numpy as np
 
 from convert.errors import UsageError
+from convert.files.images import photo_suffix
 from convert.files.remote.stand_ins import whole
 from convert.files.remote.urls import is_url, join, shown
 from convert.formats.eightbit import EightBit, EightBitWriter, eight_bit
@@ -104,7 +105,10 @@ class HfWriter(EightBitWriter):
         label = self.label_png(painted.class_mask)
         image = None
         src = self.image_file(sample)
-        if src is not None:
+        if sample.image_data is not None:  # embedded in the source (labelme's imageData)
+            image = sample.image_data
+            name = f"{stem}{photo_suffix(image)}"
+        elif src is not None:
             image = whole(src).read_bytes()
             name = f"{stem}{src.suffix.lower()}"
         else:

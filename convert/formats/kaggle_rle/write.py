@@ -156,7 +156,7 @@ class KaggleRleWriter(LayoutWriter):
         parent, stem, suffix = split_image_name(sample.name)
         then = "images/ lacks it" + ("" if self.sizes else ", and without width and height columns its runs "
                                                            "cannot be placed when read back")
-        if self.image_file(sample) is None:
+        if not self.has_photo(sample):
             self.missing_image(written, sample, then)
             return sample.name
         placed = self.place_image(written, sample, f"images/{parent}" if parent else "images", stem)

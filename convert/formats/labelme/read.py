@@ -184,7 +184,7 @@ class LabelmeDataset(FileDataset):
         name = rel[: -len(".json")] + ext if rel.lower().endswith(".json") else rel
 
         image_file = self._image_file(doc.get("imagePath"), file)
-        size = self._real_size(doc, image_file, file, name, findings)
+        size, embedded = self._real_size(doc, image_file, file, name, findings)
         declared: tuple = (doc.get("imageWidth"), doc.get("imageHeight"))
         ok_declared = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in declared)
         if size is None:
@@ -208,7 +208,8 @@ class LabelmeDataset(FileDataset):
             if region is not None:
                 regions.append(region)
         return Sample(name, width, height, regions, origin, findings=findings,
-                      image_path=str(image_file) if image_file else None, size_checked=True, order_rule=ORDER)
+                      image_path=str(image_file) if image_file else None, size_checked=True, order_rule=ORDER,
+                      image_data=embedded)
 
     def _image_file(self, image_path, file: Path) -> Path | None:
         """The image ``imagePath`` names: relative to the JSON's folder (Windows
@@ -227,11 +228,14 @@ class LabelmeDataset(FileDataset):
         return None
 
     def _real_size(self, doc: dict, image_file: Path | None, file: Path, name: str,
-                   findings: list) -> tuple[int, int] | None:
+                   findings: list) -> tuple[tuple[int, int] | None, bytes | None]:
+        """The image's size and, when the file embeds it (``imageData``, which labelme shows before any
+        ``imagePath``), the photo's bytes: writers place those, as labelme would show them."""
         data = doc.get("imageData")
         if isinstance(data, str) and data:
             try:
-                return oriented_size(base64.b64decode(data, validate=False), self.max_pixels)
+                photo = base64.b64decode(data, validate=False)
+                return oriented_size(photo, self.max_pixels), photo
             except (binascii.Error, ValueError, ImageProblem) as exc:  # ValueError: non-ASCII text
                 findings.append(Finding("bad-value", f"imageData is not a decodable image ({exc}); "
                                         "trying imagePath", file=str(file), image=name, element="imageData"))
@@ -239,18 +243,18 @@ class LabelmeDataset(FileDataset):
         if not isinstance(image_path, str) or not image_path:
             findings.append(missing_image("the declared size is used", subject=None,
                                           problem="no imageData and no imagePath", file=str(file), image=name))
-            return None
+            return None, None
         if image_file is not None:
             try:
-                return oriented_size(image_file, self.max_pixels)
+                return oriented_size(image_file, self.max_pixels), None
             except ImageProblem as exc:
                 findings.append(missing_image(subject=f"imagePath {image_path!r}", problem=exc, file=str(file),
                                               image=name, element="imagePath"))
-                return None
+                return None, None
         findings.append(missing_image("no imageData either, so the declared size is used",
                                       subject=f"imagePath {image_path!r}", images=self.images, file=str(file),
                                       image=name, element="imagePath"))
-        return None
+        return None, None
 
     def _shape(self, shape, i: int, file: Path, name: str, width: int, height: int, findings: list):
         label = shape.get("label") if isinstance(shape, dict) else None
