@@ -123,3 +123,17 @@ def test_palette_agreeing_with_labelmap_txt_is_read_by_index(tmp_path):
     ds = VocDataset(tmp_path)
     [sample] = list(ds)
     assert sample.findings == [] and paint(sample, ds.source_labelmap).class_mask.tolist() == [[0, 1]]
+
+
+def test_image_lists_name_images_with_spaces_and_keep_voc_columns(tmp_path):
+    """A list line is the whole image name when a mask of that name is there (segconv writes names with spaces
+    as they are), else its first word (VOC's classification lists: ``id  1``)."""
+    (tmp_path / "SegmentationClass").mkdir()
+    lists = tmp_path / "ImageSets" / "Segmentation"
+    lists.mkdir(parents=True)
+    palette_png(tmp_path / "SegmentationClass" / "my photo #1 café.png", np.ones((2, 3), dtype=np.uint8))
+    palette_png(tmp_path / "SegmentationClass" / "2008_000002.png", np.zeros((2, 3), dtype=np.uint8))
+    (lists / "train.txt").write_text("my photo #1 café\n2008_000002  1\n", encoding="utf-8")
+    ds = VocDataset(tmp_path)
+    assert [ds[i].name for i in range(len(ds))] == ["my photo #1 café.jpg", "2008_000002.jpg"]
+    assert all(ds[i].usable and not ds[i].findings for i in range(len(ds)))

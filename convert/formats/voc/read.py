@@ -148,12 +148,8 @@ class VocDataset(IndexedDataset[tuple[str, str | None]]):
                 text = lst.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as exc:
                 raise SegconvError(f"cannot read image list: {exc}", file=str(lst)) from None
-            ids = []
-            for line in text.splitlines():
-                line = line.strip()
-                if line and not line.startswith("#"):
-                    ids.append(line.split()[0])
-            by_subset[lst.stem] = ids
+            by_subset[lst.stem] = [self._list_entry(line) for line in text.splitlines()
+                                   if line.strip() and not line.strip().startswith("#")]
         if not by_subset:
             return [(p.stem, None) for p in sorted(self.class_dir.glob("*.png"))]
         # an id listed in several lists (train and trainval) belongs to the first preferred one
@@ -173,12 +169,24 @@ class VocDataset(IndexedDataset[tuple[str, str | None]]):
                     f"as {subsets[0]}", file=str(self.root), image=image_id))
         return list(seen.items())
 
+    def _list_entry(self, line: str) -> str:
+        """The image id a line of an image list names: the whole line when a mask of that name is there (an
+        image named with spaces, as segconv's own lists hold them), else its first word (VOC's
+        classification lists add a column: ``2008_000002  1``)."""
+        line = line.strip()
+        first = line.split()[0]
+        if first != line and not unsafe_reason(line) and (self.class_dir / f"{line}.png").is_file():
+            return line
+        return first
+
     def _names_masks(self, lst: Path) -> bool:
         try:
-            lines = lst.read_text(encoding="utf-8-sig", errors="replace").split()[:50]
+            lines = [line for line in lst.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+                     if line.strip()][:50]
         except OSError:
             return False
-        return any((self.class_dir / f"{line}.png").is_file() for line in lines if not unsafe_reason(line))
+        return any((self.class_dir / f"{entry}.png").is_file()
+                   for entry in map(self._list_entry, lines) if not unsafe_reason(entry))
 
 
     # ------------------------------------------------------------------ one image
