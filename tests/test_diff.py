@@ -130,6 +130,20 @@ def test_voc_against_labelme_with_planted_changes(tmp_path):
         assert {(c["from"], c["to"]): c["pixels"] for c in images[name]["confusion"]} == pairs
 
 
+def test_class_masks_against_objects_compare_pixels_not_objects(tmp_path):
+    """A VOC tree of class masks alone (one region per class, no objects) against the same pixels drawn as
+    objects: no image changed, and the objects are said not to be compared rather than counted as added."""
+    independent_voc(tmp_path / "voc", food_doc())
+    proc = run_cli("diff", tmp_path / "voc", FOOD / "labelme", "--labels", LABELS, "--json", tmp_path / "d.json")
+    assert proc.returncode == 0, proc.stderr
+    assert "4 images compared: 0 changed, 0 pixels" in proc.stderr
+    assert "objects not compared (one side holds class masks only)" in proc.stderr
+    report = json.loads((tmp_path / "d.json").read_text())
+    jsonschema.validate(report, load_schema("diff"))
+    assert {x["status"] for x in report["images"]} == {"same"}
+    assert all(x["objects_compared"] is False and not any(x["objects"].values()) for x in report["images"])
+
+
 def test_a_delivery_against_itself_and_another_form_of_it(tmp_path):
     proc = run_cli("diff", FOOD / "annotations.json", FOOD / "annotations.json", "--labels", LABELS)
     assert proc.returncode == 0 and "0 changed, 0 pixels" in proc.stderr

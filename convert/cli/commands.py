@@ -201,7 +201,8 @@ def diff(
                 objs = x["objects"]
                 table.add_row(escape(x["image"]), f"{x['changed_pixels']:,}",
                               escape(f"{top['from']} → {top['to']} ({top['pixels']:,})") if top else "",
-                              f"{objs['added']}/{objs['removed']}/{objs['changed']}")
+                              f"{objs['added']}/{objs['removed']}/{objs['changed']}"
+                              if x.get("objects_compared", True) else "not compared")
             stderr.print(table)
         for status, what in (("only-a", "only in A"), ("only-b", "only in B"), ("size-differs", "of another size"),
                              ("unreadable", "unreadable in A or B")):

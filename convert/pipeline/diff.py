@@ -30,6 +30,7 @@ from convert.findings import Finding
 from convert.formats.objects import visible_list
 from convert.model.labelmap import LabelMap
 from convert.model.names import stem_of
+from convert.model.sample import Runs
 from convert.painting.paint import paint
 from convert.pipeline import workers
 from convert.pixels import runs
@@ -242,12 +243,36 @@ def compare(a_sample, b_sample, labelmap: LabelMap, rule: str) -> dict:
     count_a = Counter(f.code for f in found[0])
     count_b = Counter(f.code for f in found[1])
     new = [f.to_dict() for f in found[1] if count_b[f.code] > count_a[f.code]]
+    # a side read from class masks alone has no objects, only one region per class: its objects are not
+    # compared (a masks-only VOC tree against instance annotations would count every object as added)
+    delineated = not (class_masks_only(a_sample) or class_masks_only(b_sample))
     entry.update(status="changed" if changed else "same", width=a_sample.width, height=a_sample.height,
                  pixels=total, changed_pixels=changed, classes=classes, confusion=confusion(joint, labelmap),
-                 objects=compare_objects(a_objs, b_objs, objects), findings_new=new)
-    if entry["objects"]["added"] or entry["objects"]["removed"] or entry["objects"]["changed"]:
+                 objects=compare_objects(a_objs, b_objs, objects) if delineated else dict(NO_OBJECTS),
+                 findings_new=new)
+    if not delineated:
+        entry["objects_compared"] = False
+    elif entry["objects"]["added"] or entry["objects"]["removed"] or entry["objects"]["changed"]:
         entry["status"] = "changed"  # the same class mask, other objects: still a change
     return entry
+
+
+NO_OBJECTS = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
+
+
+def class_masks_only(sample) -> bool:
+    """Whether a sample was read from class masks alone (every region a label image's runs, none an
+    instance): it shows which class each pixel has, not which object.
+
+    >>> from convert.model.sample import Box, Origin, Region, Runs, Sample
+    >>> o = Origin("m.png"); mask = Runs(np.array([0]), np.array([4]), (2, 2))
+    >>> class_masks_only(Sample("a.png", 2, 2, [Region("plate", mask, (0,), o)], o))
+    True
+    >>> class_masks_only(Sample("a.png", 2, 2, [Region("plate", Box(0, 0, 1, 1), (0,), o)], o))
+    False
+    """
+    return bool(sample.regions) and all(isinstance(r.geometry, Runs) and r.instance is None
+                                        for r in sample.regions)
 
 
 def _work(state: dict, pair_ab: tuple[int, int]) -> dict:
@@ -313,7 +338,13 @@ def describe(report: DiffReport) -> str:
     if s["size_differs"]:
         parts.append(f"{plural(s['size_differs'], 'image')} of another size")
     o = s["objects"]
-    parts.append(f"objects: {o['added']:,} added, {o['removed']:,} removed, {o['changed']:,} changed")
+    unknown = sum(1 for entry in report.images if entry.get("objects_compared") is False)
+    if unknown == s["compared"] and unknown:
+        parts.append("objects not compared (one side holds class masks only)")
+    else:
+        parts.append(f"objects: {o['added']:,} added, {o['removed']:,} removed, {o['changed']:,} changed"
+                     + (f" (not compared in {plural(unknown, 'image')}: one side holds class masks only)"
+                        if unknown else ""))
     new = Counter(f["code"] for entry in report.images for f in entry.get("findings_new", []))
     if new:
         by_code = ", ".join(f"{code} {n:,}" for code, n in sorted(new.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -44,7 +44,7 @@ def write_html(report: DiffReport, path: str | Path, a_dataset, b_dataset, rule:
              f"B: <code>{e(s['b'])}</code></p>", verdict,
              f"<p>objects: {s['objects']['added']:,} added, {s['objects']['removed']:,} removed, "
              f"{s['objects']['changed']:,} changed, {s['objects']['unchanged']:,} unchanged (matched inside a class "
-             "by IoU &ge; 0.5)</p>", "<h2>Classes</h2><table><tr><th>class</th><th>pixels in A</th>"
+             f"by IoU &ge; 0.5){_not_compared(report)}</p>", "<h2>Classes</h2><table><tr><th>class</th><th>pixels in A</th>"
              "<th>pixels in B</th><th>IoU</th></tr>"]
     for name, entry in s["classes"].items():
         iou = "" if entry["iou"] is None else f"{entry['iou']:.4f}"
@@ -64,7 +64,7 @@ def write_html(report: DiffReport, path: str | Path, a_dataset, b_dataset, rule:
             name = f"<a href='#{anchors[x['image']]}'>{name}</a>"
         objects = x.get("objects") or {}
         objs = f"{objects.get('added', 0)} / {objects.get('removed', 0)} / {objects.get('changed', 0)}" \
-            if objects else ""
+            if objects and x.get("objects_compared", True) else "not compared (class masks only)" if objects else ""
         new = ", ".join(sorted({f["code"] for f in x.get("findings_new", [])}))
         parts.append(f"<tr><td>{name}</td><td>{e(x['status'])}</td><td class='n'>{x.get('changed_pixels', 0):,}</td>"
                      f"<td>{objs}</td><td>{e(new)}</td></tr>")
@@ -93,3 +93,9 @@ def write_html(report: DiffReport, path: str | Path, a_dataset, b_dataset, rule:
     parts.append("<style>.pics3{display:flex;gap:1%}.pics3 img{width:32.6%;height:auto;border:1px solid #ccc}"
                  "</style></body></html>\n")
     write_text(Path(path), "".join(parts))
+
+
+def _not_compared(report) -> str:
+    """The words for images whose objects were not compared (one side read from class masks alone)."""
+    unknown = sum(1 for x in report.images if x.get("objects_compared") is False)
+    return f"; not compared in {plural(unknown, 'image')}: A or B holds class masks only, no objects" if unknown else ""
