@@ -44,8 +44,8 @@ def write_html(report: DiffReport, path: str | Path, a_dataset, b_dataset, rule:
              f"B: <code>{e(s['b'])}</code></p>", verdict,
              f"<p>objects: {s['objects']['added']:,} added, {s['objects']['removed']:,} removed, "
              f"{s['objects']['changed']:,} changed, {s['objects']['unchanged']:,} unchanged (matched inside a class "
-             f"by IoU &ge; 0.5){_not_compared(report)}</p>", "<h2>Classes</h2><table><tr><th>class</th><th>pixels in A</th>"
-             "<th>pixels in B</th><th>IoU</th></tr>"]
+             f"by IoU &ge; 0.5){_not_compared(report)}</p>",
+             "<h2>Classes</h2><table><tr><th>class</th><th>pixels in A</th><th>pixels in B</th><th>IoU</th></tr>"]
     for name, entry in s["classes"].items():
         iou = "" if entry["iou"] is None else f"{entry['iou']:.4f}"
         parts.append(f"<tr><td>{e(name)}</td><td class='n'>{entry['a']:,}</td><td class='n'>{entry['b']:,}</td>"
