@@ -11,6 +11,7 @@ from PIL import Image
 from pycocotools import mask as cocomask
 
 from convert import api
+from convert.formats.dataset import resolve_labelmap
 from convert.formats.readers import open_dataset
 from convert.formats.writers import WRITERS
 from convert.model.labelmap import LabelMap
@@ -94,9 +95,10 @@ WRITTEN_AS = {
                      "not fit in 8 bits)"),
     "cityscapes": (255, 255, "--to cityscapes: void is written as 255 in the 8-bit label images (the label map's "
                              "void, 300, does not fit in 8 bits)"),
-    "yolo": (0, 0, None), "label-studio": (0, 0, None),  # no void: read back as the fill class, and reported
-    # void as shapes of the void alias (cvat), __ignore__ (labelme), the image's segconv_void RLE (coco)
-    "cvat": (255, 300, None), "labelme": (255, 300, None), "coco": (255, 300, None),
+    "yolo": (0, 0, None),  # no void: read back as the fill class, and reported
+    # void as shapes or brushes of the void alias (cvat, label-studio), __ignore__ (labelme), the image's
+    # segconv_void RLE (coco)
+    "cvat": (255, 300, None), "labelme": (255, 300, None), "coco": (255, 300, None), "label-studio": (255, 300, None),
     "kaggle-rle": (0, 0, None),
 }
 
@@ -133,6 +135,52 @@ def test_the_8_bit_layouts_say_the_void_value_they_write(tmp_path):
     api.convert(src, tmp_path / "mmseg", labels=labels, to="mmseg")
     config = (tmp_path / "mmseg" / "mmseg_dataset.py").read_text()
     assert "ignore_index = 255" in config and "# Void is written as 255 (the label map's void is 300)." in config
+
+
+# the writers that carry the void a source drew, and where the output's own label map comes from
+CARRIES_VOID = {"coco": "annotations", "coco-rle": "annotations.json", "cvat": "annotations.xml", "labelme": "",
+                "label-studio": "tasks.json"}
+
+
+@pytest.mark.parametrize("to", sorted(CARRIES_VOID))
+def test_without_a_fill_class_the_void_a_source_drew_is_written_and_uncovered_pixels_stay_uncovered(tmp_path, to):
+    """Hand-checked 8x8 image, no fill class: plate 16 pixels (rows and columns 0-3), an ``ignore`` region 16
+    (rows and columns 4-7), 32 pixels no region covers.  The output read back with its own label map (no
+    --labels) has the same 16 drawn void pixels and the same 32 uncovered ones, so ``validate OUT`` finds the
+    source's one ``unlabelled-pixels`` (32), and nothing new; before, the 16 void pixels were left uncovered
+    too, and read back as 48 unlabelled pixels."""
+    src, labels = delivery(tmp_path, 255, fill=False)
+    source = api.validate(src, labels=labels)
+    assert [(f.code, f.pixels) for f in source.findings if f.severity.value == "warning"] == [
+        ("unlabelled-pixels", 32)]
+    report = api.convert(src, tmp_path / "out", labels=labels, to=to)
+    assert not [f for f in report.findings if f.code == "written-pixels-differ"]
+    dataset = open_dataset(tmp_path / "out" / CARRIES_VOID[to],
+                           images=tmp_path / "src" if to == "label-studio" else None)
+    own, _ = resolve_labelmap(dataset, None)  # the label map the output carries
+    [sample] = list(dataset)
+    painted = paint(sample, own)
+    drawn = np.zeros((8, 8), dtype=bool)
+    drawn[VOID_REGION] = True
+    assert (painted.drawn_void(own.void) == drawn).all(), (to, painted.drawn_void(own.void).astype(int).tolist())
+    assert (painted.class_mask[PLATE] == own.resolve("plate").index).all()
+    assert [(f.code, f.pixels) for f in painted.findings] == [("unlabelled-pixels", 32)]
+    checked = api.validate(tmp_path / "out")
+    assert [(f.code, f.pixels) for f in checked.findings if f.severity.value == "warning"] == [
+        ("unlabelled-pixels", 32)], [str(f) for f in checked.findings]
+
+
+@pytest.mark.parametrize("to", sorted(CARRIES_VOID))
+def test_with_a_fill_class_only_drawn_void_is_written(tmp_path, to):
+    """The same image with a fill class: the 16 void pixels are written, the fill class's 32 are not."""
+    src, labels = delivery(tmp_path, 255)
+    api.convert(src, tmp_path / "out", labels=labels, to=to)
+    dataset = open_dataset(tmp_path / "out" / CARRIES_VOID[to],
+                           images=tmp_path / "src" if to == "label-studio" else None)
+    own, _ = resolve_labelmap(dataset, None)
+    [sample] = list(dataset)
+    assert (paint(sample, own).class_mask == expected(255)).all()
+    assert not [f for f in api.validate(tmp_path / "out").findings if f.severity.value == "warning"]
 
 
 @pytest.mark.parametrize("to", ["label-studio", "kaggle-rle"])

@@ -54,3 +54,9 @@ def visible_objects(painted: Painted, labelmap: LabelMap) -> tuple[list[VisibleO
     st = painted.stretches  # renumbered stretch by stretch, drawn once
     assert st.objects is not None, "painted without instances=True"
     return keep, st.image(lut[st.objects], 0, painted.class_mask.shape)
+
+
+def void_label(labelmap: LabelMap) -> str:
+    """The label void pixels are written with, by the writers of shapes and brushes that have no void of their
+    own (CVAT, Label Studio): the label map's first void alias, else ``__ignore__`` (labelme2voc's "don't care")."""
+    return labelmap.void_aliases[0] if labelmap.void_aliases else "__ignore__"

@@ -1,7 +1,8 @@
 """The visible objects of a painted image as outlines, for the writers of editable shapes (CVAT, labelme, COCO
 polygons): each object's parts with their holes (:mod:`convert.pixels.outlines`), its box, and its pixels in that
-box for a raster form.  Void pixels (a label map with a fill class, where pixels no shape covers are the fill
-class) are one more outline, with no class, so that they can be written as "don't care".
+box for a raster form.  Void pixels a source drew (void regions, unknown labels) are one more outline, with no
+class, so that they can be written as "don't care"; pixels no region covers (void in the mask when the label map
+has no fill class) are not: left uncovered, they read back as uncovered, as they were in the source.
 
     >>> from convert.model.labelmap import LabelMap
     >>> from convert.model.sample import Box, Origin, Region, Sample
@@ -77,15 +78,15 @@ class Outline:
 
 
 def outlines(painted: Painted, labelmap: LabelMap, *, void: bool = True) -> list[Outline]:
-    """The visible objects of ``painted`` (painted with ``instances=True``) in painting order, then, with a fill
-    class and ``void``, the void pixels."""
+    """The visible objects of ``painted`` (painted with ``instances=True``) in painting order, then, with
+    ``void``, the void pixels regions paint (:meth:`convert.painting.painted.Painted.drawn_void`)."""
     objects, ids = visible_objects(painted, labelmap)
     found = []
     for number, (outer, holes) in sorted(trace_parts(ids).items()):
         found.append(Outline(objects[number - 1].label, objects[number - 1], parts(outer, holes), _box(outer), ids,
                              number))
-    if void and labelmap.fill is not None:
-        mask = painted.class_mask == labelmap.void
+    if void:
+        mask = painted.drawn_void(labelmap.void)
         if mask.any():
             outer, holes = trace_parts(mask.view(np.uint8))[1]
             found.append(Outline(None, None, parts(outer, holes), _box(outer), mask, True))

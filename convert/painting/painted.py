@@ -124,6 +124,17 @@ class Stretches:
         """``per_region[top]`` for every stretch, ``empty`` where no region is."""
         return lookup(per_region, empty)[self.top]
 
+    def drawn_void(self, void: int) -> np.ndarray:
+        """For every stretch: a region paints it void (a void region, or a label the label map does not know).
+        Pixels no region covers are left out, though without a fill class they are void in the mask too: they
+        are what no region covers, reported as ``unlabelled-pixels``, not void a source drew.
+
+            >>> s = Stretches(np.array([0, 2, 4]), np.array([2, 4, 6]), np.array([-1, 0, 1]), np.array([9, 1]), 9)
+            >>> s.drawn_void(9).tolist()
+            [False, True, False]
+        """
+        return self.per_stretch(self.values == void, False)
+
     def image(self, per_region: np.ndarray, empty, shape: tuple[int, int]) -> np.ndarray:
         """The row-major ``shape`` image showing ``per_region`` of the region on top
         of every pixel, ``empty`` where no region is."""
@@ -160,6 +171,12 @@ class Painted:
         if self.drawn_from is None:
             raise ValueError("not painted by convert.painting.paint.paint")
         return self.drawn_from
+
+    def drawn_void(self, void: int) -> np.ndarray:
+        """``(height, width)`` booleans: the pixels a region paints void (:meth:`Stretches.drawn_void`); with a
+        fill class, every void pixel of the mask."""
+        st = self.stretches
+        return st.image(st.values == void, False, self.class_mask.shape)
 
     @property
     def instance_mask(self) -> np.ndarray | None:

@@ -16,9 +16,11 @@
 
 The fill class is implicit (pixels in no annotation) and void pixels belong to
 no annotation.  So that a round trip through this layout loses nothing, an
-image whose void pixels are not all of its uncovered pixels carries them as
-``segconv_void`` (an RLE; other tools ignore unknown image fields, and
-segconv's COCO reader paints it as void).  Objects hidden entirely by higher
+image with void pixels a source drew (void regions, labels the label map does
+not know) carries them as ``segconv_void`` (an RLE; other tools ignore unknown
+image fields, and segconv's COCO reader paints it as void), with or without a
+fill class.  Without one, pixels no region covers stay in no annotation: they
+read back as uncovered (``unlabelled-pixels``), as they were in the source.  Objects hidden entirely by higher
 levels are reported (``region-hidden``), never written as empty masks.
 
 Decoding any annotation with ``pycocotools.mask.decode`` and painting by level
@@ -134,8 +136,8 @@ class CocoRleWriter(LayoutWriter):
         def rle_where(chosen: np.ndarray) -> dict:
             return encode_runs(st.starts[chosen], st.ends[chosen], h, w)
 
-        void = values == lm.void
-        if lm.fill is not None and void.any():
+        void = st.drawn_void(lm.void)  # a source's void regions; with no fill class, uncovered pixels stay uncovered
+        if void.any():
             image["segconv_void"] = {"size": [h, w], "counts": rle_where(void)["counts"].decode("ascii")}
         anns = []
         if self.mode == "instance":

@@ -19,10 +19,11 @@ One annotation per visible object after layering, its pixels exactly:
 Image, annotation and category ids are the source's where it had integer ones (new ones above them
 otherwise; category ids made from the indices plus one when a class has index 0,
 :mod:`convert.formats.coco.categories`).  Categories carry segconv's ``index`` and ``level`` (and ``fill``), so
-reading the set back gives the same label map; void pixels, with a fill class, are the image field
-``segconv_void`` (an RLE other tools ignore).  Every image's annotations are read back from their written
-values and painted as ``annToMask`` paints them, in file order, with no levels, and compared with the layered
-mask (``written-pixels-differ``).
+reading the set back gives the same label map; void pixels a source drew (void regions, unknown labels) are the
+image field ``segconv_void`` (an RLE other tools ignore), with or without a fill class; without one, pixels no
+region covers stay in no annotation and read back as uncovered (``unlabelled-pixels``), as in the source.
+Every image's annotations are read back from their written values and painted as ``annToMask`` paints them, in
+file order, with no levels, and compared with the layered mask (``written-pixels-differ``).
 """
 
 from __future__ import annotations
@@ -120,8 +121,8 @@ class CocoWriter(LayoutWriter):
                         "iscrowd": int(is_crowd)})
             anns.append(ann)
             regions.append(Region(outline.label.name, geometry, (len(regions),), Origin(f"annotations[{len(anns)}]")))
-        void = st.per_stretch(st.values, st.empty) == self.labelmap.void
-        if self.labelmap.fill is not None and void.any():
+        void = st.drawn_void(self.labelmap.void)  # a source's void regions; uncovered pixels stay uncovered
+        if void.any():
             rle = encode_runs(st.starts[void], st.ends[void], height, width)
             image["segconv_void"] = {"size": [height, width], "counts": rle["counts"].decode("ascii")}
             regions.append(Region(None, Rle((height, width), image["segconv_void"]["counts"]), (-1,),

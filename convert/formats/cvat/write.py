@@ -18,8 +18,9 @@ Every object's **visible** pixels after layering are written, so no painting ord
 
 ``z_order`` is the class's level; parts of one object share a ``group_id`` (the source's, else a new one);
 ``occluded``, ``source``, the ``<attribute>`` children and the image's ``<tag>`` labels are kept where the
-source had them, and a crowd region carries ``is_crowd``.  With a fill class, void pixels are shapes of a
-label of their own (the label map's void alias, else ``__ignore__``), which ``labelmap.json`` names as void.
+source had them, and a crowd region carries ``is_crowd``.  Void pixels a source drew (void regions, unknown
+labels) are shapes of a label of their own (the label map's void alias, else ``__ignore__``), which
+``labelmap.json`` names as void; without a fill class, pixels no region covers stay uncovered, as in the source.
 Every image's shapes are read back from their written text and painted as CVAT paints them — ``z_order``,
 then document order, polygons by pycocotools' rule, masks from their run lengths, no levels — and compared
 with the layered mask (``written-pixels-differ``).
@@ -39,6 +40,7 @@ from convert.files.atomic import open_atomic
 from convert.formats.cvat import document, mask_rle
 from convert.formats.ids import Ids
 from convert.formats.layout_writer import LayoutWriter, Written, split_order, within_split
+from convert.formats.objects import void_label
 from convert.formats.readback import Loss, differing, flat, loss_finding, painted_back, without_within
 from convert.formats.shape_attributes import crowd, cvat_attributes, made_by, new_groups, occluded, source_group
 from convert.formats.visible_outlines import Outline, outlines
@@ -52,11 +54,6 @@ from convert.wording import plural
 NAME = "cvat"
 PART = ".cvat-images.jsonl"  # the images' elements, in sample order, assembled by finish()
 RULE = "as CVAT paints them (z_order, then document order; polygons by pycocotools' rule, masks from their runs)"
-
-
-def void_label(labelmap: LabelMap) -> str:
-    """The label void pixels are written with: the label map's first void alias, else ``__ignore__``."""
-    return labelmap.void_aliases[0] if labelmap.void_aliases else "__ignore__"
 
 
 def written_map(labelmap: LabelMap) -> LabelMap:

@@ -14,9 +14,11 @@ that object's pixels; the fill class is what no brush covers.  ``-O target=predi
 predictions (pre-annotation) instead, keeping a Label Studio source's ``model_version``, its prediction
 ``score`` and each result's ``score`` (``segconv`` is the ``model_version`` of a source without one);
 ``-O image-root=...`` is put before every image name, which is percent-encoded (:func:`image_url`; default
-``/data/local-files/?d=``, Label Studio's local-files storage; use your storage's URL prefix).  Void has no
-brush form: with a fill class its pixels read back as that class, and are counted and reported
-(``written-pixels-differ``); without one, pixels no brush covers read back as void, and nothing is lost.  A task
+``/data/local-files/?d=``, Label Studio's local-files storage; use your storage's URL prefix).  Label Studio has
+no void of its own: void pixels a source drew (void regions, unknown labels) are one more brush per image, of a
+label of their own (the label map's first void alias, else ``__ignore__``), which ``labeling-config.xml`` lists
+and ``labelmap.json`` names as void; without a fill class, pixels no region covers stay without a brush and read
+back as uncovered, as in the source.  A task
 without any object carries the image size in its data (``original_width``, ``original_height``, as results name
 it).  Create the project with ``labeling-config.xml`` and import ``tasks.json``. """
 
@@ -33,10 +35,9 @@ import numpy as np
 import orjson
 
 from convert.files.atomic import open_atomic
-from convert.findings import Finding
 from convert.formats.label_studio import brush as brushrle
 from convert.formats.layout_writer import LayoutWriter, Written
-from convert.formats.objects import visible_objects
+from convert.formats.objects import visible_objects, void_label
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.painted import Painted
@@ -88,7 +89,7 @@ def brush_stream(starts: np.ndarray, ends: np.ndarray, total: int) -> tuple[np.n
 
 
 class TaskRecord(NamedTuple):
-    """One task: its JSON text (a line of the part file), its brush results, its void pixels (no brush form)."""
+    """One task: its JSON text (a line of the part file), its brush results, its void pixels (in a void brush)."""
 
     line: str
     results: int
@@ -104,32 +105,30 @@ class LabelStudioWriter(LayoutWriter):
         super().__init__(out, labelmap, **kwargs)
         self._part: TextIO | None = None
         self.tasks = self.results = self.void = 0
+        self.void_name = void_label(labelmap)
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
         height, width = painted.class_mask.shape
         objects, ids = visible_objects(painted, self.labelmap)
         runs = object_runs(ids) if objects else {}
+        drawn_void = painted.drawn_void(self.labelmap.void)  # without a fill class, uncovered pixels stay uncovered
+        void_runs = object_runs(drawn_void.view(np.uint8)).get(1)
+        streams = [runs[number] for number in range(1, len(objects) + 1)] + ([void_runs] if void_runs else [])
+        brushes = brushrle.encode_many([brush_stream(starts, ends, width * height) for starts, ends in streams])
         results = []
-        brushes = brushrle.encode_many([brush_stream(runs[number][0], runs[number][1], width * height)
-                                        for number in range(1, len(objects) + 1)])
-        for number, (obj, brush) in enumerate(zip(objects, brushes), start=1):
+        for number, brush in enumerate(brushes, start=1):
+            obj = objects[number - 1] if number <= len(objects) else None
             result = {"id": f"segconv-{number}", "type": "brushlabels", "from_name": "tag",
                       "to_name": "image", "original_width": width, "original_height": height,
                       "image_rotation": 0, "origin": "prediction" if self._predictions else "manual",
-                      "value": {"format": "rle", "rle": brush, "brushlabels": [obj.label.name]}}
-            score = next((r.attributes["score"] for r in obj.regions if "score" in r.attributes), None)
+                      "value": {"format": "rle", "rle": brush,
+                                "brushlabels": [obj.label.name if obj else self.void_name]}}
+            score = next((r.attributes["score"] for r in obj.regions if "score" in r.attributes), None) if obj else None
             if self._predictions and score is not None:
                 result["score"] = score  # the source prediction's confidence, kept
             results.append(result)
-        # no brush covers void: it reads back as the fill class, or (without one) as void again, which is no loss
-        fill = self.labelmap.fill
-        void = int(np.count_nonzero(painted.class_mask == self.labelmap.void)) if fill is not None else 0
-        if void:
-            written.findings.append(Finding(
-                "written-pixels-differ", f"{plural(void, 'void pixel')}: Label Studio brushes have no void, so "
-                "they read back as the fill class", image=sample.name, file=str(self.out / "tasks.json"),
-                pixels=void))
+        void = int((void_runs[1] - void_runs[0]).sum()) if void_runs else 0
         key = "predictions" if self._predictions else "annotations"
         entry: dict[str, Any] = {"result": results}
         if self._predictions:  # the source's model and score where it had them (a Label Studio prediction)
@@ -173,10 +172,13 @@ class LabelStudioWriter(LayoutWriter):
         self.forget(PART)
         labels = "".join(f"    <Label value={quoteattr(c.name)} background={quoteattr(_hex(c.color))}/>\n"
                          for c in sorted(self.labelmap.classes, key=lambda c: c.index) if not c.fill)
+        if self.void:  # the void brushes' label, black as the label maps' void
+            labels += f"    <Label value={quoteattr(self.void_name)} background=\"#000000\"/>\n"
         self.write_file("labeling-config.xml",
                         "<View>\n  <Image name=\"image\" value=\"$image\" zoom=\"true\"/>\n"
                         f"  <BrushLabels name=\"tag\" toName=\"image\">\n{labels}  </BrushLabels>\n</View>\n")
-        self.write_file("labelmap.json", json.dumps(own_labelmap(self.labelmap), indent=2) + "\n")
+        self.write_file("labelmap.json", json.dumps(own_labelmap(self.labelmap, self.void_name if self.void else None),
+                                                    indent=2) + "\n")
         return ["tasks.json", "labeling-config.xml", "labelmap.json"]
 
     def summary(self, images: int) -> str:
@@ -184,7 +186,7 @@ class LabelStudioWriter(LayoutWriter):
         text = (f"wrote {self.out / 'tasks.json'}: {plural(self.tasks, 'task')}, "
                 f"{plural(self.results, 'brush result')} as {where} (+ labeling-config.xml, labelmap.json)")
         if self.void:
-            text += f"; {plural(self.void, 'void pixel')} have no brush form and read back as the fill class"
+            text += f"; {plural(self.void, 'void pixel')} as brushes labelled {self.void_name!r}, void in labelmap.json"
         return text
 
 
@@ -192,9 +194,12 @@ def _hex(color) -> str:
     return "#{:02x}{:02x}{:02x}".format(*color)
 
 
-def own_labelmap(labelmap: LabelMap) -> dict:
+def own_labelmap(labelmap: LabelMap, void_name: str | None = None) -> dict:
     """The label map written beside the tasks: the run's, without ``within`` rules (a brush of visible pixels
-    never lies on its container, so reading the tasks back would break every rule the source kept)."""
+    never lies on its container, so reading the tasks back would break every rule the source kept), and with the
+    void brushes' label, ``void_name``, among the void aliases when void brushes were written."""
     doc = labelmap.to_dict()
     doc["classes"] = [{k: v for k, v in c.items() if k != "within"} for c in doc["classes"]]
+    if void_name is not None:
+        doc["void_aliases"] = list(dict.fromkeys([*labelmap.void_aliases, void_name]))
     return doc
