@@ -23,7 +23,9 @@ Severstal read it (``docs/formats.md``, "Kaggle run-length CSV").
 - ``width`` and ``height`` columns (``-O size-columns=no`` leaves them out) carry each image's size, which a
   Kaggle CSV otherwise takes from the photos: the set reads back without them.
 - The fill class is what no row covers.  Void has no run-length form: with a fill class its pixels read back as
-  that class and are counted (``written-pixels-differ``); without one, pixels no row covers read back as void.
+  that class and are counted (``written-pixels-differ``); without one, pixels no row covers read back as void,
+  but as pixels no region covers (``unlabelled-pixels``): the void a source drew is not told apart from what
+  it left uncovered, and the summary counts those pixels.
 """
 
 from __future__ import annotations
@@ -64,11 +66,13 @@ def named_classes(labelmap: LabelMap) -> list:
 
 
 class RowsRecord(NamedTuple):
-    """One image's rows: their CSV text, how many, its void pixels (no run-length form)."""
+    """One image's rows: their CSV text, how many, its void pixels (no run-length form): read back as the fill
+    class, or, without one, as pixels no row covers (``unlabelled``, void a source drew)."""
 
     lines: str
     rows: int
     void: int
+    unlabelled: int
 
 
 class KaggleRleWriter(LayoutWriter):
@@ -97,7 +101,7 @@ class KaggleRleWriter(LayoutWriter):
         self.sizes = self.options["size-columns"] == "yes"
         self.classed = self.rows == "class" or (self.rows == "object" and len(named_classes(labelmap)) > 1)
         self._part: TextIO | None = None
-        self.images = self.lines = self.void = 0
+        self.images = self.lines = self.void = self.unlabelled = 0
 
     @property
     def header(self) -> list[str]:
@@ -127,8 +131,12 @@ class KaggleRleWriter(LayoutWriter):
             written.findings.append(Finding(
                 "written-pixels-differ", f"{plural(void, 'void pixel')}: a Kaggle CSV has no void, so they read back "
                 "as the fill class", image=sample.name, file=str(self.out / CSV), pixels=void))
+        unlabelled = 0
+        if lm.fill is None:  # void a source drew reads back as pixels no row covers: counted in the summary
+            st = painted.stretches
+            unlabelled = int((st.ends - st.starts)[st.drawn_void(lm.void)].sum())
         self.entry(written, f"{CSV}: the rows of image {name!r}")
-        written.record = RowsRecord(buffer.getvalue(), len(cells), void)
+        written.record = RowsRecord(buffer.getvalue(), len(cells), void, unlabelled)
         return written
 
     def _keys(self, painted: Painted) -> tuple[np.ndarray, dict[int, int]]:
@@ -165,7 +173,7 @@ class KaggleRleWriter(LayoutWriter):
         return f"{parent}/{placed}" if parent else placed
 
     def collect(self, record: RowsRecord) -> None:
-        lines, rows, void = record
+        lines, rows, void, unlabelled = record
         if self._part is None:
             self.out.mkdir(parents=True, exist_ok=True)
             self._part = open(self.scratch(PART), "w", encoding="utf-8", newline="")  # noqa: SIM115 - finish()
@@ -173,6 +181,7 @@ class KaggleRleWriter(LayoutWriter):
         self.images += 1
         self.lines += rows
         self.void += void
+        self.unlabelled += unlabelled
 
     def finish(self) -> list[str]:
         if self._part is None:
@@ -238,4 +247,6 @@ def decode(rle, height, width):
         return (f"wrote {self.out / CSV}: {plural(self.lines, 'row')} for {plural(self.images, 'image')}, one per "
                 f"{ROWS[self.rows]}, pixels counted {WORDS[self.order]} from 1 (+ images/, labelmap.json, README.md)"
                 + (f"; {plural(self.void, 'void pixel')} have no run-length form and read back as the fill class"
-                   if self.void else ""))
+                   if self.void else "")
+                + (f"; {plural(self.unlabelled, 'void pixel')} a region drew have no run-length form and are in no "
+                   "row: they read back as pixels no region covers (unlabelled-pixels)" if self.unlabelled else ""))
