@@ -209,3 +209,16 @@ def test_classes_above_254_are_refused_by_both_8_bit_layouts_before_anything_is_
         with pytest.raises(api.UsageError, match=r"--to .* 8-bit label images .* 'plate' \(300\)"):
             api.convert(src, tmp_path / to, labels=big, to=to)
         assert not (tmp_path / to).exists()
+
+
+def test_without_a_fill_class_yolo_says_the_void_it_leaves_in_no_row(tmp_path):
+    """YOLO has no void: the 16 pixels of the ``ignore`` region are in no row and read back as uncovered, like
+    the 32 no region covers; the summary counts them, so the new ``unlabelled-pixels`` is not a surprise."""
+    src, labels = delivery(tmp_path, 255, fill=False)
+    report = api.convert(src, tmp_path / "out", labels=labels, to="yolo")
+    assert ("; 16 void pixels a region drew are in no row (YOLO has no void): they read back as pixels no region "
+            "covers (unlabelled-pixels)") in report.summary
+    (tmp_path / "fill").mkdir()
+    src_fill, labels_fill = delivery(tmp_path / "fill", 255)
+    assert "a region drew" not in api.convert(src_fill, tmp_path / "fill" / "out", labels=labels_fill,
+                                              to="yolo").summary

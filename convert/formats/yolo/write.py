@@ -16,7 +16,8 @@ a stated policy (``-O KEY=VALUE``):
   Ultralytics' own converter does (one object stays one instance); ``split``: a row per part;
 - ``holes=bridge`` (default): holes joined to their outline by zero-width bridges, so that an even-odd fill
   (pycocotools, OpenCV's ``fillPoly``) keeps them empty; ``fill``: outlines only, holes filled;
-- crowd regions are traced like any other object, never dropped; void has no YOLO form.
+- crowd regions are traced like any other object, never dropped; void has no YOLO form: without a fill class,
+  the void a source drew reads back as pixels no row covers (``unlabelled-pixels``), counted in the summary.
 
 Every image's rows are read back from their written text and painted by level; the pixels that differ from
 the layered mask are reported per image (``written-pixels-differ``) and summed in the summary.  (Ultralytics
@@ -58,6 +59,7 @@ class YoloRecord(NamedTuple):
     pycocotools_differ: int
     void: int
     pixels: int
+    unlabelled: int  # void a region drew, with no fill class: in no row, read back as uncovered
 
 
 class YoloWriter(LayoutWriter):
@@ -71,7 +73,7 @@ class YoloWriter(LayoutWriter):
         self.yolo_index = {c.index: k for k, c in enumerate(self.classes)}
         self._numbers: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.splits: dict[str, int] = {}
-        self.rows = self.void = self.pixels = 0  # pixels: of the visible objects, the rows' subject
+        self.rows = self.void = self.pixels = self.unlabelled = 0  # pixels: of the visible objects, the rows' subject
         self.differ = {"ultralytics": 0, "pycocotools": 0}  # pixels the rows lose, under each fill
         self.images_differ = {"ultralytics": 0, "pycocotools": 0}
 
@@ -117,8 +119,12 @@ class YoloWriter(LayoutWriter):
                 f"from the layered mask on {plural(differ, 'pixel')}{what}", file=str(self.out / path),
                 image=sample.name, pixels=differ))
         self.place_image(written, sample, f"images/{split}", stem)
+        unlabelled = 0
+        if fill is None:
+            st = painted.stretches
+            unlabelled = int((st.ends - st.starts)[st.drawn_void(self.labelmap.void)].sum())
         written.record = YoloRecord(split, len(lines), ultra_differ, coco_differ, void,
-                                    sum(obj.pixels for obj in objects))
+                                    sum(obj.pixels for obj in objects), unlabelled)
         return written
 
     def _written_numbers(self, size: int, centred: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,6 +168,7 @@ class YoloWriter(LayoutWriter):
         self.images_differ["ultralytics"] += bool(record.ultralytics_differ)
         self.images_differ["pycocotools"] += bool(record.pycocotools_differ)
         self.void += record.void
+        self.unlabelled += record.unlabelled
         self.pixels += record.pixels
 
     def finish(self) -> list[str]:
@@ -192,6 +199,9 @@ class YoloWriter(LayoutWriter):
         if self.void:
             text += f", {self.void:,} of them void (YOLO has no void)"
         text += f"; {RULE_WORDS[other]}, they " + self._loss(other)
+        if self.unlabelled:
+            text += (f"; {plural(self.unlabelled, 'void pixel')} a region drew are in no row (YOLO has no void): "
+                     "they read back as pixels no region covers (unlabelled-pixels)")
         words = map_splits(self.splits).words
         return text + (f"; data.yaml: {words}" if words else "")
 
