@@ -5,12 +5,13 @@ OUT`` (no --from) finds no ``unlabelled-pixels`` the source does not have; befor
 
 import numpy as np
 import pytest
-from conftest import corpus, run_cli
 
 from convert import api
 from convert.formats.dataset import resolve_labelmap
 from convert.formats.readers import open_dataset
 from convert.painting.paint import paint
+
+from conftest import corpus, run_cli
 
 ID0 = {"000000142238.jpg": 2712, "000000439180.jpg": 7189}  # the panoptic PNGs' id-0 pixels, void
 OWN = {"coco": "annotations", "coco-rle": "annotations.json", "cvat": "annotations.xml", "labelme": "",
