@@ -93,3 +93,29 @@ def test_every_layout_segconv_reads_back_is_detected(tmp_path, layout, reader):
     """README: what segconv writes as these layouts, it reads back without --from."""
     api.convert(FOOD / "annotations.json", tmp_path / layout, to=layout, labels=FOOD / "labelmap.yaml")
     assert detect_format(tmp_path / layout) == reader
+
+
+def test_another_tools_annotations_json_alone_in_a_folder_is_read_as_coco(tmp_path):
+    """New-user trial: a folder holding only a COCO annotations.json (not segconv's) was told "matches no
+    known format itself; below it: annotations.json", a file in the folder, not below it."""
+    coco_file(tmp_path / "annotations.json", ["a.jpg", "b.jpg"])
+    assert detect_format(tmp_path) == "coco"
+    assert [s.name for s in open_dataset(tmp_path)] == ["a.jpg", "b.jpg"]
+
+
+def test_from_coco_reads_a_folders_annotations_json_whoever_wrote_it(tmp_path):
+    """`--from coco` on fixtures/food said "no COCO instances file here: looked for … annotations.json" with
+    that file there; beside LabelMe files the folder is still LabelMe's without --from."""
+    coco_file(tmp_path / "annotations.json", ["a.jpg"])
+    (tmp_path / "a.json").write_text(json.dumps({"shapes": [], "imagePath": "a.jpg", "imageHeight": 6,
+                                                 "imageWidth": 8}))
+    assert detect_format(tmp_path) == "labelme"
+    assert [s.name for s in open_dataset(tmp_path, "coco")] == ["a.jpg"]
+    assert [s.name for s in open_dataset(FOOD, "coco")] == [s.name for s in open_dataset(FOOD / "annotations.json")]
+
+
+def test_from_coco_on_a_folder_whose_annotations_json_is_no_coco_names_that_file(tmp_path):
+    (tmp_path / "annotations.json").write_text(json.dumps({"shapes": []}))
+    with pytest.raises(SegconvError) as err:
+        open_dataset(tmp_path, "coco")
+    assert "annotations.json" in (err.value.file or "") and "looked for" not in str(err.value)

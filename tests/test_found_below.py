@@ -52,7 +52,7 @@ def test_nothing_below_either_lists_what_was_looked_for(tmp_path):
 
 def test_the_cvat_documentation_example_from_its_top_folder():
     root = corpus("cvat-docs-example")
-    with pytest.raises(SegconvError, match="below it: for_images \\(cvat\\), for_video \\(cvat\\)"):
+    with pytest.raises(SegconvError, match="itself; in it: for_images \\(cvat\\), for_video \\(cvat\\)\\."):
         detect_format(root)
 
 
@@ -67,3 +67,25 @@ def test_a_file_that_vanishes_while_the_layouts_are_looked_at_is_an_error_naming
         detect_format(tmp_path)
     assert caught.value.file == str(gone)
     assert "could not be read while detecting the format: No such file or directory" in str(caught.value)
+
+
+def test_a_file_in_the_folder_is_said_to_be_in_it_not_below_it(tmp_path):
+    (tmp_path / "food.json").write_text((FOOD / "annotations.json").read_text())
+    (tmp_path / "export" / "task").mkdir(parents=True)
+    (tmp_path / "export" / "task" / "annotations.xml").write_text(CVAT)
+    with pytest.raises(SegconvError) as caught:
+        detect_format(tmp_path)
+    assert "matches no known format itself; in it: food.json (coco); below it: export/task (cvat)." \
+        in str(caught.value)
+
+
+def test_a_folder_of_several_formats_names_every_source_in_it():
+    """New-user trial: fixtures/food holds six formats; the message named the three its folder matched
+    (coco-panoptic, labelme, yolo) and not the COCO JSON, CVAT XML and Label Studio files."""
+    with pytest.raises(SegconvError) as caught:
+        detect_format(FOOD)
+    message = str(caught.value)
+    assert "matches several formats: coco-panoptic (" in message
+    assert ". Sources in it: annotations.json (coco), cvat (cvat), data.yaml (yolo), label-studio (label-studio), " \
+           "labelme (labelme), panoptic (coco-panoptic). Pass one of them as the source, or use --from to choose." \
+        in message

@@ -64,5 +64,15 @@ def sources_below(root: Path, formats_of: Callable[[Path], list[str]]) -> list[t
 
 
 def found_words(found: list[tuple[Path, list[str]]]) -> str:
-    """The sources found, as a user reads them: ``for_images (cvat), for_video (cvat)``."""
-    return ", ".join(f"{path.as_posix()} ({' or '.join(names)})" for path, names in found)
+    """The sources found, as a user reads them, those in the folder itself apart from those further down:
+    ``in it: annotations.json (coco); below it: for_images/task (cvat)``.
+
+        >>> found_words([(Path("a.json"), ["coco"]), (Path("x/y"), ["cvat", "voc"])])
+        'in it: a.json (coco); below it: x/y (cvat or voc)'
+    """
+    def listed(part: list[tuple[Path, list[str]]]) -> str:
+        return ", ".join(f"{path.as_posix()} ({' or '.join(names)})" for path, names in part)
+
+    near = [(path, names) for path, names in found if len(path.parts) == 1]
+    far = [(path, names) for path, names in found if len(path.parts) > 1]
+    return "; ".join(f"{where}: {listed(part)}" for where, part in (("in it", near), ("below it", far)) if part)

@@ -197,14 +197,23 @@ def detect_format(src: str | Path) -> str:
             from convert.formats.found_below import found_words, sources_below
 
             below = sources_below(path, _formats_of)
+            if [(p.as_posix(), names) for p, names in below] == [("annotations.json", ["coco"])]:
+                return "coco"  # another tool's annotations.json, the folder's only source: the folder's COCO
             if below:
-                raise SegconvError(f"matches no known format itself; below it: {found_words(below)}. Pass one of "
+                raise SegconvError(f"matches no known format itself; {found_words(below)}. Pass one of "
                                    "them as the source, or use --from to force a format here.", file=str(path))
         looked = "; ".join(f"{name}: {r.looks_for}" for name, r in READERS.items())
         raise SegconvError(f"matches no known format (looked for {looked}). Use --from to force one.",
                            file=str(path))
     which = "; ".join(f"{k} ({v})" for k, v in found.items())
-    raise SegconvError(f"matches several formats: {which}. Use --from to choose.", file=str(path))
+    held = ""
+    if path.is_dir():  # name every source there, not only the layouts the folder itself matched
+        from convert.formats.found_below import found_words, sources_below
+
+        below = sources_below(path, _formats_of)
+        if below:
+            held = f". Sources {found_words(below)}. Pass one of them as the source, or use --from to choose"
+    raise SegconvError(f"matches several formats: {which}{held or '. Use --from to choose'}.", file=str(path))
 
 
 def _formats_of(path: Path) -> list[str]:

@@ -7,8 +7,9 @@ SRC is a COCO instances JSON, or a folder holding
   photos in ``images/<subset>/`` or ``images/`` (CVAT's and Datumaro's COCO export) or ``<subset>/`` beside
   ``annotations/`` (the COCO download: ``val2017/``); other JSONs there (``person_keypoints_*``,
   ``captions_*``) are not instances and are left alone;
-- ``annotations.json`` written by segconv's ``coco-rle`` (its categories carry ``level``; another tool's
-  ``annotations.json`` is read when SRC names it).
+- ``annotations.json``: detected by itself when segconv's ``coco-rle`` wrote it (its categories carry
+  ``level``); another tool's (labelme2coco's, beside LabelMe files) is read when SRC names it, when
+  ``--from coco`` names the folder, or when it is the only source in and below the folder.
 
 Several files are read as one source: each image keeps its file's subset, and its name is prefixed with it
 (``train/img0.jpg``), since exports repeat file names across subsets.  One file is read as it is.
@@ -27,8 +28,9 @@ from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.sample import Sample
 
 
-def instance_files(path: Path) -> list[Path]:
-    """The COCO instances files SRC is or holds (see the module docstring)."""
+def instance_files(path: Path, *, any_tool: bool = False) -> list[Path]:
+    """The COCO instances files SRC is or holds (see the module docstring); a folder's ``annotations.json``
+    counts when segconv wrote it, or whoever did with ``any_tool`` (the folder was opened as COCO)."""
     if path.is_file():
         return [path] if coco.detect(path) else []
     if not path.is_dir():
@@ -38,12 +40,13 @@ def instance_files(path: Path) -> list[Path]:
         if found:
             return found
     own = path / "annotations.json"
-    return [own] if own.is_file() and coco.detect(own) and _segconvs(own) else []
+    return [own] if own.is_file() and coco.detect(own) and (any_tool or _segconvs(own)) else []
 
 
 def _segconvs(path: Path) -> bool:
     """Whether a COCO file is segconv's ``coco-rle`` output: its categories carry a ``level``.  Another
-    tool's ``annotations.json`` in a folder (labelme2coco's, beside LabelMe files) is read when named."""
+    tool's ``annotations.json`` in a folder (labelme2coco's, beside LabelMe files) is not detected by itself:
+    see the module docstring for when it is read."""
     from convert.files.json_shape import shape
 
     return shape(path).has(("categories", 0, "level"))
@@ -73,7 +76,9 @@ class CocoSource(Dataset):
     def __init__(self, path: str | Path, *, images: str | Path | None = None, max_pixels: int | None = None,
                  **_):
         src = Path(path)
-        files = instance_files(src)
+        files = instance_files(src, any_tool=True)
+        if not files and (src / "annotations.json").is_file():
+            files = [src / "annotations.json"]  # not COCO instances: the reader's own errors say why
         if not files:
             if src.is_dir():
                 raise SegconvError("no COCO instances file here: looked for annotations/instances_*.json, "
