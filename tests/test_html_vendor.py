@@ -173,3 +173,20 @@ def test_box_problems_are_drawn_declared_beside_measured(tmp_path):
     assert 0.3 < dashed < 0.8  # the orange left edge, dashed
     text = rendered_text(page)
     assert "declared bbox" in text and "box of the pixels" in text
+
+
+def test_a_label_map_derived_from_an_absolute_source_is_named_relative_to_it(tmp_path):
+    """New-user trial: without --labels, class-unused rows said "derived from /work/shared/corpus/…"."""
+    home = tmp_path / "home" / "ana" / "deliveries" / "v3"
+    home.mkdir(parents=True)
+    doc = json.loads((FOOD / "annotations.json").read_text())
+    doc["categories"].append({"id": 99, "name": "spoon"})
+    (home / "annotations.json").write_text(json.dumps(doc))
+    for src in (home, home / "annotations.json"):
+        page = tmp_path / "r.html"
+        report = api.validate(src, html_path=page)
+        [unused] = [f for f in report.findings if f.code == "class-unused"]
+        assert unused.file == f"derived from {home / 'annotations.json'}"  # the terminal's and JSON's words
+        source = page.read_text()
+        assert str(tmp_path) not in source and "/home/ana" not in source
+        assert "derived from annotations.json<br>" in source

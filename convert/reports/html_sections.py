@@ -6,6 +6,10 @@ source (:class:`PagePaths`), so the page can go to the vendor as it is.
     >>> paths = PagePaths("/home/ana/deliveries/v3/annotations.json")
     >>> paths.file("/home/ana/deliveries/v3/images/a.jpg"), paths.file("/home/ana/labels.yaml")
     ('images/a.jpg', 'labels.yaml')
+    >>> paths.file("derived from /home/ana/deliveries/v3/annotations.json")
+    'derived from annotations.json'
+    >>> paths.file("/home/ana/labels/data.yaml (without within rules: rows hold visible pixels)")
+    '…/data.yaml (without within rules: rows hold visible pixels)'
     >>> paths.text("image file /home/ana/deliveries/v3/images/a.jpg: cannot identify it; see /tmp/x/y.log")
     'image file images/a.jpg: cannot identify it; see …/y.log'
 """
@@ -50,7 +54,9 @@ class PagePaths:
                 return Path(prefix).name
             if path.startswith(prefix + os.sep):
                 return path[len(prefix) + 1:].replace(os.sep, "/")
-        return Path(path).name if os.path.isabs(path) or path.startswith("..") else path
+        if (os.path.isabs(path) or path.startswith("..")) and (" " not in path or os.path.exists(path)):
+            return Path(path).name
+        return self.text(path)  # words naming a path: a label map's origin ("derived from /home/ana/v3")
 
     def text(self, text: str | None) -> str:
         if not text:
