@@ -32,7 +32,8 @@ def test_real_voc2012_palette_masks_keep_indices_and_void():
     ds = VocDataset(root)
     assert ds.entries == [("2007_000033", "train"), ("2007_000032", "train")]
     [leak] = ds.findings  # 2007_000033 is in train.txt and val.txt
-    assert leak.code == "subset-overlap" and leak.image == "2007_000033"
+    assert leak.code == "subset-overlap" and leak.image == "2007_000033.jpg"  # the image's name, as its sample's
+    assert leak.image in ds.names()
     lm = ds.source_labelmap
     for sample in ds:
         expected = np.asarray(Image.open(root / "SegmentationClass" / f"{sample.stem}.png"))
@@ -137,3 +138,21 @@ def test_image_lists_name_images_with_spaces_and_keep_voc_columns(tmp_path):
     ds = VocDataset(tmp_path)
     assert [ds[i].name for i in range(len(ds))] == ["my photo #1 café.jpg", "2008_000002.jpg"]
     assert all(ds[i].usable and not ds[i].findings for i in range(len(ds)))
+
+
+def test_an_image_listed_in_two_subsets_is_named_as_its_other_findings_name_it(tmp_path):
+    """New-user trial: worst images listed both 2007_000033.jpg and 2007_000033, the subset-overlap finding
+    naming the image id, so on the HTML page it had no link and was not shown under the image's picture."""
+    from convert import api
+
+    palette_png(tmp_path / "SegmentationClass" / "a.png", [[0, 1], [1, 255]])
+    (tmp_path / "JPEGImages").mkdir()
+    Image.new("RGB", (2, 2)).save(tmp_path / "JPEGImages" / "a.png")  # a photo that is not a .jpg
+    (tmp_path / "ImageSets" / "Segmentation").mkdir(parents=True)
+    for subset in ("train", "val"):
+        (tmp_path / "ImageSets" / "Segmentation" / f"{subset}.txt").write_text("a\n")
+    page = tmp_path / "r.html"
+    report = api.validate(tmp_path, html_path=page)
+    [leak] = [f for f in report.findings if f.code == "subset-overlap"]
+    assert leak.image == "a.png" and {f.image for f in report.findings if f.image} == {"a.png"}
+    assert "<td>a</td>" not in page.read_text() and "<td><a href='#image-1'>a.png</a></td>" in page.read_text()

@@ -166,7 +166,7 @@ class VocDataset(IndexedDataset[tuple[str, str | None]]):
             if len(subsets) > 1:
                 findings.append(Finding(
                     "subset-overlap", f"{image_id} is listed in {' and '.join(subsets)}; it is converted once, "
-                    f"as {subsets[0]}", file=str(self.root), image=image_id))
+                    f"as {subsets[0]}", file=str(self.root), image=self._name(image_id)[1]))
         return list(seen.items())
 
     def _list_entry(self, line: str) -> str:
@@ -178,6 +178,11 @@ class VocDataset(IndexedDataset[tuple[str, str | None]]):
         if first != line and not unsafe_reason(line) and (self.class_dir / f"{line}.png").is_file():
             return line
         return first
+
+    def _name(self, image_id: str) -> tuple[Path | None, str]:
+        """The photo of an image id and the image's name, the photo's file name (``<id>.jpg`` without one)."""
+        image = find_image(self.root / "JPEGImages", image_id)
+        return image, f"{image_id}{image.suffix}" if image else f"{image_id}.jpg"
 
     def _names_masks(self, lst: Path) -> bool:
         try:
@@ -192,8 +197,7 @@ class VocDataset(IndexedDataset[tuple[str, str | None]]):
     # ------------------------------------------------------------------ one image
     def sample(self, entry: tuple[str, str | None]) -> Sample:
         image_id, subset = entry
-        image = find_image(self.root / "JPEGImages", image_id)
-        name = f"{image_id}{image.suffix}" if image else f"{image_id}.jpg"
+        image, name = self._name(image_id)
         class_png = self.class_dir / f"{image_id}.png"
         origin = Origin(str(class_png))
         findings: list[Finding] = []
