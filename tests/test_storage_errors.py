@@ -166,3 +166,47 @@ def test_a_report_that_cannot_be_written(tmp_path):
     assert proc.returncode == 3
     assert proc.stderr.strip().splitlines()[-1] == (f"error: cannot write {tmp_path / 'file'}: it is a file, where a "
                                                     "folder goes; move it away, or write it elsewhere")
+
+
+@pytest.mark.parametrize("option, name", [("--json", "r.json"), ("--html", "r.html")])
+def test_a_report_that_cannot_be_written_is_named_not_its_temporary_file(tmp_path, option, name):
+    """New-user trial: ``--json DIR/r.json`` with DIR not writable said ``cannot write DIR/.r.json.ub3nyv2k.images``,
+    the JSON report's temporary part file."""
+    locked = tmp_path / "reports"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        cmd = [sys.executable, "-m", "convert", "validate", str(FOOD / "annotations.json"), "--labels", str(LABELS),
+               option, str(locked / name)]
+        proc = subprocess.run(without_write_permission_override(cmd), capture_output=True, text=True, cwd=ROOT)
+        assert proc.returncode == 3, proc.stderr
+        assert proc.stderr.strip().splitlines()[-1] == (
+            f"error: cannot write {locked / name}: permission denied; give write access to it, or write it elsewhere")
+    finally:
+        locked.chmod(0o755)
+    assert list(locked.iterdir()) == []
+
+
+def test_the_json_reports_part_file_errors_name_the_report(tmp_path):
+    from convert.reports.json_report import JsonReport
+
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(NotADirectoryError) as caught:
+        JsonReport(tmp_path / "file" / "r.json")
+    assert caught.value.filename == str(tmp_path / "file" / "r.json")
+    report = JsonReport(tmp_path / "r.json")
+
+    class Full:
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+        def close(self):
+            pass
+
+    report._fh.close()
+    report._fh = Full()
+    with pytest.raises(OSError) as full:
+        report.add({"image": "a.jpg"})
+    assert full.value.filename == str(tmp_path / "r.json")
+    report.abort()
+    assert list(tmp_path.iterdir()) == [tmp_path / "file"]

@@ -58,7 +58,7 @@ def _create_temp(path: Path, owner: str) -> tuple[int, str]:
     raise FileExistsError(f"cannot create a temporary file beside {path}")
 
 
-def _create_beside(path: Path, owner: str) -> tuple[int, str]:
+def create_beside(path: Path, owner: str) -> tuple[int, str]:
     """:func:`_create_temp`, making ``path``'s folder when it is missing; errors name ``path``."""
     try:
         try:
@@ -67,21 +67,21 @@ def _create_beside(path: Path, owner: str) -> tuple[int, str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             return _create_temp(path, owner)
     except OSError as exc:
-        raise _named(exc, path) from None
+        raise named(exc, path) from None
 
 
 def _abandon(tmp: str, exc: BaseException, path: Path) -> None:
     """A write of ``path`` failed with ``exc``: its temporary file ``tmp`` goes, and an error of the machine is
-    raised naming ``path`` (:func:`_named`); any other exception is left to the caller to raise as it is."""
+    raised naming ``path`` (:func:`named`); any other exception is left to the caller to raise as it is."""
     try:
         os.unlink(tmp)
     except FileNotFoundError:
         pass
     if isinstance(exc, OSError):
-        raise _named(exc, path) from None
+        raise named(exc, path) from None
 
 
-def _named(exc: OSError, path: Path) -> OSError:
+def named(exc: OSError, path: Path) -> OSError:
     """``exc`` naming the target ``path`` (not the temporary file; a full disk names no file at all), or the
     folder in the way when one of its parents could not be made."""
     if exc.filename is None or str(exc.filename).endswith(".part"):
@@ -94,7 +94,7 @@ def open_temporary(path: Path, mode: str = "wb", encoding: str | None = None, ow
     """Open a new temporary file beside ``path``; yields ``(file, temporary name)``.  The file is removed if
     the block fails; otherwise it stays, for the caller to move into place."""
     path = Path(path)
-    fd, tmp = _create_beside(path, owner)
+    fd, tmp = create_beside(path, owner)
     try:
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh, tmp
@@ -112,7 +112,7 @@ def open_atomic(path: Path, mode: str = "wb", encoding: str | None = None, owner
         os.replace(tmp, path)
     except OSError as exc:
         os.unlink(tmp)
-        raise _named(exc, Path(path)) from None
+        raise named(exc, Path(path)) from None
 
 
 def write_bytes(path: Path, data: bytes, owner: str = OWNER) -> None:
@@ -147,7 +147,7 @@ def stage_copy_later(src: Path, path: Path, owner: str, submit: Callable[[Callab
     bytes, and removes the temporary file if that fails (its error naming ``path``)."""
     fin = open(src, "rb")  # noqa: SIM115 - closed by the job
     try:
-        fd, tmp = _create_beside(Path(path), owner)
+        fd, tmp = create_beside(Path(path), owner)
     except BaseException:
         fin.close()
         raise
@@ -202,5 +202,5 @@ def stage_link(src: Path, path: Path, owner: str) -> str:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise _named(exc, path) from None
+            raise named(exc, path) from None
     raise FileExistsError(f"cannot create a temporary link beside {path}")

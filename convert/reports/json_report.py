@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
-from convert.files.atomic import open_atomic
+from convert.files.atomic import OWNER, create_beside, named, open_atomic
 
 
 def summary(run, exit_code: int, classes: dict) -> dict:
@@ -48,13 +47,15 @@ class JsonReport:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._part = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".images", dir=self.path.parent)
+        fd, self._part = create_beside(self.path, OWNER)  # its folder made; errors name the report, not the part
         self._fh = os.fdopen(fd, "w", encoding="utf-8")
         self._count = 0
 
     def add(self, account: dict) -> None:
-        self._fh.write(("," if self._count else "") + "\n" + json.dumps(account))
+        try:
+            self._fh.write(("," if self._count else "") + "\n" + json.dumps(account))
+        except OSError as exc:  # a full disk names no file: the report is the file that could not be written
+            raise named(exc, self.path) from None
         self._count += 1
 
     def finish(self, head: dict, findings) -> None:
@@ -68,7 +69,7 @@ class JsonReport:
                 out.write('], "images": [')
                 with open(self._part, encoding="utf-8") as part:
                     for chunk in iter(lambda: part.read(1 << 20), ""):
-                        out.write(chunk)
+                        out.write(chunk)  # a write error names the report (open_atomic)
                 out.write("]}\n")
         finally:
             os.unlink(self._part)
