@@ -15,7 +15,7 @@ from convert.checks.validator import CheckOptions, geometry_findings
 from convert.model.sample import Origin, Polygon, Region, Sample
 from convert.model.schemas import load_schema
 
-from conftest import FOOD, run_cli
+from conftest import FOOD, corpus, run_cli
 
 LABELS = """
 classes:
@@ -122,7 +122,8 @@ def test_thin_sliver_gains_pixels(tmp_path):
 
 def test_area_outside_the_image(tmp_path):
     [f] = findings(tmp_path, [(1, box(-5, 0, 5, 10))])
-    assert (f.code, f.pixels, f.severity.value) == ("outside-image", 50, "info")
+    assert (f.code, f.severity.value) == ("outside-image", "info")
+    assert f.pixels is None and f.message.startswith("50.0 px² of its area lie outside")  # an area: no count
 
 
 def test_self_intersection_and_zero_area(tmp_path):
@@ -325,3 +326,16 @@ def test_parts_of_a_polygon_are_measured_as_their_union(rings):
     assert area == pytest.approx(union.area) and length == pytest.approx(union.length)
     assert bounds == pytest.approx(union.bounds)
     assert inside == pytest.approx(shapely.clip_by_rect(union, 0, 0, 25, 8).area)
+
+
+def test_outside_image_gives_its_area_in_the_message_and_no_pixel_count(tmp_path):
+    """New-user trial: labelme's example under its own rule said "16.5 px²" and the JSON ``pixels: 17``, while
+    the pixels the rule paints beyond the image are 1: the area was given as a pixel count."""
+    root = corpus("labelme-examples/instance_segmentation")
+    report = tmp_path / "r.json"
+    proc = run_cli("validate", root / "data_annotated", "--labels", root / "labels.txt", "--rule", "labelme",
+                   "--json", report)
+    assert proc.returncode == 0, proc.stderr
+    [note] = [f for f in json.loads(report.read_text())["findings"] if f["code"] == "outside-image"]
+    assert note["element"] == "shapes[3] (chair)" and "pixels" not in note
+    assert note["message"] == "16.5 px² of its area lie outside the 500x375 image and are clipped"

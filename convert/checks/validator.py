@@ -198,10 +198,10 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions,
                                    **located(region, sample, pixels=raster)))
             continue
         lost = area - inner
-        if lost > 0.5:
+        if lost > 0.5:  # an area, not pixels: no pixel count (docs/findings.md, outside-image)
             out.append(Finding("outside-image", f"{lost:.1f} px² of its area lie outside the "
                                                 f"{sample.width}x{sample.height} image and are clipped",
-                               **located(region, sample, pixels=int(round(lost)))))
+                               **located(region, sample)))
         if opts.rule == "coco" and inner > 0 and own_rule is None:
             limit = max(opts.area_floor, opts.area_tolerance * inner)
             diff = raster - inner

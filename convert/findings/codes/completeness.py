@@ -32,7 +32,9 @@ TABLE = [
     ),
     CodeInfo(
         "outside-image", "completeness", I,
-        "Part of a shape lies outside the image and is clipped; the pixel count is the area cut off.",
+        "Part of a shape lies outside the image and is clipped; the message gives the area cut off, in px². No "
+        "pixel count is given: the part outside covers no pixel of the image, and counting the pixels a rule "
+        "would paint there means painting the shape as far as its coordinates reach (a vertex at x = 100000).",
         "a plate polygon whose left edge is at x = -40",
         "Usually nothing (objects cut by the frame); a large share may mean wrong coordinates.",
     ),
