@@ -297,3 +297,32 @@ def test_profile_has_a_repair_stage(tmp_path):
     assert shown.returncode == 0, shown.stderr
     assert [line.split()[0] for line in table.splitlines()[2:]] == ["parse", "import", "paint", "check", "repair",
                                                                     "write", "collect"], table
+
+
+def test_gap_pixels_that_keep_their_value_are_said_so_and_the_totals_agree(tmp_path):
+    """New-user trial: without a fill class, gap pixels given to an explicit void region (labelme's
+    ``__ignore__``) were listed as "void → void" and counted in the rule's total, which then exceeded the
+    pixels that "changed class": a 20 x 10 image, a plate over columns 0-9, a 2-pixel gap, ``__ignore__``
+    over 12-19: column 10 takes the plate, column 11 the void region, its value unchanged."""
+    doc = coco_doc([{"id": 1, "file_name": "a.jpg", "width": 20, "height": 10}],
+                   [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": rect(0, 0, 10, 10), "iscrowd": 0},
+                    {"id": 2, "image_id": 1, "category_id": 2, "segmentation": rect(12, 0, 20, 10), "iscrowd": 0}],
+                   [{"id": 1, "name": "plate"}, {"id": 2, "name": "__ignore__"}])
+    src = write_json(tmp_path / "scene.json", doc)
+    labels = tmp_path / "labels.yaml"
+    labels.write_text("void_aliases: [__ignore__]\nvoid_level: 1\nclasses:\n  - {name: plate, index: 1, level: 1}\n")
+    result = run_cli("fix", src, "--labels", labels, "-o", tmp_path / "out", "--close-gaps", "2",
+                     "--json", tmp_path / "r.json", "--html", tmp_path / "r.html")
+    assert result.returncode == 0, result.stderr
+    words = "void → plate 10, unlabelled → void (explicit) 10"
+    assert f"--close-gaps 2: 20 pixels, 10 of them keeping their value ({words})" in result.stderr
+    assert "repaired: 1 image of 1; 10 pixels changed class" in result.stderr
+    assert "void → void" not in result.stderr
+    table = result.stderr.split("repairs per image")[1].split("--close-gaps 2:")[0]
+    assert "unlabelled → void" in table and table.splitlines()[-1].rstrip().endswith("10")
+    card = (tmp_path / "r.html").read_text()
+    assert f"<b>gaps closed</b>: 20 pixels ({words})</li><li><b>class changed</b>: 10 pixels" in card
+    totals = json.loads((tmp_path / "r.json").read_text())["summary"]["repairs"]
+    assert totals["close_gaps"]["changes"] == [{"from": "void", "to": "plate", "pixels": 10},
+                                               {"from": "void", "to": "void", "pixels": 10}]  # values, as before
+    assert totals["changed"] == {"pixels": 10, "changes": [{"from": "void", "to": "plate", "pixels": 10}]}

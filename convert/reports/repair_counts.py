@@ -7,11 +7,12 @@ of the JSON report's image (``schemas/report.schema.json``)::
      "min_area": {"pixels": 3, "pieces": 2, "kept": 0, "changes": [{"from": "rice", "to": "plate", ...}]},
      "changed": {"pixels": 43, "changes": [...]}}
 
-``close_gaps`` counts every bare pixel filled, also one that takes the class it showed before (a gap beside
-an explicit region of the fill class); ``min_area`` every pixel of a merged piece, with the pieces merged
-and those kept for want of a neighbour; ``changed`` the pixels whose class differs after both rules, which
-is what ``segconv diff SRC OUT`` reports.  :class:`RepairTally` adds the entries of a run up, in the main
-process, and keeps the most repaired images for the terminal.
+``close_gaps`` counts every bare pixel filled, also one that takes the value it showed before (a gap beside
+an explicit region of the fill class, or, without one, of void: ``"from"`` and ``"to"`` are then the same,
+said on the terminal and the page as ``unlabelled → void (explicit)``); ``min_area`` every pixel of a
+merged piece, with the pieces merged and those kept for want of a neighbour; ``changed`` the pixels whose
+class differs after both rules, which is what ``segconv diff SRC OUT`` reports.  :class:`RepairTally` adds
+the entries of a run up, in the main process, and keeps the most repaired images for the terminal.
 """
 
 from __future__ import annotations
@@ -75,15 +76,31 @@ def touched(entry: dict) -> int:
 
 
 def change_text(items: list[dict], limit: int = 3) -> str:
-    """``void → plate 25, void → bowl 15`` (the first ``limit``, then how many more).
+    """``void → plate 25, void → bowl 15`` (the first ``limit``, then how many more).  Gap pixels that keep
+    their value (from = to) are said as what they were and are: bare pixels shown as void (unlabelled) or as
+    the fill class, now drawn by an explicit region of that value.
 
     >>> change_text([{"from": "void", "to": "plate", "pixels": 2500}, {"from": "rice", "to": "plate", "pixels": 3}])
     'void → plate 2,500, rice → plate 3'
+    >>> change_text([{"from": "void", "to": "void", "pixels": 6}, {"from": "grass", "to": "grass", "pixels": 2}])
+    'unlabelled → void (explicit) 6, grass (fill) → grass (explicit) 2'
     """
-    text = ", ".join(f"{c['from']} → {c['to']} {c['pixels']:,}" for c in items[:limit])
+    text = ", ".join(f"{_change_words(c)} {c['pixels']:,}" for c in items[:limit])
     if len(items) > limit:
         text += f", … {len(items) - limit} more"
     return text
+
+
+def _change_words(c: dict) -> str:
+    if c["from"] != c["to"]:
+        return f"{c['from']} → {c['to']}"
+    before = "unlabelled" if c["from"] == "void" else f"{c['from']} (fill)"
+    return f"{before} → {c['to']} (explicit)"
+
+
+def kept_value(changes: Counter) -> int:
+    """Pixels a rule filled that kept their value (from = to): they changed no class."""
+    return sum(n for (a, b), n in changes.items() if a == b)
 
 
 class RepairTally:
@@ -174,6 +191,9 @@ def print_repairs(console, tally: RepairTally | None, images: int) -> None:
         items = [{"from": a, "to": b, "pixels": n}
                  for (a, b), n in sorted(tally.totals[rule].items(), key=lambda kv: -kv[1])]
         line = f"{flag}: {plural(tally.pixels(rule), 'pixel')}"
+        same = kept_value(tally.totals[rule])
+        if same:
+            line += f", {same:,} of them keeping their value"
         if rule == "min_area":
             line += f" in {plural(tally.pieces, 'piece')} merged"
             if tally.kept:

@@ -47,7 +47,10 @@ def markdown() -> list[str]:
     lines = ["## Repairs (`segconv fix`)", "",
              "`segconv fix SRC -o OUT --close-gaps W --min-area A` (and `convert` with the same flags) repairs what "
              "these rules name and nothing else; the terminal, `--json` and `--html` count every pixel each rule "
-             "changed, from which class to which. Findings are about the source as it was: validate the output to "
+             "filled or merged, from which class to which, and the pixels whose class changed. A gap pixel beside "
+             "an explicit region of the value it already showed (the fill class, or void without one) is filled "
+             "and keeps its value: `unlabelled → void (explicit)`, `background (fill) → background (explicit)`; "
+             "it is counted as filled, not as changed. Findings are about the source as it was: validate the output to "
              "see what is left.", ""]
     for r in REPAIRS:
         lines += [f"### `{r.flag}`", "", r.rule, ""]
