@@ -267,11 +267,12 @@ _RANKS = 52  # rows composed as bit sets of a float64's exact integers; more go 
 
 def compose_rows(rows: list[np.ndarray], classes: list[int], background: int, shape: tuple[int, int]) -> np.ndarray:
     """:func:`compose` of :func:`row_window` of each row (normalised float32 points), without a mask per row:
-    each row's fill as runs (:func:`fill_runs`), the runs' ends as events toggling the row's bit (a row's runs
-    are merged, so its bit is set exactly on its pixels), the bits set at every pixel by one running XOR in
-    pixel order, and the pixel given the class of the last-painted row among them (larger first, smaller on
-    top).  Rows with a vertex outside the image (clipped there by :func:`row_window`), or more than 52 rows,
-    go through :func:`compose`.
+    each row's fill as runs (:func:`fill_runs`, in one call for all rows: the k-th row moved down by k times
+    the image's height), the runs' ends as events toggling the row's bit (a row's runs are merged, so its bit
+    is set exactly on its pixels), the bits set at every pixel by one running XOR in pixel order, and the
+    pixel given the class of the last-painted row among them (larger first, smaller on top).  Rows with a
+    vertex outside the image (clipped there by :func:`row_window`), or more than 52 rows, go through
+    :func:`compose`.
 
     >>> rows = [np.array([[0.1, 0.1], [0.9, 0.1], [0.9, 0.9], [0.1, 0.9]], dtype=np.float32),
     ...         np.array([[0.3, 0.3], [0.5, 0.3], [0.5, 0.5]], dtype=np.float32)]
@@ -286,13 +287,22 @@ def compose_rows(rows: list[np.ndarray], classes: list[int], background: int, sh
     inside = all(len(v) and v.min() >= 0 and (v.max(axis=0) < [width, height]).all() for v in vertices)
     if not inside or len(rows) > _RANKS:
         return compose([row_window(points, width, height) for points in rows], classes, background, shape)
-    runs = [fill_runs(v, np.concatenate((v[1:], v[:1])), 0, height - 1) for v in vertices]
-    areas = [int((last - first + 1).sum()) for _, first, last in runs]
+    sizes = np.array([len(v) for v in vertices])
+    ends = np.cumsum(sizes)
+    down = np.repeat(np.arange(len(rows)) * height, sizes)  # the k-th row on rows k·height.., apart from the others
+    start = np.concatenate(vertices)
+    start[:, 1] += down
+    following = np.arange(1, len(start) + 1)
+    following[ends - 1] = ends - sizes  # each row's last vertex joined to its first
+    row, first, last = fill_runs(start, start[following], down, down + height - 1)
+    owner = row // height  # the runs come row after row, each row's sorted as fill_runs gives them
+    row -= owner * height
+    areas = np.bincount(owner, weights=last - first + 1, minlength=len(rows)).astype(np.int64).tolist()
     rank = np.empty(len(rows), dtype=np.int64)
     rank[sorted(range(len(rows)), key=lambda k: -areas[k])] = np.arange(len(rows))  # paint order, stable
-    row = np.concatenate([r for r, _, _ in runs] * 2)
-    at = row * width + np.concatenate([f for _, f, _ in runs] + [last + 1 for _, _, last in runs])
-    bits = np.tile(np.repeat(np.left_shift(np.int64(1), rank), [len(r) for r, _, _ in runs]), 2)
+    row = np.concatenate((row, row))
+    at = row * width + np.concatenate((first, last + 1))
+    bits = np.tile(np.left_shift(np.int64(1), rank)[owner], 2)
     order = np.argsort(at, kind="stable")
     at, state = at[order], np.bitwise_xor.accumulate(bits[order])
     last_of = np.append(at[1:] != at[:-1], True)  # the state after every event at that position
