@@ -108,7 +108,10 @@ def fill_runs(start: np.ndarray, end: np.ndarray, top, bottom) -> tuple[np.ndarr
     [[1, 2], [0, 0], [2, 2]]
     """
     top, bottom = np.broadcast_to(top, len(start)), np.broadcast_to(bottom, len(start))
-    xs, ys, edge = _outline_points(start, end, top, bottom)
+    chained = np.zeros(len(start), dtype=bool)  # the edge's end is the next edge's start, on the same rows
+    np.equal(end[:-1, 0], start[1:, 0], out=chained[:-1])
+    chained[:-1] &= (end[:-1, 1] == start[1:, 1]) & (top[:-1] == top[1:]) & (bottom[:-1] == bottom[1:])
+    xs, ys, edge = _outline_points(start, end, top, bottom, chained)
     near = (ys >= top[edge]) & (ys <= bottom[edge])
     row, begin, stop = _crossing_spans(start, end, top, bottom + 1)
     keep = begin <= stop
@@ -158,28 +161,28 @@ def _crossing_spans(start: np.ndarray, end: np.ndarray, top, stop_row) -> tuple[
     crossing to the floor of the right one in 16-bit fixed point; ``first > last`` where a pair paints
     nothing.  ``top`` and ``stop_row`` may be given per edge."""
     none = np.zeros(0, dtype=np.int64)
-    going = start[:, 1] != end[:, 1]
-    if np.count_nonzero(going) < 2:
+    going = np.flatnonzero(start[:, 1] != end[:, 1])  # positions: faster to index with than an irregular mask
+    if len(going) < 2:
         return none, none, none
     if np.ndim(top):
         top, stop_row = top[going], stop_row[going]
-    a, b = start[going], end[going]
-    down = a[:, 1] < b[:, 1]
-    top_end = np.where(down[:, None], a, b)
-    bottom_end = np.where(down[:, None], b, a)
-    rise = bottom_end[:, 1] - top_end[:, 1]
-    run = (bottom_end[:, 0] - top_end[:, 0]) << _SHIFT
-    dx = np.sign(run) * (np.abs(run) // rise)  # C's division: toward zero
-    first = np.maximum(top_end[:, 1], top)
-    last = np.minimum(bottom_end[:, 1], stop_row)  # an edge counts on rows [y0, y1), clipped to the rows asked
+    ax, ay, bx, by = start[going, 0], start[going, 1], end[going, 0], end[going, 1]
+    down = ay < by
+    top_x, top_y = np.where(down, ax, bx), np.where(down, ay, by)
+    bottom_x, bottom_y = np.where(down, bx, ax), np.where(down, by, ay)
+    run = (bottom_x - top_x) << _SHIFT
+    dx = np.sign(run) * (np.abs(run) // (bottom_y - top_y))  # C's division: toward zero
+    first = np.maximum(top_y, top)
+    last = np.minimum(bottom_y, stop_row)  # an edge counts on rows [y0, y1), clipped to the rows asked
     counts = np.maximum(last - first, 0)
     total = int(counts.sum())
     if not total:
         return none, none, none
-    edge = np.repeat(np.arange(len(top_end)), counts)
-    rows = first[edge] + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    xs = (top_end[edge, 0] << _SHIFT) + (rows - top_end[edge, 1]) * dx[edge]
-    order = np.lexsort((xs, rows))
+    edge = np.repeat(np.arange(len(top_y)), counts)
+    rows = np.arange(total) - np.repeat(np.cumsum(counts) - counts - first, counts)
+    xs = (top_x[edge] << _SHIFT) + (rows - top_y[edge]) * dx[edge]
+    low, high = int(xs.min()), int(xs.max())
+    order = np.argsort((rows - int(rows.min())) * (high - low + 1) + (xs - low), kind="stable")  # by row, then x
     rows, xs = rows[order], xs[order]
     left, right = xs[0::2], xs[1::2]  # a closed ring crosses every row an even number of times
     return rows[0::2], (left + _ONE - 1) >> _SHIFT, right >> _SHIFT
@@ -199,40 +202,47 @@ def _spans(mask: np.ndarray, rows: np.ndarray, first: np.ndarray, last: np.ndarr
     np.copyto(mask, 1, where=marks[:, :width] > 0)
 
 
-def _outline_points(start: np.ndarray, end: np.ndarray, top=None, bottom=None
+def _outline_points(start: np.ndarray, end: np.ndarray, top=None, bottom=None, chained=None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(xs, ys, edge)`` of every pixel of every edge drawn as OpenCV's 8-connected line (``LineIterator``,
     walked left to right), both ends included: along the major axis one pixel a step, the minor axis moved
     ``ceil((2·minor·k - major) / (2·major))`` times by step k (Bresenham's error rule, closed form).  With
     ``top`` and ``bottom`` (per edge), only the pixels on rows ``top..bottom``: the steps k that reach them,
-    from the same rule solved for k (moved ≥ m from k = ⌊major·(2m - 1) / (2·minor)⌋ + 1 on)."""
-    swap = start[:, 0] > end[:, 0]
-    a = np.where(swap[:, None], end, start)
-    b = np.where(swap[:, None], start, end)
-    dx, dy = b[:, 0] - a[:, 0], np.abs(b[:, 1] - a[:, 1])
-    step_y = np.where(b[:, 1] < a[:, 1], -1, 1)
+    from the same rule solved for k (moved ≥ m from k = ⌊major·(2m - 1) / (2·minor)⌋ + 1 on); with
+    ``chained`` too (per edge), an edge marked there leaves out its end pixel (the next edge's start, drawn by
+    that edge).  The quotients are taken in float64: exact, as every numerator is far below 2**53."""
+    sx, sy, ex, ey = start[:, 0], start[:, 1], end[:, 0], end[:, 1]
+    swap = sx > ex
+    ax, ay = np.where(swap, ex, sx), np.where(swap, ey, sy)
+    bx, by = np.where(swap, sx, ex), np.where(swap, sy, ey)
+    dx, dy = bx - ax, np.abs(by - ay)
+    rising = by < ay
     major, minor = np.maximum(dx, dy), np.minimum(dx, dy)
     along = dx >= dy
-    first = np.zeros(len(a), dtype=np.int64)
+    first = np.zeros(len(ax), dtype=np.int64)
     count = major + 1
     if top is not None:  # the steps k whose pixel lies on rows top..bottom
-        low = np.maximum(np.where(step_y > 0, top - a[:, 1], a[:, 1] - bottom), 0)  # moved (or k) in low..high
-        high = np.where(step_y > 0, bottom - a[:, 1], a[:, 1] - top)
-        high = np.minimum(high, np.where(along, minor, major))
-        wide = np.maximum(minor, 1)
-        from_k = np.where(low > 0, (major * (2 * low - 1)) // (2 * wide) + 1, 0)
-        to_k = np.where(high < minor, (major * (2 * high + 1)) // (2 * wide), major)
+        low = np.maximum(np.where(rising, ay - bottom, top - ay), 0)  # moved (or k) in low..high
+        high = np.minimum(np.where(rising, ay - top, bottom - ay), np.where(along, minor, major))
+        wide = 2.0 * np.maximum(minor, 1)
+        from_k = np.where(low > 0, np.floor(major * (2 * low - 1) / wide) + 1, 0).astype(np.int64)
+        to_k = np.where(high < minor, np.floor(major * (2 * high + 1) / wide), major).astype(np.int64)
         first = np.where(along, from_k, low)
         last = np.where(along, to_k, high)
+        if chained is not None:  # the end pixel left out: k = major where b is the end, k = 0 where a is
+            last = np.where(chained & ~swap, np.minimum(last, major - 1), last)
+            first = np.where(chained & swap, np.maximum(first, 1), first)
         count = np.where(low <= high, np.maximum(last - first + 1, 0), 0)
-    edge = np.repeat(np.arange(len(a)), count)
-    k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + first[edge]
-    big, small = major[edge], minor[edge]
-    ahead = 2 * small * k - big
-    moved = np.where(ahead > 0, -(-ahead // np.maximum(2 * big, 1)), 0)
+    edge = np.repeat(np.arange(len(ax)), count)
+    k = np.arange(len(edge)) - np.repeat(np.cumsum(count) - count - first, count)
+    big = major[edge]
+    moved = np.ceil((2 * minor[edge] * k - big) / np.maximum(2.0 * big, 1))
+    np.maximum(moved, 0, out=moved)
+    moved = moved.astype(np.int64)
     along_x = along[edge]
-    xs = a[edge, 0] + np.where(along_x, k, moved)
-    ys = a[edge, 1] + step_y[edge] * np.where(along_x, moved, k)
+    xs = ax[edge] + np.where(along_x, k, moved)
+    step = np.where(along_x, moved, k)
+    ys = ay[edge] + np.where(rising[edge], -step, step)
     return xs, ys, edge
 
 
