@@ -130,13 +130,15 @@ def _any_slope(ring: np.ndarray, limit: int) -> np.ndarray:
         top, bottom = np.minimum(prev[:, 1], nxt[:, 1]), np.maximum(prev[:, 1], nxt[:, 1])
         fits = (side >= 0) & span.any(axis=1) & (top <= here[:, 1]) & (here[:, 1] <= bottom)
         alike = np.zeros(len(at), dtype=bool)
-        if fits.any():
-            alike[fits] = _corners_alike(target, ring, at[fits], top[fits], bottom[fits])
         after = np.zeros(len(at), dtype=bool)  # checked with the corner two before gone too
         pairs = np.zeros(len(at), dtype=bool)
         pairs[2:] = fits[2:] & fits[:-2]
-        if pairs.any():
-            after[pairs] = _corners_alike(target, ring, at[pairs], top[pairs], bottom[pairs], at[pairs] - 2)
+        alone, paired = np.flatnonzero(fits), np.flatnonzero(pairs)
+        if len(alone):  # both checks in one fill: the paired ones with the corner two before gone (-1: none)
+            checks = np.concatenate((alone, paired))
+            also = np.concatenate((np.full(len(alone), -1), at[paired] - 2))
+            answers = _corners_alike(target, ring, at[checks], top[checks], bottom[checks], also)
+            alike[alone], after[paired] = answers[:len(alone)], answers[len(alone):]
         gone: list[int] = []
         rows: list[tuple[int, int]] = []  # the rows of the corners gone in this batch
         at_next = i
@@ -176,9 +178,9 @@ _BATCH = 32  # corners checked at once by _any_slope
 def _corners_alike(target: _Runs, ring: np.ndarray, at: np.ndarray, top: np.ndarray, bottom: np.ndarray,
                    also: np.ndarray | None = None) -> np.ndarray:
     """For each corner ``at[k]`` of ``ring``: whether the ring without it (and without ``also[k]``, another
-    corner, where given) fills rows ``top[k]..bottom[k]`` (its neighbours' rows) as ``target`` shows them.
-    All in one fill: the k-th shortened ring's edges that reach its rows, moved down by k times the ring's
-    height (:func:`~convert.pixels.ultralytics_fill.fill_runs` takes rows per edge; an edge that does not
+    corner, where given and not negative) fills rows ``top[k]..bottom[k]`` (its neighbours' rows) as
+    ``target`` shows them.  All in one fill: the k-th shortened ring's edges that reach its rows, moved down
+    by k times the ring's height (:func:`~convert.pixels.ultralytics_fill.fill_runs` takes rows per edge; an edge that does not
     reach them adds nothing there)."""
     from convert.pixels.ultralytics_fill import fill_runs
 
@@ -191,9 +193,10 @@ def _corners_alike(target: _Runs, ring: np.ndarray, at: np.ndarray, top: np.ndar
     reach[which, (at - 1) % n] = False
     bridges = [(which, at)]
     if also is not None:
-        reach[which, also] = False
-        reach[which, (also - 1) % n] = False
-        bridges.append((which, also))
+        has = np.flatnonzero(also >= 0)
+        reach[has, also[has]] = False
+        reach[has, (also[has] - 1) % n] = False
+        bridges.append((has, also[has]))
     group, edge = np.nonzero(reach)
     group = np.concatenate([group] + [g for g, _ in bridges])
     start = np.concatenate([ring[edge]] + [ring[(v - 1) % n] for _, v in bridges])
