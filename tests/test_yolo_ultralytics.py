@@ -92,6 +92,23 @@ def test_the_fill_equals_opencvs_for_vertices_inside_the_image():
         np.testing.assert_array_equal(ours, theirs, err_msg=str(points.tolist()))
 
 
+def test_rows_resampled_at_once_are_ultralytics_own():
+    """``stacked_vertices`` (every row of an image resampled and scaled in one pass) gives the integer vertices
+    of Ultralytics' own steps, restated above, row by row: rows shorter than, of, and longer than 1,000
+    points, one and two points, several rows at once."""
+    from convert.pixels.ultralytics_fill import stacked_vertices
+
+    rng = np.random.default_rng(11)
+    for case in range(400):
+        width, height = (int(v) for v in rng.integers(1, 2000, 2))
+        lengths = rng.choice([1, 2, 3, 7, 500, 997, 998, 999, 1000, 1001, 1700], int(rng.integers(1, 4)))
+        rows = [(rng.random((int(k), 2)) * rng.choice([1.0, 1.3])).astype(np.float32) for k in lengths]
+        want = np.concatenate([(segment * np.array([width, height], dtype=np.float32)).astype(np.int32)
+                               for segment in resample_segments(rows)])
+        got = stacked_vertices(rows, width, height)
+        assert got.dtype == np.int64 and np.array_equal(got, want), case
+
+
 def test_centre_coordinates_truncate_to_their_pixel():
     """0.664062 · 640 = 424.9997 was column 424 (6-decimal rounding of the corner 425/640); the centre
     (424 + ½) / 640 written as 0.663281 reads back as 424.4998 in float32."""

@@ -53,6 +53,50 @@ def pixel_vertices(points: np.ndarray, width: int, height: int) -> np.ndarray:
     return scaled.astype(np.int32).astype(np.int64)
 
 
+def stacked_vertices(rows: list[np.ndarray], width: int, height: int) -> np.ndarray:
+    """:func:`pixel_vertices` of every row (none empty), stacked: ``(len(rows) · POINTS, 2)``, in one pass over
+    all rows.  np.linspace's arithmetic (``i · step``, the last point its stop), np.insert's order (a row's own
+    points before equal ones) and np.interp's (``slope · (x - j) + y_j``, ``y_j`` itself at ``x = j``; the
+    slope is the difference of two points, as the sample points are 0, 1, 2...), done on all rows at once:
+    the same float64 operations, so the same numbers.
+
+    >>> rows = [np.array([[0.1, 0.2], [0.9, 0.2], [0.5, 0.8]], dtype=np.float32)] * 2
+    >>> bool((stacked_vertices(rows, 40, 30) == np.concatenate([pixel_vertices(r, 40, 30) for r in rows])).all())
+    True
+    """
+    n = POINTS
+    lengths = np.array([len(points) for points in rows])
+    points = np.concatenate(rows).astype(np.float32).astype(np.float64)
+    sizes = lengths + 1  # closed: the first point again at the end
+    fewer = sizes < n  # the row's own points kept, np.linspace's put between them
+    m = np.where(lengths == n, 0, np.where(fewer, n - sizes, n))  # the points np.linspace places
+    owner = np.repeat(np.arange(len(rows)), m)
+    begin = np.cumsum(m) - m
+    i = np.arange(len(owner)) - begin[owner]
+    at = i * ((sizes - 1) / np.maximum(m - 1, 1))[owner]  # np.linspace(0, size - 1, m): i · step ...
+    ends = m > 1
+    at[(begin + m - 1)[ends]] = (sizes - 1)[ends]  # ... ending on its stop exactly
+    j = at.astype(np.int64)  # the sample point at or before it
+    first, length = np.cumsum(lengths) - lengths, lengths[owner]
+    here = first[owner] + np.where(j < length, j, 0)  # the closed ring's point j (the first point again at its end)
+    there = first[owner] + np.where(j + 1 < length, j + 1, 0)
+    frac = at - j
+    out = np.empty((2, len(rows) * n), dtype=np.float64)
+    placed = np.where(fewer[owner], i + j + 1, i) + owner * n  # after the row's own points at or before it
+    for axis in range(2):
+        y0 = points[here, axis]
+        out[axis, placed] = (points[there, axis] - y0) * frac + y0
+    free = np.ones(len(rows) * n, dtype=bool)
+    free[placed] = False
+    count = np.where(fewer, sizes, np.where(lengths == n, n, 0))  # the row's own points in its output
+    owner = np.repeat(np.arange(len(rows)), count)
+    own = np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
+    own = first[owner] + np.where(own < lengths[owner], own, 0)
+    out[:, np.flatnonzero(free)] = points[own].T
+    scaled = out.astype(np.float32) * np.array([[width], [height]], dtype=np.float32)
+    return scaled.astype(np.int32).astype(np.int64).T
+
+
 def row_mask(points: np.ndarray, width: int, height: int) -> np.ndarray:
     """The ``(height, width)`` uint8 mask of one row (1 inside) as Ultralytics rasterises it."""
     mask = np.zeros((height, width), dtype=np.uint8)
@@ -293,14 +337,15 @@ def compose_rows(rows: list[np.ndarray], classes: list[int], background: int, sh
     height, width = shape
     if not rows:
         return np.full(shape, background, dtype=np.int64)
-    vertices = [pixel_vertices(points, width, height) for points in rows]
-    inside = all(len(v) and v.min() >= 0 and (v.max(axis=0) < [width, height]).all() for v in vertices)
-    if not inside or len(rows) > _RANKS:
+    inside = False
+    if all(len(points) for points in rows) and len(rows) <= _RANKS:
+        start = stacked_vertices(rows, width, height)
+        inside = bool(start.min() >= 0 and (start.max(axis=0) < [width, height]).all())
+    if not inside:
         return compose([row_window(points, width, height) for points in rows], classes, background, shape)
-    sizes = np.array([len(v) for v in vertices])
+    sizes = np.full(len(rows), POINTS)
     ends = np.cumsum(sizes)
     down = np.repeat(np.arange(len(rows)) * height, sizes)  # the k-th row on rows k·height.., apart from the others
-    start = np.concatenate(vertices)
     start[:, 1] += down
     following = np.arange(1, len(start) + 1)
     following[ends - 1] = ends - sizes  # each row's last vertex joined to its first

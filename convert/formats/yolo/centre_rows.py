@@ -180,8 +180,8 @@ def _corners_alike(target: _Runs, ring: np.ndarray, at: np.ndarray, top: np.ndar
     """For each corner ``at[k]`` of ``ring``: whether the ring without it (and without ``also[k]``, another
     corner, where given and not negative) fills rows ``top[k]..bottom[k]`` (its neighbours' rows) as
     ``target`` shows them.  All in one fill: the k-th shortened ring's edges that reach its rows, moved down
-    by k times the ring's height (:func:`~convert.pixels.ultralytics_fill.fill_runs` takes rows per edge; an edge that does not
-    reach them adds nothing there)."""
+    by k times the ring's height (:func:`~convert.pixels.ultralytics_fill.fill_runs` takes rows per edge; an
+    edge that does not reach them adds nothing there)."""
     from convert.pixels.ultralytics_fill import fill_runs
 
     n, count = len(ring), len(at)
