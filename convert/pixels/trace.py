@@ -83,13 +83,16 @@ def _edges(padded: np.ndarray, height: int, width: int):
     o, line, first, last = _straight(above[r, c], r, c)  # bottom edges of the pixels above, running left
     parts.append((o, last + 1, line, first, line, 2))
     # vertical lines x = c, c = 0..width, walked column by column: the pixel left of the line is
-    # padded[:, c], the pixel right of it padded[:, c + 1]
-    columns = np.ascontiguousarray(padded.T)
-    left, right = columns[:-1, 1:-1], columns[1:, 1:-1]
-    c, r = where(left != right)
-    o, line, first, last = _straight(right[c, r], c, r)  # left edges of the pixels on the right, running up
+    # padded[:, c], the pixel right of it padded[:, c + 1]; found row by row, then sorted by column (3x
+    # cheaper than a transposed copy of the image)
+    left, right = padded[1:-1, :-1], padded[1:-1, 1:]
+    r, c = where(left != right)
+    order = np.argsort(c * height + r, kind="stable")
+    r, c = r[order], c[order]
+    left, right = left[r, c], right[r, c]
+    o, line, first, last = _straight(right, c, r)  # left edges of the pixels on the right, running up
     parts.append((o, line, last + 1, line, first, 3))
-    o, line, first, last = _straight(left[c, r], c, r)  # right edges of the pixels on the left, running down
+    o, line, first, last = _straight(left, c, r)  # right edges of the pixels on the left, running down
     parts.append((o, line, first, line, last + 1, 1))
     columns_out = [np.concatenate([p[k] for p in parts]).astype(np.int64) for k in range(5)]
     direction = np.concatenate([np.full(len(p[0]), p[5], dtype=np.int64) for p in parts])
@@ -138,16 +141,17 @@ def _link(obj, sx, sy, ex, ey, direction, width: int, height: int):
     two_on = nxt[nxt[:horizontal]].tolist()  # the horizontal stretch after the next one
     seen = bytearray(horizontal)
     walk: list[int] = []  # horizontal stretch numbers, ring after ring, each from its lowest-numbered on
+    append = walk.append
     cuts = [0]
-    for first_edge in range(horizontal):
-        if seen[first_edge]:
-            continue
+    first_edge = seen.find(0)  # the lowest-numbered stretch on no ring yet (-1: none left)
+    while first_edge >= 0:
         edge = first_edge
         while not seen[edge]:
             seen[edge] = 1
-            walk.append(edge)
+            append(edge)
             edge = two_on[edge]
         cuts.append(2 * len(walk))
+        first_edge = seen.find(0, first_edge + 1)
     ring_order = np.empty(2 * len(walk), dtype=np.int64)
     ring_order[0::2] = walk
     ring_order[1::2] = nxt[ring_order[0::2]]
