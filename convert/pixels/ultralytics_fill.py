@@ -151,7 +151,10 @@ def fill_runs(start: np.ndarray, end: np.ndarray, top, bottom) -> tuple[np.ndarr
     >>> [v.tolist() for v in fill_runs(square, np.roll(square, -1, axis=0), 1, 2)]
     [[1, 2], [0, 0], [2, 2]]
     """
-    top, bottom = np.broadcast_to(top, len(start)), np.broadcast_to(bottom, len(start))
+    if np.ndim(top) == 0:  # np.full: cheaper than np.broadcast_to
+        top = np.full(len(start), top, dtype=np.int64)
+    if np.ndim(bottom) == 0:
+        bottom = np.full(len(start), bottom, dtype=np.int64)
     chained = np.zeros(len(start), dtype=bool)  # the edge's end is the next edge's start, on the same rows
     np.equal(end[:-1, 0], start[1:, 0], out=chained[:-1])
     chained[:-1] &= (end[:-1, 1] == start[1:, 1]) & (top[:-1] == top[1:]) & (bottom[:-1] == bottom[1:])

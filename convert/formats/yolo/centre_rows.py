@@ -52,19 +52,20 @@ def centre_ring(ring: np.ndarray) -> np.ndarray:
 
 def _tidy(points: np.ndarray) -> np.ndarray:
     """Without consecutive repeats, and without vertices where the path goes straight on (a reversal, the
-    tip of a part one pixel wide, is kept)."""
-    keep = np.any(points != _before(points), axis=1)
-    if not keep.any():
+    tip of a part one pixel wide, is kept).  On the x and y columns, by positions (cheaper than (n, 2)
+    arrays and boolean masks)."""
+    x, y = points[:, 0], points[:, 1]
+    moved = np.flatnonzero((x != _before(x)) | (y != _before(y)))
+    if not len(moved):
         return points[:1]
-    points = points[keep]
+    points = points[moved]
     if len(points) < 3:
         return points
-    before = points - _before(points)
-    after = _after(points) - points
-    cross = before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0]
-    dot = (before * after).sum(axis=1)
-    straight = (cross == 0) & (dot > 0)
-    return points[~straight] if (~straight).any() else points[:2]
+    x, y = points[:, 0], points[:, 1]
+    bx, by = x - _before(x), y - _before(y)
+    ax, ay = _after(x) - x, _after(y) - y
+    turns = np.flatnonzero((bx * ay != by * ax) | (bx * ax + by * ay <= 0))  # not straight on
+    return points[turns] if len(turns) else points[:2]
 
 
 def fewer_vertices(ring: np.ndarray) -> np.ndarray:
@@ -294,14 +295,14 @@ class _Frame:
         are filled again, from the edges that reach them (the rows ``memo`` has seen in that state are not)."""
         if not self.bands:
             return self.fills_as_target(ring[keep])
-        n = len(ring)
-        ys = ring[:, 1]
-        around = np.stack((ys[(new - 1) % n], ys[new], ys[(new + 1) % n]))
         points = ring[keep]
         if np.count_nonzero(points[:, 1] != _after(points[:, 1])) < 2:  # no longer a ring that fills
             return self.fills_as_target(points)
         if memo is not None and memo.usable:
             return memo.same(ring, keep, new)
+        n = len(ring)
+        ys = ring[:, 1]
+        around = np.stack((ys[(new - 1) % n], ys[new], ys[(new + 1) % n]))
         return _fills_rows_alike(self.runs, points, around.min(axis=0), around.max(axis=0))
 
     def removable(self, ring: np.ndarray, candidates: np.ndarray, gone: np.ndarray,
