@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convert.pixels.png_encode import encode_png, encode_png_rgb, encode_png_rgb_columns
+from convert.pixels import png_encode
+from convert.pixels.png_encode import encode_png, encode_png_rgb, encode_png_rgb_stretches
 
 SHAPES = [(1, 1), (1, 7), (5, 1), (3, 4), (37, 53)]
 
@@ -70,19 +71,46 @@ def test_rgb_of_uint8_numbers_equals_the_table_lookup(table_kind):
     assert (decoded == colours[numbers]).all()
 
 
-@pytest.mark.parametrize("shape", [*SHAPES, (3, 300), (300, 3)])
-@pytest.mark.parametrize("kind", ["uint8 identity", "uint8 shuffled", "uint32 wide"])
-def test_rgb_from_columns_is_the_same_bytes_as_from_rows(shape, kind):
-    """coco-panoptic encodes its segment numbers as painting stores them, column by column: the PNG must be
-    byte for byte the one of the row-major image (wider than a block of columns too)."""
+def stretches_of(numbers: np.ndarray, rng, cut: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The column-major stretches of an image (a stretch per run of one value; with ``cut``, runs also cut at
+    random points, as painting cuts them where regions change below the top one)."""
+    flat = numbers.T.reshape(-1)
+    starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]])
+    if cut:
+        starts = np.union1d(starts, rng.choice(flat.size, size=flat.size // 3 + 1))
+    return starts, flat[starts]
+
+
+@pytest.mark.parametrize("shape", [*SHAPES, (3, 300), (300, 3), (64, 80)])
+@pytest.mark.parametrize("kind", ["uint8 identity", "uint8 shuffled", "uint32 wide", "vertical stripes"])
+@pytest.mark.parametrize("cut", [False, True])
+def test_rgb_from_stretches_is_the_same_bytes_as_from_rows(shape, kind, cut):
+    """coco-panoptic encodes its segment numbers from the stretches painting gives: the PNG must be byte for
+    byte the one of the row-major image."""
     rng = np.random.default_rng(11 + sum(shape))
     n = 300 if kind == "uint32 wide" else 12
-    numbers = rng.integers(0, n, size=shape).astype(np.uint32 if kind == "uint32 wide" else np.uint8)
+    numbers = rng.integers(0, n, size=shape)
     numbers[:, : shape[1] // 3] = n - 1  # runs across columns
+    numbers[shape[0] // 2:, shape[1] // 2:] = 5  # a block whose runs go on into the next column
+    if kind == "vertical stripes":  # every pixel differs from its left neighbour
+        numbers = np.broadcast_to(np.arange(shape[1]) % 2 + 1, shape).copy()
     if kind == "uint8 identity":
         colours = np.stack([np.arange(n), np.zeros(n), np.zeros(n)], axis=1).astype(np.uint8)
     elif kind == "uint8 shuffled":
         colours = rng.integers(0, 256, size=(n, 3), dtype=np.uint8)
     else:
         colours = np.stack([np.arange(n) % 256, np.arange(n) // 256, np.zeros(n)], axis=1).astype(np.uint8)
-    assert encode_png_rgb_columns(np.ascontiguousarray(numbers.T), colours) == encode_png_rgb(numbers, colours)
+    starts, values = stretches_of(numbers, rng, cut)
+    assert encode_png_rgb_stretches(starts, values, colours, shape) == encode_png_rgb(numbers, colours)
+
+
+def test_rgb_from_stretches_in_batches(monkeypatch):
+    """The pieces of a noisy image are put a batch at a time: the same bytes with batches of one piece."""
+    rng = np.random.default_rng(5)
+    numbers = rng.integers(0, 3, size=(40, 70))
+    colours = rng.integers(0, 256, size=(3, 3), dtype=np.uint8)
+    starts, values = stretches_of(numbers, rng, cut=True)
+    whole = encode_png_rgb_stretches(starts, values, colours, numbers.shape)
+    monkeypatch.setattr(png_encode, "PIECE_PIXELS", 1)
+    assert encode_png_rgb_stretches(starts, values, colours, numbers.shape) == whole == encode_png_rgb(numbers,
+                                                                                                     colours)

@@ -142,11 +142,6 @@ class Stretches:
         store_columns(out, 0, np.repeat(self.per_stretch(per_region, empty), self.ends - self.starts))
         return out
 
-    def columns(self, per_region: np.ndarray, empty, shape: tuple[int, int]) -> np.ndarray:
-        """:meth:`image` stored column by column: the ``(width, height)`` array that is its transpose."""
-        height, width = shape
-        return np.repeat(self.per_stretch(per_region, empty), self.ends - self.starts).reshape(width, height)
-
 
 @dataclass(slots=True)
 class Painted:

@@ -34,7 +34,6 @@ try:  # zlib-ng: the same deflate format, about 4 to 7 times faster on label ima
 except ImportError:  # pragma: no cover - zlib-ng is a dependency; without it, the same pixels, slower
     _deflate = zlib
 
-TRANSPOSE_BLOCK = 128  # columns copied into the rows at a time (encode_png_rgb_columns)
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 GRAY, RGB, PALETTE = 0, 2, 3  # PNG colour types
 NONE, SUB = 0, 1  # PNG filter types
@@ -96,29 +95,66 @@ def _channels(colours: np.ndarray, index: np.ndarray):
             yield channel, index if _identity(table, index) else table.take(index)
 
 
-def encode_png_rgb_columns(columns: np.ndarray, colours: np.ndarray) -> bytes:
-    """:func:`encode_png_rgb` of ``columns.T``: the same bytes, from the index image stored column by column
-    (``(w, h)``, as painting's stretches give it), without making it row-major first.  The differences of the
-    *Sub* filter are taken between whole columns (contiguous), then copied into the rows in blocks of
-    columns (the block stays in cache): 0.3 to 0.4 ms less per 1024x768 panoptic image than making the
-    row-major image first (measured, ``bench/RESULTS.md``).
+def encode_png_rgb_stretches(starts: np.ndarray, values: np.ndarray, colours: np.ndarray,
+                             shape: tuple[int, int]) -> bytes:
+    """:func:`encode_png_rgb` of the ``shape`` (``(h, w)``) image painted as stretches: its pixels in column-major
+    order (down each column, then the next) are cut into stretches starting at ``starts`` (sorted, the first 0,
+    each running to the next one or to the end) and stretch ``i`` shows ``colours[values[i]]``.  The same
+    bytes, without making the image: the *Sub* filter is 0 wherever a pixel has the colour of the pixel left
+    of it, and between two pixels where a stretch starts, in a column or in the column to its left, pixel
+    and neighbour keep their colours; only the pieces whose colour differs from their neighbours' are written
+    into rows of zeros (a label image has few: 0.5% of the pixels of the bench's 1024x768 panoptic images).
 
-    >>> index = np.array([[0, 1, 1], [1, 0, 2]])
+    >>> index = np.array([[0, 1, 1], [1, 0, 2]])  # column-major: 0 1 | 1 0 | 1 2
     >>> colours = np.array([[0, 0, 0], [7, 1, 0], [0, 0, 9]], dtype=np.uint8)
-    >>> encode_png_rgb_columns(np.ascontiguousarray(index.T), colours) == encode_png_rgb(index, colours)
+    >>> stretches = encode_png_rgb_stretches(np.array([0, 1, 3, 4, 5]), np.array([0, 1, 0, 1, 2]), colours, (2, 3))
+    >>> stretches == encode_png_rgb(index, colours)
     True
     """
-    width, height = columns.shape
+    height, width = shape
+    total = height * width
     rows = np.zeros((height, width * 3 + 1), dtype=np.uint8)
     rows[:, 0] = SUB
-    for channel, values in _channels(colours, columns):
-        sub = np.empty((width, height), dtype=np.uint8)
-        sub[:1] = values[:1]
-        np.subtract(values[1:], values[:-1], out=sub[1:])
-        target = rows[:, 1 + channel::3]
-        for c in range(0, width, TRANSPOSE_BLOCK):
-            target[:, c:c + TRANSPOSE_BLOCK] = sub[c:c + TRANSPOSE_BLOCK].T
+    starts = np.asarray(starts, dtype=np.int64)
+    # every start, and every start one column on (sorted together, the two sorted halves merged by a stable
+    # sort); at each, the stretch of the pixel (``here``) and of its left neighbour (``left``, -1 in column 0,
+    # whose neighbour is 0); equal points give empty pieces, which write nothing
+    both = np.concatenate((starts, starts[:np.searchsorted(starts, total - height)] + height))
+    order = np.argsort(both, kind="stable")
+    points = both[order]
+    from_here = order < len(starts)
+    here = np.cumsum(from_here) - 1
+    left = np.cumsum(~from_here) - 1
+    lengths = np.diff(points, append=total)
+    flat = rows.reshape(-1)
+    for channel in range(3):
+        table = np.ascontiguousarray(colours[:, channel])
+        if not table.any():  # 0 everywhere (G and B of panoptic ids below 256): the rows' zeros
+            continue
+        value = table.take(values)
+        differs = value[here] - np.where(left < 0, 0, value[left])
+        pieces = np.flatnonzero(differs)
+        _put_pieces(flat, points[pieces], lengths[pieces], differs[pieces], height, width * 3 + 1, 1 + channel)
     return _png(struct.pack(">IIBBBBB", width, height, 8, RGB, 0, 0, 0), rows)
+
+
+PIECE_PIXELS = 1 << 20  # pixels of pieces put at a time (bounds the index arrays of a noisy image)
+
+
+def _put_pieces(flat: np.ndarray, firsts: np.ndarray, lengths: np.ndarray, byte: np.ndarray, height: int,
+                stride: int, offset: int) -> None:
+    """Set the row bytes of column-major pixels ``firsts[i]`` .. ``firsts[i] + lengths[i] - 1`` to ``byte[i]``:
+    pixel (x, y) is byte ``y * stride + 3 x + offset`` of the rows.  ``PIECE_PIXELS`` pixels at a time, or
+    the one piece that holds more."""
+    done = np.cumsum(lengths)
+    lo = 0
+    while lo < len(firsts):
+        hi = max(lo + 1, int(np.searchsorted(done, (done[lo - 1] if lo else 0) + PIECE_PIXELS, "right")))
+        first, n = firsts[lo:hi], lengths[lo:hi]
+        pixel = np.repeat(first - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        x, y = np.divmod(pixel, height)
+        flat[y * stride + 3 * x + offset] = np.repeat(byte[lo:hi], n)
+        lo = hi
 
 
 def _identity(table: np.ndarray, index: np.ndarray) -> bool:

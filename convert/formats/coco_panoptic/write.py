@@ -38,7 +38,7 @@ from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.painted import Painted
 from convert.pixels import runs
-from convert.pixels.png_encode import encode_png_rgb_columns
+from convert.pixels.png_encode import encode_png_rgb_stretches
 from convert.wording import plural
 
 
@@ -120,13 +120,10 @@ class CocoPanopticWriter(LayoutWriter):
                 per_region[k] = segment_of_class[cls_value]
         segment = st.per_stretch(per_region, fill_segment)
         self._measure(info, segment, st, h)
-        # segments are numbered 1..n: draw the small numbers, the PNG colours them through id_to_rgb's table;
-        # drawn column by column as the stretches lie (the PNG's rows are made from the columns)
-        small = np.uint8 if len(info) < 256 else np.uint32
-        numbers = st.columns(per_region.astype(small), small(fill_segment), (h, w))
+        # segments are numbered 1..n, coloured through id_to_rgb's table; the PNG is made from the stretches
         colours = id_to_rgb(np.arange(len(info) + 1))
         self.put(written, f"annotations/panoptic_{subset}/{stem}.png",
-                 lambda: encode_png_rgb_columns(numbers, colours))
+                 lambda: encode_png_rgb_stretches(st.starts, segment, colours, (h, w)))
         image = {"file_name": file_name, "width": w, "height": h}
         written.record = PanopticRecord(subset, sample.image_id, image,
                                         {"file_name": f"{stem}.png", "segments_info": info},
