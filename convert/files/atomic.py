@@ -191,16 +191,26 @@ def copy_bytes(fin, fout) -> None:
 
 
 def stage_link(src: Path, path: Path, owner: str) -> str:
-    """A symlink to ``src`` (its real path), staged beside ``path`` (see :func:`stage_bytes`)."""
+    """A symlink to ``src`` (its real path), staged beside ``path`` (see :func:`stage_bytes`); ``path``'s folder
+    is made when it is missing (tried first: the folder is there for every image but the first)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    target = os.path.realpath(src)
+    try:
+        try:
+            return _link_temp(target, path, owner)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return _link_temp(target, path, owner)
+    except OSError as exc:
+        raise named(exc, path) from None
+
+
+def _link_temp(target: str, path: Path, owner: str) -> str:
     for _ in range(100):
         tmp = str(path.parent / f".{path.name}.{owner}.{os.getpid()}.{next(_COUNTER)}.part")
         try:
-            os.symlink(os.path.realpath(src), tmp)
+            os.symlink(target, tmp)
             return tmp
         except FileExistsError:
             continue
-        except OSError as exc:
-            raise named(exc, path) from None
     raise FileExistsError(f"cannot create a temporary link beside {path}")
