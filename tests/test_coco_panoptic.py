@@ -16,7 +16,7 @@ from convert.formats.readers import detect_format
 from convert.model.labelmap import LabelMap, voc_color
 from convert.painting.paint import paint
 
-from conftest import FOOD, corpus, run_cli
+from conftest import FOOD, coco_doc, corpus, run_cli, write_json
 
 SAMPLE = "panopticapi-sample/panoptic_examples.json"
 
@@ -201,3 +201,31 @@ def test_a_category_colour_that_is_not_three_integers_gives_the_palettes_colours
     ds = CocoPanopticDataset(root / "panoptic_food.json")
     lm = ds.source_labelmap
     assert lm is not None and all(c.color == voc_color(c.index) for c in lm.classes)
+
+
+def test_more_than_255_segments_in_one_image(tmp_path):
+    """300 objects in one image: segment ids past 255 use the green channel; every segment's area and bbox are
+    those of its pixels in the PNG, and every object keeps its own segment."""
+    cells = [((i % 20) * 3, (i // 20) * 3) for i in range(300)]  # a 20 x 15 grid of 3x3 cells
+    anns = [{"id": i + 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "area": 4.0, "bbox": [x, y, 2, 2],
+             "segmentation": [[x, y, x + 2, y, x + 2, y + 2, x, y + 2]]} for i, (x, y) in enumerate(cells)]
+    src = write_json(tmp_path / "in.json", coco_doc([{"id": 1, "file_name": "a.jpg", "width": 60, "height": 45}],
+                                                    anns, [{"id": 1, "name": "dot"}]))
+    labels = tmp_path / "labelmap.yaml"
+    labels.write_text("void: 255\nclasses:\n  - {name: background, index: 0, level: 0, fill: true}\n"
+                      "  - {name: dot, index: 1, level: 1}\n")
+    out = tmp_path / "pan"
+    api.convert(src, out, labels=labels, to="coco-panoptic")
+    doc = json.loads((out / "annotations" / "panoptic_default.json").read_text())
+    (ann,) = doc["annotations"]
+    rgb = np.asarray(Image.open(out / "annotations" / "panoptic_default" / ann["file_name"]))
+    assert rgb[..., 1].any()  # ids of 256 and over
+    ids = rgb_to_id(rgb)
+    assert {s["id"] for s in ann["segments_info"]} == set(np.unique(ids).tolist()) == set(range(1, 302))
+    for seg in ann["segments_info"]:
+        where = ids == seg["id"]
+        rows, cols = np.flatnonzero(where.any(1)), np.flatnonzero(where.any(0))
+        assert seg["area"] == where.sum()
+        assert seg["bbox"] == [cols[0], rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1]
+    for (x, y), seg in zip(cells, ann["segments_info"]):  # things numbered in painting order, the fill last
+        assert set(np.unique(ids[y:y + 3, x:x + 3]).tolist()) == {seg["id"], 302 - 1}

@@ -81,6 +81,7 @@ class CocoPanopticWriter(LayoutWriter):
         self.segments = 0
         self.category_id, self.ids_note = category_ids(labelmap)
         self.supercategory: dict[str, str] = {}
+        self.colours = id_to_rgb(np.arange(256))  # id_to_rgb of 0..n, grown when an image has more segments
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
@@ -121,7 +122,9 @@ class CocoPanopticWriter(LayoutWriter):
         segment = st.per_stretch(per_region, fill_segment)
         self._measure(info, segment, st, h)
         # segments are numbered 1..n, coloured through id_to_rgb's table; the PNG is made from the stretches
-        colours = id_to_rgb(np.arange(len(info) + 1))
+        if len(info) >= len(self.colours):
+            self.colours = id_to_rgb(np.arange(2 * len(info) + 1))
+        colours = self.colours[:len(info) + 1]
         self.put(written, f"annotations/panoptic_{subset}/{stem}.png",
                  lambda: encode_png_rgb_stretches(st.starts, segment, colours, (h, w)))
         image = {"file_name": file_name, "width": w, "height": h}
