@@ -111,6 +111,24 @@ def test_bad_image_entries_are_findings_and_skipped(tmp_path, image, code):
     assert len(ds) == 1
 
 
+@pytest.mark.parametrize("image, code", [
+    ({"id": 2, "file_name": "b.jpg", "width": 100000, "height": 100000}, "image-too-large"),
+    ({"id": 2, "file_name": "../../escape.jpg", "width": 4, "height": 5}, "unsafe-path"),
+    ({"id": 2, "file_name": "b.jpg", "width": 0, "height": 5}, "bad-image"),
+    ({"id": 2, "file_name": "a.png", "width": 4, "height": 5}, "duplicate-image"),
+])
+def test_annotations_of_a_refused_image_are_counted_on_it_not_dangling(tmp_path, image, code):
+    """They were one dangling-image-id error each, saying their image_id matched no image, while it did."""
+    anns = [{"id": 5, "image_id": 2, "category_id": 3, "segmentation": [SQUARE]},
+            {"id": 6, "image_id": 2, "category_id": 3, "segmentation": [SQUARE]},
+            {"id": 7, "image_id": 404, "category_id": 3, "segmentation": [SQUARE]}]
+    ds = load(tmp_path, anns, images=(IMG, image))
+    assert [f.code for f in ds.findings] == [code, "dangling-image-id"]
+    assert ds.findings[0].message.endswith("; its 2 annotations are not painted")
+    assert ds.findings[1].element == "annotation id=7"
+    assert ds.findings[1].message == "image_id 404 matches no image; not painted"
+
+
 def test_gappy_category_ids_keep_their_names_and_windows_names_are_normalised(tmp_path):
     img = {"id": 5, "file_name": "sub\\dir\\x.jpg", "width": 4, "height": 5}
     ds = load(tmp_path, [{"id": 1, "image_id": 5, "category_id": 9, "segmentation": [SQUARE]}], images=(img,))

@@ -147,7 +147,7 @@ def main() -> None:
     # found by bench/fuzz.py (2026-11-24): each raised an exception before it was handled
     case("coco_unhashable_ids.json", j(coco(annotations=[{"id": [], "image_id": [], "category_id": 1,
                                                           "segmentation": SQUARE}])), 1,
-         "matches no converted image", "dangling-image-id")
+         "matches no image", "dangling-image-id")
     case("labelme_shapes_not_list.json", j({**lm, "shapes": True}), 1, "no 'shapes' list", "unreadable-file")
     case("labelme_non_ascii_imagedata.json", j({**lm, "imageData": "\u0080\u00e9"}), 1, "imageData", "bad-value")
     case("voc_broken_png", {"SegmentationClass/a.png": png_broken_chunk(),

@@ -55,7 +55,9 @@ TABLE = [
     ),
     CodeInfo(
         "dangling-image-id", "files", E,
-        "An annotation's `image_id` matches no image; the annotation is not painted.",
+        "An annotation's `image_id` matches no image; the annotation is not painted. The annotations of an image "
+        "entry that is there but not converted (`unsafe-path`, `image-too-large`, `bad-image`, `duplicate-image`) "
+        "are not dangling: that image's own finding counts them.",
         '`{"id": 9, "image_id": 404, ...}` with no image 404',
         "Add the image entry or drop the annotation.",
     ),

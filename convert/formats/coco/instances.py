@@ -35,6 +35,7 @@ at a time as the caller iterates.  Segmentations are decoded by
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
 from convert.model.names import normalize_name, stem_of, unsafe_reason
 from convert.model.sample import OrderRule, Origin, Region, Sample
+from convert.wording import plural
 
 NAME = "coco"
 ORDER = OrderRule(("position",), "the annotations list")  # Region.order: the annotation's index in the file
@@ -202,6 +204,12 @@ class CocoDataset(IndexedDataset[dict]):
         # images, in file order
         self.entries: list[dict] = []  # the converted images, each with its annotations (position, annotation)
         by_id: dict = {}
+        refused: dict = {}  # id of an image entry that is not converted -> the position of its finding
+
+        def refuse(img_id, finding: Finding) -> None:
+            if (is_int(img_id) or isinstance(img_id, str)) and img_id not in by_id:
+                refused.setdefault(img_id, len(findings))
+            findings.append(finding)
         stems: dict[str, int] = {}
         for i, img in enumerate(doc["images"]):
             where = f"images[{i}]"
@@ -223,17 +231,17 @@ class CocoDataset(IndexedDataset[dict]):
                     f"'width'/'height' must be positive integers, got {img.get('width')!r} x {img.get('height')!r}"
                 )
             if problems:
-                findings.append(Finding("bad-image", "; ".join(problems), file=file, element=where,
-                                        image=name if isinstance(name, str) else None))
+                refuse(img_id, Finding("bad-image", "; ".join(problems), file=file, element=where,
+                                       image=name if isinstance(name, str) else None))
                 continue
             assert isinstance(name, str) and width is not None and height is not None  # problems said otherwise
             reason = unsafe_reason(name)
             if reason:
-                findings.append(Finding("unsafe-path", f"file_name {name!r} {reason}; not converted",
-                                        file=file, element=where, image=name))
+                refuse(img_id, Finding("unsafe-path", f"file_name {name!r} {reason}; not converted",
+                                       file=file, element=where, image=name))
                 continue
             if width * height > max_pixels:
-                findings.append(Finding(
+                refuse(img_id, Finding(
                     "image-too-large",
                     f"declared size {width}x{height} = {width * height} pixels exceeds --max-pixels {max_pixels}",
                     file=file, element=where, image=name))
@@ -245,7 +253,7 @@ class CocoDataset(IndexedDataset[dict]):
             norm = normalize_name(name)
             stem = stem_of(norm)
             if stem in stems:
-                findings.append(Finding(
+                refuse(img_id, Finding(
                     "duplicate-image",
                     f"{name!r} would write the same mask as image id={self.entries[stems[stem]]['id']}; skipped",
                     file=file, element=where, image=name))
@@ -257,6 +265,7 @@ class CocoDataset(IndexedDataset[dict]):
 
         # annotations grouped by image, keeping file order
         seen_ids: dict = {}
+        carried: dict = {}  # id of a refused image -> how many annotations name it
         for pos, ann in enumerate(doc.get("annotations") or []):
             where = _ann_element(ann, pos)
             if not isinstance(ann, (dict, Annotation)):
@@ -271,12 +280,19 @@ class CocoDataset(IndexedDataset[dict]):
                     seen_ids[ann_id] = pos
             image_ref = ann.get("image_id")
             slot = by_id.get(image_ref) if is_int(image_ref) or isinstance(image_ref, str) else None
+            if slot is None and (is_int(image_ref) or isinstance(image_ref, str)) and image_ref in refused:
+                carried[image_ref] = carried.get(image_ref, 0) + 1  # said on the image's own finding
+                continue
             if slot is None:
                 findings.append(Finding("dangling-image-id",
-                                        f"image_id {ann.get('image_id')!r} matches no converted image; not painted",
+                                        f"image_id {ann.get('image_id')!r} matches no image; not painted",
                                         file=file, element=where))
                 continue
             self.entries[slot]["annotations"].append((pos, ann))
+        for img_id, count in carried.items():  # a refused image's annotations are not dangling: counted on it
+            at = refused[img_id]
+            findings[at] = replace(findings[at], message=f"{findings[at].message}; its {plural(count, 'annotation')} "
+                                   f"{'is' if count == 1 else 'are'} not painted")
 
         super().__init__(file, findings, self._levelled_labelmap(doc.get("categories") or []))
 
