@@ -4,9 +4,11 @@ says why: the reasons counted by code and the first one quoted.  A run that uses
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from convert import api
+from convert.formats.writers import WRITERS
 
 from conftest import run_cli
 
@@ -58,3 +60,27 @@ def test_a_source_without_images_is_not_this_error(tmp_path):
     src = tmp_path / "a.json"
     src.write_text(json.dumps({"images": [], "annotations": [], "categories": [{"id": 1, "name": "x"}]}))
     assert "no-usable-image" not in {f.code for f in api.convert(src, tmp_path / "out").findings}
+
+
+UNSAFE = {"images": [{"id": 40, "file_name": "../../escape.jpg", "width": 5, "height": 10}],
+          "annotations": [{"id": 1, "image_id": 40, "category_id": 1, "segmentation": [[0, 0, 1, 0, 1, 2, 0, 2]]}],
+          "categories": [{"id": 1, "name": "a"}]}
+
+
+@pytest.mark.parametrize("to", sorted(WRITERS))
+def test_nothing_was_written_is_true_for_every_writer(tmp_path, to):
+    """It said 'nothing was written', then 'wrote a VOC tree of 0 images', and OUT held labelmap.txt."""
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps(UNSAFE))
+    report = api.convert(src, tmp_path / "out", to=to)
+    assert "no-usable-image" in {f.code for f in report.findings} and report.exit_code() == 1
+    assert report.summary.startswith("nothing was written to ") and not (tmp_path / "out").exists()
+
+
+def test_a_folder_given_empty_stays_empty(tmp_path):
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps(UNSAFE))
+    (tmp_path / "out").mkdir()
+    result = run_cli("convert", src, "-o", tmp_path / "out", "--to", "voc")
+    assert result.returncode == 1 and "nothing was written to " in result.stderr, result.stderr
+    assert "wrote a VOC tree" not in result.stderr and not list((tmp_path / "out").iterdir())

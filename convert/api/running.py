@@ -271,6 +271,19 @@ def _export(ds: Loaded, out: Path, opts: RunOptions, staging: Staging, progress:
     return report
 
 
+def _leave_nothing(out: Path, fresh: bool) -> None:
+    """OUT after a run that wrote no image: without the run's (empty) list of files, and gone when the run
+    made it and nothing else is in it."""
+    from convert.pipeline.outfolder import MANIFEST
+
+    (out / MANIFEST).unlink(missing_ok=True)
+    if fresh:
+        try:
+            out.rmdir()  # only when empty
+        except OSError:
+            pass
+
+
 def _outputs(out, dataset, fold_case: bool, manifest=None, placements=None, placed=None):
     from convert.pipeline.outputs import Outputs
 
@@ -291,6 +304,7 @@ def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict,
     out = target.out
     manifest = None
     notes: list[str] = []
+    fresh = not out.exists()  # the run makes OUT: a run that writes no image leaves no folder either
     try:
         note = target.apply()
         if note:
@@ -304,12 +318,15 @@ def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict,
                      outputs=_outputs(out, dataset, fold_case, manifest, placements, placed), finish_reports=False,
                      **kwargs)
         try:
-            manifest.add(writer.finish() or [])
+            if report.written:  # no image written: no files of the set either (no half-made output)
+                manifest.add(writer.finish() or [])
         except BaseException:
             report.pending.abort()
             raise
         manifest.close(finished=True)
         (out / RUN_STATE).unlink(missing_ok=True)
+        if not report.written:
+            _leave_nothing(out, fresh)
     except (Interrupted, SegconvError, OSError) as stop:
         if isinstance(stop, Interrupted):
             stop.report.notes = notes + stop.report.notes
@@ -329,7 +346,8 @@ def _write(dataset, labelmap: LabelMap, target, writer_cls, writer_kwargs: dict,
     report.labelmap_derived = derived
     report.notes = notes + writer.notes + report.notes
     report.resumed = target.resuming
-    report.summary = writer.summary(report.written)
+    report.summary = writer.summary(report.written) if report.written else \
+        f"nothing was written to {out}: no image of the source could be used (see the findings)"
     report.findings += getattr(writer, "findings", [])
     report.pending.finish(report)  # the reports last, with every finding, the writer's too
     return report
