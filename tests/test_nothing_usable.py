@@ -56,10 +56,18 @@ def test_one_usable_image_is_not_this_error(tmp_path):
     assert report.exit_code() == 0  # b's missing mask is a warning (normal for a test split)
 
 
-def test_a_source_without_images_is_not_this_error(tmp_path):
+def test_a_source_without_images_is_not_this_error_but_no_image(tmp_path):
+    """An empty delivery was accepted: exit 0, '0 images', an HTML report saying Accepted."""
     src = tmp_path / "a.json"
-    src.write_text(json.dumps({"images": [], "annotations": [], "categories": [{"id": 1, "name": "x"}]}))
-    assert "no-usable-image" not in {f.code for f in api.convert(src, tmp_path / "out").findings}
+    src.write_text(json.dumps({"images": [], "annotations": [], "categories": []}))
+    report = api.convert(src, tmp_path / "out")
+    assert [f.code for f in report.findings] == ["no-image"] and report.exit_code() == 1
+    assert report.findings[0].message == "the source holds no image: nothing was written"
+    assert not (tmp_path / "out").exists()
+    result = run_cli("validate", src, "--html", tmp_path / "r.html")
+    assert result.returncode == 1, result.stderr
+    assert "error[no-image]" in result.stderr and "the source holds no image: nothing was checked" in result.stderr
+    assert "Accepted" not in (tmp_path / "r.html").read_text()
 
 
 UNSAFE = {"images": [{"id": 40, "file_name": "../../escape.jpg", "width": 5, "height": 10}],

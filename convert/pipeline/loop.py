@@ -34,6 +34,7 @@ from convert.pipeline.whole_source import (
     add_accounting,
     dropped_images,
     late_missing_images,
+    no_image,
     nothing_usable,
     tally,
     unused_classes,
@@ -335,6 +336,8 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             if total or dropped:
                 sample_findings.append(nothing_usable(unusable + dropped, total + len(dropped), writer is not None,
                                                       str(dataset.path)))
+            else:
+                sample_findings.append(no_image(writer is not None, str(dataset.path)))
         unused = unused_classes(labelmap, report.classes, report.images)
         report.findings = list(dataset.findings) + sample_findings + unused
         report.worst = worst_images(worst)

@@ -82,6 +82,16 @@ def nothing_usable(reasons: list[Finding], total: int, writing: bool, source: st
     return Finding("no-usable-image", f"{what}: {which} be used ({codes}{first})", file=source)
 
 
+def no_image(writing: bool, source: str) -> Finding:
+    """The error of a run whose source holds no image at all: an empty delivery is not accepted in silence.
+
+    >>> print(no_image(True, "a.json").message)
+    the source holds no image: nothing was written
+    """
+    return Finding("no-image", f"the source holds no image: nothing was {'written' if writing else 'checked'}",
+                   file=source)
+
+
 def unused_classes(labelmap: LabelMap, painted: dict, images: int) -> list[Finding]:
     """A ``class-unused`` finding for each class but the fill class with no painted region in the ``images``
     checked (``painted``: the per-class totals, by class name)."""

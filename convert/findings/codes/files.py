@@ -108,6 +108,14 @@ TABLE = [
         "each reader looks), or --images pointing at the wrong folder.",
     ),
     CodeInfo(
+        "no-image", "files", E,
+        "The source holds no image at all (an empty `images` list, a Label Studio export without tasks, YOLO "
+        "splits with no image): there is nothing to convert or check, and an empty delivery is not accepted in "
+        "silence; a conversion writes nothing. A source whose images are all refused is `no-usable-image`.",
+        '`{"images": [], "annotations": [], "categories": []}`',
+        "Check that SRC is the export meant (an export of an empty task or subset), and that its images are listed.",
+    ),
+    CodeInfo(
         "missing-image", "files", W,
         "The image file an annotation refers to cannot be found, so its size cannot be checked. A warning per "
         "image; an info instead when no image at all is found (an annotations-only delivery: one finding for "
