@@ -222,6 +222,7 @@ def test_holes_two_parts_crowd_and_border_lose_nothing(tmp_path):
                {"id": 4, "image_id": 1, "category_id": 3, "segmentation": [[-10, 40, 20, 40, 20, 70, -10, 70]]}]}
     src = tmp_path / "in.json"
     src.write_text(json.dumps(doc))
+    Image.new("RGB", (w, h)).save(tmp_path / "a.jpg")  # its photo: without it the label files are of no use
     lm = tmp_path / "lm.yaml"
     lm.write_text(yaml.safe_dump(LABELS.to_dict()))
     # a hole in the plate: the plate is a ring around a 10 x 10 hole nobody covers

@@ -220,9 +220,26 @@ class YoloDataset(IndexedDataset[tuple[Path, str, str]]):
                         image = local if local.exists() or not (where.parent / line).exists() else where.parent / line
                     out.append(image)
             else:
-                findings.append(missing_image("that split is empty", subject=split, problem=f"{item!r} is neither "
-                                              "a folder nor a .txt list of images here", file=self.file,
-                                              element=split))
+                placeless = self._labels_without_folder(str(item))
+                findings += placeless or [missing_image("that split is empty", subject=split, problem=f"{item!r} "
+                                                        "is neither a folder nor a .txt list of images here",
+                                                        file=self.file, element=split)]
+        return out
+
+    def _labels_without_folder(self, item: str) -> list[Finding]:
+        """An error for each label file of a split whose images folder is not here (a YOLO set written without
+        its photos): YOLO keeps no image size, so its rows cannot be placed, and Ultralytics stops at the
+        missing folder."""
+        folder = label_path(self.root / item / "_.jpg").parent
+        if not folder.is_dir():
+            return []
+        out = []
+        for labels in sorted(folder.rglob("*.txt")):
+            name = self._name(labels.parent / labels.stem)
+            name = name[len("labels/"):] if name.startswith("labels/") else name
+            out.append(missing_image(CANNOT_PAINT, subject=None, problem=f"no image for this label file: {item!r} "
+                                     "is not a folder here", file=str(labels), image=name,
+                                     severity=Severity.ERROR))
         return out
 
     def _labels_without_images(self, lists: dict) -> list[Finding]:

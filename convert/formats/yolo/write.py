@@ -34,6 +34,8 @@ import numpy as np
 import yaml
 
 from convert.findings import Finding
+from convert.findings.missing_image import missing_image
+from convert.findings.severity import Severity
 from convert.formats.layout_writer import LayoutWriter, Written, split_order, within_split
 from convert.formats.objects import visible_objects
 from convert.formats.yolo.centre_rows import centre_ring, centre_text, fewer_vertices, joined
@@ -60,6 +62,7 @@ class YoloRecord(NamedTuple):
     void: int
     pixels: int
     unlabelled: int  # void a region drew, with no fill class: in no row, read back as uncovered
+    photo: bool = True  # its image was placed in images/<split>/
 
 
 class YoloWriter(LayoutWriter):
@@ -76,6 +79,7 @@ class YoloWriter(LayoutWriter):
         self.rows = self.void = self.pixels = self.unlabelled = 0  # pixels: of the visible objects, the rows' subject
         self.differ = {"ultralytics": 0, "pycocotools": 0}  # pixels the rows lose, under each fill
         self.images_differ = {"ultralytics": 0, "pycocotools": 0}
+        self.without_photo = 0  # images whose label file was written with no photo beside it
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
@@ -118,13 +122,13 @@ class YoloWriter(LayoutWriter):
                 "written-pixels-differ", f"the written rows, read back {RULE_WORDS[self.options['rows']]}, differ "
                 f"from the layered mask on {plural(differ, 'pixel')}{what}", file=str(self.out / path),
                 image=sample.name, pixels=differ))
-        self.place_image(written, sample, f"images/{split}", stem)
+        photo = self.place_image(written, sample, f"images/{split}", stem)
         unlabelled = 0
         if fill is None:
             st = painted.stretches
             unlabelled = int((st.ends - st.starts)[st.drawn_void(self.labelmap.void)].sum())
         written.record = YoloRecord(split, len(lines), ultra_differ, coco_differ, void,
-                                    sum(obj.pixels for obj in objects), unlabelled)
+                                    sum(obj.pixels for obj in objects), unlabelled, photo is not None)
         return written
 
     def _written_numbers(self, size: int, centred: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -170,6 +174,16 @@ class YoloWriter(LayoutWriter):
         self.void += record.void
         self.unlabelled += record.unlabelled
         self.pixels += record.pixels
+        self.without_photo += not record.photo
+
+    def missing_image(self, written: Written, sample: Sample, then: str) -> None:
+        """An error: without its photo a label file cannot be used, by Ultralytics nor by segconv (YOLO keeps
+        no image size, rows are fractions of it)."""
+        labels = f"labels/{sample.subset or 'train'}/{within_split(sample.stem, sample.subset or 'train')}.txt"
+        written.findings.append(missing_image(
+            f"{then}, and YOLO keeps no image size: {labels} cannot be used (by Ultralytics, nor read back by "
+            "segconv) until the photo is put there", images=self.images_given, image=sample.name,
+            file=sample.origin.file, severity=Severity.ERROR))
 
     def finish(self) -> list[str]:
         plan = map_splits(self.splits)
@@ -203,7 +217,13 @@ class YoloWriter(LayoutWriter):
             text += (f"; {plural(self.unlabelled, 'void pixel')} a region drew are in no row (YOLO has no void): "
                      "they read back as pixels no region covers (unlabelled-pixels)")
         words = map_splits(self.splits).words
-        return text + (f"; data.yaml: {words}" if words else "")
+        text += f"; data.yaml: {words}" if words else ""
+        if self.without_photo:
+            which = "none has its photo" if self.without_photo == images else \
+                f"{self.without_photo:,} of them have no photo"
+            text += (f"; {which} (see the missing-image errors): Ultralytics cannot train on those labels until "
+                     "their photos are put in images/<split>/")
+        return text
 
     def _loss(self, rule: str) -> str:
         differ = self.differ[rule]
