@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from PIL import Image
+
 from convert import api
 
 
@@ -35,3 +38,24 @@ def test_yolo_without_photos_is_an_error_when_written_and_when_read_back(tmp_pat
     assert label.severity.value == "error" and label.file == str(out / "labels/train/a.txt")
     assert "no image for this label file: 'images/train' is not a folder here" in label.message
     assert "no-usable-image" in {f.code for f in back.findings}
+
+
+def test_hf_rows_without_a_photo_have_a_null_image_that_datasets_loads(tmp_path):
+    """The row held image {bytes: None, path: 'a.jpg'}, and `datasets` raised FileNotFoundError on it."""
+    datasets = pytest.importorskip("datasets")
+    src = annotations_only(tmp_path)
+    doc = json.loads(src.read_text())
+    doc["images"].append({"id": 2, "file_name": "b.jpg", "width": 8, "height": 6})
+    src.write_text(json.dumps(doc))
+    Image.new("RGB", (8, 6), (9, 9, 9)).save(src.parent / "b.jpg")  # one photo delivered, one not
+    out = tmp_path / "hf"
+    written = api.convert(src, out, to="hf")
+    (missing,) = [f for f in written.findings if f.code == "missing-image" and "row" in f.message]
+    assert missing.image == "a.jpg" and missing.message.endswith("; its row's image is null")
+    rows = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "cache"))["train"]
+    by_name = {row["file_name"]: row for row in rows}
+    assert by_name["a.jpg"]["image"] is None and by_name["a.jpg"]["label"].size == (8, 6)
+    assert by_name["b.jpg"]["image"].size == (8, 6)
+    back = api.validate(out)
+    assert back.images == 2 and not [f for f in back.findings if f.severity.value == "error"]
+    assert [f.image for f in back.findings if f.code == "missing-image"] == ["a.jpg"]

@@ -7,12 +7,13 @@
     OUT/labelmap.json                          segconv's label map (levels, void as written), for reading back
     OUT/README.md                              dataset card: dataset_info features, splits and configs YAML
 
-``image`` holds the image file's own bytes and name; ``label`` the PNG bytes of the class mask as one 8-bit
-channel (value = class index, 255 = void), both in the storage of ``datasets``' ``Image`` feature
-(``{bytes, path}``).  (Handed a palette image in memory, ``datasets`` would store it as TIFF.)  Shards
-stay under 500 MB of image and label bytes (``datasets``' own default size), in row groups of 100 rows
-(fewer once 32 MiB are waiting, so memory stays bounded); the image and label bytes are stored
-uncompressed, as they are compressed already.
+``image`` holds the image file's own bytes and name (a null cell when the photo is missing: ``datasets``
+loads it as ``None``, where ``{bytes: None, path}`` made it open a file that is not there); ``label`` the PNG
+bytes of the class mask as one 8-bit channel (value = class index, 255 = void), both in the storage of
+``datasets``' ``Image`` feature (``{bytes, path}``).  (Handed a palette image in memory, ``datasets`` would
+store it as TIFF.)  Shards stay under 500 MB of image and label bytes (``datasets``' own default size), in
+row groups of 100 rows (fewer once 32 MiB are waiting, so memory stays bounded); the image and label bytes
+are stored uncompressed, as they are compressed already.
 ``datasets.load_dataset(OUT)`` and ``load_dataset("parquet", data_files=...)`` load it offline;
 ``huggingface-cli upload USER/NAME OUT --repo-type dataset`` publishes it.
 Needs pyarrow: ``pip install 'segconv[hf]'``.
@@ -70,11 +71,15 @@ class Cell(TypedDict):
     path: str
 
 
+def _size(cell: Cell | None) -> int:
+    return len(cell["bytes"] or b"") if cell else 0
+
+
 class HfRecord(NamedTuple):
     """One row of a split's parquet shards."""
 
     split: str
-    image: Cell
+    image: Cell | None  # None: no photo (a null image)
     label: Cell
     file_name: str
 
@@ -103,33 +108,33 @@ class HfWriter(EightBitWriter):
         split = sample.subset or self.default_subset
         stem = within_split(sample.stem, split)
         label = self.label_png(painted.class_mask)
-        image = None
+        image: Cell | None = None  # no photo: a null image (datasets' Image feature loads it as None)
         src = self.image_file(sample)
         if sample.image_data is not None:  # embedded in the source (labelme's imageData)
-            image = sample.image_data
-            name = f"{stem}{photo_suffix(image)}"
+            name = f"{stem}{photo_suffix(sample.image_data)}"
+            image = {"bytes": sample.image_data, "path": name}
         elif src is not None:
-            image = whole(src).read_bytes()
             name = f"{stem}{src.suffix.lower()}"
+            image = {"bytes": whole(src).read_bytes(), "path": name}
         else:
-            self.missing_image(written, sample, "its row has no image")
+            self.missing_image(written, sample, "its row's image is null")
             name = within_split(sample.name, split)
         self.entry(written, f"data/{split}-*.parquet: the row file_name {name!r}")
-        written.record = HfRecord(split, {"bytes": image, "path": name}, {"bytes": label, "path": f"{stem}.png"}, name)
+        written.record = HfRecord(split, image, {"bytes": label, "path": f"{stem}.png"}, name)
         return written
 
     def collect(self, record: HfRecord) -> None:
         """In the main process, in sample order: rows appended to the split's current shard, a new shard past
         500 MB."""
         split, image, label, name = record
-        row = len(image["bytes"] or b"") + len(label["bytes"] or b"") + len(name)
+        row = _size(image) + _size(label) + len(name)
         current = self._open.get(split)
         if current is not None and current[2] and current[2] + row > MAX_SHARD_BYTES:
             self._close(split)  # this row would take the shard past the limit: it starts the next one
             current = None
         writer, path, size, waiting = current or self._new_shard(split)
         waiting.append((image, label, name))
-        pending = sum(len(i["bytes"] or b"") + len(lab["bytes"] or b"") for i, lab, _ in waiting)
+        pending = sum(_size(i) + _size(lab) for i, lab, _ in waiting)
         if len(waiting) >= ROW_GROUP or pending >= ROW_GROUP_BYTES:
             self._in_background(self._flush, split, writer, waiting)
             waiting = []
@@ -167,9 +172,12 @@ class HfWriter(EightBitWriter):
                 return binary([v.encode("utf-8") for v in values], pa.string())
 
             def column(cells) -> object:  # {bytes, path} cells as one struct array, built from two plain arrays
+                null = [c is None for c in cells]  # a missing photo: the whole cell is null
+                whole_cells = [c or {"bytes": None, "path": ""} for c in cells]
                 return pa.StructArray.from_arrays(
-                    [binary([c["bytes"] for c in cells]), strings([c["path"] for c in cells])],
-                    fields=list(writer.schema.field("image").type))
+                    [binary([c["bytes"] for c in whole_cells]), strings([c["path"] for c in whole_cells])],
+                    fields=list(writer.schema.field("image").type),
+                    mask=pa.array(np.array(null, dtype=bool)) if any(null) else None)
 
             table = pa.table([column(images), column(labels), strings(names)], schema=writer.schema)
             writer.write_table(table)
