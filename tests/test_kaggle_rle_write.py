@@ -144,13 +144,14 @@ def test_a_missing_photo_is_said_and_the_size_columns_still_place_the_runs(tmp_p
                                                      "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]}],
                                                    [{"id": 1, "name": "plate"}]))
     report = api.convert(src, tmp_path / "o", to="kaggle-rle")
-    [missing] = [f for f in report.findings if f.code == "missing-image" and f.image == "gone.jpg"]
-    assert "images/ lacks it" in missing.message
+    [missing] = [f for f in report.findings if f.code == "missing-image"]  # none found: the set's one note
+    assert missing.severity.value == "info" and "(for each image: images/ lacks it)" in missing.message
     [sample] = open_dataset(tmp_path / "o")
     assert sample.usable and (sample.width, sample.height) == (4, 3)
     report = api.convert(src, tmp_path / "n", to="kaggle-rle", format_options={"size-columns": "no"})
     [missing] = [f for f in report.findings if f.code == "missing-image" and f.image == "gone.jpg"]
     assert "without width and height columns its runs cannot be placed when read back" in missing.message
+    assert missing.severity.value == "error" and report.exit_code() == 1  # an output that cannot be read back
 
 
 def test_the_same_bytes_whatever_jobs_is(tmp_path):

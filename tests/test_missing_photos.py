@@ -59,3 +59,37 @@ def test_hf_rows_without_a_photo_have_a_null_image_that_datasets_loads(tmp_path)
     back = api.validate(out)
     assert back.images == 2 and not [f for f in back.findings if f.severity.value == "error"]
     assert [f.image for f in back.findings if f.code == "missing-image"] == ["a.jpg"]
+
+
+def missing_said(report):
+    return sorted((f.severity.value, f.image) for f in report.findings if f.code == "missing-image")
+
+
+@pytest.mark.parametrize("to", ["voc", "coco", "mmseg", "labelme", "hf", "coco-panoptic", "png"])
+def test_a_missing_photo_is_said_once_alike_by_convert_validate_and_the_output(tmp_path, to):
+    """convert said an info for the set and a warning per image (so convert --strict refused where validate
+    --strict accepted), and labelme's own output read back said a warning where its source said an info."""
+    src = annotations_only(tmp_path)
+    validated = api.validate(src)
+    written = api.convert(src, tmp_path / to, to=to)
+    assert missing_said(validated) == missing_said(written) == [("info", None)]
+    assert [f for f in written.findings if f.code == "missing-image"][0].message.startswith(
+        "no image file was found beside the annotations (1 image looked for)")
+    assert api.validate(src, strict=True).exit_code() == api.convert(src, tmp_path / "s", to=to, strict=True,
+                                                                     dry_run=True).exit_code()
+    if to in ("labelme", "hf"):  # the outputs segconv reads back keep the source's severity
+        assert missing_said(api.validate(tmp_path / to)) == [("info", None)]
+
+
+@pytest.mark.parametrize("to", ["voc", "labelme", "hf"])
+def test_with_some_photos_each_missing_one_is_one_warning_with_the_writers_words(tmp_path, to):
+    src = annotations_only(tmp_path)
+    doc = json.loads(src.read_text())
+    doc["images"].append({"id": 2, "file_name": "b.jpg", "width": 8, "height": 6})
+    src.write_text(json.dumps(doc))
+    Image.new("RGB", (8, 6)).save(src.parent / "b.jpg")
+    validated, written = api.validate(src), api.convert(src, tmp_path / to, to=to)
+    assert missing_said(validated) == missing_said(written) == [("warning", "a.jpg")]
+    (said,) = [f.message for f in written.findings if f.code == "missing-image"]
+    assert said.startswith("image file not found (pass --images DIR); its size is not checked; ")
+    assert missing_said(api.validate(tmp_path / to)) == [("warning", "a.jpg")]  # the output read back alike

@@ -69,9 +69,9 @@ def test_labelme_says_where_it_looked_for_the_image(tmp_path):
     def missing(**kw):
         return [f.message for f in api.validate(src, labels=FOOD_LM, **kw).findings if f.code == "missing-image"]
 
-    (without,) = missing()
-    assert without == "imagePath '../photos/table_01.jpg' not found (pass --images DIR); no imageData either, so " \
-                      "the declared size is used"
+    (without,) = missing()  # its only image: the note of a set without any image, quoting the reader's words
+    assert "; table_01.jpg: imagePath '../photos/table_01.jpg' not found (pass --images DIR); no imageData either, " \
+           "so the declared size is used)" in without
     (elsewhere,) = missing(images=tmp_path / "empty")
     assert f"not found (not beside the annotations nor in --images {tmp_path / 'empty'})" in elsewhere
     assert missing(images=moved) == []
@@ -107,10 +107,12 @@ def test_every_writer_places_images_by_one_policy(tmp_path, to, link):
     photo.unlink()
     report = api.convert(src, tmp_path / "again", to=to)
     (lacking,) = [f.message for f in report.findings if f.code == "missing-image" and "lacks" in f.message]
-    lacks = f"image file not found (pass --images DIR); {PLACED[to].rsplit('/', 2)[0]}/ lacks it"
+    folder = PLACED[to].rsplit('/', 2)[0]
     if to == "yolo":  # and says what follows: a label file without its photo is of no use (an error)
-        lacks += ", and YOLO keeps no image size: labels/train/sub/Photo.txt cannot be used"
-    assert lacking.startswith(lacks) if to == "yolo" else lacking == lacks
+        assert lacking.startswith(f"image file not found (pass --images DIR); {folder}/ lacks it, and YOLO keeps "
+                                  "no image size: labels/train/sub/Photo.txt cannot be used")
+    else:  # the source's one note about its only image, saying what the output lacks
+        assert lacking.endswith(f"; the output has no image either (for each image: {folder}/ lacks it)")
     assert not (tmp_path / "again" / PLACED[to]).exists()
 
 

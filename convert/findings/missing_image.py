@@ -53,17 +53,30 @@ def missing_image(then: str | None = None, *, subject: str | None = "image file"
     return found if severity is None else replace(found, severity=severity)
 
 
-def no_image_found(looked_for: int, images: str | Path | None, file: str) -> Finding:
-    """The one note of a set none of whose images was found: its sizes are not checked.
+def no_image_found(looked_for: int, images: str | Path | None, file: str, lacking: list[str] | None = None,
+                   first: Finding | None = None) -> Finding:
+    """The one note of a set none of whose images was found: its sizes are not checked; ``lacking``: what a
+    writer's output lacks for want of them (its words for one image, each different one); ``first``: the
+    reader's own words about the first image, quoted (where it looked).
 
-    >>> for part in no_image_found(3, None, "a.json").message.split("; "): print(part)
+    >>> for part in no_image_found(3, None, "a.json", ["JPEGImages/ lacks it"]).message.split("; "): print(part)
     no image file was found beside the annotations (3 images looked for)
     image sizes are not checked (pass --images DIR)
+    the output has no image either (for each image: JPEGImages/ lacks it)
+    >>> said = missing_image("x", subject="imagePath 'a.jpg'", image="a.jpg")
+    >>> for part in no_image_found(2, "p", "a", first=said).message.split("; "): print(part)
+    no image file was found beside the annotations nor in --images p (2 images looked for
+    the first, a.jpg: imagePath 'a.jpg' not found (pass --images DIR)
+    x)
+    image sizes are not checked
     """
     where = "beside the annotations" + (f" nor in --images {images}" if images else "")
-    return Finding("missing-image", f"no image file was found {where} ({plural(looked_for, 'image')} looked for); "
-                   "image sizes are not checked" + ("" if images else " (pass --images DIR)"), file=file,
-                   severity=Severity.INFO)
+    quoted = "" if first is None else \
+        f"; {'the first, ' if looked_for > 1 else ''}{first.image}: {first.message}"
+    output = f"; the output has no image either (for each image: {', '.join(lacking)})" if lacking else ""
+    return Finding("missing-image", f"no image file was found {where} ({plural(looked_for, 'image')} looked for"
+                   f"{quoted}); image sizes are not checked" + ("" if images else " (pass --images DIR)") + output,
+                   file=file, severity=Severity.INFO)
 
 
 def check_photo_size(photo: Path, size: tuple[int, int], max_pixels: int, findings: list[Finding], image: str,

@@ -88,6 +88,8 @@ class Written:
     reused: int = 0
     staged: dict[str, str] = field(default_factory=dict)
     entries: list[str] = field(default_factory=list)
+    lacks: str | None = None  # what the output lacks for want of the image file (the words of ``missing``)
+    missing: object = None  # the missing-image finding saying so: the run folds it into the source's own
 
 
 class LayoutWriter:
@@ -233,9 +235,11 @@ class LayoutWriter:
         return Path(sample.image_path) if sample.image_path and Path(sample.image_path).is_file() else None
 
     def missing_image(self, written: Written, sample: Sample, then: str) -> None:
-        """A ``missing-image`` finding about the sample's image, saying what the output lacks (``then``)."""
-        written.findings.append(missing_image(then, images=self.images_given, image=sample.name,
-                                              file=sample.origin.file))
+        """A ``missing-image`` finding about the sample's image, saying what the output lacks (``then``).  In a
+        run, it is folded into the one finding about that missing image (:mod:`convert.pipeline.loop`)."""
+        written.missing = missing_image(then, images=self.images_given, image=sample.name, file=sample.origin.file)
+        written.lacks = then
+        written.findings.append(written.missing)
 
     def _staged(self, written: Written, relative: str, path: Path, tmp: str) -> None:
         """In a run, the run loop places the file; a writer used on its own (a script) places it now."""

@@ -142,6 +142,7 @@ def work(sample, st: dict) -> dict:
         sample = dataclasses.replace(sample, subset=subset)
     out = {"name": sample.name, "findings": list(sample.findings), "account": None, "record": None,
            "found": True, "usable": sample.usable, "origin": sample.origin.file, "files": [], "reused": 0,
+           "lacks": None, "said": [],
            "subset": sample.subset, "own_subset": own_subset, "score": None,
            "group": st["split"].group_of(sample.name, sample.sequence) if st.get("split") and not own_subset
            else None}
@@ -165,10 +166,16 @@ def work(sample, st: dict) -> dict:
             finally:
                 if hasattr(writer, "settle"):
                     writer.settle()  # the photos it copied in a thread are whole before they are placed
-            out["findings"] += written.findings
+            folded = written.missing is not None and not out["found"]  # said once, with the source's words
+            out["findings"] += [f for f in written.findings if not (folded and f is written.missing)]
+            out["lacks"] = written.lacks if folded else None
             out.update(record=written.record, files=written.files, reused=written.reused, staged=written.staged,
                        entries=written.entries)
         t4 = clock()
+        if not out["found"]:  # the reader's own words about the missing file: the run places them (one per image)
+            out["said"] = [f for f in out["findings"] if f.code == "missing-image" and f.image == sample.name
+                           and f.severity == Severity.WARNING]
+            out["findings"] = [f for f in out["findings"] if not any(f is said for said in out["said"])]
         out["account"] = account
         if st["html"]:
             from convert.reports.html_report import score
@@ -283,7 +290,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
                 if out["found"]:
                     found_images += 1
                 else:
-                    missing_images.append((out["name"], out["origin"]))
+                    missing_images.append((out["name"], out["origin"], out["lacks"], out["said"]))
                 refused = outputs.place(i, out) if writer is not None else None
                 if refused is not None:  # a name an earlier image took: this image is not written
                     findings = findings + [refused]

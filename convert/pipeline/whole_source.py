@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from dataclasses import replace
 
 from convert.findings import Finding
 from convert.findings.missing_image import missing_image, no_image_found
@@ -21,14 +22,22 @@ WORST_KEPT = 10
 
 
 def late_missing_images(missing: list, found: int, dataset) -> list[Finding]:
-    """The ``missing-image`` findings of images whose file the loop found absent: one each when some images
-    were found, else one saying no image was found at all."""
+    """The ``missing-image`` findings of images whose file the run found absent, ``missing`` holding
+    ``(image, file, what the output lacks, the reader's own findings about it)``: one warning each when some
+    images were found (the reader's words, else the run's; the writer's words added), else one note saying no
+    image was found at all, whatever the command: convert and validate report alike."""
     if not missing:
         return []
     given = getattr(dataset, "images_given", None)
     if found:
-        return [missing_image("its size is not checked", images=given, image=name, file=file) for name, file in missing]
-    return [no_image_found(len(missing), given, str(dataset.path))]
+        out: list[Finding] = []
+        for name, file, lacks, said in missing:
+            said = said or [missing_image("its size is not checked", images=given, image=name, file=file)]
+            out += [replace(f, message=f"{f.message}; {lacks}") if lacks and i == 0 else f for i, f in enumerate(said)]
+        return out
+    lacking = list(dict.fromkeys(lacks for _, _, lacks, _ in missing if lacks))
+    first = next((said[0] for _, _, _, said in missing if said), None)
+    return [no_image_found(len(missing), given, str(dataset.path), lacking, first)]
 
 
 def tally(worst: dict[str, list[int]], findings: list[Finding], position: int, image: str | None = None) -> None:

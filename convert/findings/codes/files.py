@@ -117,13 +117,17 @@ TABLE = [
     ),
     CodeInfo(
         "missing-image", "files", W,
-        "The image file an annotation refers to cannot be found, so its size cannot be checked. A warning per "
-        "image; an info instead when no image at all is found (an annotations-only delivery: one finding for "
-        "the set) and when a YOLO YAML's `path` does not exist here (its folder is used); an error where the "
-        "format keeps no image size of its own (a YOLO image that is missing or unreadable, a YOLO label file "
-        "whose split's images folder is not there, an image of a Kaggle run-length CSV without width and height "
-        "columns): its labels cannot be placed, so the image is not converted; and so is an image the `yolo` "
-        "writer has no photo for: the label file it writes cannot be used until the photo is put beside it.",
+        "The image file an annotation refers to cannot be found, so its size cannot be checked. One finding per "
+        "missing file, the same in `convert` and `validate` and for segconv's own output read back: a warning "
+        "per image; an info instead when no image at all is found (an annotations-only delivery: one finding "
+        "for the set, quoting where the reader looked for the first) and when a YOLO YAML's `path` does not "
+        "exist here (its folder is used). A writer that places photos adds what its output lacks to that "
+        "finding's words (`JPEGImages/ lacks it`, `its row's image is null`), never a second finding. It is an "
+        "error where the format keeps no image size of its own (a YOLO image that is missing or unreadable, a YOLO "
+        "label file whose split's images folder is not there, an image of a Kaggle run-length CSV without width "
+        "and height columns): its labels cannot be placed, so the image is not converted; and so is a photo the "
+        "`yolo` writer (or `kaggle-rle` with `-O size-columns=no`) lacks, as a finding of its own: what it writes "
+        "cannot be used until the photo is put beside it.",
         "labelme `imagePath: \"..\\\\images\\\\a.jpg\"` with no such file and no `imageData`",
         "Deliver the image, pass --images DIR, or fix the path (a Kaggle CSV of one image size: -O size=WxH).",
     ),

@@ -42,6 +42,8 @@ import numpy as np
 from convert.errors import UsageError
 from convert.files.atomic import open_atomic
 from convert.findings import Finding
+from convert.findings.missing_image import missing_image
+from convert.findings.severity import Severity
 from convert.formats.kaggle_rle.columns import split_image_name
 from convert.formats.kaggle_rle.reference import WORDS
 from convert.formats.kaggle_rle.rle_strings import encode
@@ -162,10 +164,14 @@ class KaggleRleWriter(LayoutWriter):
         missing or the name is an id without an image extension (TGS, SIIM: ``images/<id>.png``, the CSV
         keeps ``<id>``)."""
         parent, stem, suffix = split_image_name(sample.name)
-        then = "images/ lacks it" + ("" if self.sizes else ", and without width and height columns its runs "
-                                                           "cannot be placed when read back")
         if not self.has_photo(sample):
-            self.missing_image(written, sample, then)
+            if self.sizes:
+                self.missing_image(written, sample, "images/ lacks it")
+            else:  # the output cannot be read back: an error of its own, not folded into the source's note
+                written.findings.append(missing_image(
+                    "images/ lacks it, and without width and height columns its runs cannot be placed when read "
+                    "back", images=self.images_given, image=sample.name, file=sample.origin.file,
+                    severity=Severity.ERROR))
             return sample.name
         placed = self.place_image(written, sample, f"images/{parent}" if parent else "images", stem)
         if placed is None or not suffix:

@@ -185,6 +185,7 @@ class LabelmeDataset(FileDataset):
 
         image_file = self._image_file(doc.get("imagePath"), file)
         size, embedded = self._real_size(doc, image_file, file, name, findings)
+        checked = image_file is not None or size is not None  # no image anywhere: the run says so (one note for
         declared: tuple = (doc.get("imageWidth"), doc.get("imageHeight"))
         ok_declared = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in declared)
         if size is None:
@@ -207,8 +208,8 @@ class LabelmeDataset(FileDataset):
             region = self._shape(shape, i, file, name, width, height, findings)
             if region is not None:
                 regions.append(region)
-        return Sample(name, width, height, regions, origin, findings=findings,
-                      image_path=str(image_file) if image_file else None, size_checked=True, order_rule=ORDER,
+        return Sample(name, width, height, regions, origin, findings=findings,  # a set without any image)
+                      image_path=str(image_file) if image_file else None, size_checked=checked, order_rule=ORDER,
                       image_data=embedded)
 
     def _image_file(self, image_path, file: Path) -> Path | None:
