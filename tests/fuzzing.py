@@ -88,7 +88,11 @@ def _run(data, src: Path, fmt: str, labels: Path | None = None) -> None:
 
 
 def check_written(out: Path, report) -> None:
-    """What a finished conversion leaves in OUT: listed files only, no temporary file, no run state."""
+    """What a finished conversion leaves in OUT: listed files only, no temporary file, no run state; nothing at
+    all when no image was written."""
+    if not report.written:
+        assert not out.exists() or not [p for p in out.rglob("*") if p.is_file() or p.is_symlink()]
+        return
     listed = set((out / ".segconv-files.txt").read_text(encoding="utf-8").splitlines())
     found = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() or p.is_symlink()}
     assert found - listed == {".segconv-files.txt"}, sorted(found - listed)
