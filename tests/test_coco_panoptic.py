@@ -203,6 +203,21 @@ def test_a_category_colour_that_is_not_three_integers_gives_the_palettes_colours
     assert lm is not None and all(c.color == voc_color(c.index) for c in lm.classes)
 
 
+@pytest.mark.parametrize("image_id", [[1], {"id": 1}, None])
+def test_an_image_id_that_is_no_id_is_a_dangling_annotation(tmp_path, image_id):
+    """Found by the fuzz test (seed 758161217233379501): a list as image_id stopped the reader with an internal
+    error (unhashable list); the annotation is now reported as matching no image, the others read."""
+    root = tmp_path / "panoptic"
+    shutil.copytree(FOOD / "panoptic", root)
+    doc = json.loads((root / "panoptic_food.json").read_text())
+    doc["annotations"][0]["image_id"] = image_id
+    (root / "panoptic_food.json").write_text(json.dumps(doc))
+    ds = CocoPanopticDataset(root / "panoptic_food.json")
+    assert len(ds) == len(doc["annotations"]) - 1
+    [finding] = [f for f in ds.findings if f.code == "dangling-image-id"]
+    assert finding.element == "annotations[0]" and f"image_id {image_id!r} matches no image" in finding.message
+
+
 def test_more_than_255_segments_in_one_image(tmp_path):
     """300 objects in one image: segment ids past 255 use the green channel; every segment's area and bbox are
     those of its pixels in the PNG, and every object keeps its own segment."""

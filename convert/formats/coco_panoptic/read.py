@@ -135,7 +135,8 @@ class CocoPanopticDataset(IndexedDataset[dict]):
                 findings.append(Finding("bad-value", "needs 'file_name' and a 'segments_info' list", file=file,
                                         element=where))
                 continue
-            img = by_id.get(ann.get("image_id"))
+            image_id = ann.get("image_id")
+            img = by_id.get(image_id) if isinstance(image_id, (int, str)) else None  # a list or object: no id
             if img is None:
                 findings.append(Finding("dangling-image-id", f"image_id {ann.get('image_id')!r} matches no image; "
                                         "not painted", file=file, element=where))
