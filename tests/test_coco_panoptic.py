@@ -189,16 +189,24 @@ def test_other_layouts_from_panoptic(tmp_path, layout):
     assert api.convert(corpus(SAMPLE), tmp_path / layout, to=layout).exit_code() == 0
 
 
+def edited_food(tmp_path, edit):
+    """The bundled example's panoptic file, changed by ``edit(doc)``, opened: ``(dataset, doc)``."""
+    root = tmp_path / "panoptic"
+    shutil.copytree(FOOD / "panoptic", root)
+    doc = json.loads((root / "panoptic_food.json").read_text())
+    edit(doc)
+    (root / "panoptic_food.json").write_text(json.dumps(doc))
+    return CocoPanopticDataset(root / "panoptic_food.json"), doc
+
+
 @pytest.mark.parametrize("color", [[1, "", 3], [[1, 2], 3, 4], [None, 2, 3], "abc", [1.5, 2, 3]])
 def test_a_category_colour_that_is_not_three_integers_gives_the_palettes_colours(tmp_path, color):
     """Found by the fuzz test (seed 37319456321985535): such a colour stopped the reader with an internal
     error (int('') / an unhashable list / int(None)); the categories now take the VOC palette's colours."""
-    root = tmp_path / "panoptic"
-    shutil.copytree(FOOD / "panoptic", root)
-    doc = json.loads((root / "panoptic_food.json").read_text())
-    doc["categories"][0]["color"] = color
-    (root / "panoptic_food.json").write_text(json.dumps(doc))
-    ds = CocoPanopticDataset(root / "panoptic_food.json")
+    def edit(doc):
+        doc["categories"][0]["color"] = color
+
+    ds, _ = edited_food(tmp_path, edit)
     lm = ds.source_labelmap
     assert lm is not None and all(c.color == voc_color(c.index) for c in lm.classes)
 
@@ -207,12 +215,10 @@ def test_a_category_colour_that_is_not_three_integers_gives_the_palettes_colours
 def test_an_image_id_that_is_no_id_is_a_dangling_annotation(tmp_path, image_id):
     """Found by the fuzz test (seed 758161217233379501): a list as image_id stopped the reader with an internal
     error (unhashable list); the annotation is now reported as matching no image, the others read."""
-    root = tmp_path / "panoptic"
-    shutil.copytree(FOOD / "panoptic", root)
-    doc = json.loads((root / "panoptic_food.json").read_text())
-    doc["annotations"][0]["image_id"] = image_id
-    (root / "panoptic_food.json").write_text(json.dumps(doc))
-    ds = CocoPanopticDataset(root / "panoptic_food.json")
+    def edit(doc):
+        doc["annotations"][0]["image_id"] = image_id
+
+    ds, doc = edited_food(tmp_path, edit)
     assert len(ds) == len(doc["annotations"]) - 1
     [finding] = [f for f in ds.findings if f.code == "dangling-image-id"]
     assert finding.element == "annotations[0]" and f"image_id {image_id!r} matches no image" in finding.message
