@@ -36,6 +36,7 @@ from convert.pipeline import workers
 from convert.pixels import runs
 from convert.wording import plural
 
+NO_OBJECTS = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}  # counts of an image without objects
 MATCH_IOU = 0.5  # two objects of one class are the same object when their visible pixels overlap this much
 
 
@@ -52,6 +53,11 @@ class DiffReport:
     confusion: Counter = field(default_factory=Counter)  # (from, to) -> pixels
     objects: Counter = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)  # what made either delivery hard to read
+
+    @property
+    def objects_not_compared(self) -> int:
+        """Images whose objects were not compared (A or B read from class masks alone)."""
+        return sum(1 for entry in self.images if entry.get("objects_compared") is False)
 
     @property
     def changed(self) -> bool:
@@ -174,7 +180,7 @@ def compare_objects(a_objs: list, b_objs: list, inter_pairs: dict[tuple[int, int
     matched inside a class by IoU, best pairs first; ``inter_pairs`` holds the pixels of every pair
     (object in A, object in B), 0 included."""
     na, nb = len(a_objs), len(b_objs)
-    counts = Counter(added=0, removed=0, changed=0, unchanged=0)
+    counts = Counter(NO_OBJECTS)
     if not na and not nb:
         return dict(counts)
     inter = np.zeros((na + 1, nb + 1), dtype=np.int64)
@@ -257,8 +263,6 @@ def compare(a_sample, b_sample, labelmap: LabelMap, rule: str) -> dict:
     return entry
 
 
-NO_OBJECTS = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
-
 
 def class_masks_only(sample) -> bool:
     """Whether a sample was read from class masks alone (every region a label image's runs, none an
@@ -338,7 +342,7 @@ def describe(report: DiffReport) -> str:
     if s["size_differs"]:
         parts.append(f"{plural(s['size_differs'], 'image')} of another size")
     o = s["objects"]
-    unknown = sum(1 for entry in report.images if entry.get("objects_compared") is False)
+    unknown = report.objects_not_compared
     if unknown == s["compared"] and unknown:
         parts.append("objects not compared (one side holds class masks only)")
     else:

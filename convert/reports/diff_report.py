@@ -97,5 +97,5 @@ def write_html(report: DiffReport, path: str | Path, a_dataset, b_dataset, rule:
 
 def _not_compared(report) -> str:
     """The words for images whose objects were not compared (one side read from class masks alone)."""
-    unknown = sum(1 for x in report.images if x.get("objects_compared") is False)
+    unknown = report.objects_not_compared
     return f"; not compared in {plural(unknown, 'image')}: A or B holds class masks only, no objects" if unknown else ""

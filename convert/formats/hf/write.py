@@ -109,7 +109,7 @@ class HfWriter(EightBitWriter):
         stem = within_split(sample.stem, split)
         label = self.label_png(painted.class_mask)
         image: Cell | None = None  # no photo: a null image (datasets' Image feature loads it as None)
-        src = self.image_file(sample)
+        src = None if sample.image_data is not None else self.image_file(sample)  # embedded: no file looked for
         if sample.image_data is not None:  # embedded in the source (labelme's imageData)
             name = f"{stem}{photo_suffix(sample.image_data)}"
             image = {"bytes": sample.image_data, "path": name}
