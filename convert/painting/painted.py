@@ -135,6 +135,15 @@ class Stretches:
         """
         return self.per_stretch(self.values == void, False)
 
+    def pixels(self, chosen: np.ndarray) -> int:
+        """The pixels of the stretches ``chosen`` (one boolean per stretch).
+
+            >>> Stretches(np.array([0, 2]), np.array([2, 7]), np.array([0, -1]), np.array([1]), 9).pixels(
+            ...     np.array([False, True]))
+            5
+        """
+        return int((self.ends - self.starts)[chosen].sum())
+
     def image(self, per_region: np.ndarray, empty, shape: tuple[int, int]) -> np.ndarray:
         """The row-major ``shape`` image showing ``per_region`` of the region on top
         of every pixel, ``empty`` where no region is."""

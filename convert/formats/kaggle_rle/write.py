@@ -136,7 +136,7 @@ class KaggleRleWriter(LayoutWriter):
         unlabelled = 0
         if lm.fill is None:  # void a source drew reads back as pixels no row covers: counted in the summary
             st = painted.stretches
-            unlabelled = int((st.ends - st.starts)[st.drawn_void(lm.void)].sum())
+            unlabelled = st.pixels(st.drawn_void(lm.void))
         self.entry(written, f"{CSV}: the rows of image {name!r}")
         written.record = RowsRecord(buffer.getvalue(), len(cells), void, unlabelled)
         return written

@@ -126,7 +126,7 @@ class YoloWriter(LayoutWriter):
         unlabelled = 0
         if fill is None:
             st = painted.stretches
-            unlabelled = int((st.ends - st.starts)[st.drawn_void(self.labelmap.void)].sum())
+            unlabelled = st.pixels(st.drawn_void(self.labelmap.void))
         written.record = YoloRecord(split, len(lines), ultra_differ, coco_differ, void,
                                     sum(obj.pixels for obj in objects), unlabelled, photo is not None)
         return written
