@@ -164,8 +164,10 @@ class LayoutWriter:
     def place_image(self, written: Written, sample: Sample, folder: str, stem: str) -> str | None:
         """Stage the sample's image as ``OUT/<folder>/<stem><ext>``: a byte-for-byte copy, or a symlink with
         ``--link``, never re-encoded; ``<ext>`` is the image's own extension in lower case (``.jpg`` without
-        one).  Returns that file name (``<stem><ext>``), or ``None`` with a ``missing-image`` finding (``<folder>/
-        lacks it``) when the image file is not there.
+        one).  A photo the source embeds (labelme's ``imageData``, which labelme shows before any file) is
+        written as its bytes, ``--link`` or not: no file holds it for sure.  Returns that file name
+        (``<stem><ext>``), or ``None`` with a ``missing-image`` finding (``<folder>/ lacks it``) when the image
+        file is not there.
 
         >>> from convert.model.sample import Origin
         >>> w = LayoutWriter(Path("out"), LabelMap.derive(["plate"]), dry_run=True); written = Written()

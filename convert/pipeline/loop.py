@@ -164,8 +164,7 @@ def work(sample, st: dict) -> dict:
             try:
                 written = writer.write(sample, fixed.painted if fixed else painted)
             finally:
-                if hasattr(writer, "settle"):
-                    writer.settle()  # the photos it copied in a thread are whole before they are placed
+                writer.settle()  # the photos it copied in a thread are whole before they are placed
             folded = written.missing is not None and not out["found"]  # said once, with the source's words
             out["findings"] += [f for f in written.findings if not (folded and f is written.missing)]
             out["lacks"] = written.lacks if folded else None

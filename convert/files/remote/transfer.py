@@ -53,10 +53,16 @@ def kind(url: str) -> str | None:
         try:
             info = fs.info(path)
         except FileNotFoundError as exc:
-            if missing_bucket(exc, url, path) or lost_connection(exc) is not None or refused_answer(exc):
+            if _not_just_absent(exc, url, path):
                 raise
             return None
     return "folder" if info.get("type") == "directory" else "file"
+
+
+def _not_just_absent(exc: FileNotFoundError, url: str, path: str) -> bool:
+    """Whether a "not found" from the store means more than an object that is not there: the bucket missing,
+    the connection lost, or the server refusing (each worded where it is raised)."""
+    return missing_bucket(exc, url, path) or lost_connection(exc) is not None or refused_answer(exc)
 
 
 def listing(url: str) -> dict[str, int]:
@@ -68,7 +74,7 @@ def listing(url: str) -> dict[str, int]:
         try:
             found = fs.find(root, detail=True)
         except FileNotFoundError as exc:
-            if missing_bucket(exc, url, root) or lost_connection(exc) is not None or refused_answer(exc):
+            if _not_just_absent(exc, url, root):
                 raise
             return {}
     return {name[len(root) + 1:]: int(info.get("size") or 0) for name, info in found.items()

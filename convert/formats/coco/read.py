@@ -28,9 +28,9 @@ from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.sample import Sample
 
 
-def instance_files(path: Path, *, any_tool: bool = False) -> list[Path]:
+def instance_files(path: Path) -> list[Path]:
     """The COCO instances files SRC is or holds (see the module docstring); a folder's ``annotations.json``
-    counts when segconv wrote it, or whoever did with ``any_tool`` (the folder was opened as COCO)."""
+    counts when segconv wrote it (a folder opened as COCO reads whoever's: :class:`CocoSource`)."""
     if path.is_file():
         return [path] if coco.detect(path) else []
     if not path.is_dir():
@@ -40,7 +40,7 @@ def instance_files(path: Path, *, any_tool: bool = False) -> list[Path]:
         if found:
             return found
     own = path / "annotations.json"
-    return [own] if own.is_file() and coco.detect(own) and (any_tool or _segconvs(own)) else []
+    return [own] if own.is_file() and coco.detect(own) and _segconvs(own) else []
 
 
 def _segconvs(path: Path) -> bool:
@@ -76,9 +76,9 @@ class CocoSource(Dataset):
     def __init__(self, path: str | Path, *, images: str | Path | None = None, max_pixels: int | None = None,
                  **_):
         src = Path(path)
-        files = instance_files(src, any_tool=True)
+        files = instance_files(src)
         if not files and (src / "annotations.json").is_file():
-            files = [src / "annotations.json"]  # not COCO instances: the reader's own errors say why
+            files = [src / "annotations.json"]  # any tool's; if not COCO instances, the reader's errors say why
         if not files:
             if src.is_dir():
                 raise SegconvError("no COCO instances file here: looked for annotations/instances_*.json, "
