@@ -47,6 +47,7 @@ from convert.files.atomic import OWNER, stage_bytes, stage_copy, stage_copy_late
 from convert.files.images import photo_suffix
 from convert.files.remote.stand_ins import whole
 from convert.findings.missing_image import missing_image
+from convert.findings.severity import Severity
 from convert.formats.options import parse_options
 from convert.model.labelmap import LabelMap
 from convert.model.names import safe_join
@@ -236,12 +237,15 @@ class LayoutWriter:
             return self.storage.photo(sample.image_path)
         return Path(sample.image_path) if sample.image_path and Path(sample.image_path).is_file() else None
 
-    def missing_image(self, written: Written, sample: Sample, then: str) -> None:
+    def missing_image(self, written: Written, sample: Sample, then: str, *, unusable: bool = False) -> None:
         """A ``missing-image`` finding about the sample's image, saying what the output lacks (``then``).  In a
-        run, it is folded into the one finding about that missing image (:mod:`convert.pipeline.loop`)."""
-        written.missing = missing_image(then, images=self.images_given, image=sample.name, file=sample.origin.file)
-        written.lacks = then
-        written.findings.append(written.missing)
+        run, it is folded into the one finding about that missing image (:mod:`convert.pipeline.loop`).  With
+        ``unusable`` (the output cannot be used without the photo) it is an error of its own instead."""
+        finding = missing_image(then, images=self.images_given, image=sample.name, file=sample.origin.file,
+                                severity=Severity.ERROR if unusable else None)
+        written.findings.append(finding)
+        if not unusable:
+            written.missing, written.lacks = finding, then
 
     def _staged(self, written: Written, relative: str, path: Path, tmp: str) -> None:
         """In a run, the run loop places the file; a writer used on its own (a script) places it now."""

@@ -42,8 +42,6 @@ import numpy as np
 from convert.errors import UsageError
 from convert.files.atomic import open_atomic
 from convert.findings import Finding
-from convert.findings.missing_image import missing_image
-from convert.findings.severity import Severity
 from convert.formats.kaggle_rle.columns import split_image_name
 from convert.formats.kaggle_rle.reference import WORDS
 from convert.formats.kaggle_rle.rle_strings import encode
@@ -168,10 +166,8 @@ class KaggleRleWriter(LayoutWriter):
             if self.sizes:
                 self.missing_image(written, sample, "images/ lacks it")
             else:  # the output cannot be read back: an error of its own, not folded into the source's note
-                written.findings.append(missing_image(
-                    "images/ lacks it, and without width and height columns its runs cannot be placed when read "
-                    "back", images=self.images_given, image=sample.name, file=sample.origin.file,
-                    severity=Severity.ERROR))
+                self.missing_image(written, sample, "images/ lacks it, and without width and height columns its "
+                                   "runs cannot be placed when read back", unusable=True)
             return sample.name
         placed = self.place_image(written, sample, f"images/{parent}" if parent else "images", stem)
         if placed is None or not suffix:

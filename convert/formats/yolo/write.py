@@ -34,8 +34,6 @@ import numpy as np
 import yaml
 
 from convert.findings import Finding
-from convert.findings.missing_image import missing_image
-from convert.findings.severity import Severity
 from convert.formats.layout_writer import LayoutWriter, Written, split_order, within_split
 from convert.formats.objects import visible_objects
 from convert.formats.yolo.centre_rows import centre_ring, centre_text, fewer_vertices, joined
@@ -176,14 +174,13 @@ class YoloWriter(LayoutWriter):
         self.pixels += record.pixels
         self.without_photo += not record.photo
 
-    def missing_image(self, written: Written, sample: Sample, then: str) -> None:
-        """An error: without its photo a label file cannot be used, by Ultralytics nor by segconv (YOLO keeps
+    def missing_image(self, written: Written, sample: Sample, then: str, *, unusable: bool = True) -> None:
+        """Always an error (``unusable`` is not consulted): without its photo a label file cannot be used, by
+        Ultralytics nor by segconv (YOLO keeps
         no image size, rows are fractions of it)."""
         labels = f"labels/{sample.subset or 'train'}/{within_split(sample.stem, sample.subset or 'train')}.txt"
-        written.findings.append(missing_image(
-            f"{then}, and YOLO keeps no image size: {labels} cannot be used (by Ultralytics, nor read back by "
-            "segconv) until the photo is put there", images=self.images_given, image=sample.name,
-            file=sample.origin.file, severity=Severity.ERROR))
+        super().missing_image(written, sample, f"{then}, and YOLO keeps no image size: {labels} cannot be used (by "
+                              "Ultralytics, nor read back by segconv) until the photo is put there", unusable=True)
 
     def finish(self) -> list[str]:
         plan = map_splits(self.splits)
