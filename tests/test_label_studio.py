@@ -343,3 +343,20 @@ def test_segconvs_tasks_read_back_with_their_label_map_and_every_image(tmp_path)
     assert report.images == 5 and not [f for f in report.findings if f.severity.value in ("error", "warning")]
     [sample] = [s for s in back if s.name.endswith("empty.jpg")]
     assert (sample.width, sample.height, sample.regions) == (32, 24, [])
+
+
+def test_a_photo_that_is_not_found_is_said_as_in_every_other_reader(tmp_path):
+    """A task's photo is looked for; one not found is a missing-image warning when others were found, and one
+    note when none was (the sizes then come from original_width/height unchecked)."""
+    square = polygon_result([(0, 0), (10, 0), (10, 10), (0, 10)], "plate", 20, 20)
+    tasks = [{"id": n, "data": {"image": f"/data/local-files/?d={n}.png"}, "annotations": [{"result": [square]}]}
+             for n in ("a", "b")]
+    (tmp_path / "ls").mkdir()
+    src = task_file(tmp_path / "ls", tasks)
+    none_found = [f for f in api.validate(src).findings if f.code == "missing-image"]
+    assert [(f.severity.value, f.image) for f in none_found] == [("info", None)]
+    assert none_found[0].message.startswith("no image file was found beside the annotations (2 images looked for)")
+    Image.new("RGB", (20, 20)).save(tmp_path / "ls" / "a.png")
+    [one] = [f for f in api.validate(src).findings if f.code == "missing-image"]
+    assert (one.severity.value, one.image, one.element) == ("warning", "b.png", None)
+    assert one.message == "image file not found (pass --images DIR); its size is not checked"

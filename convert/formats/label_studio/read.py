@@ -300,7 +300,7 @@ class LabelStudioDataset(IndexedDataset[Task]):
             listed = ", ".join(f"{n} {kind}" for kind, n in skipped.items())
             report("skipped-result", f"results that paint no pixels skipped: {listed}")
         return Sample(name, width, height, regions, origin, findings=findings,
-                      image_path=str(image) if image else None, size_checked=True, order_rule=ORDER,
+                      image_path=str(image) if image else None, size_checked=image is not None, order_rule=ORDER,
                       image_id=task.get("id"), attributes=attributes)
 
     @staticmethod
