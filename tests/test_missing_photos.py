@@ -61,6 +61,30 @@ def test_hf_rows_without_a_photo_have_a_null_image_that_datasets_loads(tmp_path)
     assert [f.image for f in back.findings if f.code == "missing-image"] == ["a.jpg"]
 
 
+def test_hf_rows_whose_image_is_null_take_the_photo_from_images(tmp_path):
+    """hf read-back said "pass --images DIR" for a null image, and took no photo from --images."""
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "hf"
+    api.convert(annotations_only(tmp_path), out, to="hf")
+    (note,) = [f for f in api.validate(out).findings if f.code == "missing-image"]
+    assert note.severity.value == "info" and note.message == (
+        "no image file was found in the rows (1 image looked for); image sizes are not checked (pass --images DIR)")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    back = api.validate(out, images=photos)
+    (still,) = [f for f in back.findings if f.code == "missing-image"]
+    assert still.severity.value == "info"
+    assert still.message.startswith(f"no image file was found in the rows nor in --images {photos} ")
+    Image.new("RGB", (8, 6)).save(photos / "a.jpg")
+    assert not [f for f in api.validate(out, images=photos).findings if f.code == "missing-image"]
+    Image.new("RGB", (9, 6)).save(photos / "a.jpg")
+    (mismatch,) = [f for f in api.validate(out, images=photos).findings if f.severity.value != "info"]
+    assert mismatch.code == "image-size-mismatch" and "a.jpg is 9x6" in mismatch.message
+    placed = api.convert(out, tmp_path / "voc", to="voc", images=photos)
+    assert not [f for f in placed.findings if f.code == "missing-image"]
+    assert (tmp_path / "voc" / "JPEGImages" / "a.jpg").read_bytes() == (photos / "a.jpg").read_bytes()
+
+
 def missing_said(report):
     return sorted((f.severity.value, f.image) for f in report.findings if f.code == "missing-image")
 

@@ -96,6 +96,10 @@ class Dataset:
         return self.source.images_given
 
     @property
+    def photos_where(self) -> str:
+        return self.source.photos_where
+
+    @property
     def max_pixels(self) -> int:
         return self.options.max_pixels
 

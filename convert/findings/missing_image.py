@@ -27,25 +27,29 @@ from convert.findings import Finding
 from convert.findings.severity import Severity
 from convert.wording import plural
 
+BESIDE = "beside the annotations"  # where a reader looks for photos, unless it says otherwise (``photos_where``)
 
-def images_hint(images: str | Path | None) -> str:
-    """What to say about --images beside "image file not found": to pass it, or that it was passed.
 
-    >>> images_hint(None), images_hint("photos")
-    ('pass --images DIR', 'not beside the annotations nor in --images photos')
+def images_hint(images: str | Path | None, where: str = BESIDE) -> str:
+    """What to say about --images beside "image file not found": to pass it, or that it was passed, with
+    ``where`` the reader looked first.
+
+    >>> images_hint(None), images_hint("photos"), images_hint("photos", "in the rows")
+    ('pass --images DIR', 'not beside the annotations nor in --images photos', 'not in the rows nor in --images photos')
     """
-    return "pass --images DIR" if images is None else f"not beside the annotations nor in --images {images}"
+    return "pass --images DIR" if images is None else f"not {where} nor in --images {images}"
 
 
 def missing_image(then: str | None = None, *, subject: str | None = "image file", problem: object = None,
                   images: str | Path | None = None, hint: bool = True, severity: Severity | None = None,
                   file: str | None = None, image: str | None = None, element: str | None = None,
-                  line: int | None = None) -> Finding:
+                  line: int | None = None, where: str = BESIDE) -> Finding:
     """The finding for an image that cannot be used: ``problem`` says why (an exception, or words), else the
     file was not found, which says where it was looked for (``images``: ``--images`` as given, ``None`` when it
-    was not; ``hint=False`` for a reader that does not look there).  ``then``: what follows from it."""
+    was not; ``hint=False`` for a reader that does not look there; ``where``: where the reader looked first).
+    ``then``: what follows from it."""
     if problem is None:
-        what = f"{subject} not found" + (f" ({images_hint(images)})" if hint else "")
+        what = f"{subject} not found" + (f" ({images_hint(images, where)})" if hint else "")
     else:
         what = f"{subject}: {problem}" if subject else str(problem)
     found = Finding("missing-image", what + (f"; {then}" if then else ""), file=file, image=image, element=element,
@@ -54,10 +58,11 @@ def missing_image(then: str | None = None, *, subject: str | None = "image file"
 
 
 def no_image_found(looked_for: int, images: str | Path | None, file: str, lacking: list[str] | None = None,
-                   first: Finding | None = None) -> Finding:
+                   first: Finding | None = None, where: str = BESIDE) -> Finding:
     """The one note of a set none of whose images was found: its sizes are not checked; ``lacking``: what a
     writer's output lacks for want of them (its words for one image, each different one); ``first``: the
-    reader's own words about the first image, quoted (where it looked).
+    reader's own words about the first image, quoted (where it looked); ``where``: where the reader looked
+    first.
 
     >>> for part in no_image_found(3, None, "a.json", ["JPEGImages/ lacks it"]).message.split("; "): print(part)
     no image file was found beside the annotations (3 images looked for)
@@ -70,7 +75,7 @@ def no_image_found(looked_for: int, images: str | Path | None, file: str, lackin
     x)
     image sizes are not checked
     """
-    where = "beside the annotations" + (f" nor in --images {images}" if images else "")
+    where += f" nor in --images {images}" if images else ""
     quoted = "" if first is None else \
         f"; {'the first, ' if looked_for > 1 else ''}{first.image}: {first.message}"
     output = f"; the output has no image either (for each image: {', '.join(lacking)})" if lacking else ""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from convert.findings import Finding
+from convert.findings.missing_image import BESIDE
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 
@@ -38,6 +39,7 @@ class Dataset:
 
     format: str = ""
     images_given: str | None = None  # --images, when given (set by open_dataset)
+    photos_where = BESIDE  # where the reader looks for a photo before --images (missing-image's words)
     on_disk = True  # read from a path (a source a script holds in memory says False)
 
     def __init__(self, path: str, findings: list[Finding] | None = None,

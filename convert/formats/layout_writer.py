@@ -46,7 +46,7 @@ from typing import ClassVar, cast
 from convert.files.atomic import OWNER, stage_bytes, stage_copy, stage_copy_later, stage_link, write_bytes
 from convert.files.images import photo_suffix
 from convert.files.remote.stand_ins import whole
-from convert.findings.missing_image import missing_image
+from convert.findings.missing_image import BESIDE, missing_image
 from convert.findings.severity import Severity
 from convert.formats.options import parse_options
 from convert.model.labelmap import LabelMap
@@ -102,6 +102,7 @@ class LayoutWriter:
     has_splits = False  # the layout keeps subsets (train/val...) apart
     default_subset = "train"  # the subset of images that have none, without --split
     images_given: str | None = None  # --images, when given (set by the run, for the words of missing-image)
+    photos_where = BESIDE  # where the source looked for photos before --images (set by the run, likewise)
     # attributes of the main process only (open files), not sent to workers: each class names its own
     main_process_only: ClassVar[tuple[str, ...]] = ("manifest", "_copying")
 
@@ -242,7 +243,7 @@ class LayoutWriter:
         run, it is folded into the one finding about that missing image (:mod:`convert.pipeline.loop`).  With
         ``unusable`` (the output cannot be used without the photo) it is an error of its own instead."""
         finding = missing_image(then, images=self.images_given, image=sample.name, file=sample.origin.file,
-                                severity=Severity.ERROR if unusable else None)
+                                severity=Severity.ERROR if unusable else None, where=self.photos_where)
         written.findings.append(finding)
         if not unusable:
             written.missing, written.lacks = finding, then

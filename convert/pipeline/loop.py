@@ -24,7 +24,7 @@ from typing import Any
 from convert.checks.validator import CheckOptions, check_sample
 from convert.files.images import ImageProblem, oriented_size
 from convert.findings import Finding
-from convert.findings.missing_image import missing_image
+from convert.findings.missing_image import BESIDE, missing_image
 from convert.findings.severity import Severity
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
@@ -236,6 +236,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     report = RunReport(dataset.format, labelmap, False, source=str(dataset.path), rule=rule)
     if writer is not None:
         writer.images_given = getattr(dataset, "images_given", None)  # for the words of missing-image
+        writer.photos_where = getattr(dataset, "photos_where", BESIDE)
     json_report = html_report = None
     if json_path:  # the reports' modules (html, Pillow's drawing) are imported only by the runs that write them
         from convert.reports.json_report import JsonReport

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import replace
 
 from convert.findings import Finding
-from convert.findings.missing_image import missing_image, no_image_found
+from convert.findings.missing_image import BESIDE, missing_image, no_image_found
 from convert.findings.severity import Severity
 from convert.model.labelmap import LabelMap
 from convert.wording import plural
@@ -29,15 +29,17 @@ def late_missing_images(missing: list, found: int, dataset) -> list[Finding]:
     if not missing:
         return []
     given = getattr(dataset, "images_given", None)
+    where = getattr(dataset, "photos_where", BESIDE)
     if found:
         out: list[Finding] = []
         for name, file, lacks, said in missing:
-            said = said or [missing_image("its size is not checked", images=given, image=name, file=file)]
+            said = said or [missing_image("its size is not checked", images=given, image=name, file=file,
+                                          where=where)]
             out += [replace(f, message=f"{f.message}; {lacks}") if lacks and i == 0 else f for i, f in enumerate(said)]
         return out
     lacking = list(dict.fromkeys(lacks for _, _, lacks, _ in missing if lacks))
     first = next((said[0] for _, _, _, said in missing if said), None)
-    return [no_image_found(len(missing), given, str(dataset.path), lacking, first)]
+    return [no_image_found(len(missing), given, str(dataset.path), lacking, first, where)]
 
 
 def tally(worst: dict[str, list[int]], findings: list[Finding], position: int, image: str | None = None) -> None:

@@ -8,7 +8,9 @@
 Each row is one sample: ``label`` holds the PNG bytes of the class mask (one 8-bit channel, value = class
 index, 255 = void unless the label map says another value), read like any label image
 (:mod:`convert.formats.label_image`: refused above ``--max-pixels`` before decoding); ``image`` holds the
-photo's own bytes, whose EXIF-oriented size must be the mask's.  The split is the shard's name before its
+photo's own bytes, whose EXIF-oriented size must be the mask's; a row whose image is null (the hf writer's, for a
+photo it did not have) takes the photo from ``--images``, by ``file_name``, in a folder named after the split or
+not.  The split is the shard's name before its
 first ``-``.  Row groups are read one at a time, so memory follows one row group, not a shard.  A photo a
 writer places (``--to voc``) is written from its bytes into a private temporary folder first.
 
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from convert.errors import SegconvError, UsageError
+from convert.files.images import locate
 from convert.findings import Finding
 from convert.formats.color_masks import mask_folders as layout
 from convert.formats.color_masks.class_tables import Row, Table
@@ -78,6 +81,7 @@ class HfDataset(ColorMasksDataset):
     """One sample per row of ``data/*.parquet``."""
 
     format = NAME
+    photos_where = "in the rows"  # a row's image, else --images (missing-image's words)
 
     def __init__(self, path: str | Path, *, images: str | Path | None = None,
                  max_pixels: int = DEFAULT_MAX_PIXELS, **_):
@@ -200,8 +204,12 @@ class HfDataset(ColorMasksDataset):
             report(exc.code, exc.message)
             return Sample(mask.name, 0, 0, [], Origin(str(mask.file), where), subset=mask.subset,
                           findings=findings, usable=False)
-        photo = self._photo(entry, image["bytes"]) if isinstance(image, dict) and isinstance(
-            image.get("bytes"), bytes) and image["bytes"] else None
+        photo: Path | None
+        if isinstance(image, dict) and isinstance(image.get("bytes"), bytes) and image["bytes"]:
+            photo = self._photo(entry, image["bytes"])
+        else:  # a null image (the hf writer's, for a photo it did not have): --images may hold it
+            photo = locate(mask.name, [self.images / mask.subset if self.images and mask.subset else None,
+                                       self.images])
         return self.labelled(mask, pixels, photo, findings, report)
 
     def __getstate__(self):
