@@ -84,6 +84,8 @@ def test_coco_against_cvat_with_a_class_swapped_an_object_removed_one_moved(tmp_
     assert "most changed images" in proc.stderr and "table_01.jpg" in proc.stderr
     page = (tmp_path / "diff.html").read_text()
     assert page.count("data:image/jpeg") == 3 and "Exit code 1" in page
+    assert "A: <code>food/annotations.json</code><br>B: <code>cvat/annotations.xml</code>" in page
+    assert str(tmp_path) not in page and str(FOOD) not in page  # no folder of the machine that compared
 
 
 def independent_voc(root, doc):

@@ -3,13 +3,15 @@
 The page shows the verdict, the per-class IoU table, the confusion list (which class became which, in
 pixels), every image that changed, and for the most changed ones three pictures: A's mask and B's mask laid
 over the photo, and the photo with the changed pixels in magenta.  Only those images are painted again, at
-the end.
+the end.  Like the validation page, it names no folder of the machine that compared: A and B are shown below
+the folder they share (:func:`shown_pair`).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,24 @@ if TYPE_CHECKING:  # the diff computes the report; this module only writes it
     from convert.pipeline.diff import DiffReport
 
 CARDS = 8
+
+
+def shown_pair(a: str | Path, b: str | Path) -> tuple[str, str]:
+    """A and B as the page names them: below the folder they share; sharing none but the root, as
+    ``<folder>/<name>``.
+
+    >>> shown_pair("/home/ana/v1/annotations.json", "/home/ana/v2/annotations.xml")
+    ('v1/annotations.json', 'v2/annotations.xml')
+    >>> shown_pair("/home/ana/v1/annotations.json", "/home/ana/v1/fixed")
+    ('annotations.json', 'fixed')
+    >>> shown_pair("/data/v1/a.json", "/mnt/v2/a.json"), shown_pair("/a.json", "/b.json")
+    (('v1/a.json', 'v2/a.json'), ('a.json', 'b.json'))
+    """
+    a, b = os.path.abspath(a), os.path.abspath(b)
+    common = os.path.commonpath([os.path.dirname(a), os.path.dirname(b)])
+    if common == os.path.dirname(common):  # only the root is shared
+        return tuple("/".join(Path(p).parts[1:][-2:]) for p in (a, b))  # type: ignore[return-value]
+    return tuple(os.path.relpath(p, common).replace(os.sep, "/") for p in (a, b))  # type: ignore[return-value]
 
 
 def write_json(report: DiffReport, path: str | Path) -> None:
@@ -40,8 +60,9 @@ def write_html(report: DiffReport, path: str | Path, a_dataset, b_dataset, rule:
                f"<p class='verdict fail'>Exit code 1: {plural(s['changed_images'], 'image')} changed "
                f"({plural(s['changed_pixels'], 'pixel')}), {s['only_a']:,} only in A, {s['only_b']:,} only in B"
                + (f", {s['size_differs']:,} of another size" if s["size_differs"] else "") + ".</p>")
-    parts = [HEAD.replace("{title}", e("segconv diff")), f"<h1>segconv diff</h1><p>A: <code>{e(s['a'])}</code><br>"
-             f"B: <code>{e(s['b'])}</code></p>", verdict,
+    a, b = shown_pair(s["a"], s["b"])
+    parts = [HEAD.replace("{title}", e("segconv diff")), f"<h1>segconv diff</h1><p>A: <code>{e(a)}</code><br>"
+             f"B: <code>{e(b)}</code></p>", verdict,
              f"<p>objects: {s['objects']['added']:,} added, {s['objects']['removed']:,} removed, "
              f"{s['objects']['changed']:,} changed, {s['objects']['unchanged']:,} unchanged (matched inside a class "
              f"by IoU &ge; 0.5){_not_compared(report)}</p>",
