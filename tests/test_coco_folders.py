@@ -39,6 +39,30 @@ def test_datumaros_coco_export_with_two_subsets():
     assert all(s.image_path and "/images/" in s.image_path for s in samples)
 
 
+def test_datumaros_coco_stuff_export_is_read_as_a_folder_as_its_files_are():
+    """It was refused: "matches no known format itself; below it: annotations/stuff_train.json ...". """
+    root = corpus("datumaro-assets/coco_stuff")
+    assert detect_format(root) == "coco"
+    samples = list(open_dataset(root))
+    assert sorted((s.subset, s.name) for s in samples) == [("train", "train/a.jpg"), ("val", "val/b.jpg")]
+    labels = api.load(root).labelmap
+    for sample in samples:
+        subset, name = sample.name.split("/")
+        [alone] = list(open_dataset(root / "annotations" / f"stuff_{subset}.json"))
+        assert alone.name == name and alone.image_path == sample.image_path
+        assert (api.load(root).mask(sample) == api.load(alone.origin.file, labels=labels).mask(alone)).all()
+
+
+def test_stuff_files_beside_instances_files_are_named_not_read(tmp_path):
+    coco_file(tmp_path / "annotations" / "instances_val.json", ["a.jpg"])
+    coco_file(tmp_path / "annotations" / "stuff_val.json", ["a.jpg"], category="grass")
+    ds = open_dataset(tmp_path)
+    assert [r.label for s in ds for r in s.regions] == ["plate"]
+    (note,) = [f for f in ds.findings if f.code == "skipped-file"]
+    assert note.severity.value == "info" and note.message.startswith(
+        "annotations/stuff_val.json: COCO-Stuff, not read beside the instances files")
+
+
 def test_the_coco_download_layout_and_the_same_name_in_two_subsets(tmp_path):
     coco_file(tmp_path / "annotations" / "instances_train2017.json", ["0001.jpg"])
     coco_file(tmp_path / "annotations" / "instances_val2017.json", ["0001.jpg"])

@@ -7,6 +7,9 @@ SRC is a COCO instances JSON, or a folder holding
   photos in ``images/<subset>/`` or ``images/`` (CVAT's and Datumaro's COCO export) or ``<subset>/`` beside
   ``annotations/`` (the COCO download: ``val2017/``); other JSONs there (``person_keypoints_*``,
   ``captions_*``) are not instances and are left alone;
+- else ``annotations/stuff_<subset>.json`` (or ``stuff_<subset>.json`` in it), COCO-Stuff's files (Datumaro's
+  ``coco_stuff`` export), alike.  Beside instances files they are not read (a ``skipped-file`` note names
+  them: things and stuff are two sources; pass the stuff file to read it);
 - ``annotations.json``: detected by itself when segconv's ``coco-rle`` wrote it (its categories carry
   ``level``); another tool's (labelme2coco's, beside LabelMe files) is read when SRC names it, when
   ``--from coco`` names the folder, or when it is the only source in and below the folder.
@@ -21,11 +24,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from convert.errors import SegconvError
+from convert.findings import Finding
 from convert.formats.coco import instances as coco
 from convert.formats.coco.instances import CocoDataset
 from convert.formats.dataset import Dataset
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.sample import Sample
+
+KINDS = ("instances_", "stuff_")  # a folder's files of each COCO segmentation task, in this order of preference
 
 
 def instance_files(path: Path) -> list[Path]:
@@ -36,11 +42,19 @@ def instance_files(path: Path) -> list[Path]:
     if not path.is_dir():
         return []
     for folder in (path / "annotations", path):
-        found = [p for p in sorted(folder.glob("instances_*.json")) if coco.detect(p)]
-        if found:
-            return found
+        for kind in KINDS:
+            found = [p for p in sorted(folder.glob(f"{kind}*.json")) if coco.detect(p)]
+            if found:
+                return found
     own = path / "annotations.json"
     return [own] if own.is_file() and coco.detect(own) and _segconvs(own) else []
+
+
+def stuff_beside(files: list[Path]) -> list[Path]:
+    """The COCO-Stuff files beside the instances ``files`` a folder is read from (not read: a note names them)."""
+    if not files or not files[0].name.startswith(KINDS[0]):
+        return []
+    return [p for p in sorted(files[0].parent.glob(f"{KINDS[1]}*.json")) if coco.detect(p)]
 
 
 def _segconvs(path: Path) -> bool:
@@ -59,13 +73,14 @@ def detect(path: Path) -> str | None:
     if found == [path]:
         return coco.detect(path)
     shown = ", ".join(p.relative_to(path).as_posix() for p in found[:3]) + (", …" if len(found) > 3 else "")
-    return f"a folder holding {shown} (COCO instances)"
+    return f"a folder holding {shown} ({'COCO-Stuff' if found[0].name.startswith(KINDS[1]) else 'COCO instances'})"
 
 
 def subset_of(json_path: Path) -> str:
-    """``instances_val2017.json`` → ``val2017``."""
+    """``instances_val2017.json`` → ``val2017``; ``stuff_train.json`` → ``train``."""
     stem = json_path.stem
-    return stem[len("instances_"):] if stem.startswith("instances_") else stem
+    kind = next((k for k in KINDS if stem.startswith(k)), "")
+    return stem[len(kind):]
 
 
 class CocoSource(Dataset):
@@ -82,7 +97,8 @@ class CocoSource(Dataset):
         if not files:
             if src.is_dir():
                 raise SegconvError("no COCO instances file here: looked for annotations/instances_*.json, "
-                                   "instances_*.json and annotations.json", file=str(src))
+                                   "instances_*.json, the same as stuff_*.json (COCO-Stuff) and annotations.json",
+                                   file=str(src))
             files = [src]  # --from coco on a file detection doubts: the reader's own errors name the problem
         limit = max_pixels if max_pixels is not None else DEFAULT_MAX_PIXELS
         self.parts = [CocoDataset(f, images=images, max_pixels=limit) for f in files]
@@ -92,6 +108,11 @@ class CocoSource(Dataset):
             self.offsets.append(self.offsets[-1] + len(part))
         findings = [replace(f, image=self._named(f.image, k)) if f.image is not None else f
                     for k, part in enumerate(self.parts) for f in part.findings]
+        if src.is_dir() and (stuff := stuff_beside(files)):
+            shown = ", ".join(p.relative_to(src).as_posix() for p in stuff)
+            findings.append(Finding("skipped-file", f"{shown}: COCO-Stuff, not read beside the instances files (things "
+                                    "and stuff are two sources); convert it on its own by naming the file",
+                                    file=str(src)))
         maps = [part.source_labelmap for part in self.parts]
         first = maps[0]
         same = first if first is not None and all(m is not None and m.to_dict() == first.to_dict()
