@@ -153,6 +153,28 @@ def test_a_ring_touching_itself_at_a_corner_is_a_mask(tmp_path):
     assert "0 pixels differ" in report.summary
 
 
+def test_void_in_several_parts_is_one_mask_and_in_one_part_a_polygon(tmp_path):
+    """Void a source drew in two specks is one <mask> of their box (it was a polygon per speck: 487 polygons on
+    panopticapi-sample), read back exactly; void in one part stays a polygon."""
+    (tmp_path / "lm.yaml").write_text(LABELS)
+    mask = np.zeros((4, 6), dtype=np.uint8)
+    mask[0, 0], mask[2:4, 3:5], mask[0, 5] = 255, 255, 1  # void at (0, 0) and a 2x2 void square; a plate pixel
+    api.from_masks({"a.png": mask}, labels=tmp_path / "lm.yaml").export(tmp_path / "o", to="cvat")
+    shapes = list(ET.parse(tmp_path / "o" / "annotations.xml").getroot().find("image"))
+    [void] = [s for s in shapes if s.get("label") == "__ignore__"]
+    assert void.tag == "mask" and (void.get("left"), void.get("top"), void.get("width"), void.get("height")) == (
+        "0", "0", "5", "4")
+    assert (cvat_runs(void) == (mask[:, :5] == 255)).all()
+    [plate] = [s for s in shapes if s.get("label") == "plate"]
+    assert plate.tag == "polygon"
+    loaded = api.load(tmp_path / "o", labels=tmp_path / "lm.yaml")
+    assert (loaded.mask(next(iter(loaded))) == mask).all()
+    mask[0, 0] = 0  # one speck left: a polygon
+    api.from_masks({"a.png": mask}, labels=tmp_path / "lm.yaml").export(tmp_path / "p", to="cvat")
+    shapes = list(ET.parse(tmp_path / "p" / "annotations.xml").getroot().find("image"))
+    assert [s.tag for s in shapes if s.get("label") == "__ignore__"] == ["polygon"]
+
+
 def test_subsets_make_a_project_of_one_task_each(scene):
     src = SOURCE.replace('name="a.jpg"', 'name="a.jpg" subset="train"').replace('name="b.jpg"',
                                                                               'name="b.jpg" subset="val"')

@@ -12,7 +12,8 @@ Every object's **visible** pixels after layering are written, so no painting ord
 - ``-O shapes=auto`` (default): an object is one ``<polygon>`` per part, traced along pixel edges
   (:mod:`convert.pixels.trace`), which pycocotools' rule (CVAT's mask export) paints back exactly; an object
   with a hole, or whose ring touches itself at a corner (parts or a hole meeting at a corner), is a ``<mask>``
-  (CVAT's run lengths, row-major in its box, :mod:`convert.formats.cvat.mask_rle`);
+  (CVAT's run lengths, row-major in its box, :mod:`convert.formats.cvat.mask_rle`), and so are an image's void
+  pixels when they are more than one part (nobody edits void speck by speck);
 - ``shapes=polygon``: polygons only, holes joined by bridges crossed twice (exact under pycocotools' even-odd
   fill, though a person editing it sees a slit); ``shapes=mask``: masks only.
 
@@ -140,7 +141,8 @@ class CvatWriter(LayoutWriter):
     def _shapes(self, outline: Outline) -> list[tuple[str, list[tuple[str, str]]]]:
         """The shapes of one object: ``(tag, geometry attributes)`` each, as the ``shapes`` option says."""
         policy = self.options["shapes"]
-        if policy == "mask" or (policy == "auto" and outline.needs_raster):
+        scattered_void = outline.label is None and len(outline.parts) > 1  # one shape, not one per speck
+        if policy == "mask" or (policy == "auto" and (outline.needs_raster or scattered_void)):
             x0, y0, x1, y1 = outline.box
             counts = mask_rle.encode(outline.window())
             return [("mask", [("rle", mask_rle.text(counts)), ("left", str(x0)), ("top", str(y0)),
