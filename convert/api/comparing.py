@@ -8,13 +8,15 @@
 
 A side may be a path or a loaded :class:`~convert.api.loaded.Dataset` (filtered or relabelled as a script
 left it); both are painted through one label map: ``labels``, else A's (a dataset's own, a source's own,
-or one derived from the labels of both) and one rule (``rule``, else A's when A is a dataset).
+or one derived from the labels of both; what either source's own label map says is void is void) and one
+rule (``rule``, else A's when A is a dataset).
 """
 
 from __future__ import annotations
 
 from convert.api.loaded import Dataset
 from convert.api.paths import PathLike
+from convert.formats.dataset import with_sources_void
 from convert.model.labelmap import LabelMap
 from convert.pipeline.diff import DiffReport, open_pair
 from convert.pipeline.diff import diff as compare
@@ -46,6 +48,7 @@ def diff(a: PathLike | Dataset, b: PathLike | Dataset, *, labels: PathLike | Lab
                           for side, fmt in ((a, fmt_a), (b, fmt_b)))
             given = labels if isinstance(labels, LabelMap) or labels is None else LabelMap.load(staging.file(labels))
             labelmap, derived = (given, False) if given is not None else (a_ds.labelmap, a_ds.labelmap_derived)
+            labelmap = with_sources_void(labelmap, a_ds.source, b_ds.source)
         else:
             lm_path = labels if isinstance(labels, LabelMap) or labels is None else staging.file(labels)
             a_ds, b_ds, labelmap, derived = open_pair(staging.source(a), staging.source(b), labels=lm_path,

@@ -153,9 +153,18 @@ def resolve_labelmap(dataset: Dataset, labels: str | Path | LabelMap | None) -> 
     """The label map ``labels`` (a file, or a :class:`LabelMap` a script made), or the source's own, or one
     derived from the source's label names (the flag says it was not given)."""
     if isinstance(labels, LabelMap):
-        return labels, False
+        return with_sources_void(labels, dataset), False
     if labels is not None:
-        return LabelMap.load(labels), False
+        return with_sources_void(LabelMap.load(labels), dataset), False
     if dataset.source_labelmap is not None:
         return dataset.source_labelmap, True
     return LabelMap.derive(dataset.label_names, source=f"derived from {dataset.path}"), True
+
+
+def with_sources_void(labelmap: LabelMap, *datasets: Dataset) -> LabelMap:
+    """``labelmap`` reading as void what each source's own label map says is void (segconv's ``__ignore__``
+    shapes read back under the ``--labels`` they were written with are void, not unknown labels)."""
+    for dataset in datasets:
+        if dataset.source_labelmap is not None:
+            labelmap = labelmap.with_void_aliases(dataset.source_labelmap.void_aliases)
+    return labelmap

@@ -317,6 +317,20 @@ class LabelMap:
     def is_void(self, label: str) -> bool:
         return label in self.void_aliases
 
+    def with_void_aliases(self, names) -> LabelMap:
+        """This map reading ``names`` as void too, those it does not know already: a source's own void labels
+        (labelme's ``__ignore__``, the void shapes segconv's writers add) under a label map given for it.
+
+        >>> lm = LabelMap.derive(["plate"]).with_void_aliases(["__ignore__", "plate"])
+        >>> lm.void_aliases, lm.resolve("plate").name
+        (('__ignore__',), 'plate')
+        """
+        extra = tuple(dict.fromkeys(n for n in names if self.resolve(n) is None and n not in self.void_aliases))
+        if not extra:
+            return self
+        return LabelMap._checked(list(self.classes), self.void, self.void_aliases + extra, self.source,
+                                 self.void_level, self.every_pixel_drawn)
+
     def suggest(self, label: str) -> str | None:
         """The known name ``label`` probably means: equal up to case and spaces, else a close spelling.
 

@@ -314,8 +314,8 @@ def diff(a_dataset, b_dataset, labelmap: LabelMap, *, rule: str = "coco", jobs: 
 def open_pair(a: str | Path, b: str | Path, *, labels=None, fmt_a=None, fmt_b=None, images=None,
               max_pixels=None):
     """Both deliveries and the label map they are painted through: ``--labels``, else A's own label map,
-    else one derived from the labels of both (A's first)."""
-    from convert.formats.dataset import resolve_labelmap
+    else one derived from the labels of both (A's first); what either source's own label map says is void is void."""
+    from convert.formats.dataset import resolve_labelmap, with_sources_void
     from convert.formats.readers import open_dataset
     from convert.limits import DEFAULT_MAX_PIXELS
 
@@ -323,9 +323,9 @@ def open_pair(a: str | Path, b: str | Path, *, labels=None, fmt_a=None, fmt_b=No
     a_ds = open_dataset(a, fmt_a, max_pixels=limit, images=images)
     b_ds = open_dataset(b, fmt_b, max_pixels=limit, images=images)
     if labels is not None:
-        return a_ds, b_ds, LabelMap.load(labels), False
+        return a_ds, b_ds, with_sources_void(LabelMap.load(labels), a_ds, b_ds), False
     if a_ds.source_labelmap is not None:
-        return a_ds, b_ds, a_ds.source_labelmap, True
+        return a_ds, b_ds, with_sources_void(a_ds.source_labelmap, b_ds), True
     names = list(dict.fromkeys(list(a_ds.label_names) + list(b_ds.label_names)))
     lm, _ = resolve_labelmap(a_ds, None)
     return a_ds, b_ds, LabelMap.derive(names, source=f"derived from {a} and {b}") if names else lm, True
