@@ -61,6 +61,12 @@ class Outline:
         """Polygons cannot draw this object as one simple ring per part: it has a hole or a pinch."""
         return bool(self.holes) or self.pinched
 
+    @property
+    def mask_by_default(self) -> bool:
+        """What CVAT's ``-O shapes=auto`` writes as one mask: an object that :attr:`needs_raster`, and void in more
+        than one part (nobody edits void speck by speck: panopticapi-sample's was 487 polygons)."""
+        return self.needs_raster or (self.label is None and len(self.parts) > 1)
+
     def window(self) -> np.ndarray:
         """The object's pixels in its box, ``mask[row, column]``."""
         x0, y0, x1, y1 = self.box

@@ -141,8 +141,7 @@ class CvatWriter(LayoutWriter):
     def _shapes(self, outline: Outline) -> list[tuple[str, list[tuple[str, str]]]]:
         """The shapes of one object: ``(tag, geometry attributes)`` each, as the ``shapes`` option says."""
         policy = self.options["shapes"]
-        scattered_void = outline.label is None and len(outline.parts) > 1  # one shape, not one per speck
-        if policy == "mask" or (policy == "auto" and (outline.needs_raster or scattered_void)):
+        if policy == "mask" or (policy == "auto" and outline.mask_by_default):
             x0, y0, x1, y1 = outline.box
             counts = mask_rle.encode(outline.window())
             return [("mask", [("rle", mask_rle.text(counts)), ("left", str(x0)), ("top", str(y0)),

@@ -24,7 +24,8 @@ pixels and pycocotools (which snaps to 0.2 px) the ring around its pixels, both 
 
 Parts of one object share a ``group_id`` (the source's, else a new one); ``flags`` and ``description`` are kept.
 Void pixels a source drew (void regions, unknown labels) are shapes labelled ``__ignore__`` (labelme2voc's "don't
-care"); without a fill class, pixels no region covers stay uncovered, as in the source.  Every file is
+care"), a polygon per part even when scattered (unlike ``--to cvat``: a mask shape would need labelme 5.8 to
+paint); without a fill class, pixels no region covers stay uncovered, as in the source.  Every file is
 read back from its written text and painted as labelme paints it — ``shape_to_mask`` in file order, with the
 Pillow installed here — and by pycocotools' rule, and compared with the layered mask; ``written-pixels-differ``
 is under labelme's rule.
