@@ -151,8 +151,12 @@ def test_writer_areas_and_boxes_are_those_of_its_pngs(tmp_path):
     doc = json.loads((out / "annotations" / "panoptic_default.json").read_text())
     cats = {c["id"]: c for c in doc["categories"]}
     lm = LabelMap.load(FOOD / "labelmap.yaml")
-    assert all(c["id"] == lm[c["name"]].index + 1 and c["index"] == lm[c["name"]].index for c in cats.values())
-    assert cats[lm.fill.index + 1]["isthing"] == 0 and cats[lm["plate"].index + 1]["isthing"] == 1
+    source_ids = {c["name"]: c["id"] for c in json.loads((FOOD / "annotations.json").read_text())["categories"]}
+    new_id = max(source_ids.values()) + 1  # the fill class, which the source has no category for
+    assert all(c["id"] == source_ids.get(c["name"], new_id) and c["index"] == lm[c["name"]].index
+               for c in cats.values())
+    assert cats[new_id]["name"] == lm.fill.name and cats[new_id]["isthing"] == 0
+    assert cats[source_ids["plate"]]["isthing"] == 1
     assert all(c["level"] == lm[c["name"]].level for c in cats.values())
     png_masks = tmp_path / "png"
     assert run_cli("convert", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml", "-o", png_masks)\

@@ -5,6 +5,8 @@ numbers (``[]``) is reported."""
 
 import json
 
+import numpy as np
+
 from convert import api
 from convert.formats.coco_panoptic.read import CocoPanopticDataset
 
@@ -30,16 +32,32 @@ def test_category_ids_and_supercategories_are_kept(tmp_path):
                                                                    (63, "construction--flat--road")}
 
 
-def test_new_ids_start_at_1_only_where_a_class_has_index_0_and_the_run_says_so(tmp_path):
+def test_a_coco_sources_category_ids_are_kept_and_a_class_it_has_none_for_gets_a_new_one(tmp_path):
+    """Sending a COCO delivery on renumbered its categories (cat 5 became 2) and put the derived map's background
+    first (id 1)."""
     src = tmp_path / "in.json"
     src.write_text(json.dumps({
         "images": [{"id": 1, "file_name": "a.jpg", "width": 8, "height": 6}],
         "annotations": [{"id": 1, "image_id": 1, "category_id": 5, "segmentation": [[1, 1, 5, 1, 5, 4, 1, 4]]}],
         "categories": [{"id": 5, "name": "cat", "supercategory": "animal"}]}))
-    report = api.convert(src, tmp_path / "out", to="coco-panoptic")  # derived map: background 0, cat 1
+    for to, file in (("coco-panoptic", "panoptic_default.json"), ("coco", "instances_default.json")):
+        report = api.convert(src, tmp_path / to, to=to)  # derived map: background 0, cat 1
+        doc = json.loads((tmp_path / to / "annotations" / file).read_text())
+        assert sorted((c["id"], c["name"], c["supercategory"]) for c in doc["categories"]) == \
+            [(5, "cat", "animal"), (6, "background", "")]
+        assert "category ids are the source's; class 'background' has no category there: id 6" in report.summary
+        assert not [f for f in api.validate(tmp_path / to).findings if f.severity.value != "info"]
+
+
+def test_new_ids_start_at_1_only_where_a_class_has_index_0_and_the_run_says_so(tmp_path):
+    """A source without category ids (class masks): ids are the indices, plus one where a class has index 0."""
+    (tmp_path / "lm.yaml").write_text("classes:\n  - {name: background, index: 0, level: 0, fill: true}\n"
+                                      "  - {name: cat, index: 1, level: 1}\n")
+    mask = np.zeros((6, 8), dtype=np.uint8)
+    mask[1:4, 1:5] = 1
+    report = api.from_masks({"a.png": mask}, labels=tmp_path / "lm.yaml").export(tmp_path / "out", to="coco-panoptic")
     doc = json.loads((tmp_path / "out" / "annotations" / "panoptic_default.json").read_text())
-    assert [(c["id"], c["name"], c["supercategory"]) for c in doc["categories"]] == \
-        [(1, "background", ""), (2, "cat", "animal")]
+    assert [(c["id"], c["name"]) for c in doc["categories"]] == [(1, "background"), (2, "cat")]
     assert ("category ids made from the class indices plus one, as class 'background' has index 0, which no COCO "
             "category has") in report.summary
 

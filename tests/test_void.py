@@ -57,7 +57,8 @@ def read_back(to: str, out, lm: LabelMap) -> np.ndarray:
         rgb = png(out / "annotations/panoptic_default/a.png")
         ids = rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
         doc = json.loads((out / "annotations/panoptic_default.json").read_text())
-        category = {s["id"]: s["category_id"] - 1 for s in doc["annotations"][0]["segments_info"]}
+        index = {c["id"]: c["index"] for c in doc["categories"]}  # the class index segconv's categories carry
+        category = {s["id"]: index[s["category_id"]] for s in doc["annotations"][0]["segments_info"]}
         return np.vectorize(lambda i: category.get(i, lm.void))(ids)  # id 0: void
     if to == "hf":
         import pyarrow.parquet as pq

@@ -100,6 +100,10 @@ class Dataset:
         return self.source.photos_where
 
     @property
+    def category_ids(self) -> dict[str, int] | None:
+        return self.source.category_ids
+
+    @property
     def max_pixels(self) -> int:
         return self.options.max_pixels
 

@@ -237,6 +237,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
     if writer is not None:
         writer.images_given = getattr(dataset, "images_given", None)  # for the words of missing-image
         writer.photos_where = getattr(dataset, "photos_where", BESIDE)
+        writer.source_category_ids = getattr(dataset, "category_ids", None)  # kept by the COCO writers
     json_report = html_report = None
     if json_path:  # the reports' modules (html, Pillow's drawing) are imported only by the runs that write them
         from convert.reports.json_report import JsonReport

@@ -185,6 +185,7 @@ class CocoDataset(IndexedDataset[dict]):
 
         # categories: id -> name, in file order
         self.categories: dict[int, str] = {}
+        self.category_ids: dict[str, int] = {}  # name -> id, which the COCO writers keep
         self.supercategories: dict[str, str] = {}  # category name -> its supercategory, kept for writers
         for i, cat in enumerate(doc.get("categories") or []):
             where = f"categories[{i}]"
@@ -198,6 +199,7 @@ class CocoDataset(IndexedDataset[dict]):
                                         file=file, element=f"{where} (id={cat['id']})"))
                 continue
             self.categories[cat["id"]] = cat["name"]
+            self.category_ids.setdefault(cat["name"], cat["id"])  # a name twice: its first id
             if isinstance(cat.get("supercategory"), str) and cat["supercategory"]:
                 self.supercategories[cat["name"]] = cat["supercategory"]
 

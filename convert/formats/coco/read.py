@@ -120,6 +120,15 @@ class CocoSource(Dataset):
         super().__init__(str(src) if len(files) > 1 else str(files[0]), findings, same)
 
     @property
+    def category_ids(self) -> dict[str, int]:  # type: ignore[override]
+        """The files' ``{category name: id}``; a name or an id the files disagree on is left out."""
+        pairs = {(name, cid) for part in self.parts for name, cid in (part.category_ids or {}).items()}
+        names = [name for name, _ in pairs]
+        ids = [cid for _, cid in pairs]
+        return {name: cid for name, cid in sorted(pairs, key=lambda p: p[1])
+                if names.count(name) == 1 and ids.count(cid) == 1}
+
+    @property
     def label_names(self) -> list[str]:
         return list(dict.fromkeys(name for part in self.parts for name in part.label_names))
 

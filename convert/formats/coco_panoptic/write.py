@@ -16,8 +16,9 @@ The layout Datumaro's ``coco_panoptic`` and detectron2 read.  ``<subset>`` is th
 - void pixels (and, without a fill class, pixels no region covers) are id 0.
 
 ``area`` is the segment's pixel count and ``bbox`` its tight box ``[x, y, width, height]``, both from the
-written PNG.  Category ids are the label map's indices (a panoptic source's own ids), or, when a class has
-index 0, the indices plus one, which the summary says (:mod:`convert.formats.coco.categories`); supercategories
+written PNG.  Category ids are a COCO instances source's own (by class name), else the label map's indices (a
+panoptic source's own ids), or, when a class has index 0, the indices plus one; the summary says which are new
+(:mod:`convert.formats.coco.categories`); supercategories
 are the source's.  Categories carry ``isthing``, ``color`` and segconv's
 ``index`` and ``level`` (and ``fill``), so reading the set back gives the same label map.  Image ids are the
 source's where they are integers.
@@ -25,6 +26,7 @@ source's where they are integers.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import NamedTuple
@@ -79,9 +81,14 @@ class CocoPanopticWriter(LayoutWriter):
         super().__init__(out, labelmap, **kwargs)
         self.subsets: dict[str, dict] = {}  # subset -> {"images": [...], "annotations": [...], "ids": Ids}
         self.segments = 0
-        self.category_id, self.ids_note = category_ids(labelmap)
         self.supercategory: dict[str, str] = {}
         self.colours = id_to_rgb(np.arange(256))  # id_to_rgb of 0..n, grown when an image has more segments
+
+    @functools.cached_property
+    def category_ids(self) -> tuple[dict[int, int], str]:
+        """``{class index: category id}`` (the source's ids, :mod:`convert.formats.coco.categories`) and the
+        words for new ones; made once the run has told the writer its source's ids."""
+        return category_ids(self.labelmap, self.source_category_ids)
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
@@ -98,7 +105,7 @@ class CocoPanopticWriter(LayoutWriter):
         info: list[dict] = []
 
         def new_segment(cls, crowd: bool) -> int:
-            info.append({"id": len(info) + 1, "category_id": self.category_id[cls.index], "iscrowd": int(crowd)})
+            info.append({"id": len(info) + 1, "category_id": self.category_ids[0][cls.index], "iscrowd": int(crowd)})
             return len(info)
 
         for obj in painted.instances:
@@ -158,7 +165,7 @@ class CocoPanopticWriter(LayoutWriter):
     def finish(self) -> list[str]:
         categories = []
         for cls in sorted(self.labelmap.classes, key=lambda c: c.index):
-            entry = {"id": self.category_id[cls.index], "name": cls.name,
+            entry = {"id": self.category_ids[0][cls.index], "name": cls.name,
                      "supercategory": self.supercategory.get(cls.name, ""),
                      "isthing": int(isthing(cls, self.labelmap)), "color": list(cls.color), "index": cls.index,
                      "level": cls.level}
@@ -179,6 +186,6 @@ class CocoPanopticWriter(LayoutWriter):
 
     def summary(self, images: int) -> str:
         subsets = ", ".join(f"panoptic_{s}.json ({len(p['images']):,})" for s, p in self.subsets.items())
-        kept = f"; {self.ids_note}" if self.ids_note else "; category ids kept (the class indices)"
+        kept = f"; {self.category_ids[1]}" if self.category_ids[1] else "; category ids kept (the class indices)"
         return (f"wrote COCO panoptic of {plural(images, 'image')} to {self.out}: {subsets}, "
                 f"{plural(self.segments, 'segment')}; area and bbox from the written PNGs" + kept)

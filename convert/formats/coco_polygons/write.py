@@ -17,7 +17,7 @@ One annotation per visible object after layering, its pixels exactly:
 - ``area`` is the pixel count, ``bbox`` the pixels' box ``[x, y, width, height]``, ``iscrowd`` the source's.
 
 Image, annotation and category ids are the source's where it had integer ones (new ones above them
-otherwise; category ids made from the indices plus one when a class has index 0,
+otherwise; category ids matched by class name, else made from the indices, plus one when a class has index 0:
 :mod:`convert.formats.coco.categories`).  Categories carry segconv's ``index`` and ``level`` (and ``fill``), so
 reading the set back gives the same label map; void pixels a source drew (void regions, unknown labels) are the
 image field ``segconv_void`` (an RLE other tools ignore), with or without a fill class; without one, pixels no
@@ -28,6 +28,7 @@ file order, with no levels, and compared with the layered mask (``written-pixels
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -76,7 +77,6 @@ class CocoWriter(LayoutWriter):
     def __init__(self, out: Path, labelmap: LabelMap, **kwargs):
         super().__init__(out, labelmap, **kwargs)
         self.flat = flat(LabelMap.from_dict(without_within(labelmap)))
-        self.category_id, self.ids_note = category_ids(labelmap)
         self.parts: dict[str, TextIO] = {}
         self.image_ids: dict[str, Ids] = {}
         self.ann_ids: dict[str, Ids] = {}
@@ -84,6 +84,12 @@ class CocoWriter(LayoutWriter):
         self.supercategory: dict[str, str] = {}
         self.counts = [0, 0]
         self.loss = Loss(RULE)
+
+    @functools.cached_property
+    def category_ids(self) -> tuple[dict[int, int], str]:
+        """``{class index: category id}`` (the source's ids, :mod:`convert.formats.coco.categories`) and the
+        words for new ones; made once the run has told the writer its source's ids."""
+        return category_ids(self.labelmap, self.source_category_ids)
 
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
@@ -105,7 +111,7 @@ class CocoWriter(LayoutWriter):
             is_crowd = crowd(obj.regions)
             x0, y0, x1, y1 = outline.box
             ann: dict[str, Any] = {"id": obj.regions[0].source_id if len(obj.regions) == 1 else None,
-                   "category_id": self.category_id[outline.label.index]}
+                   "category_id": self.category_ids[0][outline.label.index]}
             if is_crowd or (outline.holes and self.options["holes"] == "rle"):
                 rle = encode_runs(st.starts[objects == obj.id], st.ends[objects == obj.id], height, width)
                 ann["segmentation"] = {"size": [height, width], "counts": rle["counts"].decode("ascii")}
@@ -165,7 +171,7 @@ class CocoWriter(LayoutWriter):
             self._part(self.default_subset)
         for opened in self.parts.values():
             opened.close()
-        categories = [{"id": self.category_id[c.index], "name": c.name,
+        categories = [{"id": self.category_ids[0][c.index], "name": c.name,
                        "supercategory": self.supercategory.get(c.name, ""), "index": c.index, "level": c.level,
                        **({"fill": True} if c.fill else {})}
                       for c in sorted(self.labelmap.classes, key=lambda c: c.index)]
@@ -201,7 +207,7 @@ class CocoWriter(LayoutWriter):
     def summary(self, images: int) -> str:
         subsets = ", ".join(f"{s} {self.subsets[s]:,}" for s in split_order(self.subsets))
         polygons, rles = self.counts
-        note = f"; {self.ids_note}" if self.ids_note else ""
+        note = f"; {self.category_ids[1]}" if self.category_ids[1] else ""
         return (f"wrote COCO instances to {self.out / 'annotations'}: {plural(images, 'image')}"
                 + (f" ({subsets})" if len(self.subsets) > 1 else "")
                 + f", {plural(polygons, 'annotation')} as polygons and {plural(rles, 'annotation')} as RLE "
