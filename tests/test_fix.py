@@ -326,3 +326,44 @@ def test_gap_pixels_that_keep_their_value_are_said_so_and_the_totals_agree(tmp_p
     assert totals["close_gaps"]["changes"] == [{"from": "void", "to": "plate", "pixels": 10},
                                                {"from": "void", "to": "void", "pixels": 10}]  # values, as before
     assert totals["changed"] == {"pixels": 10, "changes": [{"from": "void", "to": "plate", "pixels": 10}]}
+
+
+def test_html_lists_the_totals_per_rule_and_every_repaired_image(tmp_path):
+    """More repaired images than the page pictures (KEEP): the repairs section has the totals of the JSON's
+    summary.repairs and a row per image its images[].repair says a rule changed, with the same numbers."""
+    from convert.reports.html_report import KEEP
+
+    n = KEEP + 4
+    anns = [(i, c, s) for i in range(1, n + 1)
+            for c, s in ((1, rect(0, 0, 10, 20)), (2, rect(12, 0, 22, 20)), (3, rect(3, 5, 5, 6)))]
+    doc = coco_doc([{"id": i, "file_name": f"img{i:02}.jpg", "width": 40, "height": 20} for i in range(1, n + 1)],
+                   [{"id": k + 1, "image_id": i, "category_id": c, "segmentation": s, "iscrowd": 0}
+                    for k, (i, c, s) in enumerate(anns)],
+                   [{"id": 1, "name": "plate"}, {"id": 2, "name": "bowl"}, {"id": 3, "name": "rice"}])
+    src = write_json(tmp_path / "many.json", doc)
+    (tmp_path / "labels.yaml").write_text(LABELS)
+    result = run_cli("fix", src, "--labels", tmp_path / "labels.yaml", "-o", tmp_path / "out", "--close-gaps", "2",
+                     "--min-area", "3", "--html", tmp_path / "r.html", "--json", tmp_path / "r.json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    totals = report["summary"]["repairs"]
+    assert totals["close_gaps"]["pixels"] == 40 * n and totals["changed"]["pixels"] == 42 * n
+    page = (tmp_path / "r.html").read_text()
+    assert page.count("class='card'") == KEEP
+    section = page.split("<h2>Repairs</h2>")[1].split("<h2>")[0]
+    assert f"{n} images of {n} repaired; {42 * n:,} pixels changed class" in section
+    assert (f"<tr><td>--close-gaps 2</td><td class='n'>{40 * n:,}</td><td class='n'></td><td class='n'></td>"
+            f"<td>void → bowl {20 * n:,}, void → plate {20 * n:,}</td></tr>") in section
+    assert (f"<tr><td>--min-area 3</td><td class='n'>{2 * n:,}</td><td class='n'>{n}</td><td class='n'>0</td>"
+            f"<td>rice → plate {2 * n:,}</td></tr>") in section
+    assert f"<tr><td>class changed</td><td class='n'>{42 * n:,}</td>" in section
+    rows = section.split("Per image")[1].split("<tr>")[2:]
+    assert len(rows) == n == len([i for i in report["images"] if i["repair"]["changed"]["pixels"]])
+    for row, image in zip(rows, report["images"]):
+        entry = image["repair"]
+        assert image["image"] in row
+        assert row.count("<td class='n'>") == 3
+        cells = [c.split("<")[0] for c in row.split("<td class='n'>")[1:]]
+        assert cells == [f"{entry['close_gaps']['pixels']:,}", f"{entry['min_area']['pixels']:,}",
+                         f"{entry['changed']['pixels']:,}"]
+    assert "rice → plate 2 (1 piece)" in rows[0]

@@ -14,6 +14,8 @@
   drawn (the declared ``bbox`` dashed orange, the box of the pixels cyan), a
   colour legend, the image's findings and pixel table; every card has an
   anchor (``#image-3``) that the findings link to.
+- A fix (``segconv fix``, or ``convert`` with repair rules): the totals per rule, as on the terminal and in
+  the JSON report's ``summary.repairs``, and a row per repaired image (``images[].repair``), all of them.
 - The pixels per class of the whole delivery, in index order, and void.
 
 Paths are shown relative to the source (:class:`~convert.reports.html_sections.PagePaths`): the page leaks nothing
@@ -38,7 +40,17 @@ from convert.findings import Finding
 from convert.findings.severity import Severity
 from convert.model.labelmap import LabelMap
 from convert.reports.html_pictures import DECLARED_BOX, MEASURED_BOX, REPAIRED, render
-from convert.reports.html_sections import HEAD, SCRIPT, PagePaths, class_table, count, findings_section, verdict
+from convert.reports.html_sections import (
+    HEAD,
+    SCRIPT,
+    PagePaths,
+    class_table,
+    count,
+    findings_section,
+    repairs_section,
+    verdict,
+)
+from convert.reports.repair_counts import touched
 from convert.wording import plural
 
 KEEP = 8  # image cards on the page: the worst images, then a sample of the others, drawn at the end
@@ -68,12 +80,15 @@ class HtmlReport:
         self._heap: list = []
         self._tie = itertools.count()
         self.void = {"index": labelmap.void, "pixels": 0, "images": 0}
+        self.repaired: list[tuple[str, dict]] = []  # (image, its JSON ``repair`` entry), images a rule changed
 
     def consider(self, image_score: tuple, index: int, name: str, findings: list[Finding], account: dict) -> None:
         """An image and its score (in the main process, in sample order)."""
         if account.get("void"):
             self.void["pixels"] += account["void"]
             self.void["images"] += 1
+        if account.get("repair") and touched(account["repair"]):
+            self.repaired.append((name, account["repair"]))
         item = (tuple(image_score), -next(self._tie), index, name, [f.to_dict() for f in findings], account)
         if len(self._heap) >= self.keep:
             if item[:2] <= self._heap[0][:2]:
@@ -127,6 +142,8 @@ class HtmlReport:
                  f"{plural(s['images'], 'image')}: {count(s['errors'], 'error', 'errors')}, "
                  f"{count(s['warnings'], 'warning', 'warnings')}, {count(s['infos'], 'note', 'notes')}.</p>"]
         parts += findings_section(findings, anchors, paths)
+        if "repairs" in s:
+            parts += repairs_section(s["repairs"], head.get("repair", {}), self.repaired, anchors, s["images"])
         worst = [card for card in cards if any(card["score"][:3])]
         others = [card for card in cards if not any(card["score"][:3])]
         if cards:

@@ -151,6 +151,54 @@ def findings_section(findings: list[Finding], anchors: dict[str, str], paths: Pa
     return parts
 
 
+def repairs_section(totals: dict, rules: dict, images: list[tuple[str, dict]], anchors: dict[str, str],
+                    count_images: int) -> list[str]:
+    """The repairs of a fix: the totals per rule (``summary.repairs`` of the JSON report, the terminal's lines),
+    then a row per repaired image (``images[].repair``), in source order, each linked to its card if it has one.
+
+    >>> entry = {"close_gaps": {"pixels": 30, "changes": [{"from": "void", "to": "plate", "pixels": 30}]},
+    ...          "changed": {"pixels": 30, "changes": [{"from": "void", "to": "plate", "pixels": 30}]}}
+    >>> page = "".join(repairs_section({"images": 1, **entry}, {"close_gaps": 3, "min_area": 0},
+    ...                                [("a.jpg", entry)], {}, 2))
+    >>> "<td>--close-gaps 3</td><td class='n'>30</td>" in page, "<tr><td>a.jpg</td><td class='n'>30</td>" in page
+    (True, True)
+    """
+    from convert.reports.repair_counts import RULES, change_text
+
+    e = html.escape
+    used = [r for r in RULES if rules.get(r)]
+    flags = {r: f"--{r.replace('_', '-')} {rules[r]}" for r in used}
+    parts = [f"<h2>Repairs</h2><p>{plural(totals['images'], 'image')} of {count_images:,} repaired; "
+             f"{plural(totals['changed']['pixels'], 'pixel')} changed class.</p>",
+             "<table><tr><th>rule</th><th>pixels</th>"
+             + ("<th>pieces merged</th><th>pieces kept</th>" if "min_area" in used else "")
+             + "<th>from → to</th></tr>"]
+    for rule, label in [*((r, flags[r]) for r in used), ("changed", "class changed")]:
+        part = totals.get(rule, {"pixels": 0, "changes": []})
+        pieces = [f"{part[k]:,}" if k in part else "" for k in ("pieces", "kept") if "min_area" in used]
+        parts.append(f"<tr><td>{e(label)}</td><td class='n'>{part['pixels']:,}</td>"
+                     + "".join(f"<td class='n'>{p}</td>" for p in pieces)
+                     + f"<td>{e(change_text(part['changes'], 8))}</td></tr>")
+    parts.append("</table>")
+    if not images:
+        return parts
+    parts.append("<details class='repairs' open><summary>Per image (" + plural(len(images), "image")
+                 + ")</summary><table><tr><th>image</th>"
+                 + "".join(f"<th>{e(flags[r])}</th><th>from → to</th>" for r in used)
+                 + "<th>class changed</th></tr>")
+    for name, entry in images:
+        cell = f"<a href='#{anchors[name]}'>{e(name)}</a>" if name in anchors else e(name)
+        row = [f"<tr><td>{cell}</td>"]
+        for rule in used:
+            part = entry.get(rule, {"pixels": 0, "changes": []})
+            extra = f" ({plural(part['pieces'], 'piece')})" if part.get("pieces") else ""
+            row.append(f"<td class='n'>{part['pixels']:,}</td><td>{e(change_text(part['changes']) + extra)}</td>")
+        row.append(f"<td class='n'>{entry['changed']['pixels']:,}</td></tr>")
+        parts.append("".join(row))
+    parts.append("</table></details>")
+    return parts
+
+
 def class_table(classes: dict, per_image: bool, void: dict | None = None) -> str:
     """Pixels per class in index order; ``void`` (``{"index", "pixels", "images"}``) as the last row: the
     "don't care" pixels, explicit or left unlabelled."""
