@@ -64,6 +64,8 @@ def test_values_are_kept_in_one_form():
 def test_each_call_takes_the_settings_it_uses_by_name(tmp_path):
     with pytest.raises(TypeError, match="RunOptions has no field 'lables'; did you mean 'labels'"):
         RunOptions().replace(lables="x")
+    with pytest.raises(TypeError, match="RunOptions has no field 'labls'; did you mean 'labels'"):
+        RunOptions(labls="x")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="convert\\(\\) has no setting 'lables'; did you mean 'labels'"):
         api.convert(FOOD / "annotations.json", tmp_path / "o", lables=FOOD / "labelmap.yaml")
     with pytest.raises(TypeError, match="validate\\(\\) has no setting 'to'; it is a setting of writing"):

@@ -16,6 +16,9 @@ is made, so a wrong value fails before anything is read or written:
     >>> opts.replace(lables="x.yaml")
     Traceback (most recent call last):
     TypeError: RunOptions has no field 'lables'; did you mean 'labels'?
+    >>> RunOptions(labls="x.yaml")
+    Traceback (most recent call last):
+    TypeError: RunOptions has no field 'labls'; did you mean 'labels'?
 
 The fields fall into groups, by what they decide (:data:`READING`, :data:`CHECKING`, :data:`WRITING`); each
 call takes the keyword arguments of the groups it uses (``load`` reads, ``validate`` reads and checks,
@@ -137,6 +140,11 @@ class RunOptions:
     dry_run: bool = False
     close_gaps: int = 0  # --close-gaps W: repair rule 1 (convert.painting.repair), 0 = off
     min_area: int = 0  # --min-area A: repair rule 2, 0 = off
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> RunOptions:
+        """A name that is no field is a :class:`TypeError` that names the closest, as in :meth:`replace`."""
+        _check_names(kwargs, FIELDS, "RunOptions")
+        return super().__new__(cls)
 
     def __post_init__(self) -> None:
         from convert.formats.readers import READERS
