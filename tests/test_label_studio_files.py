@@ -154,3 +154,30 @@ def test_annotations_or_predictions_that_are_not_a_list_name_the_task(tmp_path, 
     assert (bad.element, bad.message) == (
         f"task id=2.{key}", f"'{key}' must be a list, not {type(value).__name__}; the task is not converted")
     assert report.written == 1 and not (tmp_path / "out" / "masks" / "b.png").exists()
+
+
+@pytest.mark.parametrize("value, words", [
+    ({"points": "bad"}, "a polygon result: points holds 'bad', not a list of [x, y] pairs"),
+    ({"points": [[0, 0], [50, 0], [50, "bad"], [0, 50]]}, "a polygon result: points[2][1] holds 'bad', not a number"),
+    ({"points": [[0, 0], [50, 0, 3], [50, 50]]}, "a polygon result: points[1] is not an [x, y] pair"),
+    ({"points": [[0, 0], [50], [50, 50]]}, "a polygon result: points[1] is not an [x, y] pair"),
+    ({"points": [[0, 0], None, [50, 50]]}, "a polygon result: points[1] is not an [x, y] pair"),
+    ({"points": [0, 0, 50, "x", 50, 50]}, "a polygon result: points[3] holds 'x', not a number"),
+    ({}, "a polygon result without 'points'"),
+    ({"x": 1, "y": "ten", "width": 5, "height": 5}, "a rectangle result: y holds 'ten', not a number"),
+    ({"x": 1, "y": 2, "width": None, "height": 5}, "a rectangle result: width holds null, not a number"),
+    ({"x": 1, "y": 2, "width": 5}, "a rectangle result: 'height' is missing"),
+    ({"x": 1, "y": 2, "radiusX": 5, "radiusY": [1]}, "an ellipse result: radiusY holds a list, not a number"),
+])
+def test_a_garbled_value_is_said_in_the_formats_words(tmp_path, value, words):
+    """Python's and numpy's exception text ("could not convert string to float", "setting an array element
+    with a sequence. The requested array has an inhomogeneous shape…") was the message; it names the field
+    or the element, and what it holds."""
+    kind = "rectangle" if "width" in value else "ellipse" if "radiusX" in value else "polygon"
+    label = f"{kind}labels"
+    result = {"type": label, "original_width": 20, "original_height": 20, "value": {**value, label: ["plate"]}}
+    src = write(tmp_path / "tasks.json", [{"id": 1, "data": {"image": "a.jpg"}, "annotations": [{"result": [result]}]}])
+    report = api.validate(src)
+    (bad,) = [f for f in report.findings if f.code == "bad-value"]
+    assert bad.message.startswith(words) and bad.message.endswith("; not painted")
+    assert "convert" not in bad.message and "sequence" not in bad.message

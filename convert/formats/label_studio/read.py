@@ -39,6 +39,8 @@ from convert.findings.missing_image import missing_image
 from convert.formats.dataset import IndexedDataset
 from convert.formats.label_studio import brush as brushrle
 from convert.formats.label_studio.choice import choose
+from convert.formats.label_studio.values import Garbled, number
+from convert.formats.label_studio.values import points as read_points
 from convert.limits import DEFAULT_MAX_PIXELS
 from convert.model.labelmap import LabelMap
 from convert.model.names import normalize_name, unsafe_reason
@@ -322,9 +324,10 @@ class LabelStudioDataset(IndexedDataset[Task]):
         return declared or real
 
     def _geometry(self, kind: str, value: dict, width: int, height: int, where: str, report):
+        a = "an" if kind == "ellipse" else "a"
         try:
             if kind == "polygon":
-                points = np.asarray(value["points"], dtype=np.float64).reshape(-1, 2)
+                points = read_points(value["points"])
                 if not np.isfinite(points).all():
                     report("non-finite-coordinate", "a point holds NaN or infinity; not painted", where)
                     return None
@@ -334,8 +337,8 @@ class LabelStudioDataset(IndexedDataset[Task]):
                 with np.errstate(over="ignore"):
                     return Polygon((points / 100 * [width, height],))
             if kind == "rectangle":
-                x, y, w, h = (float(value[k]) for k in ("x", "y", "width", "height"))
-                rotation = float(value.get("rotation") or 0)
+                x, y, w, h = (number(value, k) for k in ("x", "y", "width", "height"))
+                rotation = number(value, "rotation") if value.get("rotation") else 0.0
                 numbers = (x, y, w, h, rotation)
                 if not all(math.isfinite(v) for v in numbers):
                     report("non-finite-coordinate", "a value is NaN or infinite; not painted", where)
@@ -343,18 +346,24 @@ class LabelStudioDataset(IndexedDataset[Task]):
                 return Polygon((_rotated_box(x / 100 * width, y / 100 * height, w / 100 * width, h / 100 * height,
                                              rotation),))
             if kind == "ellipse":
-                x, y, rx, ry = (float(value[k]) for k in ("x", "y", "radiusX", "radiusY"))
-                rotation = float(value.get("rotation") or 0)
+                x, y, rx, ry = (number(value, k) for k in ("x", "y", "radiusX", "radiusY"))
+                rotation = number(value, "rotation") if value.get("rotation") else 0.0
                 if not all(math.isfinite(v) for v in (x, y, rx, ry, rotation)):
                     report("non-finite-coordinate", "a value is NaN or infinite; not painted", where)
                     return None
                 return Ellipse(x / 100 * width, y / 100 * height, rx / 100 * width, ry / 100 * height, rotation)
             return self._brush(value, width, height, where, report)
-        except (KeyError, TypeError, ValueError) as exc:
-            report("bad-value", f"a {kind} result lacks or garbles {exc}; not painted", where)
+        except Garbled as exc:
+            report("bad-value", f"{a} {kind} result: {exc}; not painted", where)
+            return None
+        except KeyError as exc:
+            report("bad-value", f"{a} {kind} result without {exc}; not painted", where)
+            return None
+        except (TypeError, ValueError) as exc:
+            report("bad-value", f"{a} {kind} result lacks or garbles {exc}; not painted", where)
             return None
         except OverflowError:  # an integer too large for a float (JSON numbers have no limit)
-            report("non-finite-coordinate", f"a {kind} result holds a number too large for a float; not painted",
+            report("non-finite-coordinate", f"{a} {kind} result holds a number too large for a float; not painted",
                    where)
             return None
 
