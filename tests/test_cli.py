@@ -369,6 +369,14 @@ def test_a_label_map_with_the_other_yaml_suffix_is_suggested(tmp_path):
     assert proc.stderr.strip().endswith("label map file not found")  # nothing close: no guess
 
 
+def test_a_folder_given_as_label_map_is_said_to_be_a_folder(tmp_path):
+    """It was "cannot read label map: [Errno 21] Is a directory: '…'", the path said twice."""
+    (tmp_path / "labels").mkdir()
+    proc = run_cli("validate", FOOD / "annotations.json", "--labels", tmp_path / "labels")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: {tmp_path / 'labels'}: is a folder, not a label map file"
+
+
 # --------------------------------------------------------------------------- convert --json / --html (#27.4)
 def test_convert_writes_the_reports_validate_writes(tmp_path):
     """The sixty-finding delivery: convert's terminal points to its JSON report, and that report lists all the

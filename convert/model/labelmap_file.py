@@ -32,7 +32,11 @@ def read_labelmap_file(path: Path) -> tuple[str, object]:
 
         raise SegconvError("label map file not found" + nearby_file(path, LABELMAP_SUFFIXES),
                            file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise SegconvError("is a folder, not a label map file", file=str(path)) from None
+    except OSError as exc:  # its strerror: the path is said once, in front
+        raise SegconvError(f"cannot read label map: {exc.strerror or exc}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
         raise SegconvError(f"cannot read label map: {exc}", file=str(path)) from None
     suffix = path.suffix.lower()
     if suffix == ".txt":
