@@ -120,6 +120,12 @@ def test_thin_sliver_gains_pixels(tmp_path):
     assert f.pixels == 16 and "rasterises to 20 pixels" in f.message
 
 
+def test_pixel_counts_in_messages_have_thousands_separators(tmp_path):
+    fs = findings(tmp_path, [(1, [[0, 5.4, 2000, 5.4, 2000, 5.6, 0, 5.6]])], width=2000)
+    [f] = [f for f in fs if f.code == "area-mismatch"]
+    assert "rasterises to 2,000 pixels" in f.message
+
+
 def test_area_outside_the_image(tmp_path):
     [f] = findings(tmp_path, [(1, box(-5, 0, 5, 10))])
     assert (f.code, f.severity.value) == ("outside-image", "info")

@@ -208,7 +208,7 @@ def geometry_findings(items, sample: Sample, opts: CheckOptions,
             if abs(diff) > limit:
                 out.append(Finding(
                     "area-mismatch",
-                    f"rasterises to {raster} pixels but its area inside the image is {inner:.1f} px² "
+                    f"rasterises to {plural(raster, 'pixel')} but its area inside the image is {inner:.1f} px² "
                     f"({'gained' if diff > 0 else 'lost'} {abs(diff):.1f}, tolerance {limit:.1f})",
                     **located(region, sample, pixels=int(round(abs(diff))))))
     return out

@@ -92,8 +92,8 @@ def oriented_size(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) ->
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
             raise ImageProblem(f"not a decodable image ({exc})") from None
     if width * height > max_pixels:
-        raise ImageProblem(f"refused as a decompression bomb ({width}x{height} = {width * height} pixels, above "
-                           f"--max-pixels {max_pixels}); raise --max-pixels if it is real")
+        raise ImageProblem(f"refused as a decompression bomb ({width}x{height} = {width * height:,} pixels, above "
+                           f"--max-pixels {max_pixels:,}); raise --max-pixels if it is real")
     return (height, width) if orientation in _TRANSPOSED else (width, height)
 
 

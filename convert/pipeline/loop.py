@@ -84,7 +84,7 @@ class Interrupted(Exception):
     """Ctrl-C: ``report`` holds the findings of the ``done`` images of ``total``."""
 
     def __init__(self, report: RunReport, done: int, total: int):
-        super().__init__(f"interrupted after {done} of {total} images")
+        super().__init__(f"interrupted after {done:,} of {plural(total, 'image')}")
         self.report, self.done, self.total = report, done, total
 
 
