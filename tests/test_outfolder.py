@@ -1,6 +1,8 @@
 """The output folder: --overwrite removes what segconv wrote before and nothing else; --resume finishes an
 interrupted run, starts afresh where there is none, and says what it kept."""
 
+from convert import api
+from convert.errors import SegconvError
 
 from conftest import FOOD, coco_doc, run_cli, write_json
 
@@ -46,6 +48,23 @@ def test_resume_where_there_is_nothing_to_resume_converts_afresh(tmp_path):
     assert "nothing to resume here: converting afresh" in proc.stderr and "use --overwrite" not in proc.stderr
     proc = run_cli("convert", src, "-o", tmp_path / "new", "--resume")  # finished, no --overwrite
     assert proc.returncode == 2 and "there is no interrupted run here" in proc.stderr
+
+
+def test_a_non_empty_out_is_refused_in_the_callers_words(tmp_path):
+    """The command line names the option (--overwrite), the library the keyword argument (overwrite=True)."""
+    src, out = two_image_delivery(tmp_path), tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    proc = run_cli("convert", src, "-o", out)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: {out}: output folder exists and is not empty; pass --overwrite to write " \
+                                  "into it"
+    words = "output folder exists and is not empty; pass overwrite=True to write into it"
+    with pytest.raises(SegconvError, match=words):
+        api.convert(src, out)
+    with pytest.raises(SegconvError, match=words.replace("; ", r" \(resume=True: there is no interrupted run here "
+                                                               r"to finish\); ")):
+        api.load(src).export(out, resume=True)
 
 
 def test_food_fixture_untouched_by_overwrite(tmp_path):

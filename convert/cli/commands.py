@@ -62,6 +62,7 @@ from convert.findings.severity import Severity
 from convert.formats.readers import READERS
 from convert.formats.writers import WRITERS
 from convert.pipeline.environment import EnvironmentProblem, is_environment_error
+from convert.wording import COMMAND_LINE
 
 app = typer.Typer(
     name="segconv",
@@ -316,6 +317,7 @@ def _command():
 
 def main() -> None:
     """Entry point: run the app, turning every error into a message and an exit code."""
+    COMMAND_LINE.set(True)  # messages name settings as options (--overwrite), not keyword arguments
     try:
         code = _command()(standalone_mode=False)
     except SegconvError as exc:  # EnvironmentProblem (the machine stopped the run) exits 3, the others 2

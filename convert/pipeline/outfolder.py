@@ -40,7 +40,7 @@ from convert.errors import SegconvError
 from convert.files.atomic import is_temporary_of, write_text
 from convert.pipeline.environment import EnvironmentProblem
 from convert.pipeline.settings import changed_settings
-from convert.wording import plural
+from convert.wording import plural, setting
 
 RUN_STATE = ".segconv-run.json"  # present in OUT while a conversion is unfinished
 MANIFEST = ".segconv-files.txt"  # every file segconv wrote into OUT, relative to it
@@ -155,19 +155,19 @@ def plan(out: Path, settings: dict, *, overwrite: bool, resume: bool) -> Plan:
     if resume and state is not None:
         changed = changed_settings(state.get("settings") or {}, settings)
         if changed:
-            raise SegconvError(f"--resume: the interrupted run used other settings: {changed}; resume with the "
-                               "same ones, or use --overwrite", file=str(out / RUN_STATE))
+            raise SegconvError(f"{setting('resume')}: the interrupted run used other settings: {changed}; resume "
+                               f"with the same ones, or use {setting('overwrite')}", file=str(out / RUN_STATE))
         p.resuming, p.token = True, state["token"]
         p.temporary = temporary_files(out, p.token)
         return p
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
             if state is not None:
-                raise SegconvError("an interrupted conversion is in this folder; pass --resume to finish it "
-                                   "(or --overwrite to start again)", file=str(out))
-            hint = "" if not resume else " (--resume: there is no interrupted run here to finish)"
-            raise SegconvError(f"output folder exists and is not empty{hint}; pass --overwrite to write into it",
-                               file=str(out))
+                raise SegconvError(f"an interrupted conversion is in this folder; pass {setting('resume')} to "
+                                   f"finish it (or {setting('overwrite')} to start again)", file=str(out))
+            hint = "" if not resume else f" ({setting('resume')}: there is no interrupted run here to finish)"
+            raise SegconvError(f"output folder exists and is not empty{hint}; pass {setting('overwrite')} to write "
+                               "into it", file=str(out))
         p.own = listed_files(out)
         if state is not None and state.get("token"):
             p.earlier_token = state["token"]
@@ -187,7 +187,8 @@ def read_state(out: Path) -> dict | None:
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise SegconvError("the run state file is unreadable; use --overwrite to start again", file=str(path)) from None
+        raise SegconvError(f"the run state file is unreadable; use {setting('overwrite')} to start again",
+                           file=str(path)) from None
     if not isinstance(state, dict) or state.get("segconv-run") != STATE_VERSION or not isinstance(state.get("token"),
                                                                                                    str):
         # an older segconv's state: its settings are all it holds
