@@ -126,3 +126,18 @@ def test_the_fix_example_prints_what_readme_shows(tmp_path):
     named = ("coco", "cvat", "labelme", "voc", "coco-panoptic", "yolo", "label-studio", "kaggle-rle")
     assert [own_writer(r) for r in named] == list(named) and own_writer("masks") == "png"
     assert own_writer("labelme-xml") is None
+
+
+def test_the_diff_synopsis_lists_every_option_of_diff_help():
+    """`--rule` (and `--images`, `--quiet`) were missing from README's `segconv diff` line."""
+    from itertools import takewhile
+
+    from convert.cli.commands import _command
+
+    diff = _command().commands["diff"]
+    options = {max(p.opts, key=len) for p in diff.params if p.param_type_name == "option"} - {"--help"}
+    commands = README.split("## Commands", 1)[1].split("```", 2)[1]
+    lines = commands.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("segconv diff "))
+    synopsis = " ".join([lines[start], *takewhile(lambda line: line.startswith(" " * 16), lines[start + 1:])])
+    assert options and {o for o in options if o not in synopsis} == set()
