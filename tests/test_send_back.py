@@ -63,3 +63,29 @@ def test_nothing_is_lost_and_the_reader_gives_back_the_png_masks(scene, to, opti
     back = api.convert(scene / name, scene / f"{name}-back", to="png")
     assert back.format == to
     assert (np.asarray(Image.open(scene / f"{name}-back" / "masks" / "a.png")) == mask).all()
+
+
+@pytest.mark.parametrize("to", ["coco", "cvat", "labelme", "coco-rle", "label-studio"])
+def test_under_every_pixel_drawn_the_drawn_background_is_sent_back(tmp_path, to):
+    """A 10x6 image whose background is drawn as a box over columns 0-5 and a plate over columns 6-8: column 9
+    is drawn by nobody (6 pixels, unlabelled-pixels).  The writers left the drawn background out, so the output
+    read back 42 pixels as never drawn (the trial's delivery: 160 became 935)."""
+    (tmp_path / "lm.yaml").write_text("every_pixel_drawn: true\nclasses:\n"
+                                      "  - {name: background, index: 0, level: 0, fill: true}\n"
+                                      "  - {name: plate, index: 1, level: 1}\n")
+    (tmp_path / "a.json").write_text(json.dumps({
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 6}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 6, 0, 6, 6, 0, 6]]},
+                        {"id": 2, "image_id": 1, "category_id": 2, "segmentation": [[6, 0, 9, 0, 9, 6, 6, 6]]}],
+        "categories": [{"id": 1, "name": "background"}, {"id": 2, "name": "plate"}]}))
+    labels = tmp_path / "lm.yaml"
+
+    def never_drawn(report):
+        return [(f.code, f.pixels) for f in report.findings if f.severity.value != "info"]
+
+    assert never_drawn(api.validate(tmp_path / "a.json", labels=labels)) == [("unlabelled-pixels", 6)]
+    api.convert(tmp_path / "a.json", tmp_path / "out", labels=labels, to=to)
+    out = tmp_path / "out" / {"cvat": "annotations.xml", "coco-rle": "annotations.json",
+                              "label-studio": "tasks.json"}.get(to, "")
+    assert never_drawn(api.validate(out, labels=labels)) == [("unlabelled-pixels", 6)]
+    assert never_drawn(api.validate(out)) == [("unlabelled-pixels", 6)]  # with the output's own label map

@@ -3,7 +3,10 @@
 The painter numbers every object in painting order, including objects that
 higher levels hide completely and regions of the fill class.  Writers want
 the visible objects only, renumbered 1..K in painting order, with the fill
-class and void left out (they are background and "don't care", not objects).
+class and void left out (they are background and "don't care", not objects);
+``drawn_fill`` keeps the fill class's regions, for the writers that send a
+delivery back under ``every_pixel_drawn`` (where drawn background is what the
+validator counts: left out, its pixels would read back as never drawn).
 
     >>> import numpy as np
     >>> from convert.model.labelmap import LabelMap
@@ -37,17 +40,18 @@ class VisibleObject:
     pixels: int
 
 
-def visible_list(painted: Painted, labelmap: LabelMap) -> list[VisibleObject]:
-    """The visible objects in painting order: void, the fill class and hidden objects left out.  Writers that
-    work on runs select an object by its ``id`` in ``painted.stretches``."""
-    fill = labelmap.fill
+def visible_list(painted: Painted, labelmap: LabelMap, *, drawn_fill: bool = False) -> list[VisibleObject]:
+    """The visible objects in painting order: void, the fill class (unless ``drawn_fill``) and hidden objects
+    left out.  Writers that work on runs select an object by its ``id`` in ``painted.stretches``."""
+    fill = None if drawn_fill else labelmap.fill
     return [VisibleObject(obj.id, obj.label, obj.regions, obj.pixels) for obj in painted.instances
             if obj.pixels > 0 and obj.label is not None and (fill is None or obj.label.name != fill.name)]
 
 
-def visible_objects(painted: Painted, labelmap: LabelMap) -> tuple[list[VisibleObject], np.ndarray]:
+def visible_objects(painted: Painted, labelmap: LabelMap, *, drawn_fill: bool = False
+                    ) -> tuple[list[VisibleObject], np.ndarray]:
     """(visible objects in painting order, instance mask renumbered 1..K, 0 elsewhere)."""
-    keep = visible_list(painted, labelmap)
+    keep = visible_list(painted, labelmap, drawn_fill=drawn_fill)
     lut = np.zeros(len(painted.instances) + 1, dtype=np.min_scalar_type(len(keep)))
     for new_id, obj in enumerate(keep, start=1):
         lut[obj.id] = new_id

@@ -85,8 +85,9 @@ class Outline:
 
 def outlines(painted: Painted, labelmap: LabelMap, *, void: bool = True) -> list[Outline]:
     """The visible objects of ``painted`` (painted with ``instances=True``) in painting order, then, with
-    ``void``, the void pixels regions paint (:meth:`convert.painting.painted.Painted.drawn_void`)."""
-    objects, ids = visible_objects(painted, labelmap)
+    ``void``, the void pixels regions paint (:meth:`convert.painting.painted.Painted.drawn_void`); under
+    ``every_pixel_drawn`` the fill class's drawn regions too (what the validator counts as drawn)."""
+    objects, ids = visible_objects(painted, labelmap, drawn_fill=labelmap.every_pixel_drawn)
     found = []
     for number, (outer, holes) in sorted(trace_parts(ids).items()):
         found.append(Outline(objects[number - 1].label, objects[number - 1], parts(outer, holes), _box(outer), ids,

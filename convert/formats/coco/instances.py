@@ -312,9 +312,10 @@ class CocoDataset(IndexedDataset[dict]):
                              **({"fill": True} if c.get("fill") is True else {})} for c in categories]}
         try:
             given = "index" if any("index" in c for c in categories) else "id = index"
-            return LabelMap.from_dict(data, source=f"{self._file} categories ({given}, with levels)")
+            levelled = LabelMap.from_dict(data, source=f"{self._file} categories ({given}, with levels)")
         except SegconvError:
             return None
+        return _whole_labelmap(Path(self._file), levelled) or levelled
 
     @property
     def label_names(self) -> list[str]:
@@ -358,6 +359,23 @@ class CocoDataset(IndexedDataset[dict]):
         return Sample(name=name, width=w, height=h, regions=regions, origin=Origin(self._file, f"image id={img['id']}"),
                       subset=img["subset"], image_id=img["id"], findings=findings,
                       image_path=str(found) if found else None, order_rule=ORDER)
+
+
+def _whole_labelmap(file: Path, levelled: LabelMap) -> LabelMap | None:
+    """The ``labelmap.json`` segconv's COCO writers put beside the file (``coco-rle``) or above its
+    ``annotations/`` folder (``coco``), when it names the classes the categories do: it also holds what
+    categories cannot (``every_pixel_drawn``, the void value and aliases, ``within``)."""
+    for folder in (file.parent, file.parent.parent):
+        own = folder / "labelmap.json"
+        if own.is_file():
+            try:
+                whole = LabelMap.load(own)
+            except SegconvError:
+                return None
+            same = [(c.name, c.index, c.level, c.fill) for c in sorted(whole.classes, key=lambda c: c.index)] == \
+                [(c.name, c.index, c.level, c.fill) for c in sorted(levelled.classes, key=lambda c: c.index)]
+            return whole if same else None
+    return None
 
 
 def _declared(ann: dict | Annotation, supercategory: str | None = None) -> dict:

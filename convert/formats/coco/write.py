@@ -42,6 +42,7 @@ from convert.formats.coco.categories import supercategories_of
 from convert.formats.ids import Ids
 from convert.formats.layout_writer import LayoutWriter, Written
 from convert.formats.objects import visible_list
+from convert.formats.readback import without_within
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.painted import Painted
@@ -142,7 +143,7 @@ class CocoRleWriter(LayoutWriter):
         anns = []
         if self.mode == "instance":
             ids = st.per_stretch(st.object_ids, 0)
-            for obj in visible_list(painted, lm):
+            for obj in visible_list(painted, lm, drawn_fill=lm.every_pixel_drawn):
                 crowd = any(r.crowd for r in obj.regions)
                 source_id = obj.regions[0].source_id if len(obj.regions) == 1 else None
                 anns.append(annotation(source_id, 0, obj.label.index, rle_where(ids == obj.id), crowd))
@@ -203,7 +204,7 @@ class CocoRleWriter(LayoutWriter):
         for part in (PART_IMAGES, PART_ANNOTATIONS):
             os.unlink(self.out / part)
             self.forget(part)
-        self.write_file("labelmap.json", json.dumps(self.labelmap.to_dict(), indent=2) + "\n")
+        self.write_file("labelmap.json", json.dumps(without_within(self.labelmap), indent=2) + "\n")
         self._written = (self._image_ids.new + len(self._image_ids.kept),
                          self._ann_ids.new + len(self._ann_ids.kept))
         return ["annotations.json", "labelmap.json"]

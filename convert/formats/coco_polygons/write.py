@@ -5,6 +5,7 @@
 
     OUT/annotations/instances_<subset>.json     images, annotations, categories (CVAT's and Datumaro's export)
     OUT/images/<subset>/<name>                  the images, copied (or symlinked with --link)
+    OUT/labelmap.json                           segconv's label map (void and every_pixel_drawn, which categories lack)
 
 One annotation per visible object after layering, its pixels exactly:
 
@@ -202,7 +203,8 @@ class CocoWriter(LayoutWriter):
             os.unlink(part)
             self.forget(_part_name(k))
             files.append(relative)
-        return files
+        # what categories cannot hold (every_pixel_drawn, void, within), read back by the COCO reader
+        return files + [self.write_file("labelmap.json", json.dumps(without_within(self.labelmap), indent=2) + "\n")]
 
     def summary(self, images: int) -> str:
         subsets = ", ".join(f"{s} {self.subsets[s]:,}" for s in split_order(self.subsets))
@@ -211,7 +213,7 @@ class CocoWriter(LayoutWriter):
         return (f"wrote COCO instances to {self.out / 'annotations'}: {plural(images, 'image')}"
                 + (f" ({subsets})" if len(self.subsets) > 1 else "")
                 + f", {plural(polygons, 'annotation')} as polygons and {plural(rles, 'annotation')} as RLE "
-                f"(holes={self.options['holes']}); {self.loss.words()}{note}")
+                f"(holes={self.options['holes']}); {self.loss.words()}{note} (+ labelmap.json)")
 
 
 def _part_name(k: int) -> str:

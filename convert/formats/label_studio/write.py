@@ -110,7 +110,7 @@ class LabelStudioWriter(LayoutWriter):
     def write(self, sample: Sample, painted: Painted) -> Written:
         written = Written()
         height, width = painted.class_mask.shape
-        objects, ids = visible_objects(painted, self.labelmap)
+        objects, ids = visible_objects(painted, self.labelmap, drawn_fill=self.labelmap.every_pixel_drawn)
         runs = object_runs(ids) if objects else {}
         drawn_void = painted.drawn_void(self.labelmap.void)  # without a fill class, uncovered pixels stay uncovered
         void_runs = object_runs(drawn_void.view(np.uint8)).get(1)
