@@ -66,6 +66,11 @@ def test_without_fill_uncovered_pixels_are_void_and_counted():
     assert out.class_mask.tolist() == [[1, 255, 255, 255]] * 2
     [finding] = out.findings
     assert finding.code == "unlabelled-pixels" and finding.pixels == 6 and finding.image == "a.jpg"
+    assert finding.message.startswith("6 pixels are covered by no region")
+    [many] = paint(Sample("b.jpg", 100, 50, [region("plate", (0, 0, 1, 50), 0)], ORIGIN), lm).findings
+    assert many.message.startswith("4,950 pixels are covered by no region")  # was "4950 pixels"
+    [one] = paint(Sample("c.jpg", 2, 1, [region("plate", (0, 0, 1, 1), 0)], ORIGIN), lm).findings
+    assert one.message.startswith("1 pixel is covered by no region")
 
 
 def test_instances_are_numbered_in_painting_order_and_count_visible_pixels():

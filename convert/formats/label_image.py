@@ -44,7 +44,7 @@ def read_label_image(source: Path | bytes, max_pixels: int, *, colours: bool = F
     try:
         with open_image(source) as im:
             if im.width * im.height > max_pixels:
-                raise Unusable("image-too-large", f"{im.width}x{im.height} exceeds --max-pixels {max_pixels}; "
+                raise Unusable("image-too-large", f"{im.width}x{im.height} exceeds --max-pixels {max_pixels:,}; "
                                                   "refused before decoding")
             if colours and im.mode in ("RGB", "RGBA", "P"):
                 return np.asarray(im.convert("RGB"))

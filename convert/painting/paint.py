@@ -85,7 +85,8 @@ def bbox_of(mask: np.ndarray) -> tuple[int, int, int, int]:
 def _report_bare(findings, sample, labelmap, bare, box) -> None:
     findings.append(Finding(
         "unlabelled-pixels",
-        f"{bare} pixels are covered by no region and the label map has no fill class; written as void "
+        f"{bare:,} pixel{'s are' if bare != 1 else ' is'} covered by no region and the label map has no fill class; "
+        "written as void "
         f"({labelmap.void}); bounding box x={box[0]} y={box[1]} w={box[2]} h={box[3]}",
         file=sample.origin.file, image=sample.name, pixels=bare))
 

@@ -170,7 +170,7 @@ class Ade20kFullDataset(IndexedDataset[Path]):
             return Sample(name, 0, 0, [], Origin(str(file)), subset=subset, findings=findings, usable=False)
         width, height = read.width, read.height
         if width * height > self.max_pixels:
-            return unusable("image-too-large", f"imsize {width}x{height} exceeds --max-pixels {self.max_pixels}")
+            return unusable("image-too-large", f"imsize {width}x{height} exceeds --max-pixels {self.max_pixels:,}")
         if photo is not None:
             check_photo_size(photo, (width, height), self.max_pixels, findings, name, lambda real: findings.append(
                 Finding("image-size-mismatch", f"{file.name} says {width}x{height} (imsize) but {real}",

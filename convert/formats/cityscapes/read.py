@@ -187,7 +187,7 @@ class CityscapesDataset(IndexedDataset[Item]):
             size, regions, rule = (read.width, read.height), read.regions, ORDER
             if size[0] * size[1] > self.max_pixels:
                 return unusable("image-too-large", f"imgWidth x imgHeight {size[0]}x{size[1]} exceeds --max-pixels "
-                                                   f"{self.max_pixels}", main)
+                                                   f"{self.max_pixels:,}", main)
             if self.ids == "train":  # createLabelImage -t starts from unlabeled's trainId, 255
                 regions.insert(0, Region("unlabeled", Box(0, 0, size[0], size[1]), (-1,),
                                          Origin(str(main), "the canvas (createLabelImage's background, unlabeled)")))

@@ -245,7 +245,7 @@ class CocoDataset(IndexedDataset[dict]):
             if width * height > max_pixels:
                 refuse(img_id, Finding(
                     "image-too-large",
-                    f"declared size {width}x{height} = {width * height} pixels exceeds --max-pixels {max_pixels}",
+                    f"declared size {width}x{height} = {width * height:,} pixels exceeds --max-pixels {max_pixels:,}",
                     file=file, element=where, image=name))
                 continue
             if img_id in by_id:

@@ -195,7 +195,8 @@ class CvatDataset(IndexedDataset[dict]):
             return None
         if width * height > self.max_pixels:
             findings.append(Finding("image-too-large", f"declared size {width}x{height} exceeds --max-pixels "
-                                    f"{self.max_pixels}", file=self.file, element=where, line=line_of(img), image=raw))
+                                    f"{self.max_pixels:,}", file=self.file, element=where, line=line_of(img),
+                                    image=raw))
             return None
         subset = img.get("subset")
         name = normalize_name(raw)

@@ -248,7 +248,7 @@ class KaggleRleDataset(IndexedDataset[Entry]):
         width, height = size
         if width * height > self.max_pixels:
             return unusable(Finding("image-too-large", f"image size {width}x{height} exceeds --max-pixels "
-                                    f"{self.max_pixels}", file=file, image=name, line=entry.line))
+                                    f"{self.max_pixels:,}", file=file, image=name, line=entry.line))
         regions, union = self._regions(entry, width, height, findings)
         if reference_mask is not None:
             if reference_mask.shape != (height, width):

@@ -260,7 +260,7 @@ class LabelStudioDataset(IndexedDataset[Task]):
             return Sample(name, 0, 0, [], origin, findings=findings, usable=False)
         width, height = size
         if width * height > self.max_pixels:
-            report("image-too-large", f"image size {width}x{height} exceeds --max-pixels {self.max_pixels}")
+            report("image-too-large", f"image size {width}x{height} exceeds --max-pixels {self.max_pixels:,}")
             return Sample(name, 0, 0, [], origin, findings=findings, usable=False)
         labels_by_id: dict[str, list[str]] = {}
         for result in results:

@@ -201,7 +201,7 @@ class LabelmeDataset(FileDataset):
         width, height = size
         if width * height > self.max_pixels:
             return unusable("image-too-large",
-                            f"image size {width}x{height} exceeds --max-pixels {self.max_pixels}")
+                            f"image size {width}x{height} exceeds --max-pixels {self.max_pixels:,}")
 
         regions = []
         for i, shape in enumerate(doc["shapes"]):

@@ -146,7 +146,7 @@ class LabelmeXmlDataset(FileDataset):
                                           hint=False, file=str(file), image=name))
         width, height = size
         if width * height > self.max_pixels:
-            return unusable(Finding("image-too-large", f"{width}x{height} exceeds --max-pixels {self.max_pixels}",
+            return unusable(Finding("image-too-large", f"{width}x{height} exceeds --max-pixels {self.max_pixels:,}",
                                     file=str(file), image=name))
 
         objects = root.findall("object")
@@ -242,7 +242,7 @@ class LabelmeXmlDataset(FileDataset):
                 with open_image(path) as im:
                     if im.width * im.height > self.max_pixels:
                         report("image-too-large", f"{path.name} is {im.width}x{im.height}, above --max-pixels "
-                                                  f"{self.max_pixels}; not painted")
+                                                  f"{self.max_pixels:,}; not painted")
                         return None
                     mask: np.ndarray
                     if im.mode in ("RGBA", "LA", "PA"):

@@ -33,7 +33,7 @@ def read_binary(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> n
     that is no image."""
     with open_image(source) as im:
         if im.width * im.height > max_pixels:
-            raise TooLarge(f"{im.width}x{im.height} exceeds --max-pixels {max_pixels}; refused before decoding")
+            raise TooLarge(f"{im.width}x{im.height} exceeds --max-pixels {max_pixels:,}; refused before decoding")
         if im.mode in ("1", "L", "I", "I;16", "I;16B", "F"):
             values = np.asarray(im)
         else:  # palette and colour images: by the grey level of what is shown

@@ -102,7 +102,7 @@ class MasksDataset(FileDataset):
             with open_image(file) as im:
                 if im.width * im.height > self.max_pixels:
                     raise Image.DecompressionBombError(f"{im.width}x{im.height} exceeds --max-pixels "
-                                                       f"{self.max_pixels}; refused before decoding")
+                                                       f"{self.max_pixels:,}; refused before decoding")
                 if im.mode not in ("P", "L", "I;16", "I;16B", "I"):
                     raise ValueError(f"mode {im.mode!r} is not palette or grayscale")
                 values = np.asarray(im)

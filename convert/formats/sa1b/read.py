@@ -144,7 +144,7 @@ class Sa1bDataset(FileDataset):
             return unusable("bad-image", f"image width {info.get('width')!r} / height {info.get('height')!r} must "
                                          "be positive integers", "image")
         if width * height > self.max_pixels:
-            return unusable("image-too-large", f"{width}x{height} exceeds --max-pixels {self.max_pixels}", "image")
+            return unusable("image-too-large", f"{width}x{height} exceeds --max-pixels {self.max_pixels:,}", "image")
         regions = []
         for i, ann in enumerate(annotations):
             region = self._region(ann, i, file, name, width, height, findings)

@@ -255,7 +255,7 @@ class VocDataset(IndexedDataset[tuple[str, str | None]]):
         try:
             with open_image(png) as im:
                 if im.width * im.height > self.max_pixels:
-                    report("image-too-large", f"{im.width}x{im.height} exceeds --max-pixels {self.max_pixels}",
+                    report("image-too-large", f"{im.width}x{im.height} exceeds --max-pixels {self.max_pixels:,}",
                            file=file)
                     return None
                 mode = im.mode

@@ -308,7 +308,7 @@ class YoloDataset(IndexedDataset[tuple[Path, str, str]]):
                                           severity=Severity.ERROR))
         if width * height > self.max_pixels:
             return unusable(Finding("image-too-large", f"image size {width}x{height} exceeds --max-pixels "
-                                    f"{self.max_pixels}", file=str(image), image=name))
+                                    f"{self.max_pixels:,}", file=str(image), image=name))
         if not labels.is_file():
             findings.append(Finding("no-label-file", f"no label file ({labels.name}): an image without objects, as "
                                     "for Ultralytics", file=str(labels), image=name))
