@@ -366,3 +366,25 @@ def test_fixing_twice_equals_fixing_once(scene):
             labelled, _ = ndimage.label(mask == value)
             sizes = np.bincount(labelled.ravel())
             assert (sizes[labelled[differs & (mask == value)]] < smaller_than).all()
+
+
+def test_a_bare_pixel_whose_stretch_the_first_fix_shortened_is_filled_by_a_second():
+    """The third case of docs/design.md's "Fixing twice": bare pixels (.) in a plate (P), W = 1::
+
+        P P P P        (1, 1): column stretch 1, filled;  (2, 2): row stretch 1, filled
+        P . . P        (1, 2): row 2 and column 2, kept bare by the first fix; its row is then 1 long
+        P P . P
+        P P P P
+
+    Read back with the fill class implicit (as COCO writes it), it is bare again, on a stretch of 1: the
+    second fix fills it.  The trial found this on the README example (75 pixels in a second fix)."""
+    lm = labelmap(True)
+    boxes = [("plate", 0, 0, 4, 1), ("plate", 0, 3, 4, 4), ("plate", 0, 1, 1, 2), ("plate", 3, 1, 4, 2),
+             ("plate", 0, 2, 2, 3), ("plate", 3, 2, 4, 3)]
+    _, once = segconv_fix(boxes, 4, 4, True, 1, 0)
+    assert sorted(zip(*np.nonzero(once.painted.class_mask == 0))) == [(1, 2)]  # the fill class shows there
+    mask = once.painted.class_mask
+    o = Origin("out")
+    implicit_fill = Sample("a.jpg", 4, 4, [r for r in _read_back(mask, lm).regions if r.label != "background"], o)
+    again = repair(paint(implicit_fill, lm), lm, RepairRules(1, 0))
+    assert (again.painted.class_mask == 1).all() and again.gaps == {(0, 1): 1}
