@@ -166,7 +166,7 @@ def test_a_stopped_run_is_finished_by_resume_to_the_same_bytes(s3, cluster, tmp_
     assert ".segconv-run.json" in half and ".segconv-files.txt" in half
     placed = {n for n in half if not n.endswith(".part")} - OURS
     assert placed and len(placed) < 12  # the first images' files, put in place when the run stopped
-    with pytest.raises(api.SegconvError, match="--resume"):
+    with pytest.raises(api.SegconvError, match="pass resume=True"):
         api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to="voc", dask=cluster.scheduler_address)
     report = api.convert("s3://direct/in/annotations.json", url, labels=LABELS, to="voc", resume=True,
                          dask=cluster.scheduler_address)
