@@ -138,6 +138,8 @@ def test_video_tracks_explode_into_frames_and_drop_outside():
     ds = CvatDataset(corpus("datumaro-assets/cvat_dataset/for_video"))
     frames = {s.name.split(".")[0]: s for s in ds}
     assert "frame_000010" in frames and frames["frame_000010"].name == "frame_000010.png"
+    # the task's frames: size 4 from start_frame 10, step=3 (frames 0-3 were invented, frame 19 was missing)
+    assert sorted(frames) == ["frame_000010", "frame_000013", "frame_000016", "frame_000019"]
     assert all(f.code == "no-area-shape" for s in frames.values() for f in s.findings)
     docs = CvatDataset(corpus("cvat-docs-example/for_video"))
     assert len(docs) == 4620  # every frame of the task, as CVAT exports them

@@ -237,15 +237,11 @@ class CvatDataset(IndexedDataset[dict]):
                     shape.set("group_id", group)
                 shape.set("track_id", track.get("id", ""))
                 frames.setdefault(frame, []).append(shape)
-        try:
-            count = int(task.findtext("size")) if task is not None and task.findtext("size") else 0
-        except ValueError:
-            count = 0
         images_dir = self.xml.parent / "images"
         task_id = (task.findtext("id") or "").strip() if task is not None else ""
         sequence = f"CVAT task {task_id}" if task_id else f"the video of {self.xml.name}"
         entries = []
-        for frame in sorted(set(range(count)) | set(frames)):
+        for frame in sorted(set(task_frames(task)) | set(frames)):
             stem = f"frame_{frame:06d}"
             found = sorted(images_dir.glob(stem + ".*")) if images_dir.is_dir() else []
             entries.append({"name": found[0].name if found else stem, "width": width, "height": height,
@@ -404,3 +400,28 @@ def _sequence_tasks(meta) -> dict[str, str]:
         if task_id and (task.findtext("mode") or "").strip() == "interpolation":
             out[task_id] = f"CVAT task {task_id}"
     return out
+
+
+def task_frames(task) -> range:
+    """The frames of a video task, numbered as its shapes' ``frame`` are (the video's own numbers):
+    ``<size>`` of them from ``<start_frame>``, every ``step`` of ``<frame_filter>step=N</frame_filter>``.
+
+        >>> import xml.etree.ElementTree as ET
+        >>> list(task_frames(ET.fromstring("<task><size>4</size><start_frame>10</start_frame>"
+        ...                                "<stop_frame>19</stop_frame><frame_filter>step=3</frame_filter></task>")))
+        [10, 13, 16, 19]
+        >>> list(task_frames(ET.fromstring("<task><size>3</size></task>")))
+        [0, 1, 2]
+    """
+    def number(tag: str, default: int) -> int:
+        text = (task.findtext(tag) or "").strip() if task is not None else ""
+        return int(text) if text.isdigit() else default
+
+    step = 1
+    for part in ((task.findtext("frame_filter") or "") if task is not None else "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "step" and value.strip().isdigit() and int(value) > 0:
+            step = int(value)
+    start, size = number("start_frame", 0), number("size", 0)
+    stop = number("stop_frame", start + (size - 1) * step)
+    return range(start, min(stop, start + (size - 1) * step) + 1, step) if size else range(0)
