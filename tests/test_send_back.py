@@ -89,3 +89,23 @@ def test_under_every_pixel_drawn_the_drawn_background_is_sent_back(tmp_path, to)
                               "label-studio": "tasks.json"}.get(to, "")
     assert never_drawn(api.validate(out, labels=labels)) == [("unlabelled-pixels", 6)]
     assert never_drawn(api.validate(out)) == [("unlabelled-pixels", 6)]  # with the output's own label map
+
+
+@pytest.mark.parametrize("to", ["yolo", "kaggle-rle"])
+def test_under_every_pixel_drawn_layouts_without_background_rows_say_what_reads_back_as_never_drawn(tmp_path, to):
+    """The same 10x6 image: YOLO and a Kaggle CSV have no row for the fill class, so the 36 pixels of the drawn
+    background box read back as never drawn, beside the source's own 6; the summary says the 36 (it said
+    nothing, and validate OUT found 42)."""
+    (tmp_path / "lm.yaml").write_text("every_pixel_drawn: true\nclasses:\n"
+                                      "  - {name: background, index: 0, level: 0, fill: true}\n"
+                                      "  - {name: plate, index: 1, level: 1}\n")
+    (tmp_path / "a.json").write_text(json.dumps({
+        "images": [{"id": 1, "file_name": "a.png", "width": 10, "height": 6}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 6, 0, 6, 6, 0, 6]]},
+                        {"id": 2, "image_id": 1, "category_id": 2, "segmentation": [[6, 0, 9, 0, 9, 6, 6, 6]]}],
+        "categories": [{"id": 1, "name": "background"}, {"id": 2, "name": "plate"}]}))
+    Image.new("RGB", (10, 6)).save(tmp_path / "a.png")
+    report = api.convert(tmp_path / "a.json", tmp_path / "out", labels=tmp_path / "lm.yaml", to=to)
+    assert "; 36 pixels drawn as the fill class 'background' or as void (every_pixel_drawn)" in report.summary
+    back = [(f.code, f.pixels) for f in api.validate(tmp_path / "out").findings if f.severity.value != "info"]
+    assert back == [("unlabelled-pixels", 42)]

@@ -28,6 +28,7 @@ import numpy as np
 
 from convert.model.labelmap import LabelClass, LabelMap
 from convert.painting.painted import Painted
+from convert.wording import plural
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,25 @@ def void_label(labelmap: LabelMap) -> str:
     """The label void pixels are written with, by the writers of shapes and brushes that have no void of their
     own (CVAT, Label Studio): the label map's first void alias, else ``__ignore__`` (labelme2voc's "don't care")."""
     return labelmap.void_aliases[0] if labelmap.void_aliases else "__ignore__"
+
+
+def undrawable(painted: Painted, labelmap: LabelMap) -> int:
+    """The pixels a writer without void or background rows (yolo, kaggle-rle) leaves in no row although a region
+    drew them, which read back as never drawn (``unlabelled-pixels``): void a region drew, without a fill class;
+    under ``every_pixel_drawn``, what the fill class's regions and void regions drew (void reads back as the fill
+    class, shown where nothing is drawn)."""
+    st = painted.stretches
+    fill = labelmap.fill
+    if fill is None:
+        return st.pixels(st.drawn_void(labelmap.void))
+    if not labelmap.every_pixel_drawn:
+        return 0
+    return st.pixels(st.per_stretch((st.values == fill.index) | (st.values == labelmap.void), False))
+
+
+def undrawable_words(pixels: int, labelmap: LabelMap, held: str) -> str:
+    """The summary's words for :func:`undrawable`'s pixels; ``held``: what the layout does with them."""
+    fill = labelmap.fill
+    what = plural(pixels, "void pixel") + " a region drew" if fill is None else \
+        f"{plural(pixels, 'pixel')} drawn as the fill class {fill.name!r} or as void (every_pixel_drawn)"
+    return f"{what} {held}: they read back as pixels no region covers (unlabelled-pixels)"

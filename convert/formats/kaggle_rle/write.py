@@ -46,7 +46,7 @@ from convert.formats.kaggle_rle.columns import split_image_name
 from convert.formats.kaggle_rle.reference import WORDS
 from convert.formats.kaggle_rle.rle_strings import encode
 from convert.formats.layout_writer import LayoutWriter, Written
-from convert.formats.objects import visible_objects
+from convert.formats.objects import undrawable, undrawable_words, visible_objects
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.painted import Painted
@@ -131,10 +131,7 @@ class KaggleRleWriter(LayoutWriter):
             written.findings.append(Finding(
                 "written-pixels-differ", f"{plural(void, 'void pixel')}: a Kaggle CSV has no void, so they read back "
                 "as the fill class", image=sample.name, file=str(self.out / CSV), pixels=void))
-        unlabelled = 0
-        if lm.fill is None:  # void a source drew reads back as pixels no row covers: counted in the summary
-            st = painted.stretches
-            unlabelled = st.pixels(st.drawn_void(lm.void))
+        unlabelled = undrawable(painted, lm)  # counted in the summary
         self.entry(written, f"{CSV}: the rows of image {name!r}")
         written.record = RowsRecord(buffer.getvalue(), len(cells), void, unlabelled)
         return written
@@ -250,5 +247,5 @@ def decode(rle, height, width):
                 f"{ROWS[self.rows]}, pixels counted {WORDS[self.order]} from 1 (+ images/, labelmap.json, README.md)"
                 + (f"; {plural(self.void, 'void pixel')} have no run-length form and read back as the fill class"
                    if self.void else "")
-                + (f"; {plural(self.unlabelled, 'void pixel')} a region drew have no run-length form and are in no "
-                   "row: they read back as pixels no region covers (unlabelled-pixels)" if self.unlabelled else ""))
+                + ("; " + undrawable_words(self.unlabelled, self.labelmap, "have no run-length form and are in no row")
+                   if self.unlabelled else ""))

@@ -17,7 +17,8 @@ a stated policy (``-O KEY=VALUE``):
 - ``holes=bridge`` (default): holes joined to their outline by zero-width bridges, so that an even-odd fill
   (pycocotools, OpenCV's ``fillPoly``) keeps them empty; ``fill``: outlines only, holes filled;
 - crowd regions are traced like any other object, never dropped; void has no YOLO form: without a fill class,
-  the void a source drew reads back as pixels no row covers (``unlabelled-pixels``), counted in the summary.
+  the void a source drew reads back as pixels no row covers (``unlabelled-pixels``), counted in the summary, as
+  are, under ``every_pixel_drawn``, the pixels drawn as the fill class or void (no row holds them).
 
 Every image's rows are read back from their written text and painted by level; the pixels that differ from
 the layered mask are reported per image (``written-pixels-differ``) and summed in the summary.  (Ultralytics
@@ -35,7 +36,7 @@ import yaml
 
 from convert.findings import Finding
 from convert.formats.layout_writer import LayoutWriter, Written, split_order, within_split
-from convert.formats.objects import visible_objects
+from convert.formats.objects import undrawable, undrawable_words, visible_objects
 from convert.formats.yolo.centre_rows import centre_ring, centre_text, fewer_vertices, joined
 from convert.formats.yolo.split_keys import map_splits
 from convert.model.labelmap import LabelMap
@@ -59,7 +60,7 @@ class YoloRecord(NamedTuple):
     pycocotools_differ: int
     void: int
     pixels: int
-    unlabelled: int  # void a region drew, with no fill class: in no row, read back as uncovered
+    unlabelled: int  # pixels in no row that read back as never drawn (:func:`undrawable`)
     photo: bool = True  # its image was placed in images/<split>/
 
 
@@ -121,10 +122,7 @@ class YoloWriter(LayoutWriter):
                 f"from the layered mask on {plural(differ, 'pixel')}{what}", file=str(self.out / path),
                 image=sample.name, pixels=differ))
         photo = self.place_image(written, sample, f"images/{split}", stem)
-        unlabelled = 0
-        if fill is None:
-            st = painted.stretches
-            unlabelled = st.pixels(st.drawn_void(self.labelmap.void))
+        unlabelled = undrawable(painted, self.labelmap)
         written.record = YoloRecord(split, len(lines), ultra_differ, coco_differ, void,
                                     sum(obj.pixels for obj in objects), unlabelled, photo is not None)
         return written
@@ -211,8 +209,8 @@ class YoloWriter(LayoutWriter):
             text += f", {self.void:,} of them void (YOLO has no void)"
         text += f"; {RULE_WORDS[other]}, they " + self._loss(other)
         if self.unlabelled:
-            text += (f"; {plural(self.unlabelled, 'void pixel')} a region drew are in no row (YOLO has no void): "
-                     "they read back as pixels no region covers (unlabelled-pixels)")
+            text += "; " + undrawable_words(self.unlabelled, self.labelmap, "are in no row (YOLO has no "
+                                            + ("void)" if self.labelmap.fill is None else "void or background class)"))
         words = map_splits(self.splits).words
         text += f"; data.yaml: {words}" if words else ""
         if self.without_photo:
