@@ -59,7 +59,7 @@ def test_new_ids_start_at_1_only_where_a_class_has_index_0_and_the_run_says_so(t
     doc = json.loads((tmp_path / "out" / "annotations" / "panoptic_default.json").read_text())
     assert [(c["id"], c["name"]) for c in doc["categories"]] == [(1, "background"), (2, "cat")]
     assert ("category ids made from the class indices plus one, as class 'background' has index 0, which no COCO "
-            "category has") in report.summary
+            "category may have") in report.summary
 
 
 def test_a_bbox_that_is_not_4_numbers_is_reported(tmp_path):
@@ -75,3 +75,30 @@ def test_a_bbox_that_is_not_4_numbers_is_reported(tmp_path):
                                                 "the segment is [0, 0, 3, 2]"),
         ("bbox-field-mismatch", "segment id=300", "bbox [0, 2, 6] is not 4 numbers [x, y, width, height]; the "
                                                   "PNG's box of the segment is [0, 2, 6, 2]")]
+
+
+def test_ids_the_source_cannot_lend_are_new_and_each_says_why(tmp_path):
+    """Category id 0 is not kept (no COCO category may have it); two files giving a name different ids: said so
+    (the summary said "has no category there"); two ids of one name: a warning, one id written."""
+    def coco(path, categories, anns):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"images": [{"id": 1, "file_name": "a.jpg", "width": 8, "height": 6}],
+                                    "annotations": [{"id": k, "image_id": 1, "category_id": c,
+                                                     "segmentation": [[4 * k - 4, 1, 4 * k, 1, 4 * k, 4, 4 * k - 4, 4]]}
+                                                    for k, c in enumerate(anns, 1)],
+                                    "categories": [{"id": i, "name": n} for i, n in categories]}))
+    coco(tmp_path / "zero.json", [(0, "a"), (4, "b")], [0, 4])
+    report = api.convert(tmp_path / "zero.json", tmp_path / "z", to="coco")
+    assert "class 'a' has category id 0, which no COCO category may have: id 6" in report.summary
+    coco(tmp_path / "two" / "annotations" / "instances_train.json", [(2, "b")], [2])
+    coco(tmp_path / "two" / "annotations" / "instances_val.json", [(7, "b")], [7])
+    report = api.convert(tmp_path / "two", tmp_path / "t", to="coco")
+    assert report.summary.endswith("; no category id of the source's could be kept; class 'background' has no "
+                                   "category there: id 1; class 'b' has different ids in the source's files: id 2 "
+                                   "(+ labelmap.json)")
+    coco(tmp_path / "dup.json", [(3, "cat"), (7, "cat")], [3, 7])
+    report = api.convert(tmp_path / "dup.json", tmp_path / "d", to="coco")
+    (said,) = [f for f in report.findings if f.code == "bad-category"]
+    assert said.severity.value == "warning" and said.element == "categories[1] (id=7)"
+    doc = json.loads((tmp_path / "d" / "annotations" / "instances_default.json").read_text())
+    assert sorted(a["category_id"] for a in doc["annotations"]) == [3, 3]

@@ -100,7 +100,7 @@ class Dataset:
         return self.source.photos_where
 
     @property
-    def category_ids(self) -> dict[str, int] | None:
+    def category_ids(self) -> dict[str, int | None] | None:
         return self.source.category_ids
 
     @property

@@ -40,7 +40,7 @@ class Dataset:
     format: str = ""
     images_given: str | None = None  # --images, when given (set by open_dataset)
     photos_where = BESIDE  # where the reader looks for a photo before --images (missing-image's words)
-    category_ids: dict[str, int] | None = None  # a COCO source's {category name: id}, which COCO writers keep
+    category_ids: dict[str, int | None] | None = None  # a COCO source's {category name: id}, which COCO writers keep
     on_disk = True  # read from a path (a source a script holds in memory says False)
 
     def __init__(self, path: str, findings: list[Finding] | None = None,

@@ -103,7 +103,7 @@ class LayoutWriter:
     default_subset = "train"  # the subset of images that have none, without --split
     images_given: str | None = None  # --images, when given (set by the run, for the words of missing-image)
     photos_where = BESIDE  # where the source looked for photos before --images (set by the run, likewise)
-    source_category_ids: dict[str, int] | None = None  # the source's COCO category ids (set by the run)
+    source_category_ids: dict[str, int | None] | None = None  # the source's COCO category ids (set by the run)
     # attributes of the main process only (open files), not sent to workers: each class names its own
     main_process_only: ClassVar[tuple[str, ...]] = ("manifest", "_copying")
 

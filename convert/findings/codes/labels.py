@@ -53,7 +53,8 @@ TABLE = [
     ),
     CodeInfo(
         "bad-category", "labels", E,
-        "A COCO category entry lacks an integer `id` or a string `name`, or repeats an id; it is ignored.",
+        "A COCO category entry lacks an integer `id` or a string `name`, or repeats an id; it is ignored. A name "
+        "two ids share is a warning instead: both paint that class, and a COCO writer gives them the first id.",
         '`{"id": "3", "name": "rice"}` (id as a string)',
         "Write categories as `{\"id\": <int>, \"name\": <str>}` with unique ids.",
     ),

@@ -15,7 +15,7 @@ COCO or panoptic source's ``categories``).
     >>> ids, note = category_ids(LabelMap.derive(["cat"]))
     >>> ids, note
     ({0: 1, 1: 2}, "category ids made from the class indices plus one, as class 'background' has index 0, which \
-no COCO category has")
+no COCO category may have")
     >>> category_ids(LabelMap.derive(["cat", "bed"]), {"bed": 63, "cat": 17})
     ({0: 64, 1: 17, 2: 63}, "category ids are the source's; class 'background' has no category there: id 64")
 """
@@ -25,9 +25,9 @@ from __future__ import annotations
 from convert.model.labelmap import LabelMap
 
 
-def category_ids(labelmap: LabelMap, source: dict[str, int] | None = None) -> tuple[dict[int, int], str]:
+def category_ids(labelmap: LabelMap, source: dict[str, int | None] | None = None) -> tuple[dict[int, int], str]:
     """``{class index: category id}`` and, when new ids were made, the words that say so; ``source``: the
-    source's ``{category name: id}``."""
+    source's ``{category name: id}``, ``None`` for a name its files give different ids."""
     classes = sorted(labelmap.classes, key=lambda c: c.index)
     if source:
         return _sources(classes, source)
@@ -36,22 +36,39 @@ def category_ids(labelmap: LabelMap, source: dict[str, int] | None = None) -> tu
         return {c.index: c.index for c in classes}, ""
     return ({c.index: c.index + 1 for c in classes},
             f"category ids made from the class indices plus one, as class {zero.name!r} has index 0, which no COCO "
-            "category has")
+            "category may have")
 
 
-def _sources(classes, source: dict[str, int]) -> tuple[dict[int, int], str]:
-    """Each class the source's id of its name or of an alias (one class per id), the others new ids above."""
+def _sources(classes, source: dict[str, int | None]) -> tuple[dict[int, int], str]:
+    """Each class the source's id of its name or of an alias (one class per id, never 0), the others new ids
+    above, each with why.
+
+        >>> _sources(LabelMap.derive(["a", "b", "c"]).classes, {"a": 0, "b": None, "c": 4})[1].split("; ")[1:]
+        ["class 'background' has no category there: id 5", "class 'a' has category id 0, which no COCO category \
+may have: id 6", "class 'b' has different ids in the source's files: id 7"]
+    """
     ids: dict[int, int] = {}
+    why: dict[int, str] = {}
     for c in classes:
-        found = next((source[n] for n in (c.name, *c.aliases) if n in source), None)
-        if found is not None and found not in ids.values():
+        name = next((n for n in (c.name, *c.aliases) if n in source), None)
+        found = source[name] if name is not None else None
+        if name is None:
+            why[c.index] = "has no category there"
+        elif found is None:
+            why[c.index] = "has different ids in the source's files"
+        elif found <= 0:
+            why[c.index] = f"has category id {found}, which no COCO category may have"
+        elif found in ids.values():
+            why[c.index] = f"shares category id {found} with another class"
+        else:
             ids[c.index] = found
     new = [c for c in classes if c.index not in ids]
+    head = "category ids are the source's" if ids else "no category id of the source's could be kept"
     top = max(ids.values(), default=0)
     ids.update({c.index: top + k for k, c in enumerate(new, 1)})
-    said = "; ".join(f"class {c.name!r} has no category there: id {ids[c.index]}" for c in new[:3])
+    said = "; ".join(f"class {c.name!r} {why[c.index]}: id {ids[c.index]}" for c in new[:3])
     more = f"; and {len(new) - 3} more" if len(new) > 3 else ""
-    return dict(sorted(ids.items())), "category ids are the source's" + (f"; {said}{more}" if new else "")
+    return dict(sorted(ids.items())), head + (f"; {said}{more}" if new else "")
 
 
 def supercategories_of(regions, labelmap: LabelMap) -> dict[str, str]:

@@ -46,6 +46,7 @@ from convert.files.images import locate
 from convert.files.json_shape import shape
 from convert.files.json_source import all_numbers, as_size, finite, head, is_int, is_number, load_json
 from convert.findings import Finding
+from convert.findings.severity import Severity
 from convert.formats.coco.segmentation import parse_segmentation, rle_of
 from convert.formats.dataset import IndexedDataset
 from convert.formats.label_studio.read import is_task
@@ -185,7 +186,7 @@ class CocoDataset(IndexedDataset[dict]):
 
         # categories: id -> name, in file order
         self.categories: dict[int, str] = {}
-        self.category_ids: dict[str, int] = {}  # name -> id, which the COCO writers keep
+        self.category_ids: dict[str, int | None] = {}  # name -> id, which the COCO writers keep
         self.supercategories: dict[str, str] = {}  # category name -> its supercategory, kept for writers
         for i, cat in enumerate(doc.get("categories") or []):
             where = f"categories[{i}]"
@@ -199,7 +200,12 @@ class CocoDataset(IndexedDataset[dict]):
                                         file=file, element=f"{where} (id={cat['id']})"))
                 continue
             self.categories[cat["id"]] = cat["name"]
-            self.category_ids.setdefault(cat["name"], cat["id"])  # a name twice: its first id
+            first = self.category_ids.setdefault(cat["name"], cat["id"])
+            if first != cat["id"]:
+                findings.append(Finding("bad-category", f"category id {cat['id']} has the name of category id {first} "
+                                        f"({cat['name']!r}): both are painted as {cat['name']!r}, and a COCO writer "
+                                        f"gives them one id, {first}", file=file, element=f"{where} (id={cat['id']})",
+                                        severity=Severity.WARNING))
             if isinstance(cat.get("supercategory"), str) and cat["supercategory"]:
                 self.supercategories[cat["name"]] = cat["supercategory"]
 

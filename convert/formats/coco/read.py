@@ -120,13 +120,15 @@ class CocoSource(Dataset):
         super().__init__(str(src) if len(files) > 1 else str(files[0]), findings, same)
 
     @property
-    def category_ids(self) -> dict[str, int]:  # type: ignore[override]
-        """The files' ``{category name: id}``; a name or an id the files disagree on is left out."""
-        pairs = {(name, cid) for part in self.parts for name, cid in (part.category_ids or {}).items()}
+    def category_ids(self) -> dict[str, int | None]:  # type: ignore[override]
+        """The files' ``{category name: id}``; ``None`` for a name the files give different ids, or whose id
+        another name has in another file."""
+        pairs = {(name, cid) for part in self.parts for name, cid in (part.category_ids or {}).items()
+                 if cid is not None}
         names = [name for name, _ in pairs]
         ids = [cid for _, cid in pairs]
-        return {name: cid for name, cid in sorted(pairs, key=lambda p: p[1])
-                if names.count(name) == 1 and ids.count(cid) == 1}
+        return {name: cid if names.count(name) == 1 and ids.count(cid) == 1 else None
+                for name, cid in sorted(pairs, key=lambda p: p[1])}
 
     @property
     def label_names(self) -> list[str]:
