@@ -11,6 +11,7 @@ import jsonschema
 import numpy as np
 from PIL import Image
 
+from convert import api
 from convert.model.labelmap import LabelMap
 from convert.model.schemas import load_schema
 
@@ -266,3 +267,13 @@ def test_the_terminal_summary_names_the_findings_new_in_b(tmp_path):
     assert f"findings new in B: {len(new)} ({by_code})" in proc.stderr
     same = run_cli("diff", FOOD / "annotations.json", FOOD / "annotations.json", "--labels", LABELS)
     assert "new in B" not in same.stderr
+
+
+def test_without_labels_a_source_against_segconvs_output_is_painted_through_the_outputs_label_map(tmp_path):
+    """A has no label map of its own, B (segconv's cvat output) has labelmap.json: B's is used.  Derived from
+    both names instead, with the food map's levels lost, the trial saw 57 % of the pixels 'changed'."""
+    api.convert(FOOD / "annotations.json", tmp_path / "cvat", labels=LABELS, to="cvat")
+    proc = run_cli("diff", FOOD / "annotations.json", tmp_path / "cvat")
+    assert proc.returncode == 0, proc.stderr
+    assert "both painted through the label map " in proc.stderr and "labelmap.json" in proc.stderr
+    assert "0 changed, 0 pixels" in proc.stderr

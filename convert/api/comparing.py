@@ -8,7 +8,7 @@
 
 A side may be a path or a loaded :class:`~convert.api.loaded.Dataset` (filtered or relabelled as a script
 left it); both are painted through one label map: ``labels``, else A's (a dataset's own, a source's own,
-or one derived from the labels of both; what either source's own label map says is void is void) and one
+else B's own, or one derived from the labels of both; what either source's own label map says is void is void) and one
 rule (``rule``, else A's when A is a dataset).
 """
 

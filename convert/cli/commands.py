@@ -190,7 +190,7 @@ def diff(
     if not quiet:
         s = report.summary()
         if derived:
-            stderr.print("note: no --labels given; both painted through "
+            stderr.print("note: no --labels given; both painted through the label map "
                          + escape(staging.said(labelmap.source or 'a derived map')))
         changed = sorted((x for x in report.images if x.get("changed_pixels")), key=lambda x: -x["changed_pixels"])
         if changed:

@@ -313,8 +313,9 @@ def diff(a_dataset, b_dataset, labelmap: LabelMap, *, rule: str = "coco", jobs: 
 
 def open_pair(a: str | Path, b: str | Path, *, labels=None, fmt_a=None, fmt_b=None, images=None,
               max_pixels=None):
-    """Both deliveries and the label map they are painted through: ``--labels``, else A's own label map,
-    else one derived from the labels of both (A's first); what either source's own label map says is void is void."""
+    """Both deliveries and the label map they are painted through: ``--labels``, else A's own label map, else
+    B's, else one derived from the labels of both (A's first); what either source's own label map says is void
+    is void."""
     from convert.formats.dataset import resolve_labelmap, with_sources_void
     from convert.formats.readers import open_dataset
     from convert.limits import DEFAULT_MAX_PIXELS
@@ -326,6 +327,8 @@ def open_pair(a: str | Path, b: str | Path, *, labels=None, fmt_a=None, fmt_b=No
         return a_ds, b_ds, with_sources_void(LabelMap.load(labels), a_ds, b_ds), False
     if a_ds.source_labelmap is not None:
         return a_ds, b_ds, with_sources_void(a_ds.source_labelmap, b_ds), True
+    if b_ds.source_labelmap is not None:  # segconv's output against its source: the output's labelmap.json
+        return a_ds, b_ds, b_ds.source_labelmap, True
     names = list(dict.fromkeys(list(a_ds.label_names) + list(b_ds.label_names)))
     lm, _ = resolve_labelmap(a_ds, None)
     return a_ds, b_ds, LabelMap.derive(names, source=f"derived from {a} and {b}") if names else lm, True
