@@ -129,6 +129,18 @@ def test_inspect_and_formats_print_to_stdout():
     assert proc.returncode == 0 and "coco" in proc.stdout and "png" in proc.stdout
 
 
+def test_inspect_counts_a_class_once_per_image_whichever_of_its_names_it_uses(tmp_path):
+    """One image holding 'plate' and its alias 'dish': plate is in 1 image (it said 2 of 1)."""
+    write_json(tmp_path / "a.json", {
+        "images": [{"id": 1, "file_name": "a.jpg", "width": 8, "height": 6}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 3, 0, 3, 3, 0, 3]]},
+                        {"id": 2, "image_id": 1, "category_id": 2, "segmentation": [[4, 0, 7, 0, 7, 3, 4, 3]]}],
+        "categories": [{"id": 1, "name": "plate"}, {"id": 2, "name": "dish"}]})
+    proc = run_cli("inspect", tmp_path / "a.json", "--labels", FOOD / "labelmap.yaml")
+    [row] = [line for line in proc.stdout.splitlines() if line.split("│")[0].strip() == "plate"]
+    assert [cell.strip() for cell in row.split("│")[4:]] == ["2", "1", "plate, dish"]
+
+
 def test_validate_lists_findings_and_explains_codes(tmp_path):
     proc = run_cli("validate", FOOD / "annotations.json", "--labels", FOOD / "labelmap.yaml")
     assert proc.returncode == 0, proc.stderr

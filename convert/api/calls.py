@@ -162,6 +162,7 @@ class Inventory:
     regions_per_label: Counter
     images_per_label: Counter
     findings: list[Finding]
+    images_per_class: Counter = dataclasses.field(default_factory=Counter)  # a class's aliases counted once
 
 
 def inspect(src: PathLike, options: RunOptions | None = None, **changes: Unpack[ReadSettings]) -> Inventory:
@@ -170,6 +171,7 @@ def inspect(src: PathLike, options: RunOptions | None = None, **changes: Unpack[
     dataset, labelmap, derived = loaded.source, loaded.labelmap, loaded.labelmap_derived
     per_label: Counter = Counter()
     images_per_label: Counter = Counter()
+    images_per_class: Counter = Counter()
     findings: list[Finding] = []
     n_regions = 0
     for sample in dataset:
@@ -184,8 +186,9 @@ def inspect(src: PathLike, options: RunOptions | None = None, **changes: Unpack[
             labels_here.add(region.label)
             n_regions += 1
         images_per_label.update(labels_here)
+        images_per_class.update({cls.name for cls in map(labelmap.resolve, labels_here) if cls is not None})
     said = loaded.staging.said if loaded.staging is not None else str
     every = [dataclasses.replace(f, file=said(f.file) if f.file else f.file, message=said(f.message))
              for f in [*dataset.findings, *findings]]
     return Inventory(dataset.format, said(dataset.path), len(dataset), n_regions, labelmap, derived,
-                     per_label, images_per_label, every)
+                     per_label, images_per_label, every, images_per_class)

@@ -258,7 +258,7 @@ def inspect(
         names = [n for n in inv.regions_per_label if lm.resolve(n) is cls]
         table.add_row(escape(cls.name), str(cls.index), str(cls.level), "yes" if cls.fill else "",
                       str(sum(inv.regions_per_label[n] for n in names)),
-                      str(sum(inv.images_per_label[n] for n in names)), escape(", ".join(names)))
+                      str(inv.images_per_class[cls.name]), escape(", ".join(names)))
     unknown = [n for n in inv.regions_per_label if lm.resolve(n) is None and not lm.is_void(n)]
     for name in unknown:
         table.add_row(f"[red]{escape(name)} (not in label map: void)[/red]", "", "", "",
