@@ -109,3 +109,24 @@ def test_under_every_pixel_drawn_layouts_without_background_rows_say_what_reads_
     assert "; 36 pixels drawn as the fill class 'background' or as void (every_pixel_drawn)" in report.summary
     back = [(f.code, f.pixels) for f in api.validate(tmp_path / "out").findings if f.severity.value != "info"]
     assert back == [("unlabelled-pixels", 42)]
+
+
+def test_a_labelmap_json_the_categories_no_longer_match_is_named_not_used(tmp_path):
+    """Someone renamed a category in segconv's coco output: its labelmap.json (every_pixel_drawn) no longer
+    matches, and was dropped without a word."""
+    (tmp_path / "lm.yaml").write_text("every_pixel_drawn: true\nclasses:\n"
+                                      "  - {name: background, index: 0, level: 0, fill: true}\n"
+                                      "  - {name: plate, index: 1, level: 1}\n")
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps({"images": [{"id": 1, "file_name": "a.jpg", "width": 4, "height": 2}],
+                               "annotations": [{"id": 1, "image_id": 1, "category_id": 1,
+                                                "segmentation": [[0, 0, 2, 0, 2, 2, 0, 2]]}],
+                               "categories": [{"id": 1, "name": "plate"}]}))
+    api.convert(src, tmp_path / "out", labels=tmp_path / "lm.yaml", to="coco")
+    part = tmp_path / "out" / "annotations" / "instances_default.json"
+    assert [f.code for f in api.validate(tmp_path / "out").findings if f.severity.value == "warning"] == [
+        "unlabelled-pixels"]  # every_pixel_drawn, from labelmap.json
+    part.write_text(part.read_text().replace('"name": "plate"', '"name": "dish"'))
+    (note,) = [f for f in api.validate(tmp_path / "out").findings if f.code == "skipped-file"]
+    assert note.file == str(tmp_path / "out" / "labelmap.json") and note.message.startswith(
+        "labelmap.json names other classes than instances_default.json's categories (class ")

@@ -302,11 +302,11 @@ class CocoDataset(IndexedDataset[dict]):
             findings[at] = replace(findings[at], message=f"{findings[at].message}; its {plural(count, 'annotation')} "
                                    f"{'is' if count == 1 else 'are'} not painted")
 
-        super().__init__(file, findings, self._levelled_labelmap(doc.get("categories") or []))
+        super().__init__(file, findings, self._levelled_labelmap(doc.get("categories") or [], findings))
 
     format = NAME
 
-    def _levelled_labelmap(self, categories: list):
+    def _levelled_labelmap(self, categories: list, findings: list[Finding]):
         """The label map of a file written by segconv's coco-rle or coco writer (categories carry ``level``, and
         ``index`` where it is not the id)."""
         if not categories or not all(isinstance(c, dict) and is_int(c.get("level")) and is_int(c.get("id"))
@@ -321,7 +321,7 @@ class CocoDataset(IndexedDataset[dict]):
             levelled = LabelMap.from_dict(data, source=f"{self._file} categories ({given}, with levels)")
         except SegconvError:
             return None
-        return _whole_labelmap(Path(self._file), levelled) or levelled
+        return _whole_labelmap(Path(self._file), levelled, findings) or levelled
 
     @property
     def label_names(self) -> list[str]:
@@ -367,20 +367,28 @@ class CocoDataset(IndexedDataset[dict]):
                       image_path=str(found) if found else None, order_rule=ORDER)
 
 
-def _whole_labelmap(file: Path, levelled: LabelMap) -> LabelMap | None:
+def _whole_labelmap(file: Path, levelled: LabelMap, findings: list[Finding]) -> LabelMap | None:
     """The ``labelmap.json`` segconv's COCO writers put beside the file (``coco-rle``) or above its
     ``annotations/`` folder (``coco``), when it names the classes the categories do: it also holds what
-    categories cannot (``every_pixel_drawn``, the void value and aliases, ``within``)."""
+    categories cannot (``every_pixel_drawn``, the void value and aliases, ``within``).  One that does not (the
+    categories were edited since) is not used, and a ``skipped-file`` note says so."""
     for folder in (file.parent, file.parent.parent):
         own = folder / "labelmap.json"
         if own.is_file():
             try:
                 whole = LabelMap.load(own)
-            except SegconvError:
-                return None
-            same = [(c.name, c.index, c.level, c.fill) for c in sorted(whole.classes, key=lambda c: c.index)] == \
-                [(c.name, c.index, c.level, c.fill) for c in sorted(levelled.classes, key=lambda c: c.index)]
-            return whole if same else None
+            except SegconvError as exc:
+                why = f"cannot be read ({exc.message})"
+            else:
+                mine = {(c.name, c.index, c.level, c.fill) for c in whole.classes}
+                theirs = {(c.name, c.index, c.level, c.fill) for c in levelled.classes}
+                if mine == theirs:
+                    return whole
+                differ = sorted(mine ^ theirs, key=lambda c: c[1])[0]
+                why = f"names other classes than {file.name}'s categories (class {differ[0]!r}, index {differ[1]})"
+            findings.append(Finding("skipped-file", f"{own.name} {why}; not used: the categories' classes are, "
+                                    "without its every_pixel_drawn and void", file=str(own)))
+            return None
     return None
 
 
