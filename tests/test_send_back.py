@@ -65,20 +65,26 @@ def test_nothing_is_lost_and_the_reader_gives_back_the_png_masks(scene, to, opti
     assert (np.asarray(Image.open(scene / f"{name}-back" / "masks" / "a.png")) == mask).all()
 
 
+def drawn_background(tmp_path, file_name: str):
+    """A label map with every_pixel_drawn and ``a.json``: a 10x6 image whose background is drawn as a box over
+    columns 0-5 and a plate over columns 6-8; column 9 is drawn by nobody.  Returns the label map's path."""
+    (tmp_path / "lm.yaml").write_text("every_pixel_drawn: true\nclasses:\n"
+                                      "  - {name: background, index: 0, level: 0, fill: true}\n"
+                                      "  - {name: plate, index: 1, level: 1}\n")
+    (tmp_path / "a.json").write_text(json.dumps({
+        "images": [{"id": 1, "file_name": file_name, "width": 10, "height": 6}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 6, 0, 6, 6, 0, 6]]},
+                        {"id": 2, "image_id": 1, "category_id": 2, "segmentation": [[6, 0, 9, 0, 9, 6, 6, 6]]}],
+        "categories": [{"id": 1, "name": "background"}, {"id": 2, "name": "plate"}]}))
+    return tmp_path / "lm.yaml"
+
+
 @pytest.mark.parametrize("to", ["coco", "cvat", "labelme", "coco-rle", "label-studio"])
 def test_under_every_pixel_drawn_the_drawn_background_is_sent_back(tmp_path, to):
     """A 10x6 image whose background is drawn as a box over columns 0-5 and a plate over columns 6-8: column 9
     is drawn by nobody (6 pixels, unlabelled-pixels).  The writers left the drawn background out, so the output
     read back 42 pixels as never drawn (the trial's delivery: 160 became 935)."""
-    (tmp_path / "lm.yaml").write_text("every_pixel_drawn: true\nclasses:\n"
-                                      "  - {name: background, index: 0, level: 0, fill: true}\n"
-                                      "  - {name: plate, index: 1, level: 1}\n")
-    (tmp_path / "a.json").write_text(json.dumps({
-        "images": [{"id": 1, "file_name": "a.jpg", "width": 10, "height": 6}],
-        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 6, 0, 6, 6, 0, 6]]},
-                        {"id": 2, "image_id": 1, "category_id": 2, "segmentation": [[6, 0, 9, 0, 9, 6, 6, 6]]}],
-        "categories": [{"id": 1, "name": "background"}, {"id": 2, "name": "plate"}]}))
-    labels = tmp_path / "lm.yaml"
+    labels = drawn_background(tmp_path, "a.jpg")
 
     def never_drawn(report):
         return [(f.code, f.pixels) for f in report.findings if f.severity.value != "info"]
@@ -96,16 +102,9 @@ def test_under_every_pixel_drawn_layouts_without_background_rows_say_what_reads_
     """The same 10x6 image: YOLO and a Kaggle CSV have no row for the fill class, so the 36 pixels of the drawn
     background box read back as never drawn, beside the source's own 6; the summary says the 36 (it said
     nothing, and validate OUT found 42)."""
-    (tmp_path / "lm.yaml").write_text("every_pixel_drawn: true\nclasses:\n"
-                                      "  - {name: background, index: 0, level: 0, fill: true}\n"
-                                      "  - {name: plate, index: 1, level: 1}\n")
-    (tmp_path / "a.json").write_text(json.dumps({
-        "images": [{"id": 1, "file_name": "a.png", "width": 10, "height": 6}],
-        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 6, 0, 6, 6, 0, 6]]},
-                        {"id": 2, "image_id": 1, "category_id": 2, "segmentation": [[6, 0, 9, 0, 9, 6, 6, 6]]}],
-        "categories": [{"id": 1, "name": "background"}, {"id": 2, "name": "plate"}]}))
+    labels = drawn_background(tmp_path, "a.png")
     Image.new("RGB", (10, 6)).save(tmp_path / "a.png")
-    report = api.convert(tmp_path / "a.json", tmp_path / "out", labels=tmp_path / "lm.yaml", to=to)
+    report = api.convert(tmp_path / "a.json", tmp_path / "out", labels=labels, to=to)
     assert "; 36 pixels drawn as the fill class 'background' or as void (every_pixel_drawn)" in report.summary
     back = [(f.code, f.pixels) for f in api.validate(tmp_path / "out").findings if f.severity.value != "info"]
     assert back == [("unlabelled-pixels", 42)]
