@@ -79,8 +79,9 @@ def drawn_background(tmp_path, file_name: str):
     return tmp_path / "lm.yaml"
 
 
-@pytest.mark.parametrize("to", ["coco", "cvat", "labelme", "coco-rle", "label-studio"])
-def test_under_every_pixel_drawn_the_drawn_background_is_sent_back(tmp_path, to):
+@pytest.mark.parametrize("to, options", [("coco", None), ("cvat", None), ("labelme", None), ("coco-rle", None),
+                                         ("coco-rle", {"coco_mode": "semantic"}), ("label-studio", None)])
+def test_under_every_pixel_drawn_the_drawn_background_is_sent_back(tmp_path, to, options):
     """A 10x6 image whose background is drawn as a box over columns 0-5 and a plate over columns 6-8: column 9
     is drawn by nobody (6 pixels, unlabelled-pixels).  The writers left the drawn background out, so the output
     read back 42 pixels as never drawn (the trial's delivery: 160 became 935)."""
@@ -90,7 +91,7 @@ def test_under_every_pixel_drawn_the_drawn_background_is_sent_back(tmp_path, to)
         return [(f.code, f.pixels) for f in report.findings if f.severity.value != "info"]
 
     assert never_drawn(api.validate(tmp_path / "a.json", labels=labels)) == [("unlabelled-pixels", 6)]
-    api.convert(tmp_path / "a.json", tmp_path / "out", labels=labels, to=to)
+    api.convert(tmp_path / "a.json", tmp_path / "out", labels=labels, to=to, **(options or {}))
     out = tmp_path / "out" / {"cvat": "annotations.xml", "coco-rle": "annotations.json",
                               "label-studio": "tasks.json"}.get(to, "")
     assert never_drawn(api.validate(out, labels=labels)) == [("unlabelled-pixels", 6)]

@@ -150,10 +150,14 @@ class CocoRleWriter(LayoutWriter):
         else:
             present = set(np.unique(values).tolist())
             for cls in sorted(lm.classes, key=lambda c: (c.level, c.index)):
-                if cls.fill or cls.index not in present:
+                if cls.index not in present or (cls.fill and not lm.every_pixel_drawn):
+                    continue
+                # the fill class: what its regions drew (every_pixel_drawn), not what nothing covers
+                chosen = st.per_stretch(st.values == cls.index, False) if cls.fill else values == cls.index
+                if not chosen.any():
                     continue
                 crowd = any(r.crowd and r.label is not None and lm.resolve(r.label) is cls for r in sample.regions)
-                anns.append(annotation(None, 0, cls.index, rle_where(values == cls.index), crowd))
+                anns.append(annotation(None, 0, cls.index, rle_where(chosen), crowd))
         written.record = CocoRecord(sample.image_id, image, anns, supercategories_of(sample.regions, lm))
         return written
 
