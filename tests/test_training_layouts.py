@@ -203,9 +203,11 @@ def test_hf_resume_says_what_was_kept(tmp_path):
 def test_split_given_to_a_layout_without_subsets_is_said_not_applied(tmp_path, to):
     """--to png and --to coco-rle keep no subsets: --split was ignored without a word."""
     report = api.convert(FOOD / "annotations.json", tmp_path / "o", to=to, labels=FOOD / "labelmap.yaml",
-                         split="train=0.5,val=0.5")
-    assert f"--split was not applied: the {to} layout keeps no subsets (every image is written in one set)" \
-        in report.notes
+                         split="train=0.5,val=0.5", split_by="folder")
+    assert report.notes == [f"--split was not applied: the {to} layout keeps no subsets (every image is written in "
+                            "one set)"]  # and not 'kept N images together in groups' as well (--split-by folder)
+    assert report.subsets == api.convert(FOOD / "annotations.json", tmp_path / "plain", to=to,
+                                         labels=FOOD / "labelmap.yaml").subsets  # as without --split
     assert not [n for n in api.convert(FOOD / "annotations.json", tmp_path / "v", to="voc",
                                        labels=FOOD / "labelmap.yaml", split="train=0.5,val=0.5").notes
                 if "was not applied" in n]

@@ -251,6 +251,10 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
         from convert.reports.repair_counts import RepairTally
 
         report.repairs = RepairTally(repair)
+    if split is not None and writer is not None and not getattr(writer, "has_splits", False):
+        report.notes.append(f"--split was not applied: the {writer.name} layout keeps no subsets (every image is "
+                            "written in one set)")
+        split = None  # nor grouped, nor counted
     state = {"dataset": dataset, "labelmap": labelmap, "rule": rule, "writer": writer, "repair": repair,
              "html": html_report is not None, "options": CheckOptions(rule=rule, strict=strict), "split": split,
              "max_pixels": getattr(dataset, "max_pixels", DEFAULT_MAX_PIXELS), "storage": storage if dask else None}
@@ -328,10 +332,7 @@ def run(dataset, labelmap: LabelMap, *, rule: str = "coco", strict: bool = False
             report.notes.append(f"--split kept {plural(sum(together), 'image')} together in "
                                 f"{plural(len(together), 'group')} of more than one (--split-by {split.by}); each "
                                 "group went whole to one split")
-        if split is not None and writer is not None and not getattr(writer, "has_splits", False):
-            report.notes.append(f"--split was not applied: the {writer.name} layout keeps no subsets (every image "
-                                "is written in one set)")
-        elif split is not None and own_subsets:
+        if split is not None and own_subsets:
             given = ", ".join(f"{name} {count:,}" for name, count in sorted(own_subsets.items()))
             report.notes.append(f"--split was not applied to {plural(sum(own_subsets.values()), 'image')}: the "
                                 f"source gives their subsets ({given}), and a source's own subsets win")
