@@ -96,6 +96,11 @@ def test_ids_the_source_cannot_lend_are_new_and_each_says_why(tmp_path):
     assert report.summary.endswith("; no category id of the source's could be kept; class 'background' has no "
                                    "category there: id 1; class 'b' has different ids in the source's files: id 2 "
                                    "(+ labelmap.json)")
+    coco(tmp_path / "shared" / "annotations" / "instances_train.json", [(3, "cat")], [3])
+    coco(tmp_path / "shared" / "annotations" / "instances_val.json", [(3, "dog")], [3])
+    report = api.convert(tmp_path / "shared", tmp_path / "s", to="coco")  # one id, two names: the first keeps it
+    assert "class 'cat'" not in report.summary and "class 'dog' shares category id 3 with another class" in \
+        report.summary
     coco(tmp_path / "dup.json", [(3, "cat"), (7, "cat")], [3, 7])
     report = api.convert(tmp_path / "dup.json", tmp_path / "d", to="coco")
     (said,) = [f for f in report.findings if f.code == "bad-category"]

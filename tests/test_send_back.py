@@ -130,3 +130,17 @@ def test_a_labelmap_json_the_categories_no_longer_match_is_named_not_used(tmp_pa
     (note,) = [f for f in api.validate(tmp_path / "out").findings if f.code == "skipped-file"]
     assert note.file == str(tmp_path / "out" / "labelmap.json") and note.message.startswith(
         "labelmap.json names other classes than instances_default.json's categories (class ")
+
+
+def test_only_segconvs_own_labelmap_json_is_taken_for_a_coco_file(tmp_path):
+    """coco-rle's annotations.json takes the labelmap.json beside it only; one in the folder above is another
+    set's (the coco layout's sits above annotations/, and is looked for there only)."""
+    mask = np.zeros((2, 4), dtype=np.uint8)
+    mask[:, 2:] = 1
+    labels = tmp_path / "lm.yaml"
+    labels.write_text(LABELS)
+    api.from_masks({"a.png": mask}, labels=labels).export(tmp_path / "nest" / "o", to="coco-rle")
+    (tmp_path / "nest" / "o" / "labelmap.json").unlink()
+    (tmp_path / "nest" / "labelmap.json").write_text(json.dumps({"classes": [
+        {"name": "cat", "index": 1, "level": 1}]}))  # another set's, above
+    assert not [f for f in api.validate(tmp_path / "nest" / "o").findings if f.code == "skipped-file"]

@@ -372,7 +372,7 @@ def _whole_labelmap(file: Path, levelled: LabelMap, findings: list[Finding]) -> 
     ``annotations/`` folder (``coco``), when it names the classes the categories do: it also holds what
     categories cannot (``every_pixel_drawn``, the void value and aliases, ``within``).  One that does not (the
     categories were edited since) is not used, and a ``skipped-file`` note says so."""
-    for folder in (file.parent, file.parent.parent):
+    for folder in (file.parent, file.parent.parent) if file.parent.name == "annotations" else (file.parent,):
         own = folder / "labelmap.json"
         if own.is_file():
             try:

@@ -20,6 +20,7 @@ Several files are read as one source: each image keeps its file's subset, and it
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -121,14 +122,12 @@ class CocoSource(Dataset):
 
     @property
     def category_ids(self) -> dict[str, int | None]:  # type: ignore[override]
-        """The files' ``{category name: id}``; ``None`` for a name the files give different ids, or whose id
-        another name has in another file."""
+        """The files' ``{category name: id}``; ``None`` for a name the files give different ids (an id two names
+        share is the writer's to settle: :func:`convert.formats.coco.categories.category_ids`)."""
         pairs = {(name, cid) for part in self.parts for name, cid in (part.category_ids or {}).items()
                  if cid is not None}
-        names = [name for name, _ in pairs]
-        ids = [cid for _, cid in pairs]
-        return {name: cid if names.count(name) == 1 and ids.count(cid) == 1 else None
-                for name, cid in sorted(pairs, key=lambda p: p[1])}
+        per_name = Counter(name for name, _ in pairs)
+        return {name: cid if per_name[name] == 1 else None for name, cid in sorted(pairs, key=lambda p: p[1])}
 
     @property
     def label_names(self) -> list[str]:
