@@ -277,3 +277,13 @@ def test_without_labels_a_source_against_segconvs_output_is_painted_through_the_
     assert proc.returncode == 0, proc.stderr
     assert "both painted through the label map " in proc.stderr and "labelmap.json" in proc.stderr
     assert "0 changed, 0 pixels" in proc.stderr
+
+
+def test_a_label_map_a_script_made_and_loaded_datasets_are_painted_as_the_command_line_paints(tmp_path):
+    """api.diff(path, path, labels=LabelMap) raised TypeError in LabelMap.load; a loaded A without a map of its
+    own was painted through its derived map, not B's (the command line's rule)."""
+    api.convert(FOOD / "annotations.json", tmp_path / "cvat", labels=LABELS, to="cvat")
+    assert not api.diff(FOOD / "annotations.json", tmp_path / "cvat", labels=LM).changed
+    loaded = api.diff(api.load(FOOD / "annotations.json"), api.load(tmp_path / "cvat"))
+    by_path = api.diff(FOOD / "annotations.json", tmp_path / "cvat")
+    assert loaded.summary()["changed_pixels"] == by_path.summary()["changed_pixels"] == 0

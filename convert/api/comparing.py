@@ -48,6 +48,8 @@ def diff(a: PathLike | Dataset, b: PathLike | Dataset, *, labels: PathLike | Lab
                           for side, fmt in ((a, fmt_a), (b, fmt_b)))
             given = labels if isinstance(labels, LabelMap) or labels is None else LabelMap.load(staging.file(labels))
             labelmap, derived = (given, False) if given is not None else (a_ds.labelmap, a_ds.labelmap_derived)
+            if given is None and derived and b_ds.source.source_labelmap is not None:  # as open_pair: B's own
+                labelmap = b_ds.source.source_labelmap
             labelmap = with_sources_void(labelmap, a_ds.source, b_ds.source)
         else:
             lm_path = labels if isinstance(labels, LabelMap) or labels is None else staging.file(labels)

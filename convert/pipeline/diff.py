@@ -323,12 +323,12 @@ def open_pair(a: str | Path, b: str | Path, *, labels=None, fmt_a=None, fmt_b=No
     limit = max_pixels or DEFAULT_MAX_PIXELS
     a_ds = open_dataset(a, fmt_a, max_pixels=limit, images=images)
     b_ds = open_dataset(b, fmt_b, max_pixels=limit, images=images)
-    if labels is not None:
-        return a_ds, b_ds, with_sources_void(LabelMap.load(labels), a_ds, b_ds), False
+    if labels is not None:  # a file, or a LabelMap a script made
+        return a_ds, b_ds, with_sources_void(resolve_labelmap(a_ds, labels)[0], b_ds), False
     if a_ds.source_labelmap is not None:
         return a_ds, b_ds, with_sources_void(a_ds.source_labelmap, b_ds), True
     if b_ds.source_labelmap is not None:  # segconv's output against its source: the output's labelmap.json
-        return a_ds, b_ds, b_ds.source_labelmap, True
+        return a_ds, b_ds, with_sources_void(b_ds.source_labelmap, a_ds), True
     names = list(dict.fromkeys(list(a_ds.label_names) + list(b_ds.label_names)))
     lm, _ = resolve_labelmap(a_ds, None)
     return a_ds, b_ds, LabelMap.derive(names, source=f"derived from {a} and {b}") if names else lm, True
