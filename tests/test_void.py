@@ -246,3 +246,15 @@ def test_the_output_validates_clean_under_the_labels_it_was_written_with(tmp_pat
     compared = api.diff(api.from_masks({"a.png": mask}, labels=labels), out, labels=labels)
     new = {f["code"] for x in compared.images for f in x.get("findings_new", [])}
     assert not compared.changed and new <= {"missing-image"}, new  # labelme names a photo from_masks has not
+
+
+def test_relabel_with_a_whole_map_keeps_the_sources_own_void_labels(tmp_path):
+    """Dataset.relabel(labelmap) is the library's --labels: segconv's __ignore__ shapes stay void there too."""
+    (tmp_path / "lm.yaml").write_text("classes:\n  - {name: background, index: 0, level: 0, fill: true}\n"
+                                      "  - {name: plate, index: 1, level: 1}\n")
+    mask = np.zeros((8, 8), dtype=np.uint8)
+    mask[PLATE], mask[VOID_REGION] = 1, 255
+    api.from_masks({"a.png": mask}, labels=tmp_path / "lm.yaml").export(tmp_path / "out", to="cvat")
+    relabelled = api.load(tmp_path / "out").relabel(tmp_path / "lm.yaml")
+    assert not [f for f in relabelled.validate().findings if f.code == "unknown-label"]
+    assert (relabelled.mask(next(iter(relabelled))) == mask).all()

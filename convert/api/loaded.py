@@ -37,6 +37,7 @@ from convert.api.run_options import CHECKING, EXPORTING, READING, RunOptions, se
 from convert.errors import UsageError
 from convert.findings import Finding
 from convert.formats.dataset import Dataset as Source
+from convert.formats.dataset import resolve_labelmap
 from convert.model.labelmap import LabelMap
 from convert.model.sample import Sample
 from convert.painting.paint import paint
@@ -221,8 +222,8 @@ class Dataset:
         """A dataset with labels changed: ``{old: new}`` pairs (:mod:`convert.api.relabel`: rename, merge,
         ``None`` drops, ``convert.VOID`` paints void), or a whole new label map (a :class:`LabelMap` or a
         file).  Each change is a finding (``label-renamed``, ``label-dropped``, ``labelmap-replaced``)."""
-        if isinstance(change, (LabelMap, str, Path)):
-            labelmap = change if isinstance(change, LabelMap) else LabelMap.load(change)
+        if isinstance(change, (LabelMap, str, Path)):  # as --labels: the source's own void labels stay void
+            labelmap, _ = resolve_labelmap(self.source, change)
             note = replaced_map(self.labelmap, labelmap, self.source.label_names)
             return self._view(labelmap=labelmap, derived=False, notes=self._notes + (note,))
         step = LabelChange.of(change, self.labelmap, self.source.label_names)
