@@ -228,6 +228,12 @@ def test_html_cards_show_the_repaired_pixels(tmp_path):
                      "--html", tmp_path / "r.html")
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "r.html").read_text()
+    assert "--close-gaps 2" in page and "close_gaps=" not in page  # the command line's words
+    from convert import api
+
+    api.fix(src, tmp_path / "lib", labels=labels, close_gaps=2, min_area=3, html_path=tmp_path / "lib.html")
+    library = (tmp_path / "lib.html").read_text()
+    assert "close_gaps=2" in library and "--close-gaps" not in library  # a script's words
     card = page.split("id='image-1'")[1].split("id='image-2'")[0]
     assert "a.jpg" in card.split("</h3>")[0]  # the most repaired image comes first
     assert card.count("<img ") == 3 and "after the repair, repaired pixels in yellow" in card

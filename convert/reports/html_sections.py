@@ -25,7 +25,7 @@ from pathlib import Path
 from convert.findings import Finding
 from convert.findings.codes import CODES
 from convert.findings.severity import Severity
-from convert.wording import plural
+from convert.wording import plural, setting
 
 NOTES_PER_CODE = 200  # notes listed per code (errors and warnings: all)
 _ABSOLUTE = re.compile(r"(?<![\w.~/-])/(?:[^\s/'\"()<>,;:]+/)+([^\s/'\"()<>,;:]+)")
@@ -167,7 +167,7 @@ def repairs_section(totals: dict, rules: dict, images: list[tuple[str, dict]], a
 
     e = html.escape
     used = [r for r in RULES if rules.get(r)]
-    flags = {r: f"--{r.replace('_', '-')} {rules[r]}" for r in used}
+    flags = {r: setting(r, rules[r]) for r in used}  # --close-gaps 3 on the command line, close_gaps=3 in a script
     parts = [f"<h2>Repairs</h2><p>{plural(totals['images'], 'image')} of {count_images:,} repaired; "
              f"{plural(totals['changed']['pixels'], 'pixel')} changed class.</p>",
              "<table><tr><th>rule</th><th>pixels</th>"
