@@ -160,7 +160,7 @@ def repairs_section(totals: dict, rules: dict, images: list[tuple[str, dict]], a
     ...          "changed": {"pixels": 30, "changes": [{"from": "void", "to": "plate", "pixels": 30}]}}
     >>> page = "".join(repairs_section({"images": 1, **entry}, {"close_gaps": 3, "min_area": 0},
     ...                                [("a.jpg", entry)], {}, 2))
-    >>> "<td>--close-gaps 3</td><td class='n'>30</td>" in page, "<tr><td>a.jpg</td><td class='n'>30</td>" in page
+    >>> "<td>close_gaps=3</td><td class='n'>30</td>" in page, "<tr><td>a.jpg</td><td class='n'>30</td>" in page
     (True, True)
     """
     from convert.reports.repair_counts import RULES, change_text
